@@ -1,0 +1,152 @@
+/**
+ * The read-only allow-list: the one place that decides which commands ovnscope may run on a host.
+ * Every transport calls `checkAllowed` before it sends anything; a command that is not matched
+ * here cannot be executed. Patterns are whole-argv shapes, not prefixes, so an extra argument
+ * (say `del-flows` smuggled into a bridge name) cannot slip through.
+ */
+
+/** One token of an argv pattern. */
+type Token =
+  | { readonly kind: 'literal'; readonly text: string }
+  | { readonly kind: 'bridge' } // a bridge name read from the host (validated)
+  | { readonly kind: 'iface' } // an interface name read from the host (validated)
+  | { readonly kind: 'db' } // an OVSDB remote given by the user (unix:/ssl:/tcp:)
+  | { readonly kind: 'table' }; // an OVSDB table name from the recipe
+
+interface Pattern {
+  readonly id: string;
+  readonly tokens: readonly Token[];
+}
+
+const lit = (text: string): Token => ({ kind: 'literal', text });
+const BRIDGE: Token = { kind: 'bridge' };
+const DB: Token = { kind: 'db' };
+const TABLE: Token = { kind: 'table' };
+
+function pattern(id: string, ...tokens: (string | Token)[]): Pattern {
+  return { id, tokens: tokens.map((t) => (typeof t === 'string' ? lit(t) : t)) };
+}
+
+/** Tables whose listing is read-only and that ovnscope knows how to read. */
+export const OVS_TABLES = ['Open_vSwitch', 'Bridge', 'Port', 'Interface'] as const;
+export const SB_TABLES = [
+  'Chassis',
+  'Encap',
+  'Port_Binding',
+  'Datapath_Binding',
+  'Logical_Flow',
+  'Multicast_Group',
+  'MAC_Binding',
+  'Load_Balancer',
+  'Logical_DP_Group',
+] as const;
+export const NB_TABLES = [
+  'Logical_Switch',
+  'Logical_Switch_Port',
+  'Logical_Router',
+  'Logical_Router_Port',
+  'ACL',
+  'Port_Group',
+  'Address_Set',
+  'Load_Balancer',
+  'NAT',
+  'Logical_Router_Static_Route',
+  'Logical_Router_Policy',
+  'DHCP_Options',
+  'Gateway_Chassis',
+] as const;
+
+const KNOWN_TABLES = new Set<string>([...OVS_TABLES, ...SB_TABLES, ...NB_TABLES]);
+
+const PATTERNS: readonly Pattern[] = [
+  pattern('ovs-vsctl-version', 'ovs-vsctl', '--version'),
+  pattern('ovs-vsctl-list-br', 'ovs-vsctl', 'list-br'),
+  pattern('ovs-vsctl-list', 'ovs-vsctl', '--format=json', 'list', TABLE),
+  pattern('ovs-ofctl-show', 'ovs-ofctl', 'show', BRIDGE),
+  pattern('ovs-ofctl-dump-flows', 'ovs-ofctl', '--no-names', 'dump-flows', BRIDGE),
+  pattern('ovs-ofctl-dump-groups', 'ovs-ofctl', '-O', 'OpenFlow15', '--no-names', 'dump-groups', BRIDGE),
+  pattern('ovs-ofctl-dump-tlv-map', 'ovs-ofctl', 'dump-tlv-map', BRIDGE),
+  pattern('ovs-appctl-dpif-show', 'ovs-appctl', 'dpif/show'),
+  pattern('ovs-appctl-dp-features', 'ovs-appctl', 'dpif/show-dp-features', BRIDGE),
+  pattern('ovn-sbctl-list', 'ovn-sbctl', DB, '--format=json', 'list', TABLE),
+  pattern('ovn-nbctl-list', 'ovn-nbctl', DB, '--format=json', 'list', TABLE),
+  pattern('ovn-sbctl-list-default-db', 'ovn-sbctl', '--format=json', 'list', TABLE),
+  pattern('ovn-nbctl-list-default-db', 'ovn-nbctl', '--format=json', 'list', TABLE),
+];
+
+/** Names read from a host before they go into a later command: conservative on purpose. */
+const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:@-]{0,63}$/;
+const SAFE_DB = /^--db=(unix:[A-Za-z0-9_./-]+|(ssl|tcp):[A-Za-z0-9_.:[\]-]+)(,(unix:[A-Za-z0-9_./-]+|(ssl|tcp):[A-Za-z0-9_.:[\]-]+))*$/;
+
+export function isSafeName(name: string): boolean {
+  return SAFE_NAME.test(name);
+}
+
+function tokenMatches(token: Token, arg: string): boolean {
+  switch (token.kind) {
+    case 'literal':
+      return token.text === arg;
+    case 'bridge':
+    case 'iface':
+      return isSafeName(arg);
+    case 'db':
+      return SAFE_DB.test(arg);
+    case 'table':
+      return KNOWN_TABLES.has(arg);
+  }
+}
+
+export type AllowVerdict = { readonly allowed: true; readonly patternId: string } | { readonly allowed: false; readonly reason: string };
+
+/** Is this argv (the command proper, after any wrapper) on the read-only allow-list? */
+export function checkAllowed(argv: readonly string[]): AllowVerdict {
+  for (const p of PATTERNS) {
+    if (p.tokens.length !== argv.length) continue;
+    if (p.tokens.every((t, i) => tokenMatches(t, argv[i]!))) return { allowed: true, patternId: p.id };
+  }
+  return { allowed: false, reason: `not on ovnscope's read-only allow-list: ${argv.join(' ')}` };
+}
+
+/**
+ * Wrappers are prefixes users put in front of every command (`sudo -n`, `podman exec ovn_controller`,
+ * `env OVS_RUNDIR=...`, `ip netns exec hv1`). They are allowed only in these read-only shapes, so an
+ * inventory cannot turn a wrapper into an arbitrary command.
+ */
+export function checkWrapper(wrapper: readonly string[]): AllowVerdict {
+  let i = 0;
+  const at = (k: number) => wrapper[k];
+  while (i < wrapper.length) {
+    const w = at(i)!;
+    if (w === 'env') {
+      i++;
+      while (i < wrapper.length && /^[A-Za-z_][A-Za-z0-9_]*=[A-Za-z0-9_./:,@=-]*$/.test(at(i)!)) i++;
+      continue;
+    }
+    if (w === 'sudo') {
+      if (at(i + 1) !== '-n') return { allowed: false, reason: 'sudo must be used as "sudo -n" (ovnscope never types a password)' };
+      i += 2;
+      if (at(i) === '-u' && at(i + 1) && isSafeName(at(i + 1)!)) i += 2;
+      continue;
+    }
+    if (w === 'podman' || w === 'docker') {
+      if (at(i + 1) !== 'exec') return { allowed: false, reason: `${w} may only be used as "${w} exec CONTAINER"` };
+      i += 2;
+      while (at(i) === '-i') i++;
+      if (!at(i) || !isSafeName(at(i)!)) return { allowed: false, reason: `${w} exec needs a container name` };
+      i++;
+      continue;
+    }
+    if (w === 'ip' && at(i + 1) === 'netns' && at(i + 2) === 'exec' && at(i + 3) && isSafeName(at(i + 3)!)) {
+      i += 4;
+      continue;
+    }
+    return { allowed: false, reason: `wrapper word "${w}" is not one of: env VAR=value, sudo -n, podman exec, docker exec, ip netns exec` };
+  }
+  return { allowed: true, patternId: 'wrapper' };
+}
+
+/** Quote one argument for a POSIX shell (used by transports that send a command line). */
+export function shellQuote(arg: string): string {
+  if (/^[A-Za-z0-9_./:=@%+,-]+$/.test(arg)) return arg;
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}

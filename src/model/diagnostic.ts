@@ -1,0 +1,50 @@
+/**
+ * Problems found in user-supplied input (dumps, JSON, inventories). Parsers return these as
+ * values next to whatever they could still read; they never throw on bad input.
+ */
+export type Severity = 'error' | 'warning';
+
+export interface SourcePosition {
+  /** File the text came from (a snapshot-relative path when known, else what the user gave). */
+  readonly file?: string;
+  /** 1-based line number. */
+  readonly line?: number;
+  /** 1-based column number. */
+  readonly column?: number;
+  /** Host the text was collected from, when it came out of a snapshot. */
+  readonly host?: string;
+}
+
+export interface Diagnostic extends SourcePosition {
+  readonly severity: Severity;
+  /** What was wrong, and what was expected instead. */
+  readonly message: string;
+  /** The offending text (a line, or an excerpt of it), kept verbatim. */
+  readonly excerpt?: string;
+}
+
+/** Value plus whatever went wrong producing it: the shape every parser returns. */
+export interface Parsed<T> {
+  readonly value: T;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export function formatPosition(p: SourcePosition): string {
+  const parts: string[] = [];
+  if (p.host) parts.push(`host ${p.host}`);
+  let where = p.file ?? '';
+  if (p.line !== undefined) where += `${where ? ':' : 'line '}${p.line}`;
+  if (p.column !== undefined) where += `:${p.column}`;
+  if (where) parts.push(where);
+  return parts.join(', ');
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  const pos = formatPosition(d);
+  return `${d.severity}${pos ? ` (${pos})` : ''}: ${d.message}`;
+}
+
+/** Attaches file/host to diagnostics produced by a parser that only knew line numbers. */
+export function locate(diags: readonly Diagnostic[], where: SourcePosition): Diagnostic[] {
+  return diags.map((d) => ({ ...where, ...d, file: d.file ?? where.file, host: d.host ?? where.host }));
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { checkAllowed, checkWrapper, shellQuote } from '../../src/collect/allowlist.js';
+import { bridgeCommands, centralCommands, hostCommands } from '../../src/collect/recipe.js';
+
+describe('read-only allow-list', () => {
+  it('accepts every command of the recipe', () => {
+    const all = [...hostCommands(), ...bridgeCommands('br-int'), ...bridgeCommands('br-ex'), ...centralCommands('unix:/run/nb.sock', 'ssl:10.0.0.1:6642'), ...centralCommands()];
+    for (const c of all) expect(checkAllowed(c.argv), c.argv.join(' ')).toMatchObject({ allowed: true });
+  });
+
+  it.each([
+    [['ovs-ofctl', 'del-flows', 'br-int']],
+    [['ovs-vsctl', 'del-br', 'br-int']],
+    [['ovs-vsctl', 'set', 'Open_vSwitch', '.', 'other_config:hw-offload=true']],
+    [['ovs-ofctl', '--no-names', 'dump-flows', 'br-int', 'add-flow']],
+    [['ovs-ofctl', 'show', 'br-int;reboot']],
+    [['ovs-ofctl', 'show', '$(reboot)']],
+    [['ovn-nbctl', '--format=json', 'list', 'Logical_Switch', '--', 'ls-del', 'sw0']],
+    [['ovn-nbctl', '--db=unix:/x;rm -rf /', '--format=json', 'list', 'ACL']],
+    [['ovn-sbctl', '--format=json', 'list', 'Connection']],
+    [['sh', '-c', 'ovs-ofctl dump-flows br-int']],
+  ])('refuses %j', (argv) => {
+    expect(checkAllowed(argv).allowed).toBe(false);
+  });
+
+  it('refuses any argv that is not exactly a recipe shape (property)', () => {
+    const recipe = [...hostCommands(), ...bridgeCommands('br-int'), ...centralCommands()].map((c) => c.argv);
+    fc.assert(
+      fc.property(fc.constantFrom(...recipe), fc.string(), fc.nat(6), (argv, extra, pos) => {
+        const mutated = [...argv];
+        mutated.splice(Math.min(pos, mutated.length), 0, extra);
+        // Inserting a word can only be accepted if it turns the argv into another allowed shape,
+        // which for these patterns means the inserted word is a known option/table.
+        const verdict = checkAllowed(mutated);
+        if (verdict.allowed) expect(['--no-names', '--format=json', 'list', 'show', 'OpenFlow15', '-O'].some((w) => mutated.includes(w))).toBe(true);
+      }),
+    );
+  });
+
+  it('allows only read-only wrapper shapes', () => {
+    expect(checkWrapper(['env', 'OVS_RUNDIR=/tmp/sb/hv1']).allowed).toBe(true);
+    expect(checkWrapper(['sudo', '-n']).allowed).toBe(true);
+    expect(checkWrapper(['sudo', '-n', 'podman', 'exec', 'ovn_controller']).allowed).toBe(true);
+    expect(checkWrapper(['ip', 'netns', 'exec', 'hv1']).allowed).toBe(true);
+    expect(checkWrapper(['sudo']).allowed).toBe(false);
+    expect(checkWrapper(['bash', '-c']).allowed).toBe(false);
+    expect(checkWrapper(['env', 'X=1', 'rm', '-rf']).allowed).toBe(false);
+    expect(checkWrapper(['podman', 'run', 'x']).allowed).toBe(false);
+  });
+
+  it('shell-quotes anything that a shell would interpret', () => {
+    expect(shellQuote('br-int')).toBe('br-int');
+    expect(shellQuote("a'b c")).toBe(`'a'\\''b c'`);
+    expect(shellQuote('$(x)')).toBe(`'$(x)'`);
+  });
+});

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { parseInventory } from '../../src/parse/inventory.js';
+
+describe('inventory YAML', () => {
+  it('reads the documented keys', () => {
+    const text = `hosts:
+  hv1: { transport: local, wrapper: "env OVS_RUNDIR=/tmp/sb/hv1" }
+  hv2: { transport: local, wrapper: "sudo -n podman exec ovn_controller", timeout: 5 }
+  hv3: { address: 10.0.0.3, user: root, port: 2222 }
+ovn:
+  via: hv1
+  nb: unix:/tmp/sb/central/nb.sock
+  sb: unix:/tmp/sb/central/sb.sock
+`;
+    const { value, diagnostics } = parseInventory(text);
+    expect(diagnostics).toEqual([]);
+    expect(value.hosts).toEqual([
+      { name: 'hv1', transport: 'local', wrapper: ['env', 'OVS_RUNDIR=/tmp/sb/hv1'], address: undefined, user: undefined, port: undefined, timeoutMs: undefined },
+      { name: 'hv2', transport: 'local', wrapper: ['sudo', '-n', 'podman', 'exec', 'ovn_controller'], address: undefined, user: undefined, port: undefined, timeoutMs: 5000 },
+      { name: 'hv3', transport: 'ssh', wrapper: [], address: '10.0.0.3', user: 'root', port: 2222, timeoutMs: undefined },
+    ]);
+    expect(value.ovn).toEqual({ via: 'hv1', nb: 'unix:/tmp/sb/central/nb.sock', sb: 'unix:/tmp/sb/central/sb.sock' });
+  });
+
+  it('says what is wrong and on which line', () => {
+    const text = `hosts:\n  hv1: { transport: telnet }\n  hv2: { transport: local, wrapper: "echo hi; reboot" }\novn:\n  via: hv9\n`;
+    const { diagnostics } = parseInventory(text, 'inv.yaml');
+    expect(diagnostics.map((d) => [d.line, d.message])).toEqual([
+      [2, expect.stringContaining('transport "telnet"')],
+      [3, expect.stringContaining('shell syntax')],
+      [5, expect.stringContaining('ovn.via "hv9" is not one of the hosts')],
+    ]);
+    expect(diagnostics.every((d) => d.file === 'inv.yaml')).toBe(true);
+  });
+
+  it('reports YAML syntax errors with a line', () => {
+    const { diagnostics } = parseInventory('hosts:\n  hv1: { transport: local\n');
+    expect(diagnostics.length).toBeGreaterThan(0);
+    expect(diagnostics[0]!.line).toBeGreaterThan(0);
+  });
+
+  it('never throws on garbage (fuzz)', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (text) => {
+        const r = parseInventory(text);
+        expect(Array.isArray(r.value.hosts)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
