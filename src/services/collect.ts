@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
@@ -43,6 +44,8 @@ type Scope = { readonly host: string; readonly relDir: string };
 export async function collect(options: CollectOptions): Promise<Result<CollectResult>> {
   if (options.inventory.hosts.length === 0) return fail('the inventory names no hosts');
   if (await pathExists(options.out)) return fail(`${options.out} already exists; choose a new --out directory (ovnscope never overwrites a snapshot)`);
+  // Every command in flight listens on the one Ctrl-C signal; that is by design, not a leak.
+  if (options.signal) setMaxListeners(0, options.signal);
   const created = new Date().toISOString();
   const writer = await SnapshotWriter.create(options.out);
   const hostLimit = pLimit(Math.max(1, options.parallel));

@@ -1,0 +1,39 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../cli/base-command.js';
+import { renderFlows } from '../render/flows.js';
+import { listFlows } from '../services/flows.js';
+
+export default class Flows extends BaseCommand {
+  static override summary = 'List the OpenFlow flows of a host, each named by the OVN logical flow behind its cookie.';
+  static override description = 'Parses the collected dump-flows of one bridge and annotates each flow with the SB row its cookie points at (the first 32 bits of the row UUID): for a logical flow its pipeline, stage, match and actions and the datapath it belongs to. --filter takes the match syntax of "ovs-ofctl dump-flows BRIDGE MATCH" and, like it, keeps flows that are at least as specific.';
+  static override examples = [
+    '<%= config.bin %> flows --snapshot fixtures/l3-acl --host hv1 --table 44',
+    '<%= config.bin %> flows --snapshot snap --host hv1 --filter "ip,reg15=0x2,metadata=0x1"',
+    '<%= config.bin %> flows --snapshot snap --host hv2 --cookie 0x6c1d0b4a --json',
+  ];
+  static override enableJsonFlag = true;
+  static override flags = {
+    snapshot: Flags.string({ char: 's', summary: 'Snapshot directory.', required: true }),
+    host: Flags.string({ char: 'H', summary: 'Host (as named in the snapshot).', required: true }),
+    bridge: Flags.string({ char: 'b', summary: 'Bridge.', default: 'br-int' }),
+    table: Flags.integer({ char: 't', summary: 'Only this OpenFlow table.', min: 0, max: 254 }),
+    cookie: Flags.string({ char: 'c', summary: 'Only flows with this cookie (hex 0x... or decimal).' }),
+    filter: Flags.string({ char: 'f', summary: 'Match filter, e.g. "ip,metadata=0x1,reg15=0x2".' }),
+  };
+
+  async run() {
+    const { flags } = await this.parse(Flows);
+    let cookie: bigint | undefined;
+    if (flags.cookie !== undefined) {
+      try {
+        cookie = BigInt(flags.cookie);
+      } catch {
+        this.error(`--cookie ${flags.cookie}: expected a number such as 0x6c1d0b4a`, { exit: 2 });
+      }
+    }
+    const result = await listFlows({ snapshot: flags.snapshot, host: flags.host, bridge: flags.bridge, table: flags.table, cookie, filter: flags.filter });
+    if (!result.ok) this.failWith(result.error);
+    this.print(renderFlows(result.value, this.style));
+    return result.value;
+  }
+}

@@ -1,0 +1,20 @@
+import { Args } from '@oclif/core';
+import { BaseCommand } from '../../cli/base-command.js';
+import { renderSnapshotSummary } from '../../render/snapshot.js';
+import { showSnapshot } from '../../services/snapshot-show.js';
+
+export default class SnapshotShow extends BaseCommand {
+  static override summary = 'Summarise a snapshot: hosts, bridges, flows per table, chassis, encaps, bindings, what failed.';
+  static override description = 'Reads a snapshot directory written by "ovnscope collect" and shows what it holds and what is missing from it (failed commands, unreachable hosts, parser diagnostics with file and line).';
+  static override examples = ['<%= config.bin %> snapshot show fixtures/l3-acl', '<%= config.bin %> snapshot show snap --json | jq .chassis'];
+  static override enableJsonFlag = true;
+  static override args = { dir: Args.string({ description: 'Snapshot directory.', required: true }) };
+
+  async run() {
+    const { args } = await this.parse(SnapshotShow);
+    const result = await showSnapshot(args.dir);
+    if (!result.ok) this.failWith(result.error);
+    this.print(renderSnapshotSummary(result.value, this.style));
+    return result.value;
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * A snapshot as the analysis layers see it: the raw outputs of a collection, parsed and joined.
+ * Pure types; `src/snapshot/load.ts` builds it from a snapshot directory.
+ */
+import type { Diagnostic } from './diagnostic.js';
+import type { FlowEntry, Group } from './flow.js';
+import type { Manifest } from './manifest.js';
+import type {
+  NbAcl,
+  NbAddressSet,
+  NbLoadBalancer,
+  NbLogicalRouter,
+  NbLogicalRouterPort,
+  NbLogicalSwitch,
+  NbLogicalSwitchPort,
+  NbNat,
+  NbPortGroup,
+  NbStaticRoute,
+  SbChassis,
+  SbDatapathBinding,
+  SbEncap,
+  SbLoadBalancer,
+  SbLogicalDpGroup,
+  SbLogicalFlow,
+  SbMacBinding,
+  SbMulticastGroup,
+  SbPortBinding,
+} from './ovn.js';
+import type { DpifShow, OfctlShow, OpenVswitch, OvsBridge, OvsInterface, OvsPort, TlvMap, ToolVersion } from './ovs.js';
+
+/** What an OpenFlow port is, for following a packet out of it. */
+export type PortRole =
+  | { readonly kind: 'local' } // a VIF or internal port on this host (OVN: Interface external_ids:iface-id)
+  | { readonly kind: 'tunnel'; readonly tunnelType: string; readonly remoteIp?: string; readonly localIp?: string; readonly remoteChassis?: string }
+  | { readonly kind: 'patch'; readonly peer?: string }
+  | { readonly kind: 'physical' }
+  | { readonly kind: 'reserved' };
+
+export interface BridgePort {
+  readonly ofport: number;
+  /** Full OVS name (from the DB when known; `ovs-ofctl show` truncates names to 15 bytes). */
+  readonly name: string;
+  readonly role: PortRole;
+  /** OVN logical port bound here (Interface external_ids:iface-id). */
+  readonly ifaceId?: string;
+  /** Datapath port number (`ovs-appctl dpif/show`), used to compare with ofproto/trace output. */
+  readonly dpPort?: number;
+  readonly iface?: OvsInterface;
+}
+
+export interface BridgeState {
+  readonly name: string;
+  readonly flows: readonly FlowEntry[];
+  readonly groups: readonly Group[];
+  readonly ports: readonly BridgePort[];
+  /** Snapshot-relative file the flows came from (for evidence and diagnostics). */
+  readonly flowsFile?: string;
+  readonly show?: OfctlShow;
+}
+
+export interface HostState {
+  readonly name: string;
+  readonly version?: ToolVersion;
+  readonly openVswitch?: OpenVswitch;
+  readonly ovsBridges: readonly OvsBridge[];
+  readonly ovsPorts: readonly OvsPort[];
+  readonly interfaces: readonly OvsInterface[];
+  readonly bridges: readonly BridgeState[];
+  readonly dpif?: DpifShow;
+  readonly tlvMap?: TlvMap;
+  /** OVN chassis name of this host (Open_vSwitch external_ids:system-id). */
+  readonly chassis?: string;
+  /** Local tunnel endpoint (external_ids:ovn-encap-ip). */
+  readonly encapIp?: string;
+}
+
+export interface SouthboundState {
+  readonly chassis: readonly SbChassis[];
+  readonly encaps: readonly SbEncap[];
+  readonly portBindings: readonly SbPortBinding[];
+  readonly datapaths: readonly SbDatapathBinding[];
+  readonly logicalFlows: readonly SbLogicalFlow[];
+  readonly dpGroups: readonly SbLogicalDpGroup[];
+  readonly multicastGroups: readonly SbMulticastGroup[];
+  readonly macBindings: readonly SbMacBinding[];
+  readonly loadBalancers: readonly SbLoadBalancer[];
+}
+
+export interface NorthboundState {
+  readonly switches: readonly NbLogicalSwitch[];
+  readonly switchPorts: readonly NbLogicalSwitchPort[];
+  readonly routers: readonly NbLogicalRouter[];
+  readonly routerPorts: readonly NbLogicalRouterPort[];
+  readonly acls: readonly NbAcl[];
+  readonly portGroups: readonly NbPortGroup[];
+  readonly addressSets: readonly NbAddressSet[];
+  readonly loadBalancers: readonly NbLoadBalancer[];
+  readonly nats: readonly NbNat[];
+  readonly staticRoutes: readonly NbStaticRoute[];
+}
+
+export interface Snapshot {
+  readonly dir: string;
+  readonly manifest: Manifest;
+  readonly hosts: readonly HostState[];
+  readonly sb?: SouthboundState;
+  readonly nb?: NorthboundState;
+  /** Everything the parsers complained about, with host/file/line. */
+  readonly diagnostics: readonly Diagnostic[];
+}

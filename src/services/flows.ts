@@ -1,0 +1,109 @@
+import { matchConstraints, type FlowEntry, type MatchItem } from '../model/flow.js';
+import { fail, ok, type Result } from '../model/result.js';
+import { formatActions } from '../parse/ofp-actions.js';
+import { formatMatch, parseFlowLine } from '../parse/ofctl-flows.js';
+import { loadSnapshot } from '../snapshot/load.js';
+import { buildOvnIndex, datapathName, type CookieTarget, type OvnIndex } from '../snapshot/ovn-index.js';
+
+export interface FlowsOptions {
+  readonly snapshot: string;
+  readonly host: string;
+  readonly bridge: string;
+  readonly table?: number;
+  readonly cookie?: bigint;
+  /** Match syntax as `ovs-ofctl dump-flows BRIDGE MATCH` takes it (loose: flows at least this specific). */
+  readonly filter?: string;
+}
+
+export interface AnnotatedFlow {
+  readonly line: number;
+  readonly table: number;
+  readonly priority: number;
+  readonly cookie: string;
+  readonly match: string;
+  readonly actions: string;
+  readonly nPackets?: string;
+  /** What the cookie names in the SB: a logical flow (stage, match, actions) or a port/multicast row. */
+  readonly ovn?: OvnAnnotation;
+}
+
+export type OvnAnnotation =
+  | { readonly kind: 'logical-flow'; readonly uuid: string; readonly pipeline: string; readonly tableId?: number; readonly stage?: string; readonly priority?: number; readonly match: string; readonly actions: string; readonly datapaths: readonly string[]; readonly source?: string; readonly stageHint?: string }
+  | { readonly kind: 'port-binding'; readonly uuid: string; readonly logicalPort: string; readonly type: string }
+  | { readonly kind: 'multicast-group'; readonly uuid: string; readonly name: string }
+  | { readonly kind: 'load-balancer'; readonly uuid: string; readonly name: string; readonly vips: Readonly<Record<string, string>> };
+
+export interface FlowsResult {
+  readonly host: string;
+  readonly bridge: string;
+  readonly total: number;
+  readonly flows: readonly AnnotatedFlow[];
+  readonly sbCollected: boolean;
+}
+
+export function annotation(target: CookieTarget): OvnAnnotation {
+  switch (target.kind) {
+    case 'logical-flow': {
+      const f = target.flow;
+      return { kind: 'logical-flow', uuid: f.uuid, pipeline: f.pipeline, tableId: f.tableId, stage: f.stageName, priority: f.priority, match: f.match, actions: f.actions, datapaths: target.datapaths.map((d) => datapathName(d)), source: f.source, stageHint: f.stageHint };
+    }
+    case 'port-binding':
+      return { kind: 'port-binding', uuid: target.binding.uuid, logicalPort: target.binding.logicalPort, type: target.binding.type };
+    case 'multicast-group':
+      return { kind: 'multicast-group', uuid: target.group.uuid, name: target.group.name };
+    case 'load-balancer':
+      return { kind: 'load-balancer', uuid: target.lb.uuid, name: target.lb.name, vips: target.lb.vips };
+  }
+}
+
+/** A logical flow shared by a datapath group: the flow's exact `metadata` says which datapath this copy is for. */
+function narrowToDatapath(a: OvnAnnotation, flow: FlowEntry, index: OvnIndex): OvnAnnotation {
+  if (a.kind !== 'logical-flow') return a;
+  const md = flow.match.items.find((i) => i.field.name === 'metadata' && i.mask === 0xffffffffffffffffn);
+  const dp = md ? index.datapathByKey.get(Number(md.value)) : undefined;
+  return dp ? { ...a, datapaths: [datapathName(dp)] } : a;
+}
+
+/** Loose match as ovs-ofctl applies a dump-flows filter: the flow constrains every filtered bit the same way. */
+function looseMatches(flow: FlowEntry, filter: readonly MatchItem[]): boolean {
+  const constraints = matchConstraints(flow.match);
+  return filter.every((want) => {
+    const have = constraints.find((c) => c.field.storage.space === want.field.storage.space && c.field.storage.offset === want.field.storage.offset && c.field.width === want.field.width);
+    return have !== undefined && (have.mask & want.mask) === want.mask && (have.value & want.mask) === want.value;
+  });
+}
+
+export async function listFlows(options: FlowsOptions): Promise<Result<FlowsResult>> {
+  let filter: MatchItem[] | undefined;
+  if (options.filter) {
+    const parsed = parseFlowLine(`${options.filter} actions=drop`);
+    const bad = parsed.diagnostics.find((d) => d.severity === 'error');
+    if (bad || !parsed.value) return fail(`--filter: ${bad?.message ?? 'not a match'}${bad?.column ? ` (column ${bad.column})` : ''}`);
+    filter = matchConstraints(parsed.value.match);
+  }
+  const loaded = await loadSnapshot(options.snapshot, { hosts: [options.host] });
+  if (!loaded.ok) return loaded;
+  const snapshot = loaded.value;
+  const host = snapshot.hosts[0]!;
+  const bridge = host.bridges.find((b) => b.name === options.bridge);
+  if (!bridge) return fail(`host ${host.name} has no bridge ${options.bridge} in the snapshot (it has: ${host.bridges.map((b) => b.name).join(', ') || 'none'})`);
+  const index = buildOvnIndex(snapshot);
+  const flows: AnnotatedFlow[] = [];
+  for (const f of bridge.flows) {
+    if (options.table !== undefined && f.table !== options.table) continue;
+    if (options.cookie !== undefined && f.cookie !== options.cookie) continue;
+    if (filter && !looseMatches(f, filter)) continue;
+    const targets = f.cookie !== 0n && f.cookie <= 0xffffffffn ? index.byCookie.get(Number(f.cookie)) : undefined;
+    flows.push({
+      line: f.line,
+      table: f.table,
+      priority: f.priority,
+      cookie: `0x${f.cookie.toString(16)}`,
+      match: formatMatch(f.match),
+      actions: formatActions(f.actions),
+      nPackets: f.stats?.nPackets.toString(),
+      ovn: targets?.[0] ? narrowToDatapath(annotation(targets[0]), f, index) : undefined,
+    });
+  }
+  return ok({ host: host.name, bridge: bridge.name, total: bridge.flows.length, flows, sbCollected: !!snapshot.sb });
+}

@@ -1,0 +1,78 @@
+import type { Diagnostic } from '../model/diagnostic.js';
+import type { Result } from '../model/result.js';
+import { ok } from '../model/result.js';
+import { loadSnapshot } from '../snapshot/load.js';
+
+export interface SnapshotSummary {
+  readonly dir: string;
+  readonly created: string;
+  readonly toolVersion: string;
+  readonly complete: boolean;
+  readonly interrupted: boolean;
+  readonly missing: readonly string[];
+  readonly hosts: readonly {
+    readonly name: string;
+    readonly status: string;
+    readonly chassis?: string;
+    readonly encapIp?: string;
+    readonly ovsVersion?: string;
+    readonly bridges: readonly { readonly name: string; readonly flows: number; readonly groups: number; readonly ports: number; readonly flowsPerTable: Readonly<Record<string, number>> }[];
+  }[];
+  readonly chassis: readonly { readonly name: string; readonly hostname?: string; readonly encaps: readonly { type: string; ip: string }[]; readonly bindings: readonly string[]; readonly inSnapshot: boolean }[];
+  readonly unboundPorts: readonly string[];
+  readonly logicalFlows: number;
+  readonly diagnostics: { readonly count: number; readonly first: readonly Diagnostic[] };
+}
+
+export async function showSnapshot(dir: string): Promise<Result<SnapshotSummary>> {
+  const loaded = await loadSnapshot(dir);
+  if (!loaded.ok) return loaded;
+  const s = loaded.value;
+  const hostStatus = new Map(s.manifest.hosts.map((h) => [h.name, h.status] as const));
+  const hostsByChassis = new Map(s.hosts.filter((h) => h.chassis).map((h) => [h.chassis!, h.name] as const));
+  const bindingsByChassis = new Map<string, string[]>();
+  const unbound: string[] = [];
+  const chassisNameByUuid = new Map((s.sb?.chassis ?? []).map((c) => [c.uuid, c.name] as const));
+  for (const pb of s.sb?.portBindings ?? []) {
+    if (pb.type !== '' && pb.type !== 'chassisredirect' && pb.type !== 'l3gateway' && pb.type !== 'virtual' && pb.type !== 'external') continue;
+    const ch = pb.chassis ? chassisNameByUuid.get(pb.chassis) : undefined;
+    if (!ch) {
+      if (pb.type === '') unbound.push(pb.logicalPort);
+      continue;
+    }
+    const list = bindingsByChassis.get(ch) ?? [];
+    list.push(pb.logicalPort);
+    bindingsByChassis.set(ch, list);
+  }
+  const encapsByUuid = new Map((s.sb?.encaps ?? []).map((e) => [e.uuid, e] as const));
+  return ok({
+    dir: s.dir,
+    created: s.manifest.created,
+    toolVersion: s.manifest.toolVersion,
+    complete: s.manifest.complete,
+    interrupted: s.manifest.interrupted,
+    missing: s.manifest.missing,
+    hosts: s.hosts.map((h) => ({
+      name: h.name,
+      status: hostStatus.get(h.name) ?? '?',
+      chassis: h.chassis,
+      encapIp: h.encapIp,
+      ovsVersion: h.version?.version,
+      bridges: h.bridges.map((b) => {
+        const perTable: Record<string, number> = {};
+        for (const f of b.flows) perTable[f.table] = (perTable[f.table] ?? 0) + 1;
+        return { name: b.name, flows: b.flows.length, groups: b.groups.length, ports: b.ports.length, flowsPerTable: perTable };
+      }),
+    })),
+    chassis: (s.sb?.chassis ?? []).map((c) => ({
+      name: c.name,
+      hostname: c.hostname,
+      encaps: c.encaps.map((u) => encapsByUuid.get(u)).filter((e) => !!e).map((e) => ({ type: e!.type, ip: e!.ip })),
+      bindings: (bindingsByChassis.get(c.name) ?? []).sort(),
+      inSnapshot: hostsByChassis.has(c.name),
+    })),
+    unboundPorts: unbound.sort(),
+    logicalFlows: s.sb?.logicalFlows.length ?? 0,
+    diagnostics: { count: s.diagnostics.length, first: s.diagnostics.slice(0, 20) },
+  });
+}

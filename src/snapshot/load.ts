@@ -1,0 +1,172 @@
+import { locate, type Diagnostic, type Parsed } from '../model/diagnostic.js';
+import { fail, ok, type Result } from '../model/result.js';
+import type { OvsBridgeMap, OvsInterface } from '../model/ovs.js';
+import { splitOvnChassisId } from '../model/ovs.js';
+import type { BridgePort, BridgeState, HostState, NorthboundState, PortRole, Snapshot, SouthboundState } from '../model/snapshot.js';
+import { parseDpifShow } from '../parse/dpif-show.js';
+import { parseOfctlFlows } from '../parse/ofctl-flows.js';
+import { parseOfctlGroups } from '../parse/ofctl-groups.js';
+import { parseOfctlShow } from '../parse/ofctl-show.js';
+import {
+  buildBridgeMap,
+  parseOvsdbRows,
+  toNbAcls,
+  toNbAddressSets,
+  toNbLoadBalancers,
+  toNbLogicalRouterPorts,
+  toNbLogicalRouters,
+  toNbLogicalSwitches,
+  toNbLogicalSwitchPorts,
+  toNbNats,
+  toNbPortGroups,
+  toNbStaticRoutes,
+  toOpenVswitch,
+  toOvsBridges,
+  toOvsInterfaces,
+  toOvsPorts,
+  toSbChassis,
+  toSbDatapathBindings,
+  toSbEncaps,
+  toSbLoadBalancers,
+  toSbLogicalDpGroups,
+  toSbLogicalFlows,
+  toSbMacBindings,
+  toSbMulticastGroups,
+  toSbPortBindings,
+  type RowConverter,
+} from '../parse/ovsdb-json.js';
+import { parseToolVersion } from '../parse/ovs-version.js';
+import { parseTlvMap } from '../parse/tlv-map.js';
+import { openSnapshot, type OutputText, type SnapshotSource } from './reader.js';
+
+const TUNNEL_TYPES = new Set(['geneve', 'vxlan', 'stt', 'gre', 'erspan', 'ip6gre', 'ip6erspan', 'gtpu', 'bareudp', 'lisp']);
+
+export interface LoadOptions {
+  /** Only these hosts (all when absent). */
+  readonly hosts?: readonly string[];
+  /** Skip the NB/SB (faster when only flows are needed). */
+  readonly withoutCentral?: boolean;
+}
+
+/** Opens and parses a snapshot directory. Parser problems become diagnostics; only an unreadable snapshot is an error. */
+export async function loadSnapshot(dir: string, options: LoadOptions = {}): Promise<Result<Snapshot>> {
+  const opened = await openSnapshot(dir);
+  if (!opened.ok) return opened;
+  const source = opened.value;
+  const diagnostics: Diagnostic[] = [];
+  const wanted = options.hosts ? new Set(options.hosts) : undefined;
+  if (wanted) {
+    const known = new Set(source.manifest.hosts.map((h) => h.name));
+    const unknown = [...wanted].filter((h) => !known.has(h));
+    if (unknown.length) return fail(`host ${unknown.join(', ')} is not in the snapshot (it has: ${[...known].join(', ') || 'no hosts'})`);
+  }
+  const hosts = await Promise.all(source.manifest.hosts.filter((h) => !wanted || wanted.has(h.name)).map((h) => loadHost(source, h.name, h.bridges, diagnostics)));
+  const central = options.withoutCentral ? undefined : await loadCentral(source, diagnostics);
+  return ok({ dir, manifest: source.manifest, hosts, sb: central?.sb, nb: central?.nb, diagnostics });
+}
+
+function take<T>(out: OutputText | undefined, host: string | undefined, parse: (text: string, file: string) => Parsed<T>, diagnostics: Diagnostic[]): T | undefined {
+  if (!out) return undefined;
+  const parsed = parse(out.text, out.file);
+  diagnostics.push(...locate(parsed.diagnostics, { file: out.file, host }));
+  return parsed.value;
+}
+
+function rows<T>(out: OutputText | undefined, host: string | undefined, convert: RowConverter<T>, diagnostics: Diagnostic[]): T[] {
+  return take(out, host, (text, file) => parseOvsdbRows(text, convert, file), diagnostics) ?? [];
+}
+
+async function loadHost(source: SnapshotSource, name: string, bridgeNames: readonly string[], diagnostics: Diagnostic[]): Promise<HostState> {
+  const out = (id: string) => source.hostOutput(name, id);
+  const version = take(await out('ovs-vsctl.version'), name, parseToolVersion, diagnostics);
+  const openVswitch = rows(await out('ovs-vsctl.list.Open_vSwitch'), name, toOpenVswitch, diagnostics)[0];
+  const ovsBridges = rows(await out('ovs-vsctl.list.Bridge'), name, toOvsBridges, diagnostics);
+  const ovsPorts = rows(await out('ovs-vsctl.list.Port'), name, toOvsPorts, diagnostics);
+  const interfaces = rows(await out('ovs-vsctl.list.Interface'), name, toOvsInterfaces, diagnostics);
+  const bridgeMapParsed = buildBridgeMap(ovsBridges, ovsPorts, interfaces);
+  diagnostics.push(...locate(bridgeMapParsed.diagnostics, { host: name, file: `hosts/${name}/ovs-vsctl.list.Bridge.out` }));
+  const dpif = take(await out('ovs-appctl.dpif-show'), name, parseDpifShow, diagnostics);
+  const tlvMap = take(await out('ovs-ofctl.dump-tlv-map.br-int'), name, parseTlvMap, diagnostics);
+  const bridges: BridgeState[] = [];
+  for (const bridge of bridgeNames) {
+    const flowsOut = await out(`ovs-ofctl.dump-flows.${bridge}`);
+    const show = take(await out(`ovs-ofctl.show.${bridge}`), name, parseOfctlShow, diagnostics);
+    const flows = take(flowsOut, name, (t) => parseOfctlFlows(t), diagnostics)?.flows ?? [];
+    const groups = take(await out(`ovs-ofctl.dump-groups.${bridge}`), name, (t) => parseOfctlGroups(t), diagnostics)?.groups ?? [];
+    const ports = bridgePorts(bridge, bridgeMapParsed.value, show?.ports ?? [], dpif);
+    bridges.push({ name: bridge, flows, groups, ports, flowsFile: flowsOut?.file, show });
+  }
+  return {
+    name,
+    version,
+    openVswitch,
+    ovsBridges,
+    ovsPorts,
+    interfaces,
+    bridges,
+    dpif,
+    tlvMap,
+    chassis: openVswitch?.systemId,
+    encapIp: openVswitch?.ovnEncapIps[0],
+  };
+}
+
+/** Joins the DB (full names, types, options) with `ovs-ofctl show` (ofports) and dpif/show (datapath ports). */
+function bridgePorts(bridge: string, map: OvsBridgeMap, shown: readonly { ofport: number; name: string }[], dpif: ReturnType<typeof parseDpifShow>['value'] | undefined): BridgePort[] {
+  const fromDb = map.bridges.get(bridge);
+  const dpPorts = new Map<string, number | undefined>();
+  for (const dp of dpif?.datapaths ?? []) for (const b of dp.bridges) if (b.name === bridge) for (const p of b.ports) dpPorts.set(p.name, p.dpPort);
+  const result = new Map<number, BridgePort>();
+  for (const [ofport, iface] of fromDb?.byOfport ?? []) {
+    const port = fromDb!.portOfInterface.get(iface.uuid);
+    result.set(ofport, { ofport, name: iface.name, role: roleOf(iface, ofport, port?.ovnChassisId), ifaceId: iface.ifaceId, dpPort: dpPorts.get(iface.name), iface });
+  }
+  // Ports only `ovs-ofctl show` knows (DB listing failed): names may be cut to 15 bytes.
+  for (const p of shown) {
+    if (result.has(p.ofport)) continue;
+    result.set(p.ofport, { ofport: p.ofport, name: p.name, role: p.ofport === 65534 ? { kind: 'local' } : { kind: 'physical' }, dpPort: dpPorts.get(p.name) });
+  }
+  return [...result.values()].sort((a, b) => a.ofport - b.ofport);
+}
+
+function roleOf(iface: OvsInterface, ofport: number, portChassisId: string | undefined): PortRole {
+  if (TUNNEL_TYPES.has(iface.type)) {
+    const chassisId = iface.ovnChassisId ?? portChassisId;
+    return { kind: 'tunnel', tunnelType: iface.type, remoteIp: iface.remoteIp, localIp: iface.localIp, remoteChassis: chassisId ? splitOvnChassisId(chassisId).chassis : undefined };
+  }
+  if (iface.type === 'patch') return { kind: 'patch', peer: iface.peer };
+  if (iface.type === 'internal' || ofport === 65534 || iface.ifaceId) return { kind: 'local' };
+  return { kind: 'physical' };
+}
+
+async function loadCentral(source: SnapshotSource, diagnostics: Diagnostic[]): Promise<{ sb?: SouthboundState; nb?: NorthboundState } | undefined> {
+  const central = source.manifest.central;
+  if (!central) return undefined;
+  const sbOut = (t: string) => source.centralOutput(`ovn-sbctl.list.${t}`);
+  const nbOut = (t: string) => source.centralOutput(`ovn-nbctl.list.${t}`);
+  const host = `central (via ${central.via})`;
+  const sb: SouthboundState = {
+    chassis: rows(await sbOut('Chassis'), host, toSbChassis, diagnostics),
+    encaps: rows(await sbOut('Encap'), host, toSbEncaps, diagnostics),
+    portBindings: rows(await sbOut('Port_Binding'), host, toSbPortBindings, diagnostics),
+    datapaths: rows(await sbOut('Datapath_Binding'), host, toSbDatapathBindings, diagnostics),
+    logicalFlows: rows(await sbOut('Logical_Flow'), host, toSbLogicalFlows, diagnostics),
+    dpGroups: rows(await sbOut('Logical_DP_Group'), host, toSbLogicalDpGroups, diagnostics),
+    multicastGroups: rows(await sbOut('Multicast_Group'), host, toSbMulticastGroups, diagnostics),
+    macBindings: rows(await sbOut('MAC_Binding'), host, toSbMacBindings, diagnostics),
+    loadBalancers: rows(await sbOut('Load_Balancer'), host, toSbLoadBalancers, diagnostics),
+  };
+  const nb: NorthboundState = {
+    switches: rows(await nbOut('Logical_Switch'), host, toNbLogicalSwitches, diagnostics),
+    switchPorts: rows(await nbOut('Logical_Switch_Port'), host, toNbLogicalSwitchPorts, diagnostics),
+    routers: rows(await nbOut('Logical_Router'), host, toNbLogicalRouters, diagnostics),
+    routerPorts: rows(await nbOut('Logical_Router_Port'), host, toNbLogicalRouterPorts, diagnostics),
+    acls: rows(await nbOut('ACL'), host, toNbAcls, diagnostics),
+    portGroups: rows(await nbOut('Port_Group'), host, toNbPortGroups, diagnostics),
+    addressSets: rows(await nbOut('Address_Set'), host, toNbAddressSets, diagnostics),
+    loadBalancers: rows(await nbOut('Load_Balancer'), host, toNbLoadBalancers, diagnostics),
+    nats: rows(await nbOut('NAT'), host, toNbNats, diagnostics),
+    staticRoutes: rows(await nbOut('Logical_Router_Static_Route'), host, toNbStaticRoutes, diagnostics),
+  };
+  return { sb, nb };
+}

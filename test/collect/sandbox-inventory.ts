@@ -1,0 +1,16 @@
+import type { Inventory } from '../../src/model/inventory.js';
+import type { Sandbox } from '../harness/sandbox.js';
+
+/** The inventory a user would write for a sandbox: local transport, one env wrapper per chassis. */
+export function sandboxInventory(sb: Sandbox, via = sb.chassisNames[0]!): Inventory {
+  return {
+    hosts: sb.chassisNames.map((name) => ({ name, transport: 'local' as const, wrapper: ['env', `OVS_RUNDIR=${sb.chassis[name]!.dir}`] })),
+    ovn: { via, nb: sb.central.nbSock, sb: sb.central.sbSock },
+  };
+}
+
+export function sandboxInventoryYaml(sb: Sandbox, via = sb.chassisNames[0]!): string {
+  const inv = sandboxInventory(sb, via);
+  const hosts = inv.hosts.map((h) => `  ${h.name}: { transport: local, wrapper: "${h.wrapper.join(' ')}" }`).join('\n');
+  return `hosts:\n${hosts}\novn:\n  via: ${inv.ovn!.via}\n  nb: ${inv.ovn!.nb}\n  sb: ${inv.ovn!.sb}\n`;
+}
