@@ -11,7 +11,9 @@ type Token =
   | { readonly kind: 'bridge' } // a bridge name read from the host (validated)
   | { readonly kind: 'iface' } // an interface name read from the host (validated)
   | { readonly kind: 'db' } // an OVSDB remote given by the user (unix:/ssl:/tcp:)
-  | { readonly kind: 'table' }; // an OVSDB table name from the recipe
+  | { readonly kind: 'table' } // an OVSDB table name from the recipe
+  | { readonly kind: 'addr' } // an IPv4/IPv6 address (a TEP), validated
+  | { readonly kind: 'frr' }; // a read-only FRR `show ...` command from FRR_SHOW
 
 interface Pattern {
   readonly id: string;
@@ -22,6 +24,32 @@ const lit = (text: string): Token => ({ kind: 'literal', text });
 const BRIDGE: Token = { kind: 'bridge' };
 const DB: Token = { kind: 'db' };
 const TABLE: Token = { kind: 'table' };
+const IFACE: Token = { kind: 'iface' };
+const ADDR: Token = { kind: 'addr' };
+const FRR: Token = { kind: 'frr' };
+
+/**
+ * FRR commands ovnscope may send through vtysh: only `show` commands, from this list, or the
+ * per-prefix forms with a validated address. vtysh would also accept `configure`; we never send it.
+ */
+const FRR_SHOW = new Set([
+  'show version',
+  'show running-config',
+  'show bgp vrf all summary json',
+  'show bgp summary json',
+  'show bgp ipv4 unicast summary json',
+  'show bgp neighbors json',
+  'show bgp ipv4 unicast json',
+  'show bgp ipv6 unicast json',
+  'show ip route json',
+  'show ipv6 route json',
+  'show bfd peers json',
+  'show bfd peers counters json',
+  'show interface json',
+  'show nexthop-group rib',
+]);
+const FRR_PER_PREFIX = /^show (bgp ipv4 unicast|ip route) (\d{1,3}\.){3}\d{1,3}\/32 json$|^show (bgp ipv6 unicast|ipv6 route) [0-9a-fA-F:]+\/128 json$/;
+const IP_ADDR = /^((\d{1,3}\.){3}\d{1,3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/;
 
 function pattern(id: string, ...tokens: (string | Token)[]): Pattern {
   return { id, tokens: tokens.map((t) => (typeof t === 'string' ? lit(t) : t)) };
@@ -70,6 +98,29 @@ const PATTERNS: readonly Pattern[] = [
   pattern('ovs-appctl-dp-features', 'ovs-appctl', 'dpif/show-dp-features', BRIDGE),
   pattern('ovn-sbctl-list', 'ovn-sbctl', DB, '--format=json', 'list', TABLE),
   pattern('ovn-nbctl-list', 'ovn-nbctl', DB, '--format=json', 'list', TABLE),
+  // Kernel view (MTU, routes, ECMP next hops, devices) — `ip -j` is read-only JSON output.
+  pattern('ip-link', 'ip', '-j', '-d', 'link', 'show'),
+  pattern('ip-addr', 'ip', '-j', 'addr', 'show'),
+  pattern('ip-route', 'ip', '-j', 'route', 'show', 'table', 'all'),
+  pattern('ip-route6', 'ip', '-j', '-6', 'route', 'show', 'table', 'all'),
+  pattern('ip-nexthop', 'ip', '-j', 'nexthop', 'show'),
+  pattern('ip-route-get', 'ip', '-j', 'route', 'get', ADDR),
+  pattern('ip-route-get-from', 'ip', '-j', 'route', 'get', ADDR, 'from', ADDR),
+  pattern('uname', 'uname', '-r'),
+  // NIC offload state (ethtool without -K/-s/-G... is read-only).
+  pattern('ethtool-version', 'ethtool', '--version'),
+  pattern('ethtool-k', 'ethtool', '-k', IFACE),
+  pattern('ethtool-json-k', 'ethtool', '--json', '-k', IFACE),
+  pattern('ethtool-i', 'ethtool', '-i', IFACE),
+  pattern('ethtool-tunnels', 'ethtool', '--show-tunnels', IFACE),
+  // `cat /proc/net/bonding/<bond>` is matched in checkAllowed itself.
+  pattern('tc-filter', 'tc', '-s', 'filter', 'show', 'dev', IFACE, 'ingress'),
+  pattern('devlink-eswitch', 'devlink', '-j', 'dev', 'eswitch', 'show'),
+  pattern('ovs-other-config', 'ovs-vsctl', 'get', 'Open_vSwitch', '.', 'other_config'),
+  pattern('ovs-offloaded-flows', 'ovs-appctl', 'dpctl/dump-flows', '-m', 'type=offloaded'),
+  // FRR (host, container or namespace instance via -N).
+  pattern('vtysh', 'vtysh', '-c', FRR),
+  pattern('vtysh-netns', 'vtysh', '-N', IFACE, '-c', FRR),
   pattern('ovn-sbctl-list-default-db', 'ovn-sbctl', '--format=json', 'list', TABLE),
   pattern('ovn-nbctl-list-default-db', 'ovn-nbctl', '--format=json', 'list', TABLE),
 ];
@@ -93,6 +144,10 @@ function tokenMatches(token: Token, arg: string): boolean {
       return SAFE_DB.test(arg);
     case 'table':
       return KNOWN_TABLES.has(arg);
+    case 'addr':
+      return IP_ADDR.test(arg);
+    case 'frr':
+      return FRR_SHOW.has(arg) || FRR_PER_PREFIX.test(arg);
   }
 }
 
@@ -100,6 +155,11 @@ export type AllowVerdict = { readonly allowed: true; readonly patternId: string 
 
 /** Is this argv (the command proper, after any wrapper) on the read-only allow-list? */
 export function checkAllowed(argv: readonly string[]): AllowVerdict {
+  // `cat` is allowed for exactly one kind of file: the bonding driver's status.
+  if (argv[0] === 'cat') {
+    const m = argv.length === 2 ? /^\/proc\/net\/bonding\/([A-Za-z0-9_.:@-]{1,15})$/.exec(argv[1]!) : null;
+    return m ? { allowed: true, patternId: 'bonding' } : { allowed: false, reason: `not on ovnscope's read-only allow-list: ${argv.join(' ')}` };
+  }
   for (const p of PATTERNS) {
     if (p.tokens.length !== argv.length) continue;
     if (p.tokens.every((t, i) => tokenMatches(t, argv[i]!))) return { allowed: true, patternId: p.id };

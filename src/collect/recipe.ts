@@ -1,8 +1,13 @@
-import { NB_TABLES, OVS_TABLES, SB_TABLES } from './allowlist.js';
+import { NB_TABLES, OVS_TABLES, SB_TABLES, isSafeName } from './allowlist.js';
 
 /**
  * The declarative collection recipe: what ovnscope runs, in which phase, and how failure counts.
  * Every argv here must also match the allow-list (a test checks that).
+ *
+ * A recipe is a list of modules. Each module gives commands that need nothing from the host
+ * (phase 1) and may `expand` into more commands once phase 1's outputs are in (phase 2: one
+ * dump-flows per bridge `ovs-vsctl list-br` reports, one `ethtool -k` per device of the tunnel
+ * egress chain, ...). Names taken from outputs are validated before they go into an argv.
  */
 export interface RecipeCommand {
   readonly id: string;
@@ -12,21 +17,32 @@ export interface RecipeCommand {
   readonly timeoutMs: number;
 }
 
-export const DEFAULT_TIMEOUT_MS = 60_000;
+/** Outputs of phase 1, by command id (text of `.out` when the command succeeded). */
+export type PhaseOutputs = ReadonlyMap<string, string>;
 
-const cmd = (id: string, argv: string[], required = true, timeoutMs = DEFAULT_TIMEOUT_MS): RecipeCommand => ({ id, argv, required, timeoutMs });
-
-/** Phase 1 on every hypervisor: things that do not depend on anything read from the host. */
-export function hostCommands(): RecipeCommand[] {
-  return [
-    cmd('ovs-vsctl.version', ['ovs-vsctl', '--version']),
-    cmd('ovs-vsctl.list-br', ['ovs-vsctl', 'list-br']),
-    cmd('ovs-appctl.dpif-show', ['ovs-appctl', 'dpif/show']),
-    ...OVS_TABLES.map((t) => cmd(`ovs-vsctl.list.${t}`, ['ovs-vsctl', '--format=json', 'list', t])),
-  ];
+export interface RecipeModule {
+  readonly name: string;
+  readonly phase1: () => RecipeCommand[];
+  /** Phase-2 commands from phase-1 outputs, plus notes for the manifest (e.g. a name that was skipped). */
+  readonly expand?: (outputs: PhaseOutputs) => { commands: RecipeCommand[]; notes: string[] };
 }
 
-/** Phase 2: per bridge reported by `ovs-vsctl list-br` (names validated before use). */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+export const cmd = (id: string, argv: string[], required = true, timeoutMs = DEFAULT_TIMEOUT_MS): RecipeCommand => ({ id, argv, required, timeoutMs });
+
+/** Lines of an output that are safe names, and notes for those that are not. */
+export function safeNames(text: string | undefined, what: string): { names: string[]; notes: string[] } {
+  const names: string[] = [];
+  const notes: string[] = [];
+  for (const n of (text ?? '').split('\n').map((l) => l.trim()).filter(Boolean)) {
+    if (isSafeName(n)) names.push(n);
+    else notes.push(`${what} ${JSON.stringify(n)} skipped: not a safe name to pass to a command`);
+  }
+  return { names, notes };
+}
+
+/** Phase-2 commands for one bridge reported by `ovs-vsctl list-br`. */
 export function bridgeCommands(bridge: string): RecipeCommand[] {
   const list: RecipeCommand[] = [
     cmd(`ovs-ofctl.show.${bridge}`, ['ovs-ofctl', 'show', bridge]),
@@ -40,13 +56,44 @@ export function bridgeCommands(bridge: string): RecipeCommand[] {
   return list;
 }
 
+/** OVS on every hypervisor: DB tables, datapath ports, and per bridge the OpenFlow state. */
+export const ovsModule: RecipeModule = {
+  name: 'ovs',
+  phase1: () => [
+    cmd('ovs-vsctl.version', ['ovs-vsctl', '--version']),
+    cmd('ovs-vsctl.list-br', ['ovs-vsctl', 'list-br']),
+    cmd('ovs-appctl.dpif-show', ['ovs-appctl', 'dpif/show']),
+    ...OVS_TABLES.map((t) => cmd(`ovs-vsctl.list.${t}`, ['ovs-vsctl', '--format=json', 'list', t])),
+  ],
+  expand: (outputs) => {
+    const listBr = outputs.get('ovs-vsctl.list-br');
+    if (listBr === undefined) return { commands: bridgeCommands('br-int'), notes: ['ovs-vsctl list-br failed; assumed br-int'] };
+    const { names, notes } = safeNames(listBr, 'bridge name');
+    return { commands: names.flatMap(bridgeCommands), notes };
+  },
+};
+
+/** The host recipe: every module that runs on each hypervisor. Capabilities add their module here. */
+export const HOST_MODULES: readonly RecipeModule[] = [ovsModule];
+
+/** Bridges a host's phase-1 outputs name (for the manifest). */
+export function bridgesOf(outputs: PhaseOutputs): string[] {
+  const listBr = outputs.get('ovs-vsctl.list-br');
+  return listBr === undefined ? ['br-int'] : safeNames(listBr, 'bridge').names;
+}
+
 /** Once, through the `ovn.via` host: the SB (what runs) and the NB (what people named). */
 export function centralCommands(nb?: string, sb?: string): RecipeCommand[] {
   const db = (remote?: string) => (remote ? [`--db=${remote}`] : []);
   const list = (tool: string, remote: string | undefined, table: string) => [tool, ...db(remote), '--format=json', 'list', table];
   return [
-    // Logical_DP_Group exists only in newer schemas' usage; optional.
+    // Logical_DP_Group is only used by some northd versions; optional.
     ...SB_TABLES.map((t) => cmd(`ovn-sbctl.list.${t}`, list('ovn-sbctl', sb, t), t !== 'Logical_DP_Group', 2 * DEFAULT_TIMEOUT_MS)),
     ...NB_TABLES.map((t) => cmd(`ovn-nbctl.list.${t}`, list('ovn-nbctl', nb, t), !['Logical_Router_Policy', 'DHCP_Options', 'Gateway_Chassis'].includes(t))),
   ];
+}
+
+/** Phase-1 commands of every host module (tests use it to check the allow-list). */
+export function hostCommands(): RecipeCommand[] {
+  return HOST_MODULES.flatMap((m) => m.phase1());
 }

@@ -2,8 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { checkAllowed, isSafeName } from '../collect/allowlist.js';
-import { bridgeCommands, centralCommands, hostCommands, type RecipeCommand } from '../collect/recipe.js';
+import { bridgesOf, centralCommands, HOST_MODULES, type RecipeCommand } from '../collect/recipe.js';
 import type { CommandOutcome, Transport } from '../collect/transport.js';
 import { createTransport, type TransportFactoryOptions } from '../collect/transports.js';
 import type { HostSpec, Inventory } from '../model/inventory.js';
@@ -98,15 +97,22 @@ export async function collect(options: CollectOptions): Promise<Result<CollectRe
     const transport = made.value;
     transports.set(spec.name, transport);
     const scope = { host: spec.name, relDir: `hosts/${spec.name}` };
-    const phase1 = hostCommands();
+    const phase1 = HOST_MODULES.flatMap((m) => m.phase1());
     let done = 0;
     let total = phase1.length;
     const tick = () => report('running', ++done, total);
     report('running', 0, total);
     const commands = await runMany(transport, scope, phase1, tick);
-    const listBr = commands.find((c) => c.id === 'ovs-vsctl.list-br');
-    const { bridges, notes } = await readBridges(writer.workDir, listBr);
-    const phase2 = bridges.flatMap((b) => bridgeCommands(b));
+    const outputs = await okOutputs(writer.workDir, commands);
+    const notes: string[] = [];
+    const phase2: RecipeCommand[] = [];
+    for (const m of HOST_MODULES) {
+      const expanded = m.expand?.(outputs);
+      if (!expanded) continue;
+      phase2.push(...expanded.commands);
+      notes.push(...expanded.notes);
+    }
+    const bridges = bridgesOf(outputs);
     total += phase2.length;
     commands.push(...(await runMany(transport, scope, phase2, tick)));
     const failedRequired = commands.filter((c) => c.required && c.status !== 'ok');
@@ -181,15 +187,9 @@ function firstError(commands: readonly ManifestCommand[]): string {
   return commands.find((c) => c.error)?.error ?? 'no command succeeded';
 }
 
-/** Bridges from `ovs-vsctl list-br`; names that are unsafe to put in a command are skipped, loudly. */
-async function readBridges(workDir: string, listBr: ManifestCommand | undefined): Promise<{ bridges: string[]; notes: string[] }> {
-  if (!listBr || listBr.status !== 'ok' || !listBr.file) return { bridges: ['br-int'], notes: ['ovs-vsctl list-br failed; assumed br-int'] };
-  const text = await readFile(join(workDir, listBr.file), 'utf8');
-  const bridges: string[] = [];
-  const notes: string[] = [];
-  for (const name of text.split('\n').map((l) => l.trim()).filter(Boolean)) {
-    if (isSafeName(name) && checkAllowed(['ovs-ofctl', 'show', name]).allowed) bridges.push(name);
-    else notes.push(`bridge name ${JSON.stringify(name)} skipped: not a safe name to pass to a command`);
-  }
-  return { bridges, notes };
+/** Text of every phase-1 command that succeeded, for the modules' expand step. */
+async function okOutputs(workDir: string, commands: readonly ManifestCommand[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const c of commands) if (c.status === 'ok' && c.file) out.set(c.id, await readFile(join(workDir, c.file), 'utf8'));
+  return out;
 }

@@ -55,3 +55,29 @@ describe('read-only allow-list', () => {
     expect(shellQuote('$(x)')).toBe(`'$(x)'`);
   });
 });
+
+describe('allow-list for kernel, ethtool and FRR views', () => {
+  it.each([
+    [['ip', '-j', '-d', 'link', 'show']],
+    [['ip', '-j', 'route', 'get', '192.168.100.2', 'from', '192.168.100.1']],
+    [['ethtool', '--json', '-k', 'eth0']],
+    [['ethtool', '--show-tunnels', 'ens1f0np0']],
+    [['cat', '/proc/net/bonding/bond0']],
+    [['tc', '-s', 'filter', 'show', 'dev', 'eth0', 'ingress']],
+    [['vtysh', '-c', 'show bgp vrf all summary json']],
+    [['vtysh', '-N', 'hv1', '-c', 'show ip route 192.168.100.2/32 json']],
+  ])('allows %j', (argv) => expect(checkAllowed(argv).allowed).toBe(true));
+
+  it.each([
+    [['ethtool', '-K', 'eth0', 'tso', 'off']],
+    [['ethtool', '-k', 'eth0;reboot']],
+    [['ip', 'link', 'set', 'eth0', 'mtu', '9000']],
+    [['ip', '-j', 'route', 'get', '1.2.3.4; rm']],
+    [['cat', '/etc/shadow']],
+    [['cat', '/proc/net/bonding/../../../etc/shadow']],
+    [['vtysh', '-c', 'configure terminal']],
+    [['vtysh', '-c', 'clear bgp *']],
+    [['vtysh', '-c', 'show ip route 10.0.0.0/8 json']],
+    [['tc', 'filter', 'del', 'dev', 'eth0', 'ingress']],
+  ])('refuses %j', (argv) => expect(checkAllowed(argv).allowed).toBe(false));
+});
