@@ -321,3 +321,10 @@ export function splitAddresses(entry: string): { mac: string | undefined; ips: s
   const mac = words[0] && /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(words[0]) ? words[0] : undefined;
   return { mac, ips: mac ? words.slice(1) : words, keyword: undefined };
 }
+
+/** The datapaths a logical flow applies to: its `logical_datapath`, or the members of its `logical_dp_group`. */
+export function lflowDatapaths(flow: Pick<SbLogicalFlow, 'logicalDatapath' | 'logicalDpGroup'>, groups: ReadonlyMap<string, Pick<SbLogicalDpGroup, 'datapaths'>>): readonly string[] {
+  if (flow.logicalDatapath !== undefined) return [flow.logicalDatapath];
+  if (flow.logicalDpGroup !== undefined) return groups.get(flow.logicalDpGroup)?.datapaths ?? [];
+  return [];
+}

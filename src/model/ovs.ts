@@ -64,6 +64,11 @@ export interface OvsBridge {
   readonly externalIds: StringMap;
   readonly otherConfig: StringMap;
   readonly status: StringMap;
+  /**
+   * Conntrack zones ovn-controller assigned, from `external_ids:ct-zone-<key>` on the integration
+   * bridge: key is a logical port name (`sw0-p1`) or `<datapath uuid>_dnat` / `_snat`.
+   */
+  readonly ovnCtZones: Readonly<Record<string, number>>;
   readonly raw: OvsdbRow;
 }
 

@@ -211,3 +211,10 @@ export function toOvsdbJson(v: OvsdbValue): unknown {
   if (isOvsdbMap(v)) return ['map', v.entries.map(([k, x]) => [atom(k), atom(x)])];
   return atom(v);
 }
+
+/** Index typed rows by `uuid` (rows without one are skipped). */
+export function byUuid<T extends { readonly uuid: string }>(rows: readonly T[]): Map<string, T> {
+  const m = new Map<string, T>();
+  for (const r of rows) if (r.uuid) m.set(r.uuid, r);
+  return m;
+}

@@ -83,6 +83,10 @@ export function formatJsonPath(path: JsonPath): string {
   return out || '(top level)';
 }
 
+const NUMBER_RE = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
+const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
 /** Tolerant recursive-descent JSON reader: stops at the first error, keeps what it has read. */
 class JsonReader {
   pos = 0;
@@ -134,11 +138,17 @@ class JsonReader {
     }
     if (c === 0x22 /* " */) return this.string();
     if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return this.number();
-    for (const [word, val] of [['true', true], ['false', false], ['null', null]] as const) {
-      if (s.startsWith(word, this.pos)) {
-        this.pos += word.length;
-        return val;
-      }
+    if (s.startsWith('true', this.pos)) {
+      this.pos += 4;
+      return true;
+    }
+    if (s.startsWith('false', this.pos)) {
+      this.pos += 5;
+      return false;
+    }
+    if (s.startsWith('null', this.pos)) {
+      this.pos += 4;
+      return null;
     }
     const rest = s.slice(this.pos);
     if (rest.length < 5 && ['true', 'false', 'null'].some((w) => w.startsWith(rest))) {
@@ -264,9 +274,8 @@ class JsonReader {
       }
       const e = s[p + 1];
       if (e === undefined) break;
-      const simple: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-      if (e in simple) {
-        out += simple[e];
+      if (Object.prototype.hasOwnProperty.call(SIMPLE_ESCAPES, e)) {
+        out += SIMPLE_ESCAPES[e];
         p += 2;
         continue;
       }
@@ -289,7 +298,7 @@ class JsonReader {
   }
 
   private number(): number | bigint | undefined {
-    const re = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
+    const re = NUMBER_RE;
     re.lastIndex = this.pos;
     const m = re.exec(this.s);
     if (!m) {
@@ -477,7 +486,8 @@ class Problems {
     const out: Diagnostic[] = this.list.map((p) => {
       const off = p.offset ?? (p.path ? offsets.get(JSON.stringify(p.path)) : undefined);
       const pos = text !== undefined && off !== undefined ? lineColumn(text, off) : undefined;
-      const excerpt = p.excerpt ?? (text !== undefined && off !== undefined && p.path ? text.slice(off, Math.min(text.length, skipValue(text, off), off + 80)) : undefined);
+      const window = text !== undefined && off !== undefined && p.path ? text.slice(off, off + 200) : undefined;
+      const excerpt = p.excerpt ?? (window !== undefined ? window.slice(0, Math.min(skipValue(window, 0), 80)) : undefined);
       return { severity: p.severity, message: p.message, file, line: pos?.line, column: pos?.column, excerpt: excerpt || undefined };
     });
     if (this.dropped > 0) out.push({ severity: 'warning', file, message: `${this.dropped} more problem(s) not shown` });
@@ -568,7 +578,8 @@ const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnPropert
 
 function readJson(text: string): { value: Json | undefined; error?: { offset: number; message: string }; incomplete?: WeakSet<object> } {
   // Fast path: the native parser, unless a long digit run could be an integer beyond 2^53.
-  if (!/\d{16}/.test(text)) {
+  // A dump cut short does not end with "}": skip the native attempt (it would parse it all to fail).
+  if (/\}\s*$/.test(text.slice(-64)) && !/\d{16}/.test(text)) {
     try {
       return { value: JSON.parse(text) as Json };
     } catch {
@@ -618,12 +629,12 @@ function tableFromJson(value: Json | undefined, incomplete: WeakSet<object> | un
   }
   // headings
   let headings: string[] | undefined;
+  let partialHeadings: string[] | undefined;
   const rawHeadings = hasOwn(value, 'headings') ? value.headings : undefined;
   if (rawHeadings !== undefined) {
     if (!Array.isArray(rawHeadings)) {
       problems.at(['headings'], `expected an array of column names, got ${describeJson(rawHeadings)}`);
     } else {
-      if (incomplete?.has(rawHeadings)) problems.at(['headings'], 'headings are incomplete (output truncated?)');
       headings = rawHeadings.map((h, i) => {
         if (typeof h === 'string') return h;
         problems.at(['headings', i], `expected a column name (string), got ${describeJson(h)}`);
@@ -633,6 +644,11 @@ function tableFromJson(value: Json | undefined, incomplete: WeakSet<object> | un
       for (const [i, h] of headings.entries()) {
         if (seen.has(h)) problems.at(['headings', i], `column "${h}" appears twice; the later one wins`, 'warning');
         seen.add(h);
+      }
+      if (incomplete?.has(rawHeadings)) {
+        // The output ends inside the headings: keep the names read so far, fill in the rest below.
+        partialHeadings = headings;
+        headings = undefined;
       }
     }
   }
@@ -649,16 +665,23 @@ function tableFromJson(value: Json | undefined, incomplete: WeakSet<object> | un
     const width = data.find((r): r is Json[] => Array.isArray(r) && !incomplete?.has(r))?.length;
     const known = options.table ? (KNOWN_HEADINGS[options.table.db] as Record<string, string>)[options.table.table]?.split(' ') : undefined;
     const truncated = incomplete?.has(value) ?? false;
-    if (options.fallbackHeadings) {
+    const what = partialHeadings ? `"headings" incomplete (${partialHeadings.length} read)` : `no "headings"${truncated ? ' (output truncated?)' : ''}`;
+    const partial = partialHeadings ?? [];
+    const isPrefix = (full: readonly string[]) => partial.length <= full.length && partial.every((h, i) => full[i] === h);
+    if (options.fallbackHeadings && isPrefix(options.fallbackHeadings)) {
       headings = [...options.fallbackHeadings];
-      problems.at([], `no "headings"${truncated ? ' (output truncated?)' : ''}; using the ${headings.length} column names given by the caller`, 'warning');
-    } else if (known && (width === undefined || width === known.length)) {
+      problems.at([], `${what}; using the ${headings.length} column names given by the caller`, 'warning');
+    } else if (known && (width === undefined || width === known.length) && isPrefix(known)) {
       headings = known;
-      problems.at([], `no "headings"${truncated ? ' (output truncated?)' : ''}; assuming the ${known.length} columns of ${options.table!.table} in OVS 3.1 / OVN 23.03 (rows have the same width)`, 'warning');
+      problems.at([], `${what}; assuming the ${known.length} columns of ${options.table!.table} in OVS 3.1 / OVN 23.03 (rows have the same width)`, 'warning');
     } else {
-      headings = Array.from({ length: width ?? 0 }, (_, i) => `#${i}`);
-      if (rawHeadings === undefined) {
-        problems.at([], `no "headings"${truncated ? ' (output truncated?)' : ''}; columns are named #0, #1, …${known ? ` (rows have ${width} cells, ${options.table!.table} in OVS 3.1 / OVN 23.03 has ${known.length})` : ''}`);
+      headings = [...partial, ...Array.from({ length: Math.max(0, (width ?? 0) - partial.length) }, (_, i) => `#${partial.length + i}`)];
+      if (rawHeadings === undefined || partialHeadings) {
+        problems.at(
+          partialHeadings ? ['headings'] : [],
+          `${what}; ${partial.length ? 'the other columns' : 'columns'} are named #${partial.length}, #${partial.length + 1}, …${known ? ` (rows have ${width} cells, ${options.table!.table} in OVS 3.1 / OVN 23.03 has ${known.length})` : ''}`,
+          partialHeadings ? 'warning' : 'error',
+        );
       }
     }
   }
@@ -693,32 +716,44 @@ function tableFromJson(value: Json | undefined, incomplete: WeakSet<object> | un
   return { headings, rows };
 }
 
-function decodeAtom(j: Json, path: () => JsonPath, problems: Problems): OvsdbAtom | undefined {
+const BAD_ATOM = Symbol('bad atom');
+
+/** One atom, or BAD_ATOM; the caller reports it with the path it knows. */
+function decodeAtom(j: Json): OvsdbAtom | typeof BAD_ATOM {
   switch (typeof j) {
     case 'string':
     case 'boolean':
     case 'bigint':
       return j;
     case 'number':
-      if (!Number.isFinite(j)) {
-        problems.at(path(), `number out of range`);
-        return undefined;
-      }
-      return j;
+      return Number.isFinite(j) ? j : BAD_ATOM;
     default:
       break;
   }
   if (Array.isArray(j) && j.length === 2 && typeof j[1] === 'string') {
-    if (j[0] === 'uuid') {
-      if (!/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(j[1])) {
-        problems.at(path(), `"${truncate(j[1], 40)}" is not a UUID (kept as is)`, 'warning');
-      }
-      return { kind: 'uuid', uuid: j[1] };
-    }
+    if (j[0] === 'uuid') return { kind: 'uuid', uuid: j[1] };
     if (j[0] === 'named-uuid') return { kind: 'named-uuid', name: j[1] };
   }
-  problems.at(path(), `expected an atom (string, number, boolean, ["uuid",…] or ["named-uuid",…]), got ${describeJson(j)}`);
-  return undefined;
+  return BAD_ATOM;
+}
+
+/** Decodes the atom at data[row][col] (or data[row][col][1][k] / …[1][k][e] inside a set or map). */
+function atomAt(j: Json, problems: Problems, row: number, col: number, k = -1, e = -1): OvsdbAtom | undefined {
+  const a = decodeAtom(j);
+  if (a === BAD_ATOM || (typeof a === 'object' && a.kind === 'uuid' && !UUID_RE.test(a.uuid))) return atomProblem(j, a, problems, row, col, k, e);
+  return a;
+}
+
+function atomProblem(j: Json, a: OvsdbAtom | typeof BAD_ATOM, problems: Problems, row: number, col: number, k: number, e: number): OvsdbAtom | undefined {
+  const path: (string | number)[] = ['data', row, col];
+  if (k >= 0) path.push(1, k);
+  if (e >= 0) path.push(e);
+  if (a === BAD_ATOM) {
+    problems.at(path, typeof j === 'number' ? 'number out of range' : `expected an atom (string, number, boolean, ["uuid",…] or ["named-uuid",…]), got ${describeJson(j)}`);
+    return undefined;
+  }
+  if (typeof a === 'object' && a.kind === 'uuid') problems.at(path, `"${truncate(a.uuid, 40)}" is not a UUID (kept as is)`, 'warning');
+  return a;
 }
 
 function decodeValue(j: Json, row: number, col: number, problems: Problems): OvsdbValue | undefined {
@@ -732,7 +767,7 @@ function decodeValue(j: Json, row: number, col: number, problems: Problems): Ovs
     if (tag === 'set') {
       const items: OvsdbAtom[] = [];
       for (let k = 0; k < payload.length; k++) {
-        const a = decodeAtom(payload[k], () => ['data', row, col, 1, k], problems);
+        const a = atomAt(payload[k], problems, row, col, k);
         if (a !== undefined) items.push(a);
       }
       return { kind: 'set', items };
@@ -744,13 +779,13 @@ function decodeValue(j: Json, row: number, col: number, problems: Problems): Ovs
         problems.at(['data', row, col, 1, k], `expected a [key, value] pair, got ${describeJson(pair)}`);
         continue;
       }
-      const key = decodeAtom(pair[0], () => ['data', row, col, 1, k, 0], problems);
-      const val = decodeAtom(pair[1], () => ['data', row, col, 1, k, 1], problems);
+      const key = atomAt(pair[0], problems, row, col, k, 0);
+      const val = atomAt(pair[1], problems, row, col, k, 1);
       if (key !== undefined && val !== undefined) entries.push([key, val]);
     }
     return { kind: 'map', entries };
   }
-  return decodeAtom(j, () => ['data', row, col], problems);
+  return atomAt(j, problems, row, col);
 }
 
 // =============================================================================================
@@ -946,20 +981,29 @@ export const toOpenVswitch: RowConverter<OpenVswitch> = converter('Open_vSwitch'
   };
 });
 
-export const toOvsBridges: RowConverter<OvsBridge> = converter('Bridge', (r) => ({
-  uuid: r.uuid,
-  name: r.text('name'),
-  ports: r.refSet('ports'),
-  datapathType: r.str('datapath_type'),
-  datapathId: r.str('datapath_id'),
-  failMode: r.str('fail_mode'),
-  protocols: r.strSet('protocols'),
-  controller: r.refSet('controller'),
-  externalIds: r.map('external_ids'),
-  otherConfig: r.map('other_config'),
-  status: r.map('status'),
-  raw: r.row,
-}));
+export const toOvsBridges: RowConverter<OvsBridge> = converter('Bridge', (r) => {
+  const ext = r.map('external_ids');
+  const ovnCtZones = Object.create(null) as Record<string, number>;
+  for (const [k, v] of Object.entries(ext)) {
+    const zone = intText(v);
+    if (k.startsWith('ct-zone-') && zone !== undefined) ovnCtZones[k.slice('ct-zone-'.length)] = zone;
+  }
+  return {
+    uuid: r.uuid,
+    name: r.text('name'),
+    ports: r.refSet('ports'),
+    datapathType: r.str('datapath_type'),
+    datapathId: r.str('datapath_id'),
+    failMode: r.str('fail_mode'),
+    protocols: r.strSet('protocols'),
+    controller: r.refSet('controller'),
+    externalIds: ext,
+    otherConfig: r.map('other_config'),
+    status: r.map('status'),
+    ovnCtZones,
+    raw: r.row,
+  };
+});
 
 export const toOvsPorts: RowConverter<OvsPort> = converter('Port', (r) => {
   const ext = r.map('external_ids');
