@@ -10,6 +10,7 @@ export function renderFlow(f: AnnotatedFlow, style: ChalkInstance): string {
     lines.push(style.magenta(`    match: ${o.match}`), style.magenta(`    actions: ${o.actions}`));
   } else if (o?.kind === 'port-binding') lines.push(style.magenta(`  port binding ${o.logicalPort}${o.type ? ` (${o.type})` : ''}`));
   else if (o?.kind === 'multicast-group') lines.push(style.magenta(`  multicast group ${o.name}`));
+  else if (o?.kind === 'mac-binding') lines.push(style.magenta(`  MAC binding ${o.ip} is ${o.mac} on ${o.logicalPort}`));
   else if (o?.kind === 'load-balancer') lines.push(style.magenta(`  load balancer ${o.name} (hairpin) ${Object.entries(o.vips).map(([v, b]) => `${v} -> ${b}`).join('; ')}`));
   return lines.join('\n');
 }

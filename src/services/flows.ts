@@ -31,7 +31,8 @@ export type OvnAnnotation =
   | { readonly kind: 'logical-flow'; readonly uuid: string; readonly pipeline: string; readonly tableId?: number; readonly stage?: string; readonly priority?: number; readonly match: string; readonly actions: string; readonly datapaths: readonly string[]; readonly source?: string; readonly stageHint?: string }
   | { readonly kind: 'port-binding'; readonly uuid: string; readonly logicalPort: string; readonly type: string }
   | { readonly kind: 'multicast-group'; readonly uuid: string; readonly name: string }
-  | { readonly kind: 'load-balancer'; readonly uuid: string; readonly name: string; readonly vips: Readonly<Record<string, string>> };
+  | { readonly kind: 'load-balancer'; readonly uuid: string; readonly name: string; readonly vips: Readonly<Record<string, string>> }
+  | { readonly kind: 'mac-binding'; readonly uuid: string; readonly logicalPort: string; readonly ip: string; readonly mac: string };
 
 export interface FlowsResult {
   readonly host: string;
@@ -53,6 +54,8 @@ export function annotation(target: CookieTarget): OvnAnnotation {
       return { kind: 'multicast-group', uuid: target.group.uuid, name: target.group.name };
     case 'load-balancer':
       return { kind: 'load-balancer', uuid: target.lb.uuid, name: target.lb.name, vips: target.lb.vips };
+    case 'mac-binding':
+      return { kind: 'mac-binding', uuid: target.binding.uuid, logicalPort: target.binding.logicalPort, ip: target.binding.ip, mac: target.binding.mac };
   }
 }
 

@@ -1,5 +1,5 @@
 import { cookieOf } from '../model/ovn.js';
-import type { SbDatapathBinding, SbLoadBalancer, SbLogicalFlow, SbMulticastGroup, SbPortBinding } from '../model/ovn.js';
+import type { SbDatapathBinding, SbLoadBalancer, SbLogicalFlow, SbMacBinding, SbMulticastGroup, SbPortBinding } from '../model/ovn.js';
 import type { Snapshot } from '../model/snapshot.js';
 
 /** What an OpenFlow cookie installed by ovn-controller points at (first 32 bits of an SB row UUID). */
@@ -8,7 +8,9 @@ export type CookieTarget =
   | { readonly kind: 'port-binding'; readonly binding: SbPortBinding }
   | { readonly kind: 'multicast-group'; readonly group: SbMulticastGroup }
   /** Hairpin flows (tables 68-70) carry the SB Load_Balancer UUID. */
-  | { readonly kind: 'load-balancer'; readonly lb: SbLoadBalancer };
+  | { readonly kind: 'load-balancer'; readonly lb: SbLoadBalancer }
+  /** Learned neighbours (flows in the MAC lookup tables carry the MAC_Binding UUID). */
+  | { readonly kind: 'mac-binding'; readonly binding: SbMacBinding };
 
 /** Lookups that name OpenFlow things in OVN terms. Pure function of a snapshot's SB. */
 export interface OvnIndex {
@@ -50,6 +52,7 @@ export function buildOvnIndex(snapshot: Snapshot): OvnIndex {
   }
   for (const g of sb?.multicastGroups ?? []) add(g.uuid, { kind: 'multicast-group', group: g });
   for (const lb of sb?.loadBalancers ?? []) add(lb.uuid, { kind: 'load-balancer', lb });
+  for (const mb of sb?.macBindings ?? []) add(mb.uuid, { kind: 'mac-binding', binding: mb });
   return { byCookie, datapathByUuid, datapathByKey, portByKeys, portByName };
 }
 
