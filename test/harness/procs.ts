@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 
 /** Extra directories searched for the daemons (ovsdb-server, ovs-vswitchd live in /usr/sbin). */
@@ -91,12 +91,16 @@ export interface DaemonHandle {
   /** Resolves when the process exits (only while it is still our child). */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   hasExited(): boolean;
+  /** How it ended ("exit code 1", "signal SIGKILL"), once it has. */
+  exitDescription(): string | undefined;
 }
 
 export interface SpawnDaemonOptions {
   env: Record<string, string>;
   /** stdout/stderr go here. */
   outFile: string;
+  /** Working directory (core dumps land here); default: the directory of outFile. */
+  cwd?: string;
   /**
    * Own session (setsid): survives the terminal and the parent; used by `scripts/sandbox.ts up`.
    * Otherwise the daemon stays in our process group, so Ctrl-C reaches it too.
@@ -111,25 +115,29 @@ export interface SpawnDaemonOptions {
 export function spawnDaemon(name: string, file: string, args: readonly string[], opts: SpawnDaemonOptions): DaemonHandle {
   const fd = openSync(opts.outFile, 'a');
   let exitedFlag = false;
+  let how: string | undefined;
   try {
     const child = spawn(file, args, {
       env: { ...process.env, ...opts.env, PATH: pathWithSbin(opts.env.PATH ?? process.env.PATH) },
       stdio: ['ignore', fd, fd],
+      cwd: opts.cwd ?? dirname(opts.outFile),
       detached: opts.persistent === true,
     });
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
       child.once('exit', (code, signal) => {
         exitedFlag = true;
+        how = signal ? `signal ${signal}` : `exit code ${code}`;
         resolve({ code, signal });
       });
-      child.once('error', () => {
+      child.once('error', (e) => {
         exitedFlag = true;
+        how = `spawn error: ${e.message}`;
         resolve({ code: null, signal: null });
       });
     });
     child.unref();
     if (child.pid === undefined) throw new Error(`could not spawn ${file}`);
-    return { name, pid: child.pid, outFile: opts.outFile, exited, hasExited: () => exitedFlag };
+    return { name, pid: child.pid, outFile: opts.outFile, exited, hasExited: () => exitedFlag, exitDescription: () => how };
   } finally {
     closeSync(fd);
   }
@@ -137,6 +145,11 @@ export function spawnDaemon(name: string, file: string, args: readonly string[],
 
 // ---------------------------------------------------------------------------------------------
 // Polling
+
+/** pollUntil gave up because `abort` said so (e.g. a daemon died), not because of the timeout. */
+export class PollAbortedError extends Error {
+  override name = 'PollAbortedError';
+}
 
 export interface PollOptions {
   timeoutMs: number;
@@ -152,7 +165,7 @@ export async function pollUntil<T>(what: string, probe: () => Promise<T | undefi
   let lastError: unknown;
   for (;;) {
     const why = opts.abort?.();
-    if (why) throw new Error(`${what}: ${why}`);
+    if (why) throw new PollAbortedError(`${what}: ${why}`);
     try {
       const v = await probe();
       if (v !== undefined && v !== false) return v as T;
@@ -250,11 +263,19 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 }
 
 /**
- * SIGTERM, wait up to `graceMs` for them to go, then SIGKILL the rest and wait again.
- * Returns the pids still alive at the end (should be empty).
+ * SIGTERM, wait up to `graceMs` for them to go, then SIGKILL the rest and wait again. A pid is
+ * only ever signalled while it is alive AND its command line contains `marker` (the sandbox
+ * dir, which every daemon has in its arguments): pid_max is 32768 on these machines and pids
+ * wrap within minutes under test churn, so a bare pid from a file or an old handle may already
+ * belong to someone else. Pass the dir with a trailing '/' (so /tmp/sbx does not match
+ * /tmp/sbx2). Returns the pids of ours still alive at the end (should be empty).
  */
-export async function killPids(pids: readonly number[], graceMs = 1500): Promise<number[]> {
-  const live = () => pids.filter(isAlive);
+export async function killPids(pids: readonly number[], marker: string, graceMs = 1500): Promise<number[]> {
+  // Ownership is established once, up front: a process in the middle of exiting already reads
+  // as an empty /proc/<pid>/cmdline while it is not a zombie yet. Within these few seconds a pid
+  // cannot be recycled (allocation is cyclic), so afterwards liveness alone is what counts.
+  const owned = [...new Set(pids)].filter((p) => isAlive(p) && cmdlineContains(p, marker));
+  const live = () => owned.filter(isAlive);
   for (const p of live()) signal(p, 'SIGTERM');
   const waitGone = async (ms: number) => {
     const deadline = Date.now() + ms;
@@ -266,9 +287,9 @@ export async function killPids(pids: readonly number[], graceMs = 1500): Promise
   return live();
 }
 
-/** Synchronous SIGKILL for exit handlers (no event loop there). */
-export function killPidsSync(pids: readonly number[]): void {
-  for (const p of pids) if (isAlive(p)) signal(p, 'SIGKILL');
+/** Synchronous SIGKILL for exit handlers (no event loop there); same `marker` rule as killPids. */
+export function killPidsSync(pids: readonly number[], marker: string): void {
+  for (const p of pids) if (isAlive(p) && cmdlineContains(p, marker)) signal(p, 'SIGKILL');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -279,7 +300,7 @@ export interface CleanupEntry {
   dir: string;
   /** Directories whose *.pid files name our daemons. */
   pidDirs: string[];
-  /** Pids we know directly (daemons we spawned, the watchdog). */
+  /** Pids we know directly (the daemons we spawned). */
   pids: () => number[];
   keepDir: boolean;
 }
@@ -304,9 +325,8 @@ function safetyNet(): SafetyNet {
 
 /** Kills everything of one entry synchronously and removes its dir (unless kept). */
 export function cleanupSync(entry: CleanupEntry): void {
-  const pids = new Set(entry.pids());
-  for (const { pid } of readPidFiles(entry.pidDirs)) if (cmdlineContains(pid, entry.dir)) pids.add(pid);
-  killPidsSync([...pids]);
+  const pids = new Set([...entry.pids(), ...readPidFiles(entry.pidDirs).map((p) => p.pid)]);
+  killPidsSync([...pids], `${entry.dir}/`);
   if (entry.keepDir) {
     rmSync(join(entry.dir, '.alive'), { force: true });
     process.stderr.write(`[ovnscope sandbox] kept ${entry.dir}\n`);
@@ -370,7 +390,7 @@ for d in "$@"; do
     [ -r "$f" ] || continue
     p=$(cat "$f" 2>/dev/null)
     case "$p" in ''|*[!0-9]*) continue;; esac
-    grep -qaF "$dir" /proc/$p/cmdline 2>/dev/null && kill -9 "$p" 2>/dev/null
+    grep -qaF "$dir/" /proc/$p/cmdline 2>/dev/null && kill -9 "$p" 2>/dev/null
   done
 done
 if [ "$keep" = 1 ]; then rm -f "$dir/.alive"; else rm -rf "$dir"; fi
@@ -385,9 +405,14 @@ if [ "$keep" = 1 ]; then rm -f "$dir/.alive"; else rm -rf "$dir"; fi
     return undefined;
   }
   if (child.pid === undefined) return undefined;
+  let hasExited = false;
   const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.once('error', () => resolve());
+    const done = () => {
+      hasExited = true;
+      resolve();
+    };
+    child.once('exit', done);
+    child.once('error', done);
   });
   child.stdin?.on('error', () => undefined);
   // Neither the process nor its pipe may keep our event loop alive.
@@ -396,16 +421,24 @@ if [ "$keep" = 1 ]; then rm -f "$dir/.alive"; else rm -rf "$dir"; fi
   const pid = child.pid;
   return {
     pid,
-    stop: async () => {
-      child.stdin?.end();
-      const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 2000).unref());
-      if ((await Promise.race([exited, timer])) === 'timeout') {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
-    },
+    // The timer is deliberately ref'd: while stop() waits, something must keep the event loop
+    // alive (the child and its pipe are unref'd), or a script would exit in the middle of stop().
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (hasExited) return resolve();
+        const timer = setTimeout(() => {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
+          resolve();
+        }, 2000);
+        void exited.then(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.stdin?.end();
+      }),
   };
 }

@@ -236,7 +236,10 @@ describe.skipIf(!live)('sandbox harness (live OVS/OVN)', () => {
       startTimeoutMs: 1500,
       keepOnFailure: false,
     }).then(
-      () => undefined,
+      async (sb) => {
+        await sb.stop();
+        return undefined;
+      },
       (e: unknown) => e as Error,
     );
     expect(err?.message).toMatch(/startSandbox failed in (\/tmp\/ovs-\w+): timed out .* waiting for chassis hv1 in the southbound Chassis table/);

@@ -13,10 +13,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { join, resolve } from 'node:path';
 import {
   canConnectUnix,
-  cmdlineContains,
   isAlive,
   killPids,
   pollUntil,
+  PollAbortedError,
   readPidFiles,
   registerCleanup,
   run,
@@ -63,6 +63,12 @@ export interface SandboxOptions {
   syncTimeoutMs?: number;
   /** Budget for daemons to come up and tunnels to appear (ms); default 60 s. */
   startTimeoutMs?: number;
+  /**
+   * Fresh attempts when a daemon dies during start-up (only with a mkdtemp dir); default 1.
+   * Defence in depth — the one such crash seen (ovn-controller SIGSEGV before SB_Global
+   * existed) is prevented by the start-up order; a retry prints a WARNING with the cause.
+   */
+  startRetries?: number;
 }
 
 export interface CentralInfo {
@@ -279,11 +285,24 @@ interface Internals {
 /**
  * Starts OVN central and the chassis (in parallel), waits until every chassis is registered in
  * the SB and has its geneve tunnels to all the others, and returns the Sandbox. On any failure
- * everything started so far is stopped before the error is thrown.
+ * everything started so far is stopped before the error is thrown; when the failure was a daemon
+ * dying during start-up, it is retried in a fresh directory (startRetries, default 1).
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const deps = checkSandboxDeps();
   if (!deps.ok) throw new Error(deps.message);
+  const retries = options.dir ? 0 : (options.startRetries ?? 1);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await startSandboxOnce(options);
+    } catch (e) {
+      if (!(e instanceof PollAbortedError) || attempt >= retries) throw e;
+      process.stderr.write(`[ovnscope sandbox] WARNING: retrying start-up after a daemon died: ${e.message.split('\n')[0]}\n`);
+    }
+  }
+}
+
+async function startSandboxOnce(options: SandboxOptions): Promise<Sandbox> {
   const specs = normalizeChassis(options.chassis);
   const persistent = options.persistent === true;
   const keepOnFailure = options.keepOnFailure ?? process.env.OVNSCOPE_KEEP_SANDBOX === '1';
@@ -319,7 +338,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     chassis[s.name] = { name: s.name, dir: d, env: dirEnv(d, nbSock, sbSock), encapIp: s.encapIp!, bridgeMappings: { ...s.bridgeMappings }, dbSock: `unix:${d}/db.sock` };
   }
   for (const d of [cdir, ...Object.values(chassis).map((c) => c.dir)]) mkdirSync(d, { recursive: true });
-  writeFileSync(join(dir, '.alive'), `${process.pid}\n`);
+  if (!persistent) writeFileSync(join(dir, '.alive'), `${process.pid}\n`);
 
   const internals: Internals = { daemons: [], opts };
   const sb = makeSandbox(dir, central, chassis, specs.map((s) => s.name), internals);
@@ -344,7 +363,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return h;
   };
   const died = (h: DaemonHandle, logFile: string) => () =>
-    h.hasExited() || !isAlive(h.pid) ? `${h.name} (pid ${h.pid}) exited during start-up\n--- ${h.outFile}\n${tail(h.outFile)}\n--- ${logFile}\n${tail(logFile)}` : undefined;
+    h.hasExited() || !isAlive(h.pid) ? `${h.name} (pid ${h.pid}) exited during start-up (${h.exitDescription() ?? `not alive: ${procStateOf(h.pid)}`})\n--- ${h.outFile}\n${tail(h.outFile)}\n--- ${logFile}\n${tail(logFile)}` : undefined;
   const waitSock = (what: string, path: string, h: DaemonHandle, logFile: string) =>
     pollUntil(what, () => canConnectUnix(path), { timeoutMs: left(), abort: died(h, logFile) });
 
@@ -368,6 +387,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         `--ovnnb-db=${nbSock}`, `--ovnsb-db=${sbSock}`,
       ], central.env, cdir);
       await waitSock('ovn-northd control socket', `${cdir}/northd.ctl`, northd, `${cdir}/northd.log`);
+      // ovn-controller 23.03.1 dies with SIGSEGV when the SB has no SB_Global row yet (it
+      // dereferences the missing row; reproducible by starting it against an SB without
+      // northd). Under load northd can be that slow, so chassis only start once the row exists.
+      await pollUntil(
+        'ovn-northd to create SB_Global',
+        async () => (await run('ovn-sbctl', [`--db=${sbSock}`, '--bare', '--columns=_uuid', 'list', 'SB_Global'], { env: central.env, timeoutMs: 5000 })).trim() !== '',
+        { timeoutMs: left(), intervalMs: 10, abort: died(northd, `${cdir}/northd.log`) },
+      );
       mark('central up');
     })();
 
@@ -463,10 +490,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
 }
 
+function procStateOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').slice(0, 80);
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 function abortIfDead(internals: Internals): () => string | undefined {
   return () => {
     const dead = internals.daemons.filter((d) => d.hasExited() || !isAlive(d.pid));
-    return dead.length ? `daemon(s) died: ${dead.map((d) => `${d.name} pid ${d.pid} (${d.outFile}: ${tail(d.outFile, 5)})`).join('; ')}` : undefined;
+    return dead.length
+      ? `daemon(s) died: ${dead.map((d) => `${d.name} pid ${d.pid} [${d.exitDescription() ?? `not alive: ${procStateOf(d.pid)}`}] (${d.outFile}: ${tail(d.outFile, 5)})`).join('; ')}`
+      : undefined;
   };
 }
 
@@ -613,10 +650,8 @@ function makeSandbox(
           /* dir gone */
         }
         await internals.watchdog?.stop();
-        const ours = new Set(internals.daemons.map((d) => d.pid));
-        // Pids read from files are only killed when their command line names our directory.
-        const pids = allPids().filter((p) => ours.has(p) || cmdlineContains(p, dir));
-        const survivors = await killPids(pids);
+        // Only pids whose command line names our directory are signalled (see killPids).
+        const survivors = await killPids(allPids(), `${dir}/`);
         stopped = true;
         internals.unregister?.();
         const keep = opts.keep === true || (opts.failed === true && internals.opts.keepOnFailure);
