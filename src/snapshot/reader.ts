@@ -2,6 +2,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION, type Manifest, type ManifestCommand } from '../model/manifest.js';
 import { fail, ok, type Result } from '../model/result.js';
+// pack.ts imports this module too; both only call each other inside functions, so the cycle is safe.
+import { resolveSnapshotPath } from './pack.js';
 
 /** An opened snapshot directory: its manifest and a way to read the raw outputs it recorded. */
 export interface SnapshotSource {
@@ -19,11 +21,18 @@ export interface OutputText {
   readonly command: ManifestCommand;
 }
 
-export async function openSnapshot(dir: string): Promise<Result<SnapshotSource>> {
+/** Opens a snapshot directory, or a packed fixture (.tar.gz), which is verified and unpacked to a cache. */
+export async function openSnapshot(path: string): Promise<Result<SnapshotSource>> {
+  const resolved = await resolveSnapshotPath(path);
+  if (!resolved.ok) return resolved;
+  return openSnapshotDir(resolved.value);
+}
+
+export async function openSnapshotDir(dir: string): Promise<Result<SnapshotSource>> {
   const manifestPath = join(dir, 'manifest.json');
   try {
     const st = await stat(dir);
-    if (!st.isDirectory()) return fail(`${dir} is not a snapshot directory (a packed fixture? use "ovnscope fixture unpack" first)`);
+    if (!st.isDirectory()) return fail(`${dir} is not a snapshot directory`);
   } catch {
     return fail(`${dir}: no such snapshot directory`);
   }

@@ -40,7 +40,7 @@ describe('ovnscope CLI', () => {
     expect(bad.stderr).toMatch(/--filter/);
     const missing = await ovnscope('snapshot', 'show', '/nonexistent');
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/no such snapshot directory/);
+    expect(missing.stderr).toMatch(/no such snapshot directory( or fixture file)?/);
     const noInv = await ovnscope('collect', '--inventory', '/nonexistent.yaml', '--out', '/tmp/x');
     expect(noInv.code).toBe(2);
   });

@@ -1,0 +1,204 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import * as tar from 'tar';
+import type { Manifest } from '../model/manifest.js';
+import { fail, ok, type Result } from '../model/result.js';
+import { TOOL_VERSION } from '../version.js';
+import { openSnapshotDir, validateManifest } from './reader.js';
+
+/**
+ * A fixture is a snapshot packed into one .tar.gz a person can attach to a ticket. It holds the
+ * snapshot under `snapshot/`, a `FIXTURE.json` describing the pack, and a README on replaying it.
+ */
+export const FIXTURE_FORMAT = 'ovnscope-fixture';
+export const FIXTURE_FORMAT_VERSION = 1;
+const ROOT = 'ovnscope-fixture';
+
+export interface FixtureInfo {
+  readonly format: typeof FIXTURE_FORMAT;
+  readonly formatVersion: number;
+  readonly toolVersion: string;
+  readonly packedAt: string;
+  readonly snapshotCreated: string;
+  readonly hosts: readonly string[];
+  readonly redacted: boolean;
+  /** sha256 of every packed file, so unpacking can prove nothing was lost or altered. */
+  readonly files: Readonly<Record<string, string>>;
+}
+
+function readme(info: FixtureInfo): string {
+  return `# ovnscope fixture
+
+Packed ${info.packedAt} by ovnscope ${info.toolVersion} from a snapshot collected ${info.snapshotCreated}
+(hosts: ${info.hosts.join(', ')}${info.redacted ? '; addresses and names are redacted' : ''}).
+
+Replay it with any ovnscope command, passing this file as --snapshot, for example:
+
+    npx ovnscope snapshot show THIS-FILE.tar.gz
+    npx ovnscope flows --snapshot THIS-FILE.tar.gz --host ${info.hosts[0] ?? 'HOST'} --table 0
+
+or unpack it first: npx ovnscope fixture unpack THIS-FILE.tar.gz -o DIR
+`;
+}
+
+async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+export interface PackOptions {
+  readonly hosts?: readonly string[];
+}
+
+/** Packs a snapshot directory (read-only on the source) into `out`, written via a temporary name. */
+export async function packSnapshot(dir: string, out: string, options: PackOptions = {}): Promise<Result<FixtureInfo>> {
+  const opened = await openSnapshotDir(dir);
+  if (!opened.ok) return opened;
+  const m = opened.value.manifest;
+  const hostNames = m.hosts.map((h) => h.name);
+  const wanted = options.hosts ?? hostNames;
+  const unknown = wanted.filter((h) => !hostNames.includes(h));
+  if (unknown.length) return fail(`--hosts: ${unknown.join(', ')} not in the snapshot (it has: ${hostNames.join(', ')})`);
+  // The packed manifest lists only the packed hosts, so the fixture is self-consistent.
+  const manifest: Manifest = { ...m, hosts: m.hosts.filter((h) => wanted.includes(h.name)) };
+  const relFiles = ['manifest.json'];
+  for (const h of manifest.hosts) for (const c of h.commands) for (const f of [c.file, c.errFile]) if (f) relFiles.push(f);
+  for (const c of manifest.central?.commands ?? []) for (const f of [c.file, c.errFile]) if (f) relFiles.push(f);
+
+  const stage = await mkdtemp(join(tmpdir(), 'ovnscope-pack-'));
+  try {
+    const root = join(stage, ROOT);
+    const files: Record<string, string> = {};
+    for (const rel of relFiles) {
+      const dest = join(root, 'snapshot', rel);
+      await mkdir(dirname(dest), { recursive: true });
+      if (rel === 'manifest.json') await writeFile(dest, JSON.stringify(manifest, null, 2) + '\n');
+      else await writeFile(dest, await readFile(join(dir, rel)));
+      files[`snapshot/${rel}`] = await sha256File(dest);
+    }
+    const info: FixtureInfo = {
+      format: FIXTURE_FORMAT,
+      formatVersion: FIXTURE_FORMAT_VERSION,
+      toolVersion: TOOL_VERSION,
+      packedAt: new Date().toISOString(),
+      snapshotCreated: m.created,
+      hosts: manifest.hosts.map((h) => h.name),
+      redacted: false,
+      files,
+    };
+    await writeFile(join(root, 'FIXTURE.json'), JSON.stringify(info, null, 2) + '\n');
+    await writeFile(join(root, 'README.md'), readme(info));
+    const tmpOut = join(dirname(out), `.${basename(out)}.${randomBytes(3).toString('hex')}.part`);
+    try {
+      await tar.create({ gzip: true, file: tmpOut, cwd: stage, portable: true }, [ROOT]);
+      await rename(tmpOut, out);
+    } catch (e) {
+      await rm(tmpOut, { force: true });
+      return fail(`could not write ${out}: ${(e as Error).message}`, 4);
+    }
+    return ok(info);
+  } finally {
+    await rm(stage, { recursive: true, force: true });
+  }
+}
+
+/** Unpacks a fixture into `outDir` (must not exist), checking every entry and every file's digest. */
+export async function unpackFixture(file: string, outDir: string): Promise<Result<FixtureInfo>> {
+  try {
+    await stat(outDir);
+    return fail(`${outDir} already exists; choose a new directory`);
+  } catch {
+    // expected: it must not exist
+  }
+  const stage = join(dirname(outDir), `.${basename(outDir)}.unpack-${randomBytes(3).toString('hex')}`);
+  await mkdir(stage, { recursive: true });
+  try {
+    const extracted = await extractChecked(file, stage);
+    if (!extracted.ok) return extracted;
+    const info = extracted.value;
+    await rename(join(stage, ROOT, 'snapshot'), outDir);
+    return ok(info);
+  } finally {
+    // tar may still be flushing entries after it rejected a broken pack: retry the cleanup.
+    await rm(stage, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+  }
+}
+
+async function extractChecked(file: string, stage: string): Promise<Result<FixtureInfo>> {
+  let bad: string | undefined;
+  try {
+    await tar.extract({
+      file,
+      cwd: stage,
+      strict: true,
+      filter: (path, entry) => {
+        const type = (entry as { type?: string }).type;
+        const okPath = path === ROOT || path === `${ROOT}/` || (path.startsWith(`${ROOT}/`) && !path.split('/').includes('..'));
+        const okType = type === 'File' || type === 'Directory' || type === 'OldFile';
+        if (!okPath || !okType) bad ??= `${path} (${type ?? 'unknown'})`;
+        return okPath && okType;
+      },
+    });
+  } catch (e) {
+    return fail(`${file}: not a readable ovnscope fixture (${(e as Error).message}); was it truncated or is it another kind of file?`);
+  }
+  if (bad) return fail(`${file}: unexpected entry ${bad}; an ovnscope fixture only holds files under ${ROOT}/`);
+  let info: FixtureInfo;
+  try {
+    info = JSON.parse(await readFile(join(stage, ROOT, 'FIXTURE.json'), 'utf8')) as FixtureInfo;
+  } catch {
+    return fail(`${file}: FIXTURE.json is missing or not JSON; this is not an ovnscope fixture`);
+  }
+  if (info.format !== FIXTURE_FORMAT) return fail(`${file}: format is ${JSON.stringify(info.format)}, not ${FIXTURE_FORMAT}`);
+  if (typeof info.formatVersion !== 'number' || info.formatVersion > FIXTURE_FORMAT_VERSION)
+    return fail(`${file}: fixture format version ${String(info.formatVersion)} is newer than this ovnscope understands (${FIXTURE_FORMAT_VERSION}); upgrade ovnscope`);
+  for (const [rel, digest] of Object.entries(info.files ?? {})) {
+    let actual: string;
+    try {
+      actual = await sha256File(join(stage, ROOT, rel));
+    } catch {
+      return fail(`${file}: ${rel} is listed in FIXTURE.json but missing from the pack (truncated?)`);
+    }
+    if (actual !== digest) return fail(`${file}: ${rel} does not match its sha256 in FIXTURE.json (corrupted)`);
+  }
+  const manifest = validateManifest(JSON.parse(await readFile(join(stage, ROOT, 'snapshot', 'manifest.json'), 'utf8').catch(() => 'null')));
+  if (!manifest.ok) return fail(`${file}: snapshot/manifest.json: ${manifest.error.message}`);
+  return ok(info);
+}
+
+/**
+ * Lets every analysis command take a packed fixture as --snapshot: a file is unpacked (verified) into
+ * a cache directory keyed by its digest and reused on the next run.
+ */
+export async function resolveSnapshotPath(path: string): Promise<Result<string>> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch {
+    return fail(`${path}: no such snapshot directory or fixture file`);
+  }
+  if (st.isDirectory()) return ok(path);
+  const digest = await sha256File(path);
+  const cached = join(tmpdir(), 'ovnscope-fixtures', digest.slice(0, 32));
+  try {
+    await stat(join(cached, 'manifest.json'));
+    return ok(cached);
+  } catch {
+    await mkdir(dirname(cached), { recursive: true });
+    const r = await unpackFixture(path, cached);
+    if (!r.ok) {
+      // Another process may have unpacked the same file at the same time.
+      try {
+        await stat(join(cached, 'manifest.json'));
+        return ok(cached);
+      } catch {
+        return r;
+      }
+    }
+    return ok(cached);
+  }
+}
