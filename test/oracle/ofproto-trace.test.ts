@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseFlowFields, parseOfprotoTrace, summarizeDatapathActions } from './ofproto-trace.js';
 
-const publicTrace = (name: string) => readFileSync(`${import.meta.dirname}/../../../shared/public-data/ovs-appctl-ofproto-trace/${name}`, 'utf8');
+const publicTrace = (name: string) => readFileSync(`${import.meta.dirname}/../fixtures/public/ovs-appctl-ofproto-trace/${name}`, 'utf8');
 
 describe('ofproto/trace oracle reader', () => {
   it('reads a two-pass OVN-Kubernetes trace with ct recirculation and a geneve output', () => {

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
@@ -17,12 +17,11 @@ import {
 
 const here = dirname(fileURLToPath(import.meta.url));
 const OWN = resolve(here, '../fixtures/ofctl');
-const PUBLIC = resolve(here, '../../../shared/public-data/ovs-ofctl-dump-flows');
+const PUBLIC = resolve(here, '../fixtures/public/ovs-ofctl-dump-flows');
 
 function fixtureFiles(): string[] {
   const out: string[] = [];
   for (const dir of [PUBLIC, OWN]) {
-    if (!existsSync(dir)) continue;
     for (const f of readdirSync(dir).sort()) if (!f.includes('dump-groups')) out.push(join(dir, f));
   }
   return out;
