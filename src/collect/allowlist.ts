@@ -205,6 +205,83 @@ export function checkWrapper(wrapper: readonly string[]): AllowVerdict {
   return { allowed: true, patternId: 'wrapper' };
 }
 
+/**
+ * The one gate every transport calls before it sends anything: the wrapper must be a read-only
+ * shape and the command proper must be on the allow-list. Nothing that fails here leaves the
+ * machine, whatever the transport (local execa, ssh2 channel, kubectl exec).
+ */
+export function isAllowed(wrapper: readonly string[], argv: readonly string[]): AllowVerdict {
+  const w = checkWrapper(wrapper);
+  if (!w.allowed) return w;
+  return checkAllowed(argv);
+}
+
+/** Kubernetes names (namespaces, pods, containers, contexts): DNS-1123 labels/subdomains. */
+const K8S_NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
+/** Label selectors: `app=ovnkube-node`, `app in (ovs,ovs-ovn)`, `k!=v`, comma-separated. */
+const K8S_SELECTOR = /^[A-Za-z0-9_./-]+(\s*(=|==|!=)\s*[A-Za-z0-9_.-]*|\s+(in|notin)\s+\([A-Za-z0-9_., -]*\))?(,[A-Za-z0-9_./-]+(\s*(=|==|!=)\s*[A-Za-z0-9_.-]*|\s+(in|notin)\s+\([A-Za-z0-9_., -]*\))?)*$/;
+const K8S_NODE = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
+
+export function isK8sName(s: string): boolean {
+  return K8S_NAME.test(s);
+}
+export function isK8sSelector(s: string): boolean {
+  return K8S_SELECTOR.test(s) && s.length <= 512;
+}
+export function isK8sNode(s: string): boolean {
+  return K8S_NODE.test(s);
+}
+
+/** `--context=NAME`, `--kubeconfig=FILE`, `--request-timeout=30s`: the only global kubectl options ovnscope passes. */
+function kubectlGlobals(argv: readonly string[], i: number): number {
+  while (i < argv.length) {
+    const a = argv[i]!;
+    if (/^--context=[A-Za-z0-9_.:@\/-]{1,253}$/.test(a) || /^--kubeconfig=[A-Za-z0-9_.\/~+-]{1,4096}$/.test(a) || /^--request-timeout=\d{1,5}s$/.test(a)) i++;
+    else break;
+  }
+  return i;
+}
+
+/**
+ * kubectl invocations a transport may run on this machine: the pod lookup
+ * (`kubectl [globals] -n NS get pods -l SEL --field-selector spec.nodeName=NODE -o json`) and
+ * `kubectl [globals] -n NS exec POD -c CONTAINER -- <wrapper> <allow-listed argv>`.
+ */
+export function checkKubectl(argv: readonly string[]): AllowVerdict {
+  const no = (why: string): AllowVerdict => ({ allowed: false, reason: `kubectl command refused (${why}): ${argv.join(' ')}` });
+  if (argv[0] !== 'kubectl') return no('not kubectl');
+  let i = kubectlGlobals(argv, 1);
+  if (argv[i] !== '-n' || !argv[i + 1] || !isK8sName(argv[i + 1]!)) return no('needs -n NAMESPACE');
+  i += 2;
+  if (argv[i] === 'get') {
+    const rest = argv.slice(i);
+    const ok =
+      rest.length === 8 &&
+      rest[1] === 'pods' &&
+      rest[2] === '-l' &&
+      isK8sSelector(rest[3]!) &&
+      rest[4] === '--field-selector' &&
+      /^spec\.nodeName=/.test(rest[5]!) &&
+      isK8sNode(rest[5]!.slice('spec.nodeName='.length)) &&
+      rest[6] === '-o' &&
+      rest[7] === 'json';
+    return ok ? { allowed: true, patternId: 'kubectl-get-pods' } : no('only "get pods -l SELECTOR --field-selector spec.nodeName=NODE -o json"');
+  }
+  if (argv[i] === 'exec') {
+    if (!argv[i + 1] || !isK8sName(argv[i + 1]!)) return no('exec needs a pod name');
+    if (argv[i + 2] !== '-c' || !argv[i + 3] || !isK8sName(argv[i + 3]!)) return no('exec needs -c CONTAINER');
+    if (argv[i + 4] !== '--') return no('exec needs "--" before the command');
+    const inner = argv.slice(i + 5);
+    // The command inside the pod: a read-only wrapper (possibly empty) then an allow-listed argv.
+    for (let k = 0; k <= inner.length; k++) {
+      const v = isAllowed(inner.slice(0, k), inner.slice(k));
+      if (v.allowed) return { allowed: true, patternId: `kubectl-exec:${v.patternId}` };
+    }
+    return no('the command inside the pod is not on the allow-list');
+  }
+  return no('only "get pods" and "exec" are used');
+}
+
 /** Quote one argument for a POSIX shell (used by transports that send a command line). */
 export function shellQuote(arg: string): string {
   if (/^[A-Za-z0-9_./:=@%+,-]+$/.test(arg)) return arg;

@@ -1,7 +1,7 @@
 import { finished } from 'node:stream/promises';
 import { execa } from 'execa';
-import { checkAllowed, checkWrapper } from './allowlist.js';
-import { appendBounded, type CommandOutcome, type RunRequest, type Transport } from './transport.js';
+import { isAllowed } from './allowlist.js';
+import { abortKind, appendBounded, classifyExit, type CommandOutcome, type RunRequest, type Transport } from './transport.js';
 
 export interface LocalTransportOptions {
   readonly host: string;
@@ -19,10 +19,8 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
     async run(request: RunRequest): Promise<CommandOutcome> {
       const started = performance.now();
       const elapsed = () => Math.round(performance.now() - started);
-      const allowed = checkAllowed(request.argv);
+      const allowed = isAllowed(options.wrapper, request.argv);
       if (!allowed.allowed) return { status: 'refused', exitCode: null, durationMs: 0, stderr: '', error: allowed.reason };
-      const wrapperOk = checkWrapper(options.wrapper);
-      if (!wrapperOk.allowed) return { status: 'refused', exitCode: null, durationMs: 0, stderr: '', error: wrapperOk.reason };
 
       const full = [...options.wrapper, ...request.argv];
       options.onExec?.(full);
@@ -44,15 +42,17 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
       child.stdout?.pipe(request.stdout, { end: false });
       const result = await child;
       if (child.stdout) await finished(child.stdout).catch(() => undefined);
-      if (result.isCanceled) return { status: 'interrupted', exitCode: null, durationMs: elapsed(), stderr, error: 'interrupted by the user' };
+      if (result.isCanceled)
+        return request.signal && abortKind(request.signal) === 'host-timeout'
+          ? { status: 'timeout', exitCode: null, durationMs: elapsed(), stderr, error: `the host's time budget ran out (per-host timeout)` }
+          : { status: 'interrupted', exitCode: null, durationMs: elapsed(), stderr, error: 'interrupted by the user' };
       if (result.timedOut) return { status: 'timeout', exitCode: null, durationMs: elapsed(), stderr, error: `no answer within ${request.timeoutMs} ms` };
       const code = result.exitCode ?? null;
       const missing = code === 127 || (result as { code?: string }).code === 'ENOENT' || /ENOENT/.test(String(result.message ?? ''));
       if (missing && code !== 0)
         return { status: 'unavailable', exitCode: code, durationMs: elapsed(), stderr, error: `${full[0] === request.argv[0] ? request.argv[0] : full[0]} is not installed on ${options.host}` };
-      if (code === 0) return { status: 'ok', exitCode: 0, durationMs: elapsed(), stderr };
-      const firstLine = stderr.split('\n').find((l) => l.trim()) ?? '';
-      return { status: 'failed', exitCode: code, durationMs: elapsed(), stderr, error: `exit code ${code}${firstLine ? `: ${firstLine.trim()}` : ''}` };
+      if (code === null) return { status: 'failed', exitCode: null, durationMs: elapsed(), stderr, error: `killed by ${result.signal ?? 'a signal'}` };
+      return classifyExit(code, stderr, elapsed(), request.argv[0]!, full[0]!, options.host);
     },
     async close() {},
   };

@@ -45,3 +45,42 @@ export function appendBounded(acc: string, chunk: string): string {
   const next = acc + chunk;
   return next.length > STDERR_LIMIT ? next.slice(0, STDERR_LIMIT) + '\n[stderr truncated]' : next;
 }
+
+/**
+ * Why a run's signal was aborted. The service aborts with a `HostDeadline` when a host's own time
+ * budget runs out (recorded as timeout), and with anything else on Ctrl-C (recorded as interrupted).
+ */
+export class HostDeadline extends Error {
+  constructor(readonly budgetMs: number) {
+    super(`the host's time budget of ${budgetMs} ms ran out`);
+    this.name = 'HostDeadline';
+  }
+}
+
+export function abortKind(signal: AbortSignal): 'host-timeout' | 'interrupted' {
+  return signal.reason instanceof HostDeadline ? 'host-timeout' : 'interrupted';
+}
+
+/** sudo, asked to run without a password it does not have (`sudo -n`, or any sudo with no terminal). */
+const SUDO_PROMPT = /sudo: (a password is required|a terminal is required|no tty present|\d+ incorrect password attempt)|\[sudo\] password for/;
+/** The shell, kubectl/podman/docker exec or env saying the program does not exist. */
+const NOT_FOUND = /(command not found|: not found|No such file or directory|executable file not found|no such file or directory)/;
+
+/** How a command that ran to its end is recorded. */
+export function classifyExit(code: number, stderr: string, durationMs: number, program: string, first: string, host: string): CommandOutcome {
+  if (code === 0) return { status: 'ok', exitCode: 0, durationMs, stderr };
+  if (SUDO_PROMPT.test(stderr))
+    return {
+      status: 'failed',
+      exitCode: code,
+      durationMs,
+      stderr,
+      error: `sudo on ${host} wants a password; ovnscope never types one. Allow the read-only commands with NOPASSWD in sudoers, or log in as a user that can run them`,
+    };
+  if ((code === 127 || code === 126) && NOT_FOUND.test(stderr)) {
+    const missing = new RegExp(`\\b${program.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(stderr) ? program : first;
+    return { status: 'unavailable', exitCode: code, durationMs, stderr, error: `${missing} is not installed on ${host}` };
+  }
+  const firstLine = stderr.split('\n').find((l) => l.trim()) ?? '';
+  return { status: 'failed', exitCode: code, durationMs, stderr, error: `exit code ${code}${firstLine ? `: ${firstLine.trim()}` : ''}` };
+}

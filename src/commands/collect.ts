@@ -1,71 +1,208 @@
 import { readFile } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
+import { PassphraseProvider } from '../collect/ssh-auth.js';
+import { loadSshConfig } from '../collect/ssh-config.js';
 import { formatDiagnostic } from '../model/diagnostic.js';
+import type { HostSpec, Inventory } from '../model/inventory.js';
 import { ExitCode } from '../model/result.js';
-import { parseInventory } from '../parse/inventory.js';
-import { renderCollectSummary } from '../render/collect.js';
+import { parseHostArg, parseInventory, splitWords } from '../parse/inventory.js';
+import { ProgressDisplay, renderCollectSummary } from '../render/collect.js';
+import { makeStyle } from '../render/style.js';
 import { collect } from '../services/collect.js';
+
+export const PASSPHRASE_ENV = 'OVNSCOPE_SSH_PASSPHRASE';
 
 export default class Collect extends BaseCommand {
   static override summary = 'Collect flows, bindings and OVS/OVN state from hypervisors into a snapshot directory.';
-  static override description = `Runs a fixed, read-only set of commands (ovs-ofctl dump-flows/show/dump-groups, ovs-vsctl list, ovs-appctl dpif/show on every host; ovn-sbctl/ovn-nbctl list once through the "ovn.via" host) and stores the raw outputs verbatim with a manifest. The snapshot is written to a temporary directory and renamed into place at the end. A command that fails is recorded and the rest goes on; the exit code is 3 when the snapshot is incomplete, and the manifest says what is missing and why.
+  static override description = `Runs a fixed, read-only set of commands (ovs-ofctl dump-flows/show/dump-groups, ovs-vsctl list, ovs-appctl dpif/show on every host; ovn-sbctl/ovn-nbctl list once through the "ovn.via" host) and stores the raw outputs verbatim with a manifest. Every command is checked against ovnscope's read-only allow-list by the transport before it is sent; a command not on it cannot run. The snapshot is written to a temporary directory and renamed into place at the end. A command that fails is recorded and the rest goes on; the exit code is 3 when the snapshot is incomplete (a host unreachable, a command timed out, Ctrl-C), and the manifest says what is missing and why. Outputs stream to disk as they arrive.
+
+Transports: ssh (the default; one connection per host, commands multiplexed over channels), kubectl (kubectl exec into the node's OVS/OVN pod) and local.
+
+SSH behaves like OpenSSH: it reads ~/.ssh/config then /etc/ssh/ssh_config (or only -F FILE) — Host patterns, Match host/user, Include, HostName, User, Port, IdentityFile, IdentitiesOnly, IdentityAgent, ProxyJump (several hops; each hop configured like "ssh -J"), ConnectTimeout, ServerAliveInterval/CountMax, UserKnownHostsFile, GlobalKnownHostsFile, HashKnownHosts, HostKeyAlias, StrictHostKeyChecking. Keys come from ssh-agent ($SSH_AUTH_SOCK) and IdentityFile; an encrypted key's passphrase comes from --passphrase-file, $${PASSPHRASE_ENV}, or is asked once on the terminal, and is never stored. Host keys are checked against known_hosts (hashed entries too): an unknown key is refused with its fingerprint unless --accept-new (or StrictHostKeyChecking accept-new) records it; a changed key is always refused. ProxyCommand and "Match exec" are not run (ovnscope runs no local commands from configuration): use ProxyJump. Password and keyboard-interactive authentication are never used.
+
+Wrappers ("sudo -n", "podman exec ovn_controller", "docker exec ovs", "env OVS_RUNDIR=...", "ip netns exec NS") are allowed only in those read-only shapes. sudo is only used as "sudo -n": when it wants a password the command is recorded as failed with that reason; nothing is ever typed.
+
+Path-scoped collection: --from PORT --to IP|PORT reads the SB through "ovn.via" first, then collects only the chassis on that path (the source's and destination's chassis, and the gateway chassis of the routers in between). The manifest records the path, the chassis and why each was chosen.
 
 Inventory (YAML):
+  defaults: { transport: ssh, wrapper: "sudo -n" }
+  groups:
+    computes:
+      wrapper: "sudo -n podman exec ovn_controller"
+      hosts: [hv1, root@hv2:2222]
+    k8s:
+      transport: kubectl
+      kubectl: { layout: ovn-kubernetes }   # or kube-ovn, openshift; or namespace/selector/container
+      hosts: [worker-1, worker-2]
   hosts:
-    hv1: { transport: local, wrapper: "env OVS_RUNDIR=/tmp/sb/hv1" }
-    hv2: { transport: local, wrapper: "sudo -n" }
+    hv3: { user: ops, port: 2200, proxy_jump: bastion, host_timeout: 600 }
+    gw1: { address: 10.0.0.9, identity_file: ~/.ssh/fleet_ed25519, group: computes }
+    lab: { transport: local, wrapper: "env OVS_RUNDIR=/tmp/sb/hv1" }
   ovn:
     via: hv1
     nb: unix:/var/run/ovn/ovnnb_db.sock
-    sb: unix:/var/run/ovn/ovnsb_db.sock`;
+    sb: unix:/var/run/ovn/ovnsb_db.sock
+
+Host keys: transport, wrapper, address (or hostname), user, port, proxy_jump, identity_file, timeout (s, per command), host_timeout (s, whole host), group, node and kubectl {layout, namespace, selector, container, context, kubeconfig} (transport kubectl). Settings merge defaults < group < host.`;
   static override examples = [
-    '<%= config.bin %> collect --inventory inventory.yaml --out snap-$(date +%s)',
-    '<%= config.bin %> collect --inventory inventory.yaml --out snap --parallel 8 --timeout 30 --json',
+    '<%= config.bin %> collect --inventory prod.yaml --out snap-$(date +%s)',
+    '<%= config.bin %> collect --host root@hv1 --host hv2:2222 --wrapper "sudo -n" --out snap',
+    '<%= config.bin %> collect -i prod.yaml --from vm-a-port --to 10.0.2.15 --out snap-path',
+    '<%= config.bin %> collect -i prod.yaml -F ./ssh_config --accept-new --parallel 32 --timeout 30 --json --out snap',
   ];
   static override enableJsonFlag = true;
   static override flags = {
-    inventory: Flags.string({ char: 'i', summary: 'Inventory YAML file (hosts, transports, wrappers, ovn.via/nb/sb).', required: true }),
+    inventory: Flags.string({ char: 'i', summary: 'Inventory YAML file (hosts, groups, defaults, transports, wrappers, ovn.via/nb/sb).' }),
+    host: Flags.string({ summary: 'Ad-hoc SSH host [user@]host[:port]; repeat for more (with or instead of --inventory).', multiple: true }),
+    wrapper: Flags.string({ summary: 'Wrapper for the --host hosts, e.g. "sudo -n" or "sudo -n podman exec ovn_controller".' }),
+    'ovn-via': Flags.string({ summary: 'Host that runs ovn-sbctl/ovn-nbctl (overrides the inventory\'s ovn.via).' }),
+    nb: Flags.string({ summary: 'NB OVSDB remote for ovn-nbctl --db (with --ovn-via).' }),
+    sb: Flags.string({ summary: 'SB OVSDB remote for ovn-sbctl --db (with --ovn-via).' }),
     out: Flags.string({ char: 'o', summary: 'Snapshot directory to create (must not exist).', required: true }),
+    from: Flags.string({ summary: 'Path scope: the source logical port; collect only the chassis on the path (needs --to and ovn.via).', dependsOn: ['to'] }),
+    to: Flags.string({ summary: 'Path scope: the destination IP address or logical port.', dependsOn: ['from'] }),
     parallel: Flags.integer({ summary: 'Hosts collected at the same time.', default: 16, min: 1 }),
-    'per-host': Flags.integer({ summary: 'Commands in flight per host.', default: 4, min: 1 }),
+    'per-host': Flags.integer({ summary: 'Commands in flight per host (channels on its one connection).', default: 4, min: 1, max: 10 }),
     timeout: Flags.integer({ summary: 'Timeout per command in seconds (default: per command, 60 s; 300 s for dump-flows).', min: 1 }),
+    'host-timeout': Flags.integer({ summary: 'Budget per host in seconds, connection included; what is still running then is cut and recorded as timeout.', min: 1 }),
+    'connect-timeout': Flags.integer({ summary: 'SSH connection and login timeout in seconds when ssh_config has no ConnectTimeout.', default: 15, min: 1 }),
+    'ssh-config': Flags.string({ char: 'F', summary: 'SSH client configuration file to read instead of ~/.ssh/config and /etc/ssh/ssh_config ("none" for none).' }),
+    'accept-new': Flags.boolean({ summary: 'Record the host key of hosts not yet in known_hosts (like StrictHostKeyChecking=accept-new); changed keys are still refused.', default: false }),
+    'passphrase-file': Flags.string({ summary: `File whose first line is the passphrase of encrypted SSH keys (else $${PASSPHRASE_ENV}, else asked once on the terminal).` }),
+    kubectl: Flags.string({ summary: 'kubectl program for hosts with transport kubectl.', default: 'kubectl' }),
   };
 
   async run() {
     const { flags } = await this.parse(Collect);
-    let text: string;
-    try {
-      text = await readFile(flags.inventory, 'utf8');
-    } catch (e) {
-      this.error(`cannot read inventory ${flags.inventory}: ${(e as Error).message}`, { exit: ExitCode.usage });
+    const hosts: HostSpec[] = [];
+    let ovn: Inventory['ovn'];
+    if (!flags.inventory && !flags.host?.length) this.error('give --inventory FILE or at least one --host [user@]host[:port]', { exit: ExitCode.usage });
+    if (flags.inventory) {
+      let text: string;
+      try {
+        text = await readFile(flags.inventory, 'utf8');
+      } catch (e) {
+        this.error(`cannot read inventory ${flags.inventory}: ${(e as Error).message}`, { exit: ExitCode.usage });
+      }
+      const inventory = parseInventory(text, flags.inventory);
+      for (const d of inventory.diagnostics) this.logToStderr(formatDiagnostic(d));
+      if (inventory.diagnostics.some((d) => d.severity === 'error')) this.error('the inventory has errors (above); nothing was collected', { exit: ExitCode.usage });
+      hosts.push(...inventory.value.hosts);
+      ovn = inventory.value.ovn;
     }
-    const inventory = parseInventory(text, flags.inventory);
-    for (const d of inventory.diagnostics) this.logToStderr(formatDiagnostic(d));
-    if (inventory.diagnostics.some((d) => d.severity === 'error')) this.error('the inventory has errors (above); nothing was collected', { exit: ExitCode.usage });
+    let wrapper: string[] = [];
+    if (flags.wrapper !== undefined) {
+      const split = splitWords(flags.wrapper);
+      if (split.error) this.error(`--wrapper: ${split.error}`, { exit: ExitCode.usage });
+      wrapper = split.words;
+    }
+    for (const h of flags.host ?? []) {
+      const parsed = parseHostArg(h);
+      if (!parsed.ok) this.error(parsed.error, { exit: ExitCode.usage });
+      if (hosts.some((x) => x.name === parsed.spec.name)) this.error(`--host ${h}: host ${parsed.spec.name} is already in the inventory`, { exit: ExitCode.usage });
+      hosts.push({ ...parsed.spec, wrapper });
+    }
+    if (flags['ovn-via']) {
+      if (!hosts.some((x) => x.name === flags['ovn-via'])) this.error(`--ovn-via ${flags['ovn-via']} is not one of the hosts`, { exit: ExitCode.usage });
+      for (const [k, v] of [['nb', flags.nb], ['sb', flags.sb]] as const)
+        if (v !== undefined && !/^(unix|ssl|tcp):/.test(v)) this.error(`--${k} must be an OVSDB remote such as unix:/var/run/ovn/ovn${k}_db.sock`, { exit: ExitCode.usage });
+      ovn = { via: flags['ovn-via'], nb: flags.nb, sb: flags.sb };
+    }
+
+    const needsSsh = hosts.some((h) => h.transport === 'ssh');
+    const sshConfig = needsSsh ? loadSshConfig({ file: flags['ssh-config'] }) : undefined;
+    if (sshConfig && !sshConfig.ok) this.error(sshConfig.error.message, { exit: ExitCode.usage });
+
+    const interactive = process.stderr.isTTY === true && !this.jsonEnabled();
+    const style = makeStyle(process.stderr);
+    const display = interactive ? new ProgressDisplay(process.stderr, style, `collect → ${flags.out}`) : undefined;
+    const passphrases = new PassphraseProvider({
+      file: flags['passphrase-file'],
+      env: { name: PASSPHRASE_ENV, value: process.env[PASSPHRASE_ENV] },
+      prompt: process.stdin.isTTY ? (q) => promptHidden(q, display) : undefined,
+    });
 
     const abort = new AbortController();
     const onSigint = () => {
+      display?.pause();
       this.logToStderr('interrupted: finishing the snapshot as incomplete…');
       abort.abort();
     };
     process.once('SIGINT', onSigint);
-    const showProgress = !this.jsonEnabled() && process.stderr.isTTY;
     const result = await collect({
-      inventory: inventory.value,
+      inventory: { hosts, ovn },
       out: flags.out,
       parallel: flags.parallel,
       perHostConcurrency: flags['per-host'],
       timeoutMs: flags.timeout ? flags.timeout * 1000 : undefined,
+      hostTimeoutMs: flags['host-timeout'] ? flags['host-timeout'] * 1000 : undefined,
       signal: abort.signal,
-      onProgress: showProgress ? (e) => process.stderr.write(`\r\x1b[K${e.host}: ${e.state}${e.total ? ` ${e.done}/${e.total}` : ''}`) : undefined,
+      scope: flags.from && flags.to ? { from: flags.from, to: flags.to } : undefined,
+      onProgress: display ? (e) => display.update(e) : undefined,
+      transportOptions: {
+        ssh: sshConfig?.ok
+          ? {
+              config: sshConfig.value,
+              acceptNew: flags['accept-new'],
+              passphrases,
+              agentSocket: process.env.SSH_AUTH_SOCK || undefined,
+              connectTimeoutMs: flags['connect-timeout'] * 1000,
+              maxChannels: flags['per-host'],
+            }
+          : undefined,
+        kubectl: flags.kubectl,
+        onNotice: (host, message) => {
+          if (this.jsonEnabled()) return;
+          display?.pause();
+          this.logToStderr(`${host}: ${message}`);
+          display?.resume();
+        },
+      },
     });
     process.off('SIGINT', onSigint);
-    if (showProgress) process.stderr.write('\r\x1b[K');
+    display?.stop();
     if (!result.ok) this.failWith(result.error);
     const { manifest, dir } = result.value;
     if (!manifest.complete) process.exitCode = ExitCode.incomplete;
     this.print(renderCollectSummary(dir, manifest, this.style));
-    return { dir, complete: manifest.complete, missing: manifest.missing, manifest };
+    return { dir, complete: manifest.complete, interrupted: manifest.interrupted, missing: manifest.missing, scope: manifest.options['scope'], manifest };
   }
+}
+
+/** Reads a line from the terminal without echo (the progress display is paused meanwhile). */
+function promptHidden(question: string, display: ProgressDisplay | undefined): Promise<string | undefined> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) return Promise.resolve(undefined);
+  display?.pause();
+  process.stderr.write(question);
+  return new Promise((resolve) => {
+    let text = '';
+    const wasRaw = stdin.isRaw;
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.setEncoding('utf8');
+    const done = (value: string | undefined) => {
+      stdin.removeListener('data', onData);
+      stdin.setRawMode(wasRaw);
+      stdin.pause();
+      process.stderr.write('\n');
+      display?.resume();
+      resolve(value);
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n') return done(text);
+        if (ch === '\u0003') {
+          done(undefined);
+          process.kill(process.pid, 'SIGINT');
+          return;
+        }
+        if (ch === '\u0004') return done(text.length ? text : undefined);
+        if (ch === '\u007f' || ch === '\b') text = text.slice(0, -1);
+        else text += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
 }

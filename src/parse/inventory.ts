@@ -1,10 +1,15 @@
-import { LineCounter, parseDocument, isMap, isScalar, type Node, type Pair } from 'yaml';
+import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
 import { parse as parseShellWords } from 'shell-quote';
 import type { Diagnostic, Parsed } from '../model/diagnostic.js';
-import type { HostSpec, Inventory, OvnCentralSpec, TransportKind } from '../model/inventory.js';
+import { KUBE_LAYOUTS, type HostSpec, type Inventory, type KubectlTarget, type OvnCentralSpec, type TransportKind } from '../model/inventory.js';
 
 const TRANSPORTS: readonly TransportKind[] = ['local', 'ssh', 'kubectl'];
-const HOST_KEYS = new Set(['transport', 'wrapper', 'address', 'hostname', 'user', 'port', 'timeout']);
+/** Settings a host, a group or `defaults:` may carry. */
+const SETTING_KEYS = ['transport', 'wrapper', 'address', 'hostname', 'user', 'port', 'timeout', 'host_timeout', 'proxy_jump', 'identity_file', 'kubectl', 'node'] as const;
+const HOST_KEYS = new Set<string>([...SETTING_KEYS, 'group']);
+const GROUP_KEYS = new Set<string>([...SETTING_KEYS, 'hosts']);
+const KUBECTL_KEYS = new Set(['layout', 'namespace', 'selector', 'container', 'context', 'kubeconfig']);
+const HOST_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 /** Splits a wrapper like `env OVS_RUNDIR=/x sudo -n` into words; shell operators are refused. */
 export function splitWords(text: string): { words: string[]; error?: string } {
@@ -17,12 +22,42 @@ export function splitWords(text: string): { words: string[]; error?: string } {
   return { words };
 }
 
+/** Settings as read from one mapping (host, group or defaults), before merging. */
+interface Settings {
+  transport?: TransportKind;
+  wrapper?: string[];
+  address?: string;
+  user?: string;
+  port?: number;
+  timeoutMs?: number;
+  hostTimeoutMs?: number;
+  proxyJump?: string;
+  identityFiles?: string[];
+  kubectl?: Partial<Omit<KubectlTarget, 'node'>>;
+  node?: string;
+}
+
+type At = (node: Node | null | undefined, message: string, severity?: Diagnostic['severity']) => void;
+
+/**
+ * An ad-hoc `--host` value: `hv1`, `root@hv1`, `hv2:2222`, `ops@10.0.0.3:2200`, `[fd00::3]:22`.
+ * The snapshot name is the host part (`:` of IPv6 replaced by `_`).
+ */
+export function parseHostArg(text: string): { ok: true; spec: HostSpec } | { ok: false; error: string } {
+  const m = /^(?:([A-Za-z0-9_][A-Za-z0-9_.-]*)@)?(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9_][A-Za-z0-9_.-]*))(?::(\d{1,5}))?$/.exec(text.trim());
+  if (!m) return { ok: false, error: `--host ${JSON.stringify(text)}: expected [user@]host[:port] (IPv6 as [addr]:port)` };
+  const host = m[2] ?? m[3]!;
+  const port = m[4] === undefined ? undefined : Number(m[4]);
+  if (port !== undefined && !(port > 0 && port < 65536)) return { ok: false, error: `--host ${text}: port must be 1-65535` };
+  return { ok: true, spec: { name: host.replace(/:/g, '_'), transport: 'ssh', wrapper: [], address: host, user: m[1], port } };
+}
+
 /** Reads inventory YAML. Every problem is a diagnostic with the line it is on; nothing throws. */
 export function parseInventory(text: string, file = 'inventory.yaml'): Parsed<Inventory> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const diagnostics: Diagnostic[] = [];
-  const at = (node: Node | null | undefined, message: string, severity: Diagnostic['severity'] = 'error') => {
+  const at: At = (node, message, severity = 'error') => {
     const pos = node?.range ? lineCounter.linePos(node.range[0]) : undefined;
     diagnostics.push({ severity, file, line: pos?.line, column: pos?.col, message });
   };
@@ -34,23 +69,96 @@ export function parseInventory(text: string, file = 'inventory.yaml'): Parsed<In
   let ovn: OvnCentralSpec | undefined;
   const root = doc.contents;
   if (!isMap(root)) {
-    at(root, 'expected a mapping with "hosts:" (and optionally "ovn:") at the top level');
+    at(root, 'expected a mapping with "hosts:" (and optionally "groups:", "defaults:", "ovn:") at the top level');
     return { value: { hosts }, diagnostics };
   }
+
+  const defaultsNode = root.get('defaults', true) as Node | undefined;
+  let defaults: Settings = {};
+  if (defaultsNode) {
+    if (!isMap(defaultsNode)) at(defaultsNode, '"defaults:" must be a mapping of settings (transport, wrapper, user, ...)');
+    else defaults = readSettings('defaults', defaultsNode, at, new Set(SETTING_KEYS)) ?? {};
+  }
+
+  const groups = new Map<string, Settings>();
+  const groupMembers: { name: string; group: string; node: Node; extra: Settings }[] = [];
+  const groupsNode = root.get('groups', true) as Node | undefined;
+  if (groupsNode) {
+    if (!isMap(groupsNode)) at(groupsNode, '"groups:" must be a mapping of group name to settings');
+    else
+      for (const pair of groupsNode.items as Pair<Node, Node>[]) {
+        const gname = isScalar(pair.key) ? String(pair.key.value) : '';
+        if (!isMap(pair.value)) {
+          at(pair.value ?? pair.key, `group "${gname}": expected a mapping of settings and "hosts: [...]"`);
+          continue;
+        }
+        const settings = readSettings(`group "${gname}"`, pair.value, at, GROUP_KEYS);
+        if (!settings) continue;
+        groups.set(gname, settings);
+        const members = pair.value.get('hosts', true) as Node | undefined;
+        if (members === undefined) continue;
+        if (!isSeq(members)) {
+          at(members, `group "${gname}": "hosts:" must be a list such as [hv1, root@hv2:2222]`);
+          continue;
+        }
+        for (const item of members.items as Node[]) {
+          const textItem = isScalar(item) && item.value !== null ? String(item.value) : '';
+          const parsed = parseHostArg(textItem);
+          if (!parsed.ok) {
+            at(item, `group "${gname}": ${parsed.error.replace('--host ', 'host ')}`);
+            continue;
+          }
+          const s = parsed.spec;
+          groupMembers.push({ name: s.name, group: gname, node: item, extra: { address: s.address, user: s.user, port: s.port } });
+        }
+      }
+  }
+
+  const seen = new Set<string>();
+  const push = (spec: HostSpec | undefined, node: Node) => {
+    if (!spec) return;
+    if (seen.has(spec.name)) {
+      at(node, `host "${spec.name}" is listed twice`);
+      return;
+    }
+    seen.add(spec.name);
+    hosts.push(spec);
+  };
+
   const hostsNode = root.get('hosts', true) as Node | undefined;
-  if (!hostsNode) at(root, 'missing "hosts:" mapping');
-  else if (!isMap(hostsNode)) at(hostsNode, '"hosts:" must be a mapping of host name to settings');
-  else {
+  if (!hostsNode && groupMembers.length === 0) at(root, 'missing "hosts:" mapping');
+  else if (hostsNode && !isMap(hostsNode) && !(isScalar(hostsNode) && hostsNode.value === null)) at(hostsNode, '"hosts:" must be a mapping of host name to settings');
+  else if (hostsNode && isMap(hostsNode)) {
     for (const pair of hostsNode.items as Pair<Node, Node>[]) {
       const name = isScalar(pair.key) ? String(pair.key.value) : '';
-      if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name)) {
+      if (!HOST_NAME.test(name)) {
         at(pair.key, `host name "${name}" must be letters, digits, ".", "_" or "-"`);
         continue;
       }
-      const spec = readHost(name, pair.value, at);
-      if (spec) hosts.push(spec);
+      const value = pair.value;
+      let own: Settings | undefined = {};
+      let group: string | undefined;
+      if (value === null || (isScalar(value) && value.value === null)) own = {};
+      else if (!isMap(value)) {
+        at(value, `host "${name}": expected a mapping such as { transport: local, wrapper: "sudo -n" }`);
+        continue;
+      } else {
+        own = readSettings(`host "${name}"`, value, at, HOST_KEYS);
+        group = scalarString(value.get('group', true) as Node | undefined);
+        if (group !== undefined && !groups.has(group)) {
+          at(value.get('group', true) as Node, `host "${name}": group "${group}" is not defined under "groups:"`);
+          continue;
+        }
+      }
+      if (!own) continue;
+      push(finish(name, group, [defaults, group ? groups.get(group)! : {}, own], value ?? pair.key, at), value ?? pair.key);
     }
   }
+  for (const m of groupMembers) {
+    if (seen.has(m.name)) continue; // listed under hosts: too; that entry (with its own settings) wins
+    push(finish(m.name, m.group, [defaults, groups.get(m.group)!, m.extra], m.node, at), m.node);
+  }
+
   const ovnNode = root.get('ovn', true) as Node | undefined;
   if (ovnNode) {
     if (!isMap(ovnNode)) at(ovnNode, '"ovn:" must be a mapping with via/nb/sb');
@@ -67,7 +175,7 @@ export function parseInventory(text: string, file = 'inventory.yaml'): Parsed<In
   }
   for (const pair of root.items as Pair<Node, Node>[]) {
     const key = isScalar(pair.key) ? String(pair.key.value) : '';
-    if (key !== 'hosts' && key !== 'ovn') at(pair.key, `unknown top-level key "${key}" (known: hosts, ovn)`, 'warning');
+    if (!['hosts', 'ovn', 'groups', 'defaults'].includes(key)) at(pair.key, `unknown top-level key "${key}" (known: hosts, groups, defaults, ovn)`, 'warning');
   }
   return { value: { hosts, ovn }, diagnostics };
 }
@@ -76,51 +184,129 @@ function scalarString(node: Node | undefined): string | undefined {
   return node && isScalar(node) && node.value !== null ? String(node.value) : undefined;
 }
 
-function readHost(name: string, node: Node | null, at: (n: Node | null | undefined, m: string, s?: Diagnostic['severity']) => void): HostSpec | undefined {
-  if (node === null || (isScalar(node) && node.value === null)) return { name, transport: 'ssh', wrapper: [], address: name };
-  if (!isMap(node)) {
-    at(node, `host "${name}": expected a mapping such as { transport: local, wrapper: "sudo -n" }`);
-    return undefined;
-  }
+/** Reads the settings of one mapping; undefined when one of them is an error. */
+function readSettings(what: string, node: YAMLMap, at: At, known: ReadonlySet<string>): Settings | undefined {
   for (const pair of node.items as Pair<Node, Node>[]) {
     const key = isScalar(pair.key) ? String(pair.key.value) : '';
-    if (!HOST_KEYS.has(key)) at(pair.key, `host "${name}": unknown key "${key}" (known: ${[...HOST_KEYS].join(', ')})`, 'warning');
+    if (!known.has(key)) at(pair.key, `${what}: unknown key "${key}" (known: ${[...known].join(', ')})`, 'warning');
   }
-  const transportText = scalarString(node.get('transport', true) as Node | undefined) ?? 'ssh';
-  if (!TRANSPORTS.includes(transportText as TransportKind)) {
-    at(node.get('transport', true) as Node, `host "${name}": transport "${transportText}" is not one of ${TRANSPORTS.join(', ')}`);
-    return undefined;
+  const get = (k: string) => node.get(k, true) as Node | undefined;
+  const s: Settings = {};
+  const transportText = scalarString(get('transport'));
+  if (transportText !== undefined) {
+    if (!TRANSPORTS.includes(transportText as TransportKind)) {
+      at(get('transport'), `${what}: transport "${transportText}" is not one of ${TRANSPORTS.join(', ')}`);
+      return undefined;
+    }
+    s.transport = transportText as TransportKind;
   }
-  let wrapper: string[] = [];
-  const wrapperNode = node.get('wrapper', true) as Node | undefined;
-  const wrapperText = scalarString(wrapperNode);
+  const wrapperText = scalarString(get('wrapper'));
   if (wrapperText !== undefined) {
     const split = splitWords(wrapperText);
     if (split.error) {
-      at(wrapperNode, `host "${name}": ${split.error}`);
+      at(get('wrapper'), `${what}: ${split.error}`);
       return undefined;
     }
-    wrapper = split.words;
+    s.wrapper = split.words;
   }
-  const portText = scalarString(node.get('port', true) as Node | undefined);
-  const port = portText === undefined ? undefined : Number(portText);
-  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
-    at(node.get('port', true) as Node, `host "${name}": port must be 1-65535`);
-    return undefined;
+  s.address = scalarString(get('address')) ?? scalarString(get('hostname'));
+  s.user = scalarString(get('user'));
+  const portText = scalarString(get('port'));
+  if (portText !== undefined) {
+    const port = Number(portText);
+    if (!(Number.isInteger(port) && port > 0 && port < 65536)) {
+      at(get('port'), `${what}: port must be 1-65535`);
+      return undefined;
+    }
+    s.port = port;
   }
-  const timeoutText = scalarString(node.get('timeout', true) as Node | undefined);
-  const timeoutS = timeoutText === undefined ? undefined : Number(timeoutText);
-  if (timeoutS !== undefined && !(timeoutS > 0)) {
-    at(node.get('timeout', true) as Node, `host "${name}": timeout is in seconds and must be > 0`);
-    return undefined;
+  for (const [key, field] of [['timeout', 'timeoutMs'], ['host_timeout', 'hostTimeoutMs']] as const) {
+    const t = scalarString(get(key));
+    if (t === undefined) continue;
+    const seconds = Number(t);
+    if (!(seconds > 0)) {
+      at(get(key), `${what}: ${key} is in seconds and must be > 0`);
+      return undefined;
+    }
+    s[field] = Math.round(seconds * 1000);
   }
-  return {
+  const pj = scalarString(get('proxy_jump'));
+  if (pj !== undefined) {
+    if (!/^(none|[A-Za-z0-9_@.:,[\]-]+)$/.test(pj)) {
+      at(get('proxy_jump'), `${what}: proxy_jump must look like "bastion" or "ops@b1:2222,b2" (or "none")`);
+      return undefined;
+    }
+    s.proxyJump = pj;
+  }
+  const idNode = get('identity_file');
+  if (idNode !== undefined) {
+    const list = isSeq(idNode) ? (idNode.items as Node[]).map((n) => scalarString(n)) : [scalarString(idNode)];
+    if (list.some((x) => !x)) {
+      at(idNode, `${what}: identity_file must be a path or a list of paths`);
+      return undefined;
+    }
+    s.identityFiles = list as string[];
+  }
+  s.node = scalarString(get('node'));
+  const kube = get('kubectl');
+  if (kube !== undefined) {
+    if (!isMap(kube)) {
+      at(kube, `${what}: kubectl must be a mapping (layout, namespace, selector, container, context, kubeconfig)`);
+      return undefined;
+    }
+    for (const pair of kube.items as Pair<Node, Node>[]) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : '';
+      if (!KUBECTL_KEYS.has(key)) at(pair.key, `${what}: unknown kubectl key "${key}" (known: ${[...KUBECTL_KEYS].join(', ')})`, 'warning');
+    }
+    const k: Record<string, string | undefined> = {};
+    for (const key of KUBECTL_KEYS) k[key] = scalarString(kube.get(key, true) as Node | undefined);
+    if (k.layout !== undefined && !(k.layout in KUBE_LAYOUTS)) {
+      at(kube.get('layout', true) as Node, `${what}: kubectl.layout "${k.layout}" is not one of ${Object.keys(KUBE_LAYOUTS).join(', ')}`);
+      return undefined;
+    }
+    s.kubectl = Object.fromEntries(Object.entries(k).filter(([, v]) => v !== undefined));
+  }
+  return s;
+}
+
+/** Merges defaults < group < host and checks what only makes sense whole (kubectl names). */
+function finish(name: string, group: string | undefined, layers: readonly Settings[], node: Node, at: At): HostSpec | undefined {
+  const merged: Settings = {};
+  let kube: Partial<Omit<KubectlTarget, 'node'>> = {};
+  for (const l of layers) {
+    for (const [k, v] of Object.entries(l)) if (v !== undefined && k !== 'kubectl') (merged as Record<string, unknown>)[k] = v;
+    if (l.kubectl) kube = { ...kube, ...l.kubectl };
+  }
+  const transport = merged.transport ?? 'ssh';
+  let kubectl: KubectlTarget | undefined;
+  if (transport === 'kubectl') {
+    const layoutName = kube.layout ?? 'ovn-kubernetes';
+    const preset = KUBE_LAYOUTS[layoutName] ?? KUBE_LAYOUTS['ovn-kubernetes']!;
+    const custom = kube.namespace !== undefined || kube.selector !== undefined || kube.container !== undefined;
+    kubectl = {
+      node: merged.node ?? name,
+      namespace: kube.namespace ?? preset.namespace,
+      selector: kube.selector ?? preset.selector,
+      container: kube.container ?? preset.container,
+      context: kube.context,
+      kubeconfig: kube.kubeconfig,
+      layout: custom ? `${layoutName}+custom` : layoutName,
+    };
+  }
+  const spec: HostSpec = {
     name,
-    transport: transportText as TransportKind,
-    wrapper,
-    address: scalarString(node.get('address', true) as Node | undefined) ?? scalarString(node.get('hostname', true) as Node | undefined),
-    user: scalarString(node.get('user', true) as Node | undefined),
-    port,
-    timeoutMs: timeoutS === undefined ? undefined : Math.round(timeoutS * 1000),
+    transport,
+    wrapper: merged.wrapper ?? [],
+    address: merged.address ?? (transport === 'ssh' ? name : undefined),
+    user: merged.user,
+    port: merged.port,
+    timeoutMs: merged.timeoutMs,
+    ...(merged.hostTimeoutMs !== undefined ? { hostTimeoutMs: merged.hostTimeoutMs } : {}),
+    ...(merged.proxyJump !== undefined ? { proxyJump: merged.proxyJump } : {}),
+    ...(merged.identityFiles !== undefined ? { identityFiles: merged.identityFiles } : {}),
+    ...(kubectl ? { kubectl } : {}),
+    ...(group ? { group } : {}),
   };
+  if (transport !== 'ssh' && transport !== 'kubectl' && (spec.proxyJump || spec.identityFiles)) at(node, `host "${name}": proxy_jump / identity_file only apply to transport ssh`, 'warning');
+  return spec;
 }

@@ -1,0 +1,434 @@
+import type { Duplex } from 'node:stream';
+import ssh2 from 'ssh2';
+import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware, ClientChannel, ConnectConfig, NextAuthHandler } from 'ssh2';
+import { isAllowed, shellQuote } from './allowlist.js';
+import { appendKnownHost, fingerprint, hostKeyAlgorithmsFor, keyTypeOf, knownHostsName, readKnownHosts, verifyHostKey, type KnownHostEntry } from './known-hosts.js';
+import { FilteredAgent, identityPublicBlob, loadIdentity, type PassphraseProvider } from './ssh-auth.js';
+import { describeEndpoint, type SshEndpoint, type SshRoute } from './ssh-config.js';
+import { abortKind, appendBounded, classifyExit, type CommandOutcome, type RunRequest, type Transport } from './transport.js';
+
+const { Client } = ssh2;
+
+/** How strictly host keys are checked. ssh's StrictHostKeyChecking, with "ask" treated as "yes". */
+export type HostKeyPolicy = 'strict' | 'accept-new';
+
+export interface SshTransportOptions {
+  /** Inventory name (snapshot directory, messages). */
+  readonly host: string;
+  readonly route: SshRoute;
+  /** Prefix for every command (`sudo -n`, `podman exec ovn_controller`), already split. */
+  readonly wrapper: readonly string[];
+  /** `--accept-new`: record unknown keys (never changed ones). Else ssh_config decides (accept-new or strict). */
+  readonly acceptNew: boolean;
+  readonly passphrases: PassphraseProvider;
+  /** $SSH_AUTH_SOCK (IdentityAgent in ssh_config overrides it). */
+  readonly agentSocket?: string;
+  /** Used when ssh_config has no ConnectTimeout. */
+  readonly defaultConnectTimeoutMs: number;
+  /** Used when ssh_config has no ServerAliveInterval (0 = none). */
+  readonly defaultKeepaliveMs: number;
+  /** Channels open at the same time on the one connection (sshd's MaxSessions is 10 by default). */
+  readonly maxChannels?: number;
+  readonly onExec?: (argv: readonly string[]) => void;
+  /** Called with a line of text worth telling the user (a key was added to known_hosts). */
+  readonly onNotice?: (message: string) => void;
+}
+
+/** A failure to reach or log in to a host: the connection is not retried for the other commands. */
+export class SshConnectError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'unreachable' | 'timeout' | 'host-key-unknown' | 'host-key-changed' | 'auth' | 'config',
+  ) {
+    super(message);
+    this.name = 'SshConnectError';
+  }
+}
+
+interface Connection {
+  readonly clients: InstanceType<typeof Client>[];
+  readonly target: InstanceType<typeof Client>;
+  /** Set when the target connection closed or failed after it was ready. */
+  lost?: string;
+}
+
+/**
+ * One SSH connection per host (through its ProxyJump hops), commands multiplexed over channels.
+ * Every command is checked against the allow-list here, before a channel is opened: a command
+ * that is not on it cannot be sent. Arguments are shell-quoted (the server runs the command line
+ * through the user's shell). No pty is requested and stdin is closed at once, so a program that
+ * asks for a password (sudo without NOPASSWD) fails instead of waiting — and nothing is typed.
+ */
+export function createSshTransport(options: SshTransportOptions): Transport {
+  let connecting: Promise<Connection> | undefined;
+  let closed = false;
+  const waiting: (() => void)[] = [];
+  let open = 0;
+  const maxChannels = Math.max(1, Math.min(options.maxChannels ?? 8, 10));
+  const acquire = async () => {
+    while (open >= maxChannels) await new Promise<void>((r) => waiting.push(r));
+    open++;
+  };
+  const release = () => {
+    open--;
+    waiting.shift()?.();
+  };
+
+  const connection = () => {
+    connecting ??= connectRoute(options);
+    return connecting;
+  };
+
+  return {
+    host: options.host,
+    kind: 'ssh',
+    async run(request: RunRequest): Promise<CommandOutcome> {
+      const started = performance.now();
+      const elapsed = () => Math.round(performance.now() - started);
+      const allowed = isAllowed(options.wrapper, request.argv);
+      if (!allowed.allowed) return { status: 'refused', exitCode: null, durationMs: 0, stderr: '', error: allowed.reason };
+      if (request.signal?.aborted) return aborted(request.signal, 0, '', request.timeoutMs);
+      let conn: Connection;
+      try {
+        conn = await raceAbort(connection(), request.signal);
+      } catch (e) {
+        if (request.signal?.aborted) return aborted(request.signal, elapsed(), '', request.timeoutMs);
+        return { status: 'transport-error', exitCode: null, durationMs: elapsed(), stderr: '', error: (e as Error).message };
+      }
+      if (closed) return { status: 'transport-error', exitCode: null, durationMs: 0, stderr: '', error: 'transport closed' };
+      if (conn.lost) return { status: 'transport-error', exitCode: null, durationMs: 0, stderr: '', error: conn.lost };
+      await acquire();
+      try {
+        return await execOne(conn, options, request, started);
+      } finally {
+        release();
+      }
+    },
+    async close() {
+      closed = true;
+      if (!connecting) return;
+      const conn = await connecting.catch(() => undefined);
+      if (conn) for (const c of [...conn.clients].reverse()) c.end();
+    },
+  };
+}
+
+function aborted(signal: AbortSignal, durationMs: number, stderr: string, timeoutMs: number): CommandOutcome {
+  return abortKind(signal) === 'host-timeout'
+    ? { status: 'timeout', exitCode: null, durationMs, stderr, error: `the host's time budget ran out (per-host timeout)` }
+    : { status: 'interrupted', exitCode: null, durationMs, stderr, error: 'interrupted by the user' };
+  void timeoutMs;
+}
+
+function raceAbort<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Runs one command on an open connection; stdout streams into request.stdout with backpressure. */
+function execOne(conn: Connection, options: SshTransportOptions, request: RunRequest, started: number): Promise<CommandOutcome> {
+  const elapsed = () => Math.round(performance.now() - started);
+  const full = [...options.wrapper, ...request.argv];
+  const line = full.map(shellQuote).join(' ');
+  return new Promise<CommandOutcome>((resolve) => {
+    let stderr = '';
+    let settled = false;
+    let channel: ClientChannel | undefined;
+    let exit: { code: number | null; signal?: string } | undefined;
+    let cut: CommandOutcome | undefined;
+    const finish = (outcome: CommandOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      request.signal?.removeEventListener('abort', onAbort);
+      conn.target.removeListener('close', onLost);
+      resolve(outcome);
+    };
+    const kill = (outcome: CommandOutcome) => {
+      cut ??= outcome;
+      if (!channel) return finish(cut);
+      try {
+        channel.signal('KILL'); // sshd ≥ 7.9 delivers it to the command
+      } catch {
+        /* channel already gone */
+      }
+      channel.close();
+      // If the server never answers the close, do not wait for it.
+      setTimeout(() => finish(cut!), 2000).unref();
+    };
+    const timer = setTimeout(
+      () => kill({ status: 'timeout', exitCode: null, durationMs: elapsed(), stderr, error: `no answer within ${request.timeoutMs} ms (killed)` }),
+      request.timeoutMs,
+    );
+    const onAbort = () => kill(aborted(request.signal!, elapsed(), stderr, request.timeoutMs));
+    request.signal?.addEventListener('abort', onAbort, { once: true });
+    const onLost = () =>
+      finish(cut ?? { status: 'transport-error', exitCode: null, durationMs: elapsed(), stderr, error: conn.lost ?? `connection to ${options.host} lost` });
+    conn.target.once('close', onLost);
+
+    options.onExec?.(full);
+    conn.target.exec(line, { env: { LC_ALL: 'C' } }, (err, ch) => {
+      if (err) {
+        return finish({ status: 'transport-error', exitCode: null, durationMs: elapsed(), stderr, error: `could not open a channel on ${options.host}: ${err.message}` });
+      }
+      channel = ch;
+      if (settled || cut) {
+        kill(cut ?? { status: 'interrupted', exitCode: null, durationMs: elapsed(), stderr, error: 'interrupted' });
+        return;
+      }
+      ch.end(); // no stdin: nothing is ever typed into a prompt
+      ch.stderr.setEncoding('utf8');
+      ch.stderr.on('data', (c: string) => (stderr = appendBounded(stderr, c)));
+      ch.pipe(request.stdout, { end: false });
+      ch.on('exit', (code: number | null, signal?: string) => (exit = { code, signal }));
+      ch.on('close', () => {
+        ch.unpipe(request.stdout);
+        if (cut) return finish({ ...cut, stderr, durationMs: elapsed() });
+        if (!exit) return finish({ status: 'transport-error', exitCode: null, durationMs: elapsed(), stderr, error: conn.lost ?? `connection to ${options.host} lost before the command ended` });
+        if (exit.code === null) return finish({ status: 'failed', exitCode: null, durationMs: elapsed(), stderr, error: `killed by signal ${exit.signal ?? '?'}` });
+        finish(classifyExit(exit.code, stderr, elapsed(), request.argv[0]!, full[0]!, options.host));
+      });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connecting
+
+async function connectRoute(options: SshTransportOptions): Promise<Connection> {
+  const hops = [...options.route.jumps, options.route.target];
+  const clients: InstanceType<typeof Client>[] = [];
+  let sock: Duplex | undefined;
+  try {
+    for (let i = 0; i < hops.length; i++) {
+      const ep = hops[i]!;
+      const client = await handshake(ep, sock, options, i < hops.length - 1 ? `jump host ${i + 1} of ${hops.length - 1} for ${options.host}` : undefined);
+      clients.push(client);
+      const next = hops[i + 1];
+      if (next) sock = await forward(client, ep, next);
+    }
+  } catch (e) {
+    for (const c of clients.reverse()) c.end();
+    throw e;
+  }
+  const target = clients[clients.length - 1]!;
+  const conn: Connection = { clients, target };
+  const describe = describeEndpoint(options.route.target);
+  target.on('error', (e: Error) => (conn.lost ??= `connection to ${describe} lost: ${e.message}`));
+  target.on('close', () => (conn.lost ??= `connection to ${describe} closed by the server`));
+  // A hop going away takes the target connection with it.
+  for (const c of clients.slice(0, -1)) c.on('close', () => (conn.lost ??= `connection to a jump host of ${options.host} lost`));
+  return conn;
+}
+
+function forward(client: InstanceType<typeof Client>, via: SshEndpoint, next: SshEndpoint): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    client.forwardOut('127.0.0.1', 0, next.hostname, next.port, (err, stream) => {
+      if (err) reject(new SshConnectError(`jump host ${describeEndpoint(via)} could not open a connection to ${next.hostname}:${next.port}: ${err.message}`, 'unreachable'));
+      else resolve(stream);
+    });
+  });
+}
+
+function handshake(ep: SshEndpoint, sock: Duplex | undefined, options: SshTransportOptions, role: string | undefined): Promise<InstanceType<typeof Client>> {
+  const who = `${describeEndpoint(ep)}${role ? ` (${role})` : ''}`;
+  const keyHost = ep.hostKeyAlias ?? ep.hostname;
+  const keyPort = ep.hostKeyAlias ? 22 : ep.port;
+  const knownFiles = [...ep.userKnownHostsFiles, ...ep.globalKnownHostsFiles];
+  const entries = readKnownHosts(knownFiles);
+  const acceptNew = options.acceptNew || ep.strictHostKeyChecking === 'accept-new' || ep.strictHostKeyChecking === 'no';
+  const connectTimeoutMs = ep.connectTimeoutMs ?? options.defaultConnectTimeoutMs;
+  const keepaliveMs = ep.serverAliveIntervalMs || options.defaultKeepaliveMs;
+
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    let hostKeyProblem: SshConnectError | undefined;
+    let authSummary = '';
+    let settled = false;
+    let phaseTimer: NodeJS.Timeout | undefined;
+    const fail = (e: SshConnectError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(phaseTimer);
+      client.removeAllListeners('ready');
+      client.on('error', () => undefined);
+      client.end();
+      reject(e);
+    };
+    const armTimer = (ms: number, what: string) => {
+      clearTimeout(phaseTimer);
+      phaseTimer = setTimeout(() => {
+        fail(new SshConnectError(`${who}: ${what} within ${Math.round(ms / 1000)} s (ConnectTimeout); is the host up and is sshd answering?`, 'timeout'));
+        client.destroy();
+      }, ms);
+    };
+    armTimer(connectTimeoutMs, 'no SSH handshake');
+
+    const hostVerifier = (key: Buffer, verify: (ok: boolean) => void) => {
+      const verdict = verifyHostKey(entries, keyHost, keyPort, key);
+      const fp = fingerprint(key);
+      const type = keyTypeOf(key);
+      const name = knownHostsName(keyHost, keyPort);
+      switch (verdict.kind) {
+        case 'match':
+          return verify(true);
+        case 'revoked':
+          hostKeyProblem = new SshConnectError(`${who}: the host key ${type} ${fp} is marked @revoked in ${verdict.entry.file}:${verdict.entry.line}; refusing to connect`, 'host-key-changed');
+          return verify(false);
+        case 'changed':
+          hostKeyProblem = new SshConnectError(changedKeyMessage(who, name, type, fp, verdict.entries), 'host-key-changed');
+          return verify(false);
+        case 'unknown':
+          if (acceptNew) {
+            const file = ep.userKnownHostsFiles[0]!;
+            try {
+              appendKnownHost(file, keyHost, keyPort, key, ep.hashKnownHosts);
+              options.onNotice?.(`added ${type} ${fp} for ${name} to ${file} (--accept-new)`);
+            } catch (e) {
+              options.onNotice?.(`accepted ${type} ${fp} for ${name} but could not write ${file}: ${(e as Error).message}`);
+            }
+            return verify(true);
+          }
+          hostKeyProblem = new SshConnectError(
+            `${who}: host key not known. The server offered ${type} ${fp}, and no known_hosts file (${knownFiles.join(', ')}) has a key for ${name}. ` +
+              `Check the fingerprint out of band, then run again with --accept-new (like StrictHostKeyChecking=accept-new), or add it with: ssh-keyscan -p ${keyPort} ${keyHost} >> ${ep.userKnownHostsFiles[0]}`,
+            'host-key-unknown',
+          );
+          return verify(false);
+      }
+    };
+
+    const algorithms = hostKeyAlgorithmsFor(entries, keyHost, keyPort);
+    const config: ConnectConfig = {
+      host: ep.hostname,
+      port: ep.port,
+      username: ep.user,
+      sock: sock as ConnectConfig['sock'],
+      readyTimeout: 0, // our own timers: connect/handshake, then each authentication step
+      keepaliveInterval: keepaliveMs,
+      keepaliveCountMax: ep.serverAliveCountMax,
+      hostVerifier,
+      authHandler: makeAuthHandler(ep, options, (s) => (authSummary = s), (waiting) => (waiting ? clearTimeout(phaseTimer) : armTimer(connectTimeoutMs, 'no answer to authentication'))),
+      ...(algorithms ? { algorithms: { serverHostKey: algorithms as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] } } : {}),
+    };
+    client.once('handshake', () => armTimer(connectTimeoutMs, 'no answer to authentication'));
+    client.once('ready', () => {
+      if (settled) return;
+      client.setNoDelay(true); // many small request/reply exchanges: Nagle would add ~40 ms to each
+      settled = true;
+      clearTimeout(phaseTimer);
+      client.removeAllListeners('error');
+      resolve(client);
+    });
+    client.on('error', (e: Error & { level?: string; code?: string }) => {
+      if (hostKeyProblem) return fail(hostKeyProblem);
+      if (e.level === 'client-authentication' || /authentication methods failed/i.test(e.message))
+        return fail(new SshConnectError(`${who}: authentication refused. ${authSummary || 'No key was accepted.'} Load the right key into ssh-agent or set IdentityFile for this host in ssh_config.`, 'auth'));
+      if (/no matching host key/i.test(e.message) && algorithms)
+        return fail(
+          new SshConnectError(
+            `${who}: HOST KEY CHANGED? known_hosts has only ${[...new Set(entriesKeyTypes(entries, keyHost, keyPort))].join(', ')} for ${knownHostsName(keyHost, keyPort)}, and the server offers none of them. Refusing to connect. If the host was reinstalled, remove the old entry (ssh-keygen -R '${knownHostsName(keyHost, keyPort)}') and run again.`,
+            'host-key-changed',
+          ),
+        );
+      const code = e.code ? ` (${e.code})` : '';
+      const unreachable = ['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET'].includes(e.code ?? '');
+      fail(new SshConnectError(`${who}: cannot connect: ${e.message}${unreachable ? '' : code}`, unreachable ? 'unreachable' : 'unreachable'));
+    });
+    client.once('close', () => fail(hostKeyProblem ?? new SshConnectError(`${who}: the server closed the connection during login`, 'unreachable')));
+    try {
+      client.connect(config);
+    } catch (e) {
+      fail(new SshConnectError(`${who}: ${(e as Error).message}`, 'config'));
+    }
+  });
+}
+
+function entriesKeyTypes(entries: readonly KnownHostEntry[], host: string, port: number): string[] {
+  return (hostKeyAlgorithmsFor(entries, host, port) ?? []).filter((a) => !a.startsWith('rsa-sha2'));
+}
+
+function changedKeyMessage(who: string, name: string, type: string, fp: string, known: readonly KnownHostEntry[]): string {
+  const bar = '@'.repeat(59);
+  const where = known.map((e) => `${e.file}:${e.line} (${e.keyType} ${fingerprint(e.key)})`).join('; ');
+  return [
+    bar,
+    '@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @',
+    bar,
+    `${who}: the host key for ${name} is not the one in known_hosts. Someone could be eavesdropping (man-in-the-middle), or the host was reinstalled.`,
+    `The server offered ${type} ${fp}; known_hosts has ${where}.`,
+    `ovnscope never connects to a host whose key changed (not even with --accept-new). If the change is expected, remove the old entry with: ssh-keygen -R '${name}'`,
+  ].join('\n');
+}
+
+/**
+ * ssh's order: agent keys (only those matching IdentityFile when IdentitiesOnly), then each
+ * IdentityFile not already offered through the agent (decrypting it when needed, asking for the
+ * passphrase only then). Nothing else: no password or keyboard-interactive authentication.
+ */
+function makeAuthHandler(
+  ep: SshEndpoint,
+  options: SshTransportOptions,
+  summarize: (s: string) => void,
+  waitingForUser: (waiting: boolean) => void,
+): AuthHandlerMiddleware {
+  const agentPath = ep.identityAgent === 'none' ? undefined : ep.identityAgent && ep.identityAgent !== 'SSH_AUTH_SOCK' ? ep.identityAgent : options.agentSocket;
+  const idBlobs = ep.identityFiles.map((f) => ({ file: f, blob: identityPublicBlob(f) }));
+  const offered: Buffer[] = [];
+  const tried: string[] = [];
+  const skipped: string[] = [];
+  const steps: (() => Promise<AnyAuthMethod | undefined>)[] = [];
+  if (agentPath) {
+    steps.push(async () => {
+      const allow = ep.identitiesOnly ? (blob: Buffer) => idBlobs.some((i) => i.blob?.equals(blob)) : undefined;
+      tried.push(`ssh-agent at ${agentPath}${ep.identitiesOnly ? ' (IdentitiesOnly: only keys matching IdentityFile)' : ''}`);
+      return { type: 'agent', username: ep.user, agent: new FilteredAgent(agentPath, allow, (b) => offered.push(b)) } satisfies AnyAuthMethod;
+    });
+  }
+  for (const { file, blob } of idBlobs) {
+    steps.push(async () => {
+      if (blob && offered.some((o) => o.equals(blob))) return undefined; // already offered through the agent
+      waitingForUser(true);
+      const id = await loadIdentity(file, options.passphrases);
+      waitingForUser(false);
+      if (!id.ok) {
+        if (!id.missing || ep.identityFilesExplicit) skipped.push(`${file}: ${id.reason}`);
+        return undefined;
+      }
+      tried.push(file);
+      return { type: 'publickey', username: ep.user, key: id.key } satisfies AnyAuthMethod;
+    });
+  }
+  return (methodsLeft: AuthenticationType[] | null, _partial: boolean | null, next: NextAuthHandler) => {
+    const serverMethods: string[] = methodsLeft ?? ['publickey'];
+    const advance = async () => {
+      while (steps.length) {
+        const step = steps.shift()!;
+        const auth = await step();
+        summarize(`Tried ${tried.join(', ') || 'nothing'}${skipped.length ? `; skipped ${skipped.join('; ')}` : ''}. The server accepts: ${serverMethods.join(', ')}.`);
+        if (auth) return next(auth);
+      }
+      summarize(`Tried ${tried.join(', ') || 'no key at all'}${skipped.length ? `; skipped ${skipped.join('; ')}` : ''}. The server accepts: ${serverMethods.join(', ')}.`);
+      next(false as unknown as AuthenticationType);
+    };
+    if (!serverMethods.includes('publickey')) {
+      summarize(`The server does not accept public keys (it accepts: ${serverMethods.join(', ')}); ovnscope never sends passwords.`);
+      next(false as unknown as AuthenticationType);
+      return;
+    }
+    void advance();
+  };
+}
