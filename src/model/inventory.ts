@@ -38,6 +38,18 @@ export interface HostSpec {
   readonly hostTimeoutMs?: number;
   /** Group the settings came from (inventory `groups:`), for the manifest. */
   readonly group?: string;
+  /** Where FRR runs on this host, when not plain `vtysh` (inventory `frr:`). */
+  readonly frr?: FrrSettings;
+}
+
+/** Inventory `frr: { netns: leaf1 }` or `frr: { wrapper: "podman exec frr" }`. */
+export interface FrrSettings {
+  /** FRR instance started with `-N NAME` inside network namespace NAME. */
+  readonly netns?: string;
+  /** Instance name when it differs from the namespace (`vtysh -N pathspace`). */
+  readonly pathspace?: string;
+  /** Words put before `vtysh` for FRR commands only, e.g. "podman exec frr". */
+  readonly wrapper?: readonly string[];
 }
 
 export interface OvnCentralSpec {

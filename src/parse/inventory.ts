@@ -1,11 +1,11 @@
 import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
 import { parse as parseShellWords } from 'shell-quote';
 import type { Diagnostic, Parsed } from '../model/diagnostic.js';
-import { KUBE_LAYOUTS, type HostSpec, type Inventory, type KubectlTarget, type OvnCentralSpec, type TransportKind } from '../model/inventory.js';
+import { KUBE_LAYOUTS, type FrrSettings, type HostSpec, type Inventory, type KubectlTarget, type OvnCentralSpec, type TransportKind } from '../model/inventory.js';
 
 const TRANSPORTS: readonly TransportKind[] = ['local', 'ssh', 'kubectl'];
 /** Settings a host, a group or `defaults:` may carry. */
-const SETTING_KEYS = ['transport', 'wrapper', 'address', 'hostname', 'user', 'port', 'timeout', 'host_timeout', 'proxy_jump', 'identity_file', 'kubectl', 'node'] as const;
+const SETTING_KEYS = ['transport', 'wrapper', 'address', 'hostname', 'user', 'port', 'timeout', 'host_timeout', 'proxy_jump', 'identity_file', 'kubectl', 'node', 'frr'] as const;
 const HOST_KEYS = new Set<string>([...SETTING_KEYS, 'group']);
 const GROUP_KEYS = new Set<string>([...SETTING_KEYS, 'hosts']);
 const KUBECTL_KEYS = new Set(['layout', 'namespace', 'selector', 'container', 'context', 'kubeconfig']);
@@ -35,6 +35,7 @@ interface Settings {
   identityFiles?: string[];
   kubectl?: Partial<Omit<KubectlTarget, 'node'>>;
   node?: string;
+  frr?: FrrSettings;
 }
 
 type At = (node: Node | null | undefined, message: string, severity?: Diagnostic['severity']) => void;
@@ -248,6 +249,35 @@ function readSettings(what: string, node: YAMLMap, at: At, known: ReadonlySet<st
     s.identityFiles = list as string[];
   }
   s.node = scalarString(get('node'));
+  const frrNode = get('frr');
+  if (frrNode !== undefined) {
+    if (!isMap(frrNode)) {
+      at(frrNode, `${what}: frr must be a mapping such as { netns: leaf1 } or { wrapper: "podman exec frr" }`);
+      return undefined;
+    }
+    for (const pair of frrNode.items as Pair<Node, Node>[]) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : '';
+      if (!['netns', 'pathspace', 'wrapper'].includes(key)) at(pair.key, `${what}: unknown frr key "${key}" (known: netns, pathspace, wrapper)`, 'warning');
+    }
+    const netns = scalarString(frrNode.get('netns', true) as Node | undefined);
+    const pathspace = scalarString(frrNode.get('pathspace', true) as Node | undefined);
+    for (const [k, v] of [['netns', netns], ['pathspace', pathspace]] as const)
+      if (v !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/.test(v)) {
+        at(frrNode.get(k, true) as Node, `${what}: frr.${k} must be a plain name`);
+        return undefined;
+      }
+    let fw: string[] | undefined;
+    const fwText = scalarString(frrNode.get('wrapper', true) as Node | undefined);
+    if (fwText !== undefined) {
+      const split = splitWords(fwText);
+      if (split.error) {
+        at(frrNode.get('wrapper', true) as Node, `${what}: frr.wrapper: ${split.error}`);
+        return undefined;
+      }
+      fw = split.words;
+    }
+    s.frr = { ...(netns ? { netns } : {}), ...(pathspace ? { pathspace } : {}), ...(fw ? { wrapper: fw } : {}) };
+  }
   const kube = get('kubectl');
   if (kube !== undefined) {
     if (!isMap(kube)) {
@@ -306,6 +336,7 @@ function finish(name: string, group: string | undefined, layers: readonly Settin
     ...(merged.identityFiles !== undefined ? { identityFiles: merged.identityFiles } : {}),
     ...(kubectl ? { kubectl } : {}),
     ...(group ? { group } : {}),
+    ...(merged.frr ? { frr: merged.frr } : {}),
   };
   if (transport !== 'ssh' && transport !== 'kubectl' && (spec.proxyJump || spec.identityFiles)) at(node, `host "${name}": proxy_jump / identity_file only apply to transport ssh`, 'warning');
   return spec;

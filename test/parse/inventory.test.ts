@@ -50,3 +50,18 @@ ovn:
     );
   });
 });
+
+describe('inventory frr settings', () => {
+  it('reads frr: per host and from defaults', () => {
+    const text = `defaults:\n  frr: { wrapper: "podman exec frr" }\nhosts:\n  hv1: { transport: local, frr: { netns: leaf1 } }\n  hv2: { transport: local }\n`;
+    const { value, diagnostics } = parseInventory(text);
+    expect(diagnostics).toEqual([]);
+    expect(value.hosts.find((h) => h.name === 'hv1')!.frr).toEqual({ netns: 'leaf1' });
+    expect(value.hosts.find((h) => h.name === 'hv2')!.frr).toEqual({ wrapper: ['podman', 'exec', 'frr'] });
+  });
+
+  it('refuses shell syntax and odd names in frr settings', () => {
+    const { diagnostics } = parseInventory(`hosts:\n  hv1: { transport: local, frr: { netns: "a b", wrapper: "x; y" } }\n`);
+    expect(diagnostics.some((d) => /frr\.netns must be a plain name/.test(d.message))).toBe(true);
+  });
+});
