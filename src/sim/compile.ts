@@ -1,0 +1,98 @@
+/**
+ * One-time compilation of a host's bridges for tracing: per-table classifier indexes, groups
+ * with their select tables, port maps and patch-port peers. Build once (`compileHost`) and reuse
+ * for every trace; nothing here depends on the packet.
+ */
+import type { Action, FlowEntry } from '../model/flow.js';
+import type { BridgePort, BridgeState, HostState } from '../model/snapshot.js';
+import { FlowTable, type FlowProblem } from './classifier.js';
+import { compileGroup, type CompiledGroup } from './groups.js';
+
+export interface CompiledBridge {
+  readonly name: string;
+  readonly state: BridgeState;
+  /** Index = table id (0..255). */
+  readonly tables: readonly (FlowTable | undefined)[];
+  readonly groups: ReadonlyMap<number, CompiledGroup>;
+  readonly portByOfport: ReadonlyMap<number, BridgePort>;
+  readonly portByName: ReadonlyMap<string, BridgePort>;
+  /** `frags=normal` (the default): transport ports read as 0 in lookups of IP fragments. */
+  readonly fragNormal: boolean;
+  /** Flows that can never match (unknown port name, contradictory match). */
+  readonly problems: readonly FlowProblem[];
+  readonly nFlows: number;
+}
+
+export interface CompiledHost {
+  readonly host: HostState;
+  readonly bridges: ReadonlyMap<string, CompiledBridge>;
+  /** `bridge/port` of a patch port → its peer bridge and port. */
+  readonly patchPeers: ReadonlyMap<string, { readonly bridge: CompiledBridge; readonly port: BridgePort }>;
+  /** Formatted action/flow texts, shared by every trace on this host (formatting is costly). */
+  readonly textCache: WeakMap<object, string>;
+  /** Small immutable `data` objects shared by trace nodes (e.g. `{ action: 'resubmit' }`). */
+  readonly dataCache: Map<string, Readonly<Record<string, unknown>>>;
+  /** `data` of the table node of each flow (table, priority, cookie, match, line). */
+  readonly flowData: WeakMap<object, Readonly<Record<string, unknown>>>;
+  /** Formatted actions of each action list (flow actions, buckets, clone/ct nests). */
+  readonly listTexts: WeakMap<readonly Action[], readonly string[]>;
+}
+
+/** Builds the per-table indexes of one bridge. */
+export function compileBridge(state: BridgeState): CompiledBridge {
+  const portByOfport = new Map<number, BridgePort>();
+  const portByName = new Map<string, BridgePort>();
+  for (const p of state.ports) {
+    portByOfport.set(p.ofport, p);
+    portByName.set(p.name, p);
+  }
+  // Names `ovs-ofctl show` truncates to 15 bytes still resolve.
+  for (const p of state.ports) if (p.name.length > 15 && !portByName.has(p.name.slice(0, 15))) portByName.set(p.name.slice(0, 15), p);
+  const resolvePort = (name: string): number | undefined => portByName.get(name)?.ofport;
+
+  const byTable = new Map<number, { entry: FlowEntry; order: number }[]>();
+  state.flows.forEach((entry, order) => {
+    let l = byTable.get(entry.table);
+    if (!l) byTable.set(entry.table, (l = []));
+    l.push({ entry, order });
+  });
+  const problems: FlowProblem[] = [];
+  const tables: (FlowTable | undefined)[] = new Array(256).fill(undefined);
+  let nFlows = 0;
+  for (const [id, flows] of byTable) {
+    const t = FlowTable.build(id, flows, resolvePort, problems);
+    tables[id] = t;
+    nFlows += t.nFlows;
+  }
+  const groups = new Map<number, CompiledGroup>();
+  for (const g of state.groups) groups.set(g.groupId, compileGroup(g));
+  const frags = state.show?.config?.frags;
+  return {
+    name: state.name,
+    state,
+    tables,
+    groups,
+    portByOfport,
+    portByName,
+    fragNormal: frags === undefined || frags === 'normal',
+    problems,
+    nFlows,
+  };
+}
+
+/** Compiles every bridge of a host and links patch ports to their peers. */
+export function compileHost(host: HostState): CompiledHost {
+  const bridges = new Map<string, CompiledBridge>();
+  for (const b of host.bridges) bridges.set(b.name, compileBridge(b));
+  const byPortName = new Map<string, { bridge: CompiledBridge; port: BridgePort }>();
+  for (const b of bridges.values()) for (const p of b.state.ports) byPortName.set(p.name, { bridge: b, port: p });
+  const patchPeers = new Map<string, { bridge: CompiledBridge; port: BridgePort }>();
+  for (const b of bridges.values()) {
+    for (const p of b.state.ports) {
+      if (p.role.kind !== 'patch' || !p.role.peer) continue;
+      const peer = byPortName.get(p.role.peer);
+      if (peer && peer.bridge !== b) patchPeers.set(`${b.name}/${p.name}`, peer);
+    }
+  }
+  return { host, bridges, patchPeers, textCache: new WeakMap(), dataCache: new Map(), flowData: new WeakMap(), listTexts: new WeakMap() };
+}
