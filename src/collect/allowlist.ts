@@ -160,6 +160,13 @@ export function checkAllowed(argv: readonly string[]): AllowVerdict {
     const m = argv.length === 2 ? /^\/proc\/net\/bonding\/([A-Za-z0-9_.:@-]{1,15})$/.exec(argv[1]!) : null;
     return m ? { allowed: true, patternId: 'bonding' } : { allowed: false, reason: `not on ovnscope's read-only allow-list: ${argv.join(' ')}` };
   }
+  // FRR may sit behind its own wrapper (`podman exec frr vtysh ...`, `ip netns exec X vtysh -N X ...`):
+  // the prefix must be a read-only wrapper shape and the rest a vtysh `show` pattern.
+  const k = argv.indexOf('vtysh');
+  if (k > 0) {
+    const rest = checkAllowed(argv.slice(k));
+    return checkWrapper(argv.slice(0, k)).allowed && rest.allowed ? rest : { allowed: false, reason: `not on ovnscope's read-only allow-list: ${argv.join(' ')}` };
+  }
   for (const p of PATTERNS) {
     if (p.tokens.length !== argv.length) continue;
     if (p.tokens.every((t, i) => tokenMatches(t, argv[i]!))) return { allowed: true, patternId: p.id };

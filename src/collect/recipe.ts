@@ -1,4 +1,7 @@
+import type { HostSpec } from '../model/inventory.js';
 import { NB_TABLES, OVS_TABLES, SB_TABLES, isSafeName } from './allowlist.js';
+import { bgpModule, kernelModule } from './recipe-bgp.js';
+import { offloadModule } from './recipe-offload.js';
 
 /**
  * The declarative collection recipe: what ovnscope runs, in which phase, and how failure counts.
@@ -22,9 +25,10 @@ export type PhaseOutputs = ReadonlyMap<string, string>;
 
 export interface RecipeModule {
   readonly name: string;
-  readonly phase1: () => RecipeCommand[];
+  /** The host lets a module honour per-host settings (e.g. where FRR runs); absent = defaults. */
+  readonly phase1: (host?: HostSpec) => RecipeCommand[];
   /** Phase-2 commands from phase-1 outputs, plus notes for the manifest (e.g. a name that was skipped). */
-  readonly expand?: (outputs: PhaseOutputs) => { commands: RecipeCommand[]; notes: string[] };
+  readonly expand?: (outputs: PhaseOutputs, host?: HostSpec) => { commands: RecipeCommand[]; notes: string[] };
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -74,7 +78,7 @@ export const ovsModule: RecipeModule = {
 };
 
 /** The host recipe: every module that runs on each hypervisor. Capabilities add their module here. */
-export const HOST_MODULES: readonly RecipeModule[] = [ovsModule];
+export const HOST_MODULES: readonly RecipeModule[] = [ovsModule, kernelModule, bgpModule, offloadModule];
 
 /** Bridges a host's phase-1 outputs name (for the manifest). */
 export function bridgesOf(outputs: PhaseOutputs): string[] {
@@ -93,7 +97,7 @@ export function centralCommands(nb?: string, sb?: string): RecipeCommand[] {
   ];
 }
 
-/** Phase-1 commands of every host module (tests use it to check the allow-list). */
-export function hostCommands(): RecipeCommand[] {
-  return HOST_MODULES.flatMap((m) => m.phase1());
+/** Phase-1 commands of every host module for a host (tests use it to check the allow-list). */
+export function hostCommands(host: HostSpec = { name: 'hv', transport: 'local', wrapper: [] }): RecipeCommand[] {
+  return HOST_MODULES.flatMap((m) => m.phase1(host));
 }

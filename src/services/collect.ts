@@ -140,7 +140,7 @@ export async function collect(options: CollectOptions): Promise<Result<CollectRe
     if (options.signal?.aborted) hostAbort.abort(options.signal.reason);
     const timer = budget ? setTimeout(() => hostAbort.abort(new HostDeadline(budget)), budget) : undefined;
     try {
-      const phase1 = modules.flatMap((m) => m.phase1());
+      const phase1 = modules.flatMap((m) => m.phase1(spec));
       let done = 0;
       let total = phase1.length;
       const tick = () => report('running', ++done, total);
@@ -152,7 +152,7 @@ export async function collect(options: CollectOptions): Promise<Result<CollectRe
       if (!connectError) {
         const outputs = await okOutputs(writer.workDir, commands);
         for (const m of modules) {
-          const expanded = m.expand?.(outputs);
+          const expanded = m.expand?.(outputs, spec);
           if (!expanded) continue;
           phase2.push(...expanded.commands);
           notes.push(...expanded.notes);

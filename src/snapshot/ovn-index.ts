@@ -1,5 +1,6 @@
 import { cookieOf } from '../model/ovn.js';
 import type { SbDatapathBinding, SbLoadBalancer, SbLogicalFlow, SbMacBinding, SbMulticastGroup, SbPortBinding } from '../model/ovn.js';
+import type { NbAcl, NbLoadBalancer, NbLogicalRouterPort, NbLogicalSwitchPort, NbNat, NbStaticRoute } from '../model/ovn.js';
 import type { Snapshot } from '../model/snapshot.js';
 
 /** What an OpenFlow cookie installed by ovn-controller points at (first 32 bits of an SB row UUID). */
@@ -22,7 +23,18 @@ export interface OvnIndex {
   /** `${datapathKey}/${portKey}` → port binding (reg14/reg15 values). */
   readonly portByKeys: ReadonlyMap<string, SbPortBinding>;
   readonly portByName: ReadonlyMap<string, SbPortBinding>;
+  /** NB row behind a logical flow's `stage-hint` (first 8 hex digits of the NB row UUID). */
+  readonly nbByHint: ReadonlyMap<string, NbObject>;
 }
+
+/** The northbound object a logical flow was generated from. */
+export type NbObject =
+  | { readonly kind: 'acl'; readonly acl: NbAcl; readonly portGroup?: string; readonly logicalSwitch?: string }
+  | { readonly kind: 'nat'; readonly nat: NbNat }
+  | { readonly kind: 'load-balancer'; readonly lb: NbLoadBalancer }
+  | { readonly kind: 'static-route'; readonly route: NbStaticRoute }
+  | { readonly kind: 'switch-port'; readonly port: NbLogicalSwitchPort }
+  | { readonly kind: 'router-port'; readonly port: NbLogicalRouterPort };
 
 export function buildOvnIndex(snapshot: Snapshot): OvnIndex {
   const sb = snapshot.sb;
@@ -53,7 +65,22 @@ export function buildOvnIndex(snapshot: Snapshot): OvnIndex {
   for (const g of sb?.multicastGroups ?? []) add(g.uuid, { kind: 'multicast-group', group: g });
   for (const lb of sb?.loadBalancers ?? []) add(lb.uuid, { kind: 'load-balancer', lb });
   for (const mb of sb?.macBindings ?? []) add(mb.uuid, { kind: 'mac-binding', binding: mb });
-  return { byCookie, datapathByUuid, datapathByKey, portByKeys, portByName };
+  const nbByHint = new Map<string, NbObject>();
+  const nb = snapshot.nb;
+  const hint = (uuid: string) => uuid.slice(0, 8);
+  if (nb) {
+    const pgOfAcl = new Map<string, string>();
+    for (const pg of nb.portGroups) for (const a of pg.acls) pgOfAcl.set(a, pg.name);
+    const lsOfAcl = new Map<string, string>();
+    for (const ls of nb.switches) for (const a of ls.acls) lsOfAcl.set(a, ls.name);
+    for (const acl of nb.acls) nbByHint.set(hint(acl.uuid), { kind: 'acl', acl, portGroup: pgOfAcl.get(acl.uuid), logicalSwitch: lsOfAcl.get(acl.uuid) });
+    for (const nat of nb.nats) nbByHint.set(hint(nat.uuid), { kind: 'nat', nat });
+    for (const lb of nb.loadBalancers) nbByHint.set(hint(lb.uuid), { kind: 'load-balancer', lb });
+    for (const route of nb.staticRoutes) nbByHint.set(hint(route.uuid), { kind: 'static-route', route });
+    for (const port of nb.switchPorts) nbByHint.set(hint(port.uuid), { kind: 'switch-port', port });
+    for (const port of nb.routerPorts) nbByHint.set(hint(port.uuid), { kind: 'router-port', port });
+  }
+  return { byCookie, datapathByUuid, datapathByKey, portByKeys, portByName, nbByHint };
 }
 
 /** A datapath's human name (NB switch/router name as northd copies it into external_ids:name). */

@@ -81,3 +81,15 @@ describe('allow-list for kernel, ethtool and FRR views', () => {
     [['tc', 'filter', 'del', 'dev', 'eth0', 'ingress']],
   ])('refuses %j', (argv) => expect(checkAllowed(argv).allowed).toBe(false));
 });
+
+describe('vtysh behind an FRR wrapper', () => {
+  it('allows a read-only wrapper before vtysh show commands', () => {
+    expect(checkAllowed(['podman', 'exec', 'frr', 'vtysh', '-c', 'show bgp summary json']).allowed).toBe(true);
+    expect(checkAllowed(['ip', 'netns', 'exec', 'leaf1', 'vtysh', '-N', 'leaf1', '-c', 'show bfd peers json']).allowed).toBe(true);
+  });
+  it('still refuses non-show commands and non-wrapper prefixes', () => {
+    expect(checkAllowed(['podman', 'exec', 'frr', 'vtysh', '-c', 'configure terminal']).allowed).toBe(false);
+    expect(checkAllowed(['bash', '-c', 'x', 'vtysh', '-c', 'show version']).allowed).toBe(false);
+    expect(checkAllowed(['podman', 'run', 'frr', 'vtysh', '-c', 'show version']).allowed).toBe(false);
+  });
+});
