@@ -5,11 +5,9 @@
  */
 import { Config, type Command } from '@oclif/core';
 
-export interface ManSection {
-  readonly title: string;
-  /** roff-free text; blank lines separate paragraphs, lines starting with two spaces are literal. */
-  readonly body: string;
-}
+import type { ManSection } from '../src/cli/man-section.js';
+
+export type { ManSection };
 
 const DATE = 'ovnscope';
 

@@ -1,0 +1,95 @@
+import type { ChalkInstance } from 'chalk';
+import type { TraceNode } from '../model/trace.js';
+import type { BatchLine, TraceReport, TraceServiceResult } from '../services/trace.js';
+
+function nodeLine(n: TraceNode, style: ChalkInstance): string {
+  switch (n.kind) {
+    case 'bridge':
+      return style.bold(n.text);
+    case 'table':
+      return style.cyan(n.text.trim());
+    case 'note':
+      return style.magenta(n.text);
+    case 'drop':
+      return style.red(n.text);
+    case 'output':
+    case 'tunnel':
+      return style.green(n.text);
+    case 'controller':
+      return style.yellow(n.text);
+    case 'warning':
+      return style.yellow(`WARNING: ${n.text}`);
+    case 'recirc':
+      return style.bold(n.text);
+    case 'set':
+      return style.dim(n.text);
+    default:
+      return n.text;
+  }
+}
+
+/**
+ * Indents like ofproto/trace: a resubmit that is a flow's last action is a tail call and its table
+ * is printed at the same depth; only resubmits with actions after them nest.
+ */
+const MAX_INDENT = 12;
+
+/** Router pipelines nest deeply (clone inside clone); past MAX_INDENT levels the depth is printed instead. */
+function indent(depth: number): string {
+  return depth <= MAX_INDENT ? '    '.repeat(depth) : `${'    '.repeat(MAX_INDENT)}»${depth} `;
+}
+
+function renderTree(nodes: readonly TraceNode[], style: ChalkInstance, depth = 0, out: string[] = []): string[] {
+  for (const n of nodes) {
+    out.push(indent(depth) + nodeLine(n, style));
+    const last = n.children.length - 1;
+    n.children.forEach((c, i) => {
+      const tail = n.kind === 'table' && i === last;
+      if (tail && c.kind === 'table') renderTree([c], style, depth, out);
+      else if (tail && c.kind === 'resubmit') {
+        out.push(indent(depth + 1) + nodeLine(c, style));
+        renderTree(c.children, style, depth, out);
+      } else renderTree([c], style, depth + 1, out);
+    });
+  }
+  return out;
+}
+
+/** One line saying where the packet ended and why. */
+export function verdictLine(r: TraceReport, style: ChalkInstance): string {
+  const hop = r.hops[r.hops.length - 1];
+  switch (r.verdict) {
+    case 'delivered': {
+      const outs = r.hops.flatMap((h) => h.outputs.filter((o) => o.kind !== 'tunnel').map((o) => `${o.port} (${h.host}/${h.bridge}, ofport ${o.ofport})`));
+      return style.green(`delivered to ${outs.join(', ')}`);
+    }
+    case 'tunnel': {
+      const outs = r.hops.flatMap((h) => h.outputs.filter((o) => o.kind === 'tunnel').map((o) => `${o.port} → ${o.tunnel?.chassis ?? o.tunnel?.remoteIp ?? '?'} (tun_id ${o.tunnel?.tunId ?? '?'}${o.tunnel?.metadata0 ? `, tun_metadata0 ${o.tunnel.metadata0}` : ''})`));
+      return style.green(`sent into the tunnel ${outs.join(', ')}`);
+    }
+    case 'dropped':
+      return style.red(hop?.drop ? `${hop.drop.reason}: ${hop.drop.explanation}` : 'dropped');
+    case 'controller':
+      return style.yellow(`punted to ovn-controller: ${hop?.controllerReason ?? 'controller action'}`);
+    case 'error':
+      return style.red(r.incomplete ? `trace stopped: ${r.incomplete.reason}. ${r.incomplete.hint}` : `error: ${r.warnings.join('; ')}`);
+  }
+}
+
+export function renderTraceReport(r: TraceReport, header: string, style: ChalkInstance, minimal: boolean): string {
+  if (minimal) return `${r.verdict}: ${verdictLine(r, style)}`;
+  const lines = [style.bold(`Flow: ${r.input}`) + style.dim(`  (${header}, size ${r.size} B)`), '', ...renderTree(r.tree, style), ''];
+  for (const w of r.warnings) lines.push(style.yellow(`warning: ${w}`));
+  lines.push(`${style.bold('Verdict:')} ${r.verdict.toUpperCase()} — ${verdictLine(r, style)}`);
+  return lines.join('\n');
+}
+
+function renderBatchLine(b: BatchLine, style: ChalkInstance): string {
+  return b.report ? `${b.line}: ${b.report.verdict}: ${verdictLine(b.report, style)}` : style.red(`${b.line}: error: ${b.error}`);
+}
+
+export function renderTrace(r: TraceServiceResult, style: ChalkInstance, minimal: boolean): string {
+  const header = `host ${r.host}, bridge ${r.bridge}`;
+  if (r.single) return renderTraceReport(r.single, header, style, minimal);
+  return (r.batch ?? []).map((b) => renderBatchLine(b, style)).join('\n');
+}

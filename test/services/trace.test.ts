@@ -1,0 +1,137 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { trace, type TraceReport } from '../../src/services/trace.js';
+import { verdictLine } from '../../src/render/trace.js';
+import { makeStyle } from '../../src/render/style.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const fixture = (name: string) => join(root, 'fixtures', name);
+const plain = makeStyle({ isTTY: false }, {});
+
+async function traceOne(snapshot: string, host: string, flow: string, extra: Partial<Parameters<typeof trace>[0]> = {}): Promise<TraceReport> {
+  const r = await trace({ snapshot: fixture(snapshot), host, bridge: 'br-int', flow, ctNext: [], detail: 'minimal', ...extra });
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value.single!;
+}
+
+/**
+ * Golden minimal outcomes. Each expectation follows from the topology that produced the fixture
+ * (test/harness/topologies.ts): its ACLs, port security, addressing and bindings — not from an
+ * earlier run of ovnscope. (The differential suite separately checks the interpreter against
+ * live ofproto/trace.)
+ */
+const W1 = 'in_port="tapweb1",dl_src=0a:00:01:01:00:11';
+const ROUTER_WEB = 'dl_dst=0a:00:01:ff:01:01';
+const GOLDEN: { why: string; snapshot: string; host: string; flow: string; ctNext?: string[]; lbDst?: string; expect: RegExp }[] = [
+  { why: 'db allows 5432 from $as_web (routed web → db on the same chassis)', snapshot: 'l3-acl', host: 'hv1', flow: `${W1},tcp,${ROUTER_WEB},nw_src=10.1.1.11,nw_dst=10.1.2.12,nw_ttl=64,tp_src=40000,tp_dst=5432`, expect: /^delivered: delivered to tapdb2 / },
+  { why: 'db allows 22 only from $as_admin: default drop', snapshot: 'l3-acl', host: 'hv1', flow: `${W1},tcp,${ROUTER_WEB},nw_src=10.1.1.11,nw_dst=10.1.2.12,nw_ttl=64,tp_src=40000,tp_dst=22`, expect: /^dropped: ACL_DROP: dropped by ACL "pg_db-default-drop" to-lport priority 1000 `outport == @pg_db && ip4` drop on port group pg_db \(ls_out_acl, table \d+ on db\)$/ },
+  { why: 'web allows 80 (same switch)', snapshot: 'l3-acl', host: 'hv1', flow: `${W1},tcp,dl_dst=0a:00:01:01:00:12,nw_src=10.1.1.11,nw_dst=10.1.1.12,nw_ttl=64,tp_src=40000,tp_dst=80`, expect: /^delivered: delivered to tapweb2 / },
+  { why: 'web drops 8080', snapshot: 'l3-acl', host: 'hv1', flow: `${W1},tcp,dl_dst=0a:00:01:01:00:12,nw_src=10.1.1.11,nw_dst=10.1.1.12,nw_ttl=64,tp_src=40000,tp_dst=8080`, expect: /^dropped: ACL_DROP: dropped by ACL "pg_web-default-drop"/ },
+  { why: 'web1 has MAC+IP port security: a spoofed source is dropped', snapshot: 'l3-acl', host: 'hv1', flow: `${W1},tcp,dl_dst=0a:00:01:01:00:12,nw_src=10.1.1.99,nw_dst=10.1.1.12,nw_ttl=64,tp_src=40000,tp_dst=80`, expect: /^dropped: PORT_SECURITY: .*ls_in_apply_port_sec/ },
+  { why: 'a spoofed source MAC is dropped too', snapshot: 'l3-acl', host: 'hv1', flow: 'in_port="tapweb1",dl_src=0a:00:01:01:00:99,tcp,dl_dst=0a:00:01:01:00:12,nw_src=10.1.1.11,nw_dst=10.1.1.12,nw_ttl=64,tp_src=40000,tp_dst=80', expect: /^dropped: PORT_SECURITY: / },
+  { why: 'db1 is bound on hv2: the packet leaves through the tunnel with the db datapath key', snapshot: 'l3-acl', host: 'hv1', flow: `${W1},tcp,${ROUTER_WEB},nw_src=10.1.1.11,nw_dst=10.1.2.11,nw_ttl=64,tp_src=40000,tp_dst=5432`, expect: /^tunnel: sent into the tunnel ovn-hv2-0 → hv2 \(tun_id 0x2, tun_metadata0 0x\d+\)$/ },
+  { why: 'TTL 1 through the router: ICMP time exceeded from lr_in_ip_input', snapshot: 'l3-acl', host: 'hv1', flow: `${W1},tcp,${ROUTER_WEB},nw_src=10.1.1.11,nw_dst=10.1.2.12,nw_ttl=1,tp_src=40000,tp_dst=5432`, expect: /^controller: punted to ovn-controller: TTL_EXPIRED: .*lr_in_ip_input on lr0/ },
+  { why: 'ARP for the router IP is answered by the ARP responder, back out of the ingress port', snapshot: 'l3-acl', host: 'hv1', flow: `${W1},arp,dl_dst=ff:ff:ff:ff:ff:ff,arp_op=1,arp_spa=10.1.1.11,arp_tpa=10.1.1.1,arp_sha=0a:00:01:01:00:11`, expect: /^delivered: delivered to tapweb1 / },
+  { why: 'lr0 has no route for 10.9.9.9 (no default route in l3-acl)', snapshot: 'l3-acl', host: 'hv1', flow: `${W1},tcp,${ROUTER_WEB},nw_src=10.1.1.11,nw_dst=10.9.9.9,nw_ttl=64,tp_src=40000,tp_dst=80`, expect: /^dropped: NO_ROUTE: .*lr_in_ip_routing.* on lr0\)$/ },
+  { why: 'the LB VIP uses a dp_hash group: the trace stops like ofproto/trace and names the backends', snapshot: 'lb-nat-3chassis', host: 'hv1', flow: 'in_port="a1",dl_src=0a:00:02:01:00:11,tcp,dl_dst=0a:00:02:ff:01:01,nw_src=10.2.1.11,nw_dst=10.2.0.100,nw_ttl=64,tp_src=40000,tp_dst=80', expect: /^error: trace stopped: .*--lb-dst \(group \d+: 10\.2\.2\.11:8080, 10\.2\.2\.12:8080\)$/ },
+  { why: '--lb-dst picks the backend on tenant-b (hv2): DNAT then the tunnel to hv2', snapshot: 'lb-nat-3chassis', host: 'hv1', lbDst: '10.2.2.12:8080', flow: 'in_port="a1",dl_src=0a:00:02:01:00:11,tcp,dl_dst=0a:00:02:ff:01:01,nw_src=10.2.1.11,nw_dst=10.2.0.100,nw_ttl=64,tp_src=40000,tp_dst=80', expect: /^tunnel: sent into the tunnel ovn-hv2-0 → hv2 \(tun_id 0x\d+, tun_metadata0 0x\d+\)$/ },
+];
+
+describe('trace: golden minimal outcomes on the bundled fixtures', () => {
+  it.each(GOLDEN)('$snapshot $host: $why', async (g) => {
+    const r = await traceOne(g.snapshot, g.host, g.flow, { ctNext: g.ctNext ?? [], lbDst: g.lbDst });
+    expect(`${r.verdict}: ${verdictLine(r, plain)}`).toMatch(g.expect);
+  });
+
+  it('the --lb-dst choice really rewrites the destination to the backend', async () => {
+    const r = await traceOne('lb-nat-3chassis', 'hv1', GOLDEN[11]!.flow, { lbDst: '10.2.2.12:8080', detail: 'detailed' });
+    expect(JSON.stringify(r.tree)).toMatch(/Modified flow: [^"]*nw_dst=10\.2\.2\.12,tp_dst=8080/);
+  });
+});
+
+describe('trace: JSON contract', () => {
+  it('has the documented shape, with the ACL behind a drop', async () => {
+    const r = await traceOne('l3-acl', 'hv1', GOLDEN[1]!.flow);
+    expect(Object.keys(r)).toEqual(expect.arrayContaining(['input', 'verdict', 'hops', 'warnings', 'tree']));
+    expect(r.input).toBe(GOLDEN[1]!.flow);
+    expect(r.hops).toHaveLength(1);
+    const hop = r.hops[0]!;
+    expect(hop).toMatchObject({ host: 'hv1', bridge: 'br-int', outputs: [], controller: false });
+    expect(hop.finalFlow).toMatch(/^recirc_id=0x\d+,ct_state=new\|trk,.*nw_dst=10\.1\.2\.12/);
+    expect(hop.drop).toMatchObject({ reason: 'ACL_DROP', cookie: expect.stringMatching(/^0x[0-9a-f]+$/), logicalFlow: { stage: 'ls_out_acl', pipeline: 'egress', datapath: 'db', match: 'reg0[9] == 1 && (outport == @pg_db && ip4)' } });
+  });
+
+  it('describes a tunnel output with VNI, metadata and remote chassis', async () => {
+    const r = await traceOne('l3-acl', 'hv1', GOLDEN[6]!.flow);
+    expect(r.hops[0]!.outputs).toEqual([expect.objectContaining({ port: 'ovn-hv2-0', kind: 'tunnel', tunnel: expect.objectContaining({ remoteIp: '192.168.0.2', chassis: 'hv2', tunId: '0x2' }) })]);
+    // tun_metadata0 = (logical ingress port << 16) | logical egress port, as OVN encodes it.
+    const md = Number(r.hops[0]!.outputs[0]!.tunnel!.metadata0);
+    expect(md >> 16).toBeGreaterThan(0);
+    expect(md & 0xffff).toBeGreaterThan(0);
+  });
+
+  it('prunes the same tree to detailed ⊇ summary ⊇ minimal', async () => {
+    const count = (nodes: TraceReport['tree']): number => nodes.reduce((a, n) => a + 1 + count(n.children), 0);
+    const sizes = await Promise.all((['detailed', 'summary', 'minimal'] as const).map(async (detail) => count((await traceOne('l3-acl', 'hv1', GOLDEN[1]!.flow, { detail })).tree)));
+    expect(sizes[0]).toBeGreaterThan(sizes[1]!);
+    expect(sizes[1]).toBeGreaterThan(sizes[2]!);
+  });
+});
+
+describe('trace: usage errors and batch', () => {
+  it('points at the column of an unparsable flow', async () => {
+    const r = await trace({ snapshot: fixture('l3-acl'), host: 'hv1', bridge: 'br-int', flow: 'in_port=4,tcp,nw_dst=10.1.2.300', ctNext: [], detail: 'minimal' });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.exitCode).toBe(2);
+      expect(r.error.message).toMatch(/column \d+/);
+    }
+  });
+
+  it('refuses an invalid --ct-next and an unknown --lb-dst backend', async () => {
+    const bad = await trace({ snapshot: fixture('l3-acl'), host: 'hv1', bridge: 'br-int', flow: GOLDEN[0]!.flow, ctNext: ['est'], detail: 'minimal' });
+    expect(!bad.ok && bad.error.message).toMatch(/if "trk" is unset/);
+    const lb = await trace({ snapshot: fixture('lb-nat-3chassis'), host: 'hv1', bridge: 'br-int', flow: GOLDEN[10]!.flow, ctNext: [], lbDst: '10.9.9.9:1', detail: 'minimal' });
+    expect(!lb.ok && lb.error.message).toMatch(/no load-balancer group on this bridge has that backend/);
+  });
+
+  it('--flows-file traces every line, reports bad lines by number, and keeps going', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ovnscope-trace-'));
+    const file = join(dir, 'flows.txt');
+    await writeFile(file, `# comment\n${GOLDEN[0]!.flow}\n\nin_port=4,tcp,nw_dst=garbage\n${GOLDEN[1]!.flow}\n`);
+    const r = await trace({ snapshot: fixture('l3-acl'), host: 'hv1', bridge: 'br-int', flowsFile: file, ctNext: [], detail: 'minimal' });
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.batch!.map((b) => [b.line, b.report?.verdict ?? 'error'])).toEqual([[2, 'delivered'], [4, 'error'], [5, 'dropped']]);
+    expect(r.value.batch![1]!.error).toMatch(/flows\.txt:4: .*column/);
+  });
+});
+
+describe('trace CLI', () => {
+  const run = (...args: string[]) =>
+    promisify(execFile)(process.execPath, [join(root, 'bin/run.js'), 'trace', ...args], { cwd: root, maxBuffer: 256 * 1024 * 1024 }).then(
+      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+    );
+
+  it('exits 0 when delivered, 1 when dropped, 2 on a bad flow; --json is one object', async () => {
+    expect((await run('-s', 'fixtures/l3-acl', '-H', 'hv1', '--minimal', '--flow', GOLDEN[0]!.flow)).code).toBe(0);
+    const dropped = await run('-s', 'fixtures/l3-acl', '-H', 'hv1', '--json', '--flow', GOLDEN[1]!.flow);
+    expect(dropped.code).toBe(1);
+    expect(JSON.parse(dropped.stdout).hops[0].drop.reason).toBe('ACL_DROP');
+    const bad = await run('-s', 'fixtures/l3-acl', '-H', 'hv1', '--flow', 'in_port=4,tcp,nw_dst=10.1.2.300');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/column/);
+  });
+
+  it('the detailed text names every table by its logical flow and ends with the verdict', async () => {
+    const r = await run('-s', 'fixtures/l3-acl', '-H', 'hv1', '--flow', GOLDEN[1]!.flow);
+    expect(r.stdout).toMatch(/^Flow: /);
+    expect(r.stdout).toMatch(/web: ingress ls_in_check_port_sec/);
+    expect(r.stdout).toMatch(/reg14: 0 -> 0x4/);
+    expect(r.stdout).toMatch(/Verdict: DROPPED — ACL_DROP: dropped by ACL "pg_db-default-drop"/);
+  });
+});
