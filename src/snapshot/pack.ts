@@ -8,6 +8,7 @@ import type { Manifest } from '../model/manifest.js';
 import { fail, ok, type Result } from '../model/result.js';
 import { TOOL_VERSION } from '../version.js';
 import { openSnapshotDir, validateManifest } from './reader.js';
+import type { RedactionSummary } from './redact-snapshot.js';
 
 /**
  * A fixture is a snapshot packed into one .tar.gz a person can attach to a ticket. It holds the
@@ -25,6 +26,8 @@ export interface FixtureInfo {
   readonly snapshotCreated: string;
   readonly hosts: readonly string[];
   readonly redacted: boolean;
+  /** What was redacted (kinds, counts, what is deliberately kept); never the key or the mapping. */
+  readonly redaction?: RedactionSummary;
   /** sha256 of every packed file, so unpacking can prove nothing was lost or altered. */
   readonly files: Readonly<Record<string, string>>;
 }
@@ -34,13 +37,23 @@ function readme(info: FixtureInfo): string {
 
 Packed ${info.packedAt} by ovnscope ${info.toolVersion} from a snapshot collected ${info.snapshotCreated}
 (hosts: ${info.hosts.join(', ')}${info.redacted ? '; addresses and names are redacted' : ''}).
-
+${info.redacted ? redactedNote(info) : ''}
 Replay it with any ovnscope command, passing this file as --snapshot, for example:
 
     npx ovnscope snapshot show THIS-FILE.tar.gz
     npx ovnscope flows --snapshot THIS-FILE.tar.gz --host ${info.hosts[0] ?? 'HOST'} --table 0
 
 or unpack it first: npx ovnscope fixture unpack THIS-FILE.tar.gz -o DIR
+`;
+}
+
+function redactedNote(info: FixtureInfo): string {
+  const kinds = info.redaction?.kinds.join(', ') ?? 'addresses and names';
+  return `
+This fixture is REDACTED. Replaced consistently across all files: ${kinds}.
+IP and MAC addresses are mapped prefix-preservingly, so subnets, masks, routes and ACL matches
+mean the same and traces give the same verdicts. The mapping back to the real values is not in
+this pack: whoever packed it kept it, and can translate answers with \`ovnscope fixture unmap\`.
 `;
 }
 
@@ -52,6 +65,14 @@ async function sha256File(path: string): Promise<string> {
 
 export interface PackOptions {
   readonly hosts?: readonly string[];
+  /**
+   * Rewrites the staged copy before it is packed (redaction): reads `dir` (a private copy of the
+   * packed files and manifest.json), writes the snapshot to pack into `out` (manifest.json
+   * included) and returns its manifest and files (snapshot-relative, manifest.json excluded).
+   */
+  readonly transform?: (staged: { readonly dir: string; readonly out: string; readonly manifest: Manifest }) => Promise<
+    Result<{ readonly manifest: Manifest; readonly files: readonly string[]; readonly redaction?: RedactionSummary }>
+  >;
 }
 
 /** Packs a snapshot directory (read-only on the source) into `out`, written via a temporary name. */
@@ -72,22 +93,38 @@ export async function packSnapshot(dir: string, out: string, options: PackOption
   const stage = await mkdtemp(join(tmpdir(), 'ovnscope-pack-'));
   try {
     const root = join(stage, ROOT);
-    const files: Record<string, string> = {};
+    const packDir = join(root, 'snapshot');
+    const copyDir = options.transform ? join(stage, 'original') : packDir;
     for (const rel of relFiles) {
-      const dest = join(root, 'snapshot', rel);
+      const dest = join(copyDir, rel);
       await mkdir(dirname(dest), { recursive: true });
       if (rel === 'manifest.json') await writeFile(dest, JSON.stringify(manifest, null, 2) + '\n');
       else await writeFile(dest, await readFile(join(dir, rel)));
-      files[`snapshot/${rel}`] = await sha256File(dest);
     }
+    let packed: Manifest = manifest;
+    let packedFiles: readonly string[] = relFiles;
+    let redaction: RedactionSummary | undefined;
+    if (options.transform) {
+      await mkdir(packDir, { recursive: true });
+      const t = await options.transform({ dir: copyDir, out: packDir, manifest });
+      if (!t.ok) return t;
+      packed = t.value.manifest;
+      packedFiles = ['manifest.json', ...t.value.files];
+      redaction = t.value.redaction;
+      await writeFile(join(packDir, 'manifest.json'), JSON.stringify(packed, null, 2) + '\n');
+      await rm(copyDir, { recursive: true, force: true });
+    }
+    const files: Record<string, string> = {};
+    for (const rel of packedFiles) files[`snapshot/${rel}`] = await sha256File(join(packDir, rel));
     const info: FixtureInfo = {
       format: FIXTURE_FORMAT,
       formatVersion: FIXTURE_FORMAT_VERSION,
       toolVersion: TOOL_VERSION,
       packedAt: new Date().toISOString(),
       snapshotCreated: m.created,
-      hosts: manifest.hosts.map((h) => h.name),
-      redacted: false,
+      hosts: packed.hosts.map((h) => h.name),
+      redacted: redaction !== undefined,
+      ...(redaction ? { redaction } : {}),
       files,
     };
     await writeFile(join(root, 'FIXTURE.json'), JSON.stringify(info, null, 2) + '\n');
