@@ -99,7 +99,14 @@ export function createSshTransport(options: SshTransportOptions): Transport {
       if (conn.lost) return { status: 'transport-error', exitCode: null, durationMs: 0, stderr: '', error: conn.lost };
       await acquire();
       try {
-        return await execOne(conn, options, request, started);
+        // sshd refuses a channel while it still counts closed sessions against MaxSessions (10);
+        // under load that lags, so a refused open is retried with backoff before it counts as an error.
+        for (let attempt = 0; ; attempt++) {
+          const outcome = await execOne(conn, options, request, started);
+          const refusedOpen = outcome.status === 'transport-error' && /could not open a channel.*open failed/.test(outcome.error ?? '');
+          if (!refusedOpen || attempt >= 8 || conn.lost || request.signal?.aborted || elapsed() + 1000 > request.timeoutMs) return outcome;
+          await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
+        }
       } finally {
         release();
       }
@@ -179,11 +186,11 @@ function execOne(conn: Connection, options: SshTransportOptions, request: RunReq
       finish(cut ?? { status: 'transport-error', exitCode: null, durationMs: elapsed(), stderr, error: conn.lost ?? `connection to ${options.host} lost` });
     conn.target.once('close', onLost);
 
-    options.onExec?.(full);
     conn.target.exec(line, { env: { LC_ALL: 'C' } }, (err, ch) => {
       if (err) {
         return finish({ status: 'transport-error', exitCode: null, durationMs: elapsed(), stderr, error: `could not open a channel on ${options.host}: ${err.message}` });
       }
+      options.onExec?.(full); // only once the server has accepted the channel
       channel = ch;
       if (settled || cut) {
         kill(cut ?? { status: 'interrupted', exitCode: null, durationMs: elapsed(), stderr, error: 'interrupted' });

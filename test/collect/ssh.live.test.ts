@@ -169,7 +169,11 @@ if [ -e '${ws.dir}/hv2.slowdump' ]; then case "$c" in *'ovs-ofctl --no-names dum
     // What the servers were asked to run, from their own logs.
     for (const name of ['hv1', 'hv2', 'hv3']) {
       const lines = sshd[name]!.commands();
-      expect(lines.length, name).toBe(m.hosts.find((h) => h.name === name)!.commands.length + (name === 'hv1' ? m.central!.commands.length : 0));
+      const sent = [...m.hosts.find((h) => h.name === name)!.commands, ...(name === 'hv1' ? m.central!.commands : [])];
+      // On a mismatch, say which manifest entries the server never saw, and how they ended.
+      const unseen = sent.filter((c) => !lines.some((l) => l.endsWith(c.argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a}'`)).join(' '))));
+      expect(unseen.map((c) => `${c.id} ${c.status} ${c.error ?? ''}`), name).toEqual([]);
+      expect(lines.length, name).toBe(sent.length);
       expectAllAllowed(lines, name);
     }
     // The bastions forwarded the connection but ran nothing.
