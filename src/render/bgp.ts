@@ -1,34 +1,11 @@
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import type { CellStatus, MatrixCell, SessionRow } from '../checks/bgp.js';
-import { formatDiagnostic } from '../model/diagnostic.js';
-import { compareFindings, type Finding, type FindingSeverity } from '../model/finding.js';
+import type { Finding } from '../model/finding.js';
+import { renderFindingsSection } from './findings.js';
 import type { BgpAuditResult } from '../services/bgp.js';
 
 const plain = { head: [], border: [] };
-
-export function severityLabel(s: FindingSeverity, style: ChalkInstance): string {
-  switch (s) {
-    case 'fail':
-      return style.red.bold('FAIL');
-    case 'warn':
-      return style.yellow('WARN');
-    case 'info':
-      return style.cyan('INFO');
-    case 'pass':
-      return style.green('PASS');
-    case 'n-a':
-      return style.dim('N/A ');
-  }
-}
-
-/** One finding with its evidence and fix, as the audit commands print it. */
-export function renderFinding(f: Finding, style: ChalkInstance): string {
-  const lines = [`${severityLabel(f.severity, style)} ${style.bold(f.id.padEnd(3))} ${f.host ? `${f.host} ` : ''}${f.subject}: ${f.message}`];
-  for (const e of f.evidence) lines.push(style.dim(`       ${e.file}${e.line !== undefined ? `:${e.line}` : ''}  ${e.excerpt}`));
-  if (f.fix && (f.severity === 'fail' || f.severity === 'warn' || f.severity === 'info' || f.severity === 'n-a')) lines.push(`       ${style.cyan('fix:')} ${f.fix}`);
-  return lines.join('\n');
-}
 
 function stateCell(s: SessionRow, style: ChalkInstance): string {
   const st = s.established ? style.green(s.state) : style.red(s.state);
@@ -111,19 +88,9 @@ export function renderBgp(r: BgpAuditResult, style: ChalkInstance): string {
     out.push(t.toString());
   }
 
-  const sorted = [...r.findings].sort(compareFindings);
-  const shown = sorted.filter((f) => f.severity === 'fail' || f.severity === 'warn' || f.severity === 'info' || (f.severity === 'n-a' && f.subject === 'FRR'));
-  out.push('', style.bold('findings'));
-  if (!shown.length) out.push(style.green('  nothing to report'));
-  for (const f of shown) out.push(renderFinding(f, style));
-  const c = r.counts;
-  out.push(
-    '',
-    `${style.red(`${c.fail} fail`)}, ${style.yellow(`${c.warn} warn`)}, ${style.cyan(`${c.info} info`)}, ${style.green(`${c.pass} pass`)}, ${style.dim(`${c['n-a']} n/a`)}` + style.dim('  (--json lists every finding with its evidence)'),
-  );
-  if (r.diagnostics.length) {
-    out.push('', style.yellow(`${r.diagnostics.length} parser diagnostics`) + (r.diagnostics.length > 10 ? ' (first 10)' : ''));
-    for (const d of r.diagnostics.slice(0, 10)) out.push(`  ${formatDiagnostic(d)}`);
-  }
+  out.push(...renderFindingsSection(r.findings, r.counts, r.diagnostics, style, (f) => f.severity === 'fail' || f.severity === 'warn' || f.severity === 'info' || (f.severity === 'n-a' && f.subject === 'FRR')));
   return out.join('\n');
 }
+
+// Callers written before render/findings.ts existed import these from here; new code imports findings.js.
+export { renderFinding, severityLabel } from './findings.js';

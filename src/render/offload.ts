@@ -1,10 +1,9 @@
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import { DEVICE_CHECKS, type ChainRow, type DeviceCheck } from '../checks/offload.js';
-import { formatDiagnostic } from '../model/diagnostic.js';
-import { compareFindings, type FindingSeverity } from '../model/finding.js';
+import type { FindingSeverity } from '../model/finding.js';
 import type { OffloadAuditResult } from '../services/offload.js';
-import { renderFinding, severityLabel } from './bgp.js';
+import { renderFindingsSection, severityLabel } from './findings.js';
 
 const plain = { head: [], border: [] };
 
@@ -61,19 +60,6 @@ export function renderOffload(r: OffloadAuditResult, style: ChalkInstance): stri
     out.push(t.toString());
   }
 
-  const sorted = [...r.findings].sort(compareFindings);
-  const shown = sorted.filter((f) => f.severity === 'fail' || f.severity === 'warn' || f.severity === 'info');
-  out.push('', style.bold('findings'));
-  if (!shown.length) out.push(style.green('  nothing to report'));
-  for (const f of shown) out.push(renderFinding(f, style));
-  const c = r.counts;
-  out.push(
-    '',
-    `${style.red(`${c.fail} fail`)}, ${style.yellow(`${c.warn} warn`)}, ${style.cyan(`${c.info} info`)}, ${style.green(`${c.pass} pass`)}, ${style.dim(`${c['n-a']} n/a`)}` + style.dim('  (--json lists every finding with its evidence)'),
-  );
-  if (r.diagnostics.length) {
-    out.push('', style.yellow(`${r.diagnostics.length} parser diagnostics`) + (r.diagnostics.length > 10 ? ' (first 10)' : ''));
-    for (const d of r.diagnostics.slice(0, 10)) out.push(`  ${formatDiagnostic(d)}`);
-  }
+  out.push(...renderFindingsSection(r.findings, r.counts, r.diagnostics, style));
   return out.join('\n');
 }
