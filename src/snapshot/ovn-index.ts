@@ -25,6 +25,10 @@ export interface OvnIndex {
   readonly portByName: ReadonlyMap<string, SbPortBinding>;
   /** NB row behind a logical flow's `stage-hint` (first 8 hex digits of the NB row UUID). */
   readonly nbByHint: ReadonlyMap<string, NbObject>;
+  /** NB logical switch ports by name (port security, addresses). */
+  readonly lspByName?: ReadonlyMap<string, NbLogicalSwitchPort>;
+  /** SB datapath name (external_ids:name) → datapath. */
+  readonly datapathByName?: ReadonlyMap<string, SbDatapathBinding>;
 }
 
 /** The northbound object a logical flow was generated from. */
@@ -80,7 +84,10 @@ export function buildOvnIndex(snapshot: Snapshot): OvnIndex {
     for (const port of nb.switchPorts) nbByHint.set(hint(port.uuid), { kind: 'switch-port', port });
     for (const port of nb.routerPorts) nbByHint.set(hint(port.uuid), { kind: 'router-port', port });
   }
-  return { byCookie, datapathByUuid, datapathByKey, portByKeys, portByName, nbByHint };
+  const lspByName = new Map((nb?.switchPorts ?? []).map((p) => [p.name, p] as const));
+  const datapathByName = new Map<string, SbDatapathBinding>();
+  for (const d of sb?.datapaths ?? []) datapathByName.set(datapathName(d), d);
+  return { byCookie, datapathByUuid, datapathByKey, portByKeys, portByName, nbByHint, lspByName, datapathByName };
 }
 
 /** A datapath's human name (NB switch/router name as northd copies it into external_ids:name). */

@@ -1,0 +1,280 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectPath } from '../../src/collect/scope.js';
+import type { HostSpec } from '../../src/model/inventory.js';
+import type { Snapshot } from '../../src/model/snapshot.js';
+import { loadSnapshot } from '../../src/snapshot/load.js';
+import { canonicalIp, chassisPath, createResolver, describeEndpoint, editDistance, inCidr, resolveEndpoint, splitHostPort, type Endpoint, type SnapshotView } from '../../src/snapshot/resolve.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const fixture = (name: string) => join(root, 'fixtures', name);
+
+async function load(name: string, hosts?: string[]): Promise<Snapshot> {
+  const r = await loadSnapshot(fixture(name), hosts ? { hosts } : {});
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+function must(view: SnapshotView, text: string, near?: Endpoint): Endpoint {
+  const r = resolveEndpoint(view, text, { label: '--x', ...(near ? { near } : {}) });
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+function error(view: SnapshotView, text: string): string {
+  const r = resolveEndpoint(view, text, { label: '--from' });
+  if (r.ok) throw new Error(`${text} resolved to ${r.value.logicalPort}`);
+  return r.error.message;
+}
+
+let l3: Snapshot;
+let lb: Snapshot;
+beforeAll(async () => {
+  [l3, lb] = await Promise.all([load('l3-acl'), load('lb-nat-3chassis')]);
+});
+
+describe('resolveEndpoint: names (fixtures/l3-acl, Neutron-style external_ids)', () => {
+  it('a logical port name gives the binding: datapath, key, MAC, IPs, chassis, host and ofport', () => {
+    expect(must(l3, 'web1')).toMatchObject({
+      kind: 'vif',
+      matchedBy: 'logical-port',
+      logicalPort: 'web1',
+      datapath: { name: 'web', key: 1, kind: 'switch' },
+      portKey: 4,
+      mac: '0a:00:01:01:00:11',
+      ips: ['10.1.1.11'],
+      ip: '10.1.1.11',
+      chassis: 'hv1',
+      host: 'hv1',
+      bridge: 'br-int',
+      ofport: 4,
+      iface: 'tapweb1',
+      names: { neutronPortName: 'web-vm-1-port', neutronDeviceId: 'web-vm-1' },
+    });
+    expect(must(l3, 'db1')).toMatchObject({ chassis: 'hv2', host: 'hv2', ofport: 3, iface: 'tapdb1', datapath: { name: 'db', key: 2 } });
+  });
+
+  it('the OVS interface, neutron:port_name and neutron:device_id name the same port', () => {
+    for (const [text, by] of [
+      ['tapweb1', 'interface'],
+      ['web-vm-1-port', 'neutron-port-name'],
+      ['web-vm-1', 'neutron-device-id'],
+    ] as const)
+      expect(must(l3, text)).toMatchObject({ logicalPort: 'web1', matchedBy: by, input: text });
+  });
+
+  it('case is ignored only when nothing matches exactly, and says so', () => {
+    const e = must(l3, 'WEB1');
+    expect(e.logicalPort).toBe('web1');
+    expect(e.notes.join()).toMatch(/ignoring case/);
+  });
+
+  it('a router port, and the switch side of a router link, give the router port', () => {
+    expect(must(l3, 'lr0-web')).toMatchObject({ kind: 'router', router: 'lr0', mac: '0a:00:01:ff:01:01', ips: ['10.1.1.1'], networks: ['10.1.1.1/24'], chassis: undefined, datapath: { name: 'lr0', kind: 'router' } });
+    const sw = must(l3, 'web-lr0');
+    expect(sw.logicalPort).toBe('lr0-web');
+    expect(sw.notes.join()).toMatch(/switch side of router port lr0-web/);
+  });
+
+  it('unknown names suggest near matches; the message keeps "no logical port" for collect', () => {
+    expect(error(l3, 'web9')).toMatch(/^--from web9: no logical port, VM, pod or interface of that name in the snapshot; did you mean logical port web1, logical port web2, logical port web3\?$/);
+    expect(error(l3, 'web-vm-4')).toMatch(/did you mean .*VM web-vm-1 \(web1\)/);
+    expect(error(l3, 'zzzzzzzzzzzz')).toMatch(/\(VIF ports: db1, db2, web1, web2, web3\)$/);
+  });
+
+  it('a name several ports carry is ambiguous and lists the candidates', () => {
+    // A second port of the same VM (device_id), as Neutron does for a VM with two NICs.
+    const web1 = l3.sb!.portBindings.find((p) => p.logicalPort === 'web1')!;
+    const db = l3.sb!.portBindings.find((p) => p.logicalPort === 'db2')!;
+    const nic2 = { ...web1, uuid: '99999999-0000-0000-0000-000000000001', logicalPort: 'web1-nic2', datapath: db.datapath, tunnelKey: 9, mac: ['0a:00:01:02:00:99 10.1.2.99'], neutronPortName: 'web-vm-1-port2' };
+    const view: SnapshotView = { ...l3, sb: { ...l3.sb!, portBindings: [...l3.sb!.portBindings, nic2] } };
+    const msg = error(view, 'web-vm-1');
+    expect(msg).toMatch(/^--from web-vm-1 is ambiguous: it names 2 ports: /);
+    expect(msg).toMatch(/VM web-vm-1 \(web1\) on web @hv1/);
+    expect(msg).toMatch(/VM web-vm-1 \(web1-nic2\) on db @hv1/);
+    expect(msg).toMatch(/Give the logical port name instead/);
+  });
+
+  it('an empty text and a snapshot without SB are usage errors that say what to do', () => {
+    expect(error(l3, '  ')).toMatch(/empty; give a logical port, VM or pod name, or an IP address/);
+    const r = resolveEndpoint({ hosts: l3.hosts }, 'web1');
+    expect(!r.ok && r.error).toMatchObject({ exitCode: 3, message: expect.stringMatching(/no OVN southbound database/) });
+  });
+});
+
+describe('resolveEndpoint: pods (fixtures/lb-nat-3chassis, OVN-Kubernetes pod=true + namespace) and addresses', () => {
+  it('namespace/name, namespace_name and the bare pod name', () => {
+    for (const t of ['team-a/a2', 'team-a_a2', 'a2']) expect(must(lb, t)).toMatchObject({ logicalPort: 'a2', names: { pod: 'team-a/a2' }, chassis: 'hv1', ofport: 4 });
+    expect(must(lb, 'team-a/a2').matchedBy).toBe('pod');
+  });
+
+  it('a Kube-OVN pod (pod=namespace/name) resolves by its pod name', () => {
+    const b1 = lb.sb!.portBindings.find((p) => p.logicalPort === 'b1')!;
+    const kube = { ...b1, logicalPort: 'web-x.team-b', externalIds: { pod: 'team-b/web-x', vendor: 'kube-ovn' }, pod: { namespace: 'team-b', name: 'web-x' } };
+    const view: SnapshotView = { ...lb, sb: { ...lb.sb!, portBindings: lb.sb!.portBindings.map((p) => (p === b1 ? kube : p)) } };
+    expect(must(view, 'team-b/web-x')).toMatchObject({ logicalPort: 'web-x.team-b', kind: 'vif', chassis: 'hv2' });
+    expect(must(view, 'web-x').logicalPort).toBe('web-x.team-b');
+  });
+
+  it('an IP: the VIF that owns it, a router port, a NAT address, a LB VIP, or outside the overlay', () => {
+    expect(must(lb, '10.2.2.12')).toMatchObject({ kind: 'vif', matchedBy: 'ip', logicalPort: 'b2', ip: '10.2.2.12', host: 'hv2' });
+    expect(must(lb, '10.2.1.1')).toMatchObject({ kind: 'router', logicalPort: 'lr0-a', router: 'lr0', chassis: undefined });
+    // The distributed gateway port lives where its chassisredirect port is active.
+    expect(must(lb, '172.16.0.10')).toMatchObject({ kind: 'router', logicalPort: 'lr0-ext', gatewayPort: 'cr-lr0-ext', chassis: 'hv3', host: 'hv3' });
+    expect(must(lb, 'cr-lr0-ext')).toMatchObject({ logicalPort: 'lr0-ext', chassis: 'hv3' });
+    expect(must(lb, '172.16.0.21')).toMatchObject({ kind: 'nat', logicalPort: 'b1', chassis: 'hv2', mac: '0a:00:02:ee:00:21', nat: { type: 'dnat_and_snat', logicalIp: '10.2.2.11', router: 'lr0' } });
+    expect(must(lb, '172.16.0.20')).toMatchObject({ kind: 'nat', logicalPort: 'a1', nat: { type: 'dnat' } });
+    expect(must(lb, '10.2.0.100')).toMatchObject({ kind: 'lb-vip', logicalPort: undefined, lb: { name: 'lb-web', vip: '10.2.0.100:80', protocol: 'tcp', backends: ['10.2.2.11:8080', '10.2.2.12:8080'], datapaths: ['tenant-a', 'lr0'] } });
+    const ext = must(lb, '8.8.8.8');
+    expect(ext).toMatchObject({ kind: 'external-ip', ip: '8.8.8.8', logicalPort: undefined, chassis: undefined });
+    expect(ext.notes.join()).toMatch(/outside the overlay/);
+  });
+
+  it('a MAC names its port', () => {
+    expect(must(lb, '0A:00:02:02:00:11').logicalPort).toBe('b1');
+    expect(error(lb, '0a:00:02:02:00:99')).toMatch(/no logical port has MAC 0a:00:02:02:00:99/);
+  });
+
+  it('an address two tenants use is ambiguous unless qualified with its switch or near the other end', () => {
+    const b1 = lb.sb!.portBindings.find((p) => p.logicalPort === 'b1')!;
+    const a1 = lb.sb!.portBindings.find((p) => p.logicalPort === 'a1')!;
+    // An isolated switch (no router) reusing 10.2.1.11.
+    const iso = { ...b1, uuid: '99999999-0000-0000-0000-000000000002', logicalPort: 'iso1', datapath: '99999999-0000-0000-0000-00000000d00d', mac: ['0a:00:09:00:00:11 10.2.1.11'] };
+    const dp = { ...lb.sb!.datapaths[0]!, uuid: iso.datapath, tunnelKey: 99, name: 'isolated', externalIds: { name: 'isolated' }, kind: 'switch' as const };
+    const view: SnapshotView = { ...lb, sb: { ...lb.sb!, portBindings: [...lb.sb!.portBindings, iso], datapaths: [...lb.sb!.datapaths, dp] } };
+    expect(error(view, '10.2.1.11')).toMatch(/10\.2\.1\.11 is an address of 2 logical ports: .*a1 \(tenant-a\).*iso1 \(isolated\).*e\.g\. 10\.2\.1\.11@/);
+    expect(must(view, '10.2.1.11@isolated').logicalPort).toBe('iso1');
+    expect(must(view, '10.2.1.11@tenant-a').logicalPort).toBe('a1');
+    expect(error(view, '10.2.1.11@nowhere')).toMatch(/no logical switch or router named nowhere/);
+    // From b2 (tenant-b, routed to tenant-a by lr0) the connected one wins.
+    const from = must(view, 'b2');
+    expect(must(view, '10.2.1.11', from).logicalPort).toBe(a1.logicalPort);
+  });
+
+  it('a port whose chassis is not collected has no host, and says so', async () => {
+    const only = await load('lb-nat-3chassis', ['hv1']);
+    const b1 = must(only, 'b1');
+    expect(b1).toMatchObject({ chassis: 'hv2', host: undefined, ofport: undefined });
+    expect(b1.notes.join()).toMatch(/chassis hv2 is not a host of this snapshot/);
+    expect(describeEndpoint(b1)).toBe('b1 (tenant-b, pod team-b/b1) 10.2.2.11 on chassis hv2 (not collected)');
+  });
+});
+
+describe('chassisPath', () => {
+  it('east-west through a distributed router: source, destination and the router\'s gateway chassis', () => {
+    const r = chassisPath(lb, 'a1', '10.2.2.11');
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.chassis.map((c) => [c.chassis, c.roles, c.host])).toEqual([
+      ['hv1', ['source'], 'hv1'],
+      ['hv2', ['destination'], 'hv2'],
+      ['hv3', ['gateway'], 'hv3'],
+    ]);
+    expect(r.value.datapaths).toEqual(['tenant-a', 'lr0', 'tenant-b']);
+    expect(r.value.routers).toEqual(['lr0']);
+    expect(r.value.missing).toEqual([]);
+    expect(r.value.chassis[2]!.why).toEqual(['cr-lr0-ext (chassisredirect) is active there']);
+    expect(r.value.chassis[0]!.encapIps).toEqual(['192.168.0.1']);
+  });
+
+  it('same switch, same chassis: one chassis with both roles', () => {
+    const r = chassisPath(lb, 'a1', 'a2');
+    expect(r.ok && r.value.chassis.map((c) => [c.chassis, c.roles])).toEqual([['hv1', ['source', 'destination']]]);
+    expect(r.ok && r.value.datapaths).toEqual(['tenant-a']);
+  });
+
+  it('out of the overlay: through the router with a gateway port, out of the switch behind it', () => {
+    const r = chassisPath(lb, 'a1', '8.8.8.8');
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.chassis.map((c) => [c.chassis, c.roles])).toEqual([
+      ['hv1', ['source']],
+      ['hv3', ['gateway']],
+    ]);
+    expect(r.value.datapaths).toEqual(['tenant-a', 'lr0', 'ext']);
+  });
+
+  it('a LB VIP: the chassis of its backends are destinations', () => {
+    const r = chassisPath(lb, 'a1', '10.2.0.100');
+    expect(r.ok && r.value.chassis.map((c) => [c.chassis, c.roles])).toEqual([
+      ['hv1', ['source']],
+      ['hv2', ['destination']],
+      ['hv3', ['gateway']],
+    ]);
+  });
+
+  it('l3-acl has no gateway: only both ends', () => {
+    const r = chassisPath(l3, 'web-vm-1', 'db1');
+    expect(r.ok && r.value.chassis.map((c) => [c.chassis, c.roles])).toEqual([
+      ['hv1', ['source']],
+      ['hv2', ['destination']],
+    ]);
+  });
+
+  it('lists the chassis on the path that the snapshot does not have', async () => {
+    const r = chassisPath(await load('lb-nat-3chassis', ['hv1']), 'a1', 'b1');
+    expect(r.ok && r.value.missing).toEqual(['hv2', 'hv3']);
+  });
+
+  it('resolution errors carry the --from/--to label', () => {
+    const r = chassisPath(lb, 'a1', 'nope');
+    expect(!r.ok && r.error.message).toMatch(/^--to nope: no logical port/);
+  });
+});
+
+describe('gateway (the guest\'s next hop)', () => {
+  it('is the router port on the source switch toward the destination; none on the same switch', () => {
+    const R = createResolver(lb);
+    const at = (t: string) => {
+      const r = R.resolve(t);
+      if (!r.ok) throw new Error(r.error.message);
+      return r.value;
+    };
+    expect(R.gateway(at('a1'), at('b1'))).toMatchObject({ port: 'lr0-a', router: 'lr0', mac: '0a:00:02:ff:01:01', ips: ['10.2.1.1'] });
+    expect(R.gateway(at('a1'), at('8.8.8.8'))).toMatchObject({ port: 'lr0-a' });
+    // lb-web is applied on tenant-a itself, but the VIP is off the guest's subnet: to its gateway.
+    expect(R.gateway(at('a1'), at('10.2.0.100'))).toMatchObject({ port: 'lr0-a' });
+    expect(R.subnets(at('a1'))).toEqual(['10.2.1.1/24', '10.2.1.0/24']);
+    expect(R.gateway(at('a1'), at('a2'))).toBeUndefined();
+    expect(R.gateway(at('b1'), at('a2'))).toMatchObject({ port: 'lr0-b', mac: '0a:00:02:ff:02:01' });
+  });
+});
+
+describe('collect --from/--to reuses the resolver (src/collect/scope.ts)', () => {
+  const central = (f: string) => readFileSync(join(fixture('lb-nat-3chassis'), 'central', `ovn-sbctl.list.${f}.out`), 'utf8');
+  const texts = { portBinding: central('Port_Binding'), chassis: central('Chassis'), encap: central('Encap') };
+  const hosts: HostSpec[] = ['hv1', 'hv2', 'hv3'].map((name) => ({ name, transport: 'local', wrapper: [] }) as unknown as HostSpec);
+  it('keeps the roles and the inventory mapping, from the SB texts alone', () => {
+    const cross = selectPath(texts, 'a1', '10.2.2.11', hosts);
+    expect(cross.ok && cross.scope.chassis.map((c) => [c.host, c.roles])).toEqual([
+      ['hv1', ['source']],
+      ['hv2', ['destination']],
+      ['hv3', ['gateway']],
+    ]);
+    const same = selectPath(texts, 'team-a/a1', 'a2', hosts);
+    expect(same.ok && same.scope.hosts).toEqual(['hv1']);
+    const out = selectPath(texts, 'a1', '172.16.0.1', hosts);
+    expect(out.ok && [...out.scope.hosts].sort()).toEqual(['hv1', 'hv3']);
+    const bad = selectPath(texts, 'nope', 'a2', hosts);
+    expect(!bad.ok && bad.error).toMatch(/^--from nope: no logical port/);
+    const partial = selectPath(texts, 'a1', 'b1', hosts.slice(0, 1));
+    expect(partial.ok && partial.scope.notes.join('\n')).toMatch(/chassis hv2 \(hv2\) is on the path \(destination\) but no inventory host matches it/);
+  });
+});
+
+describe('address helpers', () => {
+  it('canonical IPs, CIDR membership, host:port, edit distance', () => {
+    expect(canonicalIp('2001:DB8:0:0::1')).toBe('2001:db8::1');
+    expect(canonicalIp('010.1.1.1')).toBe('10.1.1.1');
+    expect(canonicalIp('10.1.1.300')).toBeUndefined();
+    expect(canonicalIp('web1')).toBeUndefined();
+    expect(inCidr('10.2.1.77', '10.2.1.1/24')).toBe(true);
+    expect(inCidr('10.2.2.77', '10.2.1.1/24')).toBe(false);
+    expect(inCidr('2001:db8:5::9', '2001:db8:5::1/64')).toBe(true);
+    expect(inCidr('10.2.1.1', '2001:db8:5::1/64')).toBe(false);
+    expect(splitHostPort('[2001:db8::1]:80')).toEqual({ ip: '2001:db8::1', port: 80 });
+    expect(splitHostPort('10.0.0.1:8080')).toEqual({ ip: '10.0.0.1', port: 8080 });
+    expect(splitHostPort('10.0.0.1')).toEqual({ ip: '10.0.0.1', port: undefined });
+    expect(editDistance('web9', 'web1')).toBe(1);
+    expect(editDistance('', 'abc')).toBe(3);
+  });
+});
