@@ -2,6 +2,7 @@ import type { HostSpec } from '../model/inventory.js';
 import { NB_TABLES, OVS_TABLES, SB_TABLES, isSafeName } from './allowlist.js';
 import { bgpModule, kernelModule } from './recipe-bgp.js';
 import { offloadModule } from './recipe-offload.js';
+import { mtuModule } from './recipe-mtu.js';
 
 /**
  * The declarative collection recipe: what ovnscope runs, in which phase, and how failure counts.
@@ -78,7 +79,7 @@ export const ovsModule: RecipeModule = {
 };
 
 /** The host recipe: every module that runs on each hypervisor. Capabilities add their module here. */
-export const HOST_MODULES: readonly RecipeModule[] = [ovsModule, kernelModule, bgpModule, offloadModule];
+export const HOST_MODULES: readonly RecipeModule[] = [ovsModule, kernelModule, bgpModule, offloadModule, mtuModule];
 
 /** Bridges a host's phase-1 outputs name (for the manifest). */
 export function bridgesOf(outputs: PhaseOutputs): string[] {

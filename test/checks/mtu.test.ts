@@ -1,0 +1,359 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { checkCluster, checkPath, egressToward, geneveOverhead, overheadText, type ClusterMtuReport, type PathMtuReport } from '../../src/checks/mtu.js';
+import type { Finding } from '../../src/model/finding.js';
+import { lookupRoute, parseDhcpOptions, parseDpFeatures } from '../../src/snapshot/load-mtu.js';
+import { parseIpRoutes } from '../../src/parse/iproute.js';
+import { central, editLinks, interfaces, mtuFixture, mtuSnapshot, openVswitch, routes, type CentralSpec } from '../mtu/builder.js';
+import { ipLink } from '../offload/snapshot-builder.js';
+
+const find = (r: { findings: readonly Finding[] }, id: string, subject: RegExp, host?: string): Finding => {
+  const f = r.findings.find((x) => x.id === id && subject.test(x.subject) && (host === undefined || x.host === host));
+  if (!f) throw new Error(`no ${id} ${subject}: ${r.findings.filter((x) => x.id === id).map((x) => `${x.host} ${x.subject} ${x.severity}`).join(' | ')}`);
+  return f;
+};
+
+describe('GENEVE overhead (DOMAIN.md table)', () => {
+  it('is 58 B on IPv4 and 78 B on IPv6, +4 VLAN-transparent, +46 IPsec, with its breakdown', () => {
+    const v4 = geneveOverhead();
+    expect(v4.total).toBe(58);
+    expect(v4.parts.map((p) => p.bytes)).toEqual([14, 8, 8, 8, 20]);
+    expect(overheadText(v4)).toBe('58 B = 14 inner Ethernet + 8 GENEVE + 8 OVN option + 8 UDP + 20 IPv4');
+    expect(geneveOverhead({ ipv6: true }).total).toBe(78);
+    expect(overheadText(geneveOverhead({ ipv6: true }))).toBe('78 B = 14 inner Ethernet + 8 GENEVE + 8 OVN option + 8 UDP + 40 IPv6');
+    expect(geneveOverhead({ vlanTransparent: true }).total).toBe(62);
+    expect(geneveOverhead({ ipsec: true }).total).toBe(104);
+    // Worked examples: U=1500 ⇒ 1442 / 1422; U=9000 ⇒ 8942 / 8922; OVN-K IPsec budget (CNO) 1354 for 1500.
+    expect(1500 - v4.total).toBe(1442);
+    expect(1500 - geneveOverhead({ ipv6: true }).total).toBe(1422);
+    expect(9000 - v4.total).toBe(8942);
+    expect(9000 - geneveOverhead({ ipv6: true }).total).toBe(8922);
+  });
+});
+
+describe('readers', () => {
+  it('DHCP_Options mtu and check_pkt_len, and never throw on junk', () => {
+    const d = parseDhcpOptions('{"data":[[["uuid","11111111-2222-4333-8444-555555555555"],"10.6.0.0/24",["map",[["name","x"]]],["map",[["mtu","1400"],["router","10.6.0.1"]]]]],"headings":["_uuid","cidr","external_ids","options"]}');
+    expect(d.value).toMatchObject([{ cidr: '10.6.0.0/24', mtu: 1400 }]);
+    expect(parseDhcpOptions('{"data":[[["uuid","11111111-2222-4333-8444-555555555555"],"10.6.0.0/24",["map",[]],["map",[["mtu","big"]]]]],"headings":["_uuid","cidr","external_ids","options"]}').diagnostics[0]?.message).toMatch(/not a number/);
+    expect(parseDpFeatures('Recirc: Yes\nCheck pkt length action: No\n').value).toEqual({ checkPktLen: false, line: 2, raw: 'Check pkt length action: No' });
+    fc.assert(
+      fc.property(fc.string(), (s) => {
+        parseDhcpOptions(s);
+        parseDpFeatures(s);
+      }),
+    );
+  });
+
+  it('looks routes up by longest prefix in both families', () => {
+    const r4 = parseIpRoutes(routes({ dst: 'default', gateway: '10.0.0.1', dev: 'eth0' }, { dst: '192.168.0.0/16', gateway: '10.0.1.1', dev: 'eth1' }, { dst: '192.168.0.2', gateway: '10.0.2.1', dev: 'eth2' })).value!;
+    expect(lookupRoute(r4, '192.168.0.2')?.dev).toBe('eth2');
+    expect(lookupRoute(r4, '192.168.5.5')?.dev).toBe('eth1');
+    expect(lookupRoute(r4, '8.8.8.8')?.dev).toBe('eth0');
+    const r6 = parseIpRoutes(routes({ dst: 'default', gateway: 'fe80::1', dev: 'eth0', family: 'inet6' }, { dst: '2001:db8:100::/48', gateway: 'fe80::2', dev: 'eth1' })).value!;
+    expect(lookupRoute(r6, '2001:db8:100::2')?.dev).toBe('eth1');
+    expect(lookupRoute(r6, '2001:db8:200::2')?.dev).toBe('eth0');
+    expect(lookupRoute(r6, '192.168.0.2')).toBeUndefined();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The OpenStack OVN compute capture (public-data/ip-link/openstack-ovn-compute-with-vm-tap, a real
+// CentOS Stream 9 / OVN 24.03 compute): tap704a9e45-54 1442, br-int 1442, genev_sys_6081 65000,
+// NICs at 1500. Its routes and OVS rows were not published: the route to the remote TEP via eth1
+// and the OVS Interface rows below are this test's, labelled as such.
+
+const COMPUTE = mtuFixture('openstack-ovn-compute.ip-link.json');
+const NEUTRON = (mtu: number): CentralSpec => ({
+  switches: [{ name: 'neutron-net1', ports: ['vm-port', 'meta-port'], externalIds: { 'neutron:mtu': String(mtu) } }],
+  switchPorts: [{ name: 'vm-port', dhcp: 'net1-v4' }, { name: 'meta-port', type: 'localport' }],
+  dhcp: [{ name: 'net1-v4', cidr: '10.0.0.0/24', options: { mtu: String(mtu), router: '10.0.0.1' } }],
+  chassis: [
+    { name: 'compute1', encaps: [{ ip: '192.168.100.1' }] },
+    { name: 'compute2', encaps: [{ ip: '192.168.100.2' }] },
+  ],
+  bindings: [{ port: 'vm-port', chassis: 'compute1' }],
+});
+const computeHost = (links = COMPUTE) => ({
+  'ovs-vsctl.list.Open_vSwitch': openVswitch('compute1', '192.168.100.1'),
+  'ovs-vsctl.list.Interface': interfaces([
+    { name: 'br-int', type: 'internal', mtu: 1442 },
+    { name: 'tap704a9e45-54', externalIds: { 'iface-id': 'vm-port' }, mtu: 1442 },
+    { name: 'ovn-compu2-0', type: 'geneve', options: { remote_ip: '192.168.100.2', csum: 'true', key: 'flow' } },
+  ]),
+  'ip.link': links,
+  'ip.route': routes({ dst: '192.168.100.2', gateway: '10.10.0.254', dev: 'eth1', protocol: 'static' }),
+});
+
+describe('public capture: OpenStack OVN compute (tap 1442, br-int 1442, genev_sys_6081 65000, eth1 1500)', () => {
+  it('Neutron MTU 1442 fits a 1500 underlay exactly: H0, H1, H4 pass; br-int and genev_sys_6081 are information', async () => {
+    const snap = await mtuSnapshot({ compute1: computeHost() }, central(NEUTRON(1442)));
+    const r = checkCluster(snap);
+    expect(r.pairs).toMatchObject([{ host: 'compute1', toChassis: 'compute2', remoteTep: '192.168.100.2', underlay: 1500, maxInner: 1442 }]);
+    expect(r.maxNetworkMtu).toBe(1442);
+    expect(find(r, 'MTU-H1', /neutron-net1/).severity).toBe('pass');
+    expect(find(r, 'MTU-H0', /tap704a9e45-54/)).toMatchObject({ severity: 'pass', evidence: [{ file: 'hosts/compute1/ip.link.out', excerpt: expect.stringContaining('"ifname":"tap704a9e45-54"') }] });
+    expect(find(r, 'MTU-H4', /^eth1/)).toMatchObject({ severity: 'pass', message: 'mtu 1500 ≥ 1500' });
+    const genev = r.rows.find((x) => x.subject === 'genev_sys_6081')!;
+    expect(genev).toMatchObject({ hop: 'H3', mtu: 65000, severity: 'info' });
+    expect(r.rows.find((x) => x.hop === 'H2')).toMatchObject({ subject: 'br-int', mtu: 1442, severity: 'info' });
+    // Two sources give the same MTU: no H8 disagreement.
+    expect(r.findings.filter((f) => f.id === 'MTU-H8' && f.severity === 'warn')).toEqual([]);
+    expect(r.networks[0]).toMatchObject({ value: 1442, source: 'DHCP_Options 10.0.0.0/24 options:mtu' });
+  });
+
+  it('one byte more (M_net 1443): H1 and H4 fail on eth1, H0 warns (tap 1442 < 1443)', async () => {
+    const snap = await mtuSnapshot({ compute1: computeHost() }, central(NEUTRON(1443)));
+    const r = checkCluster(snap);
+    expect(find(r, 'MTU-H1', /neutron-net1/)).toMatchObject({ severity: 'fail', message: expect.stringMatching(/1443 \+ O 58 = 1501 does not fit 1 of 1 chassis pairs: compute1 → compute2 \(1500\)/), fix: expect.stringMatching(/lower the network MTU to 1442/) });
+    expect(find(r, 'MTU-H4', /^eth1/)).toMatchObject({ severity: 'fail', fix: expect.stringMatching(/^ip link set eth1 mtu 1501/) });
+    expect(find(r, 'MTU-H0', /tap704a9e45-54/).severity).toBe('warn');
+  });
+
+  it('path: the destination VIF and the underlay both limit; the bottleneck and the breaks say which', async () => {
+    const snap = await mtuSnapshot({ compute1: computeHost() }, central(NEUTRON(1442)));
+    const r: PathMtuReport = checkPath(snap, { from: { text: 'vm-port', logicalPort: 'vm-port', chassis: 'compute1', host: 'compute1' }, to: { text: '10.0.0.99', chassis: 'compute2', kind: 'vif' } });
+    expect(r.overhead.total).toBe(58);
+    expect(r.underlayInner).toBe(1442);
+    expect(r.largestInner).toBe(1442);
+    expect(r.bottleneck).toMatchObject({ hop: 'H4', subject: 'eth1', mtu: 1500 });
+    expect(r.breaks[0]).toMatch(/inner packets over 1442 B \(outer > 1500 B\) are dropped with DF set at compute1 eth1/);
+    expect(r.notes.join(' ')).toMatch(/host of chassis compute2 is not in the snapshot/);
+    expect(r.rows.map((x) => x.hop)).toEqual(['H0', 'H1', 'H2', 'H3', 'H3', 'H4', 'H4', 'H5']);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Bonds: insights-core's active-backup bond0 over two virtio NICs (a real RHEL VM capture).
+
+const BOND = mtuFixture('bond-active-backup.ip-link.json');
+const bondHost = (links: string) => ({
+  'ovs-vsctl.list.Open_vSwitch': openVswitch('hv1', '192.168.100.1'),
+  'ovs-vsctl.list.Interface': interfaces([{ name: 'ovn-hv2-0', type: 'geneve', options: { remote_ip: '192.168.100.2' } }]),
+  'ip.link': links,
+  'ip.route': routes({ dst: '192.168.100.0/24', dev: 'bond0', protocol: 'kernel', scope: 'link', prefsrc: '192.168.100.1' }),
+});
+const CL = (mtu: number): CentralSpec => ({ switches: [{ name: 'net', ports: ['p'], externalIds: { 'neutron:mtu': String(mtu) } }], switchPorts: [{ name: 'p' }], chassis: [{ name: 'hv1', encaps: [{ ip: '192.168.100.1' }] }, { name: 'hv2', encaps: [{ ip: '192.168.100.2' }] }] });
+
+describe('public capture: insights-core bond0 active-backup over enp1s0/enp2s0 (virtio)', () => {
+  it('bond and slaves at 1500 carry M_net 1442', async () => {
+    const r = checkCluster(await mtuSnapshot({ hv1: bondHost(BOND) }, central(CL(1442))));
+    expect(r.rows.filter((x) => x.hop === 'H4').map((x) => [x.subject, x.role, x.depth, x.mtu, x.severity])).toEqual([
+      ['route 192.168.100.0/24', 'route', 0, 1500, 'pass'],
+      ['bond0', 'bond', 1, 1500, 'pass'],
+      ['enp1s0', 'bond-slave', 2, 1500, 'pass'],
+      ['enp2s0', 'bond-slave', 2, 1500, 'pass'],
+    ]);
+  });
+
+  it('fixture edit: enp2s0 at 9000 — a slave that differs from its bond warns', async () => {
+    const r = checkCluster(await mtuSnapshot({ hv1: bondHost(editLinks(BOND, { enp2s0: { mtu: 9000 } })) }, central(CL(1442))));
+    expect(find(r, 'MTU-H4', /^enp2s0/)).toMatchObject({ severity: 'warn', message: expect.stringMatching(/bond slave mtu 9000 ≠ bond bond0 mtu 1500/), fix: 'ip link set bond0 mtu 1500   # re-applies the MTU to every slave' });
+    expect(r.pairs[0]!.underlay).toBe(1500);
+  });
+
+  it('fixture edit: enp2s0 at 1400 — a smaller slave fails and limits the leg to 1342', async () => {
+    const r = checkCluster(await mtuSnapshot({ hv1: bondHost(editLinks(BOND, { enp2s0: { mtu: 1400 } })) }, central(CL(1342))));
+    expect(find(r, 'MTU-H4', /^enp2s0/)).toMatchObject({ severity: 'fail', message: expect.stringMatching(/≠ bond bond0 mtu 1500/) });
+    expect(r.pairs[0]).toMatchObject({ underlay: 1400, maxInner: 1342 });
+    // M_net 1342 itself fits the smaller slave: only the mismatch fails.
+    expect(find(r, 'MTU-H1', /net/).severity).toBe('pass');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// VLAN: a real `ip -details link` of eth0.700@eth0 (vagrant VM), converted to JSON. The capture
+// shows eth0.700 just created (DOWN); the tests set it UP (the next command of that session).
+
+const VLAN = editLinks(mtuFixture('vlan-eth0.700.ip-link.json'), { 'eth0.700': { flags: ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'], operstate: 'UP' } });
+const vlanHost = (links: string) => ({
+  'ovs-vsctl.list.Open_vSwitch': openVswitch('hv1', '10.100.10.77'),
+  'ovs-vsctl.list.Interface': interfaces([{ name: 'ovn-hv2-0', type: 'geneve', options: { remote_ip: '10.100.10.78' } }]),
+  'ip.link': links,
+  'ip.route': routes({ dst: '10.100.10.0/24', dev: 'eth0.700', protocol: 'kernel', scope: 'link', prefsrc: '10.100.10.77' }),
+});
+const CLV = (mtu: number): CentralSpec => ({ switches: [{ name: 'net', ports: ['p'], externalIds: { 'neutron:mtu': String(mtu) } }], switchPorts: [{ name: 'p' }], chassis: [{ name: 'hv1', encaps: [{ ip: '10.100.10.77' }] }, { name: 'hv2', encaps: [{ ip: '10.100.10.78' }] }] });
+
+describe('public capture: eth0.700@eth0 (802.1Q VLAN on a 1500 NIC)', () => {
+  it('the VLAN parent is on the leg; both at 1500 carry 1442', async () => {
+    const r = checkCluster(await mtuSnapshot({ hv1: vlanHost(VLAN) }, central(CLV(1442))));
+    expect(r.rows.filter((x) => x.hop === 'H4').map((x) => [x.subject, x.role, x.mtu, x.severity])).toEqual([
+      ['route 10.100.10.0/24', 'route', 1500, 'pass'],
+      ['eth0.700', 'vlan', 1500, 'pass'],
+      ['eth0', 'vlan-parent', 1500, 'pass'],
+    ]);
+  });
+
+  it('fixture edit: eth0.700 at 9000 over eth0 1500 — a VLAN child bigger than its parent fails, and the parent sets the limit', async () => {
+    const r = checkCluster(await mtuSnapshot({ hv1: vlanHost(editLinks(VLAN, { 'eth0.700': { mtu: 9000 } })) }, central(CLV(1442))));
+    expect(find(r, 'MTU-H4', /^eth0 \(vlan-parent/)).toMatchObject({ severity: 'fail', message: expect.stringMatching(/VLAN child eth0.700 has mtu 9000 > its parent eth0 1500/), fix: 'ip link set eth0 mtu 9000' });
+    expect(r.pairs[0]).toMatchObject({ underlay: 1500, maxInner: 1442 });
+  });
+
+  it('H5 with --switch-mtu in frame semantics counts the 802.1Q tag', async () => {
+    const snap = await mtuSnapshot({ hv1: vlanHost(VLAN) }, central(CLV(1442)));
+    const ok = checkCluster(snap, { switchMtu: 1518, switchMtuSemantics: 'l2' }).rows.find((x) => x.hop === 'H5')!;
+    expect(ok).toMatchObject({ required: 1518, rule: 'frame ≥ 1500 + 14 + 4 = 1518', severity: 'pass' });
+    expect(checkCluster(snap, { switchMtu: 1514, switchMtuSemantics: 'l2' }).rows.find((x) => x.hop === 'H5')!.severity).toBe('fail');
+    expect(checkCluster(snap, { switchMtu: 1500 }).rows.find((x) => x.hop === 'H5')!).toMatchObject({ rule: '≥ 1500', severity: 'pass' });
+    expect(checkCluster(snap).rows.find((x) => x.hop === 'H5')!.severity).toBe('n-a');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// ECMP, next-hop groups, route mtu, PMTU exceptions, IPv6, no kernel view.
+
+const ECMP_LINKS = JSON.stringify([ipLink(1, 'lo'), { ...ipLink(2, 'eth0'), mtu: 9000 }, { ...ipLink(3, 'eth1'), mtu: 1500 }]) + '\n';
+
+describe('egress toward a remote TEP', () => {
+  it('every ECMP leg of a next-hop group, with weights; different legs warn and name the per-flow failure', async () => {
+    const snap = await mtuSnapshot({
+      hv1: {
+        'ovs-vsctl.list.Open_vSwitch': openVswitch('hv1', '192.168.0.1'),
+        'ovs-vsctl.list.Interface': interfaces([{ name: 'ovn-hv2-0', type: 'geneve', options: { remote_ip: '192.168.0.2' } }]),
+        'ip.link': ECMP_LINKS,
+        'ip.route': routes({ dst: '192.168.0.2', nhid: 10, protocol: 'bgp', flags: [] }),
+        'ip.nexthop': routes({ id: 1, gateway: '10.0.1.0', dev: 'eth0', scope: 'link', flags: [] }, { id: 2, gateway: '10.0.2.0', dev: 'eth1', scope: 'link', flags: [] }, { id: 10, group: [{ id: 1, weight: 3 }, { id: 2 }], flags: [] }),
+      },
+    });
+    const e = egressToward(snap.hosts[0]!, '192.168.0.2');
+    expect(e.legs.map((l) => [l.label, l.weight, l.ipMtu])).toEqual([
+      ['1/2 via 10.0.1.0 dev eth0', 3, 9000],
+      ['2/2 via 10.0.2.0 dev eth1', undefined, 1500],
+    ]);
+    const r = checkPath(snap, { from: { text: 'a', chassis: 'hv1', host: 'hv1' }, to: { text: 'b', chassis: 'hv2' } }, { networkMtu: 1400 });
+    expect(find(r, 'MTU-H4', /ECMP legs hv1 → 192.168.0.2/)).toMatchObject({ severity: 'warn', message: expect.stringMatching(/inner packets of 1443–8942 B cross only when the flow is hashed onto the larger leg/) });
+    expect(r.largestInner).toBe(1442);
+    expect(r.largestInnerBestLeg).toBe(8942);
+    expect(r.breaks.join('\n')).toMatch(/1443–8942 B fail only for flows hashed onto 2\/2 via 10.0.2.0 dev eth1/);
+    // M_net 1443 on that path: the small leg fails, the ECMP finding too.
+    const bad = checkPath(snap, { from: { text: 'a', chassis: 'hv1', host: 'hv1' }, to: { text: 'b', chassis: 'hv2' } }, { networkMtu: 1443 });
+    expect(find(bad, 'MTU-H4', /ECMP legs/).severity).toBe('fail');
+    expect(find(bad, 'MTU-H4', /^eth1 /).severity).toBe('fail');
+    expect(find(bad, 'MTU-H4', /^eth0 /).severity).toBe('pass');
+  });
+
+  it('a route mtu metric and a PMTU exception from ip route get cap the leg (H6)', async () => {
+    const snap = await mtuSnapshot({
+      hv1: {
+        'ovs-vsctl.list.Open_vSwitch': openVswitch('hv1', '192.168.0.1'),
+        'ovs-vsctl.list.Interface': interfaces([{ name: 'ovn-hv2-0', type: 'geneve', options: { remote_ip: '192.168.0.2' } }]),
+        'ip.link': ECMP_LINKS,
+        'ip.route': routes({ dst: '192.168.0.2', gateway: '10.0.1.0', dev: 'eth0', metrics: [{ mtu: 8000 }], flags: [] }),
+        // Verbatim shape of `ip -j route get 192.168.0.2 from 192.168.0.1` after a ToR answered "needs fragmentation" (this machine, iproute2 6.1).
+        'ip.route-get.192.168.0.2': '[{"dst":"192.168.0.2","from":"192.168.0.1","gateway":"10.0.1.0","dev":"eth0","flags":[],"uid":0,"cache":[],"expires":599,"metrics":[{"mtu":1400}]}]\n',
+      },
+    });
+    const e = egressToward(snap.hosts[0]!, '192.168.0.2');
+    expect(e.legs[0]).toMatchObject({ routeMtu: 8000, pmtu: 1400, ipMtu: 1400, limitedBy: { kind: 'pmtu' } });
+    const r = checkPath(snap, { from: { text: 'a', chassis: 'hv1', host: 'hv1' }, to: { text: 'b', chassis: 'hv2' } }, { networkMtu: 1400 });
+    expect(find(r, 'MTU-H6', /PMTU toward 192.168.0.2/)).toMatchObject({ severity: 'fail', evidence: [{ file: 'hosts/hv1/ip.route-get.192.168.0.2.out', excerpt: expect.stringContaining('"metrics":[{"mtu":1400}]') }] });
+    expect(r.bottleneck).toMatchObject({ hop: 'H6', mtu: 1400 });
+    expect(r.largestInner).toBe(1342);
+    expect(r.rows.find((x) => x.role === 'route-mtu')).toMatchObject({ mtu: 8000, severity: 'pass' });
+  });
+
+  it('an IPv6 underlay: 78 B, looked up in ip -j -6 route', async () => {
+    const snap = await mtuSnapshot({
+      hv1: {
+        'ovs-vsctl.list.Open_vSwitch': openVswitch('hv1', '2001:db8::1'),
+        'ovs-vsctl.list.Interface': interfaces([{ name: 'ovn-hv2-0', type: 'geneve', options: { remote_ip: '2001:db8::2' } }]),
+        'ip.link': ECMP_LINKS,
+        'ip.route': routes(),
+        'ip.route6': routes({ dst: '2001:db8::/64', dev: 'eth1', protocol: 'kernel', metric: 256, flags: [] }),
+      },
+    });
+    const r = checkPath(snap, { from: { text: 'a', chassis: 'hv1', host: 'hv1' }, to: { text: 'b', chassis: 'hv2' } }, { networkMtu: 1422 });
+    expect(r.overhead.total).toBe(78);
+    expect(r.largestInner).toBe(1422);
+    expect(find(r, 'MTU-H4', /^eth1 /).severity).toBe('pass');
+    const over = checkPath(snap, { from: { text: 'a', chassis: 'hv1', host: 'hv1' }, to: { text: 'b', chassis: 'hv2' } }, { networkMtu: 1423 });
+    expect(find(over, 'MTU-H4', /^eth1 /).severity).toBe('fail');
+  });
+
+  it('without kernel routes: the OVS tunnel_egress_iface stands for the route, and says other legs are unknown', async () => {
+    const snap = await mtuSnapshot({
+      hv1: {
+        'ovs-vsctl.list.Open_vSwitch': openVswitch('hv1', '192.168.0.1'),
+        'ovs-vsctl.list.Interface': interfaces([{ name: 'ovn-hv2-0', type: 'geneve', options: { remote_ip: '192.168.0.2', df_default: 'false' }, status: { tunnel_egress_iface: 'eth0' } }]),
+        'ip.link': ECMP_LINKS,
+      },
+    });
+    const e = egressToward(snap.hosts[0]!, '192.168.0.2');
+    expect(e).toMatchObject({ source: 'ovs-status', legs: [{ dev: 'eth0', ipMtu: 9000 }] });
+    expect(e.notes[0]).toMatch(/other ECMP legs are unknown/);
+    const r = checkPath(snap, { from: { text: 'a', chassis: 'hv1', host: 'hv1' }, to: { text: 'b', chassis: 'hv2' } });
+    expect(find(r, 'MTU-H3', /ovn-hv2-0/)).toMatchObject({ severity: 'warn', message: expect.stringMatching(/df_default=false/) });
+    expect(r.breaks[0]).toMatch(/fragmented on the outer header/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Gateways (H7) and consistency (H8).
+
+describe('gateway and consistency', () => {
+  const gwCentral = (gatewayMtu: string | undefined, checkPkt: string): [Record<string, unknown>, Record<string, string>] => {
+    const spec: CentralSpec = {
+      switches: [
+        { name: 'inside', ports: ['vm', 'inside-lr'], externalIds: { 'neutron:mtu': '1442' } },
+        { name: 'ext', ports: ['ext-lr', 'ext-localnet'] },
+      ],
+      switchPorts: [{ name: 'vm' }, { name: 'inside-lr', type: 'router', options: { 'router-port': 'lr-in' } }, { name: 'ext-lr', type: 'router', options: { 'router-port': 'lr-ext' } }, { name: 'ext-localnet', type: 'localnet', options: { network_name: 'physnet1' } }],
+      routers: [{ name: 'gr', ports: ['lr-in', 'lr-ext'], options: { chassis: 'gw1' } }],
+      routerPorts: [{ name: 'lr-in' }, { name: 'lr-ext', options: gatewayMtu ? { gateway_mtu: gatewayMtu } : {} }],
+      chassis: [{ name: 'gw1', encaps: [{ ip: '192.168.0.9' }] }],
+    };
+    const host = {
+      'ovs-vsctl.list.Open_vSwitch': openVswitch('gw1', '192.168.0.9', { 'ovn-bridge-mappings': 'physnet1:br-ex' }),
+      'ovs-vsctl.list.Bridge': JSON.stringify({ headings: ['_uuid', 'name', 'ports'], data: [[['uuid', 'aaaaaaaa-0000-4000-8000-000000000001'], 'br-ex', ['set', [['uuid', 'bbbbbbbb-0000-4000-8000-000000000001'], ['uuid', 'bbbbbbbb-0000-4000-8000-000000000002']]]]] }) + '\n',
+      'ovs-vsctl.list.Port': JSON.stringify({ headings: ['_uuid', 'name', 'interfaces'], data: [[['uuid', 'bbbbbbbb-0000-4000-8000-000000000001'], 'br-ex', ['uuid', 'cccccccc-0000-4000-8000-000000000001']], [['uuid', 'bbbbbbbb-0000-4000-8000-000000000002'], 'eno1', ['uuid', 'cccccccc-0000-4000-8000-000000000002']]] }) + '\n',
+      'ovs-vsctl.list.Interface': JSON.stringify({ headings: ['_uuid', 'name', 'type', 'mtu'], data: [[['uuid', 'cccccccc-0000-4000-8000-000000000001'], 'br-ex', 'internal', 1500], [['uuid', 'cccccccc-0000-4000-8000-000000000002'], 'eno1', '', 9000]] }) + '\n',
+      'ovs-appctl.dp-features.br-int': `Recirc: Yes\nCheck pkt length action: ${checkPkt}\n`,
+    };
+    return [host, central(spec)];
+  };
+
+  it('H7: missing gateway_mtu with a bigger external side warns; ≤ M_net passes; > M_net warns; no check_pkt_len warns', async () => {
+    const run = async (g: string | undefined, c = 'Yes') => {
+      const [host, cen] = gwCentral(g, c);
+      return checkCluster(await mtuSnapshot({ gw1: host as never }, cen));
+    };
+    expect(find(await run(undefined), 'MTU-H7', /gateway port lr-ext/)).toMatchObject({ severity: 'warn', message: expect.stringMatching(/external side \(eno1\) has mtu 9000 and M_net is 1442: .*PMTUD gap/), fix: 'ovn-nbctl set Logical_Router_Port lr-ext options:gateway_mtu=1442' });
+    const ok = await run('1442');
+    expect(find(ok, 'MTU-H7', /gateway port lr-ext/)).toMatchObject({ severity: 'pass', message: expect.stringMatching(/check_pkt_larger\(1456\)/) });
+    expect(find(ok, 'MTU-H7', /check_pkt_len/).severity).toBe('pass');
+    expect(ok.rows.find((x) => x.role === 'localnet')).toMatchObject({ mtu: 9000, subject: 'ext-localnet (localnet physnet1 → br-ex)' });
+    expect(find(await run('1443'), 'MTU-H7', /gateway port lr-ext/)).toMatchObject({ severity: 'warn', message: expect.stringMatching(/gateway_mtu 1443 > M_net 1442/) });
+    expect(find(await run('1442', 'No'), 'MTU-H7', /check_pkt_len/)).toMatchObject({ severity: 'warn', message: expect.stringMatching(/no effect/) });
+  });
+
+  it('H8: networks with different MTUs, IPv4 and IPv6 TEPs, and a host with a smaller underlay', async () => {
+    const host = (id: string, ip: string, mtu: number) => ({
+      'ovs-vsctl.list.Open_vSwitch': openVswitch(id, ip),
+      'ovs-vsctl.list.Interface': interfaces([]),
+      'ip.link': JSON.stringify([ipLink(1, 'lo'), { ...ipLink(2, 'eth0'), mtu }]) + '\n',
+      'ip.route': routes({ dst: '192.168.0.0/24', dev: 'eth0', protocol: 'kernel', flags: [] }),
+    });
+    const r: ClusterMtuReport = checkCluster(
+      await mtuSnapshot(
+        { hv1: host('hv1', '192.168.0.1', 9000), hv2: host('hv2', '192.168.0.2', 1500) },
+        central({
+          switches: [
+            { name: 'a', ports: ['pa'], externalIds: { 'neutron:mtu': '1400' } },
+            { name: 'b', ports: ['pb'], externalIds: { 'neutron:mtu': '8900' } },
+          ],
+          switchPorts: [{ name: 'pa' }, { name: 'pb' }],
+          chassis: [
+            { name: 'hv1', encaps: [{ ip: '192.168.0.1' }] },
+            { name: 'hv2', encaps: [{ ip: '192.168.0.2' }] },
+          ],
+        }),
+      ),
+    );
+    expect(find(r, 'MTU-H8', /network MTUs/)).toMatchObject({ severity: 'warn', message: expect.stringMatching(/1400 \(a\); 8900 \(b\)/) });
+    expect(find(r, 'MTU-H8', /underlay MTU per host/)).toMatchObject({ severity: 'warn', message: expect.stringMatching(/hv2 1500/), evidence: [{ file: 'hosts/hv2/ip.link.out' }] });
+    expect(find(r, 'MTU-H1', /network b/)).toMatchObject({ severity: 'fail', message: expect.stringMatching(/hv2 → hv1 \(1500\)/) });
+    expect(find(r, 'MTU-H1', /network a/).severity).toBe('pass');
+    expect(r.smallestUnderlay).toMatchObject({ value: 1500, pair: { host: 'hv2' } });
+  });
+});

@@ -1,0 +1,121 @@
+import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MtuAuditResult } from '../../src/services/mtu.js';
+import { central, interfaces, mtuFixture, openVswitch, routes, snapshotDir } from './builder.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const run = promisify(execFile);
+
+/** Runs the built CLI the way a user does (npm test builds dist/ first). */
+async function ovnscope(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await run(process.execPath, [resolve(root, 'bin/run.js'), ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('ovnscope mtu (CLI)', () => {
+  const dirs: string[] = [];
+  // The OpenStack compute capture (public-data) with this test's route toward the other chassis.
+  const snap = (mtu: number) => {
+    const d = snapshotDir(
+      {
+        compute1: {
+          'ovs-vsctl.list.Open_vSwitch': openVswitch('compute1', '192.168.100.1'),
+          'ovs-vsctl.list.Interface': interfaces([
+            { name: 'tap704a9e45-54', externalIds: { 'iface-id': 'vm-port' }, mtu: 1442 },
+            { name: 'ovn-compu2-0', type: 'geneve', options: { remote_ip: '192.168.100.2' } },
+          ]),
+          'ip.link': mtuFixture('openstack-ovn-compute.ip-link.json'),
+          'ip.route': routes({ dst: '192.168.100.2', gateway: '10.10.0.254', dev: 'eth1', protocol: 'static' }),
+        },
+      },
+      central({
+        switches: [{ name: 'net1', ports: ['vm-port'], externalIds: { 'neutron:mtu': String(mtu) } }],
+        switchPorts: [{ name: 'vm-port' }],
+        chassis: [
+          { name: 'compute1', encaps: [{ ip: '192.168.100.1' }] },
+          { name: 'compute2', encaps: [{ ip: '192.168.100.2' }] },
+        ],
+        bindings: [{ port: 'vm-port', chassis: 'compute1' }],
+      }),
+    );
+    dirs.push(d);
+    return d;
+  };
+  let ok1442: string;
+  let bad1443: string;
+  beforeAll(() => {
+    ok1442 = snap(1442);
+    bad1443 = snap(1443);
+  });
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('--all: the pair table, the network table and the overhead breakdown; exit 0 at 1442, 1 at 1443', async () => {
+    const good = await ovnscope('mtu', '--snapshot', ok1442, '--all');
+    expect(good.code).toBe(0);
+    expect(good.stdout).toContain('GENEVE overhead O = 58 B = 14 inner Ethernet + 8 GENEVE + 8 OVN option + 8 UDP + 20 IPv4 (IPv4 underlay)');
+    expect(good.stdout).toMatch(/compute1 .*compute2 .*192\.168\.100\.2 .*1\/1 via 10\.10\.0\.254 dev eth1: 1500 \(eth1\) .*1500 .*1442/);
+    expect(good.stdout).toMatch(/Smallest underlay: 1500 \(compute1 → compute2\) → the largest network MTU every pair carries is 1442/);
+    const bad = await ovnscope('mtu', '--snapshot', bad1443, '--all');
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/FAIL MTU-H1 network net1: M_net 1443 \+ O 58 = 1501 does not fit/);
+    expect(bad.stdout).toMatch(/FAIL MTU-H4 compute1 eth1 .*mtu 1500 < 1501/);
+  });
+
+  it('--json carries the hop rows, the overhead parts and the pairs', async () => {
+    const r = await ovnscope('mtu', '--snapshot', bad1443, '--all', '--json');
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout) as MtuAuditResult;
+    expect(j.mode).toBe('all');
+    expect(j.cluster!.overhead).toMatchObject({ family: 'inet', total: 58 });
+    expect(j.cluster!.overhead.parts.map((p) => p.bytes)).toEqual([14, 8, 8, 8, 20]);
+    expect(j.cluster!.pairs[0]).toMatchObject({ host: 'compute1', toChassis: 'compute2', underlay: 1500, maxInner: 1442 });
+    const eth1 = j.cluster!.rows.find((x) => x.subject === 'eth1')!;
+    expect(eth1).toMatchObject({ hop: 'H4', role: 'nic', mtu: 1500, required: 1501, maxInner: 1442, severity: 'fail', evidence: { file: 'hosts/compute1/ip.link.out', line: 6 } });
+    expect(j.counts.fail).toBeGreaterThan(0);
+  });
+
+  it('path mode on the bundled l3-acl fixture (no kernel views): resolves the ends, says the underlay is unknown', async () => {
+    const r = await ovnscope('mtu', '--snapshot', 'fixtures/l3-acl', '--from', 'web1', '--to', 'db1', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as MtuAuditResult;
+    expect(j.resolved).toMatchObject({ datapaths: ['web', 'lr0', 'db'], chassis: [{ chassis: 'hv1', roles: ['source'] }, { chassis: 'hv2', roles: ['destination'] }] });
+    expect(j.path!.largestInner).toBeUndefined();
+    expect(j.path!.notes[0]).toMatch(/largest packet is unknown/);
+    expect(j.path!.rows.map((x) => `${x.hop} ${x.side} ${x.subject}`)).toEqual([
+      'H0 source tapweb1',
+      'H1 network web (logical switch)',
+      'H1 network db (logical switch)',
+      'H2 source br-int',
+      'H3 source ovn-hv2-0',
+      'H4 source route to 192.168.0.2',
+      'H3 destination ovn-hv1-0',
+      'H4 destination route to 192.168.0.1',
+      'H0 destination tapdb1',
+    ]);
+    // --mtu 1400: the dummy VIFs at 1500 are bigger than the network: H0 fails, exit 1.
+    const m = await ovnscope('mtu', '--snapshot', 'fixtures/l3-acl', '--from', 'web1', '--to', 'db1', '--mtu', '1400');
+    expect(m.code).toBe(1);
+    expect(m.stdout).toMatch(/FAIL MTU-H0 hv1 tapweb1 \(web1\): OVS Interface tapweb1 \(type dummy\) mtu 1500 > network MTU 1400/);
+  });
+
+  it('usage errors exit 2 and say what to give', async () => {
+    const none = await ovnscope('mtu', '--snapshot', ok1442);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/give --from A --to B .* or --all/);
+    expect((await ovnscope('mtu', '--snapshot', ok1442, '--from', 'vm-port')).code).toBe(2);
+    const unknown = await ovnscope('mtu', '--snapshot', 'fixtures/l3-acl', '--from', 'web9', '--to', 'db1');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--from web9: no logical port/);
+    expect((await ovnscope('mtu', '--snapshot', ok1442, '--all', '--host', 'nope')).code).toBe(2);
+  });
+});
