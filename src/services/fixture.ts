@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { chmod, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fail, ok, type Result } from '../model/result.js';
-import { packSnapshot, unpackFixture, type FixtureInfo } from '../snapshot/pack.js';
+import { loadSnapshot } from '../snapshot/load.js';
+import { packSnapshot, unpackFixture, type FixtureInfo, type PackPathScope } from '../snapshot/pack.js';
+import { chassisPath } from '../snapshot/resolve.js';
 import { openSnapshotDir } from '../snapshot/reader.js';
 import { validateKeywords, type Redactor } from '../snapshot/redact.js';
 import { redactSnapshotDir, type RedactionReport } from '../snapshot/redact-snapshot.js';
@@ -22,6 +24,8 @@ export interface PackRequest {
   readonly snapshot: string;
   readonly out: string;
   readonly hosts?: readonly string[];
+  /** Keep only the hosts on the path between two endpoints (ports, VMs, pods, IPs; see resolve.ts). */
+  readonly onlyPath?: { readonly from: string; readonly to: string };
   readonly redact?: RedactRequest;
 }
 
@@ -92,9 +96,48 @@ async function writePrivate(path: string, text: string): Promise<void> {
   }
 }
 
+/**
+ * The hosts on the path between two endpoints, from the snapshot's own SB/NB (`chassisPath`): the
+ * source's and the destination's chassis and the gateway chassis of the routers between them.
+ */
+export async function pathScopeOf(snapshot: string, from: string, to: string): Promise<Result<PackPathScope>> {
+  const loaded = await loadSnapshot(snapshot);
+  if (!loaded.ok) return loaded;
+  const snap = loaded.value;
+  if (!snap.sb) return fail('--only-path needs the SB to find the path, and this snapshot has none (collected without an "ovn:" section)');
+  const p = chassisPath(snap, from, to);
+  if (!p.ok) return p;
+  const order = snap.manifest.hosts.map((h) => h.name);
+  const onPath = new Set(p.value.chassis.map((c) => c.host).filter((h): h is string => h !== undefined));
+  const hosts = order.filter((h) => onPath.has(h));
+  if (!hosts.length)
+    return fail(
+      `--only-path: no host of the snapshot is on the path from ${from} to ${to}${p.value.chassis.length ? ` (the path touches ${p.value.chassis.map((c) => c.chassis).join(', ')}, none of them collected)` : ''}${p.value.notes.length ? `; ${p.value.notes.join('; ')}` : ''}`,
+    );
+  return ok({
+    from,
+    to,
+    hosts,
+    hostsInSource: order.length,
+    chassis: p.value.chassis.map((c) => ({ chassis: c.chassis, roles: [...c.roles], ...(c.host ? { host: c.host } : {}), why: [...c.why] })),
+    missing: [...p.value.missing],
+    notes: [...p.value.notes],
+    by: 'ovnscope fixture pack --only-path',
+  });
+}
+
 export async function pack(req: PackRequest): Promise<Result<PackResult>> {
   if (inside(req.snapshot, req.out)) return fail(`-o ${req.out} is inside the snapshot directory; packing never writes into the snapshot`);
-  if (!req.redact) return packSnapshot(req.snapshot, req.out, { hosts: req.hosts });
+  let hosts = req.hosts;
+  let pathScope: PackPathScope | undefined;
+  if (req.onlyPath) {
+    if (req.hosts?.length) return fail('--only-path chooses the hosts itself: give either --hosts or --only-path --from/--to');
+    const scope = await pathScopeOf(req.snapshot, req.onlyPath.from, req.onlyPath.to);
+    if (!scope.ok) return scope;
+    pathScope = scope.value;
+    hosts = pathScope.hosts;
+  }
+  if (!req.redact) return packSnapshot(req.snapshot, req.out, { hosts, pathScope });
   const opened = await openSnapshotDir(req.snapshot);
   if (!opened.ok) return opened;
   const mappingOut = req.redact.mappingOut ?? `${req.out}.mapping.json`;
@@ -114,7 +157,8 @@ export async function pack(req: PackRequest): Promise<Result<PackResult>> {
   let report: RedactionReport | undefined;
   let redactor: Redactor | undefined;
   const r = await packSnapshot(req.snapshot, req.out, {
-    hosts: req.hosts,
+    hosts,
+    pathScope,
     transform: async ({ dir, out, manifest }) => {
       const red = await redactSnapshotDir(dir, out, manifest, { key, keywords: kw.value, hostOrder: opened.value.manifest.hosts.map((h) => h.name) });
       if (!red.ok) return red;

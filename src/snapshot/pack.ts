@@ -18,6 +18,25 @@ export const FIXTURE_FORMAT = 'ovnscope-fixture';
 export const FIXTURE_FORMAT_VERSION = 1;
 const ROOT = 'ovnscope-fixture';
 
+/**
+ * A pack limited to the hosts on the path between two endpoints (`fixture pack --only-path`):
+ * recorded in the packed manifest (`options.pathScope`) and in FIXTURE.json.
+ */
+export interface PackPathScope {
+  readonly from: string;
+  readonly to: string;
+  /** Packed hosts (the chassis on the path that the snapshot has). */
+  readonly hosts: readonly string[];
+  /** Hosts the source snapshot had. */
+  readonly hostsInSource: number;
+  /** The chassis on the path, their roles and why, as `chassisPath` found them. */
+  readonly chassis: readonly { readonly chassis: string; readonly roles: readonly string[]; readonly host?: string; readonly why: readonly string[] }[];
+  /** Chassis on the path the source snapshot did not have (not collected). */
+  readonly missing: readonly string[];
+  readonly notes: readonly string[];
+  readonly by: 'ovnscope fixture pack --only-path';
+}
+
 export interface FixtureInfo {
   readonly format: typeof FIXTURE_FORMAT;
   readonly formatVersion: number;
@@ -25,6 +44,8 @@ export interface FixtureInfo {
   readonly packedAt: string;
   readonly snapshotCreated: string;
   readonly hosts: readonly string[];
+  /** Set for a path-scoped pack: the endpoints and the hosts kept (NB/SB are always whole). */
+  readonly pathScope?: PackPathScope;
   readonly redacted: boolean;
   /** What was redacted (kinds, counts, what is deliberately kept); never the key or the mapping. */
   readonly redaction?: RedactionSummary;
@@ -37,13 +58,21 @@ function readme(info: FixtureInfo): string {
 
 Packed ${info.packedAt} by ovnscope ${info.toolVersion} from a snapshot collected ${info.snapshotCreated}
 (hosts: ${info.hosts.join(', ')}${info.redacted ? '; addresses and names are redacted' : ''}).
-${info.redacted ? redactedNote(info) : ''}
+${info.pathScope ? pathNote(info.pathScope) : ''}${info.redacted ? redactedNote(info) : ''}
 Replay it with any ovnscope command, passing this file as --snapshot, for example:
 
     npx ovnscope snapshot show THIS-FILE.tar.gz
     npx ovnscope flows --snapshot THIS-FILE.tar.gz --host ${info.hosts[0] ?? 'HOST'} --table 0
 
 or unpack it first: npx ovnscope fixture unpack THIS-FILE.tar.gz -o DIR
+`;
+}
+
+function pathNote(p: PackPathScope): string {
+  return `
+This fixture is PATH-SCOPED: it holds only the ${p.hosts.length} of ${p.hostsInSource} hosts on the path
+between ${p.from} and ${p.to} (${p.chassis.map((c) => `${c.host ?? c.chassis}: ${c.roles.join('+')}`).join(', ')}).
+The NB and SB databases are whole.${p.missing.length ? ` Chassis on the path that were not collected: ${p.missing.join(', ')}.` : ''}
 `;
 }
 
@@ -65,6 +94,8 @@ async function sha256File(path: string): Promise<string> {
 
 export interface PackOptions {
   readonly hosts?: readonly string[];
+  /** Record the pack as path-scoped (the caller chose `hosts` from the path). */
+  readonly pathScope?: PackPathScope;
   /**
    * Rewrites the staged copy before it is packed (redaction): reads `dir` (a private copy of the
    * packed files and manifest.json), writes the snapshot to pack into `out` (manifest.json
@@ -85,7 +116,11 @@ export async function packSnapshot(dir: string, out: string, options: PackOption
   const unknown = wanted.filter((h) => !hostNames.includes(h));
   if (unknown.length) return fail(`--hosts: ${unknown.join(', ')} not in the snapshot (it has: ${hostNames.join(', ')})`);
   // The packed manifest lists only the packed hosts, so the fixture is self-consistent.
-  const manifest: Manifest = { ...m, hosts: m.hosts.filter((h) => wanted.includes(h.name)) };
+  const manifest: Manifest = {
+    ...m,
+    hosts: m.hosts.filter((h) => wanted.includes(h.name)),
+    ...(options.pathScope ? { options: { ...m.options, pathScope: options.pathScope } } : {}),
+  };
   const relFiles = ['manifest.json'];
   for (const h of manifest.hosts) for (const c of h.commands) for (const f of [c.file, c.errFile]) if (f) relFiles.push(f);
   for (const c of manifest.central?.commands ?? []) for (const f of [c.file, c.errFile]) if (f) relFiles.push(f);
@@ -123,6 +158,8 @@ export async function packSnapshot(dir: string, out: string, options: PackOption
       packedAt: new Date().toISOString(),
       snapshotCreated: m.created,
       hosts: packed.hosts.map((h) => h.name),
+      // From the packed manifest: redacted like everything else in it.
+      ...(options.pathScope ? { pathScope: packed.options['pathScope'] as PackPathScope } : {}),
       redacted: redaction !== undefined,
       ...(redaction ? { redaction } : {}),
       files,

@@ -1,0 +1,53 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../cli/base-command.js';
+import type { ManSection } from '../cli/man-section.js';
+import { COLLECTION_CHECKS } from '../checks/collection.js';
+import { DEFAULT_MAX_COMPARISONS, FLOW_TABLE_CHECKS } from '../checks/flow-table.js';
+import { HEALTH_CHECKS } from '../checks/health.js';
+import { FINDING_SEVERITIES, type FindingSeverity } from '../model/finding.js';
+import { ExitCode } from '../model/result.js';
+import { renderDoctor } from '../render/doctor.js';
+import { runDoctor } from '../services/doctor.js';
+
+const catalogue = (checks: Readonly<Record<string, string>>) =>
+  Object.entries(checks)
+    .map(([id, what]) => `${id} ${what}.`)
+    .join('\n\n');
+
+export default class Doctor extends BaseCommand {
+  static override summary = 'Run every check ovnscope has over one snapshot — port bindings, chassis, tunnels, flow tables, collection gaps, offload, MTU, BGP — ordered by severity.';
+  static override description = `One run for "what is wrong here?": the OVN/OVS health checks D1-D16 (port bindings unbound or down, chassis without encaps, tunnel ports towards unknown chassis, tunnel BFD down, interface errors, ovn-encap-ip drift), the flow-table checks F1-F5 (tables flows continue into but that have no flows, equal-priority overlapping flows, flows that can never match, missing groups, ports flows use that the bridge lacks), the collection checks C1-C7 (unreachable hosts, missing outputs, parser diagnostics, path scope), and the GENEVE offload (O1-O9, H1-H10), MTU (MTU-H0…H8, cluster-wide) and underlay BGP (B1-B14) audits when the snapshot holds their data. An audit whose data is not in the snapshot is reported as n/a with the reason, never as a failure.
+
+Findings are grouped by host (fleet-wide SB/NB and collection findings first), most severe first; every one quotes the raw file and line (or OVSDB row) it rests on and says what to do. The exit status is 1 when any check fails, so scripts and CI can use it; --severity only changes what is listed.`;
+  static override examples = [
+    '<%= config.bin %> doctor --snapshot snap',
+    '<%= config.bin %> doctor --snapshot bug-1234.tar.gz --host hv1 --host hv2',
+    '<%= config.bin %> doctor -s snap --severity warn',
+    '<%= config.bin %> doctor -s snap --json | jq \'.findings[] | select(.severity=="fail")\'',
+  ];
+  static manSections: readonly ManSection[] = [
+    { title: 'Health checks', body: catalogue(HEALTH_CHECKS) },
+    { title: 'Flow-table checks', body: `${catalogue(FLOW_TABLE_CHECKS)}\n\nA resubmit in the middle of an action list is a lookup (MAC bindings, FDB, port security, hairpin): it returns, so an empty lookup table is a miss by design and is not reported. Overlaps are attributed through the flow cookies: two NB ACLs of equal priority with opposite verdicts warn, flows with cookies the SB does not know warn, overlaps between different logical flows of ovn-northd are info. The pairwise comparisons are bounded per bridge (--max-flow-comparisons); a bridge where the bound was hit gets an info finding naming the table/priority groups left unchecked.` },
+    { title: 'Collection checks', body: catalogue(COLLECTION_CHECKS) },
+    {
+      title: 'Audits included',
+      body: `GENEVE offload (see ovnscope-offload(1)) runs when at least one host has offload data (the offload recipe's ethtool/other_config outputs). Underlay BGP (see ovnscope-bgp(1)) runs when FRR answered on at least one host, with the default of 2 expected uplinks. MTU (see ovnscope-mtu(1)) runs in its cluster mode (as "ovnscope mtu --all") when at least one host has "ip -j -d link" output. An audit whose data is on no host is one n/a finding (id OFFLOAD, BGP or MTU) saying why; hosts without the data get the audit's own n/a findings.`,
+    },
+  ];
+  static override enableJsonFlag = true;
+  static override flags = {
+    snapshot: Flags.string({ char: 's', summary: 'Snapshot directory or packed fixture (.tar.gz); default: the current directory.' }),
+    host: Flags.string({ char: 'H', summary: 'Only findings about this host (repeatable); fleet-wide findings stay.', multiple: true }),
+    severity: Flags.string({ summary: 'List findings at least this severe (the exit status still covers all).', options: [...FINDING_SEVERITIES], default: 'info' }),
+    'max-flow-comparisons': Flags.integer({ summary: `Bound on the pairwise flow comparisons per bridge for the overlap check (F2).`, default: DEFAULT_MAX_COMPARISONS, min: 1 }),
+  };
+
+  async run() {
+    const { flags } = await this.parse(Doctor);
+    const result = await runDoctor({ snapshot: flags.snapshot, hosts: flags.host, severity: flags.severity as FindingSeverity, maxFlowComparisons: flags['max-flow-comparisons'] });
+    if (!result.ok) this.failWith(result.error);
+    if (result.value.failed) process.exitCode = ExitCode.findingOrDrop;
+    this.print(renderDoctor(result.value, this.style));
+    return result.value;
+  }
+}

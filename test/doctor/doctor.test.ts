@@ -1,0 +1,208 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareFindings, type Finding } from '../../src/model/finding.js';
+import { FRR_IDS } from '../../src/snapshot/load-bgp.js';
+import { packSnapshot } from '../../src/snapshot/pack.js';
+import { renderDoctor } from '../../src/render/doctor.js';
+import { makeStyle } from '../../src/render/style.js';
+import { runDoctor, type DoctorResult } from '../../src/services/doctor.js';
+import { fixture } from '../offload/snapshot-builder.js';
+import { healthy, withHost, writeSynthetic, type SynthSpec } from './synthetic.js';
+
+const root = resolve(import.meta.dirname, '../..');
+
+/** The built CLI, as a user runs it (npm test builds dist/ first). */
+function ovnscope(args: string[], cwd = root): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, [join(root, 'bin/run.js'), ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const flowLine = (table: number, priority: number, match: string, actions: string) => ` cookie=0x0, duration=1.000s, table=${table}, n_packets=0, n_bytes=0, idle_age=1, priority=${priority}${match ? `,${match}` : ''} actions=${actions}`;
+
+/** hv1: a ghost iface-id and a stale tunnel; hv2: its ovn-controller gone (chassis deleted, ports unbound), flows to a removed port. */
+function broken(): SynthSpec {
+  const base = healthy();
+  let spec = withHost(base, 'hv1', (h) => ({
+    ...h,
+    // hv1's ovn-controller removed its tunnel to the deleted chassis hv2, as it does.
+    interfaces: [...h.interfaces.filter((i) => i.name !== 'ovn-hv2-0'), { name: 'tapghost', type: 'dummy', ofport: 6, ifaceId: 'ghost' }, { name: 'stale0', type: 'geneve', ofport: 7, options: { remote_ip: '192.168.0.99' } }],
+  }));
+  spec = withHost(spec, 'hv2', (h) => ({
+    ...h,
+    interfaces: h.interfaces.filter((i) => i.type !== 'geneve'),
+    flows: ['NXST_FLOW reply (xid=0x4):', flowLine(0, 100, 'in_port=3', 'load:0x1->OXM_OF_METADATA[],resubmit(,39)'), flowLine(39, 100, 'reg15=0x1,metadata=0x1', 'load:0x1->NXM_NX_TUN_ID[0..23],output:1'), flowLine(0, 0, '', 'drop')].join('\n') + '\n',
+  }));
+  return {
+    ...spec,
+    sb: { ...spec.sb!, chassis: spec.sb!.chassis.filter((c) => c.name !== 'hv2'), ports: spec.sb!.ports.map((p) => (p.name === 'vm2' ? { ...p, chassis: undefined } : p)) },
+  };
+}
+
+const line = (f: Finding) => `${f.severity} ${f.id} ${f.host ?? '-'} ${f.subject}`;
+
+describe('ovnscope doctor', () => {
+  let work: string;
+  let brokenDir: string;
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'ovnscope-doctor-test-'));
+    brokenDir = writeSynthetic(broken(), work);
+  });
+  afterAll(async () => {
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('the bundled fixtures: health, flow tables and collection ran and passed, the other audits are n/a with the reason; exit 0', async () => {
+    const r = await ovnscope(['doctor', '--snapshot', 'fixtures/lb-nat-3chassis']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/ran OVN\/OVS health \(D1-D16\)\s+0 fail, 0 warn/);
+    expect(r.stdout).toMatch(/n\/a GENEVE offload .*— no offload data on any host/);
+    expect(r.stdout).toMatch(/n\/a underlay BGP\/BFD .*— no FRR data on any host \(FRR was not collected/);
+    expect(r.stdout).toContain('no check failed');
+    const json = await ovnscope(['doctor', '-s', 'fixtures/l3-acl', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const j = JSON.parse(json.stdout) as DoctorResult;
+    expect(j.failed).toBe(false);
+    expect(j.audits.map((a) => [a.name, a.ran])).toEqual([
+      ['health', true],
+      ['flow-tables', true],
+      ['collection', true],
+      ['offload', false],
+      ['bgp', false],
+      ['mtu', j.audits.find((a) => a.name === 'mtu')!.ran],
+    ]);
+    expect(j.counts.fail).toBe(0);
+    expect(j.findings.every((f) => ['fail', 'warn', 'info'].includes(f.severity))).toBe(true);
+    expect(j.hidden).toBe(j.counts.pass + j.counts['n-a']);
+  });
+
+  it('a broken deployment: every anomaly found, most severe first, grouped by host; exit 1', async () => {
+    const r = await runDoctor({ snapshot: brokenDir });
+    if (!r.ok) throw new Error(r.error.message);
+    const v = r.value;
+    expect(v.failed).toBe(true);
+    expect([...v.findings].sort(compareFindings)).toEqual(v.findings);
+    const got = v.findings.filter((f) => f.severity === 'fail' || f.severity === 'warn').map(line);
+    expect(got).toEqual([
+      'fail D2 hv2 port vm2',
+      'fail D4 hv1 interface tapghost',
+      'fail D7 hv2 chassis hv2',
+      'warn D9 hv1 tunnel stale0',
+      'warn F5 hv2 br-int port 1',
+    ]);
+    expect(v.byHost.map((h) => [h.host ?? 'fleet', h.worst])).toEqual([
+      ['fleet', 'info'],
+      ['hv1', 'fail'],
+      ['hv2', 'fail'],
+    ]);
+
+    const cli = await ovnscope(['doctor', '-s', brokenDir]);
+    expect(cli.code).toBe(1);
+    const text = cli.stdout;
+    // Grouped: fleet first, then hosts, each group worst first; the evidence is quoted under each finding.
+    expect(text.indexOf('fleet (SB/NB, collection)')).toBeLessThan(text.indexOf('\nhv1  '));
+    expect(text.indexOf('\nhv1  ')).toBeLessThan(text.indexOf('\nhv2  '));
+    expect(text).toMatch(/FAIL D4  interface tapghost: iface-id=ghost names no logical port[^\n]*\n\s+hosts\/hv1\/ovs-vsctl\.list\.Interface\.out  row \d+: \{"name":"tapghost"/);
+    expect(text).toMatch(/FAILED: at least one check failed \(exit status 1\)/);
+    expect(text).toMatch(/│ hv2 +│ FAIL +│ 2 /);
+  });
+
+  it('quotes the raw dump line as evidence for flow findings', async () => {
+    const r = await runDoctor({ snapshot: brokenDir, severity: 'warn' });
+    if (!r.ok) throw new Error(r.error.message);
+    const f5 = r.value.findings.find((f) => f.id === 'F5')!;
+    const raw = readFileSync(join(brokenDir, 'hosts/hv2/ovs-ofctl.dump-flows.br-int.out'), 'utf8').split('\n');
+    expect(f5.evidence.map((e) => [e.file, e.excerpt])).toEqual([['hosts/hv2/ovs-ofctl.dump-flows.br-int.out', raw[f5.evidence[0]!.line! - 1]!.trim()]]);
+    expect(f5.evidence[0]!.excerpt).toContain('duration=1.000s');
+  });
+
+  it('--host keeps that host and the fleet-wide findings; --severity lists less but counts and the exit status cover all', async () => {
+    const only = await runDoctor({ snapshot: brokenDir, hosts: ['hv1'] });
+    if (!only.ok) throw new Error(only.error.message);
+    expect(new Set(only.value.findings.map((f) => f.host))).toEqual(new Set([undefined, 'hv1']));
+    expect(only.value.hosts).toEqual(['hv1']);
+    // hv2 is still "in the snapshot": its chassis is not reported as outside.
+    expect(only.value.findings.filter((f) => f.id === 'D14').map((f) => f.message)).toEqual([expect.stringMatching(/: hv3$/)]);
+
+    const fails = await ovnscope(['doctor', '-s', brokenDir, '--severity', 'fail', '--json']);
+    expect(fails.code).toBe(1);
+    const j = JSON.parse(fails.stdout) as DoctorResult;
+    expect(j.findings.every((f) => f.severity === 'fail')).toBe(true);
+    expect(j.counts.warn).toBe(2);
+    expect(j.hidden).toBe(j.counts.warn + j.counts.info + j.counts.pass + j.counts['n-a']);
+    const all = await runDoctor({ snapshot: brokenDir, severity: 'n-a' });
+    if (!all.ok) throw new Error(all.error.message);
+    expect(all.value.hidden).toBe(0);
+    expect(all.value.findings.length).toBe(Object.values(all.value.counts).reduce((a, b) => a + b, 0));
+  });
+
+  it('takes a packed fixture as --snapshot', async () => {
+    const packed = join(work, 'broken.tar.gz');
+    const p = await packSnapshot(brokenDir, packed);
+    expect(p.ok).toBe(true);
+    const r = await ovnscope(['doctor', '-s', packed, '--json']);
+    expect(r.code).toBe(1);
+    expect((JSON.parse(r.stdout) as DoctorResult).findings.filter((f) => f.severity === 'fail').map(line)).toEqual(['fail D2 hv2 port vm2', 'fail D4 hv1 interface tapghost', 'fail D7 hv2 chassis hv2']);
+  });
+
+  it('runs the offload, BGP and MTU audits when their data is in the snapshot', async () => {
+    const L = 'ethtool/local/';
+    const lab = (f: string) => fixture(`frr/lab/tor2-link-down/${f}`);
+    const spec = withHost(healthy(), 'hv1', (h) => ({
+      ...h,
+      extra: {
+        'ethtool.version': fixture(`${L}ethtool-version.txt`),
+        'uname.r': '6.1.0-13-amd64\n',
+        'ovs-vsctl.other-config': '{}\n',
+        [FRR_IDS.summary]: lab('hv1.show_bgp_summary_json.txt'),
+        [FRR_IDS.bfdPeers]: lab('hv1.show_bfd_peers_json.txt'),
+        [FRR_IDS.routePrefix('192.168.100.2')]: lab('hv1.show_ip_route_192.168.100.2_32_json.txt'),
+        'ip.link': fixture('frr/lab/iproute/hv1.ip_-j_-d_link_show.json'),
+      },
+    }));
+    const r = await runDoctor({ snapshot: writeSynthetic(spec, work), severity: 'n-a' });
+    if (!r.ok) throw new Error(r.error.message);
+    const audits = Object.fromEntries(r.value.audits.map((a) => [a.name, a]));
+    expect(audits['offload']!.ran).toBe(true);
+    expect(audits['offload']!.why).toBe('offload data on 1 of 2 hosts');
+    expect(audits['bgp']!.ran).toBe(true);
+    expect(audits['bgp']!.why).toBe('FRR answered on 1 of 2 hosts');
+    expect(audits['mtu']!.ran).toBe(true);
+    expect(audits['mtu']!.why).toBe('kernel link data on 1 of 2 hosts');
+    expect(r.value.findings.some((f) => f.id.startsWith('MTU-'))).toBe(true);
+    expect(r.value.findings.some((f) => f.id === 'H1' && f.host === 'hv1')).toBe(true);
+    // tor2 link down: the session to tor2 is not Established.
+    expect(r.value.findings.filter((f) => f.id === 'B1' && f.host === 'hv1' && f.severity === 'fail').length).toBeGreaterThan(0);
+    expect(r.value.findings.find((f) => f.id === 'B1' && f.host === 'hv2')!.severity).toBe('n-a');
+    expect(r.value.failed).toBe(true);
+  });
+
+  it('text: every fail and warn, but of one check\'s info findings on one host only the first three and a count', async () => {
+    const r = await runDoctor({ snapshot: brokenDir });
+    if (!r.ok) throw new Error(r.error.message);
+    const info = (i: number): Finding => ({ id: 'MTU-H0', severity: 'info', host: 'hv1', subject: `tap${i}`, message: 'network MTU unknown', evidence: [] });
+    const many = { ...r.value, findings: [...r.value.findings, ...Array.from({ length: 10 }, (_, i) => info(i))].sort(compareFindings) };
+    const text = renderDoctor(many, makeStyle({ isTTY: false }, {}));
+    expect(text.match(/INFO MTU-H0 tap\d/g)).toEqual(['INFO MTU-H0 tap0', 'INFO MTU-H0 tap1', 'INFO MTU-H0 tap2']);
+    expect(text).toContain('INFO MTU-H0 … and 7 more like these (--json lists every finding)');
+    expect(text.match(/^FAIL /gm)!.length).toBe(r.value.counts.fail);
+  });
+
+  it('usage errors exit 2: unknown host, bad severity, no snapshot in the current directory', async () => {
+    const host = await ovnscope(['doctor', '-s', 'fixtures/l3-acl', '--host', 'hv9']);
+    expect(host.code).toBe(2);
+    expect(host.stderr).toMatch(/host hv9 is not in the snapshot \(it has: hv1, hv2\)/);
+    expect((await ovnscope(['doctor', '-s', 'fixtures/l3-acl', '--severity', 'loud'])).code).toBe(2);
+    const none = await ovnscope(['doctor'], work);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/no --snapshot given and the current directory is not a snapshot/);
+    const here = await ovnscope(['doctor', '--severity', 'fail'], join(root, 'fixtures/l3-acl'));
+    expect(here.code, here.stderr).toBe(0);
+  });
+});
