@@ -4,47 +4,92 @@ import type { ManSection } from '../cli/man-section.js';
 import { ExitCode } from '../model/result.js';
 import type { Detail } from '../model/trace.js';
 import { renderTrace } from '../render/trace.js';
+import { renderTraceDot } from '../render/trace-dot.js';
 import { trace, verdictExitCode } from '../services/trace.js';
+import type { Protocol } from '../sim/guest.js';
 
 export default class Trace extends BaseCommand {
-  static override summary = 'Replay a packet offline through a host\'s collected OpenFlow tables, like ovs-appctl ofproto/trace, and say which ACL, LB, NAT or route decided.';
-  static override description = `The flow uses the syntax of "ovs-appctl ofproto/trace": field=value pairs, protocol shorthands (tcp, udp, icmp, arp, ip, ipv6, icmp6, tcp6, udp6), port names in quotes or OpenFlow port numbers; unspecified fields are zero, as there. The pipeline is interpreted like ovs-vswitchd's translation (checked against live ofproto/trace by ovnscope's differential test suite): conntrack recirculations are resumed with the --ct-next states in order (default trk,new), select groups pick the bucket OVS would pick (or --select-bucket / --lb-dst), check_pkt_larger is decided by --size.
+  static override summary = 'Trace a packet offline through the collected OpenFlow tables of every chassis it crosses (following GENEVE tunnels), from names or a raw flow, and say which ACL, LB, NAT, route or port security decided.';
+  static override description = `Two ways to give the packet:
 
-Every table visited is named by the OVN logical flow behind its cookie (stage, match, actions, datapath) and the northbound object behind that (ACL, NAT, load balancer, static route, port), and a drop carries a typed reason: ACL_DROP, PORT_SECURITY, NO_ROUTE, TTL_EXPIRED, NO_MATCH, EXPLICIT_DROP, ...
+--from A --to B builds it the way a guest would send it. A and B are a logical switch port, a VM or pod name found in the port's external_ids (neutron:port_name, neutron:device_id, OVN-Kubernetes pod=true + namespace as NAMESPACE/POD or NAMESPACE_POD, Kube-OVN pod=NAMESPACE/POD), an OVS interface name, a MAC, or an IP address (a port's address, a router port, a NAT external IP, a load-balancer VIP, or an address outside the overlay; IP@SWITCH picks among overlapping tenants). Ambiguous names list the candidates; unknown names suggest near matches. The source MAC/IP come from the binding; the destination MAC is the destination's on the same subnet, else the guest's gateway (the router port on its switch); TTL 64 (--ttl); source port 40000 (--sport); --tcp/--udp/--sctp PORT, --icmp (echo request, the default) or --arp (an IPv6 source sends a neighbour solicitation). The packet enters at the source's OpenFlow port on the chassis where it is bound; from an outside address it enters at the provider-network uplink of the gateway chassis (of the port's own chassis for a distributed floating IP). --src-mac, --src-ip and --dst-mac override what the binding says (spoofing, port security).
+
+--host H --flow FLOW takes a packet in the syntax of "ovs-appctl ofproto/trace": field=value pairs, protocol shorthands (tcp, udp, icmp, arp, ip, ipv6, icmp6, tcp6, udp6), port names in quotes or OpenFlow port numbers; unspecified fields are zero, as there.
+
+Each host is interpreted like ovs-vswitchd's translation (checked against live ofproto/trace by ovnscope's differential suites): conntrack recirculations are resumed with the --ct-next states in order; without --ct-next a conntrack model answers them (trk,new, or trk,est / trk,est,rpl when the packet meets a connection the trace itself committed on that host — the router's echo reply, a hairpin, the reply); check_pkt_larger is decided by --size. Load balancers: OVS hashes (dp_hash) and ofproto/trace stops there; ovnscope picks the bucket of --lb-dst IP[:PORT] (else the first backend) and continues with the dp_hash value that selects it, and says so.
+
+Following tunnels (default; --no-follow-tunnels stops at the tunnel port): a packet leaving through a GENEVE port continues on the chassis at the other end (the tunnel's ovn-chassis-id, or options:remote_ip = SB Encap.ip → Chassis) at its tunnel port for the sender's TEP, with tun_id (datapath key), tun_src, tun_dst and tun_metadata0 ((logical inport << 16) | outport) as OVN encodes them and the packet's headers as they left. Patch ports continue in the peer bridge; a physical port ends the path ("left hv3 via eth1"). Loops are detected. A chassis that is not in the snapshot stops the trace (verdict error, REMOTE_NOT_COLLECTED) with the collect command that would fetch it. Every hop's input and --ct-next states are printed, so each can be replayed with ofproto/trace on that chassis.
+
+Every step is named: the logical datapath, the logical flow (stage, match, actions) behind each cookie, and the northbound object behind that — ACL (name, direction, priority, match, port group), load balancer (VIP → chosen backend), NAT rule, static route, port security. A packet that does not arrive carries a typed reason with its evidence (host, table, OpenFlow flow with file:line, logical flow, NB row): ACL_DROP (drop or reject ACL), PORT_SECURITY, NO_ROUTE, TTL_EXPIRED, NO_MATCH, ARP_UNRESOLVED (next hop without MAC binding: the router asks), LB_NO_BACKEND (VIP without backends), MTU_EXCEEDED (gateway_mtu, a VIF's MTU, or the tunnel's underlay MTU when known), REMOTE_NOT_COLLECTED, TUNNEL_NOT_FOUND, LOOP, EXPLICIT_DROP.
+
+--reply also traces the answer: the delivered packet with source and destination swapped, entering where it arrived, its conntrack lookups answered by the connections the forward trace committed (est+rpl where it did; an asymmetric path meets new state and shows the drop). When the forward packet did not arrive, the reply is built from the endpoints with trk,est,rpl.
 
 With --flows-file each non-blank line (not starting with #) is one flow; --json then prints one JSON object per line.`;
   static override examples = [
+    `<%= config.bin %> trace --snapshot fixtures/l3-acl --from web-vm-1 --to db2 --tcp 22`,
+    `<%= config.bin %> trace --snapshot fixtures/lb-nat-3chassis --from team-a/a1 --to 10.2.2.12 --tcp 8080 --reply`,
+    `<%= config.bin %> trace -s snap --from web-1 --to 172.30.0.1 --tcp 80 --lb-dst 10.10.1.13:8080 --format dot | dot -Tsvg > path.svg`,
+    `<%= config.bin %> trace -s snap --from sw0-p1 --to 8.8.8.8 --icmp --size 1500 --json`,
     `<%= config.bin %> trace --snapshot fixtures/l3-acl --host hv1 --flow 'in_port="tapweb1",tcp,dl_src=0a:00:01:01:00:11,dl_dst=0a:00:01:ff:01:01,nw_src=10.1.1.11,nw_dst=10.1.2.12,nw_ttl=64,tp_src=40000,tp_dst=22'`,
-    `<%= config.bin %> trace -s snap -H hv1 --flow 'in_port=4,tcp,nw_src=10.1.1.11,nw_dst=10.1.2.12,tp_dst=5432' --ct-next trk,est --summary`,
-    `<%= config.bin %> trace -s snap -H hv1 --flow 'in_port=3,tcp,nw_dst=10.2.0.100,tp_dst=80' --lb-dst 10.2.2.11:8080 --json`,
+    `<%= config.bin %> trace -s snap -H hv1 --flow 'in_port=4,tcp,nw_src=10.1.1.11,nw_dst=10.1.2.12,tp_dst=5432' --ct-next trk,est --summary --no-follow-tunnels`,
     '<%= config.bin %> trace -s snap -H hv1 --flows-file flows.txt --json > verdicts.jsonl',
   ];
   static manSections: readonly ManSection[] = [
     {
       title: 'Output formats',
-      body: `--detailed (default) prints every table visited with the flow that matched (priority, cookie, match), the logical flow behind the cookie, every field change as "field: old -> new", recirculations as their own sections, then the verdict. --summary keeps the tables and decisions without field writes; --minimal prints only the outcome (the stable form for regression tests). All three are prunes of the same trace tree.`,
+      body: `For --from/--to the text output is the path: the endpoints as resolved, the packet as built, the chassis on the path, then source → each bridge@chassis (the logical datapaths crossed, each named decision: ✓/✗ ACLs, ⇄ load balancer and NAT, → routes) → each tunnel (VNI and datapath, TEPs, tun_metadata0 and the logical ports it carries) → where the packet ended, a drop with its evidence, and the verdict. --detailed adds the full trace tree of every host (every table with the flow that matched, the logical flow behind its cookie, every field change as "field: old -> new", recirculations), --summary the tables and decisions without field writes; --minimal prints only the verdict line (the stable form for regression tests). All are prunes of the same trace tree. --flow traces print the tree by default (--detailed), with the path when tunnels are followed. --format dot writes the path as a Graphviz digraph (one cluster per chassis, tunnels as labelled edges).`,
     },
     {
       title: 'JSON contract',
-      body: `--json prints one object per traced flow:
+      body: `--json prints one object per traced packet:
 
-  { "input": "<flow as given>",
+  { "input": "<flow of the first hop>",
     "verdict": "delivered" | "dropped" | "controller" | "tunnel" | "error",
     "hops": [ { "host": "hv1", "bridge": "br-int",
                 "outputs": [ { "port": "<OpenFlow port name>", "ofport": 3,
                                "kind": "local" | "tunnel" | "patch" | "physical" | "reserved",
                                "tunnel": { "remoteIp": "...", "chassis": "hv2",
-                                           "tunId": "0x1", "metadata0": "0x10002" } } ],
+                                           "tunId": "0x1", "metadata0": "0x10002",
+                                           "tunSrc", "tunDst", "datapath", "inport", "outport" },
+                               "logicalPort": "db1",
+                               "next": { "status": "followed", "hop": 1, "host": "hv2" }
+                                     | { "status": "delivered", "logicalPort" }
+                                     | { "status": "left", "host", "via", "network" }
+                                     | { "status": "dropped", "reason", "explanation" }
+                                     | { "status": "not-collected", "chassis", "remoteIp", "hint" }
+                                     | { "status": "not-followed", "reason" }
+                                     | { "status": "loop", "hop" } } ],
                 "controller": true | false, "controllerReason": "...",
                 "finalFlow": "<ofproto/trace Final flow: syntax>",
-                "drop": { "table": 44, "priority": 1000, "cookie": "0x...",
+                "drop": { "table": 44, "priority": 1000, "cookie": "0x...", "line": 563,
                           "reason": "ACL_DROP", "explanation": "...",
                           "logicalFlow": { "uuid", "pipeline", "tableId", "stage",
-                                           "priority", "match", "actions", "datapath" } } } ],
+                                           "priority", "match", "actions", "datapath" },
+                          "nb": { "kind": "acl", "uuid", "text", "row": { ... } },
+                          "host", "bridge", "flow": "<file>:<line>: <OpenFlow flow>" },
+                "index": 0, "chassis": "hv1", "verdict": "tunnel",
+                "entry": { "kind": "start" | "tunnel" | "patch" | "uplink", "port", "ofport",
+                           "fromHop", "fromHost", "fromPort", "tunnel": { ... } },
+                "input": "<this hop's flow, for ofproto/trace>", "ctNext": [ "new,trk", ... ],
+                "datapaths": [ "web", "lr0", "db" ],
+                "steps": [ { "kind": "acl" | "lb" | "nat" | "route" | ..., "datapath", "stage",
+                             "table", "text", "logicalFlow", "nb" } ] } ],
     "warnings": [ "..." ],
     "incomplete": { "reason", "hint" },      (only when the trace stopped early)
     "size": 98,
-    "tree": [ <trace nodes at the requested detail> ] }
+    "tree": [ <trace nodes at the requested detail; kind "hop" per host traced> ],
+    "drop": { <the drop that decided the verdict, with host, flow, logicalFlow, nb> },
+    "delivered": [ { "hop", "host", "port", "logicalPort", "kind" } ],
+    "lbChoices": [ { "host", "groupId", "bucket", "backend", "dpHash", "why" } ],
+    "from": { <endpoint> }, "to": { <endpoint> },       (--from/--to)
+    "packet": { "entry", "flow", "family", "protocol", "dlSrc", "dlDst", "nwSrc", "nwDst",
+                "sport", "dport", "ttl", "nextHop", "notes" },
+    "path": { "chassis": [ { "chassis", "roles", "host", "why" } ], "datapaths", "routers",
+              "missing", "notes" },
+    "reachedDestination": true | false,
+    "reply": { <the same object for the reply> }, "replySkipped": "..." }
+
+An endpoint is { "input", "kind": "vif" | "router" | "lb-vip" | "nat" | "external-ip" | "localnet" | ..., "matchedBy", "logicalPort", "portType", "datapath": { "uuid", "name", "key", "kind" }, "portKey", "mac", "ips", "ip", "networks", "chassis", "host", "bridge", "ofport", "iface", "names", "lb", "nat", "notes" }.
 
 With --flows-file the command prints { "host", "bridge", "batch": [ { "line", "report" | "error" } ] }, or with --json one report object per line. Fields may be added in later versions; existing ones keep their meaning.`,
     },
@@ -52,24 +97,44 @@ With --flows-file the command prints { "host", "bridge", "batch": [ { "line", "r
   static override enableJsonFlag = true;
   static override flags = {
     snapshot: Flags.string({ char: 's', summary: 'Snapshot directory or packed fixture (.tar.gz).', required: true }),
-    host: Flags.string({ char: 'H', summary: 'Host whose tables to trace through (as named in the snapshot).', required: true }),
-    bridge: Flags.string({ char: 'b', summary: 'Bridge.', default: 'br-int' }),
-    flow: Flags.string({ char: 'f', summary: 'The packet, in ofproto/trace flow syntax.', exclusive: ['flows-file'] }),
-    'flows-file': Flags.string({ summary: 'Trace every flow in this file (one per line).', exclusive: ['flow'] }),
-    'ct-next': Flags.string({ summary: 'ct_state for the next conntrack recirculation (e.g. trk,est); repeat for later ones.', multiple: true, default: [] }),
+    from: Flags.string({ summary: 'Source: logical port, VM or pod name, interface, MAC, or IP (also outside the overlay).', exclusive: ['flow', 'flows-file', 'host'], dependsOn: ['to'] }),
+    to: Flags.string({ summary: 'Destination: logical port, VM or pod name, interface, MAC, IP, router IP, NAT IP, LB VIP or an outside address.', dependsOn: ['from'] }),
+    tcp: Flags.integer({ summary: 'TCP to this destination port.', min: 0, max: 65535, exclusive: ['udp', 'sctp', 'icmp', 'arp'] }),
+    udp: Flags.integer({ summary: 'UDP to this destination port.', min: 0, max: 65535, exclusive: ['tcp', 'sctp', 'icmp', 'arp'] }),
+    sctp: Flags.integer({ summary: 'SCTP to this destination port.', min: 0, max: 65535, exclusive: ['tcp', 'udp', 'icmp', 'arp'] }),
+    icmp: Flags.boolean({ summary: 'ICMP (v6) echo request (the default, TCP to the VIP port for a load balancer).', exclusive: ['tcp', 'udp', 'sctp', 'arp'] }),
+    arp: Flags.boolean({ summary: 'ARP request for the destination (or the gateway); IPv6: neighbour solicitation.', exclusive: ['tcp', 'udp', 'sctp', 'icmp'] }),
+    sport: Flags.integer({ summary: 'Source port of --tcp/--udp/--sctp packets.', min: 0, max: 65535, default: 40000 }),
+    ttl: Flags.integer({ summary: 'IP TTL / hop limit of the packet.', min: 0, max: 255, default: 64 }),
+    'src-mac': Flags.string({ summary: 'Send with this source MAC instead of the binding\'s (port security tests).', dependsOn: ['from'] }),
+    'src-ip': Flags.string({ summary: 'Send with this source IP instead of the binding\'s.', dependsOn: ['from'] }),
+    'dst-mac': Flags.string({ summary: 'Send to this destination MAC instead of the one the guest would use.', dependsOn: ['from'] }),
+    reply: Flags.boolean({ summary: 'Also trace the reply back (conntrack est+rpl where the forward packet committed), to see asymmetric drops.' }),
+    host: Flags.string({ char: 'H', summary: 'With --flow: the host whose tables the packet enters (as named in the snapshot).' }),
+    bridge: Flags.string({ char: 'b', summary: 'With --flow: the bridge the packet enters.', default: 'br-int' }),
+    flow: Flags.string({ char: 'f', summary: 'The packet, in ofproto/trace flow syntax (with --host).', exclusive: ['flows-file'] }),
+    'flows-file': Flags.string({ summary: 'Trace every flow in this file (one per line, with --host).', exclusive: ['flow'] }),
+    'ct-next': Flags.string({ summary: 'ct_state for the next conntrack recirculation (e.g. trk,est); repeat for later ones. Replaces the conntrack model.', multiple: true, default: [] }),
     'select-bucket': Flags.integer({ summary: 'Use this bucket id in select groups instead of the one OVS would pick.', min: 0 }),
     'lb-dst': Flags.string({ summary: 'Choose the load-balancer bucket whose backend is IP[:PORT].' }),
-    size: Flags.integer({ summary: 'Packet length in bytes for check_pkt_larger (default: the length ofproto/trace would generate).', min: 14 }),
-    detailed: Flags.boolean({ summary: 'Every table, logical flow and field change (default).', exclusive: ['summary', 'minimal'] }),
+    size: Flags.integer({ summary: 'Frame length in bytes (Ethernet header included) for check_pkt_larger and the MTU checks (default: the length ofproto/trace would generate).', min: 14 }),
+    format: Flags.string({ summary: 'Output format: text, or dot (the path as Graphviz).', options: ['text', 'dot'], default: 'text' }),
+    detailed: Flags.boolean({ summary: 'Every table, logical flow and field change.', exclusive: ['summary', 'minimal'] }),
     summary: Flags.boolean({ summary: 'Tables and decisions only.', exclusive: ['detailed', 'minimal'] }),
     minimal: Flags.boolean({ summary: 'Only the outcome.', exclusive: ['detailed', 'summary'] }),
-    'no-follow-tunnels': Flags.boolean({ summary: 'Stop at the tunnel port (one hop). Following tunnels into the remote chassis is not available in this version; the trace stops there either way.' }),
+    'no-follow-tunnels': Flags.boolean({ summary: 'Stop at the tunnel port instead of continuing on the remote chassis (one host, like ofproto/trace).' }),
   };
 
   async run() {
     const { flags } = await this.parse(Trace);
-    if (!flags.flow && !flags['flows-file']) this.error('give --flow FLOW or --flows-file FILE', { exit: ExitCode.usage });
-    const detail: Detail = flags.minimal ? 'minimal' : flags.summary ? 'summary' : 'detailed';
+    const endpoints = flags.from !== undefined || flags.to !== undefined;
+    if (!endpoints && !flags.flow && !flags['flows-file']) this.error('give --from A --to B, or --host H with --flow FLOW or --flows-file FILE', { exit: ExitCode.usage });
+    if (!endpoints && !flags.host) this.error('--flow and --flows-file need --host (the host whose tables the packet enters)', { exit: ExitCode.usage });
+    for (const f of ['tcp', 'udp', 'sctp', 'icmp', 'arp', 'reply'] as const) if (!endpoints && flags[f] !== undefined && flags[f] !== false) this.error(`--${f} builds a packet: it needs --from and --to (with --flow, write the packet yourself)`, { exit: ExitCode.usage });
+    const explicit: Detail | undefined = flags.minimal ? 'minimal' : flags.summary ? 'summary' : flags.detailed ? 'detailed' : undefined;
+    const detail: Detail = explicit ?? (endpoints ? 'summary' : 'detailed');
+    const protocol: Protocol | undefined =
+      flags.tcp !== undefined ? { kind: 'tcp', port: flags.tcp } : flags.udp !== undefined ? { kind: 'udp', port: flags.udp } : flags.sctp !== undefined ? { kind: 'sctp', port: flags.sctp } : flags.icmp ? { kind: 'icmp' } : flags.arp ? { kind: 'arp' } : undefined;
     const r = await trace({
       snapshot: flags.snapshot,
       host: flags.host,
@@ -81,6 +146,20 @@ With --flows-file the command prints { "host", "bridge", "batch": [ { "line", "r
       lbDst: flags['lb-dst'],
       size: flags.size,
       detail,
+      followTunnels: !flags['no-follow-tunnels'],
+      ...(endpoints
+        ? {
+            from: flags.from,
+            to: flags.to,
+            ...(protocol ? { protocol } : {}),
+            sport: flags.sport,
+            ttl: flags.ttl,
+            ...(flags['src-mac'] ? { srcMac: flags['src-mac'] } : {}),
+            ...(flags['src-ip'] ? { srcIp: flags['src-ip'] } : {}),
+            ...(flags['dst-mac'] ? { dstMac: flags['dst-mac'] } : {}),
+            reply: flags.reply,
+          }
+        : {}),
     });
     if (!r.ok) this.failWith(r.error);
     const result = r.value;
@@ -92,7 +171,13 @@ With --flows-file the command prints { "host", "bridge", "batch": [ { "line", "r
       for (const b of result.batch) process.stdout.write(JSON.stringify(b.report ?? { line: b.line, error: b.error }) + '\n');
       return undefined;
     }
-    this.print(renderTrace(result, this.style, detail === 'minimal'));
+    if (flags.format === 'dot' && !this.jsonEnabled()) {
+      if (!result.single) this.error('--format dot draws one packet: use --flow or --from/--to, not --flows-file', { exit: ExitCode.usage });
+      if (result.single.delivered === undefined) this.error('--format dot draws the path across chassis: it needs tunnels followed (drop --no-follow-tunnels)', { exit: ExitCode.usage });
+      process.stdout.write(renderTraceDot(result.single));
+      return result.single;
+    }
+    this.print(renderTrace(result, this.style, { minimal: detail === 'minimal', tree: explicit !== undefined || !endpoints }));
     for (const b of lineErrors) this.logToStderr(b.error!);
     return result.single ?? result;
   }

@@ -26,7 +26,8 @@ export type TraceNodeKind =
   | 'controller'
   | 'tunnel'
   | 'warning'
-  | 'note';
+  | 'note'
+  | 'hop'; // one host's part of a cross-host trace (children: that host's trace)
 
 export interface TraceNode {
   readonly kind: TraceNodeKind;
@@ -52,15 +53,46 @@ export type DropReason =
   | 'REMOTE_NOT_COLLECTED'
   | 'EXPLICIT_DROP'
   | 'LOOP'
-  | 'UNSUPPORTED';
+  | 'UNSUPPORTED'
+  /** The receiving chassis has no tunnel port for the sender's encap IP: OVS drops the packet. */
+  | 'TUNNEL_NOT_FOUND';
 
 export type OutputKind = 'local' | 'tunnel' | 'patch' | 'physical' | 'reserved';
+
+/** The tunnel header of a GENEVE hop, as OVN encodes it. */
+export interface TunnelFields {
+  /** VNI = logical datapath key. */
+  readonly tunId: string;
+  /** Sending TEP (the sender's encap IP). */
+  readonly tunSrc?: string;
+  readonly tunDst?: string;
+  /** (logical ingress port key << 16) | logical egress port key. */
+  readonly metadata0?: string;
+  /** Names decoded through the SB: the datapath of tunId, the ports of metadata0. */
+  readonly datapath?: string;
+  readonly inport?: string;
+  readonly outport?: string;
+}
+
+/** What became of an output in a cross-host trace. */
+export type OutputNext =
+  | { readonly status: 'followed'; readonly hop: number; readonly host: string }
+  | { readonly status: 'not-followed'; readonly reason: string }
+  | { readonly status: 'not-collected'; readonly chassis?: string; readonly remoteIp?: string; readonly hint: string }
+  | { readonly status: 'loop'; readonly hop: number }
+  | { readonly status: 'delivered'; readonly logicalPort?: string }
+  | { readonly status: 'left'; readonly host: string; readonly via: string; readonly network?: string }
+  | { readonly status: 'dropped'; readonly reason: DropReason; readonly explanation: string };
 
 export interface TraceOutput {
   readonly port: string;
   readonly ofport: number;
   readonly kind: OutputKind;
-  readonly tunnel?: { readonly remoteIp: string; readonly chassis?: string; readonly tunId: string; readonly metadata0?: string };
+  readonly tunnel?: { readonly remoteIp: string; readonly chassis?: string; readonly tunId: string; readonly metadata0?: string } & Partial<TunnelFields>;
+  /** OVN logical port behind the OpenFlow port (iface-id; the localnet port of a provider bridge). */
+  readonly logicalPort?: string;
+  /** Cross-host traces: where the packet went from here. */
+  readonly next?: OutputNext;
 }
 
 export interface LogicalFlowRef {
@@ -74,6 +106,15 @@ export interface LogicalFlowRef {
   readonly datapath?: string;
 }
 
+/** The northbound row behind a step (ACL, load balancer, NAT, static route, port). */
+export interface NbRef {
+  readonly kind: string;
+  readonly uuid: string;
+  readonly text: string;
+  /** The row's main columns (ACL: name, direction, priority, match, action, port group, ...). */
+  readonly row?: Readonly<Record<string, unknown>>;
+}
+
 export interface TraceDrop {
   readonly table: number;
   readonly priority?: number;
@@ -81,6 +122,37 @@ export interface TraceDrop {
   readonly reason: DropReason;
   readonly explanation: string;
   readonly logicalFlow?: LogicalFlowRef;
+  /** Line of the dropping flow in the host's dump-flows output. */
+  readonly line?: number;
+  /** Evidence (cross-host traces): where, the OpenFlow flow (file:line and text), the NB row. */
+  readonly host?: string;
+  readonly bridge?: string;
+  readonly flow?: string;
+  readonly nb?: NbRef;
+}
+
+/** How a hop of a cross-host trace was entered. */
+export interface HopEntry {
+  readonly kind: 'start' | 'tunnel' | 'patch' | 'uplink';
+  /** The OpenFlow port the packet came in through. */
+  readonly port: string;
+  readonly ofport?: number;
+  readonly fromHop?: number;
+  readonly fromHost?: string;
+  readonly fromPort?: string;
+  readonly tunnel?: TunnelFields;
+}
+
+/** A named decision inside a hop: the logical flow and the NB object that made it. */
+export interface HopStep {
+  readonly kind: 'acl' | 'lb' | 'nat' | 'route' | 'port-security' | 'drop' | 'punt' | 'output' | 'stage';
+  readonly datapath?: string;
+  readonly stage?: string;
+  readonly table: number;
+  /** One line for people: `ACL "pg_db-default-drop" to-lport 1000 drop`. */
+  readonly text: string;
+  readonly logicalFlow?: LogicalFlowRef;
+  readonly nb?: NbRef;
 }
 
 export interface TraceHop {
@@ -92,6 +164,19 @@ export interface TraceHop {
   /** Field values at the end of the pipeline, in ofproto/trace "Final flow:" syntax. */
   readonly finalFlow: string;
   readonly drop?: TraceDrop;
+  // Cross-host traces (all optional):
+  /** Position in `hops`. */
+  readonly index?: number;
+  readonly chassis?: string;
+  readonly entry?: HopEntry;
+  /** The packet entering this hop, in ofproto/trace flow syntax (replay it there). */
+  readonly input?: string;
+  /** The ct_state of each conntrack recirculation of this host's trace, in order (replay: `--ct-next` each). */
+  readonly ctNext?: readonly string[];
+  /** Logical datapaths crossed in this hop, in order. */
+  readonly datapaths?: readonly string[];
+  readonly steps?: readonly HopStep[];
+  readonly verdict?: Verdict;
 }
 
 export interface TraceResult {
@@ -100,6 +185,8 @@ export interface TraceResult {
   readonly hops: TraceHop[];
   readonly warnings: string[];
   readonly tree: TraceNode[];
+  /** Cross-host traces: the drop that decided the verdict, with its evidence. */
+  readonly drop?: TraceDrop;
 }
 
 const RANK: Record<Detail, number> = { minimal: 0, summary: 1, detailed: 2 };

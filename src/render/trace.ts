@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { TraceNode } from '../model/trace.js';
 import type { BatchLine, TraceReport, TraceServiceResult } from '../services/trace.js';
+import { renderPath, renderPathHeader } from './trace-path.js';
 
 function nodeLine(n: TraceNode, style: ChalkInstance): string {
   switch (n.kind) {
@@ -19,6 +20,8 @@ function nodeLine(n: TraceNode, style: ChalkInstance): string {
       return style.yellow(n.text);
     case 'warning':
       return style.yellow(`WARNING: ${n.text}`);
+    case 'hop':
+      return style.bold.underline(n.text);
     case 'recirc':
       return style.bold(n.text);
     case 'set':
@@ -55,8 +58,33 @@ function renderTree(nodes: readonly TraceNode[], style: ChalkInstance, depth = 0
   return out;
 }
 
+/** The verdict line of a cross-host trace (one that carries `delivered`). */
+function crossVerdictLine(r: TraceReport, style: ChalkInstance): string {
+  switch (r.verdict) {
+    case 'delivered': {
+      const ports = r.hops.flatMap((h) => h.outputs.filter((o) => o.next?.status === 'delivered' && o.logicalPort).map((o) => `${o.logicalPort} (${h.host} ${o.port})`));
+      const left = r.hops.flatMap((h) => h.outputs.flatMap((o) => (o.next?.status === 'left' ? [`left ${o.next.host} via ${o.next.via}${o.next.network ? ` (${o.next.network}${o.logicalPort ? `, ${o.logicalPort}` : ''})` : ''}`] : [])));
+      const own = ports.length || left.length ? [] : r.hops.flatMap((h) => h.outputs.filter((o) => o.next?.status === 'delivered').map((o) => `${o.port} (${h.host}/${h.bridge})`));
+      const parts = [...(ports.length || own.length ? [`delivered to ${[...ports, ...own].join(', ')}`] : []), ...left];
+      const miss = r.reachedDestination === false && r.to ? ` — not to ${r.to.input}` : '';
+      return style.green(`${parts.join('; ')}${miss}`);
+    }
+    case 'tunnel': {
+      const outs = r.hops.flatMap((h) => h.outputs.filter((o) => o.kind === 'tunnel' && o.next?.status === 'not-followed').map((o) => `${o.port} → ${o.tunnel?.chassis ?? o.tunnel?.remoteIp ?? '?'} (tun_id ${o.tunnel?.tunId ?? '?'}${o.tunnel?.metadata0 ? `, tun_metadata0 ${o.tunnel.metadata0}` : ''})`));
+      return style.green(`sent into the tunnel ${outs.join(', ')}`);
+    }
+    case 'dropped':
+      return style.red(r.drop ? `${r.drop.reason}: ${r.drop.explanation}${r.drop.host ? ` [${r.drop.host}${r.drop.bridge ? ` ${r.drop.bridge}` : ''}]` : ''}` : 'dropped');
+    case 'controller':
+      return style.yellow(`punted to ovn-controller: ${r.drop?.explanation ?? r.hops.find((h) => h.controller)?.controllerReason ?? 'controller action'}`);
+    case 'error':
+      return style.red(r.incomplete ? `trace stopped: ${r.incomplete.reason}. ${r.incomplete.hint}` : `error: ${r.warnings.join('; ')}`);
+  }
+}
+
 /** One line saying where the packet ended and why. */
 export function verdictLine(r: TraceReport, style: ChalkInstance): string {
+  if (r.delivered !== undefined) return crossVerdictLine(r, style);
   const hop = r.hops[r.hops.length - 1];
   switch (r.verdict) {
     case 'delivered': {
@@ -76,11 +104,35 @@ export function verdictLine(r: TraceReport, style: ChalkInstance): string {
   }
 }
 
-export function renderTraceReport(r: TraceReport, header: string, style: ChalkInstance, minimal: boolean): string {
-  if (minimal) return `${r.verdict}: ${verdictLine(r, style)}`;
-  const lines = [style.bold(`Flow: ${r.input}`) + style.dim(`  (${header}, size ${r.size} B)`), '', ...renderTree(r.tree, style), ''];
-  for (const w of r.warnings) lines.push(style.yellow(`warning: ${w}`));
+export interface RenderOptions {
+  readonly minimal: boolean;
+  /** Print the trace tree (cross-host traces show the path picture, and the tree on request). */
+  readonly tree?: boolean;
+}
+
+export function renderTraceReport(r: TraceReport, header: string, style: ChalkInstance, minimalOrOptions: boolean | RenderOptions): string {
+  const o: RenderOptions = typeof minimalOrOptions === 'boolean' ? { minimal: minimalOrOptions } : minimalOrOptions;
+  if (o.minimal) {
+    const line = `${r.verdict}: ${verdictLine(r, style)}`;
+    return r.reply ? `${line}\nreply ${r.reply.verdict}: ${verdictLine(r.reply, style)}` : line;
+  }
+  if (r.delivered === undefined) {
+    const lines = [style.bold(`Flow: ${r.input}`) + style.dim(`  (${header}, size ${r.size} B)`), '', ...renderTree(r.tree, style), ''];
+    for (const w of r.warnings) lines.push(style.yellow(`warning: ${w}`));
+    lines.push(`${style.bold('Verdict:')} ${r.verdict.toUpperCase()} — ${verdictLine(r, style)}`);
+    return lines.join('\n');
+  }
+  const lines: string[] = [];
+  const head = renderPathHeader(r, style);
+  if (head.length) lines.push(...head, '');
+  else lines.push(style.bold(`Flow: ${r.input}`) + style.dim(`  (${header}, size ${r.size} B)`), '');
+  lines.push(...renderPath(r, style), '');
+  if (o.tree !== false && r.tree.length) lines.push(...renderTree(r.tree, style), '');
+  for (const w of r.warnings) lines.push(style.yellow(`note: ${w}`));
   lines.push(`${style.bold('Verdict:')} ${r.verdict.toUpperCase()} — ${verdictLine(r, style)}`);
+  if (r.reply) {
+    lines.push('', style.bold.underline('Reply'), '', ...renderTraceReport(r.reply, header, style, o).split('\n'));
+  } else if (r.replySkipped) lines.push('', `${style.bold('Reply:')} not traced — ${r.replySkipped}`);
   return lines.join('\n');
 }
 
@@ -88,8 +140,8 @@ function renderBatchLine(b: BatchLine, style: ChalkInstance): string {
   return b.report ? `${b.line}: ${b.report.verdict}: ${verdictLine(b.report, style)}` : style.red(`${b.line}: error: ${b.error}`);
 }
 
-export function renderTrace(r: TraceServiceResult, style: ChalkInstance, minimal: boolean): string {
+export function renderTrace(r: TraceServiceResult, style: ChalkInstance, minimalOrOptions: boolean | RenderOptions): string {
   const header = `host ${r.host}, bridge ${r.bridge}`;
-  if (r.single) return renderTraceReport(r.single, header, style, minimal);
+  if (r.single) return renderTraceReport(r.single, header, style, minimalOrOptions);
   return (r.batch ?? []).map((b) => renderBatchLine(b, style)).join('\n');
 }

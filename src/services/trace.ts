@@ -2,16 +2,21 @@ import { readFile } from 'node:fs/promises';
 import type { Action, Group } from '../model/flow.js';
 import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../model/masked.js';
 import { fail, ok, type Result } from '../model/result.js';
-import type { Detail, TraceResult } from '../model/trace.js';
+import type { Snapshot } from '../model/snapshot.js';
+import type { Detail, HopEntry, TraceDrop, TraceResult } from '../model/trace.js';
 import { pruneTree } from '../model/trace.js';
 import { annotateTrace } from '../sim/annotate.js';
-import { compileHost, traceHost, type SimTraceResult, type TraceOptions } from '../sim/index.js';
+import { createCrossContext, traceAcross, type CrossContext, type CrossOptions, type CrossResult, type LbChoice } from '../sim/cross.js';
+import { buildGuestPacket, DEFAULT_TTL, flowFromState, type GuestPacket, type Protocol } from '../sim/guest.js';
+import { compileHost, traceHost, type PacketState, type SimTraceResult, type TraceOptions } from '../sim/index.js';
 import { loadSnapshot } from '../snapshot/load.js';
 import { buildOvnIndex, type OvnIndex } from '../snapshot/ovn-index.js';
+import { createResolver, describeEndpoint, type ChassisPath, type Endpoint, type Resolver } from '../snapshot/resolve.js';
 
 export interface TraceRequest {
   readonly snapshot: string;
-  readonly host: string;
+  /** `--host` mode: the host and bridge the flow enters. */
+  readonly host?: string;
   readonly bridge: string;
   /** One microflow in ofproto/trace syntax, or a file with one per line. */
   readonly flow?: string;
@@ -22,7 +27,27 @@ export interface TraceRequest {
   readonly lbDst?: string;
   readonly size?: number;
   readonly detail: Detail;
+  /**
+   * Continue tunnel outputs on the remote chassis (one hop per chassis/bridge). The CLI follows
+   * by default; a request without it traces one host, as ofproto/trace does.
+   */
+  readonly followTunnels?: boolean;
+  /** `--from/--to` mode: endpoints by port, VM, pod or interface name, or IP. */
+  readonly from?: string;
+  readonly to?: string;
+  /** `--tcp/--udp/--sctp PORT`, `--icmp`, `--arp`; default ICMP echo (TCP to the VIP's port for a load balancer). */
+  readonly protocol?: Protocol;
+  readonly sport?: number;
+  readonly ttl?: number;
+  readonly srcMac?: string;
+  readonly srcIp?: string;
+  readonly dstMac?: string;
+  /** Also trace the reply (conntrack est+rpl) back from where the packet arrived. */
+  readonly reply?: boolean;
 }
+
+/** ct_state of every conntrack recirculation of a reply packet. */
+export const REPLY_CT_STATE = 'trk,est,rpl';
 
 /** One traced packet as the JSON contract gives it (man ovnscope-trace). */
 export interface TraceReport {
@@ -30,11 +55,29 @@ export interface TraceReport {
   readonly verdict: TraceResult['verdict'];
   readonly hops: TraceResult['hops'];
   readonly warnings: readonly string[];
-  /** Set when the trace stopped where ofproto/trace stops (how to continue is in `hint`). */
-  readonly incomplete?: SimTraceResult['incomplete'];
+  /** Set when the trace stopped early (ofproto/trace's dp_hash stop, a chassis not collected): how to continue is in `hint`. */
+  readonly incomplete?: { readonly reason: string; readonly hint: string; readonly groupId?: number; readonly chassis?: string };
   readonly size: number;
   /** The trace tree at the requested detail. */
   readonly tree: TraceResult['tree'];
+  // Cross-host traces (optional):
+  /** The drop (or stop) that decided the verdict, with its evidence (host, table, flow, logical flow, NB row). */
+  readonly drop?: TraceDrop;
+  /** Where the packet arrived: logical port (or uplink) per hop. */
+  readonly delivered?: CrossResult['delivered'];
+  /** Load-balancer buckets chosen where OVS would hash. */
+  readonly lbChoices?: readonly LbChoice[];
+  /** `--from/--to`: the endpoints as resolved, the packet as built, the chassis on the path. */
+  readonly from?: Endpoint;
+  readonly to?: Endpoint;
+  readonly packet?: GuestPacket;
+  readonly path?: Omit<ChassisPath, 'from' | 'to'>;
+  /** `--reply`: the reply's own trace. */
+  readonly reply?: TraceReport;
+  /** Why the reply was not traced. */
+  readonly replySkipped?: string;
+  /** Did the packet reach the `--to` endpoint (its port, a LB backend, the uplink for an outside address)? */
+  readonly reachedDestination?: boolean;
 }
 
 export interface BatchLine {
@@ -47,6 +90,8 @@ export interface BatchLine {
 export interface TraceServiceResult {
   readonly host: string;
   readonly bridge: string;
+  /** `flow` (--host/--flow) or `endpoints` (--from/--to). */
+  readonly mode?: 'flow' | 'endpoints';
   readonly single?: TraceReport;
   readonly batch?: readonly BatchLine[];
 }
@@ -112,27 +157,53 @@ function report(input: string, r: SimTraceResult, detail: Detail, index: OvnInde
 }
 
 export async function trace(req: TraceRequest): Promise<Result<TraceServiceResult>> {
-  if (!req.flow === !req.flowsFile) return fail('give exactly one of --flow or --flows-file');
-  const loaded = await loadSnapshot(req.snapshot, { hosts: [req.host] });
+  if (req.from !== undefined || req.to !== undefined) return traceEndpoints(req);
+  if (!req.flow === !req.flowsFile) return fail('give exactly one of --flow or --flows-file (or --from and --to)');
+  if (!req.host) return fail('--flow needs --host (the host whose tables the packet enters); or give --from and --to');
+  const follow = req.followTunnels === true;
+  const loaded = await loadSnapshot(req.snapshot, follow ? {} : { hosts: [req.host] });
   if (!loaded.ok) return loaded;
   const snapshot = loaded.value;
-  const host = snapshot.hosts[0]!;
+  const host = snapshot.hosts.find((h) => h.name === req.host);
+  if (!host) return fail(`host ${req.host} is not in the snapshot (it has: ${snapshot.hosts.map((h) => h.name).join(', ') || 'no hosts'})`);
   const bridge = host.bridges.find((b) => b.name === req.bridge);
   if (!bridge) return fail(`host ${host.name} has no bridge ${req.bridge} in the snapshot (it has: ${host.bridges.map((b) => b.name).join(', ') || 'none'})`);
   if (bridge.flows.length === 0) return fail(`${host.name}/${req.bridge} has no flows in the snapshot (was ovs-ofctl dump-flows collected? see "ovnscope snapshot show")`, 3);
-  let selectBucket: TraceOptions['selectBucket'] = req.selectBucket;
-  if (req.lbDst) {
-    const chosen = bucketsForBackend(bridge.groups, req.lbDst);
-    if (!chosen.ok) return chosen;
-    selectBucket = chosen.value;
-  }
-  const options: TraceOptions = { ctNext: req.ctNext, selectBucket, size: req.size };
-  const compiled = compileHost(host);
   const index = snapshot.sb ? buildOvnIndex(snapshot) : undefined;
+  let one: (flow: string) => Result<TraceReport>;
+  if (follow) {
+    if (req.lbDst) {
+      const known = lbBackendCheck(snapshot, req.lbDst);
+      if (!known.ok) return known;
+    }
+    const ctx = createCrossContext(snapshot, createResolver(snapshot), index);
+    one = (flow) => {
+      const port = /(?:^|,)in_port=(?:"([^"]+)"|([^,]+))/.exec(flow);
+      const name = port?.[1] ?? port?.[2] ?? '?';
+      const bp = bridge.ports.find((p) => p.name === name || String(p.ofport) === name);
+      const entry: HopEntry = { kind: bp?.role.kind === 'physical' ? 'uplink' : 'start', port: bp?.name ?? name, ...(bp ? { ofport: bp.ofport } : {}) };
+      const r = traceAcross(ctx, { host: host.name, bridge: req.bridge, flow, entry }, crossOptions(req, snapshot, undefined));
+      if (!r.ok) return r;
+      return ok(crossReport(flow, r.value, req.detail));
+    };
+  } else {
+    let selectBucket: TraceOptions['selectBucket'] = req.selectBucket;
+    if (req.lbDst) {
+      const chosen = bucketsForBackend(bridge.groups, req.lbDst);
+      if (!chosen.ok) return chosen;
+      selectBucket = chosen.value;
+    }
+    const options: TraceOptions = { ctNext: req.ctNext, selectBucket, size: req.size };
+    const compiled = compileHost(host);
+    one = (flow) => {
+      const r = traceHost(compiled, req.bridge, flow, options);
+      return r.ok ? ok(report(flow, r.value, req.detail, index, bridge.groups)) : r;
+    };
+  }
   if (req.flow !== undefined) {
-    const r = traceHost(compiled, req.bridge, req.flow, options);
+    const r = one(req.flow);
     if (!r.ok) return r;
-    return ok({ host: host.name, bridge: req.bridge, single: report(req.flow, r.value, req.detail, index, bridge.groups) });
+    return ok({ host: host.name, bridge: req.bridge, mode: 'flow', single: r.value });
   }
   let text: string;
   try {
@@ -144,13 +215,247 @@ export async function trace(req: TraceRequest): Promise<Result<TraceServiceResul
   for (const [i, raw] of text.split('\n').entries()) {
     const flow = raw.trim();
     if (!flow || flow.startsWith('#')) continue;
-    const r = traceHost(compiled, req.bridge, flow, options);
-    batch.push(r.ok ? { line: i + 1, report: report(flow, r.value, req.detail, index, bridge.groups) } : { line: i + 1, error: `${req.flowsFile}:${i + 1}: ${r.error.message}` });
+    const r = one(flow);
+    batch.push(r.ok ? { line: i + 1, report: r.value } : { line: i + 1, error: `${req.flowsFile}:${i + 1}: ${r.error.message}` });
   }
-  return ok({ host: host.name, bridge: req.bridge, batch });
+  return ok({ host: host.name, bridge: req.bridge, mode: 'flow', batch });
 }
 
-/** Exit code for a verdict: 0 delivered (or handed to a tunnel), 1 dropped, punted or stopped. */
+/** --lb-dst must be a backend of some load-balancer group of the snapshot. */
+function lbBackendCheck(snapshot: Snapshot, lbDst: string): Result<true> {
+  let syntaxError: Result<true> | undefined;
+  for (const h of snapshot.hosts)
+    for (const b of h.bridges) {
+      const r = bucketsForBackend(b.groups, lbDst);
+      if (r.ok) return ok(true);
+      if (/expected IP or IP:PORT/.test(r.error.message)) syntaxError = r;
+    }
+  return syntaxError ?? fail(`--lb-dst ${lbDst}: no load-balancer group in the snapshot has that backend`);
+}
+
+/** What tests (and embedding programs) may add to a trace: MAC tables, no conntrack model. */
+export interface TraceExtras {
+  readonly fdb?: CrossOptions['fdb'];
+  readonly conntrack?: false;
+  /** Reuse compiled hosts and indexes across many traces of one snapshot (`createTraceContext`). */
+  readonly context?: CrossContext;
+}
+
+/** Compiled hosts, resolver and OVN index of a snapshot, for many traces in a row. */
+export function createTraceContext(snapshot: Snapshot): CrossContext {
+  return createCrossContext(snapshot, createResolver(snapshot), snapshot.sb ? buildOvnIndex(snapshot) : undefined);
+}
+
+function crossOptions(req: TraceRequest, snapshot: Snapshot, ends: { from: string; to: string } | undefined, ctNext: readonly string[] = req.ctNext, extras: TraceExtras = {}): CrossOptions {
+  return {
+    ...(extras.fdb ? { fdb: extras.fdb } : {}),
+    ...(extras.conntrack === false ? { conntrack: false as const } : {}),
+    ctNext,
+    ...(req.selectBucket !== undefined ? { selectBucket: req.selectBucket } : {}),
+    ...(req.lbDst ? { lbDst: req.lbDst } : {}),
+    ...(req.size !== undefined ? { size: req.size } : {}),
+    followTunnels: req.followTunnels !== false,
+    collectHint: (chassis: string | undefined, remoteIp: string | undefined) => collectHint(snapshot, chassis, remoteIp, ends),
+  };
+}
+
+/** The collect command that would fetch a missing chassis. */
+export function collectHint(snapshot: Pick<Snapshot, 'sb'>, chassis: string | undefined, remoteIp: string | undefined, ends: { from: string; to: string } | undefined): string {
+  const row = chassis ? snapshot.sb?.chassis.find((c) => c.name === chassis) : undefined;
+  const addr = row?.hostname ?? remoteIp ?? chassis ?? '<host>';
+  const who = chassis ? `chassis ${chassis}${row?.hostname && row.hostname !== chassis ? ` (hostname ${row.hostname})` : ''}${remoteIp ? `, TEP ${remoteIp}` : ''}` : `the chassis at ${remoteIp}`;
+  const scoped = ends ? ` — or only the chassis on this path: ovnscope collect -i INVENTORY --from ${shq(ends.from)} --to ${shq(ends.to)} --out DIR` : '';
+  return `${who}: ovnscope collect --host ${addr} --out DIR${scoped}`;
+}
+
+function shq(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function crossReport(input: string, r: CrossResult, detail: Detail): TraceReport {
+  return {
+    input,
+    verdict: r.verdict,
+    hops: r.hops,
+    warnings: r.warnings,
+    ...(r.incomplete ? { incomplete: r.incomplete } : {}),
+    size: r.size,
+    tree: pruneTree(r.tree, detail),
+    ...(r.drop ? { drop: r.drop } : {}),
+    delivered: r.delivered,
+    ...(r.lbChoices.length ? { lbChoices: r.lbChoices } : {}),
+  };
+}
+
+/** Default protocol: TCP to the VIP's port for a load balancer, else ICMP echo. */
+function defaultProtocol(to: Endpoint): Protocol {
+  if (to.kind === 'lb-vip') {
+    const port = /:(\d+)$/.exec(to.lb!.vip)?.[1];
+    const proto = (to.lb!.protocol ?? 'tcp') as 'tcp' | 'udp' | 'sctp';
+    if (port) return { kind: proto, port: Number(port) };
+  }
+  return { kind: 'icmp' };
+}
+
+interface EndpointTrace {
+  readonly report: TraceReport;
+  readonly cross: CrossResult;
+}
+
+function traceGuest(req: TraceRequest, snapshot: Snapshot, ctx: CrossContext, resolver: Resolver, from: Endpoint, to: Endpoint, protocol: Protocol, opts: { sport?: number; ctNext: readonly string[]; srcIp?: string; extras: TraceExtras }): Result<EndpointTrace> {
+  const packet = buildGuestPacket(snapshot, resolver, from, to, {
+    protocol,
+    ...(opts.sport !== undefined ? { sport: opts.sport } : {}),
+    ...(req.ttl !== undefined ? { ttl: req.ttl } : {}),
+    ...(req.srcMac && opts.srcIp === undefined ? { srcMac: req.srcMac } : {}),
+    ...(opts.srcIp !== undefined ? { srcIp: opts.srcIp } : req.srcIp ? { srcIp: req.srcIp } : {}),
+    ...(req.dstMac && opts.srcIp === undefined ? { dstMac: req.dstMac } : {}),
+  });
+  if (!packet.ok) return packet;
+  const p = packet.value;
+  const entry: HopEntry = { kind: p.entry.kind === 'vif' ? 'start' : 'uplink', port: p.entry.port, ofport: p.entry.ofport };
+  const ends = { from: req.from ?? from.input, to: req.to ?? to.input };
+  const r = traceAcross(ctx, { host: p.entry.host, bridge: p.entry.bridge, flow: p.flow, entry }, crossOptions(req, snapshot, ends, opts.ctNext, opts.extras));
+  if (!r.ok) return r;
+  const { chassis, datapaths, routers, missing, notes } = resolver.chassisPath(from, to);
+  const pathRest = { chassis, datapaths, routers, missing, notes };
+  const base = crossReport(p.flow, r.value, req.detail);
+  const warnings = [...p.notes, ...base.warnings];
+  return ok({
+    cross: r.value,
+    report: { ...base, warnings, from, to, packet: p, path: pathRest, reachedDestination: reached(r.value, resolver, from, to, protocol.kind === 'arp') },
+  });
+}
+
+/** Whether the packet arrived where --to said: its port, a backend of its VIP, the port behind its NAT address, or the uplink for outside. */
+function reached(r: CrossResult, resolver: Resolver, from: Endpoint, to: Endpoint, arp: boolean): boolean {
+  if (to.kind === 'external-ip') return r.delivered.some((d) => d.kind === 'physical' || d.kind === 'patch');
+  if (to.kind === 'lb-vip') {
+    const backends = new Set<string>();
+    for (const b of to.lb!.backends) {
+      const e = resolver.resolve(b.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''), { near: from });
+      if (e.ok && e.value.logicalPort) backends.add(e.value.logicalPort);
+    }
+    return r.delivered.some((d) => d.logicalPort !== undefined && backends.has(d.logicalPort));
+  }
+  // A router port answers (ICMP echo, ARP) back to the sender; so does the ARP responder.
+  if (to.kind === 'router' || arp) return r.delivered.some((d) => d.logicalPort === from.logicalPort) || r.delivered.some((d) => d.logicalPort !== undefined && d.logicalPort === to.logicalPort);
+  return r.delivered.some((d) => d.logicalPort !== undefined && d.logicalPort === to.logicalPort);
+}
+
+/** `trace --from A --to B`: resolve both ends, build the guest's packet, follow it across chassis. */
+async function traceEndpoints(req: TraceRequest): Promise<Result<TraceServiceResult>> {
+  if (req.from === undefined || req.to === undefined) return fail('give both --from and --to');
+  if (req.flow !== undefined || req.flowsFile !== undefined) return fail('--from/--to build the packet themselves: do not give --flow or --flows-file with them');
+  const loaded = await loadSnapshot(req.snapshot);
+  if (!loaded.ok) return loaded;
+  const r = traceEndpointsIn(loaded.value, req);
+  if (!r.ok) return r;
+  const entry = r.value.report.packet!.entry;
+  return ok({ host: entry.host, bridge: entry.bridge, mode: 'endpoints', single: r.value.report });
+}
+
+/** The outcome of `--from/--to` with what the report leaves out: every host run (for replays and comparisons). */
+export interface EndpointTraceDetail {
+  readonly report: TraceReport;
+  readonly forward: CrossResult;
+  readonly reply?: CrossResult;
+}
+
+/** `--from/--to` on a loaded snapshot (the service without I/O). */
+export function traceEndpointsIn(snapshot: Snapshot, req: TraceRequest, extras: TraceExtras = {}): Result<EndpointTraceDetail> {
+  if (req.from === undefined || req.to === undefined) return fail('give both --from and --to');
+  const ctx = extras.context ?? createTraceContext(snapshot);
+  const resolver = ctx.resolver;
+  const from = resolver.resolve(req.from, { label: '--from' });
+  if (!from.ok) return from;
+  const to = resolver.resolve(req.to, { label: '--to', near: from.value });
+  if (!to.ok) return to;
+  if (req.lbDst) {
+    const known = lbBackendCheck(snapshot, req.lbDst);
+    if (!known.ok) return known;
+  }
+  const protocol = req.protocol ?? defaultProtocol(to.value);
+  const fwd = traceGuest(req, snapshot, ctx, resolver, from.value, to.value, protocol, { ...(req.sport !== undefined ? { sport: req.sport } : {}), ctNext: req.ctNext, extras });
+  if (!fwd.ok) return fwd;
+  let single = fwd.value.report;
+  let reply: CrossResult | undefined;
+  if (req.reply && to.value.kind === 'router' && fwd.value.report.reachedDestination) {
+    single = { ...single, replySkipped: `${to.value.input} is a router port: its answer (echo reply, ARP reply) is the packet the forward trace delivered back to ${from.value.logicalPort ?? from.value.input}` };
+  } else if (req.reply) {
+    const rep = traceReply(req, snapshot, ctx, resolver, from.value, to.value, protocol, fwd.value, extras);
+    if (rep.ok) reply = rep.value.cross;
+    single = rep.ok ? { ...single, reply: rep.value.report } : { ...single, replySkipped: rep.error.message };
+  }
+  return ok({ report: single, forward: fwd.value.cross, ...(reply ? { reply } : {}) });
+}
+
+/**
+ * The reply: swapped from the packet as it was delivered (so NAT and LB rewrites are kept, as
+ * the replying guest sees them), entering where it arrived, with every conntrack recirculation
+ * resumed as est+rpl; built from the endpoints when the forward packet did not arrive.
+ */
+function traceReply(req: TraceRequest, snapshot: Snapshot, ctx: CrossContext, resolver: Resolver, from: Endpoint, to: Endpoint, protocol: Protocol, fwd: EndpointTrace, extras: TraceExtras): Result<EndpointTrace> {
+  const ctNext = Array.from({ length: 32 }, () => REPLY_CT_STATE);
+  const cross = fwd.cross;
+  // With the forward's connection tables, each lookup answers what the forward committed there.
+  const model = cross.conntrack;
+  const arrival =
+    cross.delivered.find((d) => d.logicalPort !== undefined && d.logicalPort === to.logicalPort) ??
+    cross.delivered.find((d) => d.kind === 'local' && d.logicalPort !== undefined && d.logicalPort !== from.logicalPort) ??
+    (to.kind === 'external-ip' ? cross.delivered.find((d) => d.kind === 'physical') : undefined);
+  if (arrival) {
+    const hop = cross.hops[arrival.hop]!;
+    const out = hop.outputs.find((o) => o.port === arrival.port) as { state?: PacketState } | undefined;
+    if (out?.state) {
+      const replier = arrival.logicalPort ? resolver.port(arrival.logicalPort) : undefined;
+      const flow = flowFromState(out.state, { inPort: arrival.port, reply: true, ttl: req.ttl ?? DEFAULT_TTL, ...(replier?.mac ? { replyMac: replier.mac } : {}) });
+      const entry: HopEntry = { kind: arrival.kind === 'physical' ? 'uplink' : 'start', port: arrival.port };
+      const ends = { from: req.to ?? to.input, to: req.from ?? from.input };
+      const opts = model && extras.conntrack !== false ? { ...crossOptions(req, snapshot, ends, [], extras), conntrack: model } : crossOptions(req, snapshot, ends, ctNext, extras);
+      const r = traceAcross(ctx, { host: hop.host, bridge: hop.bridge, flow, entry }, { ...opts, lbDst: undefined });
+      if (!r.ok) return r;
+      const back = arrival.logicalPort ? resolver.port(arrival.logicalPort) : undefined;
+      const base = crossReport(flow, r.value, req.detail);
+      const how = model
+        ? 'each conntrack lookup answers from the connections the forward packet committed on that host (est+rpl where it did, new where it did not: an asymmetric path shows up as new)'
+        : `conntrack state ${REPLY_CT_STATE} at every recirculation`;
+      return ok({
+        cross: r.value,
+        report: {
+          ...base,
+          warnings: [`reply built from the packet as it arrived at ${arrival.logicalPort ?? arrival.port} on ${hop.host}, source and destination swapped; ${how}. Conntrack would also undo NAT/LB rewrites; like ofproto/trace, ovnscope does not rewrite them`, ...base.warnings],
+          ...(back ? { from: back } : {}),
+          to: from,
+          reachedDestination: r.value.delivered.some((d) => (from.logicalPort ? d.logicalPort === from.logicalPort : d.kind === 'physical')),
+        },
+      });
+    }
+  }
+  // Not delivered: the reply the destination would send if it had got the packet.
+  let replier = to;
+  if (to.kind === 'lb-vip') {
+    const backend = cross.lbChoices[0]?.backend ?? req.lbDst ?? to.lb!.backends[0];
+    const b = backend ? resolver.resolve(backend.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')) : undefined;
+    if (!b?.ok) return fail(`the forward packet did not arrive and the backend of ${to.lb!.name} is not a logical port: no reply to trace`);
+    replier = b.value;
+  } else if (to.kind === 'nat' && to.logicalPort) {
+    const inner = resolver.port(to.logicalPort);
+    if (inner) replier = inner;
+  }
+  if (replier.kind === 'router') return fail(`the forward packet did not arrive; ${to.input} is a router port, which does not originate replies of its own`);
+  if (replier.kind !== 'external-ip' && !replier.host) return fail(`the forward packet did not arrive and ${describeEndpoint(replier)} is not on a collected host: no reply to trace`);
+  const fsport = fwd.report.packet?.sport;
+  const rproto: Protocol = protocol.kind === 'tcp' || protocol.kind === 'udp' || protocol.kind === 'sctp' ? { kind: protocol.kind, port: fsport ?? 40000 } : protocol;
+  const sport = protocol.kind === 'tcp' || protocol.kind === 'udp' || protocol.kind === 'sctp' ? protocol.port : undefined;
+  if (replier.kind === 'external-ip' && from.kind === 'external-ip') return fail('both ends are outside the overlay');
+  const r = traceGuest({ ...req, lbDst: undefined, from: req.to, to: req.from, srcMac: undefined, dstMac: undefined, srcIp: undefined }, snapshot, ctx, resolver, replier, from, rproto, { ...(sport !== undefined ? { sport } : {}), ctNext, extras });
+  if (!r.ok) return r;
+  return ok({ cross: r.value.cross, report: { ...r.value.report, warnings: [`the forward packet did not arrive: this is the reply ${describeEndpoint(replier)} would send, conntrack state ${REPLY_CT_STATE}`, ...r.value.report.warnings] } });
+}
+
+/** Exit code for a verdict: 0 delivered (or handed to a tunnel), 1 dropped, punted or stopped (the reply too, with --reply). */
 export function verdictExitCode(r: TraceReport): number {
-  return r.verdict === 'delivered' || r.verdict === 'tunnel' ? 0 : 1;
+  const one = (x: TraceReport) => (x.verdict === 'delivered' || x.verdict === 'tunnel' ? 0 : 1);
+  return Math.max(one(r), r.reply ? one(r.reply) : 0);
 }

@@ -175,6 +175,7 @@ const executors = {
     if (typeof a.zone === 'number') zone = a.zone;
     else if (a.zone) zone = Number(x.s.getSub(a.zone));
     x.ctNat = null;
+    if (a.commit) x.ctCommit(zone, a.nat);
     // Nested actions: nat(...) then exec(...), as OVS keeps them inside the ct action (an
     // empty nested list prints "drop" in ofproto/trace, which drops nothing).
     if (a.nat) {

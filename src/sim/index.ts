@@ -19,6 +19,11 @@
  *     clone(), group buckets, patch-port peers and check_pkt_larger are undone afterwards, as in
  *     OVS (each output records the packet as it left);
  *   - NORMAL uses the MAC table passed in `fdb` (`ovs-appctl fdb/show`), else floods.
+ *
+ * Across chassis (cross.ts): `traceAcross` runs `traceHost` on every host the packet reaches,
+ * continuing GENEVE outputs at the remote chassis' tunnel port with OVN's tunnel encoding, with a
+ * conntrack model (conntrack.ts) for the states ofproto/trace would need to be told; guest.ts
+ * builds packets from resolved endpoints and the far-side/reply flows.
  */
 export { traceHost, packetFromMicroflow, parseCtState, composedLength } from './trace.js';
 export type { TraceOptions, SimTraceResult, SimOutput, SimController, SimPass } from './trace.js';
@@ -33,5 +38,10 @@ export type { OvnControllerOp } from './ovn.js';
 export { EXECUTORS } from './executors.js';
 export type { Executor } from './executors.js';
 export type { FdbEntry } from './xlate.js';
+export { traceAcross, createCrossContext, dpHashFor, bucketBackend, GENEVE_OVERHEAD } from './cross.js';
+export type { CrossContext, CrossOptions, CrossResult, CrossStart, HostRun, LbChoice } from './cross.js';
+export { buildGuestPacket, flowFromState } from './guest.js';
+export type { GuestPacket, GuestOptions, Protocol, PacketEntry } from './guest.js';
+export { ConntrackTable } from './conntrack.js';
 export { parseMicroflow } from '../parse/microflow.js';
 export type { Microflow, MicroflowResult, MicroflowError } from '../parse/microflow.js';

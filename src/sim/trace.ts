@@ -8,6 +8,7 @@ import type { HostState } from '../model/snapshot.js';
 import type { DropReason, TraceDrop, TraceHop, TraceNode, TraceOutput, TraceResult, Verdict } from '../model/trace.js';
 import { parseMicroflow, type Microflow } from '../parse/microflow.js';
 import { compileHost, type CompiledBridge, type CompiledHost } from './compile.js';
+import type { ConntrackTable } from './conntrack.js';
 import { EXECUTORS } from './executors.js';
 import { formatFlowState } from './format.js';
 import { makeNode } from './report.js';
@@ -30,6 +31,8 @@ export interface TraceOptions {
   readonly maxDepth?: number;
   /** MAC learning tables for bridges with NORMAL flows (`ovs-appctl fdb/show`). */
   readonly fdb?: Readonly<Record<string, readonly FdbEntry[]>>;
+  /** Conntrack model (see conntrack.ts): states of recirculations beyond `ctNext`; commits are recorded in it. */
+  readonly conntrack?: ConntrackTable;
 }
 
 /** An output with where it happened and the packet as it left. */
@@ -42,6 +45,11 @@ export interface SimOutput extends TraceOutput {
   readonly table: number;
   readonly priority?: number;
   readonly cookie?: string;
+  /**
+   * The packet as it left, as state (not enumerable: JSON and equality ignore it). Used to
+   * continue the trace on the far side of a tunnel.
+   */
+  readonly state?: PacketState;
 }
 
 export interface SimController {
@@ -53,6 +61,8 @@ export interface SimController {
   readonly table: number;
   readonly priority?: number;
   readonly cookie?: string;
+  /** The packet as it was punted (not enumerable). */
+  readonly state?: PacketState;
 }
 
 export interface SimPass {
@@ -83,6 +93,10 @@ export interface SimTraceResult extends TraceResult {
   readonly unsupported: boolean;
   /** Packet length used for check_pkt_larger. */
   readonly size: number;
+  /** The ct_state of every conntrack recirculation, in order: `--ct-next` values that replay this trace. */
+  readonly ctStates: readonly string[];
+  /** A dp_hash select group stopped a pass (as in ofproto/trace), whatever the verdict. */
+  readonly dpHashStop?: { readonly groupId?: number; readonly bridge: string };
 }
 
 const CT_FLAGS: Readonly<Record<string, number>> = { new: 0x01, est: 0x02, rel: 0x04, rpl: 0x08, inv: 0x10, trk: 0x20, snat: 0x40, dnat: 0x80 };
@@ -211,7 +225,7 @@ function lazyStrings<T extends object, K extends string>(o: T, getters: Record<K
 
 function toSimOutput(o: OutputEvent): SimOutput {
   let packet: string | undefined;
-  return {
+  const out: SimOutput = {
     get packet(): string {
       return (packet ??= formatFlowState(o.packet));
     },
@@ -225,10 +239,12 @@ function toSimOutput(o: OutputEvent): SimOutput {
     ...(o.where.priority !== undefined ? { priority: o.where.priority } : {}),
     ...(o.where.cookie !== undefined ? { cookie: cookieText(o.where.cookie) } : {}),
   };
+  Object.defineProperty(out, 'state', { value: o.packet, enumerable: false });
+  return out;
 }
 
 function toSimController(c: ControllerEvent): SimController {
-  return {
+  const out: SimController = {
     bridge: c.bridge,
     pass: c.pass,
     reason: c.reason,
@@ -238,6 +254,8 @@ function toSimController(c: ControllerEvent): SimController {
     ...(c.where.priority !== undefined ? { priority: c.where.priority } : {}),
     ...(c.where.cookie !== undefined ? { cookie: cookieText(c.where.cookie) } : {}),
   };
+  Object.defineProperty(out, 'state', { value: c.packet, enumerable: false });
+  return out;
 }
 
 const DROP_PRIORITY: Readonly<Record<DropReason, number>> = {
@@ -253,6 +271,7 @@ const DROP_PRIORITY: Readonly<Record<DropReason, number>> = {
   LB_NO_BACKEND: 1,
   MTU_EXCEEDED: 1,
   REMOTE_NOT_COLLECTED: 1,
+  TUNNEL_NOT_FOUND: 1,
 };
 
 function decisiveDrop(drops: readonly DropEvent[]): DropEvent | undefined {
@@ -268,6 +287,7 @@ function toTraceDrop(d: DropEvent): TraceDrop {
     ...(d.where.cookie !== undefined ? { cookie: cookieText(d.where.cookie) } : {}),
     reason: d.reason,
     explanation: d.explanation,
+    ...(d.where.line !== undefined ? { line: d.where.line } : {}),
   };
 }
 
@@ -379,6 +399,8 @@ function buildResult(x: Xlate, input: string, entry: string, tree: TraceNode[], 
     ambiguous: x.ambiguities.length > 0,
     unsupported: x.unsupported,
     size,
+    ...(dpHashFreeze ? { dpHashStop: { ...(dpHashFreeze.groupId !== undefined ? { groupId: dpHashFreeze.groupId } : {}), bridge: dpHashFreeze.bridge } } : {}),
+    ctStates: x.ctUsed.map((cs) => fmtCtState(BigInt(cs)).replace(/\|/g, ',')),
   };
 }
 
@@ -426,6 +448,7 @@ export function traceHost(host: HostState | CompiledHost, bridge: string, microf
       maxDepth: options.maxDepth ?? 64,
       maxPasses: 64,
       ...(options.fdb ? { fdb: options.fdb } : {}),
+      ...(options.conntrack ? { conntrack: options.conntrack } : {}),
     },
     EXECUTORS as unknown as ExecutorTableLike,
   );

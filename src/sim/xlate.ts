@@ -20,6 +20,7 @@ import type { CompiledBridge, CompiledHost } from './compile.js';
 import { formatFlowState } from './format.js';
 import { bestLiveBucket, bucketAlive, bucketId, hashFieldsBasis, type CompiledGroup } from './groups.js';
 import type { OvnControllerOp } from './ovn.js';
+import type { ConntrackTable } from './conntrack.js';
 import { makeNode, Reporter, type Lazy } from './report.js';
 import { ETH_TYPE_IP, OFPP, SP, type PacketState } from './state.js';
 
@@ -46,6 +47,11 @@ export interface XlateOptions {
   readonly maxPasses: number;
   /** MAC learning tables per bridge, for NORMAL. Without one, NORMAL floods. */
   readonly fdb?: Readonly<Record<string, readonly FdbEntry[]>>;
+  /**
+   * Conntrack model: once `ctNext` is used up, recirculations resume with the state this table
+   * answers (committed connections of the trace) instead of `trk|new`; `ct(commit)` records.
+   */
+  readonly conntrack?: ConntrackTable;
 }
 
 export interface TunnelInfo {
@@ -80,6 +86,8 @@ export interface ControllerEvent {
   readonly op?: OvnControllerOp;
   readonly pause: boolean;
   readonly where: RuleRef;
+  /** The packet as it was sent to the controller. */
+  readonly packet?: PacketState;
   voided?: boolean;
 }
 
@@ -118,6 +126,8 @@ export interface RecircItem {
   readonly zone: number;
   /** Queued by a check_pkt_larger branch the packet does not take: only consumes a --ct-next state. */
   readonly skip?: boolean;
+  /** The conntrack model's answer at the time of the lookup (when a model is in use). */
+  readonly modelState?: number;
 }
 
 export interface PassResult {
@@ -186,6 +196,8 @@ export class Xlate {
   readonly ambiguities: { table: number; chosen: CompiledFlow; others: readonly CompiledFlow[] }[] = [];
   private recircCounter = 0;
   private ctNextIndex = 0;
+  /** ct_state of every recirculation in queue order (skipped ones too): replays as --ct-next. */
+  readonly ctUsed: number[] = [];
   unsupported = false;
 
   // Per pass.
@@ -248,27 +260,34 @@ export class Xlate {
   /** Runs the first pass and every queued recirculation. */
   run(bridge: CompiledBridge, initial: PacketState, root: TraceNode[]): void {
     this.runPass(bridge, initial, undefined, root);
+    let shadows = 0;
     while (this.recircQueue.length) {
-      if (this.passes.length >= this.opts.maxPasses) {
+      if (this.passes.length >= this.opts.maxPasses || shadows >= this.opts.maxPasses * 4) {
         const msg = `more than ${this.opts.maxPasses} recirculations; stopping (a recirculation loop?)`;
         this.warnings.push(msg);
         root.push(makeNode('warning', 'minimal', msg));
         break;
       }
       const item = this.recircQueue.shift()!;
-      if (item.skip) {
-        if (this.ctNextIndex < this.opts.ctNext.length) this.ctNextIndex++;
-        continue;
-      }
       const st = item.state;
       let ctText: string;
+      let cs: number;
       if (this.ctNextIndex < this.opts.ctNext.length) {
-        const cs = this.opts.ctNext[this.ctNextIndex++];
-        st.setSpace(SP.ct_state, BigInt(cs));
+        cs = this.opts.ctNext[this.ctNextIndex++];
         ctText = `resume conntrack with ct_state=${fmtCtState(BigInt(cs))}`;
+      } else if (item.modelState !== undefined) {
+        cs = item.modelState;
+        ctText = `resume conntrack with ct_state=${fmtCtState(BigInt(cs))} (conntrack model: ${cs === 0x21 ? 'no connection of this trace matches' : cs & 0x08 ? 'reply of a connection committed in this trace' : 'a connection committed in this trace'} in zone ${item.zone})`;
       } else {
-        st.setSpace(SP.ct_state, 0x21n);
+        cs = 0x21;
         ctText = 'resume conntrack with default ct_state=trk|new (use --ct-next to customize)';
+      }
+      st.setSpace(SP.ct_state, BigInt(cs));
+      this.ctUsed.push(cs);
+      if (item.skip) {
+        shadows++;
+        this.runShadow(item, st);
+        continue;
       }
       const header = makeNode('recirc', 'summary', `recirc(0x${item.id.toString(16)}) - ${ctText}`, {
         recircId: item.id,
@@ -281,6 +300,33 @@ export class Xlate {
       if (item.nat) simulateNat(item.nat, st, header);
       this.runPass(item.bridge, st, item, header.children);
     }
+  }
+
+  /** True while a recirculation of a check_pkt_larger branch the packet does not take runs. */
+  private shadow = false;
+
+  /**
+   * A recirculation of the check_pkt_larger branch the packet does not take: ofproto/trace
+   * resumes it (consuming --ct-next states, forking further recirculations in queue order), so
+   * it is run here too — and then forgotten: no outputs, punts, drops, passes or commits.
+   */
+  private runShadow(item: RecircItem, st: PacketState): void {
+    const marks = { o: this.outputs.length, c: this.controllers.length, d: this.drops.length, f: this.freezes.length, w: this.warnings.length, a: this.ambiguities.length, p: this.passes.length, q: this.recircQueue.length };
+    const unsupported = this.unsupported;
+    const wasShadow = this.shadow;
+    this.shadow = true;
+    if (item.nat) simulateNat(item.nat, st, makeNode('recirc', 'detailed', 'not taken'));
+    this.runPass(item.bridge, st, item, []);
+    this.shadow = wasShadow;
+    this.outputs.length = marks.o;
+    this.controllers.length = marks.c;
+    this.drops.length = marks.d;
+    this.freezes.length = marks.f;
+    this.warnings.length = marks.w;
+    this.ambiguities.length = marks.a;
+    this.passes.length = marks.p;
+    this.unsupported = unsupported;
+    for (let i = marks.q; i < this.recircQueue.length; i++) this.recircQueue[i] = { ...this.recircQueue[i], skip: true };
   }
 
   private resetPass(bridge: CompiledBridge, s: PacketState, root: TraceNode[]): void {
@@ -734,7 +780,7 @@ export class Xlate {
   // Controller
 
   controller(reason: string, op: OvnControllerOp | undefined, pause: boolean): void {
-    const ev: ControllerEvent = { pass: this.pass, bridge: this.bridge.name, reason: op ? op.name : reason, pause, where: this.where(), ...(op ? { op } : {}) };
+    const ev: ControllerEvent = { pass: this.pass, bridge: this.bridge.name, reason: op ? op.name : reason, pause, where: this.where(), packet: this.s.clone(), ...(op ? { op } : {}) };
     this.controllers.push(ev);
     this.report(
       'controller',
@@ -778,12 +824,19 @@ export class Xlate {
     const st = this.s.clone();
     st.setSpace(SP.recirc_id, BigInt(id));
     st.setSpace(SP.ct_zone, BigInt(zone));
-    this.recircQueue.push({ id, bridge: this.bridge, state: st, table, nat: this.ctNat, stack: this.stack.slice(), actionSet: this.actionSet.slice(), zone });
+    // The datapath looks the connection up now (commits made earlier in this pass count).
+    const modelState = this.opts.conntrack ? this.opts.conntrack.lookup(zone, st) : undefined;
+    this.recircQueue.push({ id, bridge: this.bridge, state: st, table, nat: this.ctNat, stack: this.stack.slice(), actionSet: this.actionSet.slice(), zone, ...(modelState !== undefined ? { modelState } : {}) });
     this.report('recirc', 'summary', `A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table ${table}.`, {
       recircId: id,
       table,
       zone,
     });
+  }
+
+  /** `ct(commit, ...)`: the conntrack model (if any) records the connection. */
+  ctCommit(zone: number, nat: NatSpec | null | undefined): void {
+    if (!this.shadow) this.opts.conntrack?.commit(zone, this.s, nat);
   }
 
   // -------------------------------------------------------------------------------------------

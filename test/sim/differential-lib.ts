@@ -99,26 +99,50 @@ function recircIdOf(p: OraclePass): number {
   return m ? Number.parseInt(m[1], 16) : 0;
 }
 
-/** Reads an ofproto/trace output as the packet experiences it, for a given packet length. */
+/** Every recirc(...) of a datapath action list, and whether the packet (of `size` bytes) takes its branch. */
+function recircForks(text: string, size: number, taken: boolean, out: { id: number; taken: boolean }[]): void {
+  for (const a of splitTopLevel(text)) {
+    if (a.startsWith('recirc(')) out.push({ id: Number.parseInt(a.slice(7, -1), 16), taken });
+    else if (a.startsWith('clone(')) recircForks(a.slice(6, -1), size, taken, out);
+    else if (a.startsWith('check_pkt_len(')) {
+      const inner = splitTopLevel(a.slice('check_pkt_len('.length, -1));
+      const lim = Number(/size=(\d+)/.exec(inner[0] ?? '')?.[1] ?? 0);
+      for (const b of inner.slice(1)) {
+        if (b.startsWith('gt(')) recircForks(b.slice(3, -1), size, taken && size > lim, out);
+        else if (b.startsWith('le(')) recircForks(b.slice(3, -1), size, taken && size <= lim, out);
+      }
+    }
+  }
+}
+
+/**
+ * Reads an ofproto/trace output as the packet experiences it, for a given packet length.
+ * ofproto/trace also resumes the recirculations of check_pkt_len branches the packet does not
+ * take, and both branches can freeze the same state (same recirc id): passes are matched to the
+ * forks that queued them in FIFO order, so a pass counts only when its own fork was taken.
+ */
 export function oracleView(text: string, dpNames: ReadonlyMap<number, string>, roles: ReadonlyMap<string, string>, size: number): OracleView {
   const t = parseOfprotoTrace(text);
   const taken: OraclePass[] = [];
-  const reachable = new Set<number>([0]);
+  const forks = new Map<number, boolean[]>();
   const acc: DpWalk = { outputs: [], packets: [], userspace: 0, recircs: [], hash: false };
   let paused = false;
   let frozenHash = false;
   let reasons: string[] | undefined = [];
   for (const p of t.passes) {
     const id = recircIdOf(p);
-    if (!reachable.has(id)) continue;
+    const isTaken = id === 0 || (forks.get(id)?.shift() ?? false);
+    const dp = p.datapathActions ?? '';
+    const queued: { id: number; taken: boolean }[] = [];
+    recircForks(dp, size, isTaken, queued);
+    for (const f of queued) forks.set(f.id, [...(forks.get(f.id) ?? []), f.taken]);
+    if (!isTaken) continue;
     taken.push(p);
     const w: DpWalk = { outputs: [], packets: [], userspace: 0, recircs: [], hash: false };
-    const dp = p.datapathActions ?? '';
     walkDatapath(dp, size, w, new Map(parseFlowFields(p.flow).fields));
     acc.outputs.push(...w.outputs);
     acc.packets.push(...w.packets);
     acc.userspace += w.userspace;
-    for (const r of w.recircs) reachable.add(r);
     if (w.hash) frozenHash = true;
     const hasCpl = dp.includes('check_pkt_len(');
     for (const s of p.steps)

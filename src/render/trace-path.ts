@@ -1,0 +1,151 @@
+/**
+ * The path picture of a cross-host trace: source → each bridge/chassis crossed (its logical
+ * datapaths and named decisions) → tunnels (VNI, TEPs, logical ports) → where the packet ended,
+ * with the drop and its evidence. Pure text (chalk for colour); `trace-dot.ts` draws the same
+ * structure as Graphviz.
+ */
+import type { ChalkInstance } from 'chalk';
+import type { HopStep, TraceDrop, TraceHop, TraceOutput } from '../model/trace.js';
+import type { TraceReport } from '../services/trace.js';
+import { describeEndpoint } from '../snapshot/resolve.js';
+
+function stepMark(s: HopStep, style: ChalkInstance): string {
+  switch (s.kind) {
+    case 'acl': {
+      const action = String(s.nb?.row?.['action'] ?? '');
+      return /^(drop|reject)$/.test(action) ? style.red('✗') : style.green('✓');
+    }
+    case 'lb':
+    case 'nat':
+      return style.cyan('⇄');
+    case 'route':
+      return style.cyan('→');
+    default:
+      return '·';
+  }
+}
+
+function ctSummary(states: readonly string[]): string {
+  const out: string[] = [];
+  for (const s of states) {
+    const last = out[out.length - 1];
+    const m = last ? /^(.*?)(?: ×(\d+))?$/.exec(last) : null;
+    if (m && m[1] === s) out[out.length - 1] = `${s} ×${Number(m[2] ?? 1) + 1}`;
+    else out.push(s);
+  }
+  return out.join(', ');
+}
+
+function tunnelLine(o: TraceOutput, from: string, to: string): string {
+  const t = o.tunnel!;
+  const dp = t.datapath ? ` (${t.datapath})` : '';
+  const ports = t.inport || t.outport ? ` (${t.inport ?? '?'} → ${t.outport ?? '?'})` : '';
+  return `tunnel ${from} → ${to}  GENEVE VNI ${t.tunId}${dp}  ${t.tunSrc ?? '?'} → ${t.tunDst ?? t.remoteIp}${t.metadata0 ? `  tun_metadata0 ${t.metadata0}${ports}` : ''}`;
+}
+
+/** Evidence lines of a drop: where, the OpenFlow flow, the logical flow, the NB row. */
+export function dropEvidence(d: TraceDrop, style: ChalkInstance): string[] {
+  const out: string[] = [];
+  if (d.flow) out.push(`${style.dim('flow   ')} ${d.flow}`);
+  else out.push(`${style.dim('flow   ')} table ${d.table}${d.priority !== undefined ? ` priority ${d.priority}` : ''}${d.cookie ? ` cookie ${d.cookie}` : ''}`);
+  const lf = d.logicalFlow;
+  if (lf) out.push(`${style.dim('lflow  ')} ${lf.datapath ?? '?'} ${lf.pipeline} ${lf.stage ?? ''} (table ${lf.tableId}) priority ${lf.priority}: ${lf.match} => ${lf.actions}  [${lf.uuid.slice(0, 8)}]`);
+  if (d.nb) out.push(`${style.dim('NB     ')} ${d.nb.text}  [${d.nb.uuid.slice(0, 8)}]`);
+  return out;
+}
+
+function outputLine(h: TraceHop, o: TraceOutput, style: ChalkInstance): string | undefined {
+  const n = o.next;
+  switch (n?.status) {
+    case 'delivered':
+      return o.logicalPort
+        ? style.green(`● delivered to ${o.logicalPort}${o.logicalPort !== o.port ? ` (${o.port})` : ''} on ${h.host}`)
+        : style.dim(`· a copy to ${o.port} (${h.bridge}'s own port, the host stack)`);
+    case 'left':
+      return style.green(`⇥ left ${n.host} via ${n.via}${n.network ? ` (provider network ${n.network}${o.logicalPort ? `, localnet ${o.logicalPort}` : ''})` : ''}`);
+    case 'dropped':
+      return style.red(`✗ ${n.reason}: ${n.explanation}`);
+    case 'not-collected':
+      return style.yellow(`? ${o.port} → ${n.chassis ?? n.remoteIp}: not in the snapshot. Collect ${n.hint}`);
+    case 'not-followed':
+      return style.yellow(`→ ${o.port} (tunnel to ${o.tunnel?.chassis ?? o.tunnel?.remoteIp ?? '?'}, tun_id ${o.tunnel?.tunId ?? '?'}${o.tunnel?.metadata0 ? `, tun_metadata0 ${o.tunnel.metadata0}` : ''}): ${n.reason}`);
+    case 'loop':
+      return style.red(`↺ ${o.port}: loop (the packet enters hop ${n.hop} again)`);
+    default:
+      return undefined;
+  }
+}
+
+/** The picture, one line per element, hops in the order the packet met them. */
+export function renderPath(r: TraceReport, style: ChalkInstance): string[] {
+  const lines: string[] = [];
+  const hops = r.hops;
+  const children = (i: number) => hops.filter((h) => h.entry && h.entry.kind === 'patch' && h.entry.fromHop === i);
+  const rendered = new Set<number>();
+  const renderHop = (i: number, pad: string): void => {
+    const h = hops[i];
+    if (!h || rendered.has(i)) return;
+    rendered.add(i);
+    const e = h.entry;
+    const inText = e ? `${e.kind === 'patch' ? 'patch ' : ''}${e.port}${e.ofport !== undefined && e.kind !== 'patch' ? ` (ofport ${e.ofport})` : ''}` : '?';
+    lines.push(`${pad}├─▶ ${style.bold(`${h.bridge}@${h.host}`)}  ${style.dim(`in ${inText}`)}`);
+    const inner = `${pad}│     `;
+    if (h.datapaths?.length) lines.push(`${inner}${style.magenta(h.datapaths.join(' → '))}`);
+    // Conntrack states, when the trace met its own connections (est/rpl): what decided the ACLs.
+    if (h.ctNext?.some((c) => c !== 'new,trk')) lines.push(`${inner}${style.dim(`conntrack: ${ctSummary(h.ctNext)}`)}`);
+    for (const s of h.steps ?? []) lines.push(`${inner}${stepMark(s, style)} ${s.datapath ? style.dim(`${s.datapath}: `) : ''}${s.text}`);
+    if (h.drop) {
+      lines.push(`${inner}${style.red(`✗ ${h.drop.reason}: ${h.drop.explanation}`)}`);
+      for (const ev of dropEvidence(h.drop, style)) lines.push(`${inner}    ${ev}`);
+    } else if (h.controller && !h.outputs.length) lines.push(`${inner}${style.yellow(`⚑ punted to ovn-controller: ${h.controllerReason ?? ''}`)}`);
+    for (const o of h.outputs) {
+      if (o.kind === 'patch' && o.next === undefined) continue;
+      if (o.kind === 'tunnel' && o.next?.status === 'followed') {
+        lines.push(`${inner}out ${o.port}`);
+        lines.push(`${pad}│`);
+        lines.push(`${pad}├─▶ ${style.cyan(tunnelLine(o, h.host, o.next.host))}`);
+        lines.push(`${pad}│`);
+        renderHop(o.next.hop, pad);
+        continue;
+      }
+      const l = outputLine(h, o, style);
+      if (l) lines.push(`${inner}${l}`);
+    }
+    for (const c of children(i)) {
+      lines.push(`${pad}│`);
+      renderHop(c.index ?? hops.indexOf(c), pad);
+    }
+  };
+  const h0 = hops[0];
+  const start = r.from ? `${describeEndpoint(r.from)}` : h0 ? `the packet enters ${h0.host} ${h0.bridge} at ${h0.entry?.port ?? '?'}` : r.input;
+  lines.push(`${style.bold('●')} ${start}`);
+  lines.push('│');
+  if (hops.length) renderHop(0, '');
+  // Hops reached another way (a flood through several tunnels is already nested above).
+  for (let i = 0; i < hops.length; i++) if (!rendered.has(i)) renderHop(i, '');
+  return lines;
+}
+
+/** Header lines: the endpoints as resolved, the packet as built, the chassis on the path. */
+export function renderPathHeader(r: TraceReport, style: ChalkInstance): string[] {
+  const out: string[] = [];
+  if (r.from) out.push(`${style.bold('From  ')} ${describeEndpoint(r.from)}`);
+  if (r.to) out.push(`${style.bold('To    ')} ${describeEndpoint(r.to)}`);
+  const p = r.packet;
+  if (p) {
+    const l4 = p.protocol.kind === 'icmp' ? (p.family === 6 ? 'icmp6 echo request' : 'icmp echo request') : p.protocol.kind === 'arp' ? (p.family === 6 ? `neighbour solicitation for ${p.nwDst}` : `arp who-has ${p.nwDst}`) : `${p.protocol.kind} ${p.sport} → ${p.dport}`;
+    const nh = p.nextHop.kind === 'gateway' ? `via gateway ${p.nextHop.port} (${p.nextHop.router}) ${p.nextHop.mac}` : 'same subnet';
+    out.push(`${style.bold('Packet')} ${l4}, ${p.nwSrc} → ${p.nwDst}, ${p.dlSrc} → ${p.dlDst} (${nh}), TTL ${p.ttl}, ${r.size} B`);
+    out.push(`${style.dim(`       enters ${p.entry.host} ${p.entry.bridge} at ${p.entry.port}: ${r.input}`)}`);
+  }
+  if (!p && r.hops[0] && r.from) {
+    const h = r.hops[0];
+    out.push(`${style.bold('Packet')} ${r.input}`);
+    out.push(style.dim(`       enters ${h.host} ${h.bridge} at ${h.entry?.port ?? '?'}${r.size ? `, ${r.size} B` : ''}`));
+  }
+  if (r.path) {
+    const chassis = r.path.chassis.map((c) => `${c.chassis} (${c.roles.join('+')}${c.host ? '' : ', not collected'})`).join(', ');
+    out.push(`${style.bold('Path  ')} ${r.path.datapaths.join(' → ') || '?'}; chassis ${chassis || 'none'}`);
+  }
+  return out;
+}

@@ -1,0 +1,625 @@
+/**
+ * Cross-host traces: one packet through every chassis it reaches. Each host is interpreted by
+ * `traceHost` (the ofproto/trace-exact simulator, patch ports included); what leaves through a
+ * GENEVE port continues on the chassis at the other end:
+ *
+ *   remote chassis  = the tunnel port's `external_ids:ovn-chassis-id`, else `options:remote_ip`
+ *                     ↔ SB Encap.ip ↔ Chassis; the snapshot host that is that chassis
+ *                     (system-id, hostname, encap IP);
+ *   in_port         = that host's tunnel port whose `options:remote_ip` is the sender's TEP;
+ *   tun_id          = the packet's tun_id at output (OVN: the logical datapath key);
+ *   tun_src/tun_dst = the sender's TEP (tunnel `options:local_ip`, else `ovn-encap-ip`) / remote_ip;
+ *   tun_metadata0   = the packet's tun_metadata0 at output (OVN: logical inport << 16 | outport);
+ *   headers         = the packet's L2–L4 headers as they left (pipeline state is not carried);
+ *   conntrack       = a new host: the `--ct-next` states start again from the first.
+ *
+ * Physical ports end the hop ("left hv3 via eth1"), VIF ports deliver. Loops (the same packet
+ * entering the same place twice) and too many hops stop the trace. A chassis that is not in the
+ * snapshot stops it with REMOTE_NOT_COLLECTED and the collect command that would fetch it.
+ *
+ * Load balancers: OVN's select groups use dp_hash, where ofproto/trace stops. Here the backend is
+ * chosen (`--lb-dst`, else the group's first bucket) and the hop is re-run with the `dp_hash`
+ * value that selects it — the hop's `input` is then exactly what ofproto/trace needs to agree.
+ */
+import { cookieOf } from '../model/ovn.js';
+import { formatIpv4, formatIpv6 } from '../model/masked.js';
+import type { Action, GroupBucket } from '../model/flow.js';
+import { fail, ok, type Result } from '../model/result.js';
+import type { BridgePort, HostState, Snapshot } from '../model/snapshot.js';
+import type { HopEntry, HopStep, OutputNext, TraceDrop, TraceHop, TraceNode, TraceOutput, TraceResult, TunnelFields, Verdict } from '../model/trace.js';
+import { formatFlow } from '../parse/ofctl-flows.js';
+import { datapathName, type OvnIndex } from '../snapshot/ovn-index.js';
+import { splitHostPort, type Resolver } from '../snapshot/resolve.js';
+import { annotateTrace, classifyPunt, describeNb, hopDetails, nameStep } from './annotate.js';
+import { compileHost, type CompiledHost } from './compile.js';
+import { ConntrackTable } from './conntrack.js';
+import { formatFlowState } from './format.js';
+import { flowFromState } from './guest.js';
+import { bucketId, type CompiledGroup } from './groups.js';
+import { ETH_TYPE_IP, ETH_TYPE_IPV6, SP, VLAN_CFI } from './state.js';
+import { traceHost, type SimOutput, type SimTraceResult, type TraceOptions } from './trace.js';
+
+/** GENEVE overhead on top of the inner IP packet (OVN's option included): IPv4 / IPv6 underlay. */
+export const GENEVE_OVERHEAD = { 4: 58, 6: 78 } as const;
+
+export interface CrossContext {
+  readonly snapshot: Pick<Snapshot, 'hosts' | 'sb' | 'nb'>;
+  readonly resolver: Resolver;
+  readonly index?: OvnIndex;
+  /** The host compiled once (cached in this context). */
+  compiled(host: string): CompiledHost | undefined;
+}
+
+export function createCrossContext(snapshot: Pick<Snapshot, 'hosts' | 'sb' | 'nb'>, resolver: Resolver, index?: OvnIndex): CrossContext {
+  const cache = new Map<string, CompiledHost>();
+  return {
+    snapshot,
+    resolver,
+    ...(index ? { index } : {}),
+    compiled(name: string) {
+      let c = cache.get(name);
+      if (!c) {
+        const h = snapshot.hosts.find((x) => x.name === name);
+        if (!h) return undefined;
+        cache.set(name, (c = compileHost(h)));
+      }
+      return c;
+    },
+  };
+}
+
+export interface CrossStart {
+  readonly host: string;
+  readonly bridge: string;
+  /** The packet in ofproto/trace flow syntax. */
+  readonly flow: string;
+  readonly entry: HopEntry;
+}
+
+export interface CrossOptions {
+  readonly ctNext?: readonly (string | number)[];
+  readonly selectBucket?: TraceOptions['selectBucket'];
+  /** Backend to choose in load-balancer groups (`IP[:PORT]`); else the first bucket. */
+  readonly lbDst?: string;
+  /** Frame length for check_pkt_larger and the MTU checks (default: ofproto/trace's). */
+  readonly size?: number;
+  readonly followTunnels: boolean;
+  /** Bound on host traces (default 32). */
+  readonly maxHops?: number;
+  /** How to tell the user to collect a missing chassis. */
+  readonly collectHint?: (chassis: string | undefined, remoteIp: string | undefined) => string;
+  /** MAC learning tables of NORMAL bridges per host (`ovs-appctl fdb/show`); without one they flood. */
+  readonly fdb?: Readonly<Record<string, TraceOptions['fdb']>>;
+  /**
+   * Conntrack model per host (see conntrack.ts), used when `ctNext` is empty: pass the tables of
+   * a forward trace to trace its reply against the connections it committed. `false`: no model
+   * (every recirculation trk|new, as ofproto/trace by default).
+   */
+  readonly conntrack?: Map<string, ConntrackTable> | false;
+}
+
+/** One traced host: what was run there and what the simulator said (for comparisons). */
+export interface HostRun {
+  readonly host: string;
+  readonly bridge: string;
+  /** The flow traced (with `dp_hash=` when a load-balancer bucket was chosen). */
+  readonly flow: string;
+  /** The ct_state of each recirculation, in order: its `--ct-next` replay. */
+  readonly ctNext: readonly string[];
+  readonly size: number;
+  readonly result: SimTraceResult;
+  /** Indexes of the hops (one per bridge) this run produced. */
+  readonly hops: readonly number[];
+  readonly lbChoices: readonly LbChoice[];
+}
+
+export interface LbChoice {
+  readonly host: string;
+  readonly groupId: number;
+  readonly bucket: number;
+  readonly backend?: string;
+  readonly dpHash: number;
+  readonly why: string;
+}
+
+export interface CrossResult extends TraceResult {
+  readonly size: number;
+  readonly incomplete?: { readonly reason: string; readonly hint: string; readonly groupId?: number; readonly chassis?: string };
+  /** Logical ports (or uplinks) the packet reached. */
+  readonly delivered: readonly { readonly hop: number; readonly host: string; readonly port: string; readonly logicalPort?: string; readonly kind: string }[];
+  readonly runs: readonly HostRun[];
+  readonly lbChoices: readonly LbChoice[];
+  /** Connection tables after the trace (per host), when the conntrack model was used. */
+  readonly conntrack?: Map<string, ConntrackTable>;
+}
+
+interface Pending {
+  readonly host: string;
+  readonly bridge: string;
+  readonly flow: string;
+  readonly entry: HopEntry;
+  /** The output this continues (its `next` is filled in when the hop exists). */
+  readonly from?: { output: MutableOutput };
+}
+
+type MutableOutput = { -readonly [K in keyof TraceOutput]: TraceOutput[K] } & { state?: SimOutput['state'] };
+type MutableHop = { -readonly [K in keyof TraceHop]: TraceHop[K] };
+
+function hx(n: number | bigint): string {
+  return '0x' + n.toString(16);
+}
+
+function natDst(actions: readonly Action[]): string | undefined {
+  for (const a of actions) {
+    if (a.type === 'ct') {
+      if (a.nat?.kind === 'dst' && a.nat.addrMin !== undefined) {
+        const ip = a.nat.family === 6 ? `[${formatIpv6(a.nat.addrMin)}]` : formatIpv4(a.nat.addrMin);
+        return a.nat.portMin !== undefined ? `${ip}:${a.nat.portMin}` : ip;
+      }
+      const inner = natDst(a.exec);
+      if (inner) return inner;
+    }
+    if (a.type === 'clone') {
+      const inner = natDst(a.actions);
+      if (inner) return inner;
+    }
+  }
+  return undefined;
+}
+
+/** The backend (`ct(nat(dst=IP:PORT))`) a select-group bucket sends to. */
+export function bucketBackend(b: GroupBucket): string | undefined {
+  return natDst(b.actions);
+}
+
+/** `10.0.0.5:8080` names the same backend as `10.0.0.5` (any port) and `10.0.0.5:8080`. */
+function sameBackend(a: string, b: string): boolean {
+  const x = splitHostPort(a);
+  const y = splitHostPort(b);
+  return !!x && !!y && x.ip === y.ip && (x.port === undefined || y.port === undefined || x.port === y.port);
+}
+
+/** A dp_hash value that makes a dp_hash select group pick `bucket` (nonzero: 0 means "not hashed yet"). */
+export function dpHashFor(g: CompiledGroup, bucket: GroupBucket): number | undefined {
+  if (!g.hashMap || g.hashMask === undefined) return undefined;
+  const i = g.hashMap.indexOf(bucket);
+  if (i < 0) return undefined;
+  return i === 0 ? g.hashMask + 1 : i;
+}
+
+/** Runs one host, choosing load-balancer buckets where OVS would hash. */
+function runHost(compiled: CompiledHost, bridge: string, flow: string, base: TraceOptions, lbDst: string | undefined, ct: ConntrackTable | undefined): Result<{ result: SimTraceResult; flow: string; choices: LbChoice[]; ct?: ConntrackTable }> {
+  let f = flow;
+  const choices: LbChoice[] = [];
+  for (let attempt = 0; attempt < 4; attempt++) {
+    // Each attempt starts from the table as it was: a re-run must not see its own commits.
+    const table = ct?.clone();
+    const r = traceHost(compiled, bridge, f, table ? { ...base, conntrack: table } : base);
+    if (!r.ok) return r;
+    const inc = r.value.incomplete ?? r.value.dpHashStop;
+    const done = { result: r.value, flow: f, choices, ...(table ? { ct: table } : {}) };
+    if (inc?.groupId === undefined || /(^|,)dp_hash=/.test(f)) return ok(done);
+    let group: CompiledGroup | undefined;
+    for (const b of compiled.bridges.values()) group ??= b.groups.get(inc.groupId);
+    if (!group) return ok(done);
+    const buckets = group.group.buckets;
+    let bucket = lbDst ? buckets.find((b) => bucketBackend(b) !== undefined && sameBackend(bucketBackend(b)!, lbDst)) : undefined;
+    const why = bucket ? `--lb-dst ${lbDst}` : lbDst ? `--lb-dst ${lbDst} is not a backend of group ${inc.groupId}; using its first bucket` : 'the first bucket (OVS would hash the packet; choose with --lb-dst)';
+    bucket ??= buckets[0];
+    const h = bucket ? dpHashFor(group, bucket) : undefined;
+    if (!bucket || h === undefined) return ok(done);
+    const backend = bucketBackend(bucket);
+    choices.push({ host: compiled.host.name, groupId: inc.groupId, bucket: bucketId(group.group, bucket), ...(backend ? { backend } : {}), dpHash: h, why });
+    f = `${f},dp_hash=${hx(h)}`;
+  }
+  return fail(`could not choose load-balancer buckets on ${compiled.host.name}`, 4);
+}
+
+function tunSrcOf(host: HostState, port: BridgePort, ctx: CrossContext): string | undefined {
+  if (port.role.kind === 'tunnel' && port.role.localIp && port.role.localIp !== 'flow') return port.role.localIp;
+  if (host.encapIp) return host.encapIp;
+  const chassis = host.chassis;
+  return chassis ? ctx.snapshot.sb?.encaps.find((e) => e.chassisName === chassis)?.ip : undefined;
+}
+
+function remoteOf(ctx: CrossContext, out: TraceOutput): { chassis?: string; host?: string } {
+  const ip = out.tunnel?.remoteIp;
+  let chassis = out.tunnel?.chassis;
+  if (!chassis && ip) chassis = ctx.snapshot.sb?.encaps.find((e) => e.ip === ip)?.chassisName;
+  let host = chassis ? ctx.resolver.hostOfChassis(chassis) : undefined;
+  host ??= ctx.snapshot.hosts.find((h) => h.encapIp === ip || (h.openVswitch?.ovnEncapIps ?? []).includes(ip ?? ''))?.name;
+  return { ...(chassis ? { chassis } : {}), ...(host ? { host } : {}) };
+}
+
+/** Names of the logical datapath and ports a GENEVE header carries. */
+function decodeTunnel(ctx: CrossContext, tunId: string, metadata0: string | undefined): Pick<TunnelFields, 'datapath' | 'inport' | 'outport'> {
+  const idx = ctx.index;
+  if (!idx) return {};
+  const key = Number(BigInt(tunId));
+  const dp = idx.datapathByKey.get(key);
+  const out: { datapath?: string; inport?: string; outport?: string } = dp ? { datapath: datapathName(dp) } : {};
+  if (metadata0 !== undefined) {
+    const md = Number(BigInt(metadata0));
+    const inKey = (md >> 16) & 0x7fff;
+    const outKey = md & 0xffff;
+    const name = (k: number) => idx.portByKeys.get(`${key}/${k}`)?.logicalPort ?? ctx.snapshot.sb?.multicastGroups.find((g) => g.datapath === dp?.uuid && g.tunnelKey === k)?.name;
+    const i = name(inKey);
+    const o = name(outKey);
+    if (i) out.inport = i;
+    if (o) out.outport = o;
+  }
+  return out;
+}
+
+/** IP packet length of a frame of `size` bytes (undefined for non-IP). */
+function ipLength(state: SimOutput['state'], size: number): { len: number; family: 4 | 6 } | undefined {
+  if (!state) return undefined;
+  const t = state.space(SP.dl_type);
+  if (t !== ETH_TYPE_IP && t !== ETH_TYPE_IPV6) return undefined;
+  let l2 = 14;
+  if (state.space(SP.vlan_tci) & VLAN_CFI) l2 += 4;
+  return { len: size - l2, family: t === ETH_TYPE_IP ? 4 : 6 };
+}
+
+function flowEvidence(host: HostState, bridge: string, table: number, line: number | undefined, cookie: string | undefined, priority: number | undefined): string | undefined {
+  const b = host.bridges.find((x) => x.name === bridge);
+  if (!b) return undefined;
+  const entry =
+    (line !== undefined ? b.flows.find((f) => f.line === line) : undefined) ??
+    b.flows.find((f) => f.table === table && (priority === undefined || f.priority === priority) && (cookie === undefined || f.cookie === BigInt(cookie)));
+  if (!entry) return undefined;
+  return `${b.flowsFile ?? `${host.name}/${bridge}`}:${entry.line}: ${formatFlow(entry)}`;
+}
+
+/** `regN` / `metadata` / `nw_dst` of a Final-flow text. */
+function flowField(flow: string, name: string): string | undefined {
+  return new RegExp(`(?:^|,)${name}=([^,]+)`).exec(flow)?.[1];
+}
+
+function regIp(flow: string, reg: string): string | undefined {
+  const v = flowField(flow, reg);
+  if (!v) return undefined;
+  const n = Number(BigInt(v));
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+/** Logical inport of a hop's packet (reg14 + metadata). */
+function logicalInport(ctx: CrossContext, flow: string): string | undefined {
+  const md = flowField(flow, 'metadata');
+  const r14 = flowField(flow, 'reg14');
+  if (!md || !r14 || !ctx.index) return undefined;
+  return ctx.index.portByKeys.get(`${Number(BigInt(md))}/${Number(BigInt(r14))}`)?.logicalPort;
+}
+
+/** Better words and evidence for drops whose logical flow alone says little. */
+function enrichDrop(d: TraceDrop, hop: TraceHop, ctx: CrossContext): Partial<TraceDrop> {
+  const lf = d.logicalFlow;
+  if (d.reason === 'PORT_SECURITY' && !d.nb && ctx.index) {
+    const port = logicalInport(ctx, hop.finalFlow);
+    const lsp = port ? ctx.index.lspByName?.get(port) : undefined;
+    if (lsp) {
+      const src = [flowField(hop.finalFlow, 'dl_src'), flowField(hop.finalFlow, 'nw_src') ?? flowField(hop.finalFlow, 'ipv6_src') ?? flowField(hop.finalFlow, 'arp_spa')].filter(Boolean).join(' ');
+      return {
+        explanation: `dropped: port security of ${lsp.name} allows ${lsp.portSecurity.length ? lsp.portSecurity.map((x) => `"${x}"`).join(', ') : '(nothing configured)'}; the packet comes from ${src} (${lf?.stage ?? 'port security'}, table ${d.table}${lf?.datapath ? ` on ${lf.datapath}` : ''})`,
+        nb: { kind: 'switch-port', uuid: lsp.uuid, text: `switch port ${lsp.name} port_security ${JSON.stringify(lsp.portSecurity)}`, row: { name: lsp.name, addresses: lsp.addresses, portSecurity: lsp.portSecurity } },
+      };
+    }
+  }
+  if (d.reason === 'NO_ROUTE' && lf?.datapath) {
+    const dst = flowField(hop.finalFlow, 'nw_dst') ?? flowField(hop.finalFlow, 'ipv6_dst') ?? '?';
+    const router = ctx.snapshot.nb?.routers.find((r) => r.name === lf.datapath);
+    const routes = router ? (ctx.snapshot.nb?.staticRoutes ?? []).filter((x) => router.staticRoutes.includes(x.uuid)) : [];
+    const nets = router ? (ctx.snapshot.nb?.routerPorts ?? []).filter((x) => router.ports.includes(x.uuid)).flatMap((x) => x.networks) : [];
+    return {
+      explanation: `dropped: router ${lf.datapath} has no route for ${dst} (connected ${nets.join(', ') || 'none'}; static routes ${routes.map((x) => `${x.ipPrefix} via ${x.nexthop}`).join(', ') || 'none'}) (${lf.stage ?? 'lr_in_ip_routing'}, table ${d.table})`,
+    };
+  }
+  return {};
+}
+
+function puntExplanation(reason: TraceDrop['reason'], because: string, op: string, lf: NonNullable<TraceDrop['logicalFlow']>, flow: string, size: number): string {
+  const where = `${lf.stage ?? lf.pipeline} on ${lf.datapath ?? '?'}`;
+  switch (reason) {
+    case 'TTL_EXPIRED':
+      return `TTL ${flowField(flow, 'nw_ttl') ?? '?'} expired at router ${lf.datapath ?? '?'} (${where}): it answers with ICMP time exceeded (${op})`;
+    case 'ARP_UNRESOLVED': {
+      const nh = lf.match.includes('ip6') ? undefined : regIp(flow, 'reg0');
+      return `router ${lf.datapath ?? '?'} has no MAC for next hop ${nh ?? '?'} (no MAC_Binding, ${where}): ovn-controller sends an ${lf.match.includes('ip6') ? 'ND' : 'ARP'} request and holds the packet until it is answered`;
+    }
+    case 'MTU_EXCEEDED': {
+      const mtu = /frag_mtu = (\d+)/.exec(lf.actions)?.[1];
+      return `the ${size}-byte frame is larger than gateway_mtu${mtu ? ` ${mtu}` : ''} of router ${lf.datapath ?? '?'} (${where}): it answers with ICMP fragmentation needed${mtu ? ` (mtu ${mtu})` : ''} instead of forwarding`;
+    }
+    default:
+      return `${because} (${op} from ${where}: \`${lf.match}\`)`;
+  }
+}
+
+function hopNodeText(host: string, bridge: string, e: HopEntry): string {
+  switch (e.kind) {
+    case 'start':
+      return `${host}: ${bridge} ← ${e.port}${e.ofport !== undefined ? ` (ofport ${e.ofport})` : ''}`;
+    case 'uplink':
+      return `${host}: ${bridge} ← ${e.port} (from the provider network)`;
+    case 'patch':
+      return `${host}: ${bridge} ← patch ${e.port}`;
+    case 'tunnel': {
+      const t = e.tunnel;
+      const names = t?.datapath ? ` = ${t.datapath}${t.inport || t.outport ? `, ${t.inport ?? '?'} → ${t.outport ?? '?'}` : ''}` : '';
+      return `${host}: ${bridge} ← ${e.port} (tunnel from ${e.fromHost ?? '?'}: tun_id=${t?.tunId ?? '?'}, tun_src=${t?.tunSrc ?? '?'}, tun_dst=${t?.tunDst ?? '?'}${t?.metadata0 ? `, tun_metadata0=${t.metadata0}` : ''}${names})`;
+    }
+  }
+}
+
+function hopVerdict(h: TraceHop): Verdict {
+  if (h.outputs.some((o) => o.kind !== 'tunnel')) return 'delivered';
+  if (h.outputs.length) return 'tunnel';
+  if (h.controller) return 'controller';
+  if (h.drop?.reason === 'LOOP' || h.drop?.reason === 'UNSUPPORTED') return 'error';
+  return 'dropped';
+}
+
+/** Traces a packet from `start` across every chassis it reaches. */
+export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOptions): Result<CrossResult> {
+  const maxHops = o.maxHops ?? 32;
+  const ctNext = o.ctNext ?? [];
+  const hops: MutableHop[] = [];
+  const runs: HostRun[] = [];
+  const tree: TraceNode[] = [];
+  const warnings: string[] = [];
+  const lbChoices: LbChoice[] = [];
+  const seen = new Map<string, number>();
+  const stops: { hop: number; drop: TraceDrop; verdict: Verdict; incomplete?: CrossResult['incomplete'] }[] = [];
+  const queue: Pending[] = [start];
+  let size = o.size;
+  const tables = ctNext.length || o.conntrack === false ? undefined : (o.conntrack ?? new Map<string, ConntrackTable>());
+  let incompleteDpHash: CrossResult['incomplete'] | undefined;
+  const hint = o.collectHint ?? ((c: string | undefined, ip: string | undefined) => `ovnscope collect --host ${ip ?? c ?? '<host>'} --out DIR (or with your inventory: ovnscope collect -i INVENTORY --from SRC --to DST --out DIR)`);
+
+  while (queue.length) {
+    const p = queue.shift()!;
+    const key = `${p.host}\n${p.bridge}\n${p.flow}`;
+    const again = seen.get(key);
+    if (again !== undefined) {
+      if (p.from) p.from.output.next = { status: 'loop', hop: again };
+      const at = p.from ? hops.findIndex((h) => h.outputs.includes(p.from!.output as TraceOutput)) : again;
+      stops.push({ hop: at, verdict: 'dropped', drop: { table: 0, reason: 'LOOP', explanation: `loop: the packet enters ${p.host} ${p.bridge} through ${p.entry.port} again, exactly as in hop ${again}`, host: p.host, bridge: p.bridge } });
+      continue;
+    }
+    if (runs.length >= maxHops) {
+      const msg = `more than ${maxHops} host traces: stopping (a forwarding loop between chassis?)`;
+      warnings.push(msg);
+      if (p.from) p.from.output.next = { status: 'not-followed', reason: msg };
+      stops.push({ hop: hops.length - 1, verdict: 'dropped', drop: { table: 0, reason: 'LOOP', explanation: msg, host: p.host } });
+      break;
+    }
+    const compiled = ctx.compiled(p.host);
+    if (!compiled) return fail(`host ${p.host} is not in the snapshot`, 4);
+    const fdb = o.fdb?.[p.host];
+    const base: TraceOptions = { ctNext, ...(o.selectBucket !== undefined ? { selectBucket: o.selectBucket } : {}), ...(size !== undefined ? { size } : {}), ...(fdb ? { fdb } : {}) };
+    const r = runHost(compiled, p.bridge, p.flow, base, o.lbDst, tables ? (tables.get(p.host) ?? new ConntrackTable()) : undefined);
+    if (!r.ok) {
+      if (!runs.length) return r;
+      warnings.push(`${p.host}: ${r.error.message}`);
+      if (p.from) p.from.output.next = { status: 'not-followed', reason: r.error.message };
+      continue;
+    }
+    seen.set(key, hops.length);
+    if (tables && r.value.ct) tables.set(p.host, r.value.ct);
+    const sim = r.value.result;
+    size ??= sim.size;
+    lbChoices.push(...r.value.choices);
+    if (sim.incomplete && !incompleteDpHash) incompleteDpHash = { reason: `${p.host}: ${sim.incomplete.reason}`, hint: sim.incomplete.hint, ...(sim.incomplete.groupId !== undefined ? { groupId: sim.incomplete.groupId } : {}) };
+    for (const w of sim.warnings) warnings.push(`${p.host}: ${w}`);
+    const ann = ctx.index ? annotateTrace(sim, ctx.index) : sim;
+    const host = compiled.host;
+    const first = hops.length;
+    const indexes: number[] = [];
+    for (const [i, h] of ann.hops.entries()) {
+      const idx = hops.length;
+      indexes.push(idx);
+      let entry: HopEntry = p.entry;
+      if (i > 0) {
+        // Entered through a patch port from another bridge of this host.
+        const peer = compiled.bridges.get(h.bridge)?.state.ports.find((x) => x.role.kind === 'patch' && x.role.peer && compiled.patchPeers.get(`${h.bridge}/${x.name}`)?.bridge.name !== h.bridge && compiled.patchPeers.has(`${h.bridge}/${x.name}`));
+        const from = peer ? compiled.patchPeers.get(`${h.bridge}/${peer.name}`) : undefined;
+        const fromHop = from ? indexes[ann.hops.findIndex((x) => x.bridge === from.bridge.name)] : undefined;
+        entry = { kind: 'patch', port: peer?.name ?? '?', ...(peer ? { ofport: peer.ofport } : {}), ...(fromHop !== undefined ? { fromHop } : {}), fromHost: p.host, ...(from ? { fromPort: from.port.name } : {}) };
+      }
+      const outputs: MutableOutput[] = h.outputs.map((out) => {
+        const m: MutableOutput = { ...out };
+        Object.defineProperty(m, 'state', { value: (out as SimOutput).state, enumerable: false, writable: true });
+        return m;
+      });
+      const hop: MutableHop = {
+        ...h,
+        outputs,
+        index: idx,
+        ...(host.chassis ? { chassis: host.chassis } : {}),
+        entry,
+        ...(i === 0 ? { input: r.value.flow, ctNext: sim.ctStates } : {}),
+        ...hopDetails(ann.tree, h.bridge),
+      };
+      hops.push(hop);
+    }
+    runs.push({ host: p.host, bridge: p.bridge, flow: r.value.flow, ctNext: sim.ctStates, size: sim.size, result: sim, hops: indexes, lbChoices: r.value.choices });
+    if (p.from) p.from.output.next = { status: 'followed', hop: first, host: p.host };
+    tree.push({ kind: 'hop', detail: 'minimal', text: hopNodeText(p.host, p.bridge, p.entry), data: { hop: first, host: p.host, bridge: p.bridge, entry: p.entry, input: r.value.flow }, children: ann.tree });
+    for (const c of r.value.choices)
+      warnings.push(`load balancer on ${c.host}: group ${c.groupId} bucket ${c.bucket}${c.backend ? ` (backend ${c.backend})` : ''} chosen by ${c.why}; traced with dp_hash=${hx(c.dpHash)}`);
+
+    // What became of each output; punts and drops.
+    for (const idx of indexes) {
+      const hop = hops[idx]!;
+      hop.verdict = hopVerdict(hop);
+      for (const out of hop.outputs as MutableOutput[]) {
+        const port = compiled.bridges.get(hop.bridge)?.portByName.get(out.port) ?? compiled.bridges.get(hop.bridge)?.portByOfport.get(out.ofport);
+        if (out.kind === 'local') {
+          if (port?.ifaceId) out.logicalPort = port.ifaceId;
+          const ip = ipLength(out.state, size ?? sim.size);
+          const mtu = port?.iface?.mtu ?? port?.iface?.mtuRequest;
+          if (ip && mtu && port?.ifaceId && ip.len > mtu) {
+            const explanation = `a ${size ?? sim.size}-byte frame (${ip.len}-byte IP packet) is larger than the MTU ${mtu} of ${out.port} on ${p.host}: OVS does not fragment, the packet is dropped (and the guest never sees an ICMP error)`;
+            out.next = { status: 'dropped', reason: 'MTU_EXCEEDED', explanation };
+            stops.push({ hop: idx, verdict: 'dropped', drop: { table: (out as SimOutput).table ?? 0, reason: 'MTU_EXCEEDED', explanation, host: p.host, bridge: hop.bridge } });
+          } else out.next = { status: 'delivered', ...(out.logicalPort ? { logicalPort: out.logicalPort } : {}) };
+        } else if (out.kind === 'physical' || out.kind === 'patch' || out.kind === 'reserved') {
+          const bridge = host.bridges.find((b) => b.name === hop.bridge);
+          const physnet = Object.entries(host.openVswitch?.ovnBridgeMappings ?? {}).find(([, br]) => br === hop.bridge)?.[0];
+          const localnet = bridge?.ports.map((x) => host.ovsPorts.find((op) => op.name === x.name)?.externalIds['ovn-localnet-port']).find((x): x is string => !!x);
+          if (localnet) out.logicalPort = localnet;
+          out.next = { status: 'left', host: p.host, via: out.port, ...(physnet ? { network: physnet } : {}) };
+        } else if (out.kind === 'tunnel' && out.tunnel) {
+          const tunSrc = port ? tunSrcOf(host, port, ctx) : host.encapIp;
+          const names = decodeTunnel(ctx, out.tunnel.tunId, out.tunnel.metadata0);
+          out.tunnel = { ...out.tunnel, ...(tunSrc ? { tunSrc } : {}), tunDst: out.tunnel.remoteIp, ...names };
+          if (names.outport) out.logicalPort = names.outport;
+          if (!o.followTunnels) {
+            out.next = { status: 'not-followed', reason: 'tunnels are not followed (--no-follow-tunnels)' };
+            continue;
+          }
+          // MTU of the underlay egress device, when the snapshot knows it.
+          const egress = port?.iface?.tunnelEgressIface;
+          const egressMtu = egress ? host.interfaces.find((x) => x.name === egress)?.mtu : undefined;
+          const ip = ipLength(out.state, size ?? sim.size);
+          const v6 = out.tunnel.remoteIp.includes(':');
+          if (ip && egressMtu && ip.len + GENEVE_OVERHEAD[v6 ? 6 : 4] > egressMtu) {
+            const explanation = `GENEVE adds ${GENEVE_OVERHEAD[v6 ? 6 : 4]} bytes: the ${ip.len}-byte inner IP packet needs an underlay MTU of ${ip.len + GENEVE_OVERHEAD[v6 ? 6 : 4]}, but ${egress} (the egress of ${out.port} on ${p.host}) has ${egressMtu}; with DF set the encapsulated packet is dropped`;
+            out.next = { status: 'dropped', reason: 'MTU_EXCEEDED', explanation };
+            stops.push({ hop: idx, verdict: 'dropped', drop: { table: (out as SimOutput).table ?? 0, reason: 'MTU_EXCEEDED', explanation, host: p.host, bridge: hop.bridge } });
+            continue;
+          }
+          const remote = remoteOf(ctx, out);
+          if (!remote.host) {
+            const h2 = hint(remote.chassis, out.tunnel.remoteIp);
+            out.next = { status: 'not-collected', ...(remote.chassis ? { chassis: remote.chassis } : {}), remoteIp: out.tunnel.remoteIp, hint: h2 };
+            const who = remote.chassis ? `chassis ${remote.chassis} (${out.tunnel.remoteIp})` : `the chassis at ${out.tunnel.remoteIp}`;
+            const explanation = `the packet left ${p.host} through ${out.port} (tun_id=${out.tunnel.tunId}${out.tunnel.metadata0 ? `, tun_metadata0=${out.tunnel.metadata0}` : ''}${names.outport ? `, for ${names.outport}` : ''}), but ${who} is not in the snapshot`;
+            stops.push({ hop: idx, verdict: 'error', drop: { table: (out as SimOutput).table ?? 0, reason: 'REMOTE_NOT_COLLECTED', explanation, host: p.host, bridge: hop.bridge }, incomplete: { reason: `REMOTE_NOT_COLLECTED: ${explanation}`, hint: `collect it: ${h2}`, ...(remote.chassis ? { chassis: remote.chassis } : {}) } });
+            continue;
+          }
+          const rc = ctx.compiled(remote.host)!;
+          const integration = rc.host.openVswitch?.ovnBridge ?? 'br-int';
+          const rb = rc.bridges.get(integration) ?? [...rc.bridges.values()].find((b) => b.state.ports.some((x) => x.role.kind === 'tunnel'));
+          const tports = rb?.state.ports.filter((x) => x.role.kind === 'tunnel') ?? [];
+          const want = port?.role.kind === 'tunnel' ? port.role.tunnelType : undefined;
+          const rport =
+            tports.find((x) => x.role.kind === 'tunnel' && x.role.remoteIp === tunSrc && (!want || x.role.tunnelType === want)) ??
+            tports.find((x) => x.role.kind === 'tunnel' && x.role.remoteIp === tunSrc) ??
+            tports.find((x) => x.role.kind === 'tunnel' && x.role.remoteIp === 'flow');
+          if (!rb || !rport || !out.state) {
+            const explanation = `${remote.host} has no ${want ?? 'tunnel'} port with options:remote_ip=${tunSrc ?? '?'} on ${rb?.name ?? integration}: OVS there drops packets from ${p.host}'s TEP (ovn-encap-ip or encap type mismatch?)`;
+            out.next = { status: 'dropped', reason: 'TUNNEL_NOT_FOUND', explanation };
+            stops.push({ hop: idx, verdict: 'dropped', drop: { table: (out as SimOutput).table ?? 0, reason: 'TUNNEL_NOT_FOUND', explanation, host: remote.host, bridge: rb?.name ?? integration } });
+            continue;
+          }
+          const tunnel: TunnelFields = { tunId: out.tunnel.tunId, ...(tunSrc ? { tunSrc } : {}), tunDst: out.tunnel.remoteIp, ...(out.tunnel.metadata0 ? { metadata0: out.tunnel.metadata0 } : {}), ...names };
+          const flow = flowFromState(out.state, { inPort: rport.name, tunnel });
+          queue.push({ host: remote.host, bridge: rb.name, flow, entry: { kind: 'tunnel', port: rport.name, ofport: rport.ofport, fromHop: idx, fromHost: p.host, fromPort: out.port, tunnel }, from: { output: out } });
+        }
+      }
+      // Drops and punts of this hop, with their evidence. A bridge whose packet went on through a
+      // patch port was not where it ended (a drop there is a side branch, e.g. a flood copy).
+      const continued = indexes.some((j) => j !== idx && hops[j]?.entry?.kind === 'patch' && hops[j]?.entry?.fromHop === idx);
+      if (continued && !hop.outputs.length) {
+        delete hop.drop;
+        const child = hops.find((x) => x.index !== idx && indexes.includes(x.index!) && x.entry?.kind === 'patch' && x.entry.fromHop === idx);
+        hop.verdict = child ? hopVerdict(child) : 'delivered';
+      }
+      if (hop.drop) {
+        const d = hop.drop;
+        const flow = flowEvidence(host, hop.bridge, d.table, d.line, d.cookie, d.priority);
+        hop.drop = { ...d, host: p.host, bridge: hop.bridge, ...(flow ? { flow } : {}), ...enrichDrop(d, hop, ctx) };
+        stops.push({ hop: idx, verdict: d.reason === 'LOOP' || d.reason === 'UNSUPPORTED' ? 'error' : 'dropped', drop: hop.drop });
+      } else if (hop.controller && !hop.outputs.length) {
+        const punt = sim.controllers.find((c) => c.bridge === hop.bridge);
+        const flow = punt ? flowEvidence(host, hop.bridge, punt.table, undefined, punt.cookie, punt.priority) : undefined;
+        const md = flow ? /[ ,]metadata=(0x[0-9a-f]+)/.exec(flow)?.[1] : undefined;
+        const step = ctx.index && punt ? nameStep(ctx.index, punt.cookie, md !== undefined ? Number(md) : undefined) : undefined;
+        const c = punt ? classifyPunt(punt.reason, step) : undefined;
+        const lf = step?.logicalFlow;
+        const punted = punt?.state ? formatFlowState(punt.state) : hop.finalFlow;
+        const explanation = c && lf ? puntExplanation(c.reason, c.because, punt!.reason, lf, punted, size ?? sim.size) : (hop.controllerReason ?? punt?.reason ?? 'sent to the controller');
+        const drop: TraceDrop = {
+          table: punt?.table ?? 0,
+          ...(punt?.priority !== undefined ? { priority: punt.priority } : {}),
+          ...(punt?.cookie ? { cookie: punt.cookie } : {}),
+          reason: c?.reason ?? 'EXPLICIT_DROP',
+          explanation,
+          ...(lf ? { logicalFlow: lf } : {}),
+          host: p.host,
+          bridge: hop.bridge,
+          ...(flow ? { flow } : {}),
+          ...(step?.nb ? { nb: step.nb } : {}),
+        };
+        if (c) hop.drop = drop;
+        stops.push({ hop: idx, verdict: c ? 'dropped' : 'controller', drop });
+      } else if (!hop.outputs.length && !hop.controller && sim.incomplete) {
+        stops.push({ hop: idx, verdict: 'error', drop: { table: 0, reason: 'UNSUPPORTED', explanation: sim.incomplete.reason, host: p.host, bridge: hop.bridge }, incomplete: { reason: sim.incomplete.reason, hint: sim.incomplete.hint, ...(sim.incomplete.groupId !== undefined ? { groupId: sim.incomplete.groupId } : {}) } });
+      }
+    }
+  }
+
+  // NB rows behind drops that lack one (ACL/LB/NAT through the stage hint).
+  if (ctx.index) {
+    for (const s of stops) {
+      if (s.drop.nb || !s.drop.logicalFlow) continue;
+      const uuid = s.drop.logicalFlow.uuid;
+      const target = ctx.index.byCookie.get(cookieOf(uuid) ?? -1)?.find((t) => t.kind === 'logical-flow');
+      const hintId = target?.kind === 'logical-flow' ? target.flow.stageHint : undefined;
+      const nbo = hintId ? ctx.index.nbByHint.get(hintId) : undefined;
+      if (nbo) s.drop = { ...s.drop, nb: describeNb(nbo) };
+      const hop = hops[s.hop];
+      if (hop?.drop && hop.drop === s.drop) hop.drop = s.drop;
+    }
+  }
+
+  const delivered: CrossResult['delivered'][number][] = [];
+  let hostStack = false;
+  for (const h of hops)
+    for (const out of h.outputs) {
+      if (out.next?.status === 'delivered' || out.next?.status === 'left') {
+        delivered.push({ hop: h.index!, host: h.host, port: out.port, ...(out.logicalPort ? { logicalPort: out.logicalPort } : {}), kind: out.kind });
+        // A bridge's own (LOCAL/internal) port only gets flood copies in OVN setups: it decides
+        // the verdict only when nothing else does.
+        if (out.kind === 'local' && !out.logicalPort) hostStack = true;
+      }
+    }
+  const real = delivered.filter((d) => !(d.kind === 'local' && !d.logicalPort));
+  let verdict: Verdict;
+  let drop: TraceDrop | undefined;
+  let incomplete: CrossResult['incomplete'] | undefined;
+  const notFollowed = hops.some((h) => h.outputs.some((x) => x.kind === 'tunnel' && x.next?.status === 'not-followed'));
+  if (real.length || (hostStack && !stops.length && !notFollowed)) verdict = 'delivered';
+  else if (notFollowed && !stops.length) verdict = 'tunnel';
+  else {
+    // The decisive stop: the furthest hop; drops before punts, errors last.
+    const rank: Record<Verdict, number> = { dropped: 3, controller: 2, error: 1, delivered: 0, tunnel: 0 };
+    const best = [...stops].sort((a, b) => b.hop - a.hop || rank[b.verdict] - rank[a.verdict])[0];
+    if (best) {
+      verdict = best.verdict;
+      drop = best.drop;
+      incomplete = best.incomplete;
+    } else if (notFollowed) verdict = 'tunnel';
+    else if (incompleteDpHash) {
+      verdict = 'error';
+      incomplete = incompleteDpHash;
+    } else verdict = 'dropped';
+  }
+  return ok({
+    input: start.flow,
+    verdict,
+    hops: hops as TraceHop[],
+    warnings,
+    tree,
+    ...(drop && verdict !== 'controller' ? { drop } : {}),
+    size: size ?? 0,
+    ...(incomplete ? { incomplete } : {}),
+    delivered,
+    runs,
+    lbChoices,
+    ...(tables ? { conntrack: tables } : {}),
+  });
+}
+
+export type { HopStep, OutputNext };

@@ -1,0 +1,313 @@
+// Cross-host traces on the bundled fixtures (snapshots of real OVN sandboxes): --from/--to from
+// names, tunnel continuation with OVN's encoding, typed drops with their evidence, --reply, the
+// path picture, DOT and the CLI. Expectations follow from the topologies that produced the
+// fixtures (test/harness/topologies.ts); the live suite test/trace/cross-host.live.test.ts checks
+// the same machinery against ofproto/trace and ovn-trace.
+
+import { execFile } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Snapshot } from '../../src/model/snapshot.js';
+import { renderTrace, verdictLine } from '../../src/render/trace.js';
+import { renderTraceDot } from '../../src/render/trace-dot.js';
+import { makeStyle } from '../../src/render/style.js';
+import { trace, traceEndpointsIn, type TraceReport, type TraceRequest } from '../../src/services/trace.js';
+import { loadSnapshot } from '../../src/snapshot/load.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const fixture = (name: string) => join(root, 'fixtures', name);
+const plain = makeStyle({ isTTY: false }, {});
+
+async function load(name: string, hosts?: string[]): Promise<Snapshot> {
+  const r = await loadSnapshot(fixture(name), hosts ? { hosts } : {});
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+function run(snapshot: Snapshot, req: Partial<TraceRequest> & Pick<TraceRequest, 'from' | 'to'>): TraceReport {
+  const r = traceEndpointsIn(snapshot, { snapshot: snapshot.dir, bridge: 'br-int', ctNext: [], detail: 'summary', followTunnels: true, ...req });
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value.report;
+}
+
+let l3: Snapshot;
+let lb: Snapshot;
+beforeAll(async () => {
+  [l3, lb] = await Promise.all([load('l3-acl'), load('lb-nat-3chassis')]);
+});
+
+describe('trace --from/--to: the packet a guest sends', () => {
+  it('is built from the bindings: MACs, IPs, the gateway\'s MAC off-subnet, TTL 64, source port 40000', () => {
+    const r = run(l3, { from: 'web-vm-1', to: 'db1', protocol: { kind: 'tcp', port: 5432 } });
+    expect(r.packet).toMatchObject({
+      entry: { kind: 'vif', host: 'hv1', bridge: 'br-int', port: 'tapweb1', ofport: 4 },
+      family: 4,
+      dlSrc: '0a:00:01:01:00:11',
+      dlDst: '0a:00:01:ff:01:01',
+      nwSrc: '10.1.1.11',
+      nwDst: '10.1.2.11',
+      sport: 40000,
+      dport: 5432,
+      ttl: 64,
+      nextHop: { kind: 'gateway', port: 'lr0-web', router: 'lr0' },
+    });
+    expect(r.input).toBe('in_port=tapweb1,tcp,dl_src=0a:00:01:01:00:11,dl_dst=0a:00:01:ff:01:01,nw_src=10.1.1.11,nw_dst=10.1.2.11,nw_ttl=64,tcp_src=40000,tcp_dst=5432');
+    expect(r.from).toMatchObject({ logicalPort: 'web1', matchedBy: 'neutron-device-id' });
+    expect(r.path).toMatchObject({ datapaths: ['web', 'lr0', 'db'], chassis: [{ chassis: 'hv1', roles: ['source'] }, { chassis: 'hv2', roles: ['destination'] }] });
+  });
+
+  it('same subnet: straight to the destination MAC; ARP asks for the destination (or the gateway)', () => {
+    const same = run(l3, { from: 'web1', to: 'web3', protocol: { kind: 'icmp' } });
+    expect(same.packet).toMatchObject({ dlDst: '0a:00:01:01:00:13', nextHop: { kind: 'direct' } });
+    expect(same.input).toMatch(/,icmp,.*icmp_type=8,icmp_code=0$/);
+    const arp = run(l3, { from: 'web1', to: 'db1', protocol: { kind: 'arp' } });
+    expect(arp.input).toBe('in_port=tapweb1,arp,dl_src=0a:00:01:01:00:11,dl_dst=ff:ff:ff:ff:ff:ff,arp_op=1,arp_spa=10.1.1.11,arp_tpa=10.1.1.1,arp_sha=0a:00:01:01:00:11');
+    // The ARP responder answers for the router, back out of the source port.
+    expect(arp.verdict).toBe('delivered');
+    expect(arp.delivered).toEqual([expect.objectContaining({ logicalPort: 'web1', host: 'hv1' })]);
+    expect(arp.reachedDestination).toBe(true);
+  });
+
+  it('--sport, --ttl and the address overrides are used as given', () => {
+    const r = run(l3, { from: 'web1', to: 'db2', protocol: { kind: 'udp', port: 53 }, sport: 5353, ttl: 9, srcMac: '0a:00:01:01:00:99' });
+    expect(r.input).toBe('in_port=tapweb1,udp,dl_src=0a:00:01:01:00:99,dl_dst=0a:00:01:ff:01:01,nw_src=10.1.1.11,nw_dst=10.1.2.12,nw_ttl=9,udp_src=5353,udp_dst=53');
+  });
+});
+
+describe('following GENEVE tunnels', () => {
+  it('continues on the remote chassis at its tunnel port with tun_id, tun_src, tun_dst and tun_metadata0 as OVN encodes them', () => {
+    const r = run(l3, { from: 'web1', to: 'db1', protocol: { kind: 'tcp', port: 5432 } });
+    expect(r.verdict).toBe('delivered');
+    expect(r.hops.map((h) => `${h.host}/${h.bridge}/${h.entry?.kind}/${h.verdict}`)).toEqual(['hv1/br-int/start/tunnel', 'hv2/br-int/tunnel/delivered']);
+    const out = r.hops[0]!.outputs[0]!;
+    // db is datapath 2 (the VNI); db-lr0 (key 1) → db1 (key 3): (1 << 16) | 3.
+    expect(out).toMatchObject({ port: 'ovn-hv2-0', kind: 'tunnel', logicalPort: 'db1', tunnel: { tunId: '0x2', tunSrc: '192.168.0.1', tunDst: '192.168.0.2', remoteIp: '192.168.0.2', chassis: 'hv2', metadata0: '0x10003', datapath: 'db', inport: 'db-lr0', outport: 'db1' }, next: { status: 'followed', hop: 1, host: 'hv2' } });
+    const hop2 = r.hops[1]!;
+    expect(hop2.entry).toMatchObject({ kind: 'tunnel', port: 'ovn-hv1-0', ofport: 1, fromHop: 0, fromHost: 'hv1', fromPort: 'ovn-hv2-0', tunnel: { tunId: '0x2', tunSrc: '192.168.0.1', tunDst: '192.168.0.2', metadata0: '0x10003' } });
+    // The remote hop's input is a flow ofproto/trace takes as is: the tunnel metadata and the headers as they left hv1.
+    expect(hop2.input).toBe('in_port="ovn-hv1-0",tun_id=0x2,tun_src=192.168.0.1,tun_dst=192.168.0.2,tun_metadata0=0x10003,tcp,dl_src=0a:00:01:ff:02:01,dl_dst=0a:00:01:02:00:11,nw_src=10.1.1.11,nw_dst=10.1.2.11,nw_ttl=63,tcp_src=40000,tcp_dst=5432');
+    expect(hop2.outputs).toEqual([expect.objectContaining({ port: 'tapdb1', kind: 'local', logicalPort: 'db1', next: { status: 'delivered', logicalPort: 'db1' } })]);
+    expect(r.delivered).toEqual([{ hop: 1, host: 'hv2', port: 'tapdb1', logicalPort: 'db1', kind: 'local' }]);
+    expect(r.reachedDestination).toBe(true);
+    // Each hop says how to replay it: its flow and the ct states of its recirculations.
+    expect(r.hops[0]!.ctNext?.length).toBeGreaterThan(0);
+    expect(r.tree.filter((n) => n.kind === 'hop').map((n) => n.text)).toEqual(['hv1: br-int ← tapweb1 (ofport 4)', 'hv2: br-int ← ovn-hv1-0 (tunnel from hv1: tun_id=0x2, tun_src=192.168.0.1, tun_dst=192.168.0.2, tun_metadata0=0x10003 = db, db-lr0 → db1)']);
+  });
+
+  it('names every step: datapaths, ACLs with their NB rows, routes, load balancers with the backend chosen', () => {
+    const r = run(l3, { from: 'web1', to: 'db1', protocol: { kind: 'tcp', port: 5432 } });
+    expect(r.hops[0]!.datapaths).toEqual(['web', 'lr0', 'db']);
+    expect(r.hops[0]!.steps!.map((s) => s.text)).toEqual(['ACL "pg_web-egress" from-lport 1001 allow-related (port group pg_web): inport == @pg_web && ip4', 'route 10.1.2.0/24 → lr0-db']);
+    expect(r.hops[1]!.steps![0]).toMatchObject({ kind: 'acl', datapath: 'db', stage: 'ls_out_acl', nb: { kind: 'acl', row: { name: 'web-to-db', direction: 'to-lport', priority: 1001, portGroup: 'pg_db' } } });
+    const viaLb = run(lb, { from: 'a1', to: '10.2.0.100', protocol: { kind: 'tcp', port: 80 }, lbDst: '10.2.2.12:8080' });
+    expect(viaLb.verdict).toBe('delivered');
+    expect(viaLb.delivered).toEqual([expect.objectContaining({ logicalPort: 'b2', host: 'hv2' })]);
+    expect(viaLb.lbChoices).toEqual([expect.objectContaining({ host: 'hv1', backend: '10.2.2.12:8080', why: '--lb-dst 10.2.2.12:8080' })]);
+    expect(viaLb.hops[0]!.steps!.some((s) => s.kind === 'lb' && /load balancer lb-web: .*10\.2\.0\.100.* → backend 10\.2\.2\.12:8080$/.test(s.text))).toBe(true);
+    expect(viaLb.hops[0]!.input).toMatch(/,dp_hash=0x[0-9a-f]+$/);
+    expect(viaLb.reachedDestination).toBe(true);
+    // Without --lb-dst the first backend is taken, and the choice is said.
+    const first = run(lb, { from: 'a1', to: '10.2.0.100', protocol: { kind: 'tcp', port: 80 } });
+    expect(first.delivered).toEqual([expect.objectContaining({ logicalPort: 'b1' })]);
+    expect(first.warnings.join('\n')).toMatch(/bucket 0 \(backend 10\.2\.2\.11:8080\) chosen by the first bucket .*choose with --lb-dst/);
+  });
+
+  it('a chassis not in the snapshot ends the trace with REMOTE_NOT_COLLECTED and the collect command', async () => {
+    const only = await load('l3-acl', ['hv1']);
+    const r = run(only, { from: 'web1', to: 'db1', protocol: { kind: 'tcp', port: 5432 } });
+    expect(r.verdict).toBe('error');
+    expect(r.drop).toMatchObject({ reason: 'REMOTE_NOT_COLLECTED', host: 'hv1' });
+    expect(r.incomplete).toMatchObject({ chassis: 'hv2', hint: 'collect it: chassis hv2, TEP 192.168.0.2: ovnscope collect --host hv2 --out DIR — or only the chassis on this path: ovnscope collect -i INVENTORY --from web1 --to db1 --out DIR' });
+    expect(r.hops[0]!.outputs[0]!.next).toMatchObject({ status: 'not-collected', chassis: 'hv2', remoteIp: '192.168.0.2' });
+    expect(verdictLine(r, plain)).toMatch(/^trace stopped: REMOTE_NOT_COLLECTED: the packet left hv1 through ovn-hv2-0 \(tun_id=0x2, tun_metadata0=0x10003, for db1\), but chassis hv2 \(192\.168\.0\.2\) is not in the snapshot\. collect it: /);
+  });
+
+  it('a receiving chassis without a tunnel port for the sender drops it (TUNNEL_NOT_FOUND)', () => {
+    const hosts = l3.hosts.map((h) => (h.name !== 'hv2' ? h : { ...h, bridges: h.bridges.map((b) => ({ ...b, ports: b.ports.filter((p) => p.role.kind !== 'tunnel') })) }));
+    const r = run({ ...l3, hosts }, { from: 'web1', to: 'db1', protocol: { kind: 'tcp', port: 5432 } });
+    expect(r.verdict).toBe('dropped');
+    expect(r.drop).toMatchObject({ reason: 'TUNNEL_NOT_FOUND', host: 'hv2', explanation: expect.stringMatching(/hv2 has no geneve port with options:remote_ip=192\.168\.0\.1/) });
+  });
+
+  it('--no-follow-tunnels stops at the tunnel port (verdict tunnel)', () => {
+    const r = run(l3, { from: 'web1', to: 'db1', protocol: { kind: 'tcp', port: 5432 }, followTunnels: false });
+    expect(r.verdict).toBe('tunnel');
+    expect(r.hops).toHaveLength(1);
+    expect(r.hops[0]!.outputs[0]!.next).toMatchObject({ status: 'not-followed' });
+  });
+});
+
+describe('typed drops with their evidence', () => {
+  it('ACL_DROP: the NB ACL (name, direction, priority, match, port group), the logical flow and the OpenFlow flow with file:line', () => {
+    const r = run(l3, { from: 'web-vm-1', to: 'db2', protocol: { kind: 'tcp', port: 22 } });
+    expect(r.verdict).toBe('dropped');
+    expect(r.drop).toMatchObject({
+      reason: 'ACL_DROP',
+      host: 'hv1',
+      bridge: 'br-int',
+      flow: expect.stringMatching(/^hosts\/hv1\/ovs-ofctl\.dump-flows\.br-int\.out:\d+: cookie=0x[0-9a-f]+, .*table=\d+, .*actions=drop$/),
+      logicalFlow: { stage: 'ls_out_acl', datapath: 'db', pipeline: 'egress' },
+      nb: { kind: 'acl', row: { name: 'pg_db-default-drop', direction: 'to-lport', priority: 1000, match: 'outport == @pg_db && ip4', action: 'drop', portGroup: 'pg_db' } },
+    });
+    expect(verdictLine(r, plain)).toMatch(/^ACL_DROP: dropped by ACL "pg_db-default-drop" to-lport priority 1000 `outport == @pg_db && ip4` drop on port group pg_db \(ls_out_acl, table \d+ on db\) \[hv1 br-int\]$/);
+  });
+
+  it('ACL_DROP by a reject ACL (the punt is the reject, not a delivery)', () => {
+    const r = run(l3, { from: 'web3', to: 'db1', protocol: { kind: 'udp', port: 53 } });
+    expect(r).toMatchObject({ verdict: 'dropped', drop: { reason: 'ACL_DROP', host: 'hv2', nb: { row: { name: 'web3-no-udp-to-db', action: 'reject' } } } });
+    expect(r.drop!.explanation).toMatch(/^rejected by ACL "web3-no-udp-to-db"/);
+  });
+
+  it('PORT_SECURITY names the port and what it allows', () => {
+    const r = run(l3, { from: 'web1', to: 'web2', protocol: { kind: 'tcp', port: 80 }, srcIp: '10.1.1.99' });
+    expect(r.drop).toMatchObject({ reason: 'PORT_SECURITY', nb: { kind: 'switch-port', row: { name: 'web1', portSecurity: ['0a:00:01:01:00:11 10.1.1.11'] } } });
+    expect(r.drop!.explanation).toMatch(/port security of web1 allows "0a:00:01:01:00:11 10\.1\.1\.11"; the packet comes from 0a:00:01:01:00:11 10\.1\.1\.99/);
+  });
+
+  it('NO_ROUTE lists what the router has', () => {
+    const r = run(l3, { from: 'web1', to: '10.9.9.9', protocol: { kind: 'icmp' } });
+    expect(r.drop).toMatchObject({ reason: 'NO_ROUTE', logicalFlow: { stage: 'lr_in_ip_routing', datapath: 'lr0' } });
+    expect(r.drop!.explanation).toMatch(/router lr0 has no route for 10\.9\.9\.9 \(connected 10\.1\.(1|2)\.1\/24, 10\.1\.(1|2)\.1\/24; static routes none\)/);
+  });
+
+  it('TTL_EXPIRED and ARP_UNRESOLVED are punts that end the packet, typed', () => {
+    const ttl = run(l3, { from: 'web1', to: 'db1', protocol: { kind: 'tcp', port: 5432 }, ttl: 1 });
+    expect(ttl).toMatchObject({ verdict: 'dropped', drop: { reason: 'TTL_EXPIRED', host: 'hv1', logicalFlow: { stage: 'lr_in_ip_input', datapath: 'lr0' } } });
+    expect(ttl.drop!.explanation).toMatch(/^TTL 1 expired at router lr0 .* ICMP time exceeded/);
+    expect(ttl.hops[0]!.controller).toBe(true);
+    // lb-nat-3chassis has a default route via 172.16.0.1 and no MAC_Binding for it.
+    const arp = run(lb, { from: 'a1', to: '8.8.8.8', protocol: { kind: 'tcp', port: 443 } });
+    expect(arp).toMatchObject({ verdict: 'dropped', drop: { reason: 'ARP_UNRESOLVED', logicalFlow: { stage: 'lr_in_arp_request' } } });
+    expect(arp.drop!.explanation).toMatch(/^router lr0 has no MAC for next hop 172\.16\.0\.1 /);
+  });
+
+  it('MTU_EXCEEDED at a VIF whose MTU is smaller than the packet (OVS does not fragment)', () => {
+    const hosts = l3.hosts.map((h) => (h.name !== 'hv2' ? h : { ...h, bridges: h.bridges.map((b) => ({ ...b, ports: b.ports.map((p) => (p.name === 'tapdb1' ? { ...p, iface: { ...p.iface!, mtu: 1400 } } : p)) })) }));
+    const r = run({ ...l3, hosts }, { from: 'web1', to: 'db1', protocol: { kind: 'tcp', port: 5432 }, size: 1500 });
+    expect(r).toMatchObject({ verdict: 'dropped', drop: { reason: 'MTU_EXCEEDED', host: 'hv2' } });
+    expect(r.drop!.explanation).toMatch(/a 1500-byte frame \(1486-byte IP packet\) is larger than the MTU 1400 of tapdb1 on hv2/);
+    expect(run({ ...l3, hosts }, { from: 'web1', to: 'db1', protocol: { kind: 'tcp', port: 5432 }, size: 1400 }).verdict).toBe('delivered');
+  });
+
+  it('MTU_EXCEEDED at the tunnel when the underlay egress device is too small for the GENEVE overhead', () => {
+    const hosts = l3.hosts.map((h) => {
+      if (h.name !== 'hv1') return h;
+      const eth = { ...h.interfaces[0]!, name: 'eth1', mtu: 1500 };
+      return { ...h, interfaces: [...h.interfaces, eth], bridges: h.bridges.map((b) => ({ ...b, ports: b.ports.map((p) => (p.role.kind === 'tunnel' ? { ...p, iface: { ...p.iface!, tunnelEgressIface: 'eth1' } } : p)) })) };
+    });
+    const r = run({ ...l3, hosts }, { from: 'web1', to: 'db1', protocol: { kind: 'tcp', port: 5432 }, size: 1500 });
+    expect(r).toMatchObject({ verdict: 'dropped', drop: { reason: 'MTU_EXCEEDED', host: 'hv1' } });
+    expect(r.drop!.explanation).toMatch(/GENEVE adds 58 bytes: the 1486-byte inner IP packet needs an underlay MTU of 1544, but eth1 .* has 1500/);
+  });
+});
+
+describe('--reply', () => {
+  it('swaps the delivered packet and traces it back, conntrack answering from what the forward committed', () => {
+    const r = run(l3, { from: 'web1', to: 'db1', protocol: { kind: 'tcp', port: 5432 }, reply: true });
+    expect(r.reply).toBeDefined();
+    const back = r.reply!;
+    expect(back.input).toBe('in_port=tapdb1,tcp,dl_src=0a:00:01:02:00:11,dl_dst=0a:00:01:ff:02:01,nw_src=10.1.2.11,nw_dst=10.1.1.11,nw_ttl=64,tcp_src=5432,tcp_dst=40000');
+    expect(back.verdict).toBe('delivered');
+    expect(back.delivered).toEqual([expect.objectContaining({ logicalPort: 'web1', host: 'hv1' })]);
+    expect(back.reachedDestination).toBe(true);
+    // db1's zone on hv2 saw the forward connection: the reply is est+rpl there.
+    expect(back.hops[0]!.ctNext).toContain('est,rpl,trk');
+  });
+
+  it('a router answers itself: its echo reply is what the forward trace delivered', () => {
+    const r = run(l3, { from: 'web1', to: '10.1.1.1', protocol: { kind: 'icmp' }, reply: true });
+    expect(r.verdict).toBe('delivered');
+    expect(r.delivered).toEqual([expect.objectContaining({ logicalPort: 'web1' })]);
+    expect(r.replySkipped).toMatch(/is a router port/);
+  });
+});
+
+describe('rendering', () => {
+  it('the path picture: source → bridge@chassis with decisions → tunnel (VNI, TEPs, ports) → destination, and the verdict', () => {
+    const r = run(l3, { from: 'web1', to: 'db1', protocol: { kind: 'tcp', port: 5432 } });
+    const text = renderTrace({ host: 'hv1', bridge: 'br-int', mode: 'endpoints', single: r }, plain, { minimal: false, tree: false });
+    expect(text).toContain('├─▶ br-int@hv1  in tapweb1 (ofport 4)');
+    expect(text).toContain('│     web → lr0 → db');
+    expect(text).toContain('│     ✓ web: ACL "pg_web-egress" from-lport 1001 allow-related (port group pg_web): inport == @pg_web && ip4');
+    expect(text).toContain('├─▶ tunnel hv1 → hv2  GENEVE VNI 0x2 (db)  192.168.0.1 → 192.168.0.2  tun_metadata0 0x10003 (db-lr0 → db1)');
+    expect(text).toContain('├─▶ br-int@hv2  in ovn-hv1-0 (ofport 1)');
+    expect(text).toContain('│     ● delivered to db1 (tapdb1) on hv2');
+    expect(text).toMatch(/Verdict: DELIVERED — delivered to db1 \(hv2 tapdb1\)$/);
+    expect(text).not.toContain('bridge("br-int")');
+  });
+
+  it('a drop shows its evidence under the hop', () => {
+    const r = run(l3, { from: 'web1', to: 'db2', protocol: { kind: 'tcp', port: 22 } });
+    const text = renderTrace({ host: 'hv1', bridge: 'br-int', mode: 'endpoints', single: r }, plain, { minimal: false, tree: false });
+    expect(text).toMatch(/✗ ACL_DROP: dropped by ACL "pg_db-default-drop"/);
+    expect(text).toMatch(/flow {4}hosts\/hv1\/ovs-ofctl\.dump-flows\.br-int\.out:\d+: /);
+    expect(text).toMatch(/lflow {3}db egress ls_out_acl \(table \d+\) priority \d+: /);
+    expect(text).toMatch(/NB {6}ACL "pg_db-default-drop" to-lport priority 1000/);
+  });
+
+  it('DOT: one cluster per chassis, GENEVE edges labelled, the end and the verdict', () => {
+    const r = run(l3, { from: 'web1', to: 'db1', protocol: { kind: 'tcp', port: 5432 }, reply: true });
+    const dot = renderTraceDot(r);
+    expect(dot.startsWith('digraph ovnscope_trace {')).toBe(true);
+    expect(dot).toContain('label="hv1"');
+    expect(dot).toContain('label="hv2"');
+    expect(dot).toMatch(/f_h0 -> f_h1 \[label="GENEVE VNI 0x2 \(db\)\\n192\.168\.0\.1 → 192\.168\.0\.2\\nmd 0x10003 db-lr0 → db1"/);
+    expect(dot).toContain('verdict: DELIVERED');
+    expect(dot).toContain('cluster_r_trace');
+    expect(dot.trim().endsWith('}')).toBe(true);
+  });
+});
+
+describe('trace service: --from/--to errors and the --flow mode following tunnels', () => {
+  it('unknown and ambiguous names are usage errors (exit 2) with suggestions', async () => {
+    const r = await trace({ snapshot: fixture('l3-acl'), bridge: 'br-int', from: 'web9', to: 'db1', ctNext: [], detail: 'minimal' });
+    expect(!r.ok && r.error).toMatchObject({ exitCode: 2, message: expect.stringMatching(/^--from web9: no logical port, VM, pod or interface of that name in the snapshot; did you mean logical port web1/) });
+    const router = await trace({ snapshot: fixture('l3-acl'), bridge: 'br-int', from: '10.1.1.1', to: 'db1', ctNext: [], detail: 'minimal' });
+    expect(!router.ok && router.error.message).toMatch(/is a router port: it sends no packets of its own/);
+    const noRoute = await trace({ snapshot: fixture('l3-acl'), bridge: 'br-int', from: 'web1', to: 'db1', ctNext: [], detail: 'minimal', lbDst: '10.9.9.9:1' });
+    expect(!noRoute.ok && noRoute.error.message).toMatch(/no load-balancer group in the snapshot has that backend/);
+  });
+
+  it('--flow with followTunnels continues on the remote chassis too', async () => {
+    const flow = 'in_port="tapweb1",dl_src=0a:00:01:01:00:11,tcp,dl_dst=0a:00:01:ff:01:01,nw_src=10.1.1.11,nw_dst=10.1.2.11,nw_ttl=64,tp_src=40000,tp_dst=5432';
+    const r = await trace({ snapshot: fixture('l3-acl'), host: 'hv1', bridge: 'br-int', flow, ctNext: [], detail: 'minimal', followTunnels: true });
+    if (!r.ok) throw new Error(r.error.message);
+    const rep = r.value.single!;
+    expect(rep.verdict).toBe('delivered');
+    expect(rep.hops.map((h) => h.host)).toEqual(['hv1', 'hv2']);
+    expect(verdictLine(rep, plain)).toBe('delivered to db1 (hv2 tapdb1)');
+  });
+});
+
+describe('trace CLI with --from/--to', () => {
+  const cli = (...args: string[]) =>
+    promisify(execFile)(process.execPath, [join(root, 'bin/run.js'), 'trace', ...args], { cwd: root, maxBuffer: 256 * 1024 * 1024 }).then(
+      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+    );
+
+  it('prints the path and exits 1 on a drop, 0 when delivered; --json carries the contract; --format dot', async () => {
+    const drop = await cli('-s', 'fixtures/l3-acl', '--from', 'web-vm-1', '--to', 'db2', '--tcp', '22');
+    expect(drop.code).toBe(1);
+    expect(drop.stdout).toMatch(/^From {3}web1 \(web, port web-vm-1-port, VM web-vm-1\) 10\.1\.1\.11 on hv1 \(br-int ofport 4 tapweb1\)$/m);
+    expect(drop.stdout).toMatch(/Verdict: DROPPED — ACL_DROP: dropped by ACL "pg_db-default-drop" to-lport priority 1000/);
+    const ok = await cli('-s', 'fixtures/l3-acl', '--from', 'web1', '--to', 'db1', '--tcp', '5432', '--json');
+    expect(ok.code).toBe(0);
+    const json = JSON.parse(ok.stdout) as TraceReport;
+    expect(Object.keys(json)).toEqual(expect.arrayContaining(['input', 'verdict', 'hops', 'warnings', 'size', 'tree', 'delivered', 'from', 'to', 'packet', 'path', 'reachedDestination']));
+    expect(json.hops[1]!.entry!.tunnel).toMatchObject({ tunId: '0x2', metadata0: '0x10003' });
+    const dot = await cli('-s', 'fixtures/l3-acl', '--from', 'web1', '--to', 'db1', '--tcp', '5432', '--format', 'dot');
+    expect(dot.stdout).toMatch(/^digraph ovnscope_trace \{/);
+    const minimal = await cli('-s', 'fixtures/l3-acl', '--from', 'web1', '--to', 'db1', '--tcp', '5432', '--reply', '--minimal');
+    expect(minimal.stdout.trim().split('\n')).toEqual(['delivered: delivered to db1 (hv2 tapdb1)', 'reply delivered: delivered to web1 (hv1 tapweb1)']);
+  });
+
+  it('refuses flags that do not go together', async () => {
+    const r = await cli('-s', 'fixtures/l3-acl', '--host', 'hv1', '--flow', 'in_port=1', '--tcp', '80');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--tcp builds a packet: it needs --from and --to/);
+    const none = await cli('-s', 'fixtures/l3-acl');
+    expect(none.code).toBe(2);
+  });
+});
