@@ -45,7 +45,9 @@ export function percentile(xs: readonly number[], p: number): number {
 function ratio(f: BenchFigure): string {
   if (!f.anchor || f.anchor.value === 0 || f.value === 0) return '';
   const r = f.anchor.value / f.value;
-  return r >= 1 ? `${r.toFixed(1)}× faster than ${f.anchor.name}` : `${(1 / r).toFixed(1)}× slower than ${f.anchor.name}`;
+  // Smaller is better for every unit measured here; sizes read as "less", times as "faster".
+  const [better, worse] = f.unit === 'MB' ? ['less than', 'more than'] : ['faster than', 'slower than'];
+  return r >= 1 ? `${r.toFixed(1)}× ${better} ${f.anchor.name}` : `${(1 / r).toFixed(1)}× ${worse} ${f.anchor.name}`;
 }
 
 async function main(): Promise<void> {

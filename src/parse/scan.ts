@@ -124,3 +124,12 @@ export function indexOfChar(s: string, c: number, start: number, end: number): n
   for (let i = start; i < end; i++) if (s.charCodeAt(i) === c) return i;
   return -1;
 }
+
+/**
+ * A copy of `s` that does not share storage with the text it was cut from. V8 represents a
+ * slice of 13+ characters as a view into its parent, so keeping a short slice of a 90 MB dump
+ * (a header line, a port name) would keep the whole dump alive.
+ */
+export function detach(s: string): string {
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+}

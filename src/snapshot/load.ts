@@ -1,5 +1,6 @@
 import { locate, type Diagnostic, type Parsed } from '../model/diagnostic.js';
 import { fail, ok, type Result } from '../model/result.js';
+import type { FlowEntry } from '../model/flow.js';
 import type { OvsBridgeMap, OvsInterface } from '../model/ovs.js';
 import { splitOvnChassisId } from '../model/ovs.js';
 import type { BridgePort, BridgeState, HostState, NorthboundState, PortRole, Snapshot, SouthboundState } from '../model/snapshot.js';
@@ -37,6 +38,7 @@ import {
 } from '../parse/ovsdb-json.js';
 import { parseToolVersion } from '../parse/ovs-version.js';
 import { parseTlvMap } from '../parse/tlv-map.js';
+import { cachedFlowDump, type CacheOptions } from './cache.js';
 import { openSnapshot, type OutputText, type SnapshotSource } from './reader.js';
 
 const TUNNEL_TYPES = new Set(['geneve', 'vxlan', 'stt', 'gre', 'erspan', 'ip6gre', 'ip6erspan', 'gtpu', 'bareudp', 'lisp']);
@@ -46,6 +48,8 @@ export interface LoadOptions {
   readonly hosts?: readonly string[];
   /** Skip the NB/SB (faster when only flows are needed). */
   readonly withoutCentral?: boolean;
+  /** The parsed-flows cache in `<snapshot>/.cache/` (see cache.ts); on by default. */
+  readonly cache?: CacheOptions;
 }
 
 /** Opens and parses a snapshot directory. Parser problems become diagnostics; only an unreadable snapshot is an error. */
@@ -60,7 +64,7 @@ export async function loadSnapshot(dir: string, options: LoadOptions = {}): Prom
     const unknown = [...wanted].filter((h) => !known.has(h));
     if (unknown.length) return fail(`host ${unknown.join(', ')} is not in the snapshot (it has: ${[...known].join(', ') || 'no hosts'})`);
   }
-  const hosts = await Promise.all(source.manifest.hosts.filter((h) => !wanted || wanted.has(h.name)).map((h) => loadHost(source, h.name, h.bridges, diagnostics)));
+  const hosts = await Promise.all(source.manifest.hosts.filter((h) => !wanted || wanted.has(h.name)).map((h) => loadHost(source, h.name, h.bridges, diagnostics, options.cache)));
   const central = options.withoutCentral ? undefined : await loadCentral(source, diagnostics);
   return ok({ dir, manifest: source.manifest, hosts, sb: central?.sb, nb: central?.nb, diagnostics });
 }
@@ -76,7 +80,7 @@ function rows<T>(out: OutputText | undefined, host: string | undefined, convert:
   return take(out, host, (text, file) => parseOvsdbRows(text, convert, file), diagnostics) ?? [];
 }
 
-async function loadHost(source: SnapshotSource, name: string, bridgeNames: readonly string[], diagnostics: Diagnostic[]): Promise<HostState> {
+async function loadHost(source: SnapshotSource, name: string, bridgeNames: readonly string[], diagnostics: Diagnostic[], cache: CacheOptions | undefined): Promise<HostState> {
   const out = (id: string) => source.hostOutput(name, id);
   const version = take(await out('ovs-vsctl.version'), name, parseToolVersion, diagnostics);
   const openVswitch = rows(await out('ovs-vsctl.list.Open_vSwitch'), name, toOpenVswitch, diagnostics)[0];
@@ -89,12 +93,11 @@ async function loadHost(source: SnapshotSource, name: string, bridgeNames: reado
   const tlvMap = take(await out('ovs-ofctl.dump-tlv-map.br-int'), name, parseTlvMap, diagnostics);
   const bridges: BridgeState[] = [];
   for (const bridge of bridgeNames) {
-    const flowsOut = await out(`ovs-ofctl.dump-flows.${bridge}`);
     const show = take(await out(`ovs-ofctl.show.${bridge}`), name, parseOfctlShow, diagnostics);
-    const flows = take(flowsOut, name, (t) => parseOfctlFlows(t), diagnostics)?.flows ?? [];
+    const { flows, flowsFile } = await loadFlows(source, name, bridge, diagnostics, cache);
     const groups = take(await out(`ovs-ofctl.dump-groups.${bridge}`), name, (t) => parseOfctlGroups(t), diagnostics)?.groups ?? [];
     const ports = bridgePorts(bridge, bridgeMapParsed.value, show?.ports ?? [], dpif);
-    bridges.push({ name: bridge, flows, groups, ports, flowsFile: flowsOut?.file, show });
+    bridges.push({ name: bridge, flows, groups, ports, flowsFile, show });
   }
   return {
     name,
@@ -110,6 +113,36 @@ async function loadHost(source: SnapshotSource, name: string, bridgeNames: reado
     encapIp: openVswitch?.ovnEncapIps[0],
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Cache hook: the big `dump-flows` outputs come from <snapshot>/.cache/ when it holds a valid
+// parse of the same bytes (cache.ts says what "valid" means); otherwise they are parsed and the
+// cache is (best-effort) written. Same result either way, diagnostics included.
+
+async function loadFlows(source: SnapshotSource, host: string, bridge: string, diagnostics: Diagnostic[], cache: CacheOptions | undefined): Promise<{ flows: readonly FlowEntry[]; flowsFile?: string }> {
+  const id = `ovs-ofctl.dump-flows.${bridge}`;
+  const command = source.manifest.hosts.find((h) => h.name === host)?.commands.find((c) => c.id === id);
+  let file: string | undefined;
+  const parsed = await cachedFlowDump(
+    source.dir,
+    host,
+    bridge,
+    command,
+    async () => {
+      const out = await source.hostOutput(host, id);
+      file = out?.file;
+      return out?.text;
+    },
+    parseOfctlFlows,
+    cache,
+  );
+  if (!parsed) return { flows: [] };
+  file ??= command?.file;
+  diagnostics.push(...locate(parsed.diagnostics, { file, host }));
+  return { flows: parsed.value.flows, flowsFile: file };
+}
+
+// ---------------------------------------------------------------------------------------------
 
 /** Joins the DB (full names, types, options) with `ovs-ofctl show` (ofports) and dpif/show (datapath ports). */
 function bridgePorts(bridge: string, map: OvsBridgeMap, shown: readonly { ofport: number; name: string }[], dpif: ReturnType<typeof parseDpifShow>['value'] | undefined): BridgePort[] {
