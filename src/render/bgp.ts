@@ -91,6 +91,3 @@ export function renderBgp(r: BgpAuditResult, style: ChalkInstance): string {
   out.push(...renderFindingsSection(r.findings, r.counts, r.diagnostics, style, (f) => f.severity === 'fail' || f.severity === 'warn' || f.severity === 'info' || (f.severity === 'n-a' && f.subject === 'FRR')));
   return out.join('\n');
 }
-
-// Callers written before render/findings.ts existed import these from here; new code imports findings.js.
-export { renderFinding, severityLabel } from './findings.js';
