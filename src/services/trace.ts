@@ -9,7 +9,10 @@ import { annotateTrace } from '../sim/annotate.js';
 import { createCrossContext, traceAcross, type CrossContext, type CrossOptions, type CrossResult, type LbChoice } from '../sim/cross.js';
 import { buildGuestPacket, DEFAULT_TTL, flowFromState, type GuestPacket, type Protocol } from '../sim/guest.js';
 import { compileHost, traceHost, type PacketState, type SimTraceResult, type TraceOptions } from '../sim/index.js';
+import { checkTunnelMtu } from '../checks/mtu-trace.js';
+import { loadMtu } from '../snapshot/load-mtu.js';
 import { loadSnapshot } from '../snapshot/load.js';
+import { openSnapshot } from '../snapshot/reader.js';
 import { buildOvnIndex, type OvnIndex } from '../snapshot/ovn-index.js';
 import { createResolver, describeEndpoint, type ChassisPath, type Endpoint, type Resolver } from '../snapshot/resolve.js';
 
@@ -170,6 +173,7 @@ export async function trace(req: TraceRequest): Promise<Result<TraceServiceResul
   if (!bridge) return fail(`host ${host.name} has no bridge ${req.bridge} in the snapshot (it has: ${host.bridges.map((b) => b.name).join(', ') || 'none'})`);
   if (bridge.flows.length === 0) return fail(`${host.name}/${req.bridge} has no flows in the snapshot (was ovs-ofctl dump-flows collected? see "ovnscope snapshot show")`, 3);
   const index = snapshot.sb ? buildOvnIndex(snapshot) : undefined;
+  const tunnelMtu = await tunnelMtuCheck(req, follow ? undefined : [host.name]);
   let one: (flow: string) => Result<TraceReport>;
   if (follow) {
     if (req.lbDst) {
@@ -182,7 +186,7 @@ export async function trace(req: TraceRequest): Promise<Result<TraceServiceResul
       const name = port?.[1] ?? port?.[2] ?? '?';
       const bp = bridge.ports.find((p) => p.name === name || String(p.ofport) === name);
       const entry: HopEntry = { kind: bp?.role.kind === 'physical' ? 'uplink' : 'start', port: bp?.name ?? name, ...(bp ? { ofport: bp.ofport } : {}) };
-      const r = traceAcross(ctx, { host: host.name, bridge: req.bridge, flow, entry }, crossOptions(req, snapshot, undefined));
+      const r = traceAcross(ctx, { host: host.name, bridge: req.bridge, flow, entry }, { ...crossOptions(req, snapshot, undefined), ...(tunnelMtu ? { tunnelMtu } : {}) });
       if (!r.ok) return r;
       return ok(crossReport(flow, r.value, req.detail));
     };
@@ -197,7 +201,7 @@ export async function trace(req: TraceRequest): Promise<Result<TraceServiceResul
     const compiled = compileHost(host);
     one = (flow) => {
       const r = traceHost(compiled, req.bridge, flow, options);
-      return r.ok ? ok(report(flow, r.value, req.detail, index, bridge.groups)) : r;
+      return r.ok ? ok(withTunnelMtu(report(flow, r.value, req.detail, index, bridge.groups), tunnelMtu)) : r;
     };
   }
   if (req.flow !== undefined) {
@@ -239,6 +243,43 @@ export interface TraceExtras {
   readonly conntrack?: false;
   /** Reuse compiled hosts and indexes across many traces of one snapshot (`createTraceContext`). */
   readonly context?: CrossContext;
+  /** Underlay MTU check at tunnel outputs (`tunnelMtuCheck`). */
+  readonly tunnelMtu?: CrossOptions['tunnelMtu'];
+}
+
+/**
+ * With `--size`, the check of every tunnel output against the underlay egress (route lookup
+ * toward the remote TEP, every ECMP leg) from the snapshot's kernel view. Without `--size` the
+ * packet is ofproto/trace's small default and the kernel view is not read (it costs load time).
+ */
+export async function tunnelMtuCheck(req: Pick<TraceRequest, 'snapshot' | 'size'>, hosts?: readonly string[]): Promise<CrossOptions['tunnelMtu']> {
+  if (req.size === undefined) return undefined;
+  const source = await openSnapshot(req.snapshot);
+  if (!source.ok) return undefined;
+  const view = await loadMtu(source.value, hosts ? { hosts } : {});
+  return (host, remoteIp, frameLength) => checkTunnelMtu(view, { host, remoteIp, frameLength });
+}
+
+/**
+ * One-host traces (no tunnel following): a tunnel output whose encapsulated packet does not fit
+ * the underlay egress makes the verdict MTU_EXCEEDED at that hop, as a followed trace would.
+ */
+function withTunnelMtu(r: TraceReport, tunnelMtu: CrossOptions['tunnelMtu']): TraceReport {
+  if (!tunnelMtu || r.verdict !== 'tunnel') return r;
+  const warnings = [...r.warnings];
+  for (const [i, hop] of r.hops.entries()) {
+    for (const out of hop.outputs) {
+      if (out.kind !== 'tunnel' || !out.tunnel) continue;
+      const v = tunnelMtu(hop.host, out.tunnel.remoteIp, r.size);
+      if (v.outcome === 'fragmented') warnings.push(`${hop.host}: ${v.explanation}`);
+      if (v.outcome !== 'dropped') continue;
+      const drop: TraceDrop = { table: hop.drop?.table ?? 0, reason: 'MTU_EXCEEDED', explanation: v.explanation, host: hop.host, bridge: hop.bridge };
+      const outputs = hop.outputs.map((o) => (o === out ? { ...o, next: { status: 'dropped' as const, reason: 'MTU_EXCEEDED' as const, explanation: v.explanation } } : o));
+      const hops = r.hops.map((h, j) => (j === i ? { ...h, outputs, drop } : h));
+      return { ...r, verdict: 'dropped', hops, drop, warnings };
+    }
+  }
+  return warnings.length === r.warnings.length ? r : { ...r, warnings };
 }
 
 /** Compiled hosts, resolver and OVN index of a snapshot, for many traces in a row. */
@@ -254,6 +295,7 @@ function crossOptions(req: TraceRequest, snapshot: Snapshot, ends: { from: strin
     ...(req.selectBucket !== undefined ? { selectBucket: req.selectBucket } : {}),
     ...(req.lbDst ? { lbDst: req.lbDst } : {}),
     ...(req.size !== undefined ? { size: req.size } : {}),
+    ...(extras.tunnelMtu ? { tunnelMtu: extras.tunnelMtu } : {}),
     followTunnels: req.followTunnels !== false,
     collectHint: (chassis: string | undefined, remoteIp: string | undefined) => collectHint(snapshot, chassis, remoteIp, ends),
   };
@@ -349,7 +391,8 @@ async function traceEndpoints(req: TraceRequest): Promise<Result<TraceServiceRes
   if (req.flow !== undefined || req.flowsFile !== undefined) return fail('--from/--to build the packet themselves: do not give --flow or --flows-file with them');
   const loaded = await loadSnapshot(req.snapshot);
   if (!loaded.ok) return loaded;
-  const r = traceEndpointsIn(loaded.value, req);
+  const tunnelMtu = await tunnelMtuCheck(req);
+  const r = traceEndpointsIn(loaded.value, req, tunnelMtu ? { tunnelMtu } : {});
   if (!r.ok) return r;
   const entry = r.value.report.packet!.entry;
   return ok({ host: entry.host, bridge: entry.bridge, mode: 'endpoints', single: r.value.report });

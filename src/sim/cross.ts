@@ -96,6 +96,20 @@ export interface CrossOptions {
    * (every recirculation trk|new, as ofproto/trace by default).
    */
   readonly conntrack?: Map<string, ConntrackTable> | false;
+  /**
+   * Does a frame of `frameLength` bytes, encapsulated at a tunnel output of `host` toward
+   * `remoteIp`, fit the underlay egress (every ECMP leg)? Injected by the trace service from the
+   * snapshot's kernel view (checks/mtu-trace.ts) so the simulator stays free of route lookups.
+   * `unknown` (or no function): the OVS Interface MTU of the tunnel's egress is used instead.
+   */
+  readonly tunnelMtu?: (host: string, remoteIp: string, frameLength: number) => TunnelMtuVerdict;
+}
+
+/** What `CrossOptions.tunnelMtu` says about one encapsulated packet. */
+export interface TunnelMtuVerdict {
+  /** `dropped`: exceeds an egress leg with DF set; `fragmented`: exceeds, df_default=false. */
+  readonly outcome: 'fits' | 'dropped' | 'fragmented' | 'unknown';
+  readonly explanation: string;
 }
 
 /** One traced host: what was run there and what the simulator said (for comparisons). */
@@ -478,12 +492,21 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
             out.next = { status: 'not-followed', reason: 'tunnels are not followed (--no-follow-tunnels)' };
             continue;
           }
-          // MTU of the underlay egress device, when the snapshot knows it.
+          // MTU of the underlay egress (route lookup toward the TEP, every ECMP leg) when the
+          // snapshot has the kernel view; else the OVS Interface MTU of the tunnel's egress.
+          const frameLength = size ?? sim.size;
+          const underlay = o.tunnelMtu?.(p.host, out.tunnel.remoteIp, frameLength);
+          if (underlay?.outcome === 'dropped') {
+            out.next = { status: 'dropped', reason: 'MTU_EXCEEDED', explanation: underlay.explanation };
+            stops.push({ hop: idx, verdict: 'dropped', drop: { table: (out as SimOutput).table ?? 0, reason: 'MTU_EXCEEDED', explanation: underlay.explanation, host: p.host, bridge: hop.bridge } });
+            continue;
+          }
+          if (underlay?.outcome === 'fragmented') warnings.push(`${p.host}: ${underlay.explanation}`);
           const egress = port?.iface?.tunnelEgressIface;
           const egressMtu = egress ? host.interfaces.find((x) => x.name === egress)?.mtu : undefined;
           const ip = ipLength(out.state, size ?? sim.size);
           const v6 = out.tunnel.remoteIp.includes(':');
-          if (ip && egressMtu && ip.len + GENEVE_OVERHEAD[v6 ? 6 : 4] > egressMtu) {
+          if ((!underlay || underlay.outcome === 'unknown') && ip && egressMtu && ip.len + GENEVE_OVERHEAD[v6 ? 6 : 4] > egressMtu) {
             const explanation = `GENEVE adds ${GENEVE_OVERHEAD[v6 ? 6 : 4]} bytes: the ${ip.len}-byte inner IP packet needs an underlay MTU of ${ip.len + GENEVE_OVERHEAD[v6 ? 6 : 4]}, but ${egress} (the egress of ${out.port} on ${p.host}) has ${egressMtu}; with DF set the encapsulated packet is dropped`;
             out.next = { status: 'dropped', reason: 'MTU_EXCEEDED', explanation };
             stops.push({ hop: idx, verdict: 'dropped', drop: { table: (out as SimOutput).table ?? 0, reason: 'MTU_EXCEEDED', explanation, host: p.host, bridge: hop.bridge } });

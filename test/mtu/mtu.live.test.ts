@@ -9,8 +9,9 @@
 // sandbox, `ip -j …` from the namespace. The sandbox's encap IPs are the namespaces' TEP /32s.
 //
 // Trace verdicts: the trace service replays the packet through the collected flows (the sandbox's
-// real OpenFlow tables; check_pkt_larger decided by --size), and `mtuAtTunnelOutput` — the pure
-// function the trace calls at a tunnel output — decides MTU_EXCEEDED for the encapsulated packet.
+// real OpenFlow tables; check_pkt_larger decided by --size) and, at every tunnel output, checks the
+// encapsulated packet against the collected routes and devices toward the remote TEP
+// (checks/mtu-trace.ts): MTU_EXCEEDED when it does not fit.
 
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -85,14 +86,20 @@ describe.skipIf(!live || missing.length > 0)('MTU on a real kernel underlay (nam
     if (!o.ok) throw new Error(o.error.message);
     return loadMtu(o.value);
   };
-  /** Traces on hv1 with --size and applies the tunnel-output MTU check, as the trace service does. */
+  /** `trace --host hv1 --flow … --size N` (one host) and the pure check behind its verdict, for its details. */
   const traceSized = async (dir: string, flow: string, size: number) => {
     const t = await trace({ snapshot: dir, host: 'hv1', bridge: 'br-int', flow, ctNext: [], detail: 'minimal', size });
     if (!t.ok) throw new Error(t.error.message);
     const report = t.value.single!;
     const hop = report.hops[0]!;
     const mtu = mtuAtTunnelOutput(await mtuView(dir), hop.host, hop.outputs, report.size);
-    return { report, mtu, verdict: mtu ? 'MTU_EXCEEDED' : report.verdict };
+    return { report, mtu, verdict: report.verdict === 'dropped' ? (report.drop?.reason ?? 'dropped') : report.verdict };
+  };
+  /** `trace --from m1 --to m3 --size N`: the packet built from the endpoints, followed across the tunnel. */
+  const traceEnds = async (dir: string, size: number) => {
+    const t = await trace({ snapshot: dir, bridge: 'br-int', from: 'm1', to: 'm3', ctNext: [], detail: 'minimal', size });
+    if (!t.ok) throw new Error(t.error.message);
+    return t.value.single!;
   };
   const dhcpUuid = async () => (await sb.nbctl('--bare', '--columns=_uuid', 'find', 'DHCP_Options', 'cidr=10.6.0.0/24')).trim();
   const setDhcpMtu = async (mtu: number) => {
@@ -195,7 +202,35 @@ describe.skipIf(!live || missing.length > 0)('MTU on a real kernel underlay (nam
     expect(over.mtu).toMatchObject({ host: 'hv1', remoteIp: '192.168.0.2', device: 'eth1', limit: 1500, outerIpLength: 1501, onEveryLeg: false, tunnelPort: 'ovn-hv2-0' });
     expect(over.mtu!.breakdown.map((b) => b.bytes)).toEqual([1457, 8, 8, 8, 20]);
     expect((await traceSized(dir, M1_TO_M3, 8956)).mtu).toMatchObject({ onEveryLeg: false, device: 'eth1' });
-    expect((await traceSized(dir, M1_TO_M3, 8957)).mtu).toMatchObject({ onEveryLeg: true, legs: [{ dev: 'eth0', exceeds: true }, { dev: 'eth1', exceeds: true }] });
+    expect(over.report.drop).toMatchObject({ reason: 'MTU_EXCEEDED', host: 'hv1', bridge: 'br-int' });
+    expect(over.report.drop!.explanation).toContain('exceeds eth1 (IP MTU 1500) on hv1, ECMP leg');
+    expect(over.report.hops[0]!.outputs.find((o) => o.kind === 'tunnel')?.next).toMatchObject({ status: 'dropped', reason: 'MTU_EXCEEDED' });
+    expect((await traceSized(dir, M1_TO_M3, 8956)).mtu).toMatchObject({ onEveryLeg: false, device: 'eth1' });
+    const jumbo = await traceSized(dir, M1_TO_M3, 8957);
+    expect(jumbo.verdict).toBe('MTU_EXCEEDED');
+    expect(jumbo.mtu).toMatchObject({ onEveryLeg: true, legs: [{ dev: 'eth0', exceeds: true }, { dev: 'eth1', exceeds: true }] });
+    expect(jumbo.report.drop!.explanation).toContain('on every ECMP leg');
+  });
+
+  it('trace --from m1 --to m3 --size across the tunnel: 1414 reaches m3; 1415 crosses the underlay but not m3 (VIF MTU 1400); 1457 stops at hv1 (underlay)', async () => {
+    const dir = await snapshot();
+    const fits = await traceEnds(dir, 1414);
+    expect(fits.verdict).toBe('delivered');
+    expect(fits.reachedDestination).toBe(true);
+    expect(fits.hops.map((h) => h.host)).toEqual(['hv1', 'hv2']);
+    const vif = await traceEnds(dir, 1415);
+    expect(vif.verdict).toBe('dropped');
+    expect(vif.drop).toMatchObject({ reason: 'MTU_EXCEEDED', host: 'hv2' });
+    expect(vif.drop!.explanation).toContain('MTU 1400 of m3');
+    const over = await traceEnds(dir, 1457);
+    expect(over.verdict).toBe('dropped');
+    expect(over.reachedDestination).toBe(false);
+    expect(over.drop).toMatchObject({ reason: 'MTU_EXCEEDED', host: 'hv1' });
+    expect(over.drop!.explanation).toMatch(/1457 B frame \+ .* = 1501 B outer IP packet exceeds eth1 \(IP MTU 1500\)/);
+    expect(over.hops.map((h) => h.host)).toEqual(['hv1']);
+    // Without --size the kernel view is not consulted: ofproto/trace's default packet crosses.
+    const t = await trace({ snapshot: dir, bridge: 'br-int', from: 'm1', to: 'm3', ctNext: [], detail: 'minimal' });
+    expect(t.ok && t.value.single!.verdict).toBe('delivered');
   });
 
   it('gateway: check_pkt_larger(1414) of lr-mtu-ext decides by --size (1414 crosses, 1415 gets ICMP frag-needed); the audit shows gateway_mtu and check_pkt_len', async () => {
