@@ -3,9 +3,9 @@ import { BaseCommand } from '../cli/base-command.js';
 import type { ManSection } from '../cli/man-section.js';
 import { ExitCode } from '../model/result.js';
 import type { Detail } from '../model/trace.js';
-import { renderTrace } from '../render/trace.js';
+import { renderBatchLine, renderTrace } from '../render/trace.js';
 import { renderTraceDot } from '../render/trace-dot.js';
-import { trace, verdictExitCode } from '../services/trace.js';
+import { trace, verdictExitCode, type BatchLine } from '../services/trace.js';
 import type { Protocol } from '../sim/guest.js';
 
 export default class Trace extends BaseCommand {
@@ -135,6 +135,17 @@ With --flows-file the command prints { "host", "bridge", "batch": [ { "line", "r
     const detail: Detail = explicit ?? (endpoints ? 'summary' : 'detailed');
     const protocol: Protocol | undefined =
       flags.tcp !== undefined ? { kind: 'tcp', port: flags.tcp } : flags.udp !== undefined ? { kind: 'udp', port: flags.udp } : flags.sctp !== undefined ? { kind: 'sctp', port: flags.sctp } : flags.icmp ? { kind: 'icmp' } : flags.arp ? { kind: 'arp' } : undefined;
+    // A --flows-file batch is printed line by line as it is traced (nothing is held until the end).
+    let batchExit = 0;
+    let lineError = false;
+    const json = this.jsonEnabled();
+    const onBatchLine = (b: BatchLine): void => {
+      if (json) process.stdout.write(JSON.stringify(b.report ?? { line: b.line, error: b.error }) + '\n');
+      else if (b.report) process.stdout.write(renderBatchLine(b, this.style) + '\n');
+      else this.logToStderr(b.error!);
+      if (b.report) batchExit = Math.max(batchExit, verdictExitCode(b.report));
+      else lineError = true;
+    };
     const r = await trace({
       snapshot: flags.snapshot,
       host: flags.host,
@@ -160,17 +171,15 @@ With --flows-file the command prints { "host", "bridge", "batch": [ { "line", "r
             reply: flags.reply,
           }
         : {}),
-    });
+    }, onBatchLine);
     if (!r.ok) this.failWith(r.error);
     const result = r.value;
-    const reports = result.single ? [result.single] : (result.batch ?? []).flatMap((b) => (b.report ? [b.report] : []));
-    const lineErrors = (result.batch ?? []).filter((b) => b.error);
-    process.exitCode = lineErrors.length ? ExitCode.usage : Math.max(0, ...reports.map(verdictExitCode));
-    if (this.jsonEnabled() && result.batch) {
-      // One object per line: streams into jq and grep, and a bad line does not hide the rest.
-      for (const b of result.batch) process.stdout.write(JSON.stringify(b.report ?? { line: b.line, error: b.error }) + '\n');
+    if (!result.single) {
+      // Batch: already printed (JSON: one object per line — streams into jq and grep, and a bad line does not hide the rest).
+      process.exitCode = lineError ? ExitCode.usage : batchExit;
       return undefined;
     }
+    process.exitCode = verdictExitCode(result.single);
     if (flags.format === 'dot' && !this.jsonEnabled()) {
       if (!result.single) this.error('--format dot draws one packet: use --flow or --from/--to, not --flows-file', { exit: ExitCode.usage });
       if (result.single.delivered === undefined) this.error('--format dot draws the path across chassis: it needs tunnels followed (drop --no-follow-tunnels)', { exit: ExitCode.usage });
@@ -178,7 +187,6 @@ With --flows-file the command prints { "host", "bridge", "batch": [ { "line", "r
       return result.single;
     }
     this.print(renderTrace(result, this.style, { minimal: detail === 'minimal', tree: explicit !== undefined || !endpoints }));
-    for (const b of lineErrors) this.logToStderr(b.error!);
-    return result.single ?? result;
+    return result.single;
   }
 }

@@ -136,7 +136,8 @@ export function renderTraceReport(r: TraceReport, header: string, style: ChalkIn
   return lines.join('\n');
 }
 
-function renderBatchLine(b: BatchLine, style: ChalkInstance): string {
+/** One line of a --flows-file batch: its line number, verdict and where it ended. */
+export function renderBatchLine(b: BatchLine, style: ChalkInstance): string {
   return b.report ? `${b.line}: ${b.report.verdict}: ${verdictLine(b.report, style)}` : style.red(`${b.line}: error: ${b.error}`);
 }
 

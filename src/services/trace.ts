@@ -159,7 +159,12 @@ function report(input: string, r: SimTraceResult, detail: Detail, index: OvnInde
   };
 }
 
-export async function trace(req: TraceRequest): Promise<Result<TraceServiceResult>> {
+/**
+ * Runs a trace request. With `onBatchLine`, a --flows-file batch hands each line over as soon as it
+ * is traced and keeps none (the result's `batch` is then empty): 10,000 reports with their trees
+ * would otherwise be held until the end.
+ */
+export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) => void): Promise<Result<TraceServiceResult>> {
   if (req.from !== undefined || req.to !== undefined) return traceEndpoints(req);
   if (!req.flow === !req.flowsFile) return fail('give exactly one of --flow or --flows-file (or --from and --to)');
   if (!req.host) return fail('--flow needs --host (the host whose tables the packet enters); or give --from and --to');
@@ -220,7 +225,9 @@ export async function trace(req: TraceRequest): Promise<Result<TraceServiceResul
     const flow = raw.trim();
     if (!flow || flow.startsWith('#')) continue;
     const r = one(flow);
-    batch.push(r.ok ? { line: i + 1, report: r.value } : { line: i + 1, error: `${req.flowsFile}:${i + 1}: ${r.error.message}` });
+    const line: BatchLine = r.ok ? { line: i + 1, report: r.value } : { line: i + 1, error: `${req.flowsFile}:${i + 1}: ${r.error.message}` };
+    if (onBatchLine) onBatchLine(line);
+    else batch.push(line);
   }
   return ok({ host: host.name, bridge: req.bridge, mode: 'flow', batch });
 }

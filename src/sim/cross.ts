@@ -23,9 +23,9 @@
  */
 import { cookieOf } from '../model/ovn.js';
 import { formatIpv4, formatIpv6 } from '../model/masked.js';
-import type { Action, GroupBucket } from '../model/flow.js';
+import type { Action, FlowEntry, GroupBucket } from '../model/flow.js';
 import { fail, ok, type Result } from '../model/result.js';
-import type { BridgePort, HostState, Snapshot } from '../model/snapshot.js';
+import type { BridgePort, BridgeState, HostState, Snapshot } from '../model/snapshot.js';
 import type { HopEntry, HopStep, OutputNext, TraceDrop, TraceHop, TraceNode, TraceOutput, TraceResult, TunnelFields, Verdict } from '../model/trace.js';
 import { formatFlow } from '../parse/ofctl-flows.js';
 import { datapathName, type OvnIndex } from '../snapshot/ovn-index.js';
@@ -278,11 +278,36 @@ function ipLength(state: SimOutput['state'], size: number): { len: number; famil
 function flowEvidence(host: HostState, bridge: string, table: number, line: number | undefined, cookie: string | undefined, priority: number | undefined): string | undefined {
   const b = host.bridges.find((x) => x.name === bridge);
   if (!b) return undefined;
-  const entry =
-    (line !== undefined ? b.flows.find((f) => f.line === line) : undefined) ??
-    b.flows.find((f) => f.table === table && (priority === undefined || f.priority === priority) && (cookie === undefined || f.cookie === BigInt(cookie)));
+  const entry = (line !== undefined ? flowAtLine(b.flows, line) : undefined) ?? flowByKey(b, table, priority, cookie);
   if (!entry) return undefined;
   return `${b.flowsFile ?? `${host.name}/${bridge}`}:${entry.line}: ${formatFlow(entry)}`;
+}
+
+/** The flow parsed from dump line `line`: flows are in dump order, so a binary search (batches trace thousands). */
+function flowAtLine(flows: readonly FlowEntry[], line: number): FlowEntry | undefined {
+  let lo = 0;
+  let hi = flows.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const l = flows[mid]!.line;
+    if (l === line) return flows[mid];
+    if (l < line) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return flows.find((f) => f.line === line);
+}
+
+/** First flow of a table with that priority and cookie (a punt names no line), remembered per bridge. */
+const flowsByKey = new WeakMap<BridgeState, Map<string, FlowEntry | undefined>>();
+function flowByKey(b: BridgeState, table: number, priority: number | undefined, cookie: string | undefined): FlowEntry | undefined {
+  let seen = flowsByKey.get(b);
+  if (!seen) flowsByKey.set(b, (seen = new Map()));
+  const key = `${table}/${priority ?? ''}/${cookie ?? ''}`;
+  if (seen.has(key)) return seen.get(key);
+  const c = cookie === undefined ? undefined : BigInt(cookie);
+  const entry = b.flows.find((f) => f.table === table && (priority === undefined || f.priority === priority) && (c === undefined || f.cookie === c));
+  seen.set(key, entry);
+  return entry;
 }
 
 /** `regN` / `metadata` / `nw_dst` of a Final-flow text. */

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
@@ -51,5 +53,38 @@ describe('ovnscope CLI', () => {
       expect(r.code, cmd.join(' ')).toBe(0);
       expect(r.stdout, cmd.join(' ')).toContain('EXAMPLES');
     }
+  });
+});
+
+describe('ovnscope trace --flows-file (streamed batch)', () => {
+  const acl = 'in_port=tapweb1,tcp,dl_src=0a:00:01:01:00:11,dl_dst=0a:00:01:ff:01:01,nw_src=10.1.1.11,nw_dst=10.1.2.11,nw_ttl=64,tcp_src=40000,tcp_dst=22';
+  const ping = 'in_port=tapweb1,icmp,dl_src=0a:00:01:01:00:11,dl_dst=0a:00:01:ff:01:01,nw_src=10.1.1.11,nw_dst=10.1.2.11,nw_ttl=64,icmp_type=8,icmp_code=0';
+  const file = (lines: string[]): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'ovnscope-batch-'));
+    const f = join(dir, 'flows.txt');
+    writeFileSync(f, lines.join('\n') + '\n');
+    return f;
+  };
+
+  it('--json: one object per traced line, the same report as --flow gives, and {line, error} for a bad line (exit 2)', async () => {
+    const f = file(['# comment', acl, 'in_port=tapweb1,nw_src=999.1.1.1', '', ping]);
+    const r = await ovnscope('trace', '-s', 'fixtures/l3-acl', '-H', 'hv1', '--flows-file', f, '--json');
+    expect(r.code).toBe(2);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { input?: string; verdict?: string; line?: number; error?: string });
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toMatchObject({ line: 3, error: expect.stringMatching(/flows\.txt:3: /) });
+    for (const [i, flow] of [[0, acl], [2, ping]] as const) {
+      const one = await ovnscope('trace', '-s', 'fixtures/l3-acl', '-H', 'hv1', '--flow', flow, '--json');
+      expect(lines[i]).toEqual(JSON.parse(one.stdout));
+    }
+  });
+
+  it('text: "LINE: verdict: where" per line on stdout, bad lines on stderr; the exit code of the worst verdict', async () => {
+    const r = await ovnscope('trace', '-s', 'fixtures/l3-acl', '-H', 'hv1', '--flows-file', file([acl, ping]));
+    const one = await ovnscope('trace', '-s', 'fixtures/l3-acl', '-H', 'hv1', '--flow', acl, '--json');
+    const verdict = (JSON.parse(one.stdout) as { verdict: string }).verdict;
+    expect(r.stdout.split('\n').filter(Boolean).map((l) => l.split(':').slice(0, 2).join(':'))).toEqual([`1: ${verdict}`, expect.stringMatching(/^2: \w+$/)]);
+    expect(r.code).toBe(one.code);
+    expect(r.stderr).toBe('');
   });
 });
