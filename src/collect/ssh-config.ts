@@ -38,6 +38,16 @@ export interface SshEndpoint {
   /** Set when ssh_config asks for a ProxyCommand (not supported: ovnscope runs no local commands). */
   readonly proxyCommand?: string;
   readonly proxyJump?: string;
+  /** Ciphers, KexAlgorithms, MACs, HostKeyAlgorithms as written (see applyAlgorithmSpec); absent = ovnscope's defaults. */
+  readonly algorithms: AlgorithmSpecs;
+}
+
+/** The algorithm options of ssh_config, each as written: `a,b`, `+a`, `-pattern`, `^a`. */
+export interface AlgorithmSpecs {
+  readonly ciphers?: string;
+  readonly kex?: string;
+  readonly macs?: string;
+  readonly hostKeys?: string;
 }
 
 /** The hops to go through, then the target. */
@@ -134,7 +144,7 @@ function globFiles(path: string): string[] {
   if (!/[*?]/.test(path)) return [path];
   const dir = dirname(path);
   const pattern = path.slice(dir.length + 1);
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const re = patternRegExp(pattern);
   try {
     return readdirSync(dir)
       .filter((n) => re.test(n))
@@ -234,7 +244,82 @@ export function resolveEndpoint(source: SshConfigSource, request: SshRequest): S
     hostKeyAlias: first(c.hostkeyalias),
     proxyCommand: first(c.proxycommand) !== undefined && first(c.proxycommand) !== 'none' ? list(c.proxycommand).join(' ') : undefined,
     proxyJump: request.proxyJump ?? first(c.proxyjump),
+    algorithms: {
+      ciphers: algorithmText(c.ciphers),
+      kex: algorithmText(c.kexalgorithms),
+      macs: algorithmText(c.macs),
+      hostKeys: algorithmText(c.hostkeyalgorithms),
+    },
   };
+}
+
+const algorithmText = (v: string | string[] | undefined): string | undefined => {
+  const t = list(v).join(',');
+  return t === '' ? undefined : t;
+};
+
+/** What a client can do for one algorithm kind: the order it prefers, and everything it implements. */
+export interface AlgorithmCatalogue {
+  readonly preferred: readonly string[];
+  readonly supported: readonly string[];
+}
+
+export interface AlgorithmChoice {
+  /** In preference order; never empty. */
+  readonly list: readonly string[];
+  /** Names the configuration asked for that this client does not implement (OpenSSH-only ones such as sntrup761x25519-sha512@openssh.com). */
+  readonly ignored: readonly string[];
+}
+
+/**
+ * One of Ciphers/KexAlgorithms/MACs/HostKeyAlgorithms applied the way ssh does (ssh_config(5)):
+ * a plain list replaces the defaults, `+list` appends to them, `^list` puts the names first,
+ * `-list` removes every default matching a pattern (`*`, `?`). Names this client does not
+ * implement are dropped, as ssh drops what it was not built with; nothing left is an error the
+ * user can fix, never a silent fallback to algorithms they excluded.
+ */
+export function applyAlgorithmSpec(spec: string | undefined, catalogue: AlgorithmCatalogue, option: string): Result<AlgorithmChoice> {
+  if (spec === undefined || spec.trim() === '') return ok({ list: [...catalogue.preferred], ignored: [] });
+  const text = spec.trim();
+  const op = '+-^'.includes(text[0]!) ? text[0]! : '';
+  const names = (op ? text.slice(1) : text).split(',').map((n) => n.trim()).filter(Boolean);
+  const ignored: string[] = [];
+  // A name or a pattern, expanded against what the client implements (in the client's order).
+  const expand = (name: string): string[] => {
+    const rx = patternRegExp(name);
+    const hits = catalogue.supported.filter((a) => rx.test(a));
+    if (!hits.length) ignored.push(name);
+    return hits;
+  };
+  let picked: string[];
+  switch (op) {
+    case '-': {
+      const rxs = names.map(patternRegExp);
+      picked = catalogue.preferred.filter((a) => !rxs.some((rx) => rx.test(a)));
+      break;
+    }
+    case '+':
+      picked = [...catalogue.preferred, ...names.flatMap(expand)];
+      break;
+    case '^':
+      picked = [...names.flatMap(expand), ...catalogue.preferred];
+      break;
+    default:
+      picked = names.flatMap(expand);
+  }
+  const unique = [...new Set(picked)];
+  if (!unique.length)
+    return fail(
+      `ssh config "${option} ${text}" leaves no algorithm ovnscope can use` +
+        (ignored.length ? ` (${ignored.join(', ')}: not implemented by ovnscope's SSH client)` : '') +
+        `; it implements: ${catalogue.supported.join(', ')}`,
+    );
+  return ok({ list: unique, ignored });
+}
+
+/** ssh's pattern syntax for algorithm names: `*` any run, `?` one character, the rest literal. */
+function patternRegExp(pattern: string): RegExp {
+  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
 }
 
 /** `[user@]host[:port]` or `ssh://[user@]host[:port]`, one hop of ProxyJump. */

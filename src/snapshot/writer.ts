@@ -1,9 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { close, open, write, writev } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Transform, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
 import type { Manifest } from '../model/manifest.js';
 import type { CommandOutcome } from '../collect/transport.js';
 
@@ -21,6 +20,9 @@ export interface OutputSink {
  * that was cut off (timeout, dead host, Ctrl-C) is kept as `.out.partial`, never as `.out`.
  */
 export class SnapshotWriter {
+  /** Directories already made (one mkdir per host, not one per command). */
+  private readonly made = new Map<string, Promise<unknown>>();
+
   private constructor(
     readonly finalDir: string,
     readonly workDir: string,
@@ -35,35 +37,37 @@ export class SnapshotWriter {
   /** `relStem` like `hosts/hv1/ovs-ofctl.dump-flows.br-int` (no extension). */
   async open(relStem: string): Promise<OutputSink> {
     const absStem = join(this.workDir, relStem);
-    await mkdir(dirname(absStem), { recursive: true });
-    const hash = createHash('sha256');
-    let bytes = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        hash.update(chunk);
-        bytes += chunk.length;
-        cb(null, chunk);
-      },
+    const dir = dirname(absStem);
+    let made = this.made.get(dir);
+    if (!made) {
+      made = mkdir(dir, { recursive: true });
+      this.made.set(dir, made);
+    }
+    await made;
+    const file = new HashingFile(`${absStem}.part`);
+    const done = new Promise<void>((resolve, reject) => {
+      file.once('close', resolve);
+      file.once('error', reject);
     });
-    const file = createWriteStream(`${absStem}.part`);
-    const done = pipeline(counter, file);
     return {
-      stream: counter,
+      stream: file,
       finish: async (outcome) => {
-        counter.end();
+        file.end();
         await done;
+        const bytes = file.bytes;
         const completed = outcome.status === 'ok' || (outcome.status === 'failed' && bytes > 0);
         let rel: string | undefined;
         if (completed) rel = `${relStem}.out`;
         else if (bytes > 0) rel = `${relStem}.out.partial`;
-        if (rel) await rename(`${absStem}.part`, join(this.workDir, rel));
-        else await rm(`${absStem}.part`, { force: true });
+        // No byte, no file: the .part was never created (a command with empty stdout costs no inode).
+        if (rel && file.created) await rename(`${absStem}.part`, join(this.workDir, rel));
+        else if (rel) await writeFile(join(this.workDir, rel), '');
         let errFile: string | undefined;
         if (outcome.stderr.length > 0) {
           errFile = `${relStem}.err`;
           await writeFile(join(this.workDir, errFile), outcome.stderr);
         }
-        return { file: rel, bytes, sha256: completed ? hash.digest('hex') : undefined, errFile };
+        return { file: rel, bytes, sha256: completed ? file.sha256() : undefined, errFile };
       },
     };
   }
@@ -80,6 +84,73 @@ export class SnapshotWriter {
   async abandon(): Promise<void> {
     await rm(this.workDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A file that is hashed and counted as it is written: one stream per output (the chunks go from
+ * the channel straight to the file, no intermediate transform), and created on the first byte,
+ * so the many commands that print nothing (not installed, empty tables) never create and then
+ * delete a file — on some file systems creating inodes is what a large collection spends most on.
+ */
+class HashingFile extends Writable {
+  private fd: number | undefined;
+  private readonly hash = createHash('sha256');
+  bytes = 0;
+  created = false;
+
+  constructor(private readonly path: string) {
+    // Large enough that bursts from the channel reach the disk in one writev.
+    super({ highWaterMark: 256 * 1024 });
+  }
+
+  sha256(): string {
+    return this.hash.digest('hex');
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (error?: Error | null) => void): void {
+    this._writev([{ chunk }], cb);
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], cb: (error?: Error | null) => void): void {
+    const buffers = chunks.map((c) => c.chunk).filter((b) => b.length > 0);
+    if (buffers.length === 0) return cb();
+    for (const b of buffers) {
+      this.hash.update(b);
+      this.bytes += b.length;
+    }
+    this.withFd((err, fd) => (err ? cb(err) : writeAll(fd!, buffers, cb)));
+  }
+
+  override _destroy(error: Error | null, cb: (error?: Error | null) => void): void {
+    if (this.fd === undefined) return cb(error);
+    const fd = this.fd;
+    this.fd = undefined;
+    close(fd, (e) => cb(error ?? e));
+  }
+
+  private withFd(cb: (err: Error | null, fd?: number) => void): void {
+    if (this.fd !== undefined) return cb(null, this.fd);
+    open(this.path, 'w', (err, fd) => {
+      if (err) return cb(err);
+      this.fd = fd;
+      this.created = true;
+      cb(null, fd);
+    });
+  }
+}
+
+/** writev until every byte is down (the kernel may take less than asked). */
+function writeAll(fd: number, buffers: Buffer[], cb: (error?: Error | null) => void): void {
+  const done = (err: Error | null, written: number) => {
+    if (err) return cb(err);
+    let left = written;
+    while (buffers.length && left >= buffers[0]!.length) left -= buffers.shift()!.length;
+    if (buffers.length === 0) return cb();
+    if (left > 0) buffers[0] = buffers[0]!.subarray(left);
+    writeAll(fd, buffers, cb);
+  };
+  if (buffers.length === 1) write(fd, buffers[0]!, 0, buffers[0]!.length, null, done);
+  else writev(fd, buffers, null, done);
 }
 
 export async function pathExists(p: string): Promise<boolean> {

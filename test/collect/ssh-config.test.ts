@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadSshConfig, parseJumpSpec, resolveEndpoint, resolveRoute } from '../../src/collect/ssh-config.js';
+import { applyAlgorithmSpec, loadSshConfig, parseJumpSpec, resolveEndpoint, resolveRoute } from '../../src/collect/ssh-config.js';
+import { algorithmsFor, SSH_ALGORITHMS } from '../../src/collect/ssh-transport.js';
 
 const home = mkdtempSync(join(tmpdir(), 'ovnscope-sshcfg-'));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
@@ -102,5 +103,74 @@ Host jump3
   it('says which -F file it cannot read', () => {
     const r = loadSshConfig({ file: join(home, 'nope') });
     expect(!r.ok && r.error.message).toMatch(/cannot read ssh config/);
+  });
+});
+
+describe('Ciphers / KexAlgorithms / MACs / HostKeyAlgorithms (ssh_config(5) semantics over ovnscope defaults)', () => {
+  const cipher = SSH_ALGORITHMS.cipher;
+  const list = (spec: string | undefined) => {
+    const r = applyAlgorithmSpec(spec, cipher, 'Ciphers');
+    if (!r.ok) throw new Error(r.error.message);
+    return r.value;
+  };
+
+  it('defaults to AES-GCM first (cheapest measured on both ends), every default implemented by ssh2', () => {
+    expect(cipher.preferred.slice(0, 2)).toEqual(['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com']);
+    for (const kind of Object.values(SSH_ALGORITHMS)) for (const a of kind.preferred) expect(kind.supported).toContain(a);
+    expect(SSH_ALGORITHMS.kex.preferred[0]).toMatch(/^curve25519-sha256/);
+    expect(list(undefined).list).toEqual(cipher.preferred);
+  });
+
+  it('a plain list replaces the defaults, in the order written; names ssh2 lacks are dropped and reported', () => {
+    const r = list('aes256-ctr,sntrup-not-here@openssh.com,aes128-ctr');
+    expect(r.list).toEqual(['aes256-ctr', 'aes128-ctr']);
+    expect(r.ignored).toEqual(['sntrup-not-here@openssh.com']);
+  });
+
+  it('+ appends, ^ puts first, - removes defaults matching patterns', () => {
+    const plus = list('+aes128-cbc').list;
+    expect(plus.slice(0, -1)).toEqual(cipher.preferred);
+    expect(plus.at(-1)).toBe('aes128-cbc');
+    const head = list('^aes256-ctr').list;
+    expect(head[0]).toBe('aes256-ctr');
+    expect(head.filter((a) => a === 'aes256-ctr')).toHaveLength(1); // not listed twice
+    expect(new Set(head)).toEqual(new Set(cipher.preferred));
+    const minus = list('-aes*-gcm@openssh.com,chacha20-poly1305@openssh.com').list;
+    expect(minus).toEqual(cipher.preferred.filter((a) => !/gcm|chacha/.test(a)));
+    expect(minus.length).toBeGreaterThan(0);
+  });
+
+  it('nothing usable left is an error naming what was asked and what is implemented', () => {
+    const r = applyAlgorithmSpec('sntrup761x25519-sha512@openssh.com', SSH_ALGORITHMS.kex, 'KexAlgorithms');
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error.message).toMatch(/KexAlgorithms sntrup761x25519-sha512@openssh.com.*not implemented.*curve25519-sha256/);
+    const none = applyAlgorithmSpec('-*', cipher, 'Ciphers');
+    expect(!none.ok && none.error.message).toMatch(/leaves no algorithm/);
+  });
+
+  it('reads the four options from ssh_config per host (first obtained value wins) and hands them to the connection', () => {
+    const cfg = load(`
+Host fast
+  Ciphers aes256-ctr,aes128-ctr
+  MACs hmac-sha2-512-etm@openssh.com
+  KexAlgorithms ecdh-sha2-nistp256
+  HostKeyAlgorithms ecdsa-sha2-nistp256,ssh-ed25519
+Host *
+  Ciphers aes128-gcm@openssh.com
+`);
+    const fast = resolveEndpoint(cfg, { host: 'fast' });
+    expect(fast.algorithms).toEqual({ ciphers: 'aes256-ctr,aes128-ctr', macs: 'hmac-sha2-512-etm@openssh.com', kex: 'ecdh-sha2-nistp256', hostKeys: 'ecdsa-sha2-nistp256,ssh-ed25519' });
+    expect(resolveEndpoint(cfg, { host: 'other' }).algorithms).toEqual({ ciphers: 'aes128-gcm@openssh.com', kex: undefined, macs: undefined, hostKeys: undefined });
+    const a = algorithmsFor(fast, undefined);
+    expect(a.ok && a.value).toMatchObject({ cipher: ['aes256-ctr', 'aes128-ctr'], hmac: ['hmac-sha2-512-etm@openssh.com'], kex: ['ecdh-sha2-nistp256'], serverHostKey: ['ecdsa-sha2-nistp256', 'ssh-ed25519'] });
+    // known_hosts narrows host key algorithms to the known types, in the configured order...
+    const known = algorithmsFor(fast, ['ssh-ed25519']);
+    expect(known.ok && known.value.serverHostKey).toEqual(['ssh-ed25519']);
+    // ...and a configuration that excludes every known type is refused, not turned into a "key changed" alarm.
+    const excluded = algorithmsFor(fast, ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']);
+    expect(!excluded.ok && excluded.error.message).toMatch(/HostKeyAlgorithms.*excludes every key type known_hosts holds.*rsa-sha2-512/);
+    // Without HostKeyAlgorithms the known types are offered as known_hosts lists them (as before).
+    const plain = algorithmsFor(resolveEndpoint(cfg, { host: 'other' }), ['ecdsa-sha2-nistp256']);
+    expect(plain.ok && plain.value).toMatchObject({ serverHostKey: ['ecdsa-sha2-nistp256'], cipher: ['aes128-gcm@openssh.com'], kex: SSH_ALGORITHMS.kex.preferred });
   });
 });
