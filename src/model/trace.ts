@@ -29,6 +29,11 @@ export type TraceNodeKind =
   | 'note'
   | 'hop'; // one host's part of a cross-host trace (children: that host's trace)
 
+/**
+ * A node of the trace tree. The simulator's nodes compute `text` and `data` when first read
+ * (getters, not own properties: copy nodes with `pruneTree`, not with a spread); nodes built by
+ * hand as plain objects are nodes too.
+ */
 export interface TraceNode {
   readonly kind: TraceNodeKind;
   readonly detail: Detail;
@@ -194,13 +199,22 @@ const RANK: Record<Detail, number> = { minimal: 0, summary: 1, detailed: 2 };
 /**
  * Keeps the nodes at or above `level`; a dropped node's kept descendants move up to its place,
  * so nothing important disappears with its parent. The input tree is not modified.
+ *
+ * The result is plain objects (`kind`, `detail`, `text`, `data`, `children`): a node's text and
+ * data are read here, once, and only for the nodes kept — the simulator formats them lazily.
  */
 export function pruneTree(nodes: readonly TraceNode[], level: Detail): TraceNode[] {
   const out: TraceNode[] = [];
-  for (const n of nodes) {
-    const children = pruneTree(n.children, level);
-    if (RANK[n.detail] <= RANK[level]) out.push({ ...n, children });
-    else out.push(...children);
-  }
+  pruneInto(nodes, RANK[level], out);
   return out;
+}
+
+function pruneInto(nodes: readonly TraceNode[], rank: number, out: TraceNode[]): void {
+  for (const n of nodes) {
+    if (RANK[n.detail] <= rank) {
+      const children: TraceNode[] = [];
+      if (n.children.length) pruneInto(n.children, rank, children);
+      out.push({ kind: n.kind, detail: n.detail, text: n.text, data: n.data, children });
+    } else if (n.children.length) pruneInto(n.children, rank, out);
+  }
 }

@@ -3,10 +3,17 @@
  * match, actions, datapath) and the northbound object behind that (ACL, NAT, load balancer,
  * static route, port), and turns drops into typed reasons with that evidence. A pure pass over a
  * finished trace: the interpreter stays OVN-agnostic and the tree is rebuilt, not mutated.
+ *
+ * Cheap per trace: the rebuilt tree shares every subtree without a named table, the names are
+ * looked up from the matched flow itself (cookie, metadata) without formatting it, and the
+ * texts (the note under each table, the NB object's description) are made when read.
  */
+import { field } from '../model/fields.js';
+import type { Match } from '../model/flow.js';
 import type { DropReason, HopStep, LogicalFlowRef, TraceDrop, TraceHop, TraceNode, TraceResult } from '../model/trace.js';
-import type { SbLogicalFlow } from '../model/ovn.js';
-import { datapathName, type NbObject, type OvnIndex } from '../snapshot/ovn-index.js';
+import type { SbDatapathBinding, SbLogicalFlow } from '../model/ovn.js';
+import { datapathName, type CookieTarget, type NbObject, type OvnIndex } from '../snapshot/ovn-index.js';
+import { copyWith, nodeField, SimNode, tableEntry, type NodeFormat } from './report.js';
 
 export interface StepName {
   readonly logicalFlow: LogicalFlowRef;
@@ -66,37 +73,91 @@ function logicalFlowRef(f: SbLogicalFlow, datapath: string | undefined): Logical
   return { uuid: f.uuid, pipeline: f.pipeline, tableId: f.tableId ?? -1, stage: f.stageName, priority: f.priority ?? 0, match: f.match, actions: f.actions, datapath };
 }
 
+type LogicalFlowTarget = Extract<CookieTarget, { kind: 'logical-flow' }>;
+
+/**
+ * A StepName made of references — the index, the logical flow, where the datapath key comes from
+ * — whose datapath, logical flow reference and NB description are looked up and made on first read.
+ */
+class NamedStep implements StepName {
+  readonly #index: OvnIndex;
+  readonly #target: LogicalFlowTarget;
+  /** The packet's datapath key (OpenFlow metadata), or the match to read it from. */
+  readonly #metadata: number | Match | undefined;
+  #datapath: string | undefined | null = null;
+  #lf: LogicalFlowRef | undefined;
+  #nb: NbDescription | undefined | null = null;
+
+  constructor(index: OvnIndex, target: LogicalFlowTarget, metadata: number | Match | undefined) {
+    this.#index = index;
+    this.#target = target;
+    this.#metadata = metadata;
+  }
+
+  /** The logical datapath's name: the one of the metadata, or every datapath of the flow. */
+  get datapath(): string | undefined {
+    if (this.#datapath !== null) return this.#datapath;
+    const m = this.#metadata;
+    const metadata = typeof m === 'object' ? matchMetadata(m) : m;
+    const all = this.#target.datapaths;
+    const dp = metadata !== undefined ? this.#index.datapathByKey.get(metadata) : all.length === 1 ? all[0] : undefined;
+    return (this.#datapath = dp ? datapathName(dp) : all.map((d) => datapathName(d)).join(', ') || undefined);
+  }
+
+  get logicalFlow(): LogicalFlowRef {
+    return (this.#lf ??= logicalFlowRef(this.#target.flow, this.datapath));
+  }
+
+  get nb(): NbDescription | undefined {
+    if (this.#nb !== null) return this.#nb;
+    const hint = this.#target.flow.stageHint;
+    const o = hint ? this.#index.nbByHint.get(hint) : undefined;
+    return (this.#nb = o ? describeNb(o) : undefined);
+  }
+
+  /** The stage, read without building the reference. */
+  get stage(): string | undefined {
+    return this.#target.flow.stageName;
+  }
+}
+
+/** nameStep for a cookie's first 32 bits (`index.byCookie`'s key). */
+function stepOf(index: OvnIndex, c: number, metadata: number | Match | undefined): NamedStep | undefined {
+  const targets = index.byCookie.get(c);
+  if (!targets) return undefined;
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets[i];
+    if (t.kind === 'logical-flow') return new NamedStep(index, t, metadata);
+  }
+  return undefined;
+}
+
 /** The logical flow (and NB object) behind an OpenFlow cookie, narrowed to the datapath in `metadata`. */
 export function nameStep(index: OvnIndex, cookie: string | undefined, metadata?: number): StepName | undefined {
   if (!cookie) return undefined;
-  const c = Number(BigInt(cookie));
-  const target = index.byCookie.get(c)?.find((t) => t.kind === 'logical-flow');
-  if (!target || target.kind !== 'logical-flow') return undefined;
-  const dp = metadata !== undefined ? index.datapathByKey.get(metadata) : target.datapaths.length === 1 ? target.datapaths[0] : undefined;
-  const datapath = dp ? datapathName(dp) : target.datapaths.map((d) => datapathName(d)).join(', ') || undefined;
-  const hint = target.flow.stageHint;
-  const nbObj = hint ? index.nbByHint.get(hint) : undefined;
-  return { logicalFlow: logicalFlowRef(target.flow, datapath), nb: nbObj ? describeNb(nbObj) : undefined };
+  return stepOf(index, Number(BigInt(cookie)), metadata);
 }
 
-const PORT_SECURITY_STAGES = /^ls_(in|out)_(port_sec_(l2|ip|nd)|check_port_sec|apply_port_sec)$/;
-const ACL_STAGES = /^ls_(in|out)_acl(_eval|_action|_after_lb|_after_lb_eval|_after_lb_action)?$/;
-const ROUTE_STAGES = /^lr_in_(ip_routing|ip_routing_ecmp|policy|policy_ecmp)$/;
+// Logical stages by name (sets, not patterns: the hop summary asks about every table's stage).
+const bothDirections = (names: readonly string[]) => names.flatMap((n) => [`ls_in_${n}`, `ls_out_${n}`]);
+const PORT_SECURITY_STAGES: ReadonlySet<string> = new Set(bothDirections(['port_sec_l2', 'port_sec_ip', 'port_sec_nd', 'check_port_sec', 'apply_port_sec']));
+const ACL_STAGES: ReadonlySet<string> = new Set(bothDirections(['acl', 'acl_eval', 'acl_action', 'acl_after_lb', 'acl_after_lb_eval', 'acl_after_lb_action']));
+const ROUTE_STAGES: ReadonlySet<string> = new Set(['lr_in_ip_routing', 'lr_in_ip_routing_ecmp', 'lr_in_policy', 'lr_in_policy_ecmp']);
 
-const LB_STAGES = /^(ls_in_lb|ls_in_pre_stateful|ls_in_pre_lb|lr_in_dnat|lr_in_defrag)$/;
+const LB_STAGES: ReadonlySet<string> = new Set(['ls_in_lb', 'ls_in_pre_stateful', 'ls_in_pre_lb', 'lr_in_dnat', 'lr_in_defrag']);
 
 /** A drop's typed reason from the logical stage that dropped it. */
 export function classifyDrop(step: StepName | undefined, fallback: DropReason): { reason: DropReason; because: string } {
   const lf = step?.logicalFlow;
   if (!lf?.stage) return { reason: fallback, because: '' };
-  if (LB_STAGES.test(lf.stage) && step?.nb?.kind === 'load-balancer' && /(^|;\s*)(drop|reject)\b/.test(lf.actions))
+  if (LB_STAGES.has(lf.stage) && step?.nb?.kind === 'load-balancer' && /(^|;\s*)(drop|reject)\b/.test(lf.actions))
     return { reason: 'LB_NO_BACKEND', because: `the VIP has no backends: ${step.nb.text} \`${lf.match}\` => ${lf.actions}` };
   if (lf.stage === 'lr_in_arp_request') return { reason: 'ARP_UNRESOLVED', because: `next hop MAC unknown \`${lf.match}\`` };
   if (lf.stage === 'lr_in_larger_pkts' || lf.stage === 'lr_in_chk_pkt_len') return { reason: 'MTU_EXCEEDED', because: `packet larger than gateway_mtu \`${lf.match}\`` };
-  if (ACL_STAGES.test(lf.stage)) return { reason: 'ACL_DROP', because: step?.nb?.kind === 'acl' ? step.nb.text : `an ACL stage flow \`${lf.match}\`` };
-  if (PORT_SECURITY_STAGES.test(lf.stage)) return { reason: 'PORT_SECURITY', because: `port security \`${lf.match}\`` };
+  if (ACL_STAGES.has(lf.stage)) return { reason: 'ACL_DROP', because: step?.nb?.kind === 'acl' ? step.nb.text : `an ACL stage flow \`${lf.match}\`` };
+  if (PORT_SECURITY_STAGES.has(lf.stage)) return { reason: 'PORT_SECURITY', because: `port security \`${lf.match}\`` };
   if (lf.stage === 'lr_in_ip_input' && /ip\.ttl|ip4\.ttl|ip6\.hop_limit/.test(lf.match)) return { reason: 'TTL_EXPIRED', because: `TTL expired \`${lf.match}\`` };
-  if (ROUTE_STAGES.test(lf.stage)) return { reason: 'NO_ROUTE', because: `no route \`${lf.match}\`` };
+  if (ROUTE_STAGES.has(lf.stage)) return { reason: 'NO_ROUTE', because: `no route \`${lf.match}\`` };
   return { reason: fallback, because: `\`${lf.match}\`` };
 }
 
@@ -105,32 +166,123 @@ function metadataOf(node: TraceNode): number | undefined {
   return m ? Number(BigInt(m[1]!)) : undefined;
 }
 
-function annotateNodes(nodes: readonly TraceNode[], index: OvnIndex, named: Map<string, StepName>): TraceNode[] {
-  return nodes.map((n) => {
-    const children = annotateNodes(n.children, index, named);
-    const cookie = typeof n.data?.['cookie'] === 'string' ? (n.data['cookie'] as string) : undefined;
-    if (n.kind !== 'table' || !cookie || cookie === '0x0') return { ...n, children };
-    const step = nameStep(index, cookie, metadataOf(n));
-    if (!step) {
-      const other = describeOtherRow(index, cookie);
-      return other ? { ...n, children: [{ kind: 'note', detail: 'summary', text: other, children: [] }, ...children] } : { ...n, children };
+const METADATA_ID = field('metadata').id;
+const METADATA_ONES = 0xffffffffffffffffn;
+
+/** metadataOf, from the match itself: the first exact `metadata=` (a masked one does not name a datapath). */
+function matchMetadata(m: Match): number | undefined {
+  const items = m.items;
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i];
+    if (it.field.id === METADATA_ID && it.mask === METADATA_ONES) return Number(it.value);
+  }
+  return undefined;
+}
+
+/**
+ * A node of the annotated tree that stands for a node of the trace (same kind, detail, text) with
+ * new children (p0: the trace's node). For a table whose cookie names a logical flow, also
+ * p1: the step (its logical flow and NB object are added to the data) and p2: the cookie.
+ */
+const ANNOTATED: NodeFormat = {
+  text: (source) => (source as TraceNode).text,
+  data: (source, step) => {
+    const d = (source as TraceNode).data;
+    if (!step) return d;
+    const st = step as NamedStep;
+    const nb = st.nb;
+    return { ...d, logicalFlow: st.logicalFlow, ...(nb ? { nb } : {}) };
+  },
+  field: (key, source, step) => {
+    if (step && key === 'logicalFlow') return (step as NamedStep).logicalFlow;
+    if (step && key === 'nb') return (step as NamedStep).nb;
+    return nodeField(source as TraceNode, key);
+  },
+};
+
+/** The note under a named table (p0: the step): the logical flow, its stage and datapath, and the NB object. */
+const STEP_NOTE: NodeFormat = {
+  text: (step) => {
+    const st = step as NamedStep;
+    const lf = st.logicalFlow;
+    const nb = st.nb;
+    return `${lf.datapath ?? '?'}: ${lf.pipeline} ${lf.stage ?? `table ${lf.tableId}`} (lflow table ${lf.tableId}) priority ${lf.priority}: ${lf.match} => ${lf.actions}${nb ? `  [${nb.text}]` : ''}`;
+  },
+  data: () => undefined,
+};
+
+/** The note under a table whose cookie is another SB row (p0: the index, p1: the row): port binding, multicast group, ... */
+const ROW_NOTE: NodeFormat = {
+  text: (index, target) => describeTarget(index as OvnIndex, target as CookieTarget) ?? '',
+  data: () => undefined,
+};
+
+/** The annotated nodes; `nodes` itself when none of them changed (subtrees are shared). */
+function annotateNodes(nodes: readonly TraceNode[], index: OvnIndex): readonly TraceNode[] {
+  let out: TraceNode[] | undefined;
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i];
+    const a = annotateNode(n, index);
+    if (a !== n && out === undefined) out = nodes.slice(0, i);
+    if (out !== undefined) out.push(a);
+  }
+  return out ?? nodes;
+}
+
+function annotateNode(n: TraceNode, index: OvnIndex): TraceNode {
+  const children = n.children.length ? annotateNodes(n.children, index) : n.children;
+  if (n.kind === 'table') {
+    let cookie: bigint | undefined;
+    // The datapath key, or the match to read it from when (if) the datapath is asked for.
+    let metadata: number | Match | undefined;
+    const entry = tableEntry(n);
+    if (entry) {
+      cookie = entry.cookie;
+      metadata = entry.match;
+    } else {
+      const text = n.data?.['cookie'];
+      if (typeof text === 'string' && text) {
+        cookie = BigInt(text);
+        if (cookie !== 0n) metadata = metadataOf(n);
+      }
     }
-    named.set(`${n.data?.['table']}/${cookie}`, step);
-    const lf = step.logicalFlow;
-    const note: TraceNode = {
-      kind: 'note',
-      detail: 'summary',
-      text: `${lf.datapath ?? '?'}: ${lf.pipeline} ${lf.stage ?? `table ${lf.tableId}`} (lflow table ${lf.tableId}) priority ${lf.priority}: ${lf.match} => ${lf.actions}${step.nb ? `  [${step.nb.text}]` : ''}`,
-      children: [],
-    };
-    return { ...n, data: { ...n.data, logicalFlow: lf, ...(step.nb ? { nb: step.nb } : {}) }, children: [note, ...children] };
-  });
+    if (cookie !== undefined && cookie !== 0n) {
+      const c = Number(cookie);
+      const step = stepOf(index, c, metadata);
+      if (step) return new SimNode(n.kind, n.detail, ANNOTATED, n, step, cookie, undefined, [new SimNode('note', 'summary', STEP_NOTE, step), ...children]);
+      const other = otherRow(index, c);
+      if (other) return new SimNode(n.kind, n.detail, ANNOTATED, n, undefined, undefined, undefined, [new SimNode('note', 'summary', ROW_NOTE, index, other), ...children]);
+    }
+  }
+  // A changed list is always a new array (annotateNodes): it becomes the new node's own.
+  return children === n.children ? n : new SimNode(n.kind, n.detail, ANNOTATED, n, undefined, undefined, undefined, children as TraceNode[]);
+}
+
+/**
+ * The step the annotation named for `table`/`cookie` — of the last such table in the tree's
+ * post-order, as the drop and punt explanations have always used.
+ */
+function namedStep(tree: readonly TraceNode[], table: number, cookie: string | undefined): NamedStep | undefined {
+  if (!cookie) return undefined;
+  const want = BigInt(cookie);
+  let found: NamedStep | undefined;
+  const walk = (nodes: readonly TraceNode[]) => {
+    for (const n of nodes) {
+      walk(n.children);
+      if (n instanceof SimNode && n.format === ANNOTATED && n.p2 === want && n.field('table') === table) found = n.p1 as NamedStep;
+    }
+  };
+  walk(tree);
+  return found;
 }
 
 /** Cookies that are not logical flows: port bindings (table 0, output), multicast groups, LBs, MAC bindings. */
-function describeOtherRow(index: OvnIndex, cookie: string): string | undefined {
-  const t = index.byCookie.get(Number(BigInt(cookie)))?.[0];
-  if (!t) return undefined;
+function otherRow(index: OvnIndex, c: number): CookieTarget | undefined {
+  const t = index.byCookie.get(c)?.[0];
+  return t && t.kind !== 'logical-flow' ? t : undefined;
+}
+
+function describeTarget(index: OvnIndex, t: CookieTarget): string | undefined {
   switch (t.kind) {
     case 'port-binding': {
       const dp = t.binding.datapath ? index.datapathByUuid.get(t.binding.datapath) : undefined;
@@ -148,8 +300,8 @@ function describeOtherRow(index: OvnIndex, cookie: string): string | undefined {
 }
 
 /** The drop of a hop, explained by the logical flow and NB object that caused it. */
-function explainDrop(drop: TraceDrop, named: Map<string, StepName>, index: OvnIndex): TraceDrop {
-  const step = named.get(`${drop.table}/${drop.cookie}`) ?? nameStep(index, drop.cookie);
+function explainDrop(drop: TraceDrop, tree: readonly TraceNode[], index: OvnIndex): TraceDrop {
+  const step = namedStep(tree, drop.table, drop.cookie) ?? nameStep(index, drop.cookie);
   const classified = classifyDrop(step, drop.reason);
   const { reason } = classified;
   let because = classified.because;
@@ -182,8 +334,8 @@ export function classifyPunt(reason: string, step: StepName | undefined): { reas
   if (lf.stage === 'lr_in_arp_request') return { reason: 'ARP_UNRESOLVED', because: 'next hop MAC unknown, router sends an ARP/ND request' };
   if (lf.stage === 'lr_in_larger_pkts' || lf.stage === 'lr_in_chk_pkt_len' || (lf.stage === 'lr_in_admission' && /REGBIT_PKT_LARGER|reg9\[1\]/.test(lf.match)))
     return { reason: 'MTU_EXCEEDED', because: 'router answers with ICMP fragmentation needed' };
-  if (LB_STAGES.test(lf.stage) && (step?.nb?.kind === 'load-balancer' || reason === 'EVENT')) return { reason: 'LB_NO_BACKEND', because: `the VIP has no backends, ${reason === 'EVENT' ? 'ovn-controller raises an empty_lb_backends event' : 'the connection is rejected'}${step?.nb ? ` (${step.nb.text})` : ''}` };
-  if (ACL_STAGES.test(lf.stage) && ['REJECT', 'TCP_RESET', 'ICMP', 'ICMP4_ERROR', 'ICMP6_ERROR', 'SCTP_ABORT'].includes(reason))
+  if (LB_STAGES.has(lf.stage) && (step?.nb?.kind === 'load-balancer' || reason === 'EVENT')) return { reason: 'LB_NO_BACKEND', because: `the VIP has no backends, ${reason === 'EVENT' ? 'ovn-controller raises an empty_lb_backends event' : 'the connection is rejected'}${step?.nb ? ` (${step.nb.text})` : ''}` };
+  if (ACL_STAGES.has(lf.stage) && ['REJECT', 'TCP_RESET', 'ICMP', 'ICMP4_ERROR', 'ICMP6_ERROR', 'SCTP_ABORT'].includes(reason))
     return { reason: 'ACL_DROP', because: `rejected by ${step?.nb?.kind === 'acl' ? step.nb.text : `an ACL stage flow \`${lf.match}\``}` };
   return undefined;
 }
@@ -198,22 +350,22 @@ export function explainPunt(reason: string, step: StepName | undefined): string 
 }
 
 export function annotateTrace<T extends TraceResult>(result: T, index: OvnIndex): T {
-  const named = new Map<string, StepName>();
-  const tree = annotateNodes(result.tree, index, named);
+  const tree = annotateNodes(result.tree, index);
   // The interpreter lists every punt with the flow that issued it (SimTraceResult.controllers).
   const punts = (result as { controllers?: readonly { bridge: string; table: number; cookie?: string; reason: string }[] }).controllers ?? [];
   const hops: TraceHop[] = result.hops.map((h) => {
-    let hop = h.drop ? { ...h, drop: explainDrop(h.drop, named, index) } : h;
+    // copyWith, not a spread: the hop's finalFlow stays unformatted until read.
+    let hop = h.drop ? copyWith(h, { drop: explainDrop(h.drop, tree, index) }) : h;
     const punt = punts.find((p) => p.bridge === h.bridge);
-    if (h.controller && punt) hop = { ...hop, controllerReason: explainPunt(h.controllerReason ?? punt.reason, named.get(`${punt.table}/${punt.cookie}`) ?? nameStep(index, punt.cookie)) };
+    if (h.controller && punt) hop = copyWith(hop, { controllerReason: explainPunt(h.controllerReason ?? punt.reason, namedStep(tree, punt.table, punt.cookie) ?? nameStep(index, punt.cookie)) });
     return hop;
   });
-  return { ...result, tree, hops };
+  return { ...result, tree: tree === result.tree ? tree.slice() : (tree as TraceNode[]), hops };
 }
 
-const ROUTE_STEP_STAGES = /^lr_in_(ip_routing|ip_routing_ecmp|policy)$/;
+const ROUTE_STEP_STAGES: ReadonlySet<string> = new Set(['lr_in_ip_routing', 'lr_in_ip_routing_ecmp', 'lr_in_policy']);
 const NOT_A_ROUTE = /^(1|reg8\[0\.\.15\] == 0)$|mcast/;
-const NAT_STAGES = /^lr_(in_unsnat|in_dnat|out_undnat|out_snat|out_post_undnat|in_lb_aff_check|out_post_snat)$/;
+const NAT_STAGES: ReadonlySet<string> = new Set(['lr_in_unsnat', 'lr_in_dnat', 'lr_out_undnat', 'lr_out_snat', 'lr_out_post_undnat', 'lr_in_lb_aff_check', 'lr_out_post_snat']);
 
 function natTuple(text: unknown): string | undefined {
   if (typeof text !== 'string') return undefined;
@@ -248,43 +400,65 @@ export function hopDetails(tree: readonly TraceNode[], bridge?: string): { datap
   };
   const walk = (nodes: readonly TraceNode[], inBridge: string | undefined) => {
     for (const n of nodes) {
-      const lf = n.data?.['logicalFlow'] as LogicalFlowRef | undefined;
-      const nb = n.data?.['nb'] as NbDescription | undefined;
-      const here = (n.kind === 'bridge' || n.kind === 'table' || n.kind === 'recirc') && typeof n.data?.['bridge'] === 'string' ? (n.data['bridge'] as string) : inBridge;
+      // Fields are read one by one (nodeField): the simulator's nodes format nothing for them.
+      let here = inBridge;
+      if (n.kind === 'bridge' || n.kind === 'table' || n.kind === 'recirc') {
+        const b = nodeField(n, 'bridge');
+        if (typeof b === 'string') here = b;
+      }
       if (bridge !== undefined && here !== bridge) {
         walk(n.children, here);
         continue;
       }
-      if (n.kind === 'table' && lf) {
-        if (lf.datapath && datapaths[datapaths.length - 1] !== lf.datapath) datapaths.push(lf.datapath);
-        const table = typeof n.data?.['table'] === 'number' ? (n.data['table'] as number) : lf.tableId;
+      // A named table of the annotator: its datapath and stage without building the reference.
+      const named = n.kind === 'table' && n instanceof SimNode && n.format === ANNOTATED ? (n.p1 as NamedStep | undefined) : undefined;
+      const lfOf = n.kind !== 'table' ? undefined : named ? named : (nodeField(n, 'logicalFlow') as LogicalFlowRef | undefined);
+      if (lfOf) {
+        const datapath = lfOf.datapath;
+        if (datapath && datapaths[datapaths.length - 1] !== datapath) datapaths.push(datapath);
+        const stage = lfOf.stage ?? '';
+        const lb = LB_STAGES.has(stage);
+        const nat = NAT_STAGES.has(stage);
+        const acl = ACL_STAGES.has(stage);
+        const route = ROUTE_STEP_STAGES.has(stage);
+        if (!acl && !lb && !nat && !route) {
+          walk(n.children, here);
+          continue;
+        }
+        const lf = named ? named.logicalFlow : (lfOf as LogicalFlowRef);
+        const t = nodeField(n, 'table');
+        const table = typeof t === 'number' ? t : lf.tableId;
+        // The NB object is described only for the stages that name one.
+        const nb = nodeField(n, 'nb') as NbDescription | undefined;
         const base = { datapath: lf.datapath, stage: lf.stage, table, logicalFlow: lf, ...(nb ? { nb } : {}) };
-        const stage = lf.stage ?? '';
-        if (nb?.kind === 'acl' && ACL_STAGES.test(stage)) {
+        if (nb?.kind === 'acl' && acl) {
           const row = nb.row ?? {};
           push(`acl/${lf.uuid}`, { kind: 'acl', ...base, text: `ACL ${row['name'] ? `"${String(row['name'])}" ` : ''}${String(row['direction'] ?? '')} ${String(row['priority'] ?? '')} ${String(row['action'] ?? '')}${row['portGroup'] ? ` (port group ${String(row['portGroup'])})` : ''}: ${String(row['match'] ?? lf.match)}` });
-        } else if (nb?.kind === 'load-balancer' && LB_STAGES.test(stage)) {
+        } else if (nb?.kind === 'load-balancer' && lb) {
           const i = push(`lb/${lf.uuid}`, { kind: 'lb', ...base, text: `load balancer ${String(nb.row?.['name'] ?? nb.uuid.slice(0, 8))}: ${lf.match.replace(/^ct\.new && !ct\.rel && |^ct\.new && /, '')}` });
           if (i >= 0) lastLb = { i };
-        } else if (nb?.kind === 'nat' && NAT_STAGES.test(stage)) {
+        } else if (nb?.kind === 'nat' && nat) {
           const i = push(`nat/${nb.uuid}`, { kind: 'nat', ...base, text: nb.text });
           if (i >= 0) lastNat = { i };
           else lastNat = { i: steps.findIndex((x) => x.kind === 'nat' && x.nb?.uuid === nb.uuid) };
-        } else if (ROUTE_STEP_STAGES.test(stage) && !NOT_A_ROUTE.test(lf.match)) {
+        } else if (route && !NOT_A_ROUTE.test(lf.match)) {
           const out = /outport = "([^"]+)"/.exec(lf.actions)?.[1];
           const nh = /reg0 = ([0-9.]+);/.exec(lf.actions)?.[1] ?? /xxreg0 = ([0-9a-f:]+);/.exec(lf.actions)?.[1];
           const dst = /ip[46]\.dst == ([^ )]+)/.exec(lf.match)?.[1];
           const text = nb?.kind === 'static-route' ? `${nb.text}${out ? ` out ${out}` : ''}` : `route ${dst ?? lf.match}${out ? ` → ${out}` : ''}${nh && nh !== '0.0.0.0' && !/ip4\.dst/.test(lf.actions) ? ` via ${nh}` : ''}`;
           push(`route/${lf.uuid}`, { kind: 'route', ...base, text });
         }
-      } else if (n.kind === 'ct' && (n.data?.['nat'] === 'dst' || n.data?.['nat'] === 'src')) {
-        const after = n.data['after'];
-        if (n.data['nat'] === 'dst' && lastLb && steps[lastLb.i]) {
-          const to = natTuple(after);
-          if (to && !steps[lastLb.i]!.text.includes(' → backend ')) steps[lastLb.i] = { ...steps[lastLb.i]!, text: `${steps[lastLb.i]!.text} → backend ${to}` };
-        } else if (lastNat && steps[lastNat.i]) {
-          const to = n.data['nat'] === 'dst' ? natTuple(after) : natSource(after);
-          if (to && !steps[lastNat.i]!.text.includes(' ⇒ ')) steps[lastNat.i] = { ...steps[lastNat.i]!, text: `${steps[lastNat.i]!.text} ⇒ ${n.data['nat'] === 'dst' ? 'destination' : 'source'} ${to}` };
+      } else if (n.kind === 'ct') {
+        const nat = nodeField(n, 'nat');
+        if (nat === 'dst' || nat === 'src') {
+          const after = nodeField(n, 'after');
+          if (nat === 'dst' && lastLb && steps[lastLb.i]) {
+            const to = natTuple(after);
+            if (to && !steps[lastLb.i]!.text.includes(' → backend ')) steps[lastLb.i] = { ...steps[lastLb.i]!, text: `${steps[lastLb.i]!.text} → backend ${to}` };
+          } else if (lastNat && steps[lastNat.i]) {
+            const to = nat === 'dst' ? natTuple(after) : natSource(after);
+            if (to && !steps[lastNat.i]!.text.includes(' ⇒ ')) steps[lastNat.i] = { ...steps[lastNat.i]!, text: `${steps[lastNat.i]!.text} ⇒ ${nat === 'dst' ? 'destination' : 'source'} ${to}` };
+          }
         }
       }
       walk(n.children, here);

@@ -3,7 +3,7 @@
  * with their select tables, port maps and patch-port peers. Build once (`compileHost`) and reuse
  * for every trace; nothing here depends on the packet.
  */
-import type { Action, FlowEntry } from '../model/flow.js';
+import type { FlowEntry } from '../model/flow.js';
 import type { BridgePort, BridgeState, HostState } from '../model/snapshot.js';
 import { FlowTable, type FlowProblem } from './classifier.js';
 import { compileGroup, type CompiledGroup } from './groups.js';
@@ -28,14 +28,6 @@ export interface CompiledHost {
   readonly bridges: ReadonlyMap<string, CompiledBridge>;
   /** `bridge/port` of a patch port → its peer bridge and port. */
   readonly patchPeers: ReadonlyMap<string, { readonly bridge: CompiledBridge; readonly port: BridgePort }>;
-  /** Formatted action/flow texts, shared by every trace on this host (formatting is costly). */
-  readonly textCache: WeakMap<object, string>;
-  /** Small immutable `data` objects shared by trace nodes (e.g. `{ action: 'resubmit' }`). */
-  readonly dataCache: Map<string, Readonly<Record<string, unknown>>>;
-  /** `data` of the table node of each flow (table, priority, cookie, match, line). */
-  readonly flowData: WeakMap<object, Readonly<Record<string, unknown>>>;
-  /** Formatted actions of each action list (flow actions, buckets, clone/ct nests). */
-  readonly listTexts: WeakMap<readonly Action[], readonly string[]>;
 }
 
 /** Builds the per-table indexes of one bridge. */
@@ -94,5 +86,5 @@ export function compileHost(host: HostState): CompiledHost {
       if (peer && peer.bridge !== b) patchPeers.set(`${b.name}/${p.name}`, peer);
     }
   }
-  return { host, bridges, patchPeers, textCache: new WeakMap(), dataCache: new Map(), flowData: new WeakMap(), listTexts: new WeakMap() };
+  return { host, bridges, patchPeers };
 }

@@ -6,7 +6,7 @@
 import type { FieldDef } from '../model/fields.js';
 import type { Action, ActionType, FieldRef, PortRef } from '../model/flow.js';
 import { formatFieldValue } from '../model/masked.js';
-import { formatSubfieldNow } from './format.js';
+import { formatSubfieldValue } from './format.js';
 import { decodeOvnUserdata } from './ovn.js';
 import { ETH_TYPE_IP, F, OFPP, SP, VLAN_CFI } from './state.js';
 import { prereqsOk, type ExecutorEnv, type Flow, type Xlate } from './xlate.js';
@@ -100,7 +100,7 @@ const executors = {
   output_reg: (x, a, env) => {
     const port = x.s.getSub(a.src);
     if (port <= 0xffffn) {
-      x.report('action', 'detailed', `output port is ${port}`);
+      x.report('action', 'detailed', () => `output port is ${port}`);
       x.outputAction(Number(port), env.last, env.inBucket);
     } else x.warn(`output port ${port} is out of range`);
   },
@@ -151,7 +151,9 @@ const executors = {
     const v = x.s.getSub(a.src);
     const old = x.s.get(a.dst.field);
     x.s.setSub(a.dst, v);
-    x.report('action', 'detailed', () => formatSubfieldNow(a.dst, x.s));
+    // The value now, formatted when read (the packet will have moved on by then).
+    const now = x.s.get(a.dst.field);
+    x.report('action', 'detailed', () => formatSubfieldValue(a.dst, now));
     x.changed(a.dst.field, old);
   },
   push: (x, a) => {
@@ -165,8 +167,8 @@ const executors = {
     }
     const old = x.s.get(a.dst.field);
     x.s.setSub(a.dst, v);
-    const now = formatSubfieldNow(a.dst, x.s);
-    x.report('action', 'detailed', now);
+    const now = x.s.get(a.dst.field);
+    x.report('action', 'detailed', () => formatSubfieldValue(a.dst, now));
     x.changed(a.dst.field, old);
   },
   drop: () => undefined,
@@ -302,7 +304,7 @@ const executors = {
     const summary = x.report(
       'action',
       'summary',
-      `packet length ${x.opts.size} ${larger ? '>' : '<='} ${a.pktLen}: ${formatSubfieldNowText(dst)} = ${larger ? 1 : 0}`,
+      () => `packet length ${x.opts.size} ${larger ? '>' : '<='} ${a.pktLen}: ${formatSubfieldNowText(dst)} = ${larger ? 1 : 0}`,
       { size: x.opts.size, pktLen: a.pktLen, larger },
     );
     const gt = makeBranch(x, summary, `if larger than ${a.pktLen}${larger ? '' : ' (not taken)'}`, larger ? 'summary' : 'detailed');
@@ -331,7 +333,7 @@ const executors = {
     x.exit = true;
   },
   set_queue: (x, a) => {
-    x.report('note', 'detailed', `queue ${a.queue} (QoS only, no effect on forwarding in the trace)`);
+    x.report('note', 'detailed', () => `queue ${a.queue} (QoS only, no effect on forwarding in the trace)`);
   },
   pop_queue: () => undefined,
   multipath: (x) => unsupported(x, 'multipath'),

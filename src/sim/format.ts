@@ -225,8 +225,13 @@ export function formatFlowState(s: PacketState): string {
 
 /** `NXM_NX_REG15[0..15] is now 0x2` (OVS `xlate_report_subfield()`). */
 export function formatSubfieldNow(r: FieldRef, s: PacketState): string {
+  return formatSubfieldValue(r, s.get(r.field));
+}
+
+/** formatSubfieldNow for the value `fieldValue` of the whole field (kept to format later). */
+export function formatSubfieldValue(r: FieldRef, fieldValue: bigint): string {
   let val: string;
-  if (r.ofs === 0 && r.nBits >= r.field.width) val = formatFieldValue(r.field, s.get(r.field));
-  else val = putHex(s.getSub(r));
+  if (r.ofs === 0 && r.nBits >= r.field.width) val = formatFieldValue(r.field, fieldValue);
+  else val = putHex((fieldValue >> BigInt(r.ofs)) & ((1n << BigInt(r.nBits)) - 1n));
   return `${formatFieldRef(r)} is now ${val}`;
 }

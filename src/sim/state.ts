@@ -204,11 +204,19 @@ function subMask(nBits: number): bigint {
 /** 32-bit words of each space (the classifier keys on words: number-keyed Maps are fast). */
 export const N_WORDS: readonly number[] = SPACES.map((sp) => Math.ceil(sp.width / 32));
 
+/** `BigInt(32 * i)`: the shift of word i, made once. */
+const WORD_SHIFT: readonly bigint[] = Array.from({ length: Math.max(...N_WORDS) }, (_, i) => BigInt(32 * i));
+
 export class PacketState {
   readonly v: bigint[];
-  /** Derived cache: 32-bit words of a space, valid while `v[space] === wordsOf[space]`. */
+  /**
+   * Derived cache of the 32-bit words of multi-word spaces, made per word on demand (a lookup
+   * reads a few words of `regs`, not all sixteen): valid while `v[space] === wordsOf[space]`,
+   * for the words whose bit is set in `wordsValid[space]`.
+   */
   private readonly words: (Uint32Array | undefined)[] = [];
   private readonly wordsOf: (bigint | undefined)[] = [];
+  private readonly wordsValid: number[] = [];
 
   constructor(values?: readonly bigint[]) {
     this.v = values ? values.slice() : new Array<bigint>(N_SPACES).fill(0n);
@@ -219,18 +227,21 @@ export class PacketState {
     const x = this.v[space];
     if (N_WORDS[space] === 1) return Number(x);
     let w = this.words[space];
-    if (w === undefined || this.wordsOf[space] !== x) {
-      const n = N_WORDS[space];
-      w = new Uint32Array(n);
-      let y = x;
-      for (let i = 0; i < n && y !== 0n; i++) {
-        w[i] = Number(y & 0xffffffffn);
-        y >>= 32n;
-      }
+    if (w === undefined) {
+      w = new Uint32Array(N_WORDS[space]);
       this.words[space] = w;
       this.wordsOf[space] = x;
+      this.wordsValid[space] = 0;
+    } else if (this.wordsOf[space] !== x) {
+      this.wordsOf[space] = x;
+      this.wordsValid[space] = 0;
     }
-    return w[idx];
+    const bit = 1 << idx;
+    if (this.wordsValid[space] & bit) return w[idx];
+    const n = Number(BigInt.asUintN(32, idx === 0 ? x : x >> WORD_SHIFT[idx]));
+    w[idx] = n;
+    this.wordsValid[space] |= bit;
+    return n;
   }
 
   clone(): PacketState {

@@ -210,25 +210,38 @@ function cookieText(c: bigint | undefined): string | undefined {
   return c === undefined ? undefined : '0x' + c.toString(16);
 }
 
-/** Adds string properties computed on first read (formatting costs more than tracing). */
-function lazyStrings<T extends object, K extends string>(o: T, getters: Record<K, () => string>): T & Record<K, string> {
-  for (const [k, fn] of Object.entries(getters) as [K, () => string][]) {
-    let v: string | undefined;
-    Object.defineProperty(o, k, {
-      enumerable: true,
-      configurable: true,
-      get: () => (v ??= fn()),
-    });
+/**
+ * Defines `key` on an object as an own, enumerable string formatted from a packet state on first
+ * read (`Final flow:` texts cost more than the trace itself). The getter is one shared function
+ * per property name that reads the state from a hidden slot (a symbol, not enumerable): getter
+ * closures made per object keep whole traces alive through V8's young-generation collections
+ * (see report.ts).
+ */
+function flowTextProperty(key: string): (o: object, state: PacketState | undefined) => void {
+  const slot = Symbol(key);
+  function get(this: Record<symbol, PacketState | string | undefined>): string {
+    const v = this[slot];
+    if (typeof v === 'string') return v;
+    const text = v ? formatFlowState(v) : '';
+    this[slot] = text;
+    return text;
   }
-  return o as T & Record<K, string>;
+  const descriptor: PropertyDescriptor = { get, enumerable: true, configurable: true };
+  return (o, state) => {
+    Object.defineProperty(o, slot, { value: state, writable: true });
+    Object.defineProperty(o, key, descriptor);
+  };
 }
 
+const definePacket = flowTextProperty('packet');
+const defineFinalFlow = flowTextProperty('finalFlow');
+const defineFlow = flowTextProperty('flow');
+
 function toSimOutput(o: OutputEvent): SimOutput {
-  let packet: string | undefined;
-  const out: SimOutput = {
-    get packet(): string {
-      return (packet ??= formatFlowState(o.packet));
-    },
+  // `packet` first: the key order JSON output has always had.
+  const out = {} as SimOutput;
+  definePacket(out, o.packet);
+  Object.assign(out, {
     port: o.name,
     ofport: o.ofport,
     kind: o.kind,
@@ -238,7 +251,7 @@ function toSimOutput(o: OutputEvent): SimOutput {
     table: o.where.table,
     ...(o.where.priority !== undefined ? { priority: o.where.priority } : {}),
     ...(o.where.cookie !== undefined ? { cookie: cookieText(o.where.cookie) } : {}),
-  };
+  });
   Object.defineProperty(out, 'state', { value: o.packet, enumerable: false });
   return out;
 }
@@ -318,16 +331,14 @@ function buildResult(x: Xlate, input: string, entry: string, tree: TraceNode[], 
     const ctl = controllers.filter((c) => c.bridge === b);
     const drops = x.drops.filter((d) => d.bridge === b);
     const st = lastState.get(b);
-    const hop: TraceHop = lazyStrings(
-      {
-        host: x.host.host.name,
-        bridge: b,
-        outputs: outs.map(toSimOutput),
-        controller: ctl.length > 0,
-        ...(ctl.length ? { controllerReason: ctl[0].reason } : {}),
-      },
-      { finalFlow: () => (st ? formatFlowState(st) : '') },
-    );
+    const hop = {
+      host: x.host.host.name,
+      bridge: b,
+      outputs: outs.map(toSimOutput),
+      controller: ctl.length > 0,
+      ...(ctl.length ? { controllerReason: ctl[0].reason } : {}),
+    } as Omit<TraceHop, 'finalFlow'> as TraceHop;
+    defineFinalFlow(hop, st);
     const stopped = x.freezes.some((f) => f.bridge === b && (f.reason === 'dp_hash' || f.reason === 'pause'));
     if (!outs.length && !ctl.length && !stopped) {
       const errPass = passes.find((p) => p.error && p.bridge === b);
@@ -355,28 +366,28 @@ function buildResult(x: Xlate, input: string, entry: string, tree: TraceNode[], 
   else if (errorPass || dpHashFreeze) verdict = 'error';
   else verdict = 'dropped';
 
-  const simPasses: SimPass[] = passes.map((p: PassResult) =>
-    lazyStrings(
-      {
-        index: p.index,
-        recircId: p.recircId,
-        bridge: p.bridge,
-        ...(p.error
-          ? {
-              error: p.error.message,
-              errorChain: p.error.chain.map((c) => ({
-                table: c.table,
-                ...(c.priority !== undefined ? { priority: c.priority } : {}),
-                ...(c.cookie !== undefined ? { cookie: cookieText(c.cookie) } : {}),
-              })),
-              ...(p.error.loop ? { loop: p.error.loop } : {}),
-            }
-          : {}),
-        ...(p.frozen ? { frozen: p.frozen.text } : {}),
-      },
-      { flow: () => formatFlowState(p.initial), finalFlow: () => formatFlowState(p.final) },
-    ),
-  );
+  const simPasses: SimPass[] = passes.map((p: PassResult) => {
+    const sp = {
+      index: p.index,
+      recircId: p.recircId,
+      bridge: p.bridge,
+      ...(p.error
+        ? {
+            error: p.error.message,
+            errorChain: p.error.chain.map((c) => ({
+              table: c.table,
+              ...(c.priority !== undefined ? { priority: c.priority } : {}),
+              ...(c.cookie !== undefined ? { cookie: cookieText(c.cookie) } : {}),
+            })),
+            ...(p.error.loop ? { loop: p.error.loop } : {}),
+          }
+        : {}),
+      ...(p.frozen ? { frozen: p.frozen.text } : {}),
+    } as SimPass;
+    defineFlow(sp, p.initial);
+    defineFinalFlow(sp, p.final);
+    return sp;
+  });
   void lastPass;
   const incomplete =
     dpHashFreeze && verdict === 'error'

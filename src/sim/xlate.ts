@@ -21,7 +21,7 @@ import { formatFlowState } from './format.js';
 import { bestLiveBucket, bucketAlive, bucketId, hashFieldsBasis, type CompiledGroup } from './groups.js';
 import type { OvnControllerOp } from './ovn.js';
 import type { ConntrackTable } from './conntrack.js';
-import { makeNode, Reporter, type Lazy } from './report.js';
+import { ACTION, makeNode, Reporter, SET, SimNode, TABLE, type Lazy, type NodeFormat } from './report.js';
 import { ETH_TYPE_IP, OFPP, SP, type PacketState } from './state.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -180,6 +180,16 @@ function pad2(n: number): string {
   return n < 10 ? ' ' + n : String(n);
 }
 
+/**
+ * The `bridge("br-int")` node a pass starts with (p0: the bridge, p1: the pass, p2: the packet as
+ * the pass began, formatted into its data only when read).
+ */
+const PASS: NodeFormat = {
+  text: (bridge) => `bridge("${bridge as string}")`,
+  data: (bridge, pass, initial) => ({ bridge, pass, flow: formatFlowState(initial as PacketState) }),
+  field: (key, bridge, pass, initial) => (key === 'bridge' ? bridge : key === 'pass' ? pass : key === 'flow' ? formatFlowState(initial as PacketState) : undefined),
+};
+
 export class Xlate {
   readonly host: CompiledHost;
   readonly opts: XlateOptions;
@@ -249,9 +259,7 @@ export class Xlate {
   changed(f: FieldDef, old: bigint): void {
     const now = this.s.get(f);
     if (now === old) return;
-    const from = fmtField(f, old);
-    const to = fmtField(f, now);
-    this.rep.report('set', 'detailed', `${f.name}: ${from} -> ${to}`, { field: f.name, from, to });
+    this.rep.add(new SimNode('set', 'detailed', SET, f, old, now, fmtField));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -289,7 +297,7 @@ export class Xlate {
         this.runShadow(item, st);
         continue;
       }
-      const header = makeNode('recirc', 'summary', `recirc(0x${item.id.toString(16)}) - ${ctText}`, {
+      const header = makeNode('recirc', 'summary', () => `recirc(0x${item.id.toString(16)}) - ${ctText}`, {
         recircId: item.id,
         ctState: fmtCtState(st.space(SP.ct_state)),
         zone: item.zone,
@@ -353,7 +361,7 @@ export class Xlate {
     const index = this.passes.length;
     this.pass = index;
     const initial = s.clone();
-    const bridgeNode = makeNode('bridge', 'minimal', `bridge("${bridge.name}")`, () => ({ bridge: bridge.name, pass: index, flow: formatFlowState(initial) }));
+    const bridgeNode = new SimNode('bridge', 'minimal', PASS, bridge.name, index, initial);
     root.push(bridgeNode);
     this.resetPass(bridge, s, bridgeNode.children);
     // xlate_in_init(): the action set output starts unset.
@@ -429,20 +437,13 @@ export class Xlate {
       return;
     }
     const env = { list, index: 0, last: false, inBucket };
-    let texts = this.host.listTexts.get(list);
-    if (texts === undefined) {
-      texts = list.map((a) => formatAction(a));
-      this.host.listTexts.set(list, texts);
-    }
     const rep = this.rep;
     for (let i = 0; i < list.length; i++) {
       if (this.error || this.exit) break;
       const a = list[i];
       env.index = i;
       env.last = isLast && i === list.length - 1 && this.actionSet.length === 0;
-      let data = this.host.dataCache.get(a.type);
-      if (!data) this.host.dataCache.set(a.type, (data = Object.freeze({ action: a.type })));
-      const node: TraceNode = { kind: 'action', detail: 'detailed', text: texts[i], data, children: [] };
+      const node = new SimNode('action', 'detailed', ACTION, a);
       const saved = rep.current;
       saved.push(node);
       rep.current = node.children;
@@ -485,22 +486,11 @@ export class Xlate {
   reportTable(res: LookupResult, table: number): TraceNode {
     const f = res.flow;
     if (!f) {
-      return this.report('no-match', 'summary', `${pad2(table)}. No match.`, { table, bridge: this.bridge.name });
+      const bridge = this.bridge.name;
+      return this.report('no-match', 'summary', () => `${pad2(table)}. No match.`, { table, bridge });
     }
     const e = f.entry;
-    const cache = this.host.textCache;
-    let text = cache.get(f);
-    if (text === undefined) {
-      const m = formatMatch(e.match);
-      text = `${pad2(table)}. ${m}${m.length ? ', ' : ''}priority ${e.priority}${e.cookie ? `, cookie 0x${e.cookie.toString(16)}` : ''}`;
-      cache.set(f, text);
-    }
-    let data = this.host.flowData.get(f);
-    if (data === undefined) {
-      data = Object.freeze({ table, bridge: this.bridge.name, priority: e.priority, cookie: '0x' + e.cookie.toString(16), match: formatMatch(e.match), line: e.line });
-      this.host.flowData.set(f, data);
-    }
-    const node = this.report('table', 'summary', text, res.conjId !== undefined ? { ...data, conjId: res.conjId } : data);
+    const node = this.rep.add(new SimNode('table', 'summary', TABLE, e, table, this.bridge.name, res.conjId));
     if (res.overlaps.length) {
       const others = res.overlaps;
       const differ = others.some((o) => !sameActions(o, f));
@@ -655,6 +645,8 @@ export class Xlate {
     };
     this.outputs.push(ev);
     const tn = tunnel;
+    // Captured now: the thunks below run when the node is read, after the trace.
+    const bridge = ev.bridge;
     this.report(
       tunnel ? 'tunnel' : 'output',
       'minimal',
@@ -662,7 +654,7 @@ export class Xlate {
         tn
           ? `output to tunnel ${p.name} (remote_ip=${tn.remoteIp}${tn.chassis ? `, chassis ${tn.chassis}` : ''}, tun_id=${tn.tunId}${tn.metadata0 ? `, tun_metadata0=${tn.metadata0}` : ''})`
           : `output to ${kind} port ${p.name} (ofport ${p.ofport}${p.ifaceId ? `, logical port ${p.ifaceId}` : ''})${unfollowed ? ' — peer bridge not collected' : ''}`,
-      () => ({ port: p.name, ofport: p.ofport, kind, bridge: this.bridge.name, ...(tn ? { tunnel: tn } : {}) }),
+      () => ({ port: p.name, ofport: p.ofport, kind, bridge, ...(tn ? { tunnel: tn } : {}) }),
     );
   }
 
@@ -827,7 +819,7 @@ export class Xlate {
     // The datapath looks the connection up now (commits made earlier in this pass count).
     const modelState = this.opts.conntrack ? this.opts.conntrack.lookup(zone, st) : undefined;
     this.recircQueue.push({ id, bridge: this.bridge, state: st, table, nat: this.ctNat, stack: this.stack.slice(), actionSet: this.actionSet.slice(), zone, ...(modelState !== undefined ? { modelState } : {}) });
-    this.report('recirc', 'summary', `A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table ${table}.`, {
+    this.report('recirc', 'summary', () => `A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table ${table}.`, {
       recircId: id,
       table,
       zone,
