@@ -56,6 +56,35 @@ export interface BridgeState {
   /** Snapshot-relative file the flows came from (for evidence and diagnostics). */
   readonly flowsFile?: string;
   readonly show?: OfctlShow;
+  /** The simulator's index of these flows as `<snapshot>/.cache/` holds it (set by the loader when the cache is in use). */
+  readonly classifierCache?: ClassifierCache;
+}
+
+/** Derived data as typed arrays plus JSON-compatible data: what a `.cache/` file holds. */
+export interface DerivedArrays {
+  readonly data: unknown;
+  readonly sections: Readonly<Record<string, Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>>;
+}
+
+/**
+ * A bridge's classifier index from (and for) `.cache/`. Plain data and a callback: the loader
+ * reads the file and supplies `save`; the simulator decides whether to use `stored` and calls
+ * `save` after building — so the simulator stays synchronous and does no I/O of its own.
+ */
+export interface ClassifierCache {
+  /**
+   * The flows and ports the cache is keyed on (the dump's hash, the `name=ofport` of every
+   * port). A BridgeState with other flows or ports (a modified copy) must neither use nor save it.
+   */
+  readonly flows: readonly FlowEntry[];
+  readonly ports: readonly BridgePort[];
+  /** The index read from `.cache/`, present when its key matched. Still to be checked against `flows` before use. */
+  readonly stored?: DerivedArrays;
+  /**
+   * Stores a freshly built index (synchronous, best-effort: never throws, at most once per load).
+   * `rejected` says why `stored` could not be used, when it was present.
+   */
+  readonly save: (index: DerivedArrays, rejected?: string) => void;
 }
 
 export interface HostState {

@@ -1,12 +1,13 @@
 /**
- * Per-table tuple-space classifier with OVS 3.1 semantics (`lib/classifier.c`).
+ * Per-table tuple-space classifier with OVS 3.1 semantics (`lib/classifier.c`), held in typed
+ * arrays so that it can be stored in `<snapshot>/.cache/` and used again without rebuilding.
  *
- * Flows are grouped into subtables by mask signature (the set of storage spaces and bit masks
- * the match constrains, canonical over field aliases: `tcp_dst` and `tp_dst`, `reg0` and
- * `xreg0[0..31]` land in the same subtable), and within a subtable hashed by masked value in a
- * trie of Maps keyed by bigint (one level per storage space, so a miss exits early). A subtable
- * entry is the list of flows with that exact match, highest priority first; as in OVS, a
- * subtable yields at most one candidate per lookup (the head of that list).
+ * Flows are grouped into subtables by mask signature (the 32-bit words of the storage spaces the
+ * match constrains, with their masks — canonical over field aliases: `tcp_dst` and `tp_dst`,
+ * `reg0` and `xreg0[0..31]` land in the same subtable). Within a subtable, one entry per distinct
+ * masked value tuple, found through an open-addressing hash of the packet's masked words. An
+ * entry holds the flows with that exact match, highest priority first; as in OVS, a subtable
+ * yields at most one candidate per lookup (the head of that list).
  *
  * Lookup (`classifier_lookup__`): subtables are scanned by descending maximum priority and the
  * scan stops once no subtable can beat the best non-conjunctive ("hard") match. Flows whose
@@ -19,12 +20,23 @@
  * (its subtable vector is not stably ordered). We return the one whose subtable was created
  * first (earliest line of the dump) and report every other equal-priority match, so the trace
  * can say so instead of pretending to know.
+ *
+ * Building: match items are shared between flows (the parser and the flow cache intern them), so
+ * the 32-bit words each item constrains are computed once per bridge (`BuildMemo`) and a flow's
+ * match is the merge of a few such word lists in plain 32-bit arithmetic — a contradiction is
+ * `(v1 ^ v2) & m1 & m2` ≠ 0 on some word, the same condition as bit by bit. `compileMatch` is the
+ * same compilation on per-space bigints: the readable form, kept for the flow-table checks.
+ *
+ * Storing: the index of a bridge is only typed arrays plus a little JSON (`storeBridgeIndex`),
+ * so `.cache/` maps it back as views of the file (`bridgeIndexFromStored`, which checks every
+ * offset and flow reference before trusting it). CompiledFlow objects are made on first use.
  */
 import { onesMask } from '../model/masked.js';
-import type { FlowEntry } from '../model/flow.js';
-import { matchConstraints } from '../model/flow.js';
-import { PREREQS, fieldByName, type FieldDef } from '../model/fields.js';
-import { ACCESS, N_WORDS, SP, TUN_MD_INDEX, VLAN_CFI, type PacketState } from './state.js';
+import type { FlowEntry, MatchItem, ProtocolShorthand } from '../model/flow.js';
+import { matchConstraints, PROTOCOLS } from '../model/flow.js';
+import { PREREQS, field, fieldByName, type FieldDef, type Prereq } from '../model/fields.js';
+import type { DerivedArrays } from '../model/snapshot.js';
+import { ACCESS, N_SPACES, N_WORDS, SP, TUN_MD_INDEX, VLAN_CFI, type PacketState } from './state.js';
 
 export interface Conjunction {
   readonly id: number;
@@ -46,18 +58,9 @@ export interface CompiledFlow {
 
 export interface FlowProblem {
   readonly entry: FlowEntry;
+  /** Position of `entry` in the bridge's flow list. */
+  readonly order: number;
   readonly message: string;
-}
-
-interface Subtable {
-  /** One key per constrained 32-bit word: storage space, word index, mask. */
-  readonly spaces: readonly number[];
-  readonly wordIdx: readonly number[];
-  readonly masks: readonly number[];
-  maxPriority: number;
-  readonly firstOrder: number;
-  /** Nested Maps, one level per word; the last level holds the flow lists. */
-  readonly root: Map<number, unknown> | CompiledFlow[];
 }
 
 export interface LookupResult {
@@ -68,11 +71,12 @@ export interface LookupResult {
   readonly overlaps: readonly CompiledFlow[];
 }
 
-type PortResolver = (name: string) => number | undefined;
+export type PortResolver = (name: string) => number | undefined;
 
 const NONE: readonly CompiledFlow[] = Object.freeze([]);
 
 const DL_VLAN_FIELDS = new Set(['dl_vlan', 'vlan_vid', 'dl_vlan_pcp', 'vlan_pcp']);
+const CONTRADICTION = 'contradictory constraints on the same bits';
 
 interface Acc {
   value: bigint;
@@ -81,6 +85,8 @@ interface Acc {
 
 /**
  * Match of a flow as per-space (value, mask) pairs, or an explanation why it can never match.
+ * The classifier compiles the same constraints per 32-bit word (`compileMatchWords`); this form is
+ * for code that reasons about whole fields (the flow-table checks).
  */
 export function compileMatch(entry: FlowEntry, resolvePort: PortResolver): Map<number, Acc> | string {
   const acc = new Map<number, Acc>();
@@ -91,7 +97,7 @@ export function compileMatch(entry: FlowEntry, resolvePort: PortResolver): Map<n
       return undefined;
     }
     const both = cur.mask & mask;
-    if ((cur.value & both) !== (value & both)) return 'contradictory constraints on the same bits';
+    if ((cur.value & both) !== (value & both)) return CONTRADICTION;
     cur.value |= value & mask;
     cur.mask |= mask;
     return undefined;
@@ -158,99 +164,590 @@ function conjunctionsOf(entry: FlowEntry): Conjunction[] | undefined {
   return out;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Matches as 32-bit words
+
+/** Flattened words: [space, word, mask, value, space, word, mask, value, …], masks ≠ 0. */
+type Words = number[];
+
+const DL_TYPE = field('dl_type');
+const NW_PROTO = field('nw_proto');
+
+/** Words per space is at most this (regs: 16); a word's key is `space * WORD_KEYS + word`. */
+const WORD_KEYS = 64;
+if (Math.max(...N_WORDS) > WORD_KEYS) throw new Error('a storage space is wider than the classifier keys allow');
+
+/** Words of `(value & mask)` of field `f`, as compileMatch's addField would add them. */
+function fieldWords(f: FieldDef, value: bigint, mask: bigint, out: Words): void {
+  const a = ACCESS[f.id];
+  const m = mask & a.mask;
+  const val = (value & m) << a.shift;
+  const msk = m << a.shift;
+  const lo = Math.floor(a.offset / 32);
+  const hi = Math.min(N_WORDS[a.space] - 1, Math.floor((a.offset + f.storage.width - 1) / 32));
+  for (let w = lo; w <= hi; w++) {
+    const mw = Number((msk >> BigInt(32 * w)) & 0xffffffffn);
+    if (mw === 0) continue;
+    out.push(a.space, w, mw, Number((val >> BigInt(32 * w)) & 0xffffffffn));
+  }
+  const md = TUN_MD_INDEX[a.space];
+  if (md >= 0 && m !== 0n) out.push(SP.tun_md_present, md >> 5, (1 << (md & 31)) >>> 0, (1 << (md & 31)) >>> 0);
+}
+
+/** Per-bridge memo of the words of each match item, protocol shorthand and prerequisite class. */
+interface BuildMemo {
+  readonly items: Map<MatchItem, Words | string>;
+  readonly protocols: Map<ProtocolShorthand, Words>;
+  readonly prereqs: Map<Prereq, Words[]>;
+  readonly resolvePort: PortResolver;
+}
+
+function itemWords(memo: BuildMemo, it: MatchItem): Words | string {
+  let w = memo.items.get(it);
+  if (w !== undefined) return w;
+  let value = it.value;
+  if (it.port && it.port.kind === 'name') {
+    const p = memo.resolvePort(it.port.name);
+    if (p === undefined) {
+      w = `port "${it.port.name}" is not a port of this bridge`;
+      memo.items.set(it, w);
+      return w;
+    }
+    value = BigInt(p);
+  }
+  const out: Words = [];
+  fieldWords(it.field, value, it.mask, out);
+  // dl_vlan=N / dl_vlan_pcp=N match only tagged packets (OVS sets the CFI bit in the match).
+  if (DL_VLAN_FIELDS.has(it.field.name)) out.push(SP.vlan_tci, 0, Number(VLAN_CFI), Number(VLAN_CFI));
+  memo.items.set(it, out);
+  return out;
+}
+
+function protocolWords(memo: BuildMemo, p: ProtocolShorthand): Words {
+  let w = memo.protocols.get(p);
+  if (w) return w;
+  w = [];
+  const d = PROTOCOLS[p];
+  fieldWords(DL_TYPE, BigInt(d.dlType), 0xffffn, w);
+  if (d.nwProto !== undefined) fieldWords(NW_PROTO, BigInt(d.nwProto), 0xffn, w);
+  memo.protocols.set(p, w);
+  return w;
+}
+
+function prereqAlternatives(memo: BuildMemo, p: Prereq): Words[] {
+  let alts = memo.prereqs.get(p);
+  if (alts) return alts;
+  alts = PREREQS[p].map((conj) => {
+    const w: Words = [];
+    for (const c of conj) {
+      const cf = fieldByName(c.field)!;
+      fieldWords(cf, c.value, c.mask ?? onesMask(cf.width), w);
+    }
+    return w;
+  });
+  memo.prereqs.set(p, alts);
+  return alts;
+}
+
+/** The accumulated match of one flow: word keys → mask/value (a handful of words per flow; reused). */
+class MatchWords {
+  /** Words in use: the arrays are reused from flow to flow and only grow. */
+  n = 0;
+  readonly keys: number[] = [];
+  readonly masks: number[] = [];
+  readonly values: number[] = [];
+
+  clear(): void {
+    this.n = 0;
+  }
+
+  private find(key: number): number {
+    const k = this.keys;
+    for (let i = 0; i < this.n; i++) if (k[i] === key) return i;
+    return -1;
+  }
+
+  /** Merges words; false on a contradiction (the state is then meaningless). */
+  add(w: Words): boolean {
+    for (let i = 0; i < w.length; i += 4) {
+      const key = w[i] * WORD_KEYS + w[i + 1];
+      const m = w[i + 2];
+      const v = w[i + 3];
+      const j = this.find(key);
+      if (j < 0) {
+        this.keys[this.n] = key;
+        this.masks[this.n] = m;
+        this.values[this.n] = (v & m) >>> 0;
+        this.n++;
+      } else {
+        if (((this.values[j] ^ v) & this.masks[j] & m) !== 0) return false;
+        this.values[j] = (this.values[j] | (v & m)) >>> 0;
+        this.masks[j] = (this.masks[j] | m) >>> 0;
+      }
+    }
+    return true;
+  }
+
+  consistent(w: Words): boolean {
+    for (let i = 0; i < w.length; i += 4) {
+      const j = this.find(w[i] * WORD_KEYS + w[i + 1]);
+      if (j >= 0 && ((this.values[j] ^ w[i + 3]) & this.masks[j] & w[i + 2]) !== 0) return false;
+    }
+    return true;
+  }
+}
+
+/** compileMatch on words, into `acc`: the same constraints, the same messages, in the same order. */
+function compileMatchWords(entry: FlowEntry, memo: BuildMemo, acc: MatchWords): MatchWords | string {
+  acc.clear();
+  const m = entry.match;
+  if (m.protocol && !acc.add(protocolWords(memo, m.protocol))) return CONTRADICTION;
+  for (const it of m.items) {
+    const w = itemWords(memo, it);
+    if (typeof w === 'string') return w;
+    if (!acc.add(w)) return CONTRADICTION;
+  }
+  // Prerequisites in matchConstraints order: the protocol's implied fields, then the items.
+  if (m.protocol) {
+    const r = addPrereq(acc, memo, DL_TYPE.prereq) ?? (PROTOCOLS[m.protocol].nwProto !== undefined ? addPrereq(acc, memo, NW_PROTO.prereq) : undefined);
+    if (r) return r;
+  }
+  for (const it of m.items) {
+    const r = addPrereq(acc, memo, it.field.prereq);
+    if (r) return r;
+  }
+  return acc;
+}
+
+/** Adds a prerequisite when exactly one of its alternatives fits the match (see compileMatch). */
+function addPrereq(acc: MatchWords, memo: BuildMemo, p: Prereq): string | undefined {
+  if (p === 'none') return undefined;
+  let only: Words | undefined;
+  let n = 0;
+  for (const a of prereqAlternatives(memo, p))
+    if (acc.consistent(a)) {
+      only = a;
+      n++;
+    }
+  if (n === 1 && !acc.add(only!)) return CONTRADICTION;
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One table's index in typed arrays
+
+/**
+ * The index of one table. Subtables are in scan order (descending max priority, then first flow
+ * in the dump); "flow" numbers index `flowPos`, the table's flows in dump order.
+ */
+export interface TableArrays {
+  /** Per subtable: number of words, first word, highest priority, its hash slice (capacity a power of 2, 0 when k = 0). */
+  readonly stK: Uint16Array;
+  readonly stWordOff: Uint32Array;
+  readonly stMaxPri: Int32Array;
+  readonly stHashOff: Uint32Array;
+  readonly stHashCap: Uint32Array;
+  /** First entry of each subtable (length: subtables + 1). */
+  readonly stEntryOff: Uint32Array;
+  /** Per word of a subtable: storage space, 32-bit word index, mask. */
+  readonly wSpace: Uint16Array;
+  readonly wIdx: Uint8Array;
+  readonly wMask: Uint32Array;
+  /** Per entry (one distinct masked value tuple of a subtable): its k values in `vals`, its flows in `listFlow`. */
+  readonly eValOff: Uint32Array;
+  /** Length: entries + 1. */
+  readonly eListOff: Uint32Array;
+  readonly vals: Uint32Array;
+  /** Flow numbers of each entry, highest priority first, dump order among equals. */
+  readonly listFlow: Uint32Array;
+  /** Open addressing: entry + 1, 0 = empty slot. */
+  readonly hash: Int32Array;
+  /** Position of each flow in the bridge's flow list. */
+  readonly flowPos: Uint32Array;
+}
+
+const TABLE_ARRAY_TYPES = {
+  stK: Uint16Array,
+  stWordOff: Uint32Array,
+  stMaxPri: Int32Array,
+  stHashOff: Uint32Array,
+  stHashCap: Uint32Array,
+  stEntryOff: Uint32Array,
+  wSpace: Uint16Array,
+  wIdx: Uint8Array,
+  wMask: Uint32Array,
+  eValOff: Uint32Array,
+  eListOff: Uint32Array,
+  vals: Uint32Array,
+  listFlow: Uint32Array,
+  hash: Int32Array,
+  flowPos: Uint32Array,
+} as const satisfies Record<keyof TableArrays, unknown>;
+
+const TABLE_ARRAY_NAMES = Object.keys(TABLE_ARRAY_TYPES) as (keyof TableArrays)[];
+
+const HASH_SEED = 0x811c9dc5 | 0;
+
+function mixWord(h: number, w: number): number {
+  h = Math.imul(h ^ w, 0x9e3779b1);
+  return h ^ (h >>> 15);
+}
+
+/**
+ * Builds one table's arrays from its flows (dump order); flows that can never match go to
+ * `problems`. Typed arrays sized in advance throughout, no object per flow: growing JS arrays of
+ * 455k elements left ~250 MB of garbage backing stores for the next full GC; this does not.
+ */
+function buildTableArrays(bridgeFlows: readonly FlowEntry[], orders: Uint32Array, memo: BuildMemo, problems: FlowProblem[]): TableArrays {
+  interface Sub {
+    /** Word keys (space * WORD_KEYS + word) and masks, ordered by key. */
+    readonly keys: number[];
+    readonly masks: number[];
+    maxPri: number;
+    readonly firstOrder: number;
+    count: number;
+  }
+  // Pass 1: each flow's words; its subtable (by signature hash, compared exactly) and values.
+  const n = orders.length;
+  const flowSub = new Uint32Array(n);
+  const flowPos = new Uint32Array(n);
+  const flowPri = new Int32Array(n);
+  const valOff = new Uint32Array(n + 1);
+  let fv = new Uint32Array(Math.max(64, n * 4));
+  let nv = 0;
+  const bySig = new Map<number, number[]>();
+  const subs: Sub[] = [];
+  const idx: number[] = [];
+  const acc = new MatchWords();
+  let nf = 0;
+  for (const order of orders) {
+    const entry = bridgeFlows[order];
+    const r = compileMatchWords(entry, memo, acc);
+    if (typeof r === 'string') {
+      problems.push({ entry, order, message: r });
+      continue;
+    }
+    // Words by (space, word): an insertion sort, as a flow has a handful (Array#sort allocates).
+    const k = acc.keys;
+    idx.length = 0;
+    for (let i = 0; i < acc.n; i++) {
+      if (acc.masks[i] === 0) continue;
+      let p = idx.length;
+      idx.push(i);
+      while (p > 0 && k[idx[p - 1]] > k[i]) {
+        idx[p] = idx[p - 1];
+        p--;
+      }
+      idx[p] = i;
+    }
+    let h = HASH_SEED;
+    for (const i of idx) h = mixWord(mixWord(h, k[i]), acc.masks[i]);
+    let bucket = bySig.get(h);
+    if (!bucket) bySig.set(h, (bucket = []));
+    let si = -1;
+    for (const c of bucket) {
+      const sub = subs[c];
+      if (sub.keys.length !== idx.length) continue;
+      let same = true;
+      for (let q = 0; q < idx.length && same; q++) same = sub.keys[q] === k[idx[q]] && sub.masks[q] === acc.masks[idx[q]];
+      if (same) {
+        si = c;
+        break;
+      }
+    }
+    if (si < 0) {
+      if (idx.length > 0xffff) throw new Error('a match with more than 65535 words');
+      si = subs.length;
+      subs.push({ keys: idx.map((i) => k[i]), masks: idx.map((i) => acc.masks[i]), maxPri: entry.priority, firstOrder: order, count: 0 });
+      bucket.push(si);
+    }
+    const sub = subs[si];
+    if (entry.priority > sub.maxPri) sub.maxPri = entry.priority;
+    sub.count++;
+    flowSub[nf] = si;
+    flowPos[nf] = order;
+    flowPri[nf] = entry.priority;
+    valOff[nf] = nv;
+    if (nv + idx.length > fv.length) {
+      const bigger = new Uint32Array(fv.length * 2 + idx.length);
+      bigger.set(fv.subarray(0, nv));
+      fv = bigger;
+    }
+    for (const i of idx) fv[nv++] = acc.values[i];
+    nf++;
+  }
+  valOff[nf] = nv;
+
+  // Subtables in scan order; the flows of each in dump order (a counting sort by subtable).
+  const nSub = subs.length;
+  const rank = subs.map((_, i) => i).sort((a, b) => subs[b].maxPri - subs[a].maxPri || subs[a].firstOrder - subs[b].firstOrder);
+  const rankOf = new Uint32Array(nSub);
+  rank.forEach((si, r) => (rankOf[si] = r));
+  const subStart = new Uint32Array(nSub + 1);
+  for (let f = 0; f < nf; f++) subStart[rankOf[flowSub[f]] + 1]++;
+  for (let s = 0; s < nSub; s++) subStart[s + 1] += subStart[s];
+  const members = new Uint32Array(nf);
+  const fillSub = subStart.slice(0, nSub);
+  for (let f = 0; f < nf; f++) members[fillSub[rankOf[flowSub[f]]]++] = f;
+
+  const stK = new Uint16Array(nSub);
+  const stWordOff = new Uint32Array(nSub);
+  const stMaxPri = new Int32Array(nSub);
+  const stHashOff = new Uint32Array(nSub);
+  const stHashCap = new Uint32Array(nSub);
+  const stEntryOff = new Uint32Array(nSub + 1);
+  let nWords = 0;
+  let hashLen = 0;
+  for (let s = 0; s < nSub; s++) {
+    const sub = subs[rank[s]];
+    const kk = sub.keys.length;
+    stK[s] = kk;
+    stWordOff[s] = nWords;
+    stMaxPri[s] = sub.maxPri;
+    nWords += kk;
+    // Entries are at most the flows: twice as many slots keeps probe sequences short.
+    const cap = kk === 0 ? 0 : 1 << Math.ceil(Math.log2(Math.max(2, sub.count * 2)));
+    stHashOff[s] = hashLen;
+    stHashCap[s] = cap;
+    hashLen += cap;
+  }
+  const wSpace = new Uint16Array(nWords);
+  const wIdx = new Uint8Array(nWords);
+  const wMask = new Uint32Array(nWords);
+  const hash = new Int32Array(hashLen);
+  // Upper bounds (one entry per flow); trimmed at the end.
+  const eValOff = new Uint32Array(nf);
+  const eListOff = new Uint32Array(nf + 1);
+  const vals = new Uint32Array(nv);
+  const listFlow = new Uint32Array(nf);
+  const memberEntry = new Uint32Array(nf);
+  const fillAt = new Uint32Array(nf);
+  let nE = 0;
+  let nVals = 0;
+
+  // Pass 2, per subtable: entries (one per distinct value tuple, numbered in order of first
+  // appearance, found through the subtable's own hash), then each entry's flow list.
+  for (let s = 0; s < nSub; s++) {
+    const sub = subs[rank[s]];
+    const kk = sub.keys.length;
+    for (let q = 0; q < kk; q++) {
+      wSpace[stWordOff[s] + q] = Math.floor(sub.keys[q] / WORD_KEYS);
+      wIdx[stWordOff[s] + q] = sub.keys[q] % WORD_KEYS;
+      wMask[stWordOff[s] + q] = sub.masks[q];
+    }
+    const e0 = nE;
+    stEntryOff[s] = e0;
+    const m0 = subStart[s];
+    const m1 = subStart[s + 1];
+    const base = stHashOff[s];
+    const mask = stHashCap[s] - 1;
+    for (let m = m0; m < m1; m++) {
+      const vo = valOff[members[m]];
+      let e = -1;
+      if (kk === 0) e = e0 < nE ? e0 : -1;
+      else {
+        let h = HASH_SEED;
+        for (let q = 0; q < kk; q++) h = mixWord(h, fv[vo + q]);
+        let slot = h & mask;
+        for (; hash[base + slot] !== 0; slot = (slot + 1) & mask) {
+          const c = hash[base + slot] - 1;
+          const co = eValOff[c];
+          let same = true;
+          for (let q = 0; q < kk && same; q++) same = vals[co + q] === fv[vo + q];
+          if (same) {
+            e = c;
+            break;
+          }
+        }
+        if (e < 0) hash[base + slot] = nE + 1;
+      }
+      if (e < 0) {
+        e = nE++;
+        eValOff[e] = nVals;
+        for (let q = 0; q < kk; q++) vals[nVals++] = fv[vo + q];
+      }
+      memberEntry[m] = e;
+    }
+    // Flow lists: members bucketed by entry (dump order kept), each list then sorted by
+    // priority, highest first, dump order among equals (a stable insertion sort: lists are short).
+    for (let m = m0; m < m1; m++) eListOff[memberEntry[m] + 1]++;
+    eListOff[e0] = m0;
+    for (let e = e0; e < nE; e++) {
+      eListOff[e + 1] += eListOff[e];
+      fillAt[e] = eListOff[e];
+    }
+    for (let m = m0; m < m1; m++) {
+      const e = memberEntry[m];
+      const f = members[m];
+      let p = fillAt[e]++;
+      while (p > eListOff[e] && flowPri[listFlow[p - 1]] < flowPri[f]) {
+        listFlow[p] = listFlow[p - 1];
+        p--;
+      }
+      listFlow[p] = f;
+    }
+  }
+  stEntryOff[nSub] = nE;
+  return {
+    stK,
+    stWordOff,
+    stMaxPri,
+    stHashOff,
+    stHashCap,
+    stEntryOff,
+    wSpace,
+    wIdx,
+    wMask,
+    eValOff: eValOff.slice(0, nE),
+    eListOff: eListOff.slice(0, nE + 1),
+    vals: vals.slice(0, nVals),
+    listFlow,
+    hash,
+    flowPos: flowPos.slice(0, nf),
+  };
+}
+
+/**
+ * Why `a` cannot be the index of table `id` over `flows`, or undefined when it can: every offset
+ * in bounds, every flow of that table once, lists in priority order, hash slices that terminate.
+ * Linear in the size of the arrays (milliseconds for 455k flows): a cache file passes it or is
+ * rebuilt, so lookups never index outside an array or loop forever.
+ */
+function checkTableArrays(id: number, a: TableArrays, flows: readonly FlowEntry[], seen: Uint8Array): string | undefined {
+  const nSub = a.stK.length;
+  const nWords = a.wSpace.length;
+  const nEntries = a.eValOff.length;
+  const nFlows = a.flowPos.length;
+  if (a.stWordOff.length !== nSub || a.stMaxPri.length !== nSub || a.stHashOff.length !== nSub || a.stHashCap.length !== nSub || a.stEntryOff.length !== nSub + 1) return 'subtable arrays differ in length';
+  if (a.wIdx.length !== nWords || a.wMask.length !== nWords) return 'word arrays differ in length';
+  if (a.eListOff.length !== nEntries + 1 || a.eListOff[0] !== 0 || a.eListOff[nEntries] !== a.listFlow.length) return 'bad entry lists';
+  if (a.stEntryOff[0] !== 0 || a.stEntryOff[nSub] !== nEntries) return 'bad subtable entries';
+  for (let i = 0; i < nFlows; i++) {
+    const p = a.flowPos[i];
+    if (p >= flows.length || flows[p].table !== id || seen[p]) return 'flow reference out of place';
+    seen[p] = 1;
+  }
+  const listed = new Uint8Array(nFlows);
+  for (let s = 0; s < nSub; s++) {
+    const k = a.stK[s];
+    const wo = a.stWordOff[s];
+    if (wo + k > nWords) return 'word offset out of range';
+    for (let q = wo; q < wo + k; q++) if (a.wSpace[q] >= N_SPACES || a.wIdx[q] >= N_WORDS[a.wSpace[q]]) return 'word outside the packet';
+    const e0 = a.stEntryOff[s];
+    const e1 = a.stEntryOff[s + 1];
+    if (e1 < e0 || (k === 0 && e1 - e0 > 1)) return 'bad subtable entries';
+    let maxPri = -1;
+    for (let e = e0; e < e1; e++) {
+      if (a.eValOff[e] + k > a.vals.length) return 'value offset out of range';
+      const l0 = a.eListOff[e];
+      const l1 = a.eListOff[e + 1];
+      if (l1 <= l0) return 'empty or reversed flow list';
+      let prev = Infinity;
+      for (let l = l0; l < l1; l++) {
+        const f = a.listFlow[l];
+        if (f >= nFlows || listed[f]) return 'flow listed twice or out of range';
+        listed[f] = 1;
+        const pri = flows[a.flowPos[f]].priority;
+        if (pri > prev) return 'flow list out of priority order';
+        prev = pri;
+        if (pri > maxPri) maxPri = pri;
+      }
+    }
+    if (e1 > e0 && maxPri !== a.stMaxPri[s]) return 'wrong subtable priority';
+    if (s > 0 && a.stMaxPri[s] > a.stMaxPri[s - 1]) return 'subtables out of priority order';
+    const cap = a.stHashCap[s];
+    const ho = a.stHashOff[s];
+    if (k === 0 ? cap !== 0 : cap === 0 || (cap & (cap - 1)) !== 0 || cap <= e1 - e0) return 'bad hash capacity';
+    if (ho + cap > a.hash.length) return 'hash offset out of range';
+    let used = 0;
+    for (let q = ho; q < ho + cap; q++) {
+      const v = a.hash[q];
+      if (v === 0) continue;
+      if (v <= e0 || v > e1) return 'hash slot outside its subtable';
+      used++;
+    }
+    if (k > 0 && used !== e1 - e0) return 'hash does not hold every entry once';
+  }
+  for (let f = 0; f < nFlows; f++) if (!listed[f]) return 'flow in no list';
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The classifier of one table
+
 export class FlowTable {
   readonly id: number;
   readonly nFlows: number;
-  private readonly subtables: Subtable[];
+  readonly arrays: TableArrays;
+  private readonly bridgeFlows: readonly FlowEntry[];
+  /** Made on first use: most flows are never looked up in a one-shot trace. */
+  private readonly flows: (CompiledFlow | undefined)[];
+  private readonly lists: (CompiledFlow[] | undefined)[];
+  /** The packet's masked words of the subtable being probed. */
+  private readonly scratch: Uint32Array;
+  private readonly nSub: number;
 
-  private constructor(id: number, subtables: Subtable[], nFlows: number) {
+  /** `arrays` must be valid for `bridgeFlows`: made by `buildBridgeIndex`, or checked by `bridgeIndexFromStored`. */
+  constructor(id: number, arrays: TableArrays, bridgeFlows: readonly FlowEntry[]) {
     this.id = id;
-    this.subtables = subtables;
-    this.nFlows = nFlows;
+    this.arrays = arrays;
+    this.bridgeFlows = bridgeFlows;
+    this.nFlows = arrays.flowPos.length;
+    this.nSub = arrays.stK.length;
+    this.flows = new Array<CompiledFlow | undefined>(this.nFlows);
+    this.lists = new Array<CompiledFlow[] | undefined>(arrays.eValOff.length);
+    let maxK = 0;
+    for (let i = 0; i < this.nSub; i++) maxK = Math.max(maxK, arrays.stK[i]);
+    this.scratch = new Uint32Array(maxK);
   }
 
-  /** Builds the index of one table. `problems` receives flows that can never match. */
-  static build(id: number, flows: readonly { entry: FlowEntry; order: number }[], resolvePort: PortResolver, problems: FlowProblem[]): FlowTable {
-    const bySig = new Map<string, Subtable>();
-    let n = 0;
-    for (const { entry, order } of flows) {
-      const m = compileMatch(entry, resolvePort);
-      if (typeof m === 'string') {
-        problems.push({ entry, message: m });
-        continue;
-      }
-      const spaces: number[] = [];
-      const wordIdx: number[] = [];
-      const masks: number[] = [];
-      const values: number[] = [];
-      for (const sp of [...m.keys()].sort((a, b) => a - b)) {
-        const acc = m.get(sp)!;
-        for (let w = 0; w < N_WORDS[sp]; w++) {
-          const mk = Number((acc.mask >> BigInt(32 * w)) & 0xffffffffn);
-          if (mk === 0) continue;
-          spaces.push(sp);
-          wordIdx.push(w);
-          masks.push(mk);
-          values.push(Number((acc.value >> BigInt(32 * w)) & 0xffffffffn));
-        }
-      }
-      let sig = '';
-      for (let i = 0; i < spaces.length; i++) sig += `${spaces[i]}.${wordIdx[i]}:${masks[i].toString(16)};`;
-      let st = bySig.get(sig);
-      if (!st) {
-        st = { spaces, wordIdx, masks, maxPriority: entry.priority, firstOrder: order, root: spaces.length ? new Map() : [] };
-        bySig.set(sig, st);
-      }
-      if (entry.priority > st.maxPriority) st.maxPriority = entry.priority;
+  private flow(i: number): CompiledFlow {
+    let f = this.flows[i];
+    if (!f) {
+      const order = this.arrays.flowPos[i];
+      const entry = this.bridgeFlows[order];
       const conj = conjunctionsOf(entry);
-      const cf: CompiledFlow = {
-        entry,
-        priority: entry.priority,
-        order,
-        conj,
-        minClauses: conj ? Math.min(...conj.map((c) => c.nClauses)) : 0,
-      };
-      let list: CompiledFlow[];
-      if (spaces.length === 0) list = st.root as CompiledFlow[];
-      else {
-        let node = st.root as Map<number, unknown>;
-        for (let i = 0; i < spaces.length; i++) {
-          const key = values[i];
-          let next = node.get(key);
-          if (next === undefined) {
-            next = i === spaces.length - 1 ? [] : new Map<number, unknown>();
-            node.set(key, next);
-          }
-          if (i === spaces.length - 1) list = next as CompiledFlow[];
-          else node = next as Map<number, unknown>;
-        }
-        list = list!;
-      }
-      // Highest priority first; among equals keep dump order.
-      let k = list.length;
-      while (k > 0 && list[k - 1].priority < cf.priority) k--;
-      list.splice(k, 0, cf);
-      n++;
+      f = { entry, priority: entry.priority, order, conj, minClauses: conj ? Math.min(...conj.map((c) => c.nClauses)) : 0 };
+      this.flows[i] = f;
     }
-    const subtables = [...bySig.values()].sort((a, b) => b.maxPriority - a.maxPriority || a.firstOrder - b.firstOrder);
-    return new FlowTable(id, subtables, n);
+    return f;
   }
 
-  private find(st: Subtable, s: PacketState): CompiledFlow[] | undefined {
-    const sp = st.spaces;
-    const n = sp.length;
-    if (n === 0) {
-      const l = st.root as CompiledFlow[];
-      return l.length ? l : undefined;
+  private list(e: number): CompiledFlow[] {
+    let l = this.lists[e];
+    if (!l) {
+      const a = this.arrays;
+      l = [];
+      for (let k = a.eListOff[e]; k < a.eListOff[e + 1]; k++) l.push(this.flow(a.listFlow[k]));
+      this.lists[e] = l;
     }
-    let node: unknown = st.root;
-    const masks = st.masks;
-    const wi = st.wordIdx;
-    for (let i = 0; i < n; i++) {
-      node = (node as Map<number, unknown>).get((s.word(sp[i], wi[i]) & masks[i]) >>> 0);
-      if (node === undefined) return undefined;
+    return l;
+  }
+
+  /** The flows of subtable `st` whose match the packet has, or undefined. */
+  private find(st: number, s: PacketState): CompiledFlow[] | undefined {
+    const a = this.arrays;
+    const k = a.stK[st];
+    const e0 = a.stEntryOff[st];
+    if (k === 0) return a.stEntryOff[st + 1] > e0 ? this.list(e0) : undefined;
+    const wo = a.stWordOff[st];
+    const w = this.scratch;
+    let h = HASH_SEED;
+    for (let i = 0; i < k; i++) {
+      const x = (s.word(a.wSpace[wo + i], a.wIdx[wo + i]) & a.wMask[wo + i]) >>> 0;
+      w[i] = x;
+      h = mixWord(h, x);
     }
-    return node as CompiledFlow[];
+    const mask = a.stHashCap[st] - 1;
+    const base = a.stHashOff[st];
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const e1 = a.hash[base + slot];
+      if (e1 === 0) return undefined;
+      const vo = a.eValOff[e1 - 1];
+      let same = true;
+      for (let i = 0; i < k && same; i++) same = a.vals[vo + i] === w[i];
+      if (same) return this.list(e1 - 1);
+    }
   }
 
   /** Highest-priority flow matching the packet, with OVS's conjunctive-match semantics. */
@@ -260,18 +757,18 @@ export class FlowTable {
 
   private lookup__(s: PacketState, allowConj: boolean): LookupResult {
     const v = s.v;
+    const maxPri = this.arrays.stMaxPri;
     let hard: CompiledFlow | undefined;
     let hardPri = -1;
     let overlaps: CompiledFlow[] | undefined;
     // Soft matches: the flow list they came from and the position of the current candidate.
     let soft: { list: CompiledFlow[]; idx: number }[] | undefined;
     let softPri = -1;
-    const subs = this.subtables;
+    const n = this.nSub;
     let i = 0;
-    for (; i < subs.length; i++) {
-      const st = subs[i];
-      if (st.maxPriority <= hardPri) break;
-      const list = this.find(st, s);
+    for (; i < n; i++) {
+      if (maxPri[i] <= hardPri) break;
+      const list = this.find(i, s);
       if (!list) continue;
       const m = list[0];
       if (m.priority <= hardPri) {
@@ -288,8 +785,8 @@ export class FlowTable {
     }
     // Equal-priority competitors in subtables the scan did not need to visit.
     if (hard) {
-      for (; i < subs.length && subs[i].maxPriority >= hardPri; i++) {
-        const list = this.find(subs[i], s);
+      for (; i < n && maxPri[i] >= hardPri; i++) {
+        const list = this.find(i, s);
         if (list && list[0].priority === hardPri && !list[0].conj) (overlaps ??= []).push(list[0]);
       }
     }
@@ -352,4 +849,93 @@ export class FlowTable {
     }
     return { flow: hard, overlaps: hard && ov.length ? ov.filter((o) => o.priority === hardPri) : NONE };
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The classifier of one bridge: build, store, restore
+
+export interface BridgeIndex {
+  /** Index = table id (0..255). */
+  readonly tables: readonly (FlowTable | undefined)[];
+  /** Flows that can never match (unknown port name, contradictory match), table by table in dump order. */
+  readonly problems: readonly FlowProblem[];
+  readonly nFlows: number;
+  /** Table ids in order of first appearance in the dump (the order tables and problems are built in). */
+  readonly tableIds: readonly number[];
+}
+
+function indexOf(tables: (FlowTable | undefined)[], tableIds: number[], problems: FlowProblem[]): BridgeIndex {
+  let nFlows = 0;
+  for (const id of tableIds) nFlows += tables[id]!.nFlows;
+  return { tables, problems, nFlows, tableIds };
+}
+
+/** Builds the index of every table of a bridge from its flows (dump order). */
+export function buildBridgeIndex(flows: readonly FlowEntry[], resolvePort: PortResolver): BridgeIndex {
+  // The positions of each table's flows, tables in order of first appearance (a counting sort).
+  const tableIds: number[] = [];
+  const count = new Uint32Array(256);
+  for (const f of flows) {
+    if (!(f.table >= 0 && f.table <= 255)) throw new Error(`flow at line ${f.line}: table ${f.table} (the parser allows 0..255)`);
+    if (count[f.table]++ === 0) tableIds.push(f.table);
+  }
+  const start = new Uint32Array(257);
+  for (let t = 0; t < 256; t++) start[t + 1] = start[t] + count[t];
+  const orders = new Uint32Array(flows.length);
+  const fill = start.slice(0, 256);
+  flows.forEach((f, i) => (orders[fill[f.table]++] = i));
+  const memo: BuildMemo = { items: new Map(), protocols: new Map(), prereqs: new Map(), resolvePort };
+  const problems: FlowProblem[] = [];
+  const tables: (FlowTable | undefined)[] = new Array(256).fill(undefined);
+  for (const id of tableIds) tables[id] = new FlowTable(id, buildTableArrays(flows, orders.subarray(start[id], start[id + 1]), memo, problems), flows);
+  return indexOf(tables, tableIds, problems);
+}
+
+/** What `.cache/` holds for a bridge: `{ tables, problems: [flow position, message][] }` and `<table>.<array>` sections. */
+interface StoredData {
+  readonly tables: number[];
+  readonly problems: [number, string][];
+}
+
+/** The index as typed arrays and JSON data, for `.cache/` (the arrays are shared, not copied). */
+export function storeBridgeIndex(index: BridgeIndex): DerivedArrays {
+  const sections: Record<string, TableArrays[keyof TableArrays]> = {};
+  for (const id of index.tableIds) {
+    const a = index.tables[id]!.arrays;
+    for (const n of TABLE_ARRAY_NAMES) sections[`${id}.${n}`] = a[n];
+  }
+  const data: StoredData = { tables: [...index.tableIds], problems: index.problems.map((p) => [p.order, p.message]) };
+  return { data, sections };
+}
+
+/**
+ * The index of a bridge from what `storeBridgeIndex` returned (typically views of a cache file),
+ * checked against `flows` — the flows it must have been built from; a string says why it cannot
+ * be used (then build it).
+ */
+export function bridgeIndexFromStored(stored: DerivedArrays, flows: readonly FlowEntry[]): BridgeIndex | string {
+  const d = stored.data as Partial<StoredData> | null;
+  if (typeof d !== 'object' || d === null || !Array.isArray(d.tables) || !Array.isArray(d.problems)) return 'malformed index data';
+  const seen = new Uint8Array(flows.length);
+  const problems: FlowProblem[] = [];
+  for (const p of d.problems) {
+    if (!Array.isArray(p) || !Number.isInteger(p[0]) || typeof p[1] !== 'string' || p[0] < 0 || p[0] >= flows.length || seen[p[0]]) return 'bad problem entry';
+    seen[p[0]] = 1;
+    problems.push({ entry: flows[p[0]], order: p[0], message: p[1] });
+  }
+  const tables: (FlowTable | undefined)[] = new Array(256).fill(undefined);
+  for (const id of d.tables) {
+    if (!Number.isInteger(id) || id < 0 || id > 255 || tables[id]) return 'bad table id';
+    const arrays: Partial<Record<keyof TableArrays, unknown>> = {};
+    for (const n of TABLE_ARRAY_NAMES) {
+      const a = stored.sections[`${id}.${n}`];
+      if (!(a instanceof TABLE_ARRAY_TYPES[n])) return `table ${id}: missing or mistyped ${n}`;
+      arrays[n] = a;
+    }
+    const why = checkTableArrays(id, arrays as TableArrays, flows, seen);
+    if (why) return `table ${id}: ${why}`;
+    tables[id] = new FlowTable(id, arrays as TableArrays, flows);
+  }
+  for (let i = 0; i < flows.length; i++) if (!seen[i]) return 'a flow is in no table';
+  return indexOf(tables, d.tables, problems);
 }

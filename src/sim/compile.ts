@@ -2,10 +2,14 @@
  * One-time compilation of a host's bridges for tracing: per-table classifier indexes, groups
  * with their select tables, port maps and patch-port peers. Build once (`compileHost`) and reuse
  * for every trace; nothing here depends on the packet.
+ *
+ * The classifier index is the costly part (seconds for 455k flows); when the loader attached
+ * `BridgeState.classifierCache`, the index comes from `<snapshot>/.cache/` instead, or is built
+ * and handed back to be written there. Synchronous, without I/O: the loader did the reading and
+ * owns the writing (a callback), so callers of compileHost/compileBridge need not change.
  */
-import type { FlowEntry } from '../model/flow.js';
 import type { BridgePort, BridgeState, HostState } from '../model/snapshot.js';
-import { FlowTable, type FlowProblem } from './classifier.js';
+import { bridgeIndexFromStored, buildBridgeIndex, storeBridgeIndex, type BridgeIndex, type FlowProblem, type FlowTable } from './classifier.js';
 import { compileGroup, type CompiledGroup } from './groups.js';
 
 export interface CompiledBridge {
@@ -41,21 +45,7 @@ export function compileBridge(state: BridgeState): CompiledBridge {
   // Names `ovs-ofctl show` truncates to 15 bytes still resolve.
   for (const p of state.ports) if (p.name.length > 15 && !portByName.has(p.name.slice(0, 15))) portByName.set(p.name.slice(0, 15), p);
   const resolvePort = (name: string): number | undefined => portByName.get(name)?.ofport;
-
-  const byTable = new Map<number, { entry: FlowEntry; order: number }[]>();
-  state.flows.forEach((entry, order) => {
-    let l = byTable.get(entry.table);
-    if (!l) byTable.set(entry.table, (l = []));
-    l.push({ entry, order });
-  });
-  const problems: FlowProblem[] = [];
-  const tables: (FlowTable | undefined)[] = new Array(256).fill(undefined);
-  let nFlows = 0;
-  for (const [id, flows] of byTable) {
-    const t = FlowTable.build(id, flows, resolvePort, problems);
-    tables[id] = t;
-    nFlows += t.nFlows;
-  }
+  const { tables, problems, nFlows } = classifierOf(state, resolvePort);
   const groups = new Map<number, CompiledGroup>();
   for (const g of state.groups) groups.set(g.groupId, compileGroup(g));
   const frags = state.show?.config?.frags;
@@ -70,6 +60,26 @@ export function compileBridge(state: BridgeState): CompiledBridge {
     problems,
     nFlows,
   };
+}
+
+/**
+ * The bridge's index: from the cache when it was made for exactly these flows and ports (the
+ * loader keyed the file on the dump's hash and the ports; a copy of the BridgeState with other
+ * flows or ports holds the same `classifierCache` object, hence the identity check), otherwise
+ * built — and then saved when the cache belongs to these flows and ports.
+ */
+function classifierOf(state: BridgeState, resolvePort: (name: string) => number | undefined): BridgeIndex {
+  const cache = state.classifierCache;
+  const mine = cache !== undefined && cache.flows === state.flows && cache.ports === state.ports;
+  let rejected: string | undefined;
+  if (mine && cache.stored) {
+    const restored = bridgeIndexFromStored(cache.stored, state.flows);
+    if (typeof restored !== 'string') return restored;
+    rejected = restored;
+  }
+  const built = buildBridgeIndex(state.flows, resolvePort);
+  if (mine) cache.save(storeBridgeIndex(built), rejected);
+  return built;
 }
 
 /** Compiles every bridge of a host and links patch ports to their peers. */

@@ -1,11 +1,14 @@
 /**
  * `<snapshot>/.cache/`: derived data that makes reloading a big snapshot fast. Safe to delete.
  *
- * Today it holds one file per bridge with the parsed `ovs-ofctl dump-flows` (a 477,000-flow,
- * 92 MB dump parses in about a second; it decodes from here in a fraction of that and is never
- * read as text). The file format is generic — a header naming what the file was derived from,
- * then typed-array sections — so other derived tables (e.g. the simulator's compiled
- * classifier) can be stored next to it with `readCacheFile` / `writeCacheFile`.
+ * It holds two files per bridge whose dump is big enough (1 MiB by default):
+ *   - `flows.*`: the parsed `ovs-ofctl dump-flows` (a 477,000-flow, 92 MB dump parses in about a
+ *     second; it decodes from here in a fraction of that and is never read as text);
+ *   - `classifier.*`: the simulator's classifier index of those flows (src/sim/classifier.ts;
+ *     seconds to build, ~10 ms to map back), keyed like the flows plus the bridge's ports.
+ * The file format is generic — a header naming what the file was derived from, then typed-array
+ * sections — so other derived tables can be stored the same way (`readCacheFile` /
+ * `writeCacheFile`).
  *
  * Trust: a cache file is used only when everything it was derived from is unchanged:
  *   - its kind, host and bridge, CACHE_FORMAT_VERSION and ovnscope's version;
@@ -32,6 +35,7 @@
  *   then each section's typed array, in header order, each starting at a multiple of 8.
  */
 import { createHash } from 'node:crypto';
+import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -41,6 +45,7 @@ import type { Action, FlowEntry, FlowFlag, FlowStats, Match, MatchItem, Protocol
 import { PROTOCOLS } from '../model/flow.js';
 import type { ManifestCommand } from '../model/manifest.js';
 import { onesMask } from '../model/masked.js';
+import type { BridgePort, ClassifierCache, DerivedArrays } from '../model/snapshot.js';
 import type { DumpHeader, FlowDump } from '../parse/ofctl-flows.js';
 import { TOOL_VERSION } from '../version.js';
 
@@ -86,6 +91,8 @@ export interface CacheKey {
    * stamp then vouches for.
    */
   readonly source: { readonly file: string; readonly sha256?: string };
+  /** Digest of any other input the data depends on (the classifier: the bridge's ports). */
+  readonly inputs?: string;
 }
 
 /** The source file as stat() saw it when the cache was written. */
@@ -123,6 +130,7 @@ function sameKey(a: CacheKey, b: CacheKey): boolean {
     a.kind === b.kind &&
     a.host === b.host &&
     a.bridge === b.bridge &&
+    (a.inputs ?? '') === (b.inputs ?? '') &&
     typeof a.source?.sha256 === 'string' &&
     a.source.file === b.source.file &&
     (b.source.sha256 === undefined || a.source.sha256 === b.source.sha256)
@@ -265,10 +273,12 @@ export async function readCacheFile(
   return { key: decoded.key, content: decoded.content, restamp: st };
 }
 
+const tempName = (file: string) => `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+
 /** Best-effort write of `<dir>/.cache/<name>` (temporary file + rename). Never throws. */
 export async function writeCacheFile(dir: string, name: string, key: CacheKey, content: CacheContent, opts: CacheOptions = {}): Promise<boolean> {
   const file = join(dir, CACHE_DIR, name);
-  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  const tmp = tempName(file);
   try {
     const bytes = encodeCacheFile(key, content);
     await mkdir(dirname(file), { recursive: true });
@@ -278,6 +288,29 @@ export async function writeCacheFile(dir: string, name: string, key: CacheKey, c
     return true;
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
+    opts.onEvent?.({ kind: 'write-failed', file, reason: (e as Error).message });
+    return false;
+  }
+}
+
+/** `writeCacheFile` for callers that cannot wait (a callback from synchronous code). Never throws. */
+export function writeCacheFileSync(dir: string, name: string, key: CacheKey, content: CacheContent, opts: CacheOptions = {}): boolean {
+  const file = join(dir, CACHE_DIR, name);
+  const tmp = tempName(file);
+  try {
+    // The directory first: a read-only snapshot fails here, before anything is encoded.
+    mkdirSync(dirname(file), { recursive: true });
+    const bytes = encodeCacheFile(key, content);
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, file);
+    opts.onEvent?.({ kind: 'written', file, bytes: bytes.length });
+    return true;
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* never created */
+    }
     opts.onEvent?.({ kind: 'write-failed', file, reason: (e as Error).message });
     return false;
   }
@@ -553,9 +586,21 @@ export function decodeFlowDump(content: CacheContent): Parsed<FlowDump> {
   };
 }
 
+/** What a bridge's parsed flows were derived from: the key of everything cached from them. */
+export interface FlowSource {
+  /** Snapshot-relative path of the dump. */
+  readonly file: string;
+  /** The manifest's sha256 of the dump, else the one computed from its text. */
+  readonly sha256: string;
+  /** The dump as stat() saw it when the flows were parsed, or when their cache was verified. */
+  readonly stamp: SourceStamp;
+}
+
 /**
  * The parsed `dump-flows` of one bridge, from `.cache/` when valid, else by reading and parsing
- * the output (and then caching it). `undefined` when the snapshot has no such output.
+ * the output (and then caching it). `undefined` when the snapshot has no such output. `source` is
+ * set when the cache is in use for this dump (enabled, and the dump big enough): what the flows
+ * were derived from, for caches derived from them in turn (`classifierCache`).
  */
 export async function cachedFlowDump(
   dir: string,
@@ -565,12 +610,12 @@ export async function cachedFlowDump(
   readText: () => Promise<string | undefined>,
   parse: (text: string) => Parsed<FlowDump>,
   opts: CacheOptions = {},
-): Promise<Parsed<FlowDump> | undefined> {
+): Promise<{ parsed: Parsed<FlowDump>; source?: FlowSource } | undefined> {
   const file = command?.file;
   const usable = opts.enabled !== false && file !== undefined && file.endsWith('.out') && command!.bytes >= (opts.minBytes ?? DEFAULT_MIN_CACHE_BYTES);
   if (!usable) {
     const text = await readText();
-    return text === undefined ? undefined : parse(text);
+    return text === undefined ? undefined : { parsed: parse(text) };
   }
   const sourcePath = join(dir, file);
   const name = cacheFileName('flows', host, bridge);
@@ -582,7 +627,7 @@ export async function cachedFlowDump(
     try {
       const parsed = decodeFlowDump(hit.content);
       if (hit.restamp) await writeCacheFile(dir, name, hit.key, { ...hit.content, stamp: hit.restamp }, opts);
-      return parsed;
+      return { parsed, source: { file, sha256: hit.key.source.sha256!, stamp: hit.restamp ?? hit.content.stamp } };
     } catch (e) {
       opts.onEvent?.({ kind: 'miss', file: join(dir, CACHE_DIR, name), reason: `undecodable: ${(e as Error).message}` });
     }
@@ -599,16 +644,91 @@ export async function cachedFlowDump(
   const text = await readText();
   if (text === undefined) return undefined;
   const parsed = parse(text);
-  if (stamp) {
-    // Without a manifest digest the content's own is the key.
-    const sha256 = manifestSha ?? createHash('sha256').update(text).digest('hex');
-    let content: CacheContent | undefined;
-    try {
-      content = encodeFlowDump(parsed, stamp);
-    } catch (e) {
-      opts.onEvent?.({ kind: 'write-failed', file: join(dir, CACHE_DIR, name), reason: (e as Error).message });
-    }
-    if (content) await writeCacheFile(dir, name, key(sha256), content, opts);
+  if (!stamp) return { parsed };
+  // Without a manifest digest the content's own is the key.
+  const sha256 = manifestSha ?? createHash('sha256').update(text).digest('hex');
+  let content: CacheContent | undefined;
+  try {
+    content = encodeFlowDump(parsed, stamp);
+  } catch (e) {
+    opts.onEvent?.({ kind: 'write-failed', file: join(dir, CACHE_DIR, name), reason: (e as Error).message });
   }
-  return parsed;
+  if (content) await writeCacheFile(dir, name, key(sha256), content, opts);
+  return { parsed, source: { file, sha256, stamp } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The simulator's classifier index
+
+/**
+ * Modules whose code decides the classifier index: the flows it is built from (FLOW_CODE), the
+ * index itself, the packet layout its words refer to, and how compile resolves port names.
+ */
+const CLASSIFIER_CODE = [...FLOW_CODE, '../sim/classifier', '../sim/state', '../sim/compile'];
+
+/** The index resolves port names in matches to ofports: it depends on every `name=ofport`. */
+export function portsDigest(ports: readonly BridgePort[]): string {
+  const h = createHash('sha256');
+  for (const p of ports) h.update(`${p.name}=${p.ofport}\n`);
+  return h.digest('hex');
+}
+
+/**
+ * The `.cache/` slot of a bridge's classifier index (see ClassifierCache in model/snapshot.ts):
+ * the stored index when one was written for the same flows — the same dump (sha256 and the stamp
+ * the flows were derived from), ports, code, tool version and format — and a `save` that writes
+ * a new one. A missing, stale or damaged file is a `miss` event, never an error: the simulator
+ * then builds the index and saves it (a read-only snapshot: a `write-failed` event, nothing else).
+ */
+export async function classifierCache(
+  dir: string,
+  host: string,
+  bridge: string,
+  source: FlowSource,
+  flows: ClassifierCache['flows'],
+  ports: readonly BridgePort[],
+  opts: CacheOptions = {},
+): Promise<ClassifierCache> {
+  const name = cacheFileName('classifier', host, bridge);
+  const file = join(dir, CACHE_DIR, name);
+  const key: CacheKey = {
+    format: CACHE_FORMAT_VERSION,
+    tool: TOOL_VERSION,
+    code: await codeFingerprint(CLASSIFIER_CODE),
+    kind: 'classifier',
+    host,
+    bridge,
+    source: { file: source.file, sha256: source.sha256 },
+    inputs: portsDigest(ports),
+  };
+  const miss = (reason: string) => opts.onEvent?.({ kind: 'miss', file, reason });
+  let stored: DerivedArrays | undefined;
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = await readFile(file);
+  } catch {
+    miss('no cache file');
+  }
+  if (bytes) {
+    const decoded = decodeCacheFile(bytes, key);
+    if (typeof decoded === 'string') miss(decoded);
+    // The flows in hand were derived from the dump as stamped; an index of an older state of it is stale.
+    else if (decoded.content.stamp?.size !== source.stamp.size || decoded.content.stamp?.mtimeMs !== source.stamp.mtimeMs) miss('built from another state of the source output');
+    else {
+      opts.onEvent?.({ kind: 'hit', file });
+      stored = { data: decoded.content.data, sections: decoded.content.sections };
+    }
+  }
+  // Synchronous write: compileBridge, which calls this, is synchronous (cross-host traces compile
+  // hosts lazily, mid-trace). An async write would run on unobserved after the call and could be
+  // cut short by the process exiting; this one (temp file + rename, ~0.1 s for 455k flows, only
+  // after a build) is complete, or absent, when compile returns.
+  let saved = false;
+  const save = (index: DerivedArrays, rejected?: string): void => {
+    if (rejected !== undefined) miss(`unusable: ${rejected}`);
+    if (saved) return;
+    saved = true;
+    writeCacheFileSync(dir, name, key, { stamp: source.stamp, data: index.data, sections: index.sections }, opts);
+  };
+  return { flows, ports, ...(stored ? { stored } : {}), save };
 }

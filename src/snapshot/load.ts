@@ -3,7 +3,7 @@ import { fail, ok, type Result } from '../model/result.js';
 import type { FlowEntry } from '../model/flow.js';
 import type { OvsBridgeMap, OvsInterface } from '../model/ovs.js';
 import { splitOvnChassisId } from '../model/ovs.js';
-import type { BridgePort, BridgeState, HostState, NorthboundState, PortRole, Snapshot, SouthboundState } from '../model/snapshot.js';
+import type { BridgePort, BridgeState, ClassifierCache, HostState, NorthboundState, PortRole, Snapshot, SouthboundState } from '../model/snapshot.js';
 import { parseDpifShow } from '../parse/dpif-show.js';
 import { parseOfctlFlows } from '../parse/ofctl-flows.js';
 import { parseOfctlGroups } from '../parse/ofctl-groups.js';
@@ -38,7 +38,7 @@ import {
 } from '../parse/ovsdb-json.js';
 import { parseToolVersion } from '../parse/ovs-version.js';
 import { parseTlvMap } from '../parse/tlv-map.js';
-import { cachedFlowDump, type CacheOptions } from './cache.js';
+import { cachedFlowDump, classifierCache, type CacheOptions, type FlowSource } from './cache.js';
 import { openSnapshot, type OutputText, type SnapshotSource } from './reader.js';
 
 const TUNNEL_TYPES = new Set(['geneve', 'vxlan', 'stt', 'gre', 'erspan', 'ip6gre', 'ip6erspan', 'gtpu', 'bareudp', 'lisp']);
@@ -48,7 +48,7 @@ export interface LoadOptions {
   readonly hosts?: readonly string[];
   /** Skip the NB/SB (faster when only flows are needed). */
   readonly withoutCentral?: boolean;
-  /** The parsed-flows cache in `<snapshot>/.cache/` (see cache.ts); on by default. */
+  /** The parsed-flows and classifier caches in `<snapshot>/.cache/` (see cache.ts); on by default. */
   readonly cache?: CacheOptions;
 }
 
@@ -94,10 +94,13 @@ async function loadHost(source: SnapshotSource, name: string, bridgeNames: reado
   const bridges: BridgeState[] = [];
   for (const bridge of bridgeNames) {
     const show = take(await out(`ovs-ofctl.show.${bridge}`), name, parseOfctlShow, diagnostics);
-    const { flows, flowsFile } = await loadFlows(source, name, bridge, diagnostics, cache);
+    const { flows, flowsFile, flowSource } = await loadFlows(source, name, bridge, diagnostics, cache);
     const groups = take(await out(`ovs-ofctl.dump-groups.${bridge}`), name, (t) => parseOfctlGroups(t), diagnostics)?.groups ?? [];
     const ports = bridgePorts(bridge, bridgeMapParsed.value, show?.ports ?? [], dpif);
-    bridges.push({ name: bridge, flows, groups, ports, flowsFile, show });
+    const state: BridgeState = { name: bridge, flows, groups, ports, flowsFile, show };
+    // The classifier index is cached where the flows are (the same option, the same size threshold).
+    const classifier: ClassifierCache | undefined = flowSource ? await classifierCache(source.dir, name, bridge, flowSource, flows, ports, cache) : undefined;
+    bridges.push(classifier ? { ...state, classifierCache: classifier } : state);
   }
   return {
     name,
@@ -117,13 +120,21 @@ async function loadHost(source: SnapshotSource, name: string, bridgeNames: reado
 // ---------------------------------------------------------------------------------------------
 // Cache hook: the big `dump-flows` outputs come from <snapshot>/.cache/ when it holds a valid
 // parse of the same bytes (cache.ts says what "valid" means); otherwise they are parsed and the
-// cache is (best-effort) written. Same result either way, diagnostics included.
+// cache is (best-effort) written. Same result either way, diagnostics included. The classifier
+// index of those flows is read here too (async), and attached to the BridgeState for the
+// simulator, which writes it back through the attached `save` when it had to build it.
 
-async function loadFlows(source: SnapshotSource, host: string, bridge: string, diagnostics: Diagnostic[], cache: CacheOptions | undefined): Promise<{ flows: readonly FlowEntry[]; flowsFile?: string }> {
+async function loadFlows(
+  source: SnapshotSource,
+  host: string,
+  bridge: string,
+  diagnostics: Diagnostic[],
+  cache: CacheOptions | undefined,
+): Promise<{ flows: readonly FlowEntry[]; flowsFile?: string; flowSource?: FlowSource }> {
   const id = `ovs-ofctl.dump-flows.${bridge}`;
   const command = source.manifest.hosts.find((h) => h.name === host)?.commands.find((c) => c.id === id);
   let file: string | undefined;
-  const parsed = await cachedFlowDump(
+  const loaded = await cachedFlowDump(
     source.dir,
     host,
     bridge,
@@ -136,10 +147,10 @@ async function loadFlows(source: SnapshotSource, host: string, bridge: string, d
     parseOfctlFlows,
     cache,
   );
-  if (!parsed) return { flows: [] };
+  if (!loaded) return { flows: [] };
   file ??= command?.file;
-  diagnostics.push(...locate(parsed.diagnostics, { file, host }));
-  return { flows: parsed.value.flows, flowsFile: file };
+  diagnostics.push(...locate(loaded.parsed.diagnostics, { file, host }));
+  return { flows: loaded.parsed.value.flows, flowsFile: file, ...(loaded.source ? { flowSource: loaded.source } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------
