@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Action, Group } from '../model/flow.js';
 import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../model/masked.js';
 import { fail, ok, type Result } from '../model/result.js';
-import type { Snapshot } from '../model/snapshot.js';
+import type { BridgePort, Snapshot } from '../model/snapshot.js';
 import type { Detail, HopEntry, TraceDrop, TraceResult } from '../model/trace.js';
 import { pruneTree } from '../model/trace.js';
 import { annotateTrace } from '../sim/annotate.js';
@@ -186,10 +186,13 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
       if (!known.ok) return known;
     }
     const ctx = createCrossContext(snapshot, createResolver(snapshot), index);
+    // A node has thousands of ports and a batch thousands of lines: look the in_port up by name or number.
+    const portByKey = new Map<string, BridgePort>();
+    for (const p of [...bridge.ports].reverse()) portByKey.set(String(p.ofport), p).set(p.name, p);
     one = (flow) => {
       const port = /(?:^|,)in_port=(?:"([^"]+)"|([^,]+))/.exec(flow);
       const name = port?.[1] ?? port?.[2] ?? '?';
-      const bp = bridge.ports.find((p) => p.name === name || String(p.ofport) === name);
+      const bp = portByKey.get(name);
       const entry: HopEntry = { kind: bp?.role.kind === 'physical' ? 'uplink' : 'start', port: bp?.name ?? name, ...(bp ? { ofport: bp.ofport } : {}) };
       const r = traceAcross(ctx, { host: host.name, bridge: req.bridge, flow, entry }, { ...crossOptions(req, snapshot, undefined), ...(tunnelMtu ? { tunnelMtu } : {}) });
       if (!r.ok) return r;
