@@ -21,7 +21,7 @@ import {
   parsePort,
   parseUint,
 } from '../model/masked.js';
-import { closingParen, indexOfChar, isBalanced, parseSmallUint, splitTopLevel } from './scan.js';
+import { closingParen, hashBytes, indexOfChar, parseSmallUint, splitBalanced, splitTopLevel, type BytesTable, type TextWindow } from './scan.js';
 
 /** Where diagnostics point: line and the 1-based column of `text[0]`. */
 export interface ActionParseOptions {
@@ -33,11 +33,20 @@ interface Ctx {
   readonly line: number | undefined;
   readonly col0: number;
   readonly diags: Diagnostic[];
-  /**
-   * Optional per-parse memo of action text → parsed action. Actions are immutable values, so
-   * identical texts (which dominate OVN dumps) share one object: less garbage, less memory.
-   */
-  readonly cache?: Map<string, Action>;
+  /** Optional per-parse memo of single actions (see ActionMemo). */
+  readonly memo?: ActionMemo;
+}
+
+/**
+ * A per-parse memo of single actions by their text, read as bytes from a TextWindow: actions
+ * are immutable values, so identical texts (which dominate OVN dumps) share one frozen object
+ * — less garbage, less memory — and a repeated one costs a hash and a compare.
+ */
+export interface ActionMemo {
+  readonly table: BytesTable<Action>;
+  readonly window: TextWindow;
+  /** Index in the window's text of index 0 of the string being parsed (a copy of that part). */
+  readonly base: number;
 }
 
 /** Parses an action list such as `load:0x1->NXM_NX_REG10[16],resubmit(,8)`. */
@@ -55,27 +64,31 @@ export function parseActionList(s: string, start: number, end: number, ctx: Ctx)
     warn(ctx, start, 'empty action list (OVS prints "drop" for no actions)', '');
     return out;
   }
-  if (!isBalanced(s, start, end)) {
+  const parts = splitBalanced(s, start, end);
+  if (!parts) {
     const text = s.slice(start, end);
     warn(ctx, start, 'unbalanced parentheses, brackets or quotes in actions', text);
     out.push({ type: 'unknown', text });
     return out;
   }
-  const parts = splitTopLevel(s, start, end);
-  const cache = ctx.cache;
+  const memo = ctx.memo;
   for (let k = 0; k < parts.length; k += 2) {
     const a = parts[k];
     const b = parts[k + 1];
-    if (cache) {
-      const key = s.slice(a, b);
-      const hit = cache.get(key);
+    if (memo) {
+      const w = memo.window;
+      const x = w.at(memo.base + a);
+      const y = w.at(memo.base + b);
+      const h = hashBytes(w.view, x, y, w.wide);
+      const hit = memo.table.get(w.view, x, y, w.wide, h);
       if (hit) {
         out.push(hit);
         continue;
       }
       const nd = ctx.diags.length;
       const act = parseOne(s, a, b, ctx);
-      if (act.type !== 'unknown' && ctx.diags.length === nd) cache.set(key, act);
+      // Shared from now on by every list that has this text: frozen.
+      if (act.type !== 'unknown' && ctx.diags.length === nd) memo.table.set(w.view, x, y, w.wide, h, freezeAction(act));
       out.push(act);
     } else out.push(parseOne(s, a, b, ctx));
   }
@@ -84,9 +97,24 @@ export function parseActionList(s: string, start: number, end: number, ctx: Ctx)
 
 export type { Ctx as ActionParseContext };
 
+/**
+ * Freezes a parsed action and what it owns (nested action lists, field references, NAT specs,
+ * ports), so that it can be shared; not the field definitions it points to (`field`), which
+ * belong to the field registry.
+ */
+export function freezeAction<T extends object>(v: T): T {
+  Object.freeze(v);
+  for (const k in v) {
+    if (k === 'field') continue;
+    const x = (v as Record<string, unknown>)[k];
+    if (typeof x === 'object' && x !== null && !Object.isFrozen(x)) freezeAction(x);
+  }
+  return v;
+}
+
 /** Creates a context for `parseActionList`. */
-export function actionContext(line: number | undefined, col0: number, diags: Diagnostic[], cache?: Map<string, Action>): Ctx {
-  return { line, col0, diags, cache };
+export function actionContext(line: number | undefined, col0: number, diags: Diagnostic[], memo?: ActionMemo): Ctx {
+  return { line, col0, diags, memo };
 }
 
 function warn(ctx: Ctx, at: number, message: string, excerpt: string): void {

@@ -21,6 +21,8 @@ import {
   asIntSet,
   asMap,
   atomText,
+  EMPTY_MAP,
+  EMPTY_SET,
   isEmpty,
   isOvsdbMap,
   isOvsdbSet,
@@ -85,7 +87,17 @@ export function formatJsonPath(path: JsonPath): string {
 
 const NUMBER_RE = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+/** True for `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (hex digits, either case). */
+function isUuidText(u: string): boolean {
+  if (u.length !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const c = u.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 45) return false;
+    } else if (!((c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 102))) return false;
+  }
+  return true;
+}
 
 /** Tolerant recursive-descent JSON reader: stops at the first error, keeps what it has read. */
 class JsonReader {
@@ -470,6 +482,8 @@ interface Pending {
 class Problems {
   readonly list: Pending[] = [];
   dropped = 0;
+  /** A cell held an integer that is not exact as a double (beyond 2^53): see readJson. */
+  inexact = false;
 
   add(p: Pending): void {
     if (this.list.length < MAX_DIAGNOSTICS) this.list.push(p);
@@ -482,7 +496,9 @@ class Problems {
 
   /** Turns pending problems into diagnostics, with line/column when the text is known. */
   resolve(text: string | undefined, file: string | undefined): Diagnostic[] {
-    const offsets = text === undefined ? new Map<string, number>() : locateJsonPaths(text, this.list.filter((p) => p.path && p.offset === undefined).map((p) => p.path as JsonPath));
+    const unplaced = this.list.filter((p) => p.path && p.offset === undefined).map((p) => p.path as JsonPath);
+    // Locating paths walks the whole text: only when there is something to locate.
+    const offsets = text === undefined || unplaced.length === 0 ? new Map<string, number>() : locateJsonPaths(text, unplaced);
     const out: Diagnostic[] = this.list.map((p) => {
       const off = p.offset ?? (p.path ? offsets.get(JSON.stringify(p.path)) : undefined);
       const pos = text !== undefined && off !== undefined ? lineColumn(text, off) : undefined;
@@ -576,12 +592,13 @@ export interface OvsdbParseOptions {
 
 const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
-function readJson(text: string): { value: Json | undefined; error?: { offset: number; message: string }; incomplete?: WeakSet<object> } {
-  // Fast path: the native parser, unless a long digit run could be an integer beyond 2^53.
-  // A dump cut short does not end with "}": skip the native attempt (it would parse it all to fail).
-  if (/\}\s*$/.test(text.slice(-64)) && !/\d{16}/.test(text)) {
+function readJson(text: string, native: boolean): { value: Json | undefined; native?: true; error?: { offset: number; message: string }; incomplete?: WeakSet<object> } {
+  // Fast path: the native parser. A dump cut short does not end with "}": skip the native attempt
+  // (it would parse it all to fail). An integer beyond 2^53 loses digits in JSON.parse: the cells
+  // decoder notices (`Problems.inexact`) and the caller reads the text again with the reader below.
+  if (native && /\}\s*$/.test(text.slice(-64))) {
     try {
-      return { value: JSON.parse(text) as Json };
+      return { value: JSON.parse(text) as Json, native: true };
     } catch {
       // fall through to the tolerant reader, which says where and keeps what it can
     }
@@ -593,7 +610,7 @@ function readJson(text: string): { value: Json | undefined; error?: { offset: nu
 
 /** Parses one `--format=json` table. */
 export function parseOvsdbJson(text: string, file?: string, options: OvsdbParseOptions = {}): Parsed<OvsdbTable> {
-  const problems = new Problems();
+  let problems = new Problems();
   let value: Json | undefined;
   let incomplete: WeakSet<object> | undefined;
   if (typeof text !== 'string') {
@@ -604,14 +621,19 @@ export function parseOvsdbJson(text: string, file?: string, options: OvsdbParseO
     problems.add({ severity: 'error', message: 'empty output: expected {"data":[…],"headings":[…]}' });
     return { value: { headings: [], rows: [] }, diagnostics: problems.resolve(text, file) };
   }
-  {
-    const r = readJson(text);
+  for (let native = true; ; native = false) {
+    const r = readJson(text, native);
     value = r.value;
     incomplete = r.incomplete;
     if (r.error) problems.add({ severity: 'error', message: `JSON: ${r.error.message}`, offset: r.error.offset, excerpt: text.slice(Math.max(0, r.error.offset - 20), r.error.offset + 20) });
+    const table = tableFromJson(value, incomplete, problems, options);
+    // A cell held an integer beyond 2^53 that JSON.parse rounded: again, exactly (bigint).
+    if (r.native && problems.inexact) {
+      problems = new Problems();
+      continue;
+    }
+    return { value: table, diagnostics: problems.resolve(text, file) };
   }
-  const table = tableFromJson(value, incomplete, problems, options);
-  return { value: table, diagnostics: problems.resolve(text, file) };
 }
 
 /** Same as parseOvsdbJson for an already-parsed JSON value (positions are then JSON paths only). */
@@ -740,7 +762,8 @@ function decodeAtom(j: Json): OvsdbAtom | typeof BAD_ATOM {
 /** Decodes the atom at data[row][col] (or data[row][col][1][k] / …[1][k][e] inside a set or map). */
 function atomAt(j: Json, problems: Problems, row: number, col: number, k = -1, e = -1): OvsdbAtom | undefined {
   const a = decodeAtom(j);
-  if (a === BAD_ATOM || (typeof a === 'object' && a.kind === 'uuid' && !UUID_RE.test(a.uuid))) return atomProblem(j, a, problems, row, col, k, e);
+  if (typeof a === 'number' && !Number.isSafeInteger(a) && Number.isInteger(a)) problems.inexact = true;
+  if (a === BAD_ATOM || (typeof a === 'object' && a.kind === 'uuid' && !isUuidText(a.uuid))) return atomProblem(j, a, problems, row, col, k, e);
   return a;
 }
 
@@ -764,26 +787,34 @@ function decodeValue(j: Json, row: number, col: number, problems: Problems): Ovs
       problems.at(['data', row, col], `expected ["${tag}", […]], got ${describeJson(j)}`);
       return undefined;
     }
+    // Empty sets and maps (most optional columns) share one frozen value. Otherwise the arrays
+    // JSON.parse made (used nowhere else) are taken over as they are when every atom in them is
+    // already what it decodes to (strings, numbers, booleans): less garbage to collect.
+    if (payload.length === 0) return tag === 'set' ? EMPTY_SET : EMPTY_MAP;
     if (tag === 'set') {
-      const items: OvsdbAtom[] = [];
+      let items: OvsdbAtom[] | undefined;
       for (let k = 0; k < payload.length; k++) {
         const a = atomAt(payload[k], problems, row, col, k);
-        if (a !== undefined) items.push(a);
+        if (items === undefined && a !== payload[k]) items = (payload as OvsdbAtom[]).slice(0, k);
+        if (items !== undefined && a !== undefined) items.push(a);
       }
-      return { kind: 'set', items };
+      return { kind: 'set', items: items ?? (payload as OvsdbAtom[]) };
     }
-    const entries: (readonly [OvsdbAtom, OvsdbAtom])[] = [];
+    let entries: (readonly [OvsdbAtom, OvsdbAtom])[] | undefined;
     for (let k = 0; k < payload.length; k++) {
       const pair = payload[k];
       if (!Array.isArray(pair) || pair.length !== 2) {
         problems.at(['data', row, col, 1, k], `expected a [key, value] pair, got ${describeJson(pair)}`);
+        entries ??= (payload as [OvsdbAtom, OvsdbAtom][]).slice(0, k);
         continue;
       }
       const key = atomAt(pair[0], problems, row, col, k, 0);
       const val = atomAt(pair[1], problems, row, col, k, 1);
-      if (key !== undefined && val !== undefined) entries.push([key, val]);
+      const same = key === pair[0] && val === pair[1];
+      if (entries === undefined && !same) entries = (payload as [OvsdbAtom, OvsdbAtom][]).slice(0, k);
+      if (entries !== undefined && key !== undefined && val !== undefined) entries.push(same ? (pair as [OvsdbAtom, OvsdbAtom]) : [key, val]);
     }
-    return { kind: 'map', entries };
+    return { kind: 'map', entries: entries ?? (payload as [OvsdbAtom, OvsdbAtom][]) };
   }
   return atomAt(j, problems, row, col);
 }
