@@ -421,6 +421,8 @@ const bench: BenchModule = {
       log(`(tsc reported errors: ${String((e as { stdout?: Buffer }).stdout ?? '').split('\n')[0]}) — using what it emitted`);
     }
     if (!existsSync(join(dist, 'parse/ofctl-flows.js'))) throw new Error('dist/ was not built');
+    // The oclif manifest, as `npm run build` writes it: without it every CLI start imports every command.
+    execFileSync(process.execPath, [join(root, 'scripts/oclif-manifest.js')], { cwd: root, stdio: 'pipe' });
     const env = await ensureScaleSandbox(log);
     const figures: BenchFigure[] = [];
     figures.push({

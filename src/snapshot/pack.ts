@@ -3,7 +3,6 @@ import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import * as tar from 'tar';
 import type { Manifest } from '../model/manifest.js';
 import { fail, ok, type Result } from '../model/result.js';
 import { TOOL_VERSION } from '../version.js';
@@ -85,6 +84,9 @@ mean the same and traces give the same verdicts. The mapping back to the real va
 this pack: whoever packed it kept it, and can translate answers with \`ovnscope fixture unmap\`.
 `;
 }
+
+/** tar is imported when a fixture is packed or unpacked: every command reads snapshots through this module. */
+const loadTar = () => import('tar');
 
 async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
@@ -168,6 +170,7 @@ export async function packSnapshot(dir: string, out: string, options: PackOption
     await writeFile(join(root, 'README.md'), readme(info));
     const tmpOut = join(dirname(out), `.${basename(out)}.${randomBytes(3).toString('hex')}.part`);
     try {
+      const tar = await loadTar();
       await tar.create({ gzip: true, file: tmpOut, cwd: stage, portable: true }, [ROOT]);
       await rename(tmpOut, out);
     } catch (e) {
@@ -205,6 +208,7 @@ export async function unpackFixture(file: string, outDir: string): Promise<Resul
 async function extractChecked(file: string, stage: string): Promise<Result<FixtureInfo>> {
   let bad: string | undefined;
   try {
+    const tar = await loadTar();
     await tar.extract({
       file,
       cwd: stage,
