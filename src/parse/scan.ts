@@ -43,8 +43,8 @@ export function splitTopLevel(s: string, start: number, end: number, sep: number
 }
 
 /**
- * `splitTopLevel(s, start, end)` when `isBalanced(s, start, end)`, else undefined: both in one
- * pass over the text.
+ * `splitTopLevel(s, start, end)` when the parentheses, brackets and quotes of `s[start, end)`
+ * balance, else undefined: both in one pass over the text.
  */
 export function splitBalanced(s: string, start: number, end: number): number[] | undefined {
   const out: number[] = [];
@@ -96,30 +96,6 @@ export function closingParen(s: string, open: number, end: number = s.length): n
     }
   }
   return -1;
-}
-
-/** True when the parentheses, brackets and quotes of `s[start, end)` balance. */
-export function isBalanced(s: string, start: number, end: number): boolean {
-  let paren = 0;
-  let brack = 0;
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c === QUOTE) {
-      i++;
-      while (i < end && s.charCodeAt(i) !== QUOTE) {
-        if (s.charCodeAt(i) === BACKSLASH) i++;
-        i++;
-      }
-      if (i >= end) return false;
-    } else if (c === LPAREN) paren++;
-    else if (c === RPAREN) {
-      if (--paren < 0) return false;
-    } else if (c === LBRACK) brack++;
-    else if (c === RBRACK) {
-      if (--brack < 0) return false;
-    }
-  }
-  return paren === 0 && brack === 0;
 }
 
 /** Parses a non-negative decimal integer in `s[start, end)`; -1 when not one (or > 2^53). */
