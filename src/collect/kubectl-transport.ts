@@ -1,8 +1,8 @@
-import { finished } from 'node:stream/promises';
 import { execa } from 'execa';
 import type { KubectlTarget } from '../model/inventory.js';
 import { checkKubectl, isK8sName, isK8sNode, isK8sSelector } from './allowlist.js';
-import { abortKind, appendBounded, classifyExit, type CommandOutcome, type RunRequest, type Transport } from './transport.js';
+import { runChild } from './child-process.js';
+import { classifyExit, type CommandOutcome, type RunRequest, type Transport } from './transport.js';
 
 export interface KubectlTransportOptions {
   readonly host: string;
@@ -71,29 +71,9 @@ export function createKubectlTransport(options: KubectlTransportOptions): Transp
       const verdict = checkKubectl(argv);
       if (!verdict.allowed) return { status: 'refused', exitCode: null, durationMs: 0, stderr: '', error: verdict.reason };
       options.onExec?.([...options.wrapper, ...request.argv]);
-      let stderr = '';
-      const child = execa(kubectl, argv.slice(1), {
-        reject: false,
-        stdin: 'ignore',
-        stdout: 'pipe',
-        stderr: 'pipe',
-        buffer: false,
-        timeout: request.timeoutMs,
-        killSignal: 'SIGKILL',
-        cancelSignal: request.signal,
-        env: options.env,
-        extendEnv: options.env === undefined,
-      });
-      child.stderr?.setEncoding('utf8');
-      child.stderr?.on('data', (c: string) => (stderr = appendBounded(stderr, c)));
-      child.stdout?.pipe(request.stdout, { end: false });
-      const result = await child;
-      if (child.stdout) await finished(child.stdout).catch(() => undefined);
-      if (result.isCanceled)
-        return request.signal && abortKind(request.signal) === 'host-timeout'
-          ? { status: 'timeout', exitCode: null, durationMs: elapsed(), stderr, error: `the host's time budget ran out (per-host timeout)` }
-          : { status: 'interrupted', exitCode: null, durationMs: elapsed(), stderr, error: 'interrupted by the user' };
-      if (result.timedOut) return { status: 'timeout', exitCode: null, durationMs: elapsed(), stderr, error: `no answer within ${request.timeoutMs} ms (kubectl killed)` };
+      const ran = await runChild(kubectl, argv.slice(1), request, elapsed, { env: options.env, extendEnv: options.env === undefined, killedNote: ' (kubectl killed)' });
+      if ('outcome' in ran) return ran.outcome;
+      const { result, stderr } = ran;
       const code = result.exitCode ?? null;
       if (code === null) return { status: 'transport-error', exitCode: null, durationMs: elapsed(), stderr, error: `kubectl could not run: ${result.message}` };
       // kubectl itself failing (API unreachable, pod gone) is a transport problem, not the command's.

@@ -1,7 +1,6 @@
-import { finished } from 'node:stream/promises';
-import { execa } from 'execa';
 import { isAllowed } from './allowlist.js';
-import { abortKind, appendBounded, classifyExit, type CommandOutcome, type RunRequest, type Transport } from './transport.js';
+import { runChild } from './child-process.js';
+import { classifyExit, type CommandOutcome, type RunRequest, type Transport } from './transport.js';
 
 export interface LocalTransportOptions {
   readonly host: string;
@@ -24,29 +23,10 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
 
       const full = [...options.wrapper, ...request.argv];
       options.onExec?.(full);
-      let stderr = '';
-      const child = execa(full[0]!, full.slice(1), {
-        reject: false,
-        stdin: 'ignore',
-        stdout: 'pipe',
-        stderr: 'pipe',
-        buffer: false,
-        timeout: request.timeoutMs,
-        killSignal: 'SIGKILL',
-        cancelSignal: request.signal,
-        // Fixed locale so outputs parse the same everywhere.
-        env: { LC_ALL: 'C' },
-      });
-      child.stderr?.setEncoding('utf8');
-      child.stderr?.on('data', (c: string) => (stderr = appendBounded(stderr, c)));
-      child.stdout?.pipe(request.stdout, { end: false });
-      const result = await child;
-      if (child.stdout) await finished(child.stdout).catch(() => undefined);
-      if (result.isCanceled)
-        return request.signal && abortKind(request.signal) === 'host-timeout'
-          ? { status: 'timeout', exitCode: null, durationMs: elapsed(), stderr, error: `the host's time budget ran out (per-host timeout)` }
-          : { status: 'interrupted', exitCode: null, durationMs: elapsed(), stderr, error: 'interrupted by the user' };
-      if (result.timedOut) return { status: 'timeout', exitCode: null, durationMs: elapsed(), stderr, error: `no answer within ${request.timeoutMs} ms` };
+      // Fixed locale so outputs parse the same everywhere.
+      const ran = await runChild(full[0]!, full.slice(1), request, elapsed, { env: { LC_ALL: 'C' } });
+      if ('outcome' in ran) return ran.outcome;
+      const { result, stderr } = ran;
       const code = result.exitCode ?? null;
       const missing = code === 127 || (result as { code?: string }).code === 'ENOENT' || /ENOENT/.test(String(result.message ?? ''));
       if (missing && code !== 0)
