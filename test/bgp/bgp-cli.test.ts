@@ -1,27 +1,13 @@
 // `ovnscope bgp` as a user runs it (built CLI), on snapshots collected from the live FRR fabric
 // (test/fixtures/frr/snapshots/): no FRR needed here. `npm test` builds dist/ first.
 
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { BgpAuditResult } from '../../src/services/bgp.js';
+import { runCli } from '../harness/cli.js';
 
-const root = resolve(import.meta.dirname, '../..');
-const exec = promisify(execFile);
 const snap = (name: string) => `test/fixtures/frr/snapshots/${name}`;
 
-async function ovnscope(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-    delete env.FORCE_COLOR;
-    const r = await exec(process.execPath, [resolve(root, 'bin/run.js'), ...args], { cwd: root, env });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const ovnscope = (...args: string[]) => runCli(args, { env: { NO_COLOR: '1', FORCE_COLOR: undefined } });
 
 const json = async (...args: string[]) => {
   const r = await ovnscope('bgp', ...args, '--json');

@@ -3,28 +3,18 @@
 // `ovnscope collect` (local transport, wrapper "ip netns exec <ns>") and judged by `ovnscope bgp`.
 // Under CI=true missing FRR fails loudly; elsewhere it is a visible skip.
 
-import { execFile } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BgpAuditResult } from '../../src/services/bgp.js';
 import type { Manifest } from '../../src/model/manifest.js';
 import { pollUntil } from '../harness/procs.js';
 import { fibNexthops, missingFrr, peersOf, startFabric, type Fabric } from './fabric.js';
+import { repoRoot, runCli } from '../harness/cli.js';
 
-const root = resolve(import.meta.dirname, '../..');
-const exec = promisify(execFile);
+const root = repoRoot;
 
-async function ovnscope(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await exec(process.execPath, [resolve(root, 'bin/run.js'), ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 * 1024 * 1024 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const ovnscope = (...args: string[]) => runCli(args, { env: { NO_COLOR: '1' } });
 
 const missing = missingFrr();
 if (missing.length) {

@@ -1,23 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../harness/cli.js';
 
-const root = resolve(import.meta.dirname, '../..');
-const exec = promisify(execFile);
 
-/** Runs the built CLI the way a user does (npm test builds dist/ first). */
-async function ovnscope(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await exec(process.execPath, [resolve(root, 'bin/run.js'), ...args], { cwd: root, env: { ...process.env, NO_COLOR: '' } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+// NO_COLOR empty: what is checked is that piping alone turns colour off.
+const ovnscope = (...args: string[]) => runCli(args, { env: { NO_COLOR: '' } });
 
 describe('ovnscope CLI', () => {
   it('snapshot show --json gives the summary as one JSON object', async () => {

@@ -1,25 +1,13 @@
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot, runCli } from '../harness/cli.js';
 
-const root = resolve(import.meta.dirname, '../..');
-const exec = promisify(execFile);
+const root = repoRoot;
 
-/** Runs the built CLI the way a user does (npm test builds dist/ first). */
-async function ovnscope(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = execFile(process.execPath, [resolve(root, 'bin/run.js'), ...args], { cwd: root, env: { ...process.env, NO_COLOR: '' } }, (err, stdout, stderr) => {
-      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-    if (input !== undefined) child.stdin!.end(input);
-    else child.stdin!.end();
-  });
-}
-void exec;
+const ovnscope = (args: string[], input?: string) => runCli(args, { env: { NO_COLOR: '' }, ...(input !== undefined ? { input } : {}) });
 
 describe('ovnscope fixture pack --redact / fixture unmap', () => {
   let work: string;

@@ -1,24 +1,11 @@
-import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MtuAuditResult } from '../../src/services/mtu.js';
 import { central, interfaces, mtuFixture, openVswitch, routes, snapshotDir } from './builder.js';
+import { runCli } from '../harness/cli.js';
 
-const root = resolve(import.meta.dirname, '../..');
-const run = promisify(execFile);
 
-/** Runs the built CLI the way a user does (npm test builds dist/ first). */
-async function ovnscope(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [resolve(root, 'bin/run.js'), ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const ovnscope = (...args: string[]) => runCli(args, { env: { NO_COLOR: '1' } });
 
 describe('ovnscope mtu (CLI)', () => {
   const dirs: string[] = [];

@@ -1,24 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, interfacesJson, ipLink, writeSnapshot } from './snapshot-builder.js';
+import { runCli } from '../harness/cli.js';
 
-const root = resolve(import.meta.dirname, '../..');
-const run = promisify(execFile);
 
-/** Runs the built CLI the way a user does (npm test builds dist/ first). */
-async function ovnscope(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [resolve(root, 'bin/run.js'), ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const ovnscope = (...args: string[]) => runCli(args, { env: { NO_COLOR: '1' } });
 
 describe('ovnscope offload (CLI)', () => {
   let dir: string;

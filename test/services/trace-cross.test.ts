@@ -4,9 +4,7 @@
 // fixtures (test/harness/topologies.ts); the live suite test/trace/cross-host.live.test.ts checks
 // the same machinery against ofproto/trace and ovn-trace.
 
-import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/model/snapshot.js';
 import { renderTrace, verdictLine } from '../../src/render/trace.js';
@@ -14,6 +12,7 @@ import { renderTraceDot } from '../../src/render/trace-dot.js';
 import { makeStyle } from '../../src/render/style.js';
 import { trace, traceEndpointsIn, type TraceReport, type TraceRequest } from '../../src/services/trace.js';
 import { loadSnapshot } from '../../src/snapshot/load.js';
+import { runCli } from '../harness/cli.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const fixture = (name: string) => join(root, 'fixtures', name);
@@ -281,11 +280,7 @@ describe('trace service: --from/--to errors and the --flow mode following tunnel
 });
 
 describe('trace CLI with --from/--to', () => {
-  const cli = (...args: string[]) =>
-    promisify(execFile)(process.execPath, [join(root, 'bin/run.js'), 'trace', ...args], { cwd: root, maxBuffer: 256 * 1024 * 1024 }).then(
-      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-    );
+  const cli = (...args: string[]) => runCli(['trace', ...args]);
 
   it('prints the path and exits 1 on a drop, 0 when delivered; --json carries the contract; --format dot', async () => {
     const drop = await cli('-s', 'fixtures/l3-acl', '--from', 'web-vm-1', '--to', 'db2', '--tcp', '22');
