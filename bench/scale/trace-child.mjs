@@ -15,7 +15,7 @@ const { compileHost, traceHost } = await import(join(dist, 'sim/index.js'));
 const { annotateTrace } = await import(join(dist, 'sim/annotate.js'));
 
 let t0 = performance.now();
-const loaded = await loadSnapshot(snapshot, { hosts: [host] });
+const loaded = await loadSnapshot(snapshot, { hosts: [host], classifier: true });
 if (!loaded.ok) throw new Error(loaded.error.message);
 const loadMs = performance.now() - t0;
 t0 = performance.now();

@@ -169,7 +169,7 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
   if (!req.flow === !req.flowsFile) return fail('give exactly one of --flow or --flows-file (or --from and --to)');
   if (!req.host) return fail('--flow needs --host (the host whose tables the packet enters); or give --from and --to');
   const follow = req.followTunnels === true;
-  const loaded = await loadSnapshot(req.snapshot, follow ? {} : { hosts: [req.host] });
+  const loaded = await loadSnapshot(req.snapshot, follow ? { classifier: true } : { hosts: [req.host], classifier: true });
   if (!loaded.ok) return loaded;
   const snapshot = loaded.value;
   const host = snapshot.hosts.find((h) => h.name === req.host);
@@ -399,7 +399,7 @@ function reached(r: CrossResult, resolver: Resolver, from: Endpoint, to: Endpoin
 async function traceEndpoints(req: TraceRequest): Promise<Result<TraceServiceResult>> {
   if (req.from === undefined || req.to === undefined) return fail('give both --from and --to');
   if (req.flow !== undefined || req.flowsFile !== undefined) return fail('--from/--to build the packet themselves: do not give --flow or --flows-file with them');
-  const loaded = await loadSnapshot(req.snapshot);
+  const loaded = await loadSnapshot(req.snapshot, { classifier: true });
   if (!loaded.ok) return loaded;
   const tunnelMtu = await tunnelMtuCheck(req);
   const r = traceEndpointsIn(loaded.value, req, tunnelMtu ? { tunnelMtu } : {});

@@ -50,6 +50,11 @@ export interface LoadOptions {
   readonly withoutCentral?: boolean;
   /** The parsed-flows and classifier caches in `<snapshot>/.cache/` (see cache.ts); on by default. */
   readonly cache?: CacheOptions;
+  /**
+   * Attach each bridge's cached classifier index (and the hook that writes a fresh one): for
+   * callers that will trace. Others skip reading it (~26 MB on a 455k-flow bridge).
+   */
+  readonly classifier?: boolean;
 }
 
 /** Opens and parses a snapshot directory. Parser problems become diagnostics; only an unreadable snapshot is an error. */
@@ -64,7 +69,7 @@ export async function loadSnapshot(dir: string, options: LoadOptions = {}): Prom
     const unknown = [...wanted].filter((h) => !known.has(h));
     if (unknown.length) return fail(`host ${unknown.join(', ')} is not in the snapshot (it has: ${[...known].join(', ') || 'no hosts'})`);
   }
-  const hosts = await Promise.all(source.manifest.hosts.filter((h) => !wanted || wanted.has(h.name)).map((h) => loadHost(source, h.name, h.bridges, diagnostics, options.cache)));
+  const hosts = await Promise.all(source.manifest.hosts.filter((h) => !wanted || wanted.has(h.name)).map((h) => loadHost(source, h.name, h.bridges, diagnostics, options.cache, options.classifier === true)));
   const central = options.withoutCentral ? undefined : await loadCentral(source, diagnostics);
   return ok({ dir, manifest: source.manifest, hosts, sb: central?.sb, nb: central?.nb, diagnostics });
 }
@@ -80,7 +85,7 @@ function rows<T>(out: OutputText | undefined, host: string | undefined, convert:
   return take(out, host, (text, file) => parseOvsdbRows(text, convert, file), diagnostics) ?? [];
 }
 
-async function loadHost(source: SnapshotSource, name: string, bridgeNames: readonly string[], diagnostics: Diagnostic[], cache: CacheOptions | undefined): Promise<HostState> {
+async function loadHost(source: SnapshotSource, name: string, bridgeNames: readonly string[], diagnostics: Diagnostic[], cache: CacheOptions | undefined, withClassifier: boolean): Promise<HostState> {
   const out = (id: string) => source.hostOutput(name, id);
   const version = take(await out('ovs-vsctl.version'), name, parseToolVersion, diagnostics);
   const openVswitch = rows(await out('ovs-vsctl.list.Open_vSwitch'), name, toOpenVswitch, diagnostics)[0];
@@ -99,7 +104,7 @@ async function loadHost(source: SnapshotSource, name: string, bridgeNames: reado
     const ports = bridgePorts(bridge, bridgeMapParsed.value, show?.ports ?? [], dpif);
     const state: BridgeState = { name: bridge, flows, groups, ports, flowsFile, show };
     // The classifier index is cached where the flows are (the same option, the same size threshold).
-    const classifier: ClassifierCache | undefined = flowSource ? await classifierCache(source.dir, name, bridge, flowSource, flows, ports, cache) : undefined;
+    const classifier: ClassifierCache | undefined = withClassifier && flowSource ? await classifierCache(source.dir, name, bridge, flowSource, flows, ports, cache) : undefined;
     bridges.push(classifier ? { ...state, classifierCache: classifier } : state);
   }
   return {

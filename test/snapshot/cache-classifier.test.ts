@@ -39,7 +39,7 @@ async function load(dir: string, events: string[], enabled = true): Promise<Snap
   const onEvent = (e: CacheEvent) => {
     if (basename(e.file).startsWith('classifier.')) events.push(e.kind === 'miss' ? `miss: ${e.reason}` : e.kind);
   };
-  const r = await loadSnapshot(dir, { hosts: ['hv1'], withoutCentral: true, cache: { minBytes: 0, enabled, onEvent } });
+  const r = await loadSnapshot(dir, { hosts: ['hv1'], withoutCentral: true, classifier: true, cache: { minBytes: 0, enabled, onEvent } });
   if (!r.ok) throw new Error(r.error.message);
   return r.value;
 }
@@ -97,6 +97,19 @@ describe('classifier index in .cache/', () => {
       expect(cb.problems.map((p) => [p.entry.line, p.message])).toEqual(base.problems.map((p) => [p.entry.line, p.message]));
       expect(cb.nFlows).toBe(base.nFlows);
     }
+  });
+
+  it('is not read by loads that will not trace (no `classifier: true`), nor written by them', async () => {
+    const dir = copyFixture();
+    const events: string[] = [];
+    brInt(compileHost((await load(dir, events)).hosts[0]!));
+    expect(events).toEqual(['miss: no cache file', 'written']);
+    const onEvent = (e: CacheEvent) => events.push(basename(e.file));
+    const r = await loadSnapshot(dir, { hosts: ['hv1'], withoutCentral: true, cache: { minBytes: 0, onEvent } });
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.hosts[0]!.bridges.find((b) => b.name === 'br-int')!.classifierCache).toBeUndefined();
+    expect(events.slice(2).filter((f) => f.startsWith('classifier.'))).toEqual([]);
+    expect(events.slice(2)).toContain(cacheFileName('flows', 'hv1', 'br-int'));
   });
 
   it('is not used or written when the cache is off, or for a BridgeState copied with other flows or ports', async () => {
