@@ -9,7 +9,7 @@
  * texts (the note under each table, the NB object's description) are made when read.
  */
 import { field } from '../model/fields.js';
-import type { Match } from '../model/flow.js';
+import type { FlowEntry, Match } from '../model/flow.js';
 import type { DropReason, HopStep, LogicalFlowRef, TraceDrop, TraceHop, TraceNode, TraceResult } from '../model/trace.js';
 import type { SbDatapathBinding, SbLogicalFlow } from '../model/ovn.js';
 import { datapathName, type CookieTarget, type NbObject, type OvnIndex } from '../snapshot/ovn-index.js';
@@ -217,44 +217,135 @@ const ROW_NOTE: NodeFormat = {
   data: () => undefined,
 };
 
+/**
+ * What the hop summary (`hopDetails`) and the drop and punt explanations read of an annotated
+ * tree, collected while annotating, in the tree's pre-order: the named tables and the ct nodes,
+ * each with the bridge it is in. Reading these instead of walking the tree again saves two walks
+ * of ~1,000 nodes per packet.
+ */
+type SummaryEvent = TableEvent | CtEvent;
+
+interface TableEvent {
+  readonly kind: 'table';
+  readonly bridge: string | undefined;
+  /** The step (annotated here) or the logical flow a plain node's data carries. */
+  readonly named: NamedStep | LogicalFlowRef;
+  /** The node as annotated (set once its children are). */
+  node: TraceNode | undefined;
+  /** Its position in the tree's post-order (set with `node`). */
+  post: number;
+  readonly table: unknown;
+  readonly cookie: bigint | undefined;
+}
+
+interface CtEvent {
+  readonly kind: 'ct';
+  readonly bridge: string | undefined;
+  readonly node: TraceNode;
+}
+
+interface AnnotateWalk {
+  readonly index: OvnIndex;
+  readonly memo: Map<FlowEntry, FlowStep | null>;
+  readonly events: SummaryEvent[];
+  post: number;
+}
+
+/** The bridge a node says it is in (bridge, table and recirc nodes), else the one around it. */
+function bridgeOf(n: TraceNode, around: string | undefined): string | undefined {
+  if (n.kind === 'bridge' || n.kind === 'table' || n.kind === 'recirc') {
+    const b = nodeField(n, 'bridge');
+    if (typeof b === 'string') return b;
+  }
+  return around;
+}
+
 /** The annotated nodes; `nodes` itself when none of them changed (subtrees are shared). */
-function annotateNodes(nodes: readonly TraceNode[], index: OvnIndex): readonly TraceNode[] {
+function annotateNodes(nodes: readonly TraceNode[], w: AnnotateWalk, bridge: string | undefined): readonly TraceNode[] {
   let out: TraceNode[] | undefined;
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i];
-    const a = annotateNode(n, index);
+    const a = annotateNode(n, w, bridge);
     if (a !== n && out === undefined) out = nodes.slice(0, i);
     if (out !== undefined) out.push(a);
   }
   return out ?? nodes;
 }
 
-function annotateNode(n: TraceNode, index: OvnIndex): TraceNode {
-  const children = n.children.length ? annotateNodes(n.children, index) : n.children;
-  if (n.kind === 'table') {
-    let cookie: bigint | undefined;
-    // The datapath key, or the match to read it from when (if) the datapath is asked for.
-    let metadata: number | Match | undefined;
-    const entry = tableEntry(n);
-    if (entry) {
-      cookie = entry.cookie;
-      metadata = entry.match;
-    } else {
-      const text = n.data?.['cookie'];
-      if (typeof text === 'string' && text) {
-        cookie = BigInt(text);
-        if (cookie !== 0n) metadata = metadataOf(n);
-      }
-    }
-    if (cookie !== undefined && cookie !== 0n) {
-      const c = Number(cookie);
-      const step = stepOf(index, c, metadata);
-      if (step) return new SimNode(n.kind, n.detail, ANNOTATED, n, step, cookie, undefined, [new SimNode('note', 'summary', STEP_NOTE, step), ...children]);
-      const other = otherRow(index, c);
-      if (other) return new SimNode(n.kind, n.detail, ANNOTATED, n, undefined, undefined, undefined, [new SimNode('note', 'summary', ROW_NOTE, index, other), ...children]);
+/** The name of a flow's table step and its note node, made once per flow: every trace through the flow shares them. */
+interface FlowStep {
+  readonly step: NamedStep;
+  readonly note: SimNode;
+}
+
+/**
+ * Per index: flow → its step (null: the cookie names no logical flow). A Map, not a WeakMap: the
+ * flows live as long as the index, and thousands of weak entries made every GC slower.
+ */
+const flowSteps = new WeakMap<OvnIndex, Map<FlowEntry, FlowStep | null>>();
+
+function flowStepsOf(index: OvnIndex): Map<FlowEntry, FlowStep | null> {
+  let m = flowSteps.get(index);
+  if (!m) flowSteps.set(index, (m = new Map()));
+  return m;
+}
+
+function flowStep(index: OvnIndex, memo: Map<FlowEntry, FlowStep | null>, entry: FlowEntry): FlowStep | null {
+  let s = memo.get(entry);
+  if (s === undefined) {
+    const step = entry.cookie !== 0n ? stepOf(index, Number(entry.cookie), entry.match) : undefined;
+    s = step ? { step, note: new SimNode('note', 'summary', STEP_NOTE, step) } : null;
+    memo.set(entry, s);
+  }
+  return s;
+}
+
+function annotateNode(n: TraceNode, w: AnnotateWalk, around: string | undefined): TraceNode {
+  const here = bridgeOf(n, around);
+  if (n.kind === 'ct') w.events.push({ kind: 'ct', bridge: here, node: n });
+  if (n.kind !== 'table') {
+    const children = n.children.length ? annotateNodes(n.children, w, here) : n.children;
+    // A changed list is always a new array (annotateNodes): it becomes the new node's own.
+    return children === n.children ? n : new SimNode(n.kind, n.detail, ANNOTATED, n, undefined, undefined, undefined, children as TraceNode[]);
+  }
+  const index = w.index;
+  let step: NamedStep | undefined;
+  let note: SimNode | undefined;
+  let cookie: bigint | undefined;
+  const entry = tableEntry(n);
+  if (entry) {
+    // Shared across traces: the step and its note are immutable (their texts are made once).
+    const named = flowStep(index, w.memo, entry);
+    cookie = entry.cookie;
+    if (named) ({ step, note } = named);
+  } else {
+    const text = n.data?.['cookie'];
+    if (typeof text === 'string' && text) {
+      cookie = BigInt(text);
+      step = cookie !== 0n ? stepOf(index, Number(cookie), metadataOf(n)) : undefined;
+      if (step) note = new SimNode('note', 'summary', STEP_NOTE, step);
     }
   }
-  // A changed list is always a new array (annotateNodes): it becomes the new node's own.
+  let event: TableEvent | undefined;
+  if (step) {
+    event = { kind: 'table', bridge: here, named: step, node: undefined, post: -1, table: nodeField(n, 'table'), cookie };
+    w.events.push(event);
+  } else {
+    // A plain node (a tree read back from JSON) may carry its logical flow in its data.
+    const lf = nodeField(n, 'logicalFlow') as LogicalFlowRef | undefined;
+    if (lf) w.events.push({ kind: 'table', bridge: here, named: lf, node: n, post: -1, table: nodeField(n, 'table'), cookie: undefined });
+  }
+  const children = n.children.length ? annotateNodes(n.children, w, here) : n.children;
+  if (step) {
+    const a = new SimNode(n.kind, n.detail, ANNOTATED, n, step, cookie, undefined, [note!, ...children]);
+    event!.node = a;
+    event!.post = w.post++;
+    return a;
+  }
+  if (cookie !== undefined && cookie !== 0n) {
+    const other = otherRow(index, Number(cookie));
+    if (other) return new SimNode(n.kind, n.detail, ANNOTATED, n, undefined, undefined, undefined, [new SimNode('note', 'summary', ROW_NOTE, index, other), ...children]);
+  }
   return children === n.children ? n : new SimNode(n.kind, n.detail, ANNOTATED, n, undefined, undefined, undefined, children as TraceNode[]);
 }
 
@@ -262,17 +353,17 @@ function annotateNode(n: TraceNode, index: OvnIndex): TraceNode {
  * The step the annotation named for `table`/`cookie` — of the last such table in the tree's
  * post-order, as the drop and punt explanations have always used.
  */
-function namedStep(tree: readonly TraceNode[], table: number, cookie: string | undefined): NamedStep | undefined {
+function namedStep(events: readonly SummaryEvent[], table: number, cookie: string | undefined): NamedStep | undefined {
   if (!cookie) return undefined;
   const want = BigInt(cookie);
   let found: NamedStep | undefined;
-  const walk = (nodes: readonly TraceNode[]) => {
-    for (const n of nodes) {
-      walk(n.children);
-      if (n instanceof SimNode && n.format === ANNOTATED && n.p2 === want && n.field('table') === table) found = n.p1 as NamedStep;
+  let post = -1;
+  for (const e of events) {
+    if (e.kind === 'table' && e.cookie === want && e.table === table && e.post > post && e.named instanceof NamedStep) {
+      found = e.named;
+      post = e.post;
     }
-  };
-  walk(tree);
+  }
   return found;
 }
 
@@ -300,8 +391,8 @@ function describeTarget(index: OvnIndex, t: CookieTarget): string | undefined {
 }
 
 /** The drop of a hop, explained by the logical flow and NB object that caused it. */
-function explainDrop(drop: TraceDrop, tree: readonly TraceNode[], index: OvnIndex): TraceDrop {
-  const step = namedStep(tree, drop.table, drop.cookie) ?? nameStep(index, drop.cookie);
+function explainDrop(drop: TraceDrop, events: readonly SummaryEvent[], index: OvnIndex): TraceDrop {
+  const step = namedStep(events, drop.table, drop.cookie) ?? nameStep(index, drop.cookie);
   const classified = classifyDrop(step, drop.reason);
   const { reason } = classified;
   let because = classified.because;
@@ -350,17 +441,27 @@ export function explainPunt(reason: string, step: StepName | undefined): string 
 }
 
 export function annotateTrace<T extends TraceResult>(result: T, index: OvnIndex): T {
-  const tree = annotateNodes(result.tree, index);
+  return annotateWithSummary(result, index).annotated;
+}
+
+/**
+ * `annotateTrace`, and the hop summary of the annotated tree (`hopDetails` for one of its bridges)
+ * from what the annotation collected, without walking the tree again.
+ */
+export function annotateWithSummary<T extends TraceResult>(result: T, index: OvnIndex): { annotated: T; hopDetails: (bridge?: string) => HopSummary } {
+  const w: AnnotateWalk = { index, memo: flowStepsOf(index), events: [], post: 0 };
+  const annotated = annotateNodes(result.tree, w, undefined);
+  const tree = annotated === result.tree ? annotated.slice() : (annotated as TraceNode[]);
   // The interpreter lists every punt with the flow that issued it (SimTraceResult.controllers).
   const punts = (result as { controllers?: readonly { bridge: string; table: number; cookie?: string; reason: string }[] }).controllers ?? [];
   const hops: TraceHop[] = result.hops.map((h) => {
     // copyWith, not a spread: the hop's finalFlow stays unformatted until read.
-    let hop = h.drop ? copyWith(h, { drop: explainDrop(h.drop, tree, index) }) : h;
+    let hop = h.drop ? copyWith(h, { drop: explainDrop(h.drop, w.events, index) }) : h;
     const punt = punts.find((p) => p.bridge === h.bridge);
-    if (h.controller && punt) hop = copyWith(hop, { controllerReason: explainPunt(h.controllerReason ?? punt.reason, namedStep(tree, punt.table, punt.cookie) ?? nameStep(index, punt.cookie)) });
+    if (h.controller && punt) hop = copyWith(hop, { controllerReason: explainPunt(h.controllerReason ?? punt.reason, namedStep(w.events, punt.table, punt.cookie) ?? nameStep(index, punt.cookie)) });
     return hop;
   });
-  return { ...result, tree: tree === result.tree ? tree.slice() : (tree as TraceNode[]), hops };
+  return { annotated: { ...result, tree, hops }, hopDetails: (bridge) => summarize(w.events, bridge) };
 }
 
 const ROUTE_STEP_STAGES: ReadonlySet<string> = new Set(['lr_in_ip_routing', 'lr_in_ip_routing_ecmp', 'lr_in_policy']);
@@ -386,7 +487,16 @@ function natSource(text: unknown): string | undefined {
  * (with the NB ACL), load balancing (VIP → backend), NAT, routing (static route or connected
  * network), drops and punts. Recirculations re-run stages: each logical flow is listed once.
  */
-export function hopDetails(tree: readonly TraceNode[], bridge?: string): { datapaths: string[]; steps: HopStep[] } {
+export function hopDetails(tree: readonly TraceNode[], bridge?: string): HopSummary {
+  return summarize(summaryEvents(tree), bridge);
+}
+
+export interface HopSummary {
+  datapaths: string[];
+  steps: HopStep[];
+}
+
+function summarize(events: readonly SummaryEvent[], bridge: string | undefined): HopSummary {
   const datapaths: string[] = [];
   const steps: HopStep[] = [];
   const seen = new Set<string>();
@@ -398,72 +508,73 @@ export function hopDetails(tree: readonly TraceNode[], bridge?: string): { datap
     steps.push(step);
     return steps.length - 1;
   };
-  const walk = (nodes: readonly TraceNode[], inBridge: string | undefined) => {
-    for (const n of nodes) {
-      // Fields are read one by one (nodeField): the simulator's nodes format nothing for them.
-      let here = inBridge;
-      if (n.kind === 'bridge' || n.kind === 'table' || n.kind === 'recirc') {
-        const b = nodeField(n, 'bridge');
-        if (typeof b === 'string') here = b;
-      }
-      if (bridge !== undefined && here !== bridge) {
-        walk(n.children, here);
-        continue;
-      }
+  for (const e of events) {
+    if (bridge !== undefined && e.bridge !== bridge) continue;
+    if (e.kind === 'table') {
       // A named table of the annotator: its datapath and stage without building the reference.
-      const named = n.kind === 'table' && n instanceof SimNode && n.format === ANNOTATED ? (n.p1 as NamedStep | undefined) : undefined;
-      const lfOf = n.kind !== 'table' ? undefined : named ? named : (nodeField(n, 'logicalFlow') as LogicalFlowRef | undefined);
-      if (lfOf) {
-        const datapath = lfOf.datapath;
-        if (datapath && datapaths[datapaths.length - 1] !== datapath) datapaths.push(datapath);
-        const stage = lfOf.stage ?? '';
-        const lb = LB_STAGES.has(stage);
-        const nat = NAT_STAGES.has(stage);
-        const acl = ACL_STAGES.has(stage);
-        const route = ROUTE_STEP_STAGES.has(stage);
-        if (!acl && !lb && !nat && !route) {
-          walk(n.children, here);
-          continue;
-        }
-        const lf = named ? named.logicalFlow : (lfOf as LogicalFlowRef);
-        const t = nodeField(n, 'table');
-        const table = typeof t === 'number' ? t : lf.tableId;
-        // The NB object is described only for the stages that name one.
-        const nb = nodeField(n, 'nb') as NbDescription | undefined;
-        const base = { datapath: lf.datapath, stage: lf.stage, table, logicalFlow: lf, ...(nb ? { nb } : {}) };
-        if (nb?.kind === 'acl' && acl) {
-          const row = nb.row ?? {};
-          push(`acl/${lf.uuid}`, { kind: 'acl', ...base, text: `ACL ${row['name'] ? `"${String(row['name'])}" ` : ''}${String(row['direction'] ?? '')} ${String(row['priority'] ?? '')} ${String(row['action'] ?? '')}${row['portGroup'] ? ` (port group ${String(row['portGroup'])})` : ''}: ${String(row['match'] ?? lf.match)}` });
-        } else if (nb?.kind === 'load-balancer' && lb) {
-          const i = push(`lb/${lf.uuid}`, { kind: 'lb', ...base, text: `load balancer ${String(nb.row?.['name'] ?? nb.uuid.slice(0, 8))}: ${lf.match.replace(/^ct\.new && !ct\.rel && |^ct\.new && /, '')}` });
-          if (i >= 0) lastLb = { i };
-        } else if (nb?.kind === 'nat' && nat) {
-          const i = push(`nat/${nb.uuid}`, { kind: 'nat', ...base, text: nb.text });
-          if (i >= 0) lastNat = { i };
-          else lastNat = { i: steps.findIndex((x) => x.kind === 'nat' && x.nb?.uuid === nb.uuid) };
-        } else if (route && !NOT_A_ROUTE.test(lf.match)) {
-          const out = /outport = "([^"]+)"/.exec(lf.actions)?.[1];
-          const nh = /reg0 = ([0-9.]+);/.exec(lf.actions)?.[1] ?? /xxreg0 = ([0-9a-f:]+);/.exec(lf.actions)?.[1];
-          const dst = /ip[46]\.dst == ([^ )]+)/.exec(lf.match)?.[1];
-          const text = nb?.kind === 'static-route' ? `${nb.text}${out ? ` out ${out}` : ''}` : `route ${dst ?? lf.match}${out ? ` → ${out}` : ''}${nh && nh !== '0.0.0.0' && !/ip4\.dst/.test(lf.actions) ? ` via ${nh}` : ''}`;
-          push(`route/${lf.uuid}`, { kind: 'route', ...base, text });
-        }
-      } else if (n.kind === 'ct') {
-        const nat = nodeField(n, 'nat');
-        if (nat === 'dst' || nat === 'src') {
-          const after = nodeField(n, 'after');
-          if (nat === 'dst' && lastLb && steps[lastLb.i]) {
-            const to = natTuple(after);
-            if (to && !steps[lastLb.i]!.text.includes(' → backend ')) steps[lastLb.i] = { ...steps[lastLb.i]!, text: `${steps[lastLb.i]!.text} → backend ${to}` };
-          } else if (lastNat && steps[lastNat.i]) {
-            const to = nat === 'dst' ? natTuple(after) : natSource(after);
-            if (to && !steps[lastNat.i]!.text.includes(' ⇒ ')) steps[lastNat.i] = { ...steps[lastNat.i]!, text: `${steps[lastNat.i]!.text} ⇒ ${nat === 'dst' ? 'destination' : 'source'} ${to}` };
-          }
+      const named = e.named instanceof NamedStep ? e.named : undefined;
+      const lfOf = e.named;
+      const datapath = lfOf.datapath;
+      if (datapath && datapaths[datapaths.length - 1] !== datapath) datapaths.push(datapath);
+      const stage = lfOf.stage ?? '';
+      const lb = LB_STAGES.has(stage);
+      const nat = NAT_STAGES.has(stage);
+      const acl = ACL_STAGES.has(stage);
+      const route = ROUTE_STEP_STAGES.has(stage);
+      if (!acl && !lb && !nat && !route) continue;
+      const lf = named ? named.logicalFlow : (lfOf as LogicalFlowRef);
+      const table = typeof e.table === 'number' ? e.table : lf.tableId;
+      // The NB object is described only for the stages that name one.
+      const nb = named ? named.nb : (nodeField(e.node!, 'nb') as NbDescription | undefined);
+      const base = { datapath: lf.datapath, stage: lf.stage, table, logicalFlow: lf, ...(nb ? { nb } : {}) };
+      if (nb?.kind === 'acl' && acl) {
+        const row = nb.row ?? {};
+        push(`acl/${lf.uuid}`, { kind: 'acl', ...base, text: `ACL ${row['name'] ? `"${String(row['name'])}" ` : ''}${String(row['direction'] ?? '')} ${String(row['priority'] ?? '')} ${String(row['action'] ?? '')}${row['portGroup'] ? ` (port group ${String(row['portGroup'])})` : ''}: ${String(row['match'] ?? lf.match)}` });
+      } else if (nb?.kind === 'load-balancer' && lb) {
+        const i = push(`lb/${lf.uuid}`, { kind: 'lb', ...base, text: `load balancer ${String(nb.row?.['name'] ?? nb.uuid.slice(0, 8))}: ${lf.match.replace(/^ct\.new && !ct\.rel && |^ct\.new && /, '')}` });
+        if (i >= 0) lastLb = { i };
+      } else if (nb?.kind === 'nat' && nat) {
+        const i = push(`nat/${nb.uuid}`, { kind: 'nat', ...base, text: nb.text });
+        if (i >= 0) lastNat = { i };
+        else lastNat = { i: steps.findIndex((x) => x.kind === 'nat' && x.nb?.uuid === nb.uuid) };
+      } else if (route && !NOT_A_ROUTE.test(lf.match)) {
+        const out = /outport = "([^"]+)"/.exec(lf.actions)?.[1];
+        const nh = /reg0 = ([0-9.]+);/.exec(lf.actions)?.[1] ?? /xxreg0 = ([0-9a-f:]+);/.exec(lf.actions)?.[1];
+        const dst = /ip[46]\.dst == ([^ )]+)/.exec(lf.match)?.[1];
+        const text = nb?.kind === 'static-route' ? `${nb.text}${out ? ` out ${out}` : ''}` : `route ${dst ?? lf.match}${out ? ` → ${out}` : ''}${nh && nh !== '0.0.0.0' && !/ip4\.dst/.test(lf.actions) ? ` via ${nh}` : ''}`;
+        push(`route/${lf.uuid}`, { kind: 'route', ...base, text });
+      }
+    } else {
+      const nat = nodeField(e.node, 'nat');
+      if (nat === 'dst' || nat === 'src') {
+        const after = nodeField(e.node, 'after');
+        if (nat === 'dst' && lastLb && steps[lastLb.i]) {
+          const to = natTuple(after);
+          if (to && !steps[lastLb.i]!.text.includes(' → backend ')) steps[lastLb.i] = { ...steps[lastLb.i]!, text: `${steps[lastLb.i]!.text} → backend ${to}` };
+        } else if (lastNat && steps[lastNat.i]) {
+          const to = nat === 'dst' ? natTuple(after) : natSource(after);
+          if (to && !steps[lastNat.i]!.text.includes(' ⇒ ')) steps[lastNat.i] = { ...steps[lastNat.i]!, text: `${steps[lastNat.i]!.text} ⇒ ${nat === 'dst' ? 'destination' : 'source'} ${to}` };
         }
       }
+    }
+  }
+  return { datapaths, steps };
+}
+
+/** The summary events of a tree `annotateTrace` did not make (one read back from JSON, or annotated elsewhere). */
+function summaryEvents(tree: readonly TraceNode[]): SummaryEvent[] {
+  const events: SummaryEvent[] = [];
+  const walk = (nodes: readonly TraceNode[], around: string | undefined) => {
+    for (const n of nodes) {
+      const here = bridgeOf(n, around);
+      if (n.kind === 'table') {
+        const step = n instanceof SimNode && n.format === ANNOTATED ? (n.p1 as NamedStep | undefined) : undefined;
+        const named = step ?? (nodeField(n, 'logicalFlow') as LogicalFlowRef | undefined);
+        if (named) events.push({ kind: 'table', bridge: here, named, node: n, post: -1, table: nodeField(n, 'table'), cookie: step ? (n as SimNode).p2 as bigint : undefined });
+      } else if (n.kind === 'ct') events.push({ kind: 'ct', bridge: here, node: n });
       walk(n.children, here);
     }
   };
   walk(tree, undefined);
-  return { datapaths, steps };
+  return events;
 }

@@ -30,7 +30,7 @@ import type { HopEntry, HopStep, OutputNext, TraceDrop, TraceHop, TraceNode, Tra
 import { formatFlow } from '../parse/ofctl-flows.js';
 import { datapathName, type OvnIndex } from '../snapshot/ovn-index.js';
 import { splitHostPort, type Resolver } from '../snapshot/resolve.js';
-import { annotateTrace, classifyPunt, describeNb, hopDetails, nameStep } from './annotate.js';
+import { annotateWithSummary, classifyPunt, describeNb, hopDetails, nameStep } from './annotate.js';
 import { compileHost, type CompiledHost } from './compile.js';
 import { ConntrackTable } from './conntrack.js';
 import { formatFlowState } from './format.js';
@@ -450,7 +450,8 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
     lbChoices.push(...r.value.choices);
     if (sim.incomplete && !incompleteDpHash) incompleteDpHash = { reason: `${p.host}: ${sim.incomplete.reason}`, hint: sim.incomplete.hint, ...(sim.incomplete.groupId !== undefined ? { groupId: sim.incomplete.groupId } : {}) };
     for (const w of sim.warnings) warnings.push(`${p.host}: ${w}`);
-    const ann = ctx.index ? annotateTrace(sim, ctx.index) : sim;
+    const named = ctx.index ? annotateWithSummary(sim, ctx.index) : undefined;
+    const ann = named ? named.annotated : sim;
     const host = compiled.host;
     const first = hops.length;
     const indexes: number[] = [];
@@ -477,7 +478,7 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
         ...(host.chassis ? { chassis: host.chassis } : {}),
         entry,
         ...(i === 0 ? { input: r.value.flow, ctNext: sim.ctStates } : {}),
-        ...hopDetails(ann.tree, h.bridge),
+        ...(named ? named.hopDetails(h.bridge) : hopDetails(ann.tree, h.bridge)),
       };
       hops.push(hop);
     }
