@@ -194,8 +194,6 @@ export interface TraceResult {
   readonly drop?: TraceDrop;
 }
 
-const RANK: Record<Detail, number> = { minimal: 0, summary: 1, detailed: 2 };
-
 /**
  * Keeps the nodes at or above `level`; a dropped node's kept descendants move up to its place,
  * so nothing important disappears with its parent. The input tree is not modified.
@@ -205,13 +203,19 @@ const RANK: Record<Detail, number> = { minimal: 0, summary: 1, detailed: 2 };
  */
 export function pruneTree(nodes: readonly TraceNode[], level: Detail): TraceNode[] {
   const out: TraceNode[] = [];
-  pruneInto(nodes, RANK[level], out);
+  pruneInto(nodes, rankOf(level), out);
   return out;
 }
 
+/** minimal 0, summary 1, detailed 2 — compared, not looked up: a prune visits every node of every trace. */
+function rankOf(d: Detail): number {
+  return d === 'minimal' ? 0 : d === 'summary' ? 1 : 2;
+}
+
 function pruneInto(nodes: readonly TraceNode[], rank: number, out: TraceNode[]): void {
-  for (const n of nodes) {
-    if (RANK[n.detail] <= rank) {
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
+    if (rankOf(n.detail) <= rank) {
       const children: TraceNode[] = [];
       if (n.children.length) pruneInto(n.children, rank, children);
       out.push({ kind: n.kind, detail: n.detail, text: n.text, data: n.data, children });

@@ -87,6 +87,7 @@ class NamedStep implements StepName {
   #datapath: string | undefined | null = null;
   #lf: LogicalFlowRef | undefined;
   #nb: NbDescription | undefined | null = null;
+  #decision: StageDecision | null = null;
 
   constructor(index: OvnIndex, target: LogicalFlowTarget, metadata: number | Match | undefined) {
     this.#index = index;
@@ -119,6 +120,19 @@ class NamedStep implements StepName {
   get stage(): string | undefined {
     return this.#target.flow.stageName;
   }
+
+  /** Which decision of the hop summary the stage makes (steps are shared by traces: asked once). */
+  get decision(): StageDecision {
+    return (this.#decision ??= stageDecision(this.stage ?? ''));
+  }
+}
+
+/** The hop summary's kinds of logical stages (`hopDetails`); undefined: none of them. */
+type StageDecision = { readonly acl: boolean; readonly lb: boolean; readonly nat: boolean; readonly route: boolean } | undefined;
+
+function stageDecision(stage: string): StageDecision {
+  const d = { acl: ACL_STAGES.has(stage), lb: LB_STAGES.has(stage), nat: NAT_STAGES.has(stage), route: ROUTE_STEP_STAGES.has(stage) };
+  return d.acl || d.lb || d.nat || d.route ? d : undefined;
 }
 
 /** nameStep for a cookie's first 32 bits (`index.byCookie`'s key). */
@@ -516,12 +530,9 @@ function summarize(events: readonly SummaryEvent[], bridge: string | undefined):
       const lfOf = e.named;
       const datapath = lfOf.datapath;
       if (datapath && datapaths[datapaths.length - 1] !== datapath) datapaths.push(datapath);
-      const stage = lfOf.stage ?? '';
-      const lb = LB_STAGES.has(stage);
-      const nat = NAT_STAGES.has(stage);
-      const acl = ACL_STAGES.has(stage);
-      const route = ROUTE_STEP_STAGES.has(stage);
-      if (!acl && !lb && !nat && !route) continue;
+      const decision = named ? named.decision : stageDecision(lfOf.stage ?? '');
+      if (!decision) continue;
+      const { acl, lb, nat, route } = decision;
       const lf = named ? named.logicalFlow : (lfOf as LogicalFlowRef);
       const table = typeof e.table === 'number' ? e.table : lf.tableId;
       // The NB object is described only for the stages that name one.
