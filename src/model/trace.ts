@@ -203,19 +203,19 @@ export interface TraceResult {
  */
 export function pruneTree(nodes: readonly TraceNode[], level: Detail): TraceNode[] {
   const out: TraceNode[] = [];
-  pruneInto(nodes, rankOf(level), out);
+  pruneInto(nodes, detailRank(level), out);
   return out;
 }
 
 /** minimal 0, summary 1, detailed 2 — compared, not looked up: a prune visits every node of every trace. */
-function rankOf(d: Detail): number {
+export function detailRank(d: Detail): number {
   return d === 'minimal' ? 0 : d === 'summary' ? 1 : 2;
 }
 
 function pruneInto(nodes: readonly TraceNode[], rank: number, out: TraceNode[]): void {
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i]!;
-    if (rankOf(n.detail) <= rank) {
+    if (detailRank(n.detail) <= rank) {
       const children: TraceNode[] = [];
       if (n.children.length) pruneInto(n.children, rank, children);
       out.push({ kind: n.kind, detail: n.detail, text: n.text, data: n.data, children });

@@ -205,7 +205,7 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
       if (!chosen.ok) return chosen;
       selectBucket = chosen.value;
     }
-    const options: TraceOptions = { ctNext: req.ctNext, selectBucket, size: req.size };
+    const options: TraceOptions = { ctNext: req.ctNext, selectBucket, size: req.size, treeDetail: req.detail };
     const compiled = compileHost(host);
     one = (flow) => {
       const r = traceHost(compiled, req.bridge, flow, options);
@@ -306,6 +306,8 @@ function crossOptions(req: TraceRequest, snapshot: Snapshot, ends: { from: strin
     ...(req.lbDst ? { lbDst: req.lbDst } : {}),
     ...(req.size !== undefined ? { size: req.size } : {}),
     ...(extras.tunnelMtu ? { tunnelMtu: extras.tunnelMtu } : {}),
+    // Every tree leaves this service pruned to req.detail: the interpreter need not make more.
+    treeDetail: req.detail,
     followTunnels: req.followTunnels !== false,
     collectHint: (chassis: string | undefined, remoteIp: string | undefined) => collectHint(snapshot, chassis, remoteIp, ends),
   };

@@ -26,7 +26,7 @@ import { formatIpv4, formatIpv6 } from '../model/masked.js';
 import type { Action, FlowEntry, GroupBucket } from '../model/flow.js';
 import { fail, ok, type Result } from '../model/result.js';
 import type { BridgePort, BridgeState, HostState, Snapshot } from '../model/snapshot.js';
-import type { HopEntry, HopStep, OutputNext, TraceDrop, TraceHop, TraceNode, TraceOutput, TraceResult, TunnelFields, Verdict } from '../model/trace.js';
+import type { Detail, HopEntry, HopStep, OutputNext, TraceDrop, TraceHop, TraceNode, TraceOutput, TraceResult, TunnelFields, Verdict } from '../model/trace.js';
 import { formatFlow } from '../parse/ofctl-flows.js';
 import { datapathName, type OvnIndex } from '../snapshot/ovn-index.js';
 import { splitHostPort, type Resolver } from '../snapshot/resolve.js';
@@ -103,6 +103,8 @@ export interface CrossOptions {
    * `unknown` (or no function): the OVS Interface MTU of the tunnel's egress is used instead.
    */
   readonly tunnelMtu?: (host: string, remoteIp: string, frameLength: number) => TunnelMtuVerdict;
+  /** The most detail the caller reads of the trees (`TraceOptions.treeDetail`); default all. */
+  readonly treeDetail?: Detail;
 }
 
 /** What `CrossOptions.tunnelMtu` says about one encapsulated packet. */
@@ -435,7 +437,7 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
     const compiled = ctx.compiled(p.host);
     if (!compiled) return fail(`host ${p.host} is not in the snapshot`, 4);
     const fdb = o.fdb?.[p.host];
-    const base: TraceOptions = { ctNext, ...(o.selectBucket !== undefined ? { selectBucket: o.selectBucket } : {}), ...(size !== undefined ? { size } : {}), ...(fdb ? { fdb } : {}) };
+    const base: TraceOptions = { ctNext, ...(o.selectBucket !== undefined ? { selectBucket: o.selectBucket } : {}), ...(size !== undefined ? { size } : {}), ...(fdb ? { fdb } : {}), ...(o.treeDetail ? { treeDetail: o.treeDetail } : {}) };
     const r = runHost(compiled, p.bridge, p.flow, base, o.lbDst, tables ? (tables.get(p.host) ?? new ConntrackTable()) : undefined);
     if (!r.ok) {
       if (!runs.length) return r;

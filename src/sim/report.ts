@@ -22,10 +22,11 @@
  */
 import type { Action, FlowEntry } from '../model/flow.js';
 import type { FieldDef } from '../model/fields.js';
-import type { Detail, TraceNode, TraceNodeKind } from '../model/trace.js';
+import { detailRank, type Detail, type TraceNode, type TraceNodeKind } from '../model/trace.js';
 import { formatAction, formatMatch } from '../parse/ofctl-flows.js';
 
 export type Lazy<T> = T | (() => T);
+
 
 type Data = Readonly<Record<string, unknown>>;
 
@@ -207,23 +208,40 @@ export function copyWith<T extends object>(o: T, changes: Partial<T>): T {
   return Object.defineProperties({}, d) as T;
 }
 
-/** A cursor into the tree: where the next reported node goes. */
+/**
+ * A cursor into the tree: where the next reported node goes.
+ *
+ * With a `keep` level below `detailed`, nodes of more detail than that are not added: `report`
+ * returns a stand-in whose `children` is the current list, so what is reported within it lands
+ * where `pruneTree` would have moved it. The
+ * tree then prunes to the same result at `keep` and below, with a fraction of the nodes (a
+ * detailed tree has a node per action: ~1,000 per packet on an OVN node).
+ */
 export class Reporter {
   /** The list new nodes are appended to. */
   current: TraceNode[];
+  /** False when `detailed` nodes are not made (callers skip building them). */
+  readonly detailed: boolean;
+  readonly #keep: number;
 
-  constructor(root: TraceNode[]) {
+  constructor(root: TraceNode[], keep: Detail = 'detailed') {
     this.current = root;
+    // Summary nodes are always made: the OVN annotation names the tables (and a minimal prune
+    // of a summary tree is the minimal tree).
+    this.#keep = Math.max(detailRank('summary'), detailRank(keep));
+    this.detailed = keep === 'detailed';
   }
 
   report(kind: TraceNodeKind, detail: Detail, text: Lazy<string>, data?: Lazy<Data>): TraceNode {
+    if (detailRank(detail) > this.#keep) return new SimNode(kind, detail, TEXT, text, data, undefined, undefined, this.current);
     const n = new SimNode(kind, detail, TEXT, text, data);
     this.current.push(n);
     return n;
   }
 
-  /** Appends a node built by the caller. */
+  /** Appends a node built by the caller; a leaf of more detail than kept is dropped, as in `report`. */
   add(n: SimNode): SimNode {
+    if (detailRank(n.detail) > this.#keep) return n;
     this.current.push(n);
     return n;
   }

@@ -5,7 +5,7 @@
 import type { FieldDef } from '../model/fields.js';
 import { fail, ok, type Result } from '../model/result.js';
 import type { HostState } from '../model/snapshot.js';
-import type { DropReason, TraceDrop, TraceHop, TraceNode, TraceOutput, TraceResult, Verdict } from '../model/trace.js';
+import type { Detail, DropReason, TraceDrop, TraceHop, TraceNode, TraceOutput, TraceResult, Verdict } from '../model/trace.js';
 import { parseMicroflow, type Microflow } from '../parse/microflow.js';
 import { compileHost, type CompiledBridge, type CompiledHost } from './compile.js';
 import type { ConntrackTable } from './conntrack.js';
@@ -33,6 +33,8 @@ export interface TraceOptions {
   readonly fdb?: Readonly<Record<string, readonly FdbEntry[]>>;
   /** Conntrack model (see conntrack.ts): states of recirculations beyond `ctNext`; commits are recorded in it. */
   readonly conntrack?: ConntrackTable;
+  /** The most detail anyone will read of the tree (`XlateOptions.treeDetail`); default all of it. */
+  readonly treeDetail?: Detail;
 }
 
 /** An output with where it happened and the packet as it left. */
@@ -460,6 +462,7 @@ export function traceHost(host: HostState | CompiledHost, bridge: string, microf
       maxPasses: 64,
       ...(options.fdb ? { fdb: options.fdb } : {}),
       ...(options.conntrack ? { conntrack: options.conntrack } : {}),
+      ...(options.treeDetail ? { treeDetail: options.treeDetail } : {}),
     },
     EXECUTORS as unknown as ExecutorTableLike,
   );

@@ -13,7 +13,7 @@ import { PREREQS, fieldByName, type FieldDef } from '../model/fields.js';
 import type { Action, FieldRef, GroupBucket, NatSpec } from '../model/flow.js';
 import { formatIpv4, formatIpv6, formatMac, onesMask } from '../model/masked.js';
 import type { BridgePort } from '../model/snapshot.js';
-import type { DropReason, OutputKind, TraceNode } from '../model/trace.js';
+import type { Detail, DropReason, OutputKind, TraceNode } from '../model/trace.js';
 import { formatAction, formatMatch } from '../parse/ofctl-flows.js';
 import type { CompiledFlow, LookupResult } from './classifier.js';
 import type { CompiledBridge, CompiledHost } from './compile.js';
@@ -45,6 +45,12 @@ export interface XlateOptions {
   readonly maxDepth: number;
   /** Maximum number of passes (first pass + recirculations). */
   readonly maxPasses: number;
+  /**
+   * The most detail anyone will read of the tree (it is pruned to that level): nodes of more
+   * detail are not made, their children going where a prune would move them (`Reporter`); summary
+   * nodes always are (the OVN annotation and hop summary read tables and NAT). Default: everything.
+   */
+  readonly treeDetail?: Detail;
   /** MAC learning tables per bridge, for NORMAL. Without one, NORMAL floods. */
   readonly fdb?: Readonly<Record<string, readonly FdbEntry[]>>;
   /**
@@ -257,6 +263,7 @@ export class Xlate {
 
   /** Reports `field: old -> new` when a write changed a field. */
   changed(f: FieldDef, old: bigint): void {
+    if (!this.rep.detailed) return;
     const now = this.s.get(f);
     if (now === old) return;
     this.rep.add(new SimNode('set', 'detailed', SET, f, old, now, fmtField));
@@ -340,7 +347,7 @@ export class Xlate {
   private resetPass(bridge: CompiledBridge, s: PacketState, root: TraceNode[]): void {
     this.bridge = bridge;
     this.s = s;
-    this.rep = new Reporter(root);
+    this.rep = new Reporter(root, this.opts.treeDetail);
     this.tableId = 0;
     this.depth = 0;
     this.resubmits = 0;
@@ -443,6 +450,12 @@ export class Xlate {
       const a = list[i];
       env.index = i;
       env.last = isLast && i === list.length - 1 && this.actionSet.length === 0;
+      if (!rep.detailed) {
+        // No node per action: what the action reports goes where the prune would put it.
+        const r = this.executors[a.type](this, a, env);
+        if (r === 'return' || r === 'exit') return;
+        continue;
+      }
       const node = new SimNode('action', 'detailed', ACTION, a);
       const saved = rep.current;
       saved.push(node);

@@ -8,13 +8,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/model/snapshot.js';
-import { pruneTree, type TraceNode } from '../../src/model/trace.js';
-import { annotateTrace, nameStep } from '../../src/sim/annotate.js';
+import { pruneTree, type Detail, type TraceNode } from '../../src/model/trace.js';
+import { annotateTrace, annotateWithSummary, nameStep } from '../../src/sim/annotate.js';
 import { compileHost, traceHost, type CompiledHost, type SimTraceResult } from '../../src/sim/index.js';
 import { copyWith } from '../../src/sim/report.js';
 import { buildOvnIndex, datapathName, type OvnIndex } from '../../src/snapshot/ovn-index.js';
 import { loadSnapshot } from '../../src/snapshot/load.js';
-import { allNodes, host, PORTS, texts, trace } from './helpers.js';
+import { allNodes, host, outPorts, PORTS, texts, trace } from './helpers.js';
 import { hostFromDumps } from './live-host.js';
 
 const TCP = 'in_port=vif1,tcp,dl_src=0a:00:00:00:00:01,dl_dst=0a:00:00:00:00:02,nw_src=10.0.0.1,nw_dst=10.0.0.2,nw_ttl=64,tcp_src=1234,tcp_dst=80';
@@ -115,7 +115,7 @@ beforeAll(async () => {
   }
 });
 
-function traces(name: string, options: { ctNext?: string[]; selectBucket?: number } = {}): SimTraceResult[] {
+function traces(name: string, options: { ctNext?: string[]; selectBucket?: number; treeDetail?: Detail } = {}): SimTraceResult[] {
   const l = loaded.get(name)!;
   return packets(name).map((p) => {
     const r = traceHost(l.compiled, 'br-int', p, options);
@@ -181,6 +181,63 @@ describe('the lazy tree on real OVN tables', () => {
         expect(Object.keys(first).filter((k) => k !== 'data')).toEqual(['kind', 'detail', 'text', 'children']);
       }
     }
+  });
+
+  // The interpreter makes no node of more detail than the caller reads (TraceOptions.treeDetail):
+  // their children go where the prune would move them, so the pruned trees, the annotation, the
+  // hop summary and the hops are those of the full tree.
+  it.each(['l3-acl', 'lb-nat-3chassis'])('%s: a tree made at summary or minimal detail prunes, annotates and summarises as the full one', (name) => {
+    const index = loaded.get(name)!.index;
+    let nodesFull = 0;
+    let nodesKept = 0;
+    for (const options of [{}, { ctNext: ['trk,est', 'trk,rpl,est'] }, { selectBucket: 1 }]) {
+      const full = traces(name, options);
+      for (const keep of ['summary', 'minimal'] as const) {
+        const made = traces(name, { ...options, treeDetail: keep });
+        full.forEach((f, i) => {
+          const a = annotateWithSummary(f, index);
+          const b = annotateWithSummary(made[i]!, index);
+          for (const level of keep === 'summary' ? (['summary', 'minimal'] as const) : (['minimal'] as const))
+            expect(JSON.stringify(pruneTree(b.annotated.tree, level))).toBe(JSON.stringify(pruneTree(a.annotated.tree, level)));
+          expect(JSON.stringify(b.annotated.hops)).toBe(JSON.stringify(a.annotated.hops));
+          for (const h of f.hops) expect(b.hopDetails(h.bridge)).toEqual(a.hopDetails(h.bridge));
+          expect(made[i]!.verdict).toBe(f.verdict);
+          nodesFull += allNodes(f.tree).length;
+          nodesKept += allNodes(made[i]!.tree).length;
+        });
+      }
+    }
+    // And it is worth it: most nodes of a detailed OVN trace are actions and field writes.
+    expect(nodesKept).toBeLessThan(nodesFull / 2);
+  });
+
+  it('the same holds where detailed nodes have children: check_pkt_larger branches, recirculation, groups, clone', () => {
+    const flows = [
+      'table=0, priority=100,in_port=1 actions=check_pkt_larger(100)->NXM_NX_REG9[1],resubmit(,1)',
+      'table=1, priority=100,reg9=0x2/0x2,ip actions=ct(commit,zone=5,nat(dst=10.0.0.9:8080),table=2)',
+      'table=1, priority=50 actions=group:1',
+      'table=2, priority=100 actions=clone(mod_dl_dst:0a:00:00:00:00:09,output:2),learn(table=9,priority=1,NXM_OF_ETH_SRC[]),output:3',
+    ].join('\n');
+    const groups = 'group_id=1,type=select,bucket=bucket_id:0,actions=output:2,bucket=bucket_id:1,actions=output:3';
+    let compared = 0;
+    for (const size of [60, 200])
+      for (const ctNext of [[], ['trk,est']]) {
+        const full = trace(flows, TCP, { size, ctNext, groups, selectBucket: 1 });
+        for (const keep of ['summary', 'minimal'] as const) {
+          const made = trace(flows, TCP, { size, ctNext, groups, selectBucket: 1, treeDetail: keep });
+          for (const level of keep === 'summary' ? (['summary', 'minimal'] as const) : (['minimal'] as const)) {
+            expect(JSON.stringify(pruneTree(made.tree, level))).toBe(JSON.stringify(pruneTree(full.tree, level)));
+            compared++;
+          }
+          expect(JSON.stringify(made.hops)).toBe(JSON.stringify(full.hops));
+        }
+        // Both branches, the bucket and the recirculation are in the full tree (the comparison is not vacuous).
+        const t = texts(full);
+        expect(t.some((x) => x.includes('(not taken)'))).toBe(true);
+        expect(t.some((x) => x.startsWith('recirc('))).toBe(size === 200);
+        expect(outPorts(full)).toEqual(size === 200 ? ['vif2', 'vif3'] : ['vif3']);
+      }
+    expect(compared).toBe(12);
   });
 
   it('no node, hop, output or pass carries a getter closure of its own', () => {
