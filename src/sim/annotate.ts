@@ -123,7 +123,9 @@ class NamedStep implements StepName {
 
   /** Which decision of the hop summary the stage makes (steps are shared by traces: asked once). */
   get decision(): StageDecision {
-    return (this.#decision ??= stageDecision(this.stage ?? ''));
+    // undefined is an answer (no decision): null means not asked yet.
+    if (this.#decision === null) this.#decision = stageDecision(this.stage ?? '');
+    return this.#decision;
   }
 }
 
@@ -260,7 +262,7 @@ interface CtEvent {
 
 interface AnnotateWalk {
   readonly index: OvnIndex;
-  readonly memo: Map<FlowEntry, FlowStep | null>;
+  readonly memo: FlowStepMemo;
   readonly events: SummaryEvent[];
   post: number;
 }
@@ -293,24 +295,37 @@ interface FlowStep {
 }
 
 /**
- * Per index: flow → its step (null: the cookie names no logical flow). A Map, not a WeakMap: the
- * flows live as long as the index, and thousands of weak entries made every GC slower.
+ * Per index: flow → its step (null: the cookie names no logical flow). Found by the flow's dump
+ * line — an array index, ~90 lookups a packet — and checked by identity, since the dumps of
+ * several bridges and hosts share line numbers; the flows that lose that slot go to a Map. Not a
+ * WeakMap: the flows live as long as the index, and thousands of weak entries slowed every GC.
  */
-const flowSteps = new WeakMap<OvnIndex, Map<FlowEntry, FlowStep | null>>();
+interface FlowStepMemo {
+  readonly byLine: ({ readonly entry: FlowEntry; readonly step: FlowStep | null } | undefined)[];
+  readonly others: Map<FlowEntry, FlowStep | null>;
+}
 
-function flowStepsOf(index: OvnIndex): Map<FlowEntry, FlowStep | null> {
+const flowSteps = new WeakMap<OvnIndex, FlowStepMemo>();
+
+function flowStepsOf(index: OvnIndex): FlowStepMemo {
   let m = flowSteps.get(index);
-  if (!m) flowSteps.set(index, (m = new Map()));
+  if (!m) flowSteps.set(index, (m = { byLine: [], others: new Map() }));
   return m;
 }
 
-function flowStep(index: OvnIndex, memo: Map<FlowEntry, FlowStep | null>, entry: FlowEntry): FlowStep | null {
-  let s = memo.get(entry);
-  if (s === undefined) {
-    const step = entry.cookie !== 0n ? stepOf(index, Number(entry.cookie), entry.match) : undefined;
-    s = step ? { step, note: new SimNode('note', 'summary', STEP_NOTE, step) } : null;
-    memo.set(entry, s);
-  }
+function flowStep(index: OvnIndex, memo: FlowStepMemo, entry: FlowEntry): FlowStep | null {
+  const line = entry.line;
+  const slot = line < memo.byLine.length ? memo.byLine[line] : undefined;
+  if (slot !== undefined && slot.entry === entry) return slot.step;
+  const known = slot === undefined ? undefined : memo.others.get(entry);
+  if (known !== undefined) return known;
+  const step = entry.cookie !== 0n ? stepOf(index, Number(entry.cookie), entry.match) : undefined;
+  const s = step ? { step, note: new SimNode('note', 'summary', STEP_NOTE, step) } : null;
+  if (slot === undefined) {
+    // Grown densely (holes would turn the array into a dictionary).
+    while (memo.byLine.length <= line) memo.byLine.push(undefined);
+    memo.byLine[line] = { entry, step: s };
+  } else memo.others.set(entry, s);
   return s;
 }
 
