@@ -21,7 +21,7 @@
  *
  * Environment: OVNSCOPE_BENCH_REPEAT (repetitions), OVNSCOPE_BENCH_PY_RUNS (Python parser runs,
  * default 3: ~20 s each), OVNSCOPE_BENCH_LIVE_TRACES (live ofproto/trace packets, default
- * 1000), OVNSCOPE_BENCH_BATCH_REPEAT (default 1), OVNSCOPE_BENCH_SKIP=parse,trace,oneshot,batch,collect.
+ * 1000), OVNSCOPE_BENCH_BATCH_REPEAT (default 3), OVNSCOPE_BENCH_SKIP=parse,trace,oneshot,batch,collect.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -279,8 +279,8 @@ async function benchOneShot(env: ScaleEnv, packets: readonly string[]): Promise<
 }
 
 async function benchBatch(env: ScaleEnv, liveMedianMs: number | undefined): Promise<BenchFigure[]> {
-  // One run of 10,000 traces takes minutes today: repeated only on request.
-  const n = num('OVNSCOPE_BENCH_BATCH_REPEAT', 1);
+  // A run takes seconds now: three, for a median on a noisy machine.
+  const n = num('OVNSCOPE_BENCH_BATCH_REPEAT', 3);
   const batch = scalePackets(10_000, 7);
   const file10k = join(env.dir, 'batch-10k.flows');
   const file1 = join(env.dir, 'batch-1.flows');

@@ -22,7 +22,7 @@
  * Pure: typed snapshot state in, findings and per-host chain tables out. Driver knowledge is the
  * `DRIVER_RULES` table; severities that DOMAIN.md leaves to policy are options.
  */
-import { compareFindings, excerptOf, type Evidence, type Finding, type FindingSeverity } from '../model/finding.js';
+import { compareFindings, excerptOf, SEVERITY_RANK, type Evidence, type Finding, type FindingSeverity } from '../model/finding.js';
 import { featureStatus, featureText, firmwareOf, pciAddressOf, tunnelPorts, type DriverInfo, type EthtoolFeatures, type FeatureState, type FeatureStatus } from '../parse/ethtool.js';
 import { OVN_GENEVE_OPTION } from '../parse/tlv-map.js';
 import { chainLeaves, OFFLOAD_IDS, SHARED_IDS, type ChainDevice, type DeviceViews, type OffloadHostState, type OffloadSnapshot } from '../snapshot/load-offload.js';
@@ -840,7 +840,6 @@ function fleetDrift(members: readonly FleetMember[], findings: Finding[]): void 
 
 // ---------------------------------------------------------------------------------------------
 
-const RANK: Readonly<Record<FindingSeverity, number>> = { fail: 0, warn: 1, info: 2, pass: 3, 'n-a': 4 };
 
 /** Audits every host of the offload snapshot (or the given ones). */
 export function checkOffload(snapshot: OffloadSnapshot, options: OffloadCheckOptions = {}, onlyHosts?: readonly string[]): OffloadReport {
@@ -918,7 +917,7 @@ export function checkOffload(snapshot: OffloadSnapshot, options: OffloadCheckOpt
     }
     // The answer to "is GENEVE segmented in software here?": the worst O1/O2 of the chain.
     const seg = ctx.findings.filter((f) => (f.id === 'O1' || f.id === 'O2') && f.severity !== 'n-a').map((f) => f.severity);
-    const verdict = seg.reduce<FindingSeverity>((a, b) => (RANK[b] < RANK[a] ? b : a), seg.length ? 'pass' : 'n-a');
+    const verdict = seg.reduce<FindingSeverity>((a, b) => (SEVERITY_RANK[b] < SEVERITY_RANK[a] ? b : a), seg.length ? 'pass' : 'n-a');
     hosts.push({
       host: h.host,
       collected: h.collected,

@@ -41,11 +41,12 @@ export interface Finding {
   readonly fix?: string;
 }
 
-const RANK: Readonly<Record<FindingSeverity, number>> = { fail: 0, warn: 1, info: 2, pass: 3, 'n-a': 4 };
+/** Severity order, most severe first: what every sort and threshold of findings compares. */
+export const SEVERITY_RANK: Readonly<Record<FindingSeverity, number>> = { fail: 0, warn: 1, info: 2, pass: 3, 'n-a': 4 };
 
 /** Most severe first (fail, warn, info, pass, n-a); ties keep id, host, subject order. */
 export function compareFindings(a: Finding, b: Finding): number {
-  return RANK[a.severity] - RANK[b.severity] || compareIds(a.id, b.id) || (a.host ?? '').localeCompare(b.host ?? '') || a.subject.localeCompare(b.subject);
+  return SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || compareIds(a.id, b.id) || (a.host ?? '').localeCompare(b.host ?? '') || a.subject.localeCompare(b.subject);
 }
 
 /** `B2` before `B10`; `MTU-H4` after `B14` (prefix, then number). */
@@ -67,7 +68,7 @@ export function countBySeverity(findings: readonly Finding[]): SeverityCounts {
 /** The most severe of some findings (`pass` for none; `n-a` only when nothing else is there). */
 export function worstSeverity(findings: readonly Finding[]): FindingSeverity {
   let worst: FindingSeverity | undefined;
-  for (const f of findings) if (worst === undefined || RANK[f.severity] < RANK[worst]) worst = f.severity;
+  for (const f of findings) if (worst === undefined || SEVERITY_RANK[f.severity] < SEVERITY_RANK[worst]) worst = f.severity;
   return worst ?? 'pass';
 }
 

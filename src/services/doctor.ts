@@ -6,7 +6,7 @@ import { checkOffload } from '../checks/offload.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Diagnostic } from '../model/diagnostic.js';
-import { compareFindings, countBySeverity, excerptOf, FINDING_SEVERITIES, worstSeverity, type Finding, type FindingSeverity, type SeverityCounts } from '../model/finding.js';
+import { compareFindings, countBySeverity, excerptOf, FINDING_SEVERITIES, SEVERITY_RANK, worstSeverity, type Finding, type FindingSeverity, type SeverityCounts } from '../model/finding.js';
 import { fail, ok, type Result } from '../model/result.js';
 import { KERNEL_IDS, loadBgp, loadTunnelSide } from '../snapshot/load-bgp.js';
 import { loadOffload } from '../snapshot/load-offload.js';
@@ -66,7 +66,6 @@ export interface DoctorResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-const RANK: Readonly<Record<FindingSeverity, number>> = { fail: 0, warn: 1, info: 2, pass: 3, 'n-a': 4 };
 
 export const DOCTOR_AUDITS: readonly { readonly name: AuditName; readonly title: string; readonly checks: string }[] = [
   { name: 'health', title: 'OVN/OVS health', checks: `D1-D${Object.keys(HEALTH_CHECKS).length}` },
@@ -221,13 +220,13 @@ export async function runDoctor(options: DoctorOptions): Promise<Result<DoctorRe
     bgp.run,
     mtu.run,
   ];
-  const shown = everything.filter((f) => RANK[f.severity] <= RANK[threshold]);
+  const shown = everything.filter((f) => SEVERITY_RANK[f.severity] <= SEVERITY_RANK[threshold]);
 
   const groups = new Map<string | undefined, Finding[]>();
   for (const f of everything) groups.set(f.host, [...(groups.get(f.host) ?? []), f]);
   for (const h of hosts ?? all) if (!groups.has(h)) groups.set(h, []);
   const byHost: HostCounts[] = [...groups].map(([host, fs]) => ({ ...(host !== undefined ? { host } : {}), worst: fs.length ? worstSeverity(fs) : 'pass', counts: countBySeverity(fs) }));
-  byHost.sort((a, b) => (a.host === undefined ? -1 : b.host === undefined ? 1 : RANK[a.worst] - RANK[b.worst] || a.host.localeCompare(b.host)));
+  byHost.sort((a, b) => (a.host === undefined ? -1 : b.host === undefined ? 1 : SEVERITY_RANK[a.worst] - SEVERITY_RANK[b.worst] || a.host.localeCompare(b.host)));
 
   return ok({
     snapshot: options.snapshot ?? '.',
