@@ -282,8 +282,8 @@ function annotateNodes(nodes: readonly TraceNode[], w: AnnotateWalk, bridge: str
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i];
     const a = annotateNode(n, w, bridge);
-    if (a !== n && out === undefined) out = nodes.slice(0, i);
-    if (out !== undefined) out.push(a);
+    // A copy of the whole list, made once at its final size (not grown by pushes).
+    if (a !== n) (out ??= nodes.slice())[i] = a;
   }
   return out ?? nodes;
 }
@@ -366,16 +366,24 @@ function annotateNode(n: TraceNode, w: AnnotateWalk, around: string | undefined)
   }
   const children = n.children.length ? annotateNodes(n.children, w, here) : n.children;
   if (step) {
-    const a = new SimNode(n.kind, n.detail, ANNOTATED, n, step, cookie, undefined, [note!, ...children]);
+    const a = new SimNode(n.kind, n.detail, ANNOTATED, n, step, cookie, undefined, withFirst(note!, children));
     event!.node = a;
     event!.post = w.post++;
     return a;
   }
   if (cookie !== undefined && cookie !== 0n) {
     const other = otherRow(index, Number(cookie));
-    if (other) return new SimNode(n.kind, n.detail, ANNOTATED, n, undefined, undefined, undefined, [new SimNode('note', 'summary', ROW_NOTE, index, other), ...children]);
+    if (other) return new SimNode(n.kind, n.detail, ANNOTATED, n, undefined, undefined, undefined, withFirst(new SimNode('note', 'summary', ROW_NOTE, index, other), children));
   }
   return children === n.children ? n : new SimNode(n.kind, n.detail, ANNOTATED, n, undefined, undefined, undefined, children as TraceNode[]);
+}
+
+/** `[first, ...rest]`, allocated at its size. */
+function withFirst(first: TraceNode, rest: readonly TraceNode[]): TraceNode[] {
+  const out = new Array<TraceNode>(rest.length + 1);
+  out[0] = first;
+  for (let i = 0; i < rest.length; i++) out[i + 1] = rest[i];
+  return out;
 }
 
 /**
