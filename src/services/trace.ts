@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Action, Group } from '../model/flow.js';
 import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../model/masked.js';
+import { formatDiagnostic } from '../model/diagnostic.js';
 import { fail, ok, type Result } from '../model/result.js';
 import type { BridgePort, Snapshot } from '../model/snapshot.js';
 import type { Detail, HopEntry, TraceDrop, TraceResult } from '../model/trace.js';
@@ -194,9 +195,9 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
       const name = port?.[1] ?? port?.[2] ?? '?';
       const bp = portByKey.get(name);
       const entry: HopEntry = { kind: bp?.role.kind === 'physical' ? 'uplink' : 'start', port: bp?.name ?? name, ...(bp ? { ofport: bp.ofport } : {}) };
-      const r = traceAcross(ctx, { host: host.name, bridge: req.bridge, flow, entry }, { ...crossOptions(req, snapshot, undefined), ...(tunnelMtu ? { tunnelMtu } : {}) });
+      const r = traceAcross(ctx, { host: host.name, bridge: req.bridge, flow, entry }, { ...crossOptions(req, snapshot, undefined), ...(tunnelMtu ? { tunnelMtu: tunnelMtu.check } : {}) });
       if (!r.ok) return r;
-      return ok(crossReport(flow, r.value, req.detail));
+      return ok(withViewWarnings(crossReport(flow, r.value, req.detail), tunnelMtu));
     };
   } else {
     let selectBucket: TraceOptions['selectBucket'] = req.selectBucket;
@@ -209,7 +210,7 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
     const compiled = compileHost(host);
     one = (flow) => {
       const r = traceHost(compiled, req.bridge, flow, options);
-      return r.ok ? ok(withTunnelMtu(report(flow, r.value, req.detail, index, bridge.groups), tunnelMtu)) : r;
+      return r.ok ? ok(withViewWarnings(withTunnelMtu(report(flow, r.value, req.detail, index, bridge.groups), tunnelMtu?.check), tunnelMtu)) : r;
     };
   }
   if (req.flow !== undefined) {
@@ -262,12 +263,26 @@ export interface TraceExtras {
  * toward the remote TEP, every ECMP leg) from the snapshot's kernel view. Without `--size` the
  * packet is ofproto/trace's small default and the kernel view is not read (it costs load time).
  */
-export async function tunnelMtuCheck(req: Pick<TraceRequest, 'snapshot' | 'size'>, hosts?: readonly string[]): Promise<CrossOptions['tunnelMtu']> {
+export async function tunnelMtuCheck(req: Pick<TraceRequest, 'snapshot' | 'size'>, hosts?: readonly string[]): Promise<TunnelMtuCheck | undefined> {
   if (req.size === undefined) return undefined;
   const source = await openSnapshot(req.snapshot);
   if (!source.ok) return undefined;
   const view = await loadMtu(source.value, hosts ? { hosts } : {});
-  return (host, remoteIp, frameLength) => checkTunnelMtu(view, { host, remoteIp, frameLength });
+  // A part of the kernel view that could not be read (a cut-off `ip -j route`, garbage) leaves
+  // the check without routes or links there: every report of the request says which, and where.
+  const warnings = view.diagnostics.filter((d) => d.severity === 'error').map((d) => `underlay MTU check: ${formatDiagnostic(d)}`);
+  return { check: (host, remoteIp, frameLength) => checkTunnelMtu(view, { host, remoteIp, frameLength }), warnings };
+}
+
+/** `tunnelMtuCheck`: the check, and what the reports must say about the kernel view it reads. */
+export interface TunnelMtuCheck {
+  readonly check: NonNullable<CrossOptions['tunnelMtu']>;
+  readonly warnings: readonly string[];
+}
+
+/** The report with the kernel view's problems among its warnings. */
+function withViewWarnings(r: TraceReport, tunnelMtu: TunnelMtuCheck | undefined): TraceReport {
+  return tunnelMtu?.warnings.length ? { ...r, warnings: [...r.warnings, ...tunnelMtu.warnings] } : r;
 }
 
 /**
@@ -404,10 +419,10 @@ async function traceEndpoints(req: TraceRequest): Promise<Result<TraceServiceRes
   const loaded = await loadSnapshot(req.snapshot, { classifier: true });
   if (!loaded.ok) return loaded;
   const tunnelMtu = await tunnelMtuCheck(req);
-  const r = traceEndpointsIn(loaded.value, req, tunnelMtu ? { tunnelMtu } : {});
+  const r = traceEndpointsIn(loaded.value, req, tunnelMtu ? { tunnelMtu: tunnelMtu.check } : {});
   if (!r.ok) return r;
   const entry = r.value.report.packet!.entry;
-  return ok({ host: entry.host, bridge: entry.bridge, mode: 'endpoints', single: r.value.report });
+  return ok({ host: entry.host, bridge: entry.bridge, mode: 'endpoints', single: withViewWarnings(r.value.report, tunnelMtu) });
 }
 
 /** The outcome of `--from/--to` with what the report leaves out: every host run (for replays and comparisons). */

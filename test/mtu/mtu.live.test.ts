@@ -14,7 +14,7 @@
 // (checks/mtu-trace.ts): MTU_EXCEEDED when it does not fit.
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -231,6 +231,29 @@ describe.skipIf(!live || missing.length > 0)('MTU on a real kernel underlay (nam
     // Without --size the kernel view is not consulted: ofproto/trace's default packet crosses.
     const t = await trace({ snapshot: dir, bridge: 'br-int', from: 'm1', to: 'm3', ctNext: [], detail: 'minimal' });
     expect(t.ok && t.value.single!.verdict).toBe('delivered');
+    expect(over.warnings.filter((w) => w.startsWith('underlay MTU check'))).toEqual([]);
+  });
+
+  it('trace --size on a snapshot whose hv1 route table was cut off: every report names the file and line, the trace still completes', async () => {
+    const dir = await snapshot();
+    const o = await openSnapshot(dir);
+    if (!o.ok) throw new Error(o.error.message);
+    const route = o.value.manifest.hosts.find((h) => h.name === 'hv1')!.commands.find((c) => c.id === 'ip.route')!;
+    const file = join(dir, route.file!);
+    const text = readFileSync(file, 'utf8');
+    expect(text.length).toBeGreaterThan(100);
+    writeFileSync(file, text.slice(0, Math.floor(text.length / 2)));
+    const named = (warnings: readonly string[]) => warnings.filter((w) => w.startsWith('underlay MTU check: error') && w.includes(route.file!));
+    const ends = await traceEnds(dir, 1457);
+    expect(named(ends.warnings)).toHaveLength(1);
+    // "underlay MTU check: error (host hv1, hosts/hv1/ip.route.out:1): not valid JSON: …"
+    expect(named(ends.warnings)[0]).toMatch(/\(host hv1, hosts\/hv1\/ip\.route\.out:\d+\): not valid JSON/);
+    const one = await trace({ snapshot: dir, host: 'hv1', bridge: 'br-int', flow: M1_TO_M3, ctNext: [], detail: 'minimal', size: 1457 });
+    if (!one.ok) throw new Error(one.error.message);
+    expect(named(one.value.single!.warnings)).toHaveLength(1);
+    // Without --size nothing reads the kernel view, and nothing is said about it.
+    const unsized = await trace({ snapshot: dir, bridge: 'br-int', from: 'm1', to: 'm3', ctNext: [], detail: 'minimal' });
+    expect(unsized.ok && named(unsized.value.single!.warnings)).toEqual([]);
   });
 
   it('gateway: check_pkt_larger(1414) of lr-mtu-ext decides by --size (1414 crosses, 1415 gets ICMP frag-needed); the audit shows gateway_mtu and check_pkt_len', async () => {
