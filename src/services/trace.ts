@@ -12,8 +12,8 @@ import { buildGuestPacket, DEFAULT_TTL, flowFromState, type GuestPacket, type Pr
 import { compileHost, traceHost, type PacketState, type SimTraceResult, type TraceOptions } from '../sim/index.js';
 import { checkTunnelMtu } from '../checks/mtu-trace.js';
 import { loadMtu } from '../snapshot/load-mtu.js';
-import { loadSnapshot } from '../snapshot/load.js';
-import { openSnapshot } from '../snapshot/reader.js';
+import { loadOpenedSnapshot } from '../snapshot/load.js';
+import { openSnapshot, type SnapshotSource } from '../snapshot/reader.js';
 import { buildOvnIndex, type OvnIndex } from '../snapshot/ovn-index.js';
 import { createResolver, describeEndpoint, type ChassisPath, type Endpoint, type Resolver } from '../snapshot/resolve.js';
 
@@ -170,7 +170,9 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
   if (!req.flow === !req.flowsFile) return fail('give exactly one of --flow or --flows-file (or --from and --to)');
   if (!req.host) return fail('--flow needs --host (the host whose tables the packet enters); or give --from and --to');
   const follow = req.followTunnels === true;
-  const loaded = await loadSnapshot(req.snapshot, follow ? { classifier: true } : { hosts: [req.host], classifier: true });
+  const opened = await openSnapshot(req.snapshot);
+  if (!opened.ok) return opened;
+  const loaded = await loadOpenedSnapshot(opened.value, req.snapshot, follow ? { classifier: true } : { hosts: [req.host], classifier: true });
   if (!loaded.ok) return loaded;
   const snapshot = loaded.value;
   const host = snapshot.hosts.find((h) => h.name === req.host);
@@ -179,7 +181,7 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
   if (!bridge) return fail(`host ${host.name} has no bridge ${req.bridge} in the snapshot (it has: ${host.bridges.map((b) => b.name).join(', ') || 'none'})`);
   if (bridge.flows.length === 0) return fail(`${host.name}/${req.bridge} has no flows in the snapshot (was ovs-ofctl dump-flows collected? see "ovnscope snapshot show")`, 3);
   const index = snapshot.sb ? buildOvnIndex(snapshot) : undefined;
-  const tunnelMtu = await tunnelMtuCheck(req, follow ? undefined : [host.name]);
+  const tunnelMtu = await tunnelMtuCheck(req, opened.value, follow ? undefined : [host.name]);
   let one: (flow: string) => Result<TraceReport>;
   if (follow) {
     if (req.lbDst) {
@@ -263,11 +265,9 @@ export interface TraceExtras {
  * toward the remote TEP, every ECMP leg) from the snapshot's kernel view. Without `--size` the
  * packet is ofproto/trace's small default and the kernel view is not read (it costs load time).
  */
-export async function tunnelMtuCheck(req: Pick<TraceRequest, 'snapshot' | 'size'>, hosts?: readonly string[]): Promise<TunnelMtuCheck | undefined> {
+export async function tunnelMtuCheck(req: Pick<TraceRequest, 'size'>, source: SnapshotSource, hosts?: readonly string[]): Promise<TunnelMtuCheck | undefined> {
   if (req.size === undefined) return undefined;
-  const source = await openSnapshot(req.snapshot);
-  if (!source.ok) return undefined;
-  const view = await loadMtu(source.value, hosts ? { hosts } : {});
+  const view = await loadMtu(source, hosts ? { hosts } : {});
   // A part of the kernel view that could not be read (a cut-off `ip -j route`, garbage) leaves
   // the check without routes or links there: every report of the request says which, and where.
   const warnings = view.diagnostics.filter((d) => d.severity === 'error').map((d) => `underlay MTU check: ${formatDiagnostic(d)}`);
@@ -416,9 +416,11 @@ function reached(r: CrossResult, resolver: Resolver, from: Endpoint, to: Endpoin
 async function traceEndpoints(req: TraceRequest): Promise<Result<TraceServiceResult>> {
   if (req.from === undefined || req.to === undefined) return fail('give both --from and --to');
   if (req.flow !== undefined || req.flowsFile !== undefined) return fail('--from/--to build the packet themselves: do not give --flow or --flows-file with them');
-  const loaded = await loadSnapshot(req.snapshot, { classifier: true });
+  const opened = await openSnapshot(req.snapshot);
+  if (!opened.ok) return opened;
+  const loaded = await loadOpenedSnapshot(opened.value, req.snapshot, { classifier: true });
   if (!loaded.ok) return loaded;
-  const tunnelMtu = await tunnelMtuCheck(req);
+  const tunnelMtu = await tunnelMtuCheck(req, opened.value);
   const r = traceEndpointsIn(loaded.value, req, tunnelMtu ? { tunnelMtu: tunnelMtu.check } : {});
   if (!r.ok) return r;
   const entry = r.value.report.packet!.entry;

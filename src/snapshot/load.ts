@@ -61,7 +61,11 @@ export interface LoadOptions {
 export async function loadSnapshot(dir: string, options: LoadOptions = {}): Promise<Result<Snapshot>> {
   const opened = await openSnapshot(dir);
   if (!opened.ok) return opened;
-  const source = opened.value;
+  return loadOpenedSnapshot(opened.value, dir, options);
+}
+
+/** `loadSnapshot` of an opened snapshot (`dir`: the path it was opened as), for callers that read other views of it too. */
+export async function loadOpenedSnapshot(source: SnapshotSource, dir: string, options: LoadOptions = {}): Promise<Result<Snapshot>> {
   const diagnostics: Diagnostic[] = [];
   const wanted = options.hosts ? new Set(options.hosts) : undefined;
   if (wanted) {
