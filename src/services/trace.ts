@@ -143,7 +143,7 @@ function backendsOf(group: Group | undefined): string[] {
 }
 
 function report(input: string, r: SimTraceResult, detail: Detail, index: OvnIndex | undefined, groups: readonly Group[]): TraceReport {
-  const named = index ? annotateTrace(r, index) : r;
+  const named = index ? annotateTrace(r, index, detail) : r;
   let incomplete = r.incomplete;
   if (incomplete?.groupId !== undefined) {
     const backends = backendsOf(groups.find((g) => g.groupId === incomplete!.groupId));

@@ -10,7 +10,7 @@
  */
 import { field } from '../model/fields.js';
 import type { FlowEntry, Match } from '../model/flow.js';
-import type { DropReason, HopStep, LogicalFlowRef, TraceDrop, TraceHop, TraceNode, TraceResult } from '../model/trace.js';
+import type { Detail, DropReason, HopStep, LogicalFlowRef, TraceDrop, TraceHop, TraceNode, TraceResult } from '../model/trace.js';
 import type { SbDatapathBinding, SbLogicalFlow } from '../model/ovn.js';
 import { datapathName, type CookieTarget, type NbObject, type OvnIndex } from '../snapshot/ovn-index.js';
 import { copyWith, nodeField, SimNode, tableEntry, type NodeFormat } from './report.js';
@@ -265,6 +265,8 @@ interface AnnotateWalk {
   readonly memo: FlowStepMemo;
   readonly events: SummaryEvent[];
   post: number;
+  /** False: collect the events only, leave the tree as it is (see `annotateWithSummary`). */
+  readonly rebuild: boolean;
 }
 
 /** The bridge a node says it is in (bridge, table and recirc nodes), else the one around it. */
@@ -365,6 +367,13 @@ function annotateNode(n: TraceNode, w: AnnotateWalk, around: string | undefined)
     if (lf) w.events.push({ kind: 'table', bridge: here, named: lf, node: n, post: -1, table: nodeField(n, 'table'), cookie: undefined });
   }
   const children = n.children.length ? annotateNodes(n.children, w, here) : n.children;
+  if (!w.rebuild) {
+    if (event) {
+      event.node = n;
+      event.post = w.post++;
+    }
+    return n;
+  }
   if (step) {
     const a = new SimNode(n.kind, n.detail, ANNOTATED, n, step, cookie, undefined, withFirst(note!, children));
     event!.node = a;
@@ -477,16 +486,20 @@ export function explainPunt(reason: string, step: StepName | undefined): string 
   return `${kind}${reason} from ${lf.stage ?? lf.pipeline} on ${lf.datapath ?? '?'}: \`${lf.match}\` => ${lf.actions}`;
 }
 
-export function annotateTrace<T extends TraceResult>(result: T, index: OvnIndex): T {
-  return annotateWithSummary(result, index).annotated;
+export function annotateTrace<T extends TraceResult>(result: T, index: OvnIndex, treeDetail: Detail = 'detailed'): T {
+  return annotateWithSummary(result, index, treeDetail).annotated;
 }
 
 /**
  * `annotateTrace`, and the hop summary of the annotated tree (`hopDetails` for one of its bridges)
  * from what the annotation collected, without walking the tree again.
+ *
+ * `treeDetail`: the most detail anyone will read of the tree. At `minimal` no table, note or
+ * logical flow shows, so the tree is left as it is: only the hops (drops and punts explained)
+ * and the hop summary are made.
  */
-export function annotateWithSummary<T extends TraceResult>(result: T, index: OvnIndex): { annotated: T; hopDetails: (bridge?: string) => HopSummary } {
-  const w: AnnotateWalk = { index, memo: flowStepsOf(index), events: [], post: 0 };
+export function annotateWithSummary<T extends TraceResult>(result: T, index: OvnIndex, treeDetail: Detail = 'detailed'): { annotated: T; hopDetails: (bridge?: string) => HopSummary } {
+  const w: AnnotateWalk = { index, memo: flowStepsOf(index), events: [], post: 0, rebuild: treeDetail !== 'minimal' };
   const annotated = annotateNodes(result.tree, w, undefined);
   const tree = annotated === result.tree ? annotated.slice() : (annotated as TraceNode[]);
   // The interpreter lists every punt with the flow that issued it (SimTraceResult.controllers).

@@ -452,7 +452,7 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
     lbChoices.push(...r.value.choices);
     if (sim.incomplete && !incompleteDpHash) incompleteDpHash = { reason: `${p.host}: ${sim.incomplete.reason}`, hint: sim.incomplete.hint, ...(sim.incomplete.groupId !== undefined ? { groupId: sim.incomplete.groupId } : {}) };
     for (const w of sim.warnings) warnings.push(`${p.host}: ${w}`);
-    const named = ctx.index ? annotateWithSummary(sim, ctx.index) : undefined;
+    const named = ctx.index ? annotateWithSummary(sim, ctx.index, o.treeDetail) : undefined;
     const ann = named ? named.annotated : sim;
     const host = compiled.host;
     const first = hops.length;
