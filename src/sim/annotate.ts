@@ -246,7 +246,7 @@ interface TableEvent {
   readonly bridge: string | undefined;
   /** The step (annotated here) or the logical flow a plain node's data carries. */
   readonly named: NamedStep | LogicalFlowRef;
-  /** The node as annotated (set once its children are). */
+  /** The node as annotated, or the tree's own when it is not rebuilt (set once its children are). */
   node: TraceNode | undefined;
   /** Its position in the tree's post-order (set with `node`). */
   post: number;

@@ -27,7 +27,6 @@ import { formatAction, formatMatch } from '../parse/ofctl-flows.js';
 
 export type Lazy<T> = T | (() => T);
 
-
 type Data = Readonly<Record<string, unknown>>;
 
 /**
@@ -213,9 +212,9 @@ export function copyWith<T extends object>(o: T, changes: Partial<T>): T {
  *
  * With a `keep` level below `detailed`, nodes of more detail than that are not added: `report`
  * returns a stand-in whose `children` is the current list, so what is reported within it lands
- * where `pruneTree` would have moved it. The
- * tree then prunes to the same result at `keep` and below, with a fraction of the nodes (a
- * detailed tree has a node per action: ~1,000 per packet on an OVN node).
+ * where `pruneTree` would have moved it. The tree then prunes to the same result at `keep` and
+ * below, with a fraction of the nodes (a detailed tree has a node per action: ~1,000 per packet
+ * on an OVN node).
  */
 export class Reporter {
   /** The list new nodes are appended to. */
