@@ -4,7 +4,6 @@
 // conjunction clauses; whole traces of the saved ofproto/trace cases; and the checks that keep a
 // stored index from being used with flows it was not built for.
 
-import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BridgeState } from '../../src/model/snapshot.js';
@@ -15,7 +14,7 @@ import { traceHost } from '../../src/sim/trace.js';
 import { loadSnapshot } from '../../src/snapshot/load.js';
 import { lookupDiff, packetsFor, referenceIndex, type Lookup } from './classifier-reference.js';
 import { bridge, PORTS } from './helpers.js';
-import { hostFromDumps } from './live-host.js';
+import { savedLbNatHv3 } from './live-host.js';
 
 const fixtures = resolve(import.meta.dirname, '../../fixtures');
 
@@ -93,15 +92,7 @@ describe('typed-array classifier vs the reference classifier', () => {
 });
 
 describe('whole traces with the index and with the reference', () => {
-  const dir = join(import.meta.dirname, 'fixtures', 'lb-nat-hv3');
-  const read = (f: string) => readFileSync(join(dir, f), 'utf8');
-  const live = hostFromDumps({
-    name: 'hv3',
-    bridges: ['br-int', 'br-ex'].map((name) => ({ name, flows: read(`${name}.flows`), groups: read(`${name}.groups`), show: read(`${name}.show`), ifaces: read(`${name}.ifaces`), fdb: name === 'br-ex' ? read('br-ex.fdb') : '' })),
-    dpif: read('dpif-show.txt'),
-    interfacesJson: read('interfaces.json'),
-    portsJson: read('ports.json'),
-  });
+  const { live, read, traces } = savedLbNatHv3();
 
   /** The compiled host with every bridge's tables replaced by the reference's (patch peers relinked). */
   function withReference(ch: CompiledHost): CompiledHost {
@@ -114,11 +105,10 @@ describe('whole traces with the index and with the reference', () => {
   it('every saved ofproto/trace case gives the same result', () => {
     const ours = compileHost(live.host);
     const ref = withReference(compileHost(live.host));
-    const files = readdirSync(join(dir, 'traces'));
-    expect(files.length).toBeGreaterThan(5);
+    expect(traces.length).toBeGreaterThan(5);
     const json = (x: unknown) => JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
-    for (const f of files) {
-      const text = read(join('traces', f));
+    for (const f of traces) {
+      const text = read(f);
       const bridge = /^# bridge: (.*)$/m.exec(text)![1]!;
       const flow = /^# flow: (.*)$/m.exec(text)![1]!;
       const ctNext = [...(/^# options: (.*)$/m.exec(text)![1] ?? '').matchAll(/--ct-next (\S+)/g)].map((m) => m[1]!);

@@ -2,37 +2,19 @@
 // sandbox (gateway chassis hv3: br-ex NORMAL + patch port, SNAT/DNAT, dnat_and_snat, LB VIP on
 // the gateway router, TTL 1), compared with the same rules as the live differential suite.
 
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileHost, traceHost } from '../../src/sim/index.js';
 import { compareWithOracle, oracleView } from './differential-lib.js';
-import { hostFromDumps } from './live-host.js';
+import { savedLbNatHv3 } from './live-host.js';
 
-const dir = join(import.meta.dirname, 'fixtures', 'lb-nat-hv3');
-const read = (f: string) => readFileSync(join(dir, f), 'utf8');
-const live = hostFromDumps({
-  name: 'hv3',
-  bridges: ['br-int', 'br-ex'].map((name) => ({
-    name,
-    flows: read(`${name}.flows`),
-    groups: read(`${name}.groups`),
-    show: read(`${name}.show`),
-    ifaces: read(`${name}.ifaces`),
-    fdb: name === 'br-ex' ? read('br-ex.fdb') : '',
-  })),
-  dpif: read('dpif-show.txt'),
-  interfacesJson: read('interfaces.json'),
-  portsJson: read('ports.json'),
-});
+const { live, read, traces } = savedLbNatHv3();
 const compiled = compileHost(live.host);
 const roles = new Map<string, string>();
 for (const b of live.host.bridges) for (const p of b.ports) roles.set(p.name, p.role.kind);
 
 describe('saved ofproto/trace outputs (lb-nat-3chassis, hv3)', () => {
-  const files = readdirSync(join(dir, 'traces')).sort();
-  it.each(files)('%s agrees', (f) => {
-    const text = read(join('traces', f));
+  it.each(traces)('%s agrees', (f) => {
+    const text = read(f);
     const bridge = /^# bridge: (.*)$/m.exec(text)![1];
     const flow = /^# flow: (.*)$/m.exec(text)![1];
     const opts = /^# options: (.*)$/m.exec(text)![1];

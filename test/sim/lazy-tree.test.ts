@@ -4,7 +4,6 @@
 // rebuild gives — and no per-object getter closures come back (they made V8 keep whole traces
 // alive through young-generation collections: the trace p99 of issue 10).
 
-import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/model/snapshot.js';
@@ -15,7 +14,7 @@ import { copyWith } from '../../src/sim/report.js';
 import { buildOvnIndex, datapathName, type OvnIndex } from '../../src/snapshot/ovn-index.js';
 import { loadSnapshot } from '../../src/snapshot/load.js';
 import { allNodes, host, outPorts, PORTS, texts, trace } from './helpers.js';
-import { hostFromDumps } from './live-host.js';
+import { savedLbNatHv3 } from './live-host.js';
 
 const TCP = 'in_port=vif1,tcp,dl_src=0a:00:00:00:00:01,dl_dst=0a:00:00:00:00:02,nw_src=10.0.0.1,nw_dst=10.0.0.2,nw_ttl=64,tcp_src=1234,tcp_dst=80';
 
@@ -54,18 +53,10 @@ describe('lazy texts read as of the moment they were reported', () => {
 });
 
 describe('"is now" lines agree with the live ofproto/trace outputs saved from lb-nat-3chassis (hv3)', () => {
-  const dir = join(import.meta.dirname, 'fixtures', 'lb-nat-hv3');
-  const read = (f: string) => readFileSync(join(dir, f), 'utf8');
-  const live = hostFromDumps({
-    name: 'hv3',
-    bridges: ['br-int', 'br-ex'].map((name) => ({ name, flows: read(`${name}.flows`), groups: read(`${name}.groups`), show: read(`${name}.show`), ifaces: read(`${name}.ifaces`), fdb: name === 'br-ex' ? read('br-ex.fdb') : '' })),
-    dpif: read('dpif-show.txt'),
-    interfacesJson: read('interfaces.json'),
-    portsJson: read('ports.json'),
-  });
+  const { live, read, traces } = savedLbNatHv3();
   const compiled = compileHost(live.host);
-  it.each(readdirSync(join(dir, 'traces')).sort())('%s', (f) => {
-    const text = read(join('traces', f));
+  it.each(traces)('%s', (f) => {
+    const text = read(f);
     const flow = /^# flow: (.*)$/m.exec(text)![1]!;
     const options = /^# options: (.*)$/m.exec(text)![1]!;
     const ctNext = [...options.matchAll(/--ct-next (\S+)/g)].map((m) => m[1]!);

@@ -2,6 +2,8 @@
 // product): dump-flows / dump-groups / show per bridge, dpif/show, ovs-vsctl list Interface/Port,
 // plus the MAC learning tables of bridges (fdb/show) that NORMAL needs.
 
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseDpifShow } from '../../src/parse/dpif-show.js';
 import { parseOfctlFlows } from '../../src/parse/ofctl-flows.js';
 import { parseOfctlGroups } from '../../src/parse/ofctl-groups.js';
@@ -150,4 +152,29 @@ export async function collectLiveHost(sb: Sandbox, hv: string): Promise<LiveHost
     }),
   );
   return hostFromDumps({ name: hv, bridges, dpif, interfacesJson, portsJson });
+}
+
+/**
+ * The tables and live ofproto/trace outputs saved from the lb-nat-3chassis sandbox's gateway
+ * chassis hv3 (test/sim/fixtures/lb-nat-hv3): the host, a reader of its files, and the saved
+ * traces (`traces/*`, sorted).
+ */
+export function savedLbNatHv3(): { readonly live: LiveHost; readonly read: (file: string) => string; readonly traces: readonly string[] } {
+  const dir = join(import.meta.dirname, 'fixtures', 'lb-nat-hv3');
+  const read = (f: string) => readFileSync(join(dir, f), 'utf8');
+  const live = hostFromDumps({
+    name: 'hv3',
+    bridges: ['br-int', 'br-ex'].map((name) => ({
+      name,
+      flows: read(`${name}.flows`),
+      groups: read(`${name}.groups`),
+      show: read(`${name}.show`),
+      ifaces: read(`${name}.ifaces`),
+      fdb: name === 'br-ex' ? read('br-ex.fdb') : '',
+    })),
+    dpif: read('dpif-show.txt'),
+    interfacesJson: read('interfaces.json'),
+    portsJson: read('ports.json'),
+  });
+  return { live, read, traces: readdirSync(join(dir, 'traces')).sort().map((f) => join('traces', f)) };
 }
