@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { ACTION_TYPES_FOR_TEST } from './action-types.js';
 import { EXECUTORS } from '../../src/sim/index.js';
-import { allNodes, fieldOf, host, outPorts, PORTS, texts, trace } from './helpers.js';
+import { allNodes, fieldOf, host, outPorts, patchedHost, PORTS, texts, trace } from './helpers.js';
 import { traceHost } from '../../src/sim/index.js';
 
 const IN1 = 'in_port=vif1';
@@ -443,17 +443,7 @@ describe('actions without forwarding effect', () => {
 
 describe('patch ports', () => {
   it('continue in the peer bridge, then restore the packet', () => {
-    const h = host(
-      { name: 'br-int', flows: 'table=0, priority=100,in_port=1 actions=load:0x5->NXM_NX_REG15[],output:5,output:2', ports: [...PORTS.filter((p) => p.ofport !== 65534), { ofport: 5, name: 'patch-int', role: { kind: 'patch', peer: 'patch-ex' } }] },
-      {
-        name: 'br-ex',
-        flows: 'table=0, priority=0 actions=NORMAL',
-        ports: [
-          { ofport: 1, name: 'eth0', role: { kind: 'physical' } },
-          { ofport: 2, name: 'patch-ex', role: { kind: 'patch', peer: 'patch-int' } },
-        ],
-      },
-    );
+    const h = patchedHost('table=0, priority=100,in_port=1 actions=load:0x5->NXM_NX_REG15[],output:5,output:2');
     const r = traceHost(h, 'br-int', TCP, { fdb: { 'br-ex': [] } });
     expect(r.ok).toBe(true);
     if (!r.ok) return;

@@ -44,6 +44,24 @@ export const PORTS: PortSpec[] = [
   { ofport: 65534, name: 'br0', role: { kind: 'local' } },
 ];
 
+/**
+ * br-int (the standard VIFs and the tunnel, ofport 5 a patch port to br-ex) with these flows,
+ * and br-ex: NORMAL between the uplink eth0 (1) and the peer patch port (2).
+ */
+export function patchedHost(brIntFlows: string): HostState {
+  return host(
+    { name: 'br-int', flows: brIntFlows, ports: [...PORTS.filter((p) => p.ofport !== 65534), { ofport: 5, name: 'patch-int', role: { kind: 'patch', peer: 'patch-ex' } }] },
+    {
+      name: 'br-ex',
+      flows: 'table=0, priority=0 actions=NORMAL',
+      ports: [
+        { ofport: 1, name: 'eth0', role: { kind: 'physical' } },
+        { ofport: 2, name: 'patch-ex', role: { kind: 'patch', peer: 'patch-int' } },
+      ],
+    },
+  );
+}
+
 /** Traces on a one-bridge host `br0` built from flow lines. */
 export function trace(flows: string, flow: string, options: TraceOptions & { groups?: string; ports?: PortSpec[] } = {}): SimTraceResult {
   const { groups, ports, ...opts } = options;

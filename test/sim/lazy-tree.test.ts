@@ -13,7 +13,7 @@ import { compileHost, traceHost, type CompiledHost, type SimTraceResult } from '
 import { copyWith } from '../../src/sim/report.js';
 import { buildOvnIndex, datapathName, type OvnIndex } from '../../src/snapshot/ovn-index.js';
 import { loadSnapshot } from '../../src/snapshot/load.js';
-import { allNodes, host, outPorts, PORTS, texts, trace } from './helpers.js';
+import { allNodes, outPorts, patchedHost, texts, trace } from './helpers.js';
 import { savedLbNatHv3 } from './live-host.js';
 
 const TCP = 'in_port=vif1,tcp,dl_src=0a:00:00:00:00:01,dl_dst=0a:00:00:00:00:02,nw_src=10.0.0.1,nw_dst=10.0.0.2,nw_ttl=64,tcp_src=1234,tcp_dst=80';
@@ -33,17 +33,7 @@ describe('lazy texts read as of the moment they were reported', () => {
   });
 
   it('an output in a patch peer bridge names that bridge in its data, not the bridge the trace ended in', () => {
-    const h = host(
-      { name: 'br-int', flows: 'table=0, priority=100,in_port=1 actions=output:5,output:2', ports: [...PORTS.filter((p) => p.ofport !== 65534), { ofport: 5, name: 'patch-int', role: { kind: 'patch', peer: 'patch-ex' } }] },
-      {
-        name: 'br-ex',
-        flows: 'table=0, priority=0 actions=NORMAL',
-        ports: [
-          { ofport: 1, name: 'eth0', role: { kind: 'physical' } },
-          { ofport: 2, name: 'patch-ex', role: { kind: 'patch', peer: 'patch-int' } },
-        ],
-      },
-    );
+    const h = patchedHost('table=0, priority=100,in_port=1 actions=output:5,output:2');
     const r = traceHost(h, 'br-int', TCP, { fdb: { 'br-ex': [] } });
     if (!r.ok) throw new Error(r.error.message);
     const outs = allNodes(r.value.tree).filter((n) => n.kind === 'output');
