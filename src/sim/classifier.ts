@@ -34,6 +34,7 @@
 import { onesMask } from '../model/masked.js';
 import type { FlowEntry, MatchItem, ProtocolShorthand } from '../model/flow.js';
 import { matchConstraints, PROTOCOLS } from '../model/flow.js';
+import { flowKeyOf } from '../model/flow-list.js';
 import { PREREQS, field, fieldByName, type FieldDef, type Prereq } from '../model/fields.js';
 import type { DerivedArrays } from '../model/snapshot.js';
 import { ACCESS, N_SPACES, N_WORDS, SP, TUN_MD_INDEX, VLAN_CFI, type PacketState } from './state.js';
@@ -618,6 +619,9 @@ function buildTableArrays(bridgeFlows: readonly FlowEntry[], orders: Uint32Array
  * rebuilt, so lookups never index outside an array or loop forever.
  */
 function checkTableArrays(id: number, a: TableArrays, flows: readonly FlowEntry[], seen: Uint8Array): string | undefined {
+  // Table and priority of every flow of the table, read without making the entries of a lazy list.
+  const key = flowKeyOf(flows);
+  const nAll = flows.length;
   const nSub = a.stK.length;
   const nWords = a.wSpace.length;
   const nEntries = a.eValOff.length;
@@ -628,7 +632,7 @@ function checkTableArrays(id: number, a: TableArrays, flows: readonly FlowEntry[
   if (a.stEntryOff[0] !== 0 || a.stEntryOff[nSub] !== nEntries) return 'bad subtable entries';
   for (let i = 0; i < nFlows; i++) {
     const p = a.flowPos[i];
-    if (p >= flows.length || flows[p].table !== id || seen[p]) return 'flow reference out of place';
+    if (p >= nAll || key.table(p) !== id || seen[p]) return 'flow reference out of place';
     seen[p] = 1;
   }
   const listed = new Uint8Array(nFlows);
@@ -651,7 +655,7 @@ function checkTableArrays(id: number, a: TableArrays, flows: readonly FlowEntry[
         const f = a.listFlow[l];
         if (f >= nFlows || listed[f]) return 'flow listed twice or out of range';
         listed[f] = 1;
-        const pri = flows[a.flowPos[f]].priority;
+        const pri = key.priority(a.flowPos[f]);
         if (pri > prev) return 'flow list out of priority order';
         prev = pri;
         if (pri > maxPri) maxPri = pri;
@@ -948,10 +952,11 @@ export function storeBridgeIndex(index: BridgeIndex): DerivedArrays {
 export function bridgeIndexFromStored(stored: DerivedArrays, flows: readonly FlowEntry[]): BridgeIndex | string {
   const d = stored.data as Partial<StoredData> | null;
   if (typeof d !== 'object' || d === null || !Array.isArray(d.tables) || !Array.isArray(d.problems)) return 'malformed index data';
-  const seen = new Uint8Array(flows.length);
+  const nFlows = flows.length;
+  const seen = new Uint8Array(nFlows);
   const problems: FlowProblem[] = [];
   for (const p of d.problems) {
-    if (!Array.isArray(p) || !Number.isInteger(p[0]) || typeof p[1] !== 'string' || p[0] < 0 || p[0] >= flows.length || seen[p[0]]) return 'bad problem entry';
+    if (!Array.isArray(p) || !Number.isInteger(p[0]) || typeof p[1] !== 'string' || p[0] < 0 || p[0] >= nFlows || seen[p[0]]) return 'bad problem entry';
     seen[p[0]] = 1;
     problems.push({ entry: flows[p[0]], order: p[0], message: p[1] });
   }
@@ -968,6 +973,6 @@ export function bridgeIndexFromStored(stored: DerivedArrays, flows: readonly Flo
     if (why) return `table ${id}: ${why}`;
     tables[id] = new FlowTable(id, arrays as TableArrays, flows);
   }
-  for (let i = 0; i < flows.length; i++) if (!seen[i]) return 'a flow is in no table';
+  for (let i = 0; i < nFlows; i++) if (!seen[i]) return 'a flow is in no table';
   return indexOf(tables, d.tables, problems);
 }

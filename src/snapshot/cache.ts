@@ -38,6 +38,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { lazyFlowList } from '../model/flow-list.js';
 import { crc32 } from 'node:zlib';
 import type { Diagnostic, Parsed } from '../model/diagnostic.js';
 import { FIELDS, type FieldDef } from '../model/fields.js';
@@ -537,44 +538,45 @@ export function decodeFlowDump(content: CacheContent): Parsed<FlowDump> {
   }));
   const misc = d.misc.map(([i, h, imp, flags]) => ({ idleTimeout: i ?? undefined, hardTimeout: h ?? undefined, importance: imp ?? undefined, flags: flags.length ? flags : EMPTY_FLAGS }));
 
-  const flows: FlowEntry[] = new Array<FlowEntry>(n);
+  // Every index is checked here, before any entry is made: entries are made on first access
+  // (a one-shot trace reads a hundred of 455k), when a bad cache file could no longer be refused.
   const nItems = items.length;
-  const scratch: MatchItem[] = [];
   for (let i = 0; i < n; i++) {
-    const p = packed[i]!;
-    const proto = p >>> 24;
-    const pi = protoIdx[i]!;
-    const c = cookies[cookie[i]!];
+    const proto = packed[i]! >>> 24;
     const st = stat[i]!;
-    const stats_ = st < 0 ? undefined : stats[st];
-    const acts = lists[list[i]!];
-    const mi = misc[miscIdx[i]!];
-    if (c === undefined || (st >= 0 && stats_ === undefined) || acts === undefined || mi === undefined || (proto !== NO_PROTOCOL && proto >= PROTOCOL_NAMES.length)) throw new DecodeError('index out of range');
+    if (cookies[cookie[i]!] === undefined || (st >= 0 && stats[st] === undefined) || lists[list[i]!] === undefined || misc[miscIdx[i]!] === undefined || (proto !== NO_PROTOCOL && proto >= PROTOCOL_NAMES.length)) throw new DecodeError('index out of range');
     const a = itemStart[i]!;
     const b = itemStart[i + 1]!;
     if (b < a) throw new DecodeError('bad item range');
-    // Gathered in a scratch array and sliced: a packed array of the exact length, as the parser makes.
-    for (let k = a; k < b; k++) {
-      const id = itemIds[k]!;
-      if (id >= nItems) throw new DecodeError('bad item id');
-      scratch[k - a] = items[id]!;
-    }
-    const its: MatchItem[] = b === a ? [] : scratch.slice(0, b - a);
+    for (let k = a; k < b; k++) if (itemIds[k]! >= nItems) throw new DecodeError('bad item id');
+  }
+  const makeFlow = (i: number): FlowEntry => {
+    const p = packed[i]!;
+    const proto = p >>> 24;
+    const pi = protoIdx[i]!;
+    const st = stat[i]!;
+    const mi = misc[miscIdx[i]!]!;
+    const a = itemStart[i]!;
+    const b = itemStart[i + 1]!;
+    // Pushed, not preallocated: a packed array, as the parser makes.
+    const its: MatchItem[] = [];
+    for (let k = a; k < b; k++) its.push(items[itemIds[k]!]!);
     const match: Match = { items: its, protocol: proto === NO_PROTOCOL ? undefined : PROTOCOL_NAMES[proto], protocolIndex: pi === NONE16 ? undefined : pi };
-    flows[i] = {
+    return {
       line: line[i]!,
-      cookie: c,
+      cookie: cookies[cookie[i]!]!,
       table: p & 0xff,
       priority: (p >>> 8) & 0xffff,
-      stats: stats_,
+      stats: st < 0 ? undefined : stats[st],
       idleTimeout: mi.idleTimeout,
       hardTimeout: mi.hardTimeout,
       importance: mi.importance,
       flags: mi.flags,
       match,
-      actions: acts,
+      actions: lists[list[i]!]!,
     };
-  }
+  };
+  const flows = lazyFlowList(n, makeFlow, { table: (i) => packed[i]! & 0xff, priority: (i) => (packed[i]! >>> 8) & 0xffff });
   return {
     value: {
       headers: decodeValue(d.headers) as DumpHeader[],

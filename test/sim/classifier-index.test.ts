@@ -6,6 +6,7 @@
 
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { lazyFlowList } from '../../src/model/flow-list.js';
 import type { BridgeState } from '../../src/model/snapshot.js';
 import { bridgeIndexFromStored, buildBridgeIndex, storeBridgeIndex, type BridgeIndex } from '../../src/sim/classifier.js';
 import { compileBridge, compileHost, type CompiledBridge, type CompiledHost } from '../../src/sim/compile.js';
@@ -141,6 +142,31 @@ describe('a stored index', () => {
     compareLookups(state.flows, cb, back.tables, index.tables, t);
     expect(t.diffs).toEqual([]);
     expect(t.hits).toBeGreaterThan(100);
+  });
+
+  it('is checked against a lazy flow list without making its entries; lookups make only the flows they visit', async () => {
+    const { state, cb, index } = await hv1();
+    let made = 0;
+    const lazy = lazyFlowList(
+      state.flows.length,
+      (i) => {
+        made++;
+        return state.flows[i]!;
+      },
+      { table: (i) => state.flows[i]!.table, priority: (i) => state.flows[i]!.priority },
+    );
+    const back = bridgeIndexFromStored(storeBridgeIndex(index), lazy);
+    if (typeof back === 'string') throw new Error(back);
+    expect(made).toBe(0);
+    const t: Tally = { lookups: 0, hits: 0, conj: 0, overlaps: 0, diffs: [] };
+    const few = packetsFor(state.flows, resolverOf(cb)).slice(0, 20);
+    for (const p of few) {
+      const d = lookupDiff(back.tables[p.table]!.lookup(new PacketState(p.v)), index.tables[p.table]!.lookup(new PacketState(p.v)));
+      if (d) t.diffs.push(d);
+    }
+    expect(t.diffs).toEqual([]);
+    expect(made).toBeGreaterThan(0);
+    expect(made).toBeLessThan(state.flows.length / 4);
   });
 
   it('is refused for other flows (another bridge, or one flow fewer)', async () => {
