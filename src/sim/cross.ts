@@ -24,6 +24,7 @@
 import { cookieOf } from '../model/ovn.js';
 import { formatIpv4, formatIpv6 } from '../model/masked.js';
 import type { Action, FlowEntry, GroupBucket } from '../model/flow.js';
+import { flowKeyOf } from '../model/flow-list.js';
 import { fail, ok, type Result } from '../model/result.js';
 import type { BridgePort, BridgeState, HostState, Snapshot } from '../model/snapshot.js';
 import type { Detail, HopEntry, HopStep, OutputNext, TraceDrop, TraceHop, TraceNode, TraceOutput, TraceResult, TunnelFields, Verdict } from '../model/trace.js';
@@ -285,13 +286,17 @@ function flowEvidence(host: HostState, bridge: string, table: number, line: numb
   return `${b.flowsFile ?? `${host.name}/${bridge}`}:${entry.line}: ${formatFlow(entry)}`;
 }
 
-/** The flow parsed from dump line `line`: flows are in dump order, so a binary search (batches trace thousands). */
+/**
+ * The flow parsed from dump line `line`: flows are in dump order, so a binary search (batches
+ * trace thousands) over the line column, which makes no entry but the one found.
+ */
 function flowAtLine(flows: readonly FlowEntry[], line: number): FlowEntry | undefined {
+  const lineOf = flowKeyOf(flows).line;
   let lo = 0;
   let hi = flows.length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    const l = flows[mid]!.line;
+    const l = lineOf(mid);
     if (l === line) return flows[mid];
     if (l < line) lo = mid + 1;
     else hi = mid - 1;

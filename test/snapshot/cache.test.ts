@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { flowKeyOf } from '../../src/model/flow-list.js';
 import type { Manifest } from '../../src/model/manifest.js';
 import { parseOfctlFlows } from '../../src/parse/ofctl-flows.js';
 import {
@@ -78,6 +79,9 @@ describe('flow dump codec', () => {
       const back = decodeCacheFile(file, key());
       if (typeof back === 'string') throw new Error(back);
       const decoded = decodeFlowDump(back.content);
+      // The key columns (read before any entry is made) agree with the parsed entries.
+      const cols = flowKeyOf(decoded.value.flows);
+      expect(parsed.value.flows.every((f, i) => cols.table(i) === f.table && cols.priority(i) === f.priority && cols.line(i) === f.line)).toBe(true);
       expect(isDeepStrictEqual(decoded, parsed)).toBe(true);
     }
     const odd = parseOfctlFlows(ODD_DUMP);
