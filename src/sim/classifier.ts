@@ -391,6 +391,8 @@ const HASH_SEED = 0x811c9dc5 | 0;
 
 /** Size of a subtable's first-word filter: 2^10 bits. */
 const FILTER_BITS_LOG2 = 10;
+/** Probes of a subtable through the stored hash before its inline slots are made (see FlowTable). */
+const SLOTS_AFTER_PROBES = 8;
 const FILTER_WORDS = (1 << FILTER_BITS_LOG2) >>> 5;
 
 function mixWord(h: number, w: number): number {
@@ -705,11 +707,13 @@ export class FlowTable {
    * Per subtable, its hash slots with each entry's words inline: `[entry + 1, word0, ...]` per
    * slot (k + 1 numbers), made on the subtable's first probe past the filter. A probe then reads
    * one place instead of three (slot, value offset, values): on a 455k-flow table each was a cache
-   * miss, and together they were most of the lookup time. Made per subtable, so that a one-shot
-   * trace holds only the few it probes.
+   * miss, and together they were most of the lookup time. Made for a subtable once it has been
+   * probed SLOTS_AFTER_PROBES times past its filter: a one-shot trace probes most subtables once
+   * or twice, and copying them (43 MB for one packet on the scale snapshot) cost it more than it saved.
    */
   private readonly filterBuilt: Uint8Array;
   private readonly slots: (Uint32Array | undefined)[];
+  private readonly probes: Uint8Array;
   private readonly nSub: number;
 
   /** `arrays` must be valid for `bridgeFlows`: made by `buildBridgeIndex`, or checked by `bridgeIndexFromStored`. */
@@ -728,6 +732,7 @@ export class FlowTable {
     this.filter = new Uint32Array(this.nSub * FILTER_WORDS);
     this.filterBuilt = new Uint8Array(this.nSub);
     this.slots = new Array<Uint32Array | undefined>(this.nSub).fill(undefined);
+    this.probes = new Uint8Array(this.nSub);
   }
 
   private flow(i: number): CompiledFlow {
@@ -815,13 +820,33 @@ export class FlowTable {
     }
     const mask = a.stHashCap[st] - 1;
     const stride = k + 1;
-    const t = this.slots[st] ?? this.buildSlots(st);
+    let t = this.slots[st];
+    if (t === undefined) {
+      if (++this.probes[st] < SLOTS_AFTER_PROBES) return this.findInHash(st, h, k);
+      t = this.buildSlots(st);
+    }
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
       const o = slot * stride;
       const e1 = t[o];
       if (e1 === 0) return -1;
       let same = true;
       for (let i = 0; i < k && same; i++) same = t[o + 1 + i] === w[i];
+      if (same) return e1 - 1;
+    }
+  }
+
+  /** `find` through the stored hash (slot, value offset, values) for the words in `scratch`. */
+  private findInHash(st: number, h: number, k: number): number {
+    const a = this.arrays;
+    const w = this.scratch;
+    const mask = a.stHashCap[st] - 1;
+    const base = a.stHashOff[st];
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const e1 = a.hash[base + slot];
+      if (e1 === 0) return -1;
+      const vo = a.eValOff[e1 - 1];
+      let same = true;
+      for (let i = 0; i < k && same; i++) same = a.vals[vo + i] === w[i];
       if (same) return e1 - 1;
     }
   }
