@@ -30,6 +30,10 @@
  * Storing: the index of a bridge is only typed arrays plus a little JSON (`storeBridgeIndex`),
  * so `.cache/` maps it back as views of the file (`bridgeIndexFromStored`, which checks every
  * offset and flow reference before trusting it). CompiledFlow objects are made on first use.
+ *
+ * Probing: what the stored arrays do not hold is made per process, per subtable, when lookups
+ * need it — a filter on the first word (usually the datapath), then, for subtables probed often,
+ * the hash slots with the entry's words inline, so that a probe is one memory read, not three.
  */
 import { onesMask } from '../model/masked.js';
 import type { FlowEntry, MatchItem, ProtocolShorthand } from '../model/flow.js';
@@ -391,9 +395,9 @@ const HASH_SEED = 0x811c9dc5 | 0;
 
 /** Size of a subtable's first-word filter: 2^10 bits. */
 const FILTER_BITS_LOG2 = 10;
+const FILTER_WORDS = (1 << FILTER_BITS_LOG2) >>> 5;
 /** Probes of a subtable through the stored hash before its inline slots are made (see FlowTable). */
 const SLOTS_AFTER_PROBES = 8;
-const FILTER_WORDS = (1 << FILTER_BITS_LOG2) >>> 5;
 
 function mixWord(h: number, w: number): number {
   h = Math.imul(h ^ w, 0x9e3779b1);
@@ -621,7 +625,7 @@ function buildTableArrays(bridgeFlows: readonly FlowEntry[], orders: Uint32Array
  * rebuilt, so lookups never index outside an array or loop forever.
  */
 function checkTableArrays(id: number, a: TableArrays, flows: readonly FlowEntry[], seen: Uint8Array): string | undefined {
-  // Table and priority of every flow of the table, read without making the entries of a lazy list.
+  // The table and priority of every flow, read without making the entries of a lazy list.
   const key = flowKeyOf(flows);
   const nAll = flows.length;
   const nSub = a.stK.length;
@@ -703,15 +707,15 @@ export class FlowTable {
    * the scale snapshot), at the cost of one word and one bit test.
    */
   private readonly filter: Uint32Array;
+  private readonly filterBuilt: Uint8Array;
   /**
    * Per subtable, its hash slots with each entry's words inline: `[entry + 1, word0, ...]` per
-   * slot (k + 1 numbers), made on the subtable's first probe past the filter. A probe then reads
-   * one place instead of three (slot, value offset, values): on a 455k-flow table each was a cache
-   * miss, and together they were most of the lookup time. Made for a subtable once it has been
-   * probed SLOTS_AFTER_PROBES times past its filter: a one-shot trace probes most subtables once
-   * or twice, and copying them (43 MB for one packet on the scale snapshot) cost it more than it saved.
+   * slot (k + 1 numbers). A probe then reads one place instead of three (slot, value offset,
+   * values): on a 455k-flow table each was a cache miss, and together they were most of the
+   * lookup time. Made once the subtable has been probed SLOTS_AFTER_PROBES times past its filter
+   * (`probes` counts): a one-shot trace probes most subtables once or twice, and copying them all
+   * (43 MB for one packet on the scale snapshot) cost it more than it saved.
    */
-  private readonly filterBuilt: Uint8Array;
   private readonly slots: (Uint32Array | undefined)[];
   private readonly probes: Uint8Array;
   private readonly nSub: number;
