@@ -8,15 +8,16 @@
 //
 // Isolation: namespaces and instance names carry a random per-run prefix; every address lives only
 // inside those namespaces (10.0.x.0/31 links, 192.168.100.x TEPs); vty TCP ports are disabled
-// (-P 0). Tear-down always runs (stop(), process exit handler, and a watchdog that outlives a
-// SIGKILLed test process), and only ever kills pids whose command line names this run's directory.
+// (-P 0). Tear-down always runs (stop(), the harness's exit and signal handlers, and its watchdog
+// that outlives a SIGKILLed test process), and only ever kills pids whose command line names this
+// run's directory.
 
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { killPids, pollUntil, run, spawnDaemon, type DaemonHandle } from '../harness/procs.js';
+import { killPids, pollUntil, registerCleanup, run, spawnDaemon, startWatchdog, type DaemonHandle } from '../harness/procs.js';
 
 export const FRR_BIN = '/usr/lib/frr';
 const DAEMONS = ['zebra', 'bgpd', 'bfdd'] as const;
@@ -131,56 +132,6 @@ export async function fibNexthops(f: Fabric, nodeName: string, tep: string): Pro
   return (r?.nexthops ?? []).filter((n) => n.fib).map((n) => n.interfaceName ?? '?');
 }
 
-function watchdog(dir: string, namespaces: readonly string[]): { stop(): void } {
-  // Detached shell blocked on a pipe from us; when the pipe closes (we died, however), it kills
-  // this run's daemons (pid files under dir, command line must mention dir/), deletes the
-  // namespaces and FRR socket dirs, and removes dir — unless stop() disarmed it first.
-  const script = `
-dir=$1; shift
-while read -r _; do :; done
-[ -e "$dir/.alive" ] || exit 0
-for f in "$dir"/*.pid; do
-  [ -r "$f" ] || continue
-  p=$(cat "$f" 2>/dev/null)
-  case "$p" in ''|*[!0-9]*) continue;; esac
-  grep -qaF "$dir/" /proc/$p/cmdline 2>/dev/null && kill -9 "$p" 2>/dev/null
-done
-for ns in "$@"; do ip netns del "$ns" 2>/dev/null; rm -rf "/var/run/frr/$ns"; done
-rm -rf "$dir"
-`;
-  const child = spawn('/bin/sh', ['-c', script, 'ovnscope-bgp-watchdog', dir, ...namespaces], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
-  child.stdin?.on('error', () => undefined);
-  child.unref();
-  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  return {
-    stop: () => {
-      rmSync(join(dir, '.alive'), { force: true });
-      child.stdin?.end();
-    },
-  };
-}
-
-/** Synchronous last-resort clean-up for process exit (no event loop there). */
-function cleanupSync(dir: string, namespaces: readonly string[], pids: readonly number[]): void {
-  for (const p of pids) {
-    try {
-      const cmdline = execFileSync('cat', [`/proc/${p}/cmdline`], { encoding: 'utf8' }).split('\0').join(' ');
-      if (cmdline.includes(`${dir}/`)) process.kill(p, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-  for (const ns of namespaces) {
-    try {
-      execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-    } catch {
-      /* not there */
-    }
-    rmSync(`/var/run/frr/${ns}`, { recursive: true, force: true });
-  }
-  rmSync(dir, { recursive: true, force: true });
-}
-
 export interface StartOptions {
   /** Deprecated knob kept for scripts: convergence (BGP, then BFD) is always awaited. */
   readonly converge?: boolean;
@@ -195,10 +146,12 @@ export async function startFabric(options: StartOptions = {}): Promise<Fabric> {
   const bare = options.bareHosts ?? [];
   const namespaces = [...NODES.map((n) => n.name), ...bare].map(ns);
   const daemons: DaemonHandle[] = [];
+  // The safety net (exit and signal handlers, and a watchdog that outlives a SIGKILL) also
+  // deletes the namespaces and FRR's per-namespace socket directories.
+  const net = { namespaces, extraDirs: namespaces.map((n) => `/var/run/frr/${n}`) };
   writeFileSync(join(dir, '.alive'), '');
-  const dog = watchdog(dir, namespaces);
-  const onExit = () => cleanupSync(dir, namespaces, daemons.map((d) => d.pid));
-  process.on('exit', onExit);
+  const dog = startWatchdog(dir, [dir], false, net);
+  const unregister = registerCleanup({ dir, pidDirs: [dir], pids: () => daemons.map((d) => d.pid), keepDir: false, ...net });
   let stopped = false;
 
   const exec = (n: string, argv: readonly string[], timeoutMs = 15_000) => run('ip', ['netns', 'exec', ns(n), ...argv], { timeoutMs });
@@ -243,9 +196,10 @@ export async function startFabric(options: StartOptions = {}): Promise<Fabric> {
         await run('ip', ['netns', 'del', n]).catch(() => undefined);
         rmSync(`/var/run/frr/${n}`, { recursive: true, force: true });
       }
-      dog.stop();
+      rmSync(join(dir, '.alive'), { force: true });
+      await dog?.stop();
       rmSync(dir, { recursive: true, force: true });
-      process.off('exit', onExit);
+      unregister();
       if (left.length) throw new Error(`FRR daemons still alive after SIGKILL: ${left.join(', ')}`);
     },
   };

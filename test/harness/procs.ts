@@ -5,7 +5,7 @@
 // Zombies: on these machines PID 1 does not reap orphans, so a killed daemon that is no longer
 // our child stays a zombie forever. "Alive" therefore means "exists and is not a zombie".
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -303,6 +303,22 @@ export interface CleanupEntry {
   /** Pids we know directly (the daemons we spawned). */
   pids: () => number[];
   keepDir: boolean;
+  /** Network namespaces of the lab, deleted after the daemons are killed. */
+  namespaces?: readonly string[];
+  /** Other directories the lab's daemons made (FRR's per-namespace socket dirs), removed with them. */
+  extraDirs?: readonly string[];
+}
+
+/** Deletes the namespaces and extra directories of an entry (ignores what is already gone). */
+function removeNamespacesSync(entry: Pick<CleanupEntry, 'namespaces' | 'extraDirs'>): void {
+  for (const ns of entry.namespaces ?? []) {
+    try {
+      execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+    } catch {
+      /* not there */
+    }
+  }
+  for (const d of entry.extraDirs ?? []) rmSync(d, { recursive: true, force: true });
 }
 
 interface SafetyNet {
@@ -327,6 +343,7 @@ function safetyNet(): SafetyNet {
 export function cleanupSync(entry: CleanupEntry): void {
   const pids = new Set([...entry.pids(), ...readPidFiles(entry.pidDirs).map((p) => p.pid)]);
   killPidsSync([...pids], `${entry.dir}/`);
+  removeNamespacesSync(entry);
   if (entry.keepDir) {
     rmSync(join(entry.dir, '.alive'), { force: true });
     process.stderr.write(`[ovnscope sandbox] kept ${entry.dir}\n`);
@@ -378,26 +395,37 @@ export interface Watchdog {
  * OOM, vitest killing a worker). It blocks reading a pipe from us; the kernel closes that pipe
  * when we die, however we die. On EOF, if `<dir>/.alive` still exists (stop() removes it first),
  * it SIGKILLs every pid from the sandbox's pid files whose command line mentions the sandbox
- * dir, then removes the dir (unless keepDir). No polling, no sleep.
+ * dir, deletes the lab's network namespaces and extra directories (`net`), then removes the dir
+ * (unless keepDir). No polling, no sleep.
  */
-export function startWatchdog(dir: string, pidDirs: readonly string[], keepDir: boolean): Watchdog | undefined {
+export function startWatchdog(dir: string, pidDirs: readonly string[], keepDir: boolean, net: Pick<CleanupEntry, 'namespaces' | 'extraDirs'> = {}): Watchdog | undefined {
+  const namespaces = net.namespaces ?? [];
+  const extraDirs = net.extraDirs ?? [];
+  // Arguments: dir, keep, then three counted lists (pid dirs, namespaces, extra dirs).
   const script = `
 dir=$1; keep=$2; shift 2
 while read -r _; do :; done
 [ -e "$dir/.alive" ] || exit 0
-for d in "$@"; do
-  for f in "$d"/*.pid; do
+n=$1; shift
+while [ "$n" -gt 0 ]; do
+  for f in "$1"/*.pid; do
     [ -r "$f" ] || continue
     p=$(cat "$f" 2>/dev/null)
     case "$p" in ''|*[!0-9]*) continue;; esac
     grep -qaF "$dir/" /proc/$p/cmdline 2>/dev/null && kill -9 "$p" 2>/dev/null
   done
+  shift; n=$((n - 1))
 done
+n=$1; shift
+while [ "$n" -gt 0 ]; do ip netns del "$1" 2>/dev/null; shift; n=$((n - 1)); done
+n=$1; shift
+while [ "$n" -gt 0 ]; do rm -rf "$1"; shift; n=$((n - 1)); done
 if [ "$keep" = 1 ]; then rm -f "$dir/.alive"; else rm -rf "$dir"; fi
 `;
+  const args = [dir, keepDir ? '1' : '0', String(pidDirs.length), ...pidDirs, String(namespaces.length), ...namespaces, String(extraDirs.length), ...extraDirs];
   let child: ReturnType<typeof spawn>;
   try {
-    child = spawn('/bin/sh', ['-c', script, 'ovnscope-watchdog', dir, keepDir ? '1' : '0', ...pidDirs], {
+    child = spawn('/bin/sh', ['-c', script, 'ovnscope-watchdog', ...args], {
       stdio: ['pipe', 'ignore', 'ignore'],
       detached: true,
     });

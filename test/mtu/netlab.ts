@@ -25,12 +25,15 @@
 //
 // Isolation: namespace names carry a random per-run prefix; addresses exist only inside them; the
 // only traffic is one UDP datagram between two of these namespaces (to make a ToR answer "needs
-// fragmentation" for the PMTU case). Tear-down always runs: stop(), a process exit handler, and a
-// detached watchdog that deletes the namespaces when the test process dies.
+// fragmentation" for the PMTU case). Tear-down always runs: stop(), the harness's exit and signal
+// handlers, and its detached watchdog that deletes the namespaces when the test process dies.
 
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { run } from '../harness/procs.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { registerCleanup, run, startWatchdog } from '../harness/procs.js';
 
 export interface MtuLabHost {
   readonly name: 'hv1' | 'hv2' | 'tor1' | 'tor2';
@@ -70,42 +73,16 @@ export function missingForMtuLab(): string[] {
   return missing;
 }
 
-function watchdog(namespaces: readonly string[]): { stop(): void } {
-  const script = `while read -r _; do :; done
-for ns in "$@"; do ip netns del "$ns" 2>/dev/null; done`;
-  const child = spawn('/bin/sh', ['-c', script, 'ovnscope-mtu-watchdog', ...namespaces], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
-  child.stdin?.on('error', () => undefined);
-  child.unref();
-  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  let disarmed = false;
-  return {
-    stop: () => {
-      if (disarmed) return;
-      disarmed = true;
-      // Closing stdin runs the deletion; by then the namespaces are gone already (harmless).
-      child.stdin?.end();
-    },
-  };
-}
-
-function deleteSync(namespaces: readonly string[]): void {
-  for (const ns of namespaces) {
-    try {
-      execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-    } catch {
-      /* not there */
-    }
-  }
-}
-
 export async function startMtuLab(): Promise<MtuLab> {
   const prefix = `om${randomBytes(3).toString('hex')}`;
   const names = ['hv1', 'hv2', 'tor1', 'tor2'] as const;
   const hosts: MtuLabHost[] = names.map((name) => ({ name, ns: `${prefix}-${name}` }));
   const namespaces = hosts.map((h) => h.ns);
-  const dog = watchdog(namespaces);
-  const onExit = () => deleteSync(namespaces);
-  process.on('exit', onExit);
+  // No daemons here: the directory only holds the watchdog's ".alive" mark.
+  const dir = mkdtempSync(join(tmpdir(), `ovnscope-mtu-${prefix}-`));
+  writeFileSync(join(dir, '.alive'), '');
+  const dog = startWatchdog(dir, [], false, { namespaces });
+  const unregister = registerCleanup({ dir, pidDirs: [], pids: () => [], keepDir: false, namespaces });
   let stopped = false;
   const nsOf = (name: MtuLabHost['name']) => hosts.find((h) => h.name === name)!.ns;
   const ip = (name: MtuLabHost['name'], ...args: string[]) => run('ip', ['-n', nsOf(name), ...args]);
@@ -127,8 +104,10 @@ export async function startMtuLab(): Promise<MtuLab> {
       if (stopped) return;
       stopped = true;
       for (const ns of namespaces) await run('ip', ['netns', 'del', ns]).catch(() => undefined);
-      dog.stop();
-      process.off('exit', onExit);
+      rmSync(join(dir, '.alive'), { force: true });
+      await dog?.stop();
+      rmSync(dir, { recursive: true, force: true });
+      unregister();
     },
   };
   try {

@@ -15,16 +15,16 @@
 // `kernelCapabilities`), so bridges stand in for bonds as the "upper device with members".
 //
 // Isolation: namespace names carry a random per-run prefix; addresses live only inside those
-// namespaces; no traffic is sent. Tear-down always runs (stop(), process exit handler, and a
-// detached watchdog that outlives a SIGKILLed test process) and only kills pids whose command
-// line names this run's directory.
+// namespaces; no traffic is sent. Tear-down always runs (stop(), the harness's exit and signal
+// handlers, and its detached watchdog that outlives a SIGKILLed test process) and only kills pids
+// whose command line names this run's directory.
 
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { killPids, pollUntil, run, spawnDaemon, whichBinary, type DaemonHandle } from '../harness/procs.js';
+import { killPids, pollUntil, registerCleanup, run, spawnDaemon, startWatchdog, whichBinary, type DaemonHandle } from '../harness/procs.js';
 
 export interface LabHost {
   readonly name: string;
@@ -94,54 +94,6 @@ export function kernelCapabilities(): Record<'veth' | 'bridge' | 'macvlan' | 'bo
   }
 }
 
-function watchdog(dir: string, namespaces: readonly string[]): { stop(): void } {
-  // Detached shell blocked on a pipe from us; when the pipe closes (we died, however), it kills
-  // this run's daemons (pid files under dir, command line must mention dir/), deletes the
-  // namespaces and removes dir — unless stop() disarmed it first.
-  const script = `
-dir=$1; shift
-while read -r _; do :; done
-[ -e "$dir/.alive" ] || exit 0
-for f in "$dir"/*/*.pid; do
-  [ -r "$f" ] || continue
-  p=$(cat "$f" 2>/dev/null)
-  case "$p" in ''|*[!0-9]*) continue;; esac
-  grep -qaF "$dir/" /proc/$p/cmdline 2>/dev/null && kill -9 "$p" 2>/dev/null
-done
-for ns in "$@"; do ip netns del "$ns" 2>/dev/null; done
-rm -rf "$dir"
-`;
-  const child = spawn('/bin/sh', ['-c', script, 'ovnscope-offload-watchdog', dir, ...namespaces], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
-  child.stdin?.on('error', () => undefined);
-  child.unref();
-  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  return {
-    stop: () => {
-      rmSync(join(dir, '.alive'), { force: true });
-      child.stdin?.end();
-    },
-  };
-}
-
-function cleanupSync(dir: string, namespaces: readonly string[], pids: readonly number[]): void {
-  for (const p of pids) {
-    try {
-      const cmdline = execFileSync('cat', [`/proc/${p}/cmdline`], { encoding: 'utf8' }).split('\0').join(' ');
-      if (cmdline.includes(`${dir}/`)) process.kill(p, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-  for (const ns of namespaces) {
-    try {
-      execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-    } catch {
-      /* not there */
-    }
-  }
-  rmSync(dir, { recursive: true, force: true });
-}
-
 export async function startNetLab(): Promise<NetLab> {
   const prefix = `oo${randomBytes(3).toString('hex')}`;
   const dir = mkdtempSync(join(tmpdir(), `ovnscope-offload-${prefix}-`));
@@ -152,10 +104,11 @@ export async function startNetLab(): Promise<NetLab> {
   const hosts: LabHost[] = specs.map((s) => ({ name: s.name, ns: `${prefix}-${s.name}`, dir: join(dir, s.name), tep: s.tep, remoteTep: s.remoteTep, egress: s.egress }));
   const namespaces = hosts.map((h) => h.ns);
   const daemons: DaemonHandle[] = [];
+  // Each host's daemons write their pid files in its own directory.
+  const pidDirs = hosts.map((h) => h.dir);
   writeFileSync(join(dir, '.alive'), '');
-  const dog = watchdog(dir, namespaces);
-  const onExit = () => cleanupSync(dir, namespaces, daemons.map((d) => d.pid));
-  process.on('exit', onExit);
+  const dog = startWatchdog(dir, pidDirs, false, { namespaces });
+  const unregister = registerCleanup({ dir, pidDirs, pids: () => daemons.map((d) => d.pid), keepDir: false, namespaces });
   let stopped = false;
 
   const host = (name: string) => {
@@ -184,9 +137,10 @@ export async function startNetLab(): Promise<NetLab> {
         `${dir}/`,
       );
       for (const ns of namespaces) await run('ip', ['netns', 'del', ns]).catch(() => undefined);
-      dog.stop();
+      rmSync(join(dir, '.alive'), { force: true });
+      await dog?.stop();
       rmSync(dir, { recursive: true, force: true });
-      process.off('exit', onExit);
+      unregister();
       if (left.length) throw new Error(`OVS daemons still alive after SIGKILL: ${left.join(', ')}`);
     },
   };
