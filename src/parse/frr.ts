@@ -5,11 +5,12 @@
  * where they differ only in names (`prefixReceivedCount`).
  *
  * FRR has emitted invalid JSON (a trailing comma after the last peer, FRR issue #2567), and a
- * collection can be cut off, so JSON is read by a lenient reader of our own that records the line
- * of every key (for evidence), repairs trailing commas with a warning and turns everything else
- * into diagnostics. Nothing here throws on input.
+ * collection can be cut off, so JSON is read by the shared lenient reader (json-text.ts) that
+ * records the line of every key (for evidence), repairs trailing commas with a warning and turns
+ * everything else into diagnostics. Nothing here throws on input.
  */
 import type { Diagnostic, Parsed } from '../model/diagnostic.js';
+import { JsonReader } from './json-text.js';
 
 // ---------------------------------------------------------------------------------------------
 // Lenient JSON with line positions
@@ -24,20 +25,12 @@ export interface JsonDoc {
 /** Line of each key of one JSON object, for evidence. */
 export type FieldLines = Readonly<Record<string, number>>;
 
-const MAX_DEPTH = 256;
-
-class JsonSyntaxError {
-  constructor(
-    readonly message: string,
-    readonly offset: number,
-  ) {}
-}
-
 /**
- * Reads one JSON value. Lines before it that start with `#` (fixture headers) are skipped; lines
- * that start with `%` are vtysh messages (`% Unknown command`, `% bgpd is not running`) and become
- * warnings. A trailing comma is repaired with a warning; anything else wrong is an error and the
- * value is undefined. Text after the value is ignored with a warning.
+ * Reads one JSON value (the shared reader, json-text.ts, with key positions and trailing commas
+ * read past). Lines before it that start with `#` (fixture headers) are skipped; lines that start
+ * with `%` are vtysh messages (`% Unknown command`, `% bgpd is not running`) and become warnings.
+ * A trailing comma is repaired with a warning; anything else wrong is an error and the value is
+ * undefined. Text after the value is ignored with a warning.
  */
 export function readJson(text: string, file?: string): Parsed<JsonDoc | undefined> {
   const diagnostics: Diagnostic[] = [];
@@ -59,8 +52,6 @@ export function readJson(text: string, file?: string): Parsed<JsonDoc | undefine
     diagnostics.push({ severity, file, line, message, excerpt: lineText(line).trim().slice(0, 200) });
   };
 
-  const positions = new WeakMap<object, Map<string | number, number>>();
-  const starts = new WeakMap<object, number>();
   let i = 0;
   const n = text.length;
   // Leading comment / message lines.
@@ -77,158 +68,21 @@ export function readJson(text: string, file?: string): Parsed<JsonDoc | undefine
     return { value: undefined, diagnostics };
   }
 
-  const ws = () => {
-    while (i < n) {
-      const c = text.charCodeAt(i);
-      if (c === 32 || c === 10 || c === 13 || c === 9) i++;
-      else break;
-    }
-  };
-  const expectEnd = (what: string): never => {
-    throw new JsonSyntaxError(`output ends inside ${what} (truncated?)`, n);
-  };
-  const readString = (): string => {
-    // at '"'
-    i++;
-    let out = '';
-    let chunk = i;
-    for (;;) {
-      if (i >= n) expectEnd('a string');
-      const c = text.charCodeAt(i);
-      if (c === 34) {
-        out += text.slice(chunk, i);
-        i++;
-        return out;
-      }
-      if (c === 92) {
-        out += text.slice(chunk, i);
-        if (i + 1 >= n) expectEnd('a string');
-        const e = text[i + 1]!;
-        const simple: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-        if (e in simple) {
-          out += simple[e];
-          i += 2;
-        } else if (e === 'u') {
-          const hex = text.slice(i + 2, i + 6);
-          if (!/^[0-9a-fA-F]{4}$/.test(hex)) {
-            if (i + 6 > n) expectEnd('a string');
-            throw new JsonSyntaxError(`bad \\u escape in a string`, i);
-          }
-          out += String.fromCharCode(parseInt(hex, 16));
-          i += 6;
-        } else throw new JsonSyntaxError(`bad escape \\${e} in a string`, i);
-        chunk = i;
-        continue;
-      }
-      i++;
-    }
-  };
-  const NUMBER = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
-  const readValue = (depth: number): unknown => {
-    if (depth > MAX_DEPTH) throw new JsonSyntaxError(`nested deeper than ${MAX_DEPTH} levels`, i);
-    ws();
-    if (i >= n) expectEnd('the JSON');
-    const c = text[i]!;
-    if (c === '{') return readObject(depth);
-    if (c === '[') return readArray(depth);
-    if (c === '"') return readString();
-    if (c === 't' && text.startsWith('true', i)) return (i += 4), true;
-    if (c === 'f' && text.startsWith('false', i)) return (i += 5), false;
-    if (c === 'n' && text.startsWith('null', i)) return (i += 4), null;
-    NUMBER.lastIndex = i;
-    const m = NUMBER.exec(text);
-    if (m) {
-      i += m[0].length;
-      return Number(m[0]);
-    }
-    if ('tfn'.includes(c) && n - i < 5) expectEnd('a literal');
-    throw new JsonSyntaxError(`unexpected ${JSON.stringify(c)} where a value was expected`, i);
-  };
-  const trailingComma = (at: number, close: string) => diag('warning', at, `invalid JSON: trailing comma before "${close}" (an FRR bug, see FRR issue #2567); read leniently`);
-  const readObject = (depth: number): Record<string, unknown> => {
-    const obj: Record<string, unknown> = {};
-    const pos = new Map<string | number, number>();
-    positions.set(obj, pos);
-    starts.set(obj, lineAt(i));
-    i++;
-    ws();
-    if (text[i] === '}') return i++, obj;
-    for (;;) {
-      ws();
-      if (i >= n) expectEnd('an object');
-      if (text[i] !== '"') throw new JsonSyntaxError(`expected a "key" in an object, found ${JSON.stringify(text[i])}`, i);
-      const keyOffset = i;
-      const key = readString();
-      ws();
-      if (i >= n) expectEnd('an object');
-      if (text[i] !== ':') throw new JsonSyntaxError(`expected ":" after key ${JSON.stringify(key)}`, i);
-      i++;
-      const v = readValue(depth + 1);
-      if (key === '__proto__') Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
-      else obj[key] = v;
-      pos.set(key, lineAt(keyOffset));
-      ws();
-      if (i >= n) expectEnd('an object');
-      if (text[i] === ',') {
-        const comma = i;
-        i++;
-        ws();
-        if (text[i] === '}') {
-          trailingComma(comma, '}');
-          i++;
-          return obj;
-        }
-        continue;
-      }
-      if (text[i] === '}') return i++, obj;
-      throw new JsonSyntaxError(`expected "," or "}" in an object, found ${JSON.stringify(text[i])}`, i);
-    }
-  };
-  const readArray = (depth: number): unknown[] => {
-    const arr: unknown[] = [];
-    const pos = new Map<string | number, number>();
-    positions.set(arr, pos);
-    starts.set(arr, lineAt(i));
-    i++;
-    ws();
-    if (text[i] === ']') return i++, arr;
-    for (;;) {
-      ws();
-      pos.set(arr.length, lineAt(i));
-      arr.push(readValue(depth + 1));
-      ws();
-      if (i >= n) expectEnd('an array');
-      if (text[i] === ',') {
-        const comma = i;
-        i++;
-        ws();
-        if (text[i] === ']') {
-          trailingComma(comma, ']');
-          i++;
-          return arr;
-        }
-        continue;
-      }
-      if (text[i] === ']') return i++, arr;
-      throw new JsonSyntaxError(`expected "," or "]" in an array, found ${JSON.stringify(text[i])}`, i);
-    }
-  };
-
-  let value: unknown;
-  try {
-    value = readValue(0);
-  } catch (e) {
-    if (!(e instanceof JsonSyntaxError)) throw e;
-    diag('error', Math.min(e.offset, Math.max(0, n - 1)), `not valid JSON: ${e.message}`);
+  const reader = new JsonReader(text, { positions: true, trailingCommas: true }, i);
+  const value = reader.value(0);
+  for (const t of reader.trailingCommas) diag('warning', t.offset, `invalid JSON: trailing comma before "${t.close}" (an FRR bug, see FRR issue #2567); read leniently`);
+  if (reader.error) {
+    diag('error', Math.min(reader.error.offset, Math.max(0, n - 1)), `not valid JSON: ${reader.error.message}`);
     return { value: undefined, diagnostics };
   }
-  ws();
-  if (i < n) diag('warning', i, `text after the JSON value ignored: ${JSON.stringify(text.slice(i, i + 40))}`);
+  reader.ws();
+  if (reader.pos < n) diag('warning', reader.pos, `text after the JSON value ignored: ${JSON.stringify(text.slice(reader.pos, reader.pos + 40))}`);
   const doc: JsonDoc = {
     value,
     lineOf: (container, key) => {
       if (typeof container !== 'object' || container === null) return undefined;
-      return key === undefined ? starts.get(container) : positions.get(container)?.get(key);
+      const offset = key === undefined ? reader.starts.get(container) : reader.positions.get(container)?.get(key);
+      return offset === undefined ? undefined : lineAt(offset);
     },
   };
   return { value: doc, diagnostics };

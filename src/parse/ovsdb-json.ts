@@ -63,6 +63,7 @@ import type {
   SbPortBinding,
 } from '../model/ovn.js';
 import { cookieOf } from '../model/ovn.js';
+import { JsonReader, MAX_JSON_DEPTH, type Json } from './json-text.js';
 
 // =============================================================================================
 // JSON reading with positions
@@ -70,9 +71,6 @@ import { cookieOf } from '../model/ovn.js';
 /** A JSON path: `['data', 3, 5]` prints as `data[3][5]`. */
 export type JsonPath = readonly (string | number)[];
 
-type Json = null | boolean | number | bigint | string | Json[] | { [k: string]: Json };
-
-const MAX_DEPTH = 256;
 const MAX_DIAGNOSTICS = 200;
 
 export function formatJsonPath(path: JsonPath): string {
@@ -85,8 +83,6 @@ export function formatJsonPath(path: JsonPath): string {
   return out || '(top level)';
 }
 
-const NUMBER_RE = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
-const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
 /** True for `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (hex digits, either case). */
 function isUuidText(u: string): boolean {
   if (u.length !== 36) return false;
@@ -97,245 +93,6 @@ function isUuidText(u: string): boolean {
     } else if (!((c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 102))) return false;
   }
   return true;
-}
-
-/** Tolerant recursive-descent JSON reader: stops at the first error, keeps what it has read. */
-class JsonReader {
-  pos = 0;
-  error: { offset: number; message: string } | undefined;
-  /** Arrays/objects the input ended (or broke) inside of. */
-  readonly incomplete = new WeakSet<object>();
-
-  constructor(private readonly s: string) {}
-
-  private fail(message: string, offset = this.pos): void {
-    if (!this.error) this.error = { offset, message };
-  }
-
-  ws(): void {
-    const s = this.s;
-    let p = this.pos;
-    while (p < s.length) {
-      const c = s.charCodeAt(p);
-      if (c === 32 || c === 10 || c === 13 || c === 9) p++;
-      else break;
-    }
-    this.pos = p;
-  }
-
-  document(): Json | undefined {
-    this.ws();
-    const v = this.value(0);
-    if (!this.error) {
-      this.ws();
-      if (this.pos < this.s.length) this.fail(`unexpected text after the JSON value: ${excerptAt(this.s, this.pos)}`);
-    }
-    return v;
-  }
-
-  value(depth: number): Json | undefined {
-    this.ws();
-    const s = this.s;
-    if (this.pos >= s.length) {
-      this.fail('unexpected end of input (output truncated?)');
-      return undefined;
-    }
-    const c = s.charCodeAt(this.pos);
-    if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
-      if (depth >= MAX_DEPTH) {
-        this.fail(`nesting deeper than ${MAX_DEPTH} levels`);
-        return undefined;
-      }
-      return c === 0x5b ? this.array(depth) : this.object(depth);
-    }
-    if (c === 0x22 /* " */) return this.string();
-    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return this.number();
-    if (s.startsWith('true', this.pos)) {
-      this.pos += 4;
-      return true;
-    }
-    if (s.startsWith('false', this.pos)) {
-      this.pos += 5;
-      return false;
-    }
-    if (s.startsWith('null', this.pos)) {
-      this.pos += 4;
-      return null;
-    }
-    const rest = s.slice(this.pos);
-    if (rest.length < 5 && ['true', 'false', 'null'].some((w) => w.startsWith(rest))) {
-      this.fail('unexpected end of input inside a literal (output truncated?)');
-      return undefined;
-    }
-    this.fail(`unexpected ${describeChar(s, this.pos)}; expected a JSON value`);
-    return undefined;
-  }
-
-  private array(depth: number): Json[] {
-    const s = this.s;
-    const out: Json[] = [];
-    this.pos++; // [
-    this.ws();
-    if (s.charCodeAt(this.pos) === 0x5d) {
-      this.pos++;
-      return out;
-    }
-    for (;;) {
-      const v = this.value(depth + 1);
-      if (this.error) {
-        if (v !== undefined && typeof v === 'object' && v !== null) out.push(v);
-        this.incomplete.add(out);
-        return out;
-      }
-      out.push(v as Json);
-      this.ws();
-      const c = s.charCodeAt(this.pos);
-      if (c === 0x2c) {
-        this.pos++;
-        continue;
-      }
-      if (c === 0x5d) {
-        this.pos++;
-        return out;
-      }
-      this.fail(this.pos >= s.length ? 'unexpected end of input inside an array (output truncated?)' : `unexpected ${describeChar(s, this.pos)}; expected "," or "]"`);
-      this.incomplete.add(out);
-      return out;
-    }
-  }
-
-  private object(depth: number): { [k: string]: Json } {
-    const s = this.s;
-    const out = Object.create(null) as { [k: string]: Json };
-    this.pos++; // {
-    this.ws();
-    if (s.charCodeAt(this.pos) === 0x7d) {
-      this.pos++;
-      return out;
-    }
-    for (;;) {
-      this.ws();
-      if (s.charCodeAt(this.pos) !== 0x22) {
-        this.fail(this.pos >= s.length ? 'unexpected end of input inside an object (output truncated?)' : `unexpected ${describeChar(s, this.pos)}; expected a quoted member name`);
-        this.incomplete.add(out);
-        return out;
-      }
-      const key = this.string();
-      if (key === undefined) {
-        this.incomplete.add(out);
-        return out;
-      }
-      this.ws();
-      if (s.charCodeAt(this.pos) !== 0x3a) {
-        this.fail(this.pos >= s.length ? 'unexpected end of input inside an object (output truncated?)' : `unexpected ${describeChar(s, this.pos)}; expected ":"`);
-        this.incomplete.add(out);
-        return out;
-      }
-      this.pos++;
-      const v = this.value(depth + 1);
-      if (this.error) {
-        if (v !== undefined && typeof v === 'object' && v !== null) out[key] = v;
-        this.incomplete.add(out);
-        return out;
-      }
-      out[key] = v as Json;
-      this.ws();
-      const c = s.charCodeAt(this.pos);
-      if (c === 0x2c) {
-        this.pos++;
-        continue;
-      }
-      if (c === 0x7d) {
-        this.pos++;
-        return out;
-      }
-      this.fail(this.pos >= s.length ? 'unexpected end of input inside an object (output truncated?)' : `unexpected ${describeChar(s, this.pos)}; expected "," or "}"`);
-      this.incomplete.add(out);
-      return out;
-    }
-  }
-
-  string(): string | undefined {
-    const s = this.s;
-    const start = this.pos + 1;
-    let p = start;
-    // Fast path: no escapes.
-    for (; p < s.length; p++) {
-      const c = s.charCodeAt(p);
-      if (c === 0x22) {
-        this.pos = p + 1;
-        return s.slice(start, p);
-      }
-      if (c === 0x5c || c < 0x20) break;
-    }
-    let out = s.slice(start, p);
-    for (; p < s.length; ) {
-      const c = s.charCodeAt(p);
-      if (c === 0x22) {
-        this.pos = p + 1;
-        return out;
-      }
-      if (c < 0x20) {
-        this.fail(`control character U+${c.toString(16).padStart(4, '0')} inside a string`, p);
-        return undefined;
-      }
-      if (c !== 0x5c) {
-        out += s[p];
-        p++;
-        continue;
-      }
-      const e = s[p + 1];
-      if (e === undefined) break;
-      if (Object.prototype.hasOwnProperty.call(SIMPLE_ESCAPES, e)) {
-        out += SIMPLE_ESCAPES[e];
-        p += 2;
-        continue;
-      }
-      if (e === 'u') {
-        const hex = s.slice(p + 2, p + 6);
-        if (hex.length < 4) break;
-        if (!/^[0-9a-fA-F]{4}$/.test(hex)) {
-          this.fail(`bad \\u escape "\\u${hex}"`, p);
-          return undefined;
-        }
-        out += String.fromCharCode(Number.parseInt(hex, 16));
-        p += 6;
-        continue;
-      }
-      this.fail(`bad escape "\\${e}" inside a string`, p);
-      return undefined;
-    }
-    this.fail('unexpected end of input inside a string (output truncated?)', s.length);
-    return undefined;
-  }
-
-  private number(): number | bigint | undefined {
-    const re = NUMBER_RE;
-    re.lastIndex = this.pos;
-    const m = re.exec(this.s);
-    if (!m) {
-      this.fail(this.pos + 1 >= this.s.length ? 'unexpected end of input inside a number (output truncated?)' : `malformed number ${excerptAt(this.s, this.pos)}`);
-      return undefined;
-    }
-    this.pos += m[0].length;
-    if (m[1] === undefined && m[2] === undefined) {
-      const n = Number(m[0]);
-      return Number.isSafeInteger(n) ? n : BigInt(m[0]);
-    }
-    return Number(m[0]);
-  }
-}
-
-function describeChar(s: string, pos: number): string {
-  if (pos >= s.length) return 'end of input';
-  const cp = s.codePointAt(pos) ?? 0;
-  const ch = String.fromCodePoint(cp);
-  return cp < 0x20 || cp === 0x7f ? `character U+${cp.toString(16).padStart(4, '0')}` : `"${ch}"`;
-}
-
-function excerptAt(s: string, pos: number, n = 40): string {
-  const t = s.slice(pos, pos + n);
-  return JSON.stringify(t.length < s.length - pos ? `${t}…` : t);
 }
 
 /** Skips one JSON value starting at `pos` (after whitespace); returns the position after it. */
@@ -411,7 +168,7 @@ export function locateJsonPaths(text: string, paths: readonly JsonPath[]): Map<s
   const visit = (node: Trie, pos: number, depth: number): number => {
     pos = skipWs(text, pos);
     if (node.key !== undefined) out.set(node.key, pos);
-    if (node.children.size === 0 || depth > MAX_DEPTH) return skipValue(text, pos);
+    if (node.children.size === 0 || depth > MAX_JSON_DEPTH) return skipValue(text, pos);
     const c = text.charCodeAt(pos);
     if (c === 0x5b) {
       let p = pos + 1;
@@ -433,8 +190,7 @@ export function locateJsonPaths(text: string, paths: readonly JsonPath[]): Map<s
       for (;;) {
         p = skipWs(text, p);
         if (p >= text.length || text.charCodeAt(p) !== 0x22) break;
-        const r = new JsonReader(text);
-        r.pos = p;
+        const r = new JsonReader(text, {}, p);
         const key = r.string();
         if (key === undefined) return text.length;
         p = skipWs(text, r.pos);
@@ -603,7 +359,7 @@ function readJson(text: string, native: boolean): { value: Json | undefined; nat
       // fall through to the tolerant reader, which says where and keeps what it can
     }
   }
-  const r = new JsonReader(text);
+  const r = new JsonReader(text, { bigints: true });
   const value = r.document();
   return { value, error: r.error, incomplete: r.incomplete };
 }
