@@ -3,7 +3,7 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import { countBySeverity, type SeverityCounts } from '../model/finding.js';
 import { fail, ok, type Result } from '../model/result.js';
 import { loadBgp, loadTunnelSide } from '../snapshot/load-bgp.js';
-import { openSnapshot } from '../snapshot/reader.js';
+import { knownHosts, openSnapshot } from '../snapshot/reader.js';
 
 export interface BgpAuditOptions {
   readonly snapshot: string;
@@ -26,11 +26,8 @@ export async function auditBgp(options: BgpAuditOptions): Promise<Result<BgpAudi
   const opened = await openSnapshot(options.snapshot);
   if (!opened.ok) return opened;
   const source = opened.value;
-  if (options.hosts?.length) {
-    const known = new Set(source.manifest.hosts.map((h) => h.name));
-    const unknown = options.hosts.filter((h) => !known.has(h));
-    if (unknown.length) return fail(`host ${unknown.join(', ')} is not in the snapshot (it has: ${[...known].join(', ') || 'no hosts'})`);
-  }
+  const hostsKnown = knownHosts(source.manifest, options.hosts);
+  if (!hostsKnown.ok) return hostsKnown;
   const bgp = await loadBgp(source);
   const diagnostics = [...bgp.diagnostics];
   const tunnel = await loadTunnelSide(source, diagnostics);

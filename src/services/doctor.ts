@@ -11,7 +11,7 @@ import { fail, ok, type Result } from '../model/result.js';
 import { KERNEL_IDS, loadBgp, loadTunnelSide } from '../snapshot/load-bgp.js';
 import { loadOffload } from '../snapshot/load-offload.js';
 import { loadSnapshot } from '../snapshot/load.js';
-import { openSnapshot, type SnapshotSource } from '../snapshot/reader.js';
+import { knownHosts, openSnapshot, type SnapshotSource } from '../snapshot/reader.js';
 import { auditMtu } from './mtu.js';
 
 /** The question groups `doctor` asks; each is one audit of the snapshot. */
@@ -184,10 +184,8 @@ export async function runDoctor(options: DoctorOptions): Promise<Result<DoctorRe
   const source = opened.value;
   const all = source.manifest.hosts.map((h) => h.name);
   const hosts = options.hosts?.length ? [...new Set(options.hosts)] : undefined;
-  if (hosts) {
-    const unknown = hosts.filter((h) => !all.includes(h));
-    if (unknown.length) return fail(`host ${unknown.join(', ')} is not in the snapshot (it has: ${all.join(', ') || 'no hosts'})`);
-  }
+  const hostsKnown = knownHosts(source.manifest, hosts);
+  if (!hostsKnown.ok) return hostsKnown;
   const loaded = await loadSnapshot(source.dir, { hosts });
   if (!loaded.ok) return loaded;
   const snap = loaded.value;

@@ -5,7 +5,7 @@ import { fail, ok, type Result } from '../model/result.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { loadSnapshot } from '../snapshot/load.js';
 import { loadMtu } from '../snapshot/load-mtu.js';
-import { openSnapshot } from '../snapshot/reader.js';
+import { knownHosts, openSnapshot } from '../snapshot/reader.js';
 import { createResolver, describeEndpoint, type ChassisPath, type Endpoint } from '../snapshot/resolve.js';
 
 export interface MtuAuditOptions extends MtuCheckOptions {
@@ -106,11 +106,8 @@ export async function auditMtu(options: MtuAuditOptions): Promise<Result<MtuAudi
   const opened = await openSnapshot(options.snapshot);
   if (!opened.ok) return opened;
   const source = opened.value;
-  if (options.hosts?.length) {
-    const known = new Set(source.manifest.hosts.map((h) => h.name));
-    const unknown = options.hosts.filter((h) => !known.has(h));
-    if (unknown.length) return fail(`host ${unknown.join(', ')} is not in the snapshot (it has: ${[...known].join(', ') || 'no hosts'})`);
-  }
+  const hostsKnown = knownHosts(source.manifest, options.hosts);
+  if (!hostsKnown.ok) return hostsKnown;
   const check: MtuCheckOptions = { networkMtu: options.networkMtu, ipsec: options.ipsec, switchMtu: options.switchMtu, switchMtuSemantics: options.switchMtuSemantics };
   if (pathMode) {
     const loaded = await loadSnapshot(options.snapshot);

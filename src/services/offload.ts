@@ -1,9 +1,9 @@
 import { checkOffload, type OffloadCheckOptions, type OffloadReport } from '../checks/offload.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { countBySeverity, type SeverityCounts } from '../model/finding.js';
-import { fail, ok, type Result } from '../model/result.js';
+import { ok, type Result } from '../model/result.js';
 import { loadOffload } from '../snapshot/load-offload.js';
-import { openSnapshot } from '../snapshot/reader.js';
+import { knownHosts, openSnapshot } from '../snapshot/reader.js';
 
 export interface OffloadAuditOptions extends OffloadCheckOptions {
   readonly snapshot: string;
@@ -22,11 +22,8 @@ export async function auditOffload(options: OffloadAuditOptions): Promise<Result
   const opened = await openSnapshot(options.snapshot);
   if (!opened.ok) return opened;
   const source = opened.value;
-  if (options.hosts?.length) {
-    const known = new Set(source.manifest.hosts.map((h) => h.name));
-    const unknown = options.hosts.filter((h) => !known.has(h));
-    if (unknown.length) return fail(`host ${unknown.join(', ')} is not in the snapshot (it has: ${[...known].join(', ') || 'no hosts'})`);
-  }
+  const hostsKnown = knownHosts(source.manifest, options.hosts);
+  if (!hostsKnown.ok) return hostsKnown;
   const snap = await loadOffload(source, { hosts: options.hosts });
   const report = checkOffload(snap, { expectHwOffload: options.expectHwOffload, vfOffload: options.vfOffload, nicWithoutGeneveTso: options.nicWithoutGeneveTso });
   return ok({ snapshot: options.snapshot, ...report, counts: countBySeverity(report.findings), diagnostics: snap.diagnostics });

@@ -1,5 +1,5 @@
 import { locate, type Diagnostic, type Parsed } from '../model/diagnostic.js';
-import { fail, ok, type Result } from '../model/result.js';
+import { ok, type Result } from '../model/result.js';
 import type { FlowEntry } from '../model/flow.js';
 import type { OvsBridgeMap, OvsInterface } from '../model/ovs.js';
 import { splitOvnChassisId } from '../model/ovs.js';
@@ -39,7 +39,7 @@ import {
 import { parseToolVersion } from '../parse/ovs-version.js';
 import { parseTlvMap } from '../parse/tlv-map.js';
 import { cachedFlowDump, classifierCache, type CacheOptions, type FlowSource } from './cache.js';
-import { openSnapshot, type OutputText, type SnapshotSource } from './reader.js';
+import { knownHosts, openSnapshot, type OutputText, type SnapshotSource } from './reader.js';
 
 const TUNNEL_TYPES = new Set(['geneve', 'vxlan', 'stt', 'gre', 'erspan', 'ip6gre', 'ip6erspan', 'gtpu', 'bareudp', 'lisp']);
 
@@ -68,11 +68,8 @@ export async function loadSnapshot(dir: string, options: LoadOptions = {}): Prom
 export async function loadOpenedSnapshot(source: SnapshotSource, dir: string, options: LoadOptions = {}): Promise<Result<Snapshot>> {
   const diagnostics: Diagnostic[] = [];
   const wanted = options.hosts ? new Set(options.hosts) : undefined;
-  if (wanted) {
-    const known = new Set(source.manifest.hosts.map((h) => h.name));
-    const unknown = [...wanted].filter((h) => !known.has(h));
-    if (unknown.length) return fail(`host ${unknown.join(', ')} is not in the snapshot (it has: ${[...known].join(', ') || 'no hosts'})`);
-  }
+  const hostsKnown = knownHosts(source.manifest, options.hosts);
+  if (!hostsKnown.ok) return hostsKnown;
   const hosts = await Promise.all(source.manifest.hosts.filter((h) => !wanted || wanted.has(h.name)).map((h) => loadHost(source, h.name, h.bridges, diagnostics, options.cache, options.classifier === true)));
   const central = options.withoutCentral ? undefined : await loadCentral(source, diagnostics);
   return ok({ dir, manifest: source.manifest, hosts, sb: central?.sb, nb: central?.nb, diagnostics });

@@ -22,6 +22,14 @@ export interface OutputText {
 }
 
 /** Opens a snapshot directory, or a packed fixture (.tar.gz), which is verified and unpacked to a cache. */
+/** Fails when `hosts` names a host the snapshot does not have (saying which it has); passes for none. */
+export function knownHosts(manifest: { readonly hosts: readonly { readonly name: string }[] }, hosts: readonly string[] | undefined): Result<undefined> {
+  if (!hosts?.length) return ok(undefined);
+  const known = manifest.hosts.map((h) => h.name);
+  const unknown = [...new Set(hosts)].filter((h) => !known.includes(h));
+  return unknown.length ? fail(`host ${unknown.join(', ')} is not in the snapshot (it has: ${known.join(', ') || 'no hosts'})`) : ok(undefined);
+}
+
 export async function openSnapshot(path: string): Promise<Result<SnapshotSource>> {
   const resolved = await resolveSnapshotPath(path);
   if (!resolved.ok) return resolved;
