@@ -6,16 +6,17 @@
  *
  * The list is an ordinary readonly array to its readers. Reading an element by index makes that
  * one entry; anything else (iteration through `has`, key listing, methods) makes every entry
- * first, so array methods and deep comparison see a plain, complete array. The table, priority
- * and line of every flow can be read without making entries (`flowKeyOf`): the classifier checks
- * a stored index against them, and a drop finds its flow by line.
+ * first, so array methods and deep comparison see a plain, complete array. The table, priority,
+ * cookie and line of every flow can be read without making entries (`flowKeyOf`): the classifier
+ * checks a stored index against them, a drop finds its flow by line and a punt by its cookie.
  */
 import type { FlowEntry } from './flow.js';
 
-/** Table, priority and dump line of flow `i`, without making its entry. */
+/** Table, priority, cookie and dump line of flow `i`, without making its entry. */
 export interface FlowKeyColumns {
   table(i: number): number;
   priority(i: number): number;
+  cookie(i: number): bigint;
   line(i: number): number;
 }
 
@@ -23,7 +24,8 @@ const KEY_COLUMNS = Symbol('flow key columns');
 
 /**
  * A readonly array of `n` flows; `make(i)` makes flow i (called at most once per index; it must
- * not fail: validate the source before). `keys` gives the table, priority and line of every flow.
+ * not fail: validate the source before). `keys` gives the table, priority, cookie and line of
+ * every flow.
  */
 export function lazyFlowList(n: number, make: (i: number) => FlowEntry, keys: FlowKeyColumns): readonly FlowEntry[] {
   const made: (FlowEntry | undefined)[] = new Array<FlowEntry | undefined>(n);
@@ -69,8 +71,8 @@ export function lazyFlowList(n: number, make: (i: number) => FlowEntry, keys: Fl
   });
 }
 
-/** The table, priority and line of each flow: from the columns of a lazy list, else from the entries. */
+/** The table, priority, cookie and line of each flow: from the columns of a lazy list, else from the entries. */
 export function flowKeyOf(flows: readonly FlowEntry[]): FlowKeyColumns {
   const cols = (flows as unknown as Record<typeof KEY_COLUMNS, FlowKeyColumns | undefined>)[KEY_COLUMNS];
-  return cols ?? { table: (i) => flows[i]!.table, priority: (i) => flows[i]!.priority, line: (i) => flows[i]!.line };
+  return cols ?? { table: (i) => flows[i]!.table, priority: (i) => flows[i]!.priority, cookie: (i) => flows[i]!.cookie, line: (i) => flows[i]!.line };
 }

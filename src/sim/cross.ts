@@ -312,7 +312,10 @@ function flowByKey(b: BridgeState, table: number, priority: number | undefined, 
   const key = `${table}/${priority ?? ''}/${cookie ?? ''}`;
   if (seen.has(key)) return seen.get(key);
   const c = cookie === undefined ? undefined : BigInt(cookie);
-  const entry = b.flows.find((f) => f.table === table && (priority === undefined || f.priority === priority) && (c === undefined || f.cookie === c));
+  // Over the key columns: the whole list is not made for one punt.
+  const cols = flowKeyOf(b.flows);
+  let entry: FlowEntry | undefined;
+  for (let i = 0, n = b.flows.length; i < n && !entry; i++) if (cols.table(i) === table && (priority === undefined || cols.priority(i) === priority) && (c === undefined || cols.cookie(i) === c)) entry = b.flows[i];
   seen.set(key, entry);
   return entry;
 }

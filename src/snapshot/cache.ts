@@ -576,7 +576,7 @@ export function decodeFlowDump(content: CacheContent): Parsed<FlowDump> {
       actions: lists[list[i]!]!,
     };
   };
-  const flows = lazyFlowList(n, makeFlow, { table: (i) => packed[i]! & 0xff, priority: (i) => (packed[i]! >>> 8) & 0xffff, line: (i) => line[i]! });
+  const flows = lazyFlowList(n, makeFlow, { table: (i) => packed[i]! & 0xff, priority: (i) => (packed[i]! >>> 8) & 0xffff, cookie: (i) => cookies[cookie[i]!]!, line: (i) => line[i]! });
   return {
     value: {
       headers: decodeValue(d.headers) as DumpHeader[],

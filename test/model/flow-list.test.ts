@@ -23,7 +23,7 @@ function counted(): { list: readonly FlowEntry[]; made: () => number } {
       made++;
       return { ...eager[i]! };
     },
-    { table: (i) => eager[i]!.table, priority: (i) => eager[i]!.priority, line: (i) => eager[i]!.line },
+    { table: (i) => eager[i]!.table, priority: (i) => eager[i]!.priority, cookie: (i) => eager[i]!.cookie, line: (i) => eager[i]!.line },
   );
   return { list, made: () => made };
 }
@@ -34,7 +34,7 @@ describe('lazy flow list', () => {
     const { list, made } = counted();
     expect(list.length).toBe(eager.length);
     const key = flowKeyOf(list);
-    for (let i = 0; i < eager.length; i++) expect([key.table(i), key.priority(i), key.line(i)]).toEqual([eager[i]!.table, eager[i]!.priority, eager[i]!.line]);
+    for (let i = 0; i < eager.length; i++) expect([key.table(i), key.priority(i), key.cookie(i), key.line(i)]).toEqual([eager[i]!.table, eager[i]!.priority, eager[i]!.cookie, eager[i]!.line]);
     expect(made()).toBe(0);
     const a = list[7]!;
     expect(a).toEqual(eager[7]);
@@ -85,8 +85,8 @@ describe('lazy flow list', () => {
     expect(() => delete w[0]).toThrow(/read-only/);
   });
 
-  it('gives the entries’ own table, priority and line for a plain array', () => {
+  it('gives the entries’ own table, priority, cookie and line for a plain array', () => {
     const key = flowKeyOf(eager);
-    expect([key.table(3), key.priority(3), key.line(3)]).toEqual([eager[3]!.table, eager[3]!.priority, eager[3]!.line]);
+    expect([key.table(3), key.priority(3), key.cookie(3), key.line(3)]).toEqual([eager[3]!.table, eager[3]!.priority, eager[3]!.cookie, eager[3]!.line]);
   });
 });

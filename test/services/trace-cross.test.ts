@@ -6,7 +6,9 @@
 
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { lazyFlowList } from '../../src/model/flow-list.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
+import { formatFlow } from '../../src/parse/ofctl-flows.js';
 import { renderTrace, verdictLine } from '../../src/render/trace.js';
 import { renderTraceDot } from '../../src/render/trace-dot.js';
 import { makeStyle } from '../../src/render/style.js';
@@ -175,6 +177,24 @@ describe('typed drops with their evidence', () => {
     expect(ttl).toMatchObject({ verdict: 'dropped', drop: { reason: 'TTL_EXPIRED', host: 'hv1', logicalFlow: { stage: 'lr_in_ip_input', datapath: 'lr0' } } });
     expect(ttl.drop!.explanation).toMatch(/^TTL 1 expired at router lr0 .* ICMP time exceeded/);
     expect(ttl.hops[0]!.controller).toBe(true);
+    // A punt names no dump line: its evidence is the first flow of its table, priority and cookie.
+    const b = l3.hosts.find((h) => h.name === 'hv1')!.bridges.find((x) => x.name === 'br-int')!;
+    const first = b.flows.find((f) => f.table === ttl.drop!.table && f.priority === ttl.drop!.priority && `0x${f.cookie.toString(16)}` === ttl.drop!.cookie)!;
+    expect(ttl.drop!.flow).toBe(`${b.flowsFile}:${first.line}: ${formatFlow(first)}`);
+    // The same over a flow list decoded on demand (as from .cache/), found through its key columns.
+    const lazyHosts = l3.hosts.map((h) => ({
+      ...h,
+      bridges: h.bridges.map((x) => ({
+        ...x,
+        flows: lazyFlowList(
+          x.flows.length,
+          (i) => x.flows[i]!,
+          { table: (i) => x.flows[i]!.table, priority: (i) => x.flows[i]!.priority, cookie: (i) => x.flows[i]!.cookie, line: (i) => x.flows[i]!.line },
+        ),
+      })),
+    }));
+    const lazyTtl = run({ ...l3, hosts: lazyHosts }, { from: 'web1', to: 'db1', protocol: { kind: 'tcp', port: 5432 }, ttl: 1 });
+    expect(lazyTtl.drop).toEqual(ttl.drop);
     // lb-nat-3chassis has a default route via 172.16.0.1 and no MAC_Binding for it.
     const arp = run(lb, { from: 'a1', to: '8.8.8.8', protocol: { kind: 'tcp', port: 443 } });
     expect(arp).toMatchObject({ verdict: 'dropped', drop: { reason: 'ARP_UNRESOLVED', logicalFlow: { stage: 'lr_in_arp_request' } } });

@@ -153,7 +153,7 @@ describe('a stored index', () => {
         made++;
         return state.flows[i]!;
       },
-      { table: (i) => state.flows[i]!.table, priority: (i) => state.flows[i]!.priority, line: (i) => state.flows[i]!.line },
+      { table: (i) => state.flows[i]!.table, priority: (i) => state.flows[i]!.priority, cookie: (i) => state.flows[i]!.cookie, line: (i) => state.flows[i]!.line },
     );
     const back = bridgeIndexFromStored(storeBridgeIndex(index), lazy);
     if (typeof back === 'string') throw new Error(back);

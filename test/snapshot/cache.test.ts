@@ -81,7 +81,7 @@ describe('flow dump codec', () => {
       const decoded = decodeFlowDump(back.content);
       // The key columns (read before any entry is made) agree with the parsed entries.
       const cols = flowKeyOf(decoded.value.flows);
-      expect(parsed.value.flows.every((f, i) => cols.table(i) === f.table && cols.priority(i) === f.priority && cols.line(i) === f.line)).toBe(true);
+      expect(parsed.value.flows.every((f, i) => cols.table(i) === f.table && cols.priority(i) === f.priority && cols.cookie(i) === f.cookie && cols.line(i) === f.line)).toBe(true);
       expect(isDeepStrictEqual(decoded, parsed)).toBe(true);
     }
     const odd = parseOfctlFlows(ODD_DUMP);
