@@ -9,10 +9,10 @@ import { pruneTree } from '../model/trace.js';
 import { annotateTrace } from '../sim/annotate.js';
 import { createCrossContext, traceAcross, type CrossContext, type CrossOptions, type CrossResult, type LbChoice } from '../sim/cross.js';
 import { buildGuestPacket, DEFAULT_TTL, flowFromState, type GuestPacket, type Protocol } from '../sim/guest.js';
-import { compileHost, traceHost, type PacketState, type SimTraceResult, type TraceOptions } from '../sim/index.js';
+import { compileHost, traceHost, type CompiledHost, type PacketState, type SimTraceResult, type TraceOptions } from '../sim/index.js';
 import { checkTunnelMtu } from '../checks/mtu-trace.js';
 import { loadMtu } from '../snapshot/load-mtu.js';
-import { loadOpenedSnapshot } from '../snapshot/load.js';
+import { loadHostIdentities, loadOpenedSnapshot } from '../snapshot/load.js';
 import { openSnapshot, type SnapshotSource } from '../snapshot/reader.js';
 import { buildOvnIndex, type OvnIndex } from '../snapshot/ovn-index.js';
 import { createResolver, describeEndpoint, type ChassisPath, type Endpoint, type Resolver } from '../snapshot/resolve.js';
@@ -25,6 +25,11 @@ export interface TraceRequest {
   /** One microflow in ofproto/trace syntax, or a file with one per line. */
   readonly flow?: string;
   readonly flowsFile?: string;
+  /**
+   * `--host` following tunnels: read every host's tables up front instead of those of the hosts
+   * the packets reach (the result is the same; for comparisons).
+   */
+  readonly readAllHosts?: boolean;
   readonly ctNext: readonly string[];
   readonly selectBucket?: number;
   /** Pick, in every select group, the bucket whose ct(nat(dst=...)) is this backend (IP[:PORT]). */
@@ -98,6 +103,8 @@ export interface TraceServiceResult {
   readonly mode?: 'flow' | 'endpoints';
   readonly single?: TraceReport;
   readonly batch?: readonly BatchLine[];
+  /** With --host: the hosts whose tables were read (following tunnels, those the packets reached). */
+  readonly loadedHosts?: readonly string[];
 }
 
 function natDstMatches(actions: readonly Action[], addr: bigint, port: number | undefined): boolean {
@@ -172,9 +179,12 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
   const follow = req.followTunnels === true;
   const opened = await openSnapshot(req.snapshot);
   if (!opened.ok) return opened;
-  const loaded = await loadOpenedSnapshot(opened.value, req.snapshot, follow ? { classifier: true } : { hosts: [req.host], classifier: true });
+  // Following tunnels, the tables of the other hosts are read when a packet reaches them (below);
+  // --lb-dst is checked against every host's groups, so it reads them all up front.
+  const everyHost = follow && (req.lbDst !== undefined || req.readAllHosts === true);
+  const loaded = await loadOpenedSnapshot(opened.value, req.snapshot, everyHost ? { classifier: true } : { hosts: [req.host], classifier: true });
   if (!loaded.ok) return loaded;
-  const snapshot = loaded.value;
+  let snapshot = loaded.value;
   const host = snapshot.hosts.find((h) => h.name === req.host);
   if (!host) return fail(`host ${req.host} is not in the snapshot (it has: ${snapshot.hosts.map((h) => h.name).join(', ') || 'no hosts'})`);
   const bridge = host.bridges.find((b) => b.name === req.bridge);
@@ -182,24 +192,42 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
   if (bridge.flows.length === 0) return fail(`${host.name}/${req.bridge} has no flows in the snapshot (was ovs-ofctl dump-flows collected? see "ovnscope snapshot show")`, 3);
   const index = snapshot.sb ? buildOvnIndex(snapshot) : undefined;
   const tunnelMtu = await tunnelMtuCheck(req, opened.value, follow ? undefined : [host.name]);
-  let one: (flow: string) => Result<TraceReport>;
+  let one: (flow: string) => Result<TraceReport> | Promise<Result<TraceReport>>;
   if (follow) {
     if (req.lbDst) {
       const known = lbBackendCheck(snapshot, req.lbDst);
       if (!known.ok) return known;
     }
-    const ctx = createCrossContext(snapshot, createResolver(snapshot), index);
+    // The hosts not loaded yet stand in the context as their identity (chassis, hostname, encap
+    // IPs), so a tunnel resolves to the same host as with every host loaded; a trace that reaches
+    // one names it (needHosts), and is traced again once it is loaded.
+    const identities = everyHost ? [] : await loadHostIdentities(opened.value);
+    const compiled = new Map<string, CompiledHost>();
+    const contextOf = (s: Snapshot): CrossContext => {
+      const full = new Map(s.hosts.map((h) => [h.name, h] as const));
+      const hosts = everyHost ? s.hosts : identities.map((h) => full.get(h.name) ?? h);
+      const view = { ...s, hosts };
+      return createCrossContext(view, createResolver(view), index, { compiled, unloaded: new Set(hosts.filter((h) => !full.has(h.name)).map((h) => h.name)) });
+    };
+    let ctx = contextOf(snapshot);
     // A node has thousands of ports and a batch thousands of lines: look the in_port up by name or number.
     const portByKey = new Map<string, BridgePort>();
     for (const p of [...bridge.ports].reverse()) portByKey.set(String(p.ofport), p).set(p.name, p);
-    one = (flow) => {
+    one = async (flow) => {
       const port = /(?:^|,)in_port=(?:"([^"]+)"|([^,]+))/.exec(flow);
       const name = port?.[1] ?? port?.[2] ?? '?';
       const bp = portByKey.get(name);
       const entry: HopEntry = { kind: bp?.role.kind === 'physical' ? 'uplink' : 'start', port: bp?.name ?? name, ...(bp ? { ofport: bp.ofport } : {}) };
-      const r = traceAcross(ctx, { host: host.name, bridge: req.bridge, flow, entry }, { ...crossOptions(req, snapshot, undefined), ...(tunnelMtu ? { tunnelMtu: tunnelMtu.check } : {}) });
-      if (!r.ok) return r;
-      return ok(withViewWarnings(crossReport(flow, r.value, req.detail), tunnelMtu));
+      for (;;) {
+        const r = traceAcross(ctx, { host: host.name, bridge: req.bridge, flow, entry }, { ...crossOptions(req, snapshot, undefined), ...(tunnelMtu ? { tunnelMtu: tunnelMtu.check } : {}) });
+        if (!r.ok) return r;
+        const need = r.value.needHosts?.filter((h) => ctx.unloaded?.has(h)) ?? [];
+        if (!need.length) return ok(withViewWarnings(crossReport(flow, r.value, req.detail), tunnelMtu));
+        const more = await loadOpenedSnapshot(opened.value, req.snapshot, { hosts: need, classifier: true, withoutCentral: true });
+        if (!more.ok) return more;
+        snapshot = { ...snapshot, hosts: [...snapshot.hosts, ...more.value.hosts], diagnostics: [...snapshot.diagnostics, ...more.value.diagnostics] };
+        ctx = contextOf(snapshot);
+      }
     };
   } else {
     let selectBucket: TraceOptions['selectBucket'] = req.selectBucket;
@@ -216,9 +244,9 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
     };
   }
   if (req.flow !== undefined) {
-    const r = one(req.flow);
+    const r = await one(req.flow);
     if (!r.ok) return r;
-    return ok({ host: host.name, bridge: req.bridge, mode: 'flow', single: r.value });
+    return ok({ host: host.name, bridge: req.bridge, mode: 'flow', single: r.value, loadedHosts: snapshot.hosts.map((h) => h.name) });
   }
   let text: string;
   try {
@@ -230,12 +258,12 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
   for (const [i, raw] of text.split('\n').entries()) {
     const flow = raw.trim();
     if (!flow || flow.startsWith('#')) continue;
-    const r = one(flow);
+    const r = await one(flow);
     const line: BatchLine = r.ok ? { line: i + 1, report: r.value } : { line: i + 1, error: `${req.flowsFile}:${i + 1}: ${r.error.message}` };
     if (onBatchLine) onBatchLine(line);
     else batch.push(line);
   }
-  return ok({ host: host.name, bridge: req.bridge, mode: 'flow', batch });
+  return ok({ host: host.name, bridge: req.bridge, mode: 'flow', batch, loadedHosts: snapshot.hosts.map((h) => h.name) });
 }
 
 /** --lb-dst must be a backend of some load-balancer group of the snapshot. */

@@ -47,17 +47,31 @@ export interface CrossContext {
   readonly snapshot: Pick<Snapshot, 'hosts' | 'sb' | 'nb'>;
   readonly resolver: Resolver;
   readonly index?: OvnIndex;
-  /** The host compiled once (cached in this context). */
+  /**
+   * Hosts of the snapshot whose tables were not loaded (only their identity: chassis, hostname,
+   * encap IPs): a packet that reaches one stops there, and the result names it in `needHosts`.
+   */
+  readonly unloaded?: ReadonlySet<string>;
+  /** The host compiled once (cached in this context); undefined when not in the snapshot or not loaded. */
   compiled(host: string): CompiledHost | undefined;
 }
 
-export function createCrossContext(snapshot: Pick<Snapshot, 'hosts' | 'sb' | 'nb'>, resolver: Resolver, index?: OvnIndex): CrossContext {
-  const cache = new Map<string, CompiledHost>();
+export interface CrossContextOptions {
+  readonly unloaded?: ReadonlySet<string>;
+  /** Compiled hosts to share with an earlier context of the same hosts (one that loaded fewer). */
+  readonly compiled?: Map<string, CompiledHost>;
+}
+
+export function createCrossContext(snapshot: Pick<Snapshot, 'hosts' | 'sb' | 'nb'>, resolver: Resolver, index?: OvnIndex, options: CrossContextOptions = {}): CrossContext {
+  const cache = options.compiled ?? new Map<string, CompiledHost>();
+  const unloaded = options.unloaded;
   return {
     snapshot,
     resolver,
     ...(index ? { index } : {}),
+    ...(unloaded ? { unloaded } : {}),
     compiled(name: string) {
+      if (unloaded?.has(name)) return undefined;
       let c = cache.get(name);
       if (!c) {
         const h = snapshot.hosts.find((x) => x.name === name);
@@ -148,6 +162,11 @@ export interface CrossResult extends TraceResult {
   readonly lbChoices: readonly LbChoice[];
   /** Connection tables after the trace (per host), when the conntrack model was used. */
   readonly conntrack?: Map<string, ConntrackTable>;
+  /**
+   * Hosts the packet reached whose tables the context has not loaded (`CrossContext.unloaded`):
+   * the result stops short of them; load them and trace again.
+   */
+  readonly needHosts?: readonly string[];
 }
 
 interface Pending {
@@ -417,6 +436,7 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
   const tree: TraceNode[] = [];
   const warnings: string[] = [];
   const lbChoices: LbChoice[] = [];
+  const needHosts = new Set<string>();
   const seen = new Map<string, number>();
   const stops: { hop: number; drop: TraceDrop; verdict: Verdict; incomplete?: CrossResult['incomplete'] }[] = [];
   const queue: Pending[] = [start];
@@ -557,6 +577,11 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
             stops.push({ hop: idx, verdict: 'error', drop: { table: (out as SimOutput).table ?? 0, reason: 'REMOTE_NOT_COLLECTED', explanation, host: p.host, bridge: hop.bridge }, incomplete: { reason: `REMOTE_NOT_COLLECTED: ${explanation}`, hint: `collect it: ${h2}`, ...(remote.chassis ? { chassis: remote.chassis } : {}) } });
             continue;
           }
+          if (ctx.unloaded?.has(remote.host)) {
+            needHosts.add(remote.host);
+            out.next = { status: 'not-followed', reason: `the tables of ${remote.host} are not loaded` };
+            continue;
+          }
           const rc = ctx.compiled(remote.host)!;
           const integration = rc.host.openVswitch?.ovnBridge ?? 'br-int';
           const rb = rc.bridges.get(integration) ?? [...rc.bridges.values()].find((b) => b.state.ports.some((x) => x.role.kind === 'tunnel'));
@@ -678,6 +703,7 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
     runs,
     lbChoices,
     ...(tables ? { conntrack: tables } : {}),
+    ...(needHosts.size ? { needHosts: [...needHosts] } : {}),
   });
 }
 

@@ -75,6 +75,21 @@ export async function loadOpenedSnapshot(source: SnapshotSource, dir: string, op
   return ok({ dir, manifest: source.manifest, hosts, sb: central?.sb, nb: central?.nb, diagnostics });
 }
 
+/**
+ * Every host of the snapshot as its identity only — the Open_vSwitch row (chassis name, hostname,
+ * encap IPs), no bridges and no flows: enough to tell which host a tunnel leads to without reading
+ * its tables. Problems in those rows are reported when the host is loaded in full.
+ */
+export async function loadHostIdentities(source: SnapshotSource): Promise<HostState[]> {
+  return Promise.all(
+    source.manifest.hosts.map(async (h): Promise<HostState> => {
+      const ovs = rows(await source.hostOutput(h.name, 'ovs-vsctl.list.Open_vSwitch'), h.name, toOpenVswitch, [])[0];
+      const encapIp = ovs?.ovnEncapIps[0];
+      return { name: h.name, ovsBridges: [], ovsPorts: [], interfaces: [], bridges: [], ...(ovs ? { openVswitch: ovs, chassis: ovs.systemId } : {}), ...(encapIp ? { encapIp } : {}) };
+    }),
+  );
+}
+
 function take<T>(out: OutputText | undefined, host: string | undefined, parse: (text: string, file: string) => Parsed<T>, diagnostics: Diagnostic[]): T | undefined {
   if (!out) return undefined;
   const parsed = parse(out.text, out.file);
