@@ -26,8 +26,8 @@ export interface TraceRequest {
   readonly flow?: string;
   readonly flowsFile?: string;
   /**
-   * `--host` following tunnels: read every host's tables up front instead of those of the hosts
-   * the packets reach (the result is the same; for comparisons).
+   * Read every host's OpenFlow tables up front instead of those of the hosts the packets reach
+   * (the result is the same; for comparisons).
    */
   readonly readAllHosts?: boolean;
   readonly ctNext: readonly string[];
@@ -103,7 +103,7 @@ export interface TraceServiceResult {
   readonly mode?: 'flow' | 'endpoints';
   readonly single?: TraceReport;
   readonly batch?: readonly BatchLine[];
-  /** With --host: the hosts whose tables were read (following tunnels, those the packets reached). */
+  /** The hosts whose OpenFlow tables were read: the entry host and those the packets reached. */
   readonly loadedHosts?: readonly string[];
 }
 
@@ -446,13 +446,33 @@ async function traceEndpoints(req: TraceRequest): Promise<Result<TraceServiceRes
   if (req.flow !== undefined || req.flowsFile !== undefined) return fail('--from/--to build the packet themselves: do not give --flow or --flows-file with them');
   const opened = await openSnapshot(req.snapshot);
   if (!opened.ok) return opened;
-  const loaded = await loadOpenedSnapshot(opened.value, req.snapshot, { classifier: true });
+  // Resolving the ends reads every host's ports, not its flows: the OpenFlow tables of a host are
+  // read when a packet reaches it, and the trace is run again (--lb-dst looks the backend up in
+  // every host's groups: it reads them all up front).
+  const everyHost = req.lbDst !== undefined || req.readAllHosts === true;
+  const loaded = await loadOpenedSnapshot(opened.value, req.snapshot, everyHost ? { classifier: true } : { classifier: true, tablesOf: [] });
   if (!loaded.ok) return loaded;
+  let snapshot = loaded.value;
+  const withTables = new Set(everyHost ? snapshot.hosts.map((h) => h.name) : []);
   const tunnelMtu = await tunnelMtuCheck(req, opened.value);
-  const r = traceEndpointsIn(loaded.value, req, tunnelMtu ? { tunnelMtu: tunnelMtu.check } : {});
-  if (!r.ok) return r;
-  const entry = r.value.report.packet!.entry;
-  return ok({ host: entry.host, bridge: entry.bridge, mode: 'endpoints', single: withViewWarnings(r.value.report, tunnelMtu) });
+  const index = snapshot.sb ? buildOvnIndex(snapshot) : undefined;
+  const compiled = new Map<string, CompiledHost>();
+  for (;;) {
+    const context = createCrossContext(snapshot, createResolver(snapshot), index, { compiled, unloaded: new Set(snapshot.hosts.filter((h) => !withTables.has(h.name)).map((h) => h.name)) });
+    const r = traceEndpointsIn(snapshot, req, { context, ...(tunnelMtu ? { tunnelMtu: tunnelMtu.check } : {}) });
+    if (!r.ok) return r;
+    const need = (r.value.needHosts ?? []).filter((h) => !withTables.has(h));
+    if (need.length) {
+      const more = await loadOpenedSnapshot(opened.value, req.snapshot, { hosts: need, classifier: true, withoutCentral: true });
+      if (!more.ok) return more;
+      const byName = new Map(more.value.hosts.map((h) => [h.name, h] as const));
+      snapshot = { ...snapshot, hosts: snapshot.hosts.map((h) => byName.get(h.name) ?? h), diagnostics: [...snapshot.diagnostics, ...more.value.diagnostics] };
+      for (const h of need) withTables.add(h);
+      continue;
+    }
+    const entry = r.value.report.packet!.entry;
+    return ok({ host: entry.host, bridge: entry.bridge, mode: 'endpoints', single: withViewWarnings(r.value.report, tunnelMtu), loadedHosts: snapshot.hosts.filter((h) => withTables.has(h.name)).map((h) => h.name) });
+  }
 }
 
 /** The outcome of `--from/--to` with what the report leaves out: every host run (for replays and comparisons). */
@@ -460,6 +480,8 @@ export interface EndpointTraceDetail {
   readonly report: TraceReport;
   readonly forward: CrossResult;
   readonly reply?: CrossResult;
+  /** Hosts the packets reached whose tables the context has not loaded: load them and trace again. */
+  readonly needHosts?: readonly string[];
 }
 
 /** `--from/--to` on a loaded snapshot (the service without I/O). */
@@ -478,6 +500,7 @@ export function traceEndpointsIn(snapshot: Snapshot, req: TraceRequest, extras: 
   const protocol = req.protocol ?? defaultProtocol(to.value);
   const fwd = traceGuest(req, snapshot, ctx, resolver, from.value, to.value, protocol, { ...(req.sport !== undefined ? { sport: req.sport } : {}), ctNext: req.ctNext, extras });
   if (!fwd.ok) return fwd;
+  if (fwd.value.cross.needHosts?.length) return ok({ report: fwd.value.report, forward: fwd.value.cross, needHosts: fwd.value.cross.needHosts });
   let single = fwd.value.report;
   let reply: CrossResult | undefined;
   if (req.reply && to.value.kind === 'router' && fwd.value.report.reachedDestination) {
@@ -487,7 +510,7 @@ export function traceEndpointsIn(snapshot: Snapshot, req: TraceRequest, extras: 
     if (rep.ok) reply = rep.value.cross;
     single = rep.ok ? { ...single, reply: rep.value.report } : { ...single, replySkipped: rep.error.message };
   }
-  return ok({ report: single, forward: fwd.value.cross, ...(reply ? { reply } : {}) });
+  return ok({ report: single, forward: fwd.value.cross, ...(reply ? { reply } : {}), ...(reply?.needHosts?.length ? { needHosts: reply.needHosts } : {}) });
 }
 
 /**

@@ -462,6 +462,11 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
       stops.push({ hop: hops.length - 1, verdict: 'dropped', drop: { table: 0, reason: 'LOOP', explanation: msg, host: p.host } });
       break;
     }
+    if (ctx.unloaded?.has(p.host)) {
+      // Only the entry can be here (a tunnel to an unloaded host stops at the output, below).
+      needHosts.add(p.host);
+      continue;
+    }
     const compiled = ctx.compiled(p.host);
     if (!compiled) return fail(`host ${p.host} is not in the snapshot`, 4);
     const fdb = o.fdb?.[p.host];

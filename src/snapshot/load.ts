@@ -55,6 +55,12 @@ export interface LoadOptions {
    * callers that will trace. Others skip reading it (~26 MB on a 455k-flow bridge).
    */
   readonly classifier?: boolean;
+  /**
+   * Only these hosts get their OpenFlow tables (flows, groups, classifier); the others are read
+   * without them (no flows, no groups): for a trace that reads the tables of the hosts its
+   * packets reach, when they reach them. All hosts get them when absent.
+   */
+  readonly tablesOf?: readonly string[];
 }
 
 /** Opens and parses a snapshot directory. Parser problems become diagnostics; only an unreadable snapshot is an error. */
@@ -70,7 +76,8 @@ export async function loadOpenedSnapshot(source: SnapshotSource, dir: string, op
   const wanted = options.hosts ? new Set(options.hosts) : undefined;
   const hostsKnown = knownHosts(source.manifest, options.hosts);
   if (!hostsKnown.ok) return hostsKnown;
-  const hosts = await Promise.all(source.manifest.hosts.filter((h) => !wanted || wanted.has(h.name)).map((h) => loadHost(source, h.name, h.bridges, diagnostics, options.cache, options.classifier === true)));
+  const tables = options.tablesOf ? new Set(options.tablesOf) : undefined;
+  const hosts = await Promise.all(source.manifest.hosts.filter((h) => !wanted || wanted.has(h.name)).map((h) => loadHost(source, h.name, h.bridges, diagnostics, options.cache, options.classifier === true, !tables || tables.has(h.name))));
   const central = options.withoutCentral ? undefined : await loadCentral(source, diagnostics);
   return ok({ dir, manifest: source.manifest, hosts, sb: central?.sb, nb: central?.nb, diagnostics });
 }
@@ -101,7 +108,7 @@ function rows<T>(out: OutputText | undefined, host: string | undefined, convert:
   return take(out, host, (text, file) => parseOvsdbRows(text, convert, file), diagnostics) ?? [];
 }
 
-async function loadHost(source: SnapshotSource, name: string, bridgeNames: readonly string[], diagnostics: Diagnostic[], cache: CacheOptions | undefined, withClassifier: boolean): Promise<HostState> {
+async function loadHost(source: SnapshotSource, name: string, bridgeNames: readonly string[], diagnostics: Diagnostic[], cache: CacheOptions | undefined, withClassifier: boolean, withTables = true): Promise<HostState> {
   const out = (id: string) => source.hostOutput(name, id);
   const version = take(await out('ovs-vsctl.version'), name, parseToolVersion, diagnostics);
   const openVswitch = rows(await out('ovs-vsctl.list.Open_vSwitch'), name, toOpenVswitch, diagnostics)[0];
@@ -115,8 +122,8 @@ async function loadHost(source: SnapshotSource, name: string, bridgeNames: reado
   const bridges: BridgeState[] = [];
   for (const bridge of bridgeNames) {
     const show = take(await out(`ovs-ofctl.show.${bridge}`), name, parseOfctlShow, diagnostics);
-    const { flows, flowsFile, flowSource } = await loadFlows(source, name, bridge, diagnostics, cache);
-    const groups = take(await out(`ovs-ofctl.dump-groups.${bridge}`), name, (t) => parseOfctlGroups(t), diagnostics)?.groups ?? [];
+    const { flows, flowsFile, flowSource } = withTables ? await loadFlows(source, name, bridge, diagnostics, cache) : { flows: [] };
+    const groups = withTables ? (take(await out(`ovs-ofctl.dump-groups.${bridge}`), name, (t) => parseOfctlGroups(t), diagnostics)?.groups ?? []) : [];
     const ports = bridgePorts(bridge, bridgeMapParsed.value, show?.ports ?? [], dpif);
     const state: BridgeState = { name: bridge, flows, groups, ports, flowsFile, show };
     // The classifier index is cached where the flows are (the same option, the same size threshold).

@@ -70,4 +70,24 @@ describe('trace --host/--flow across hosts', () => {
     expect(JSON.stringify(lazy.value.batch)).toBe(JSON.stringify(all.value.batch));
     expect([...lazy.value.loadedHosts!].sort()).toEqual(['hv1', 'hv2']);
   });
+
+  it.each(['l3-acl', 'lb-nat-3chassis'])('%s --from/--to (and --reply): reads only the hosts on the path, and reports what reading every host gives', async (name) => {
+    const pairs: [string, string][] = name === 'l3-acl' ? [['web1', 'db1'], ['web1', 'db2'], ['db1', 'web1']] : [['a1', 'b1'], ['b1', 'a1'], ['a1', '8.8.8.8']];
+    const everyHost = (await load(name)).hosts.map((h) => h.name).sort();
+    let fewer = 0;
+    for (const [from, to] of pairs) {
+      for (const reply of [false, true]) {
+        const req: TraceRequest = { snapshot: fixture(name), bridge: 'br-int', ctNext: [], detail: 'summary', followTunnels: true, from, to, reply };
+        const lazy = await trace(req);
+        const all = await trace({ ...req, readAllHosts: true });
+        if (!lazy.ok || !all.ok) throw new Error(`${from} → ${to}: ${!lazy.ok ? lazy.error.message : ''} ${!all.ok ? all.error.message : ''}`);
+        expect(JSON.stringify(lazy.value.single), `${from} → ${to}${reply ? ' --reply' : ''}`).toBe(JSON.stringify(all.value.single));
+        const onPath = new Set([...lazy.value.single!.hops, ...(lazy.value.single!.reply?.hops ?? [])].map((h) => h.host));
+        expect([...lazy.value.loadedHosts!].sort()).toEqual([...onPath].sort());
+        expect([...all.value.loadedHosts!].sort()).toEqual(everyHost);
+        if (onPath.size < everyHost.length) fewer++;
+      }
+    }
+    expect(fewer).toBeGreaterThan(0);
+  });
 });
