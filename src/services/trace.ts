@@ -184,7 +184,8 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
   const everyHost = follow && (req.lbDst !== undefined || req.readAllHosts === true);
   const loaded = await loadOpenedSnapshot(opened.value, req.snapshot, everyHost ? { classifier: true } : { hosts: [req.host], classifier: true });
   if (!loaded.ok) return loaded;
-  let snapshot = loaded.value;
+  const snapshot = loaded.value;
+  let loadedHosts = (): string[] => snapshot.hosts.map((h) => h.name);
   const host = snapshot.hosts.find((h) => h.name === req.host);
   if (!host) return fail(`host ${req.host} is not in the snapshot (it has: ${snapshot.hosts.map((h) => h.name).join(', ') || 'no hosts'})`);
   const bridge = host.bridges.find((b) => b.name === req.bridge);
@@ -199,17 +200,10 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
       if (!known.ok) return known;
     }
     // The hosts not loaded yet stand in the context as their identity (chassis, hostname, encap
-    // IPs), so a tunnel resolves to the same host as with every host loaded; a trace that reaches
-    // one names it (needHosts), and is traced again once it is loaded.
-    const identities = everyHost ? [] : await loadHostIdentities(opened.value);
-    const compiled = new Map<string, CompiledHost>();
-    const contextOf = (s: Snapshot): CrossContext => {
-      const full = new Map(s.hosts.map((h) => [h.name, h] as const));
-      const hosts = everyHost ? s.hosts : identities.map((h) => full.get(h.name) ?? h);
-      const view = { ...s, hosts };
-      return createCrossContext(view, createResolver(view), index, { compiled, unloaded: new Set(hosts.filter((h) => !full.has(h.name)).map((h) => h.name)) });
-    };
-    let ctx = contextOf(snapshot);
+    // IPs), so a tunnel resolves to the same host as with every host loaded.
+    const start = everyHost ? snapshot : { ...snapshot, hosts: (await loadHostIdentities(opened.value)).map((h) => (h.name === host.name ? host : h)) };
+    const tables = hostTables(opened.value, req.snapshot, start, everyHost ? start.hosts.map((h) => h.name) : [host.name], index);
+    let ctx = tables.context();
     // A node has thousands of ports and a batch thousands of lines: look the in_port up by name or number.
     const portByKey = new Map<string, BridgePort>();
     for (const p of [...bridge.ports].reverse()) portByKey.set(String(p.ofport), p).set(p.name, p);
@@ -221,14 +215,13 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
       for (;;) {
         const r = traceAcross(ctx, { host: host.name, bridge: req.bridge, flow, entry }, { ...crossOptions(req, snapshot, undefined), ...(tunnelMtu ? { tunnelMtu: tunnelMtu.check } : {}) });
         if (!r.ok) return r;
-        const need = r.value.needHosts?.filter((h) => ctx.unloaded?.has(h)) ?? [];
-        if (!need.length) return ok(withViewWarnings(crossReport(flow, r.value, req.detail), tunnelMtu));
-        const more = await loadOpenedSnapshot(opened.value, req.snapshot, { hosts: need, classifier: true, withoutCentral: true });
-        if (!more.ok) return more;
-        snapshot = { ...snapshot, hosts: [...snapshot.hosts, ...more.value.hosts], diagnostics: [...snapshot.diagnostics, ...more.value.diagnostics] };
-        ctx = contextOf(snapshot);
+        const read = await tables.read(r.value.needHosts);
+        if (!read.ok) return read;
+        if (!read.value) return ok(withViewWarnings(crossReport(flow, r.value, req.detail), tunnelMtu));
+        ctx = tables.context();
       }
     };
+    loadedHosts = () => tables.loaded();
   } else {
     let selectBucket: TraceOptions['selectBucket'] = req.selectBucket;
     if (req.lbDst) {
@@ -246,7 +239,7 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
   if (req.flow !== undefined) {
     const r = await one(req.flow);
     if (!r.ok) return r;
-    return ok({ host: host.name, bridge: req.bridge, mode: 'flow', single: r.value, loadedHosts: snapshot.hosts.map((h) => h.name) });
+    return ok({ host: host.name, bridge: req.bridge, mode: 'flow', single: r.value, loadedHosts: loadedHosts() });
   }
   let text: string;
   try {
@@ -263,7 +256,7 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
     if (onBatchLine) onBatchLine(line);
     else batch.push(line);
   }
-  return ok({ host: host.name, bridge: req.bridge, mode: 'flow', batch, loadedHosts: snapshot.hosts.map((h) => h.name) });
+  return ok({ host: host.name, bridge: req.bridge, mode: 'flow', batch, loadedHosts: loadedHosts() });
 }
 
 /** --lb-dst must be a backend of some load-balancer group of the snapshot. */
@@ -452,27 +445,47 @@ async function traceEndpoints(req: TraceRequest): Promise<Result<TraceServiceRes
   const everyHost = req.lbDst !== undefined || req.readAllHosts === true;
   const loaded = await loadOpenedSnapshot(opened.value, req.snapshot, everyHost ? { classifier: true } : { classifier: true, tablesOf: [] });
   if (!loaded.ok) return loaded;
-  let snapshot = loaded.value;
-  const withTables = new Set(everyHost ? snapshot.hosts.map((h) => h.name) : []);
   const tunnelMtu = await tunnelMtuCheck(req, opened.value);
-  const index = snapshot.sb ? buildOvnIndex(snapshot) : undefined;
-  const compiled = new Map<string, CompiledHost>();
+  const tables = hostTables(opened.value, req.snapshot, loaded.value, everyHost ? loaded.value.hosts.map((h) => h.name) : [], loaded.value.sb ? buildOvnIndex(loaded.value) : undefined);
   for (;;) {
-    const context = createCrossContext(snapshot, createResolver(snapshot), index, { compiled, unloaded: new Set(snapshot.hosts.filter((h) => !withTables.has(h.name)).map((h) => h.name)) });
-    const r = traceEndpointsIn(snapshot, req, { context, ...(tunnelMtu ? { tunnelMtu: tunnelMtu.check } : {}) });
+    const r = traceEndpointsIn(tables.snapshot(), req, { context: tables.context(), ...(tunnelMtu ? { tunnelMtu: tunnelMtu.check } : {}) });
     if (!r.ok) return r;
-    const need = (r.value.needHosts ?? []).filter((h) => !withTables.has(h));
-    if (need.length) {
-      const more = await loadOpenedSnapshot(opened.value, req.snapshot, { hosts: need, classifier: true, withoutCentral: true });
+    const read = await tables.read(r.value.needHosts);
+    if (!read.ok) return read;
+    if (read.value) continue;
+    const entry = r.value.report.packet!.entry;
+    return ok({ host: entry.host, bridge: entry.bridge, mode: 'endpoints', single: withViewWarnings(r.value.report, tunnelMtu), loadedHosts: tables.loaded() });
+  }
+}
+
+/**
+ * The hosts of a trace, whose OpenFlow tables are read when a packet reaches them. `start` holds
+ * every host: those in `withTables` in full, the others without their tables (as their identity,
+ * or with their ports). A context marks the latter unloaded; a trace that reaches one names it
+ * (needHosts), `read` loads their tables in place, and the caller traces again.
+ */
+function hostTables(source: SnapshotSource, dir: string, start: Snapshot, withTables: readonly string[], index: OvnIndex | undefined) {
+  let snapshot = start;
+  const full = new Set(withTables);
+  // Shared by the contexts made as hosts are read: a host is compiled once.
+  const compiled = new Map<string, CompiledHost>();
+  return {
+    snapshot: (): Snapshot => snapshot,
+    /** Hosts whose tables were read, in snapshot order. */
+    loaded: (): string[] => snapshot.hosts.filter((h) => full.has(h.name)).map((h) => h.name),
+    context: (): CrossContext => createCrossContext(snapshot, createResolver(snapshot), index, { compiled, unloaded: new Set(snapshot.hosts.filter((h) => !full.has(h.name)).map((h) => h.name)) }),
+    /** Reads the tables of `hosts` not read yet; true when there were any (trace again). */
+    read: async (hosts: readonly string[] | undefined): Promise<Result<boolean>> => {
+      const need = (hosts ?? []).filter((h) => !full.has(h));
+      if (!need.length) return ok(false);
+      const more = await loadOpenedSnapshot(source, dir, { hosts: need, classifier: true, withoutCentral: true });
       if (!more.ok) return more;
       const byName = new Map(more.value.hosts.map((h) => [h.name, h] as const));
       snapshot = { ...snapshot, hosts: snapshot.hosts.map((h) => byName.get(h.name) ?? h), diagnostics: [...snapshot.diagnostics, ...more.value.diagnostics] };
-      for (const h of need) withTables.add(h);
-      continue;
-    }
-    const entry = r.value.report.packet!.entry;
-    return ok({ host: entry.host, bridge: entry.bridge, mode: 'endpoints', single: withViewWarnings(r.value.report, tunnelMtu), loadedHosts: snapshot.hosts.filter((h) => withTables.has(h.name)).map((h) => h.name) });
-  }
+      for (const h of need) full.add(h);
+      return ok(true);
+    },
+  };
 }
 
 /** The outcome of `--from/--to` with what the report leaves out: every host run (for replays and comparisons). */

@@ -48,8 +48,8 @@ export interface CrossContext {
   readonly resolver: Resolver;
   readonly index?: OvnIndex;
   /**
-   * Hosts of the snapshot whose tables were not loaded (only their identity: chassis, hostname,
-   * encap IPs): a packet that reaches one stops there, and the result names it in `needHosts`.
+   * Hosts of the snapshot loaded without their OpenFlow tables (their identity, perhaps their
+   * ports): a packet that reaches one stops there, and the result names it in `needHosts`.
    */
   readonly unloaded?: ReadonlySet<string>;
   /** The host compiled once (cached in this context); undefined when not in the snapshot or not loaded. */

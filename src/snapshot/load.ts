@@ -1,7 +1,7 @@
 import { locate, type Diagnostic, type Parsed } from '../model/diagnostic.js';
 import { ok, type Result } from '../model/result.js';
 import type { FlowEntry } from '../model/flow.js';
-import type { OvsBridgeMap, OvsInterface } from '../model/ovs.js';
+import type { OpenVswitch, OvsBridgeMap, OvsInterface } from '../model/ovs.js';
 import { splitOvnChassisId } from '../model/ovs.js';
 import type { BridgePort, BridgeState, ClassifierCache, HostState, NorthboundState, PortRole, Snapshot, SouthboundState } from '../model/snapshot.js';
 import { parseDpifShow } from '../parse/dpif-show.js';
@@ -91,10 +91,14 @@ export async function loadHostIdentities(source: SnapshotSource): Promise<HostSt
   return Promise.all(
     source.manifest.hosts.map(async (h): Promise<HostState> => {
       const ovs = rows(await source.hostOutput(h.name, 'ovs-vsctl.list.Open_vSwitch'), h.name, toOpenVswitch, [])[0];
-      const encapIp = ovs?.ovnEncapIps[0];
-      return { name: h.name, ovsBridges: [], ovsPorts: [], interfaces: [], bridges: [], ...(ovs ? { openVswitch: ovs, chassis: ovs.systemId } : {}), ...(encapIp ? { encapIp } : {}) };
+      return { name: h.name, ovsBridges: [], ovsPorts: [], interfaces: [], bridges: [], ...hostIdentity(ovs) };
     }),
   );
+}
+
+/** What names a host to OVN: its Open_vSwitch row, the chassis (system-id) and the first encap IP. */
+function hostIdentity(openVswitch: OpenVswitch | undefined): Pick<HostState, 'openVswitch' | 'chassis' | 'encapIp'> {
+  return { openVswitch, chassis: openVswitch?.systemId, encapIp: openVswitch?.ovnEncapIps[0] };
 }
 
 function take<T>(out: OutputText | undefined, host: string | undefined, parse: (text: string, file: string) => Parsed<T>, diagnostics: Diagnostic[]): T | undefined {
@@ -140,8 +144,7 @@ async function loadHost(source: SnapshotSource, name: string, bridgeNames: reado
     bridges,
     dpif,
     tlvMap,
-    chassis: openVswitch?.systemId,
-    encapIp: openVswitch?.ovnEncapIps[0],
+    ...hostIdentity(openVswitch),
   };
 }
 
