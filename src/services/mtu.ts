@@ -3,7 +3,7 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import { countBySeverity, type Finding, type SeverityCounts } from '../model/finding.js';
 import { fail, ok, type Result } from '../model/result.js';
 import type { Snapshot } from '../model/snapshot.js';
-import { loadSnapshot } from '../snapshot/load.js';
+import { loadOpenedSnapshot } from '../snapshot/load.js';
 import { loadMtu } from '../snapshot/load-mtu.js';
 import { knownHosts, openSnapshot } from '../snapshot/reader.js';
 import { createResolver, describeEndpoint, type ChassisPath, type Endpoint } from '../snapshot/resolve.js';
@@ -110,7 +110,9 @@ export async function auditMtu(options: MtuAuditOptions): Promise<Result<MtuAudi
   if (!hostsKnown.ok) return hostsKnown;
   const check: MtuCheckOptions = { networkMtu: options.networkMtu, ipsec: options.ipsec, switchMtu: options.switchMtu, switchMtuSemantics: options.switchMtuSemantics };
   if (pathMode) {
-    const loaded = await loadSnapshot(options.snapshot);
+    // Resolving the ends reads ports, bindings and the NB/SB, never the OpenFlow tables (on a
+    // large node they are most of the load).
+    const loaded = await loadOpenedSnapshot(source, options.snapshot, { tablesOf: [] });
     if (!loaded.ok) return loaded;
     const p = pathSpecOf(loaded.value, options.from!, options.to!);
     if (!p.ok) return p;
@@ -118,7 +120,7 @@ export async function auditMtu(options: MtuAuditOptions): Promise<Result<MtuAudi
     const report = checkPath(snap, p.value.spec, check);
     return ok({ snapshot: options.snapshot, mode: 'path', resolved: p.value.resolved, path: report, findings: report.findings, counts: countBySeverity(report.findings), diagnostics: snap.diagnostics });
   }
-  const snap = await loadMtu(source, { hosts: options.hosts });
+  const snap = await loadMtu(source, options.hosts?.length ? { hosts: options.hosts } : {});
   const report = checkCluster(snap, check);
   return ok({ snapshot: options.snapshot, mode: 'all', cluster: report, findings: report.findings, counts: countBySeverity(report.findings), diagnostics: snap.diagnostics });
 }

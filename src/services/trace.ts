@@ -11,7 +11,7 @@ import { createCrossContext, traceAcross, type CrossContext, type CrossOptions, 
 import { buildGuestPacket, DEFAULT_TTL, flowFromState, type GuestPacket, type Protocol } from '../sim/guest.js';
 import { compileHost, traceHost, type CompiledHost, type PacketState, type SimTraceResult, type TraceOptions } from '../sim/index.js';
 import { checkTunnelMtu } from '../checks/mtu-trace.js';
-import { loadMtu } from '../snapshot/load-mtu.js';
+import { loadMtu, type MtuSnapshot } from '../snapshot/load-mtu.js';
 import { loadHostIdentities, loadOpenedSnapshot } from '../snapshot/load.js';
 import { openSnapshot, type SnapshotSource } from '../snapshot/reader.js';
 import { buildOvnIndex, type OvnIndex } from '../snapshot/ovn-index.js';
@@ -192,7 +192,7 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
   if (!bridge) return fail(`host ${host.name} has no bridge ${req.bridge} in the snapshot (it has: ${host.bridges.map((b) => b.name).join(', ') || 'none'})`);
   if (bridge.flows.length === 0) return fail(`${host.name}/${req.bridge} has no flows in the snapshot (was ovs-ofctl dump-flows collected? see "ovnscope snapshot show")`, 3);
   const index = snapshot.sb ? buildOvnIndex(snapshot) : undefined;
-  const tunnelMtu = await tunnelMtuCheck(req, opened.value, follow ? undefined : [host.name]);
+  const tunnelMtu = await tunnelMtuCheck(req, opened.value, everyHost ? undefined : [host.name]);
   let one: (flow: string) => Result<TraceReport> | Promise<Result<TraceReport>>;
   if (follow) {
     if (req.lbDst) {
@@ -202,7 +202,7 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
     // The hosts not loaded yet stand in the context as their identity (chassis, hostname, encap
     // IPs), so a tunnel resolves to the same host as with every host loaded.
     const start = everyHost ? snapshot : { ...snapshot, hosts: (await loadHostIdentities(opened.value)).map((h) => (h.name === host.name ? host : h)) };
-    const tables = hostTables(opened.value, req.snapshot, start, everyHost ? start.hosts.map((h) => h.name) : [host.name], index);
+    const tables = hostTables(opened.value, req.snapshot, start, everyHost ? start.hosts.map((h) => h.name) : [host.name], index, tunnelMtu);
     let ctx = tables.context();
     // A node has thousands of ports and a batch thousands of lines: look the in_port up by name or number.
     const portByKey = new Map<string, BridgePort>();
@@ -285,20 +285,37 @@ export interface TraceExtras {
  * With `--size`, the check of every tunnel output against the underlay egress (route lookup
  * toward the remote TEP, every ECMP leg) from the snapshot's kernel view. Without `--size` the
  * packet is ofproto/trace's small default and the kernel view is not read (it costs load time).
+ *
+ * The check reads the sending host's view only, so it starts with `hosts` (every host when
+ * absent) and `read` adds the hosts whose tables a trace reads as its packets reach them: a tunnel
+ * output happens only on a host whose tables were read.
  */
 export async function tunnelMtuCheck(req: Pick<TraceRequest, 'size'>, source: SnapshotSource, hosts?: readonly string[]): Promise<TunnelMtuCheck | undefined> {
   if (req.size === undefined) return undefined;
-  const view = await loadMtu(source, hosts ? { hosts } : {});
-  // A part of the kernel view that could not be read (a cut-off `ip -j route`, garbage) leaves
-  // the check without routes or links there: every report of the request says which, and where.
-  const warnings = view.diagnostics.filter((d) => d.severity === 'error').map((d) => `underlay MTU check: ${formatDiagnostic(d)}`);
-  return { check: (host, remoteIp, frameLength) => checkTunnelMtu(view, { host, remoteIp, frameLength }), warnings };
+  let view: MtuSnapshot = { hosts: [], diagnostics: [] };
+  const read = new Set<string>();
+  const warnings: string[] = [];
+  const readHosts = async (names: readonly string[] | undefined): Promise<void> => {
+    const more = names?.filter((h) => !read.has(h));
+    if (more && !more.length) return;
+    const part = await loadMtu(source, { ...(more ? { hosts: more } : {}), central: false });
+    for (const h of more ?? source.manifest.hosts.map((x) => x.name)) read.add(h);
+    view = { hosts: [...view.hosts, ...part.hosts], diagnostics: [...view.diagnostics, ...part.diagnostics] };
+    // A part of the kernel view that could not be read (a cut-off `ip -j route`, garbage) leaves
+    // the check without routes or links there: every later report says which, and where.
+    warnings.push(...part.diagnostics.filter((d) => d.severity === 'error').map((d) => `underlay MTU check: ${formatDiagnostic(d)}`));
+  };
+  await readHosts(hosts);
+  return { check: (host, remoteIp, frameLength) => checkTunnelMtu(view, { host, remoteIp, frameLength }), warnings, read: readHosts };
 }
 
 /** `tunnelMtuCheck`: the check, and what the reports must say about the kernel view it reads. */
 export interface TunnelMtuCheck {
   readonly check: NonNullable<CrossOptions['tunnelMtu']>;
+  /** Problems of the kernel view read so far. */
   readonly warnings: readonly string[];
+  /** Adds these hosts' kernel view (those not read yet). */
+  readonly read: (hosts: readonly string[]) => Promise<void>;
 }
 
 /** The report with the kernel view's problems among its warnings. */
@@ -445,8 +462,8 @@ async function traceEndpoints(req: TraceRequest): Promise<Result<TraceServiceRes
   const everyHost = req.lbDst !== undefined || req.readAllHosts === true;
   const loaded = await loadOpenedSnapshot(opened.value, req.snapshot, everyHost ? { classifier: true } : { classifier: true, tablesOf: [] });
   if (!loaded.ok) return loaded;
-  const tunnelMtu = await tunnelMtuCheck(req, opened.value);
-  const tables = hostTables(opened.value, req.snapshot, loaded.value, everyHost ? loaded.value.hosts.map((h) => h.name) : [], loaded.value.sb ? buildOvnIndex(loaded.value) : undefined);
+  const tunnelMtu = await tunnelMtuCheck(req, opened.value, everyHost ? undefined : []);
+  const tables = hostTables(opened.value, req.snapshot, loaded.value, everyHost ? loaded.value.hosts.map((h) => h.name) : [], loaded.value.sb ? buildOvnIndex(loaded.value) : undefined, tunnelMtu);
   for (;;) {
     const r = traceEndpointsIn(tables.snapshot(), req, { context: tables.context(), ...(tunnelMtu ? { tunnelMtu: tunnelMtu.check } : {}) });
     if (!r.ok) return r;
@@ -462,9 +479,10 @@ async function traceEndpoints(req: TraceRequest): Promise<Result<TraceServiceRes
  * The hosts of a trace, whose OpenFlow tables are read when a packet reaches them. `start` holds
  * every host: those in `withTables` in full, the others without their tables (as their identity,
  * or with their ports). A context marks the latter unloaded; a trace that reaches one names it
- * (needHosts), `read` loads their tables in place, and the caller traces again.
+ * (needHosts), `read` loads their tables in place (and their kernel view, for `--size`), and
+ * the caller traces again.
  */
-function hostTables(source: SnapshotSource, dir: string, start: Snapshot, withTables: readonly string[], index: OvnIndex | undefined) {
+function hostTables(source: SnapshotSource, dir: string, start: Snapshot, withTables: readonly string[], index: OvnIndex | undefined, tunnelMtu: TunnelMtuCheck | undefined) {
   let snapshot = start;
   const full = new Set(withTables);
   // Shared by the contexts made as hosts are read: a host is compiled once.
@@ -483,6 +501,7 @@ function hostTables(source: SnapshotSource, dir: string, start: Snapshot, withTa
       const byName = new Map(more.value.hosts.map((h) => [h.name, h] as const));
       snapshot = { ...snapshot, hosts: snapshot.hosts.map((h) => byName.get(h.name) ?? h), diagnostics: [...snapshot.diagnostics, ...more.value.diagnostics] };
       for (const h of need) full.add(h);
+      await tunnelMtu?.read(need);
       return ok(true);
     },
   };

@@ -229,16 +229,20 @@ export function legInterface(dev: string): OvsInterface {
 // ---------------------------------------------------------------------------------------------
 // Loading
 
-/** Reads every host (or the given ones) and the central NB/SB of an opened snapshot. */
-export async function loadMtu(source: SnapshotSource, options: { readonly hosts?: readonly string[] } = {}): Promise<MtuSnapshot> {
+/**
+ * Reads every host (`hosts` absent) or the given ones, and the central NB/SB of an opened snapshot
+ * (`central: false` skips it: the tunnel check of a trace reads only the sending host).
+ */
+export async function loadMtu(source: SnapshotSource, options: { readonly hosts?: readonly string[]; readonly central?: boolean } = {}): Promise<MtuSnapshot> {
   const diagnostics: Diagnostic[] = [];
-  const wanted = options.hosts?.length ? new Set(options.hosts) : undefined;
+  const wanted = options.hosts ? new Set(options.hosts) : undefined;
   const hosts: MtuHostState[] = [];
   for (const mh of source.manifest.hosts) {
     if (wanted && !wanted.has(mh.name)) continue;
     hosts.push(await loadHost(source, mh.name, mh.commands, diagnostics));
   }
-  return { hosts, central: await loadCentral(source, diagnostics), diagnostics };
+  const central = options.central === false ? undefined : await loadCentral(source, diagnostics);
+  return { hosts, ...(central ? { central } : {}), diagnostics };
 }
 
 async function loadCentral(source: SnapshotSource, diagnostics: Diagnostic[]): Promise<MtuCentral | undefined> {

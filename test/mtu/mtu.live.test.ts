@@ -256,6 +256,31 @@ describe.skipIf(!live || missing.length > 0)('MTU on a real kernel underlay (nam
     expect(unsized.ok && named(unsized.value.single!.warnings)).toEqual([]);
   });
 
+  it('trace --size reads the kernel view of the hosts the packet reaches: a cut-off route table on hv2 is named only when the packet gets there', async () => {
+    const dir = await snapshot();
+    const o = await openSnapshot(dir);
+    if (!o.ok) throw new Error(o.error.message);
+    const route = o.value.manifest.hosts.find((h) => h.name === 'hv2')!.commands.find((c) => c.id === 'ip.route')!;
+    const file = join(dir, route.file!);
+    writeFileSync(file, readFileSync(file, 'utf8').slice(0, 40));
+    const named = (warnings: readonly string[]) => warnings.filter((w) => w.startsWith('underlay MTU check: error') && w.includes(route.file!));
+    // 1457 B stops at hv1's 1500 leg: hv2's tables and kernel view are never read.
+    const stopped = await trace({ snapshot: dir, bridge: 'br-int', from: 'm1', to: 'm3', ctNext: [], detail: 'minimal', size: 1457 });
+    if (!stopped.ok) throw new Error(stopped.error.message);
+    expect(stopped.value.single!.drop?.reason).toBe('MTU_EXCEEDED');
+    expect(stopped.value.loadedHosts).toEqual(['hv1']);
+    expect(named(stopped.value.single!.warnings)).toEqual([]);
+    // 1414 B crosses to hv2: its cut-off route table is named, once, with its file and line.
+    const crossed = await trace({ snapshot: dir, bridge: 'br-int', from: 'm1', to: 'm3', ctNext: [], detail: 'minimal', size: 1414 });
+    if (!crossed.ok) throw new Error(crossed.error.message);
+    expect(crossed.value.loadedHosts).toEqual(['hv1', 'hv2']);
+    expect(named(crossed.value.single!.warnings)).toHaveLength(1);
+    expect(named(crossed.value.single!.warnings)[0]).toMatch(/\(host hv2, hosts\/hv2\/ip\.route\.out:\d+\): not valid JSON/);
+    // Reading every host up front gives the same report for the packet that crosses.
+    const all = await trace({ snapshot: dir, bridge: 'br-int', from: 'm1', to: 'm3', ctNext: [], detail: 'minimal', size: 1414, readAllHosts: true });
+    expect(all.ok && JSON.stringify(all.value.single)).toBe(JSON.stringify(crossed.value.single));
+  });
+
   it('gateway: check_pkt_larger(1414) of lr-mtu-ext decides by --size (1414 crosses, 1415 gets ICMP frag-needed); the audit shows gateway_mtu and check_pkt_len', async () => {
     await sb.nbctl('static-mac-binding-add', 'lr-mtu-ext', '172.16.6.1', '0a:00:06:aa:00:01');
     await sb.sync();
