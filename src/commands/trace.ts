@@ -3,7 +3,7 @@ import { BaseCommand } from '../cli/base-command.js';
 import type { ManSection } from '../cli/man-section.js';
 import { ExitCode } from '../model/result.js';
 import type { Detail } from '../model/trace.js';
-import { renderBatchLine, renderTrace } from '../render/trace.js';
+import { renderBatchLine, renderTrace, traceReportJson } from '../render/trace.js';
 import { renderTraceDot } from '../render/trace-dot.js';
 import { trace, verdictExitCode, type BatchLine } from '../services/trace.js';
 import type { Protocol } from '../sim/guest.js';
@@ -77,7 +77,10 @@ With --flows-file each non-blank line (not starting with #) is one flow, traced 
     "warnings": [ "..." ],
     "incomplete": { "reason", "hint" },      (only when the trace stopped early)
     "size": 98,
-    "tree": [ <trace nodes at the requested detail; kind "hop" per host traced> ],
+    "tree": [ { "depth": 0, "kind": "hop", "detail", "text", "data" }, ... ],
+             (the trace tree at the requested detail, in pre-order: a node's children follow it
+              with depth + 1; flat because nested it is one level per resubmit, ~200 on an OVN
+              pipeline, deeper than jq 1.6 parses; kind "hop" per host traced)
     "drop": { <the drop that decided the verdict, with host, flow, logicalFlow, nb> },
     "delivered": [ { "hop", "host", "port", "logicalPort", "kind" } ],
     "lbChoices": [ { "host", "groupId", "bucket", "backend", "dpHash", "why" } ],
@@ -142,7 +145,7 @@ With --flows-file the command prints { "host", "bridge", "batch": [ { "line", "r
     let lineError = false;
     const json = this.jsonEnabled();
     const onBatchLine = (b: BatchLine): void => {
-      if (json) process.stdout.write(JSON.stringify(b.report ?? { line: b.line, error: b.error }) + '\n');
+      if (json) process.stdout.write(JSON.stringify(b.report ? traceReportJson(b.report) : { line: b.line, error: b.error }) + '\n');
       else if (b.report) process.stdout.write(renderBatchLine(b, this.style) + '\n');
       else this.logToStderr(b.error!);
       if (b.report) batchExit = Math.max(batchExit, verdictExitCode(b.report));
@@ -188,6 +191,7 @@ With --flows-file the command prints { "host", "bridge", "batch": [ { "line", "r
       process.stdout.write(renderTraceDot(result.single));
       return result.single;
     }
+    if (this.jsonEnabled()) return traceReportJson(result.single);
     this.print(renderTrace(result, this.style, { minimal: detail === 'minimal', tree: explicit !== undefined || !endpoints }));
     return result.single;
   }

@@ -222,3 +222,49 @@ function pruneInto(nodes: readonly TraceNode[], rank: number, out: TraceNode[]):
     } else if (n.children.length) pruneInto(n.children, rank, out);
   }
 }
+
+/**
+ * A node of the trace tree as `--json` prints it: the tree in pre-order, each node with its
+ * depth (0: a root) instead of nested `children`. Nested, an OVN pipeline is one level per
+ * resubmit (~200), more than JSON tools parse (jq 1.6 stops at 256 levels).
+ */
+export interface FlatTraceNode {
+  readonly depth: number;
+  readonly kind: TraceNodeKind;
+  readonly detail: Detail;
+  readonly text: string;
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+/** The tree in pre-order with depths (`FlatTraceNode`); `unflattenTree` gives it back. */
+export function flattenTree(nodes: readonly TraceNode[]): FlatTraceNode[] {
+  const out: FlatTraceNode[] = [];
+  // An explicit stack, not recursion: the depth is the pipeline's.
+  const stack: { nodes: readonly TraceNode[]; i: number }[] = [{ nodes, i: 0 }];
+  while (stack.length) {
+    const top = stack[stack.length - 1]!;
+    if (top.i >= top.nodes.length) {
+      stack.pop();
+      continue;
+    }
+    const n = top.nodes[top.i++]!;
+    const data = n.data;
+    out.push(data === undefined ? { depth: stack.length - 1, kind: n.kind, detail: n.detail, text: n.text } : { depth: stack.length - 1, kind: n.kind, detail: n.detail, text: n.text, data });
+    if (n.children.length) stack.push({ nodes: n.children, i: 0 });
+  }
+  return out;
+}
+
+/** The nested tree of a flattened one (for consumers and tests); undefined when the depths are not a pre-order. */
+export function unflattenTree(flat: readonly FlatTraceNode[]): TraceNode[] | undefined {
+  const roots: TraceNode[] = [];
+  const path: TraceNode[][] = [roots];
+  for (const f of flat) {
+    if (!Number.isInteger(f.depth) || f.depth < 0 || f.depth >= path.length) return undefined;
+    path.length = f.depth + 1;
+    const node: TraceNode = { kind: f.kind, detail: f.detail, text: f.text, ...(f.data !== undefined ? { data: f.data } : {}), children: [] };
+    path[f.depth]!.push(node);
+    path.push(node.children);
+  }
+  return roots;
+}

@@ -1,5 +1,5 @@
 import type { ChalkInstance } from 'chalk';
-import type { TraceNode } from '../model/trace.js';
+import { flattenTree, type FlatTraceNode, type TraceNode } from '../model/trace.js';
 import type { BatchLine, TraceReport, TraceServiceResult } from '../services/trace.js';
 import { renderPath, renderPathHeader } from './trace-path.js';
 
@@ -145,4 +145,12 @@ export function renderTrace(r: TraceServiceResult, style: ChalkInstance, minimal
   const header = `host ${r.host}, bridge ${r.bridge}`;
   if (r.single) return renderTraceReport(r.single, header, style, minimalOrOptions);
   return (r.batch ?? []).map((b) => renderBatchLine(b, style)).join('\n');
+}
+
+/** A report as `--json` prints it: the same object with its trees (and its reply's) flattened to pre-order nodes with depths. */
+export type TraceReportJson = Omit<TraceReport, 'tree' | 'reply'> & { readonly tree: FlatTraceNode[]; readonly reply?: TraceReportJson };
+
+export function traceReportJson(r: TraceReport): TraceReportJson {
+  const { reply, ...rest } = r;
+  return { ...rest, tree: flattenTree(r.tree), ...(reply ? { reply: traceReportJson(reply) } : {}) };
 }

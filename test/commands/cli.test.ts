@@ -2,6 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { pruneTree, unflattenTree, type FlatTraceNode, type TraceNode } from '../../src/model/trace.js';
+import { trace } from '../../src/services/trace.js';
 import { runCli } from '../harness/cli.js';
 
 
@@ -77,5 +79,35 @@ describe('ovnscope trace --flows-file (streamed batch)', () => {
     expect(r.stdout.split('\n').filter(Boolean).map((l) => l.split(':').slice(0, 2).join(':'))).toEqual([`1: ${verdict}`, expect.stringMatching(/^2: \w+$/)]);
     expect(r.code).toBe(one.code);
     expect(r.stderr).toBe('');
+  });
+});
+
+describe('trace --json tree', () => {
+  const depthOf = (x: unknown): number => (x !== null && typeof x === 'object' ? 1 + Math.max(0, ...Object.values(x).map(depthOf)) : 0);
+
+  it('is flat (pre-order nodes with depths) so JSON tools with nesting limits read it, and is the same tree the service built', async () => {
+    const args = ['trace', '-s', 'fixtures/l3-acl', '--from', 'web1', '--to', 'db1', '--tcp', '22', '--reply', '--detailed'];
+    const r = await ovnscope(...args, '--json');
+    const j = JSON.parse(r.stdout) as { tree: FlatTraceNode[]; reply: { tree: FlatTraceNode[] } };
+    // Nested, this trace is over 200 levels deep; jq 1.6 refuses anything past 256.
+    expect(depthOf(j)).toBeLessThan(16);
+    const maxDepth = Math.max(...j.tree.map((n) => n.depth));
+    expect(maxDepth).toBeGreaterThan(50);
+    const s = await trace({ snapshot: 'fixtures/l3-acl', bridge: 'br-int', ctNext: [], detail: 'detailed', followTunnels: true, from: 'web1', to: 'db1', protocol: { kind: 'tcp', port: 22 }, reply: true });
+    if (!s.ok) throw new Error(s.error.message);
+    const plain = (nodes: readonly TraceNode[]) => JSON.parse(JSON.stringify(pruneTree(nodes, 'detailed'))) as unknown;
+    expect(unflattenTree(j.tree)).toEqual(plain(s.value.single!.tree));
+    expect(unflattenTree(j.reply.tree)).toEqual(plain(s.value.single!.reply!.tree));
+  });
+
+  it('a --flows-file line has the flat tree too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ovnscope-flat-'));
+    const f = join(dir, 'flows.txt');
+    writeFileSync(f, 'in_port=tapweb1,tcp,dl_src=0a:00:01:01:00:11,dl_dst=0a:00:01:ff:01:01,nw_src=10.1.1.11,nw_dst=10.1.2.21,nw_ttl=64,tp_dst=22\n');
+    const r = await ovnscope('trace', '-s', 'fixtures/l3-acl', '-H', 'hv1', '--flows-file', f, '--json', '--detailed');
+    const line = JSON.parse(r.stdout.trim()) as { tree: FlatTraceNode[] };
+    expect(line.tree[0]).toMatchObject({ depth: 0, kind: 'hop' });
+    expect(line.tree.every((n, i) => i === 0 || n.depth <= line.tree[i - 1]!.depth + 1)).toBe(true);
+    expect(depthOf(line)).toBeLessThan(16);
   });
 });
