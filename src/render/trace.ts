@@ -82,8 +82,13 @@ function crossVerdictLine(r: TraceReport, style: ChalkInstance): string {
   }
 }
 
-/** One line saying where the packet ended and why. */
+/** One line saying where the packet ended and why (and that the data behind it is damaged, when it is). */
 export function verdictLine(r: TraceReport, style: ChalkInstance): string {
+  const line = outcomeLine(r, style);
+  return r.dataErrors ? `${line}${style.yellow(` (${r.dataErrors.summary}: the verdict may be wrong; see warnings)`)}` : line;
+}
+
+function outcomeLine(r: TraceReport, style: ChalkInstance): string {
   if (r.delivered !== undefined) return crossVerdictLine(r, style);
   const hop = r.hops[r.hops.length - 1];
   switch (r.verdict) {

@@ -16,6 +16,7 @@ import { loadHostIdentities, loadOpenedSnapshot } from '../snapshot/load.js';
 import { openSnapshot, type SnapshotSource } from '../snapshot/reader.js';
 import { buildOvnIndex, type OvnIndex } from '../snapshot/ovn-index.js';
 import { createResolver, describeEndpoint, type ChassisPath, type Endpoint, type Resolver } from '../snapshot/resolve.js';
+import { dataErrorIndex, type DataErrorIndex } from './trace-data-errors.js';
 
 export interface TraceRequest {
   readonly snapshot: string;
@@ -87,6 +88,22 @@ export interface TraceReport {
   readonly replySkipped?: string;
   /** Did the packet reach the `--to` endpoint (its port, a LB backend, the uplink for an outside address)? */
   readonly reachedDestination?: boolean;
+  /**
+   * Set when files the verdict was computed from (the tables of the hosts the trace read, the
+   * central NB/SB) had load errors: how many, and which files. The errors are in `warnings`.
+   */
+  readonly dataErrors?: { readonly count: number; readonly summary: string };
+}
+
+/**
+ * The report with the load errors of what it read among its warnings: the hosts its hops crossed
+ * (and `hosts`, the entry), the central NB/SB. The reply says its own.
+ */
+function withDataErrors(r: TraceReport, index: DataErrorIndex, hosts: readonly string[] = []): TraceReport {
+  const reply = r.reply ? withDataErrors(r.reply, index) : undefined;
+  const base = reply ? { ...r, reply } : r;
+  const e = index.forHosts([...hosts, ...r.hops.map((h) => h.host)]);
+  return e ? { ...base, warnings: [...base.warnings, ...e.warnings], dataErrors: { count: e.count, summary: e.summary } } : base;
 }
 
 export interface BatchLine {
@@ -217,7 +234,7 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
         if (!r.ok) return r;
         const read = await tables.read(r.value.needHosts);
         if (!read.ok) return read;
-        if (!read.value) return ok(withViewWarnings(crossReport(flow, r.value, req.detail), tunnelMtu));
+        if (!read.value) return ok(withDataErrors(withViewWarnings(crossReport(flow, r.value, req.detail), tunnelMtu), tables.dataErrors(), [host.name]));
         ctx = tables.context();
       }
     };
@@ -231,9 +248,10 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
     }
     const options: TraceOptions = { ctNext: req.ctNext, selectBucket, size: req.size, treeDetail: req.detail };
     const compiled = compileHost(host);
+    const dataErrors = dataErrorIndex(snapshot.diagnostics);
     one = (flow) => {
       const r = traceHost(compiled, req.bridge, flow, options);
-      return r.ok ? ok(withViewWarnings(withTunnelMtu(report(flow, r.value, req.detail, index, bridge.groups), tunnelMtu?.check), tunnelMtu)) : r;
+      return r.ok ? ok(withDataErrors(withViewWarnings(withTunnelMtu(report(flow, r.value, req.detail, index, bridge.groups), tunnelMtu?.check), tunnelMtu), dataErrors, [host.name])) : r;
     };
   }
   if (req.flow !== undefined) {
@@ -471,7 +489,8 @@ async function traceEndpoints(req: TraceRequest): Promise<Result<TraceServiceRes
     if (!read.ok) return read;
     if (read.value) continue;
     const entry = r.value.report.packet!.entry;
-    return ok({ host: entry.host, bridge: entry.bridge, mode: 'endpoints', single: withViewWarnings(r.value.report, tunnelMtu), loadedHosts: tables.loaded() });
+    const single = withDataErrors(withViewWarnings(r.value.report, tunnelMtu), tables.dataErrors(), [entry.host]);
+    return ok({ host: entry.host, bridge: entry.bridge, mode: 'endpoints', single, loadedHosts: tables.loaded() });
   }
 }
 
@@ -487,8 +506,14 @@ function hostTables(source: SnapshotSource, dir: string, start: Snapshot, withTa
   const full = new Set(withTables);
   // Shared by the contexts made as hosts are read: a host is compiled once.
   const compiled = new Map<string, CompiledHost>();
+  // The load errors by host, indexed once per set of hosts read (not once per batch line).
+  let dataErrors: { of: Snapshot; index: DataErrorIndex } | undefined;
   return {
     snapshot: (): Snapshot => snapshot,
+    dataErrors: (): DataErrorIndex => {
+      if (dataErrors?.of !== snapshot) dataErrors = { of: snapshot, index: dataErrorIndex(snapshot.diagnostics) };
+      return dataErrors.index;
+    },
     /** Hosts whose tables were read, in snapshot order. */
     loaded: (): string[] => snapshot.hosts.filter((h) => full.has(h.name)).map((h) => h.name),
     context: (): CrossContext => createCrossContext(snapshot, createResolver(snapshot), index, { compiled, unloaded: new Set(snapshot.hosts.filter((h) => !full.has(h.name)).map((h) => h.name)) }),
@@ -516,15 +541,22 @@ export interface EndpointTraceDetail {
   readonly needHosts?: readonly string[];
 }
 
+/** A name that did not resolve while the NB/SB lists it is looked up in had errors: say so, it may be in the part lost. */
+function withCentralErrors<T>(r: Result<T> & { ok: false }, snapshot: Snapshot): Result<T> {
+  const central = dataErrorIndex(snapshot.diagnostics).central;
+  if (!central) return r;
+  return fail(`${r.error.message} — but the snapshot's NB/SB data is damaged (${central.summary}: ${central.listed.join('; ')}${central.count > central.listed.length ? `; and ${central.count - central.listed.length} more` : ''}), so the name may be in what could not be read`, r.error.exitCode);
+}
+
 /** `--from/--to` on a loaded snapshot (the service without I/O). */
 export function traceEndpointsIn(snapshot: Snapshot, req: TraceRequest, extras: TraceExtras = {}): Result<EndpointTraceDetail> {
   if (req.from === undefined || req.to === undefined) return fail('give both --from and --to');
   const ctx = extras.context ?? createTraceContext(snapshot);
   const resolver = ctx.resolver;
   const from = resolver.resolve(req.from, { label: '--from' });
-  if (!from.ok) return from;
+  if (!from.ok) return withCentralErrors(from, snapshot);
   const to = resolver.resolve(req.to, { label: '--to', near: from.value });
-  if (!to.ok) return to;
+  if (!to.ok) return withCentralErrors(to, snapshot);
   if (req.lbDst) {
     const known = lbBackendCheck(snapshot, req.lbDst);
     if (!known.ok) return known;
