@@ -16,8 +16,8 @@
  *   2. a MAC address;
  *   3. a logical port name (SB Port_Binding.logical_port, NB switch/router port);
  *   4. an OVS interface name on a collected host (its external_ids:iface-id);
- *   5. `neutron:port_name` (northd copies it to the SB as external_ids:name);
- *   6. `neutron:device_id` (the VM; several ports of one VM are an ambiguity);
+ *   5. `neutron:port_name` (of the NB port, and the SB copy northd makes as external_ids:name);
+ *   6. `neutron:device_id` (NB or SB: the VM; several ports of one VM are an ambiguity);
  *   7. a pod: `namespace/name`, `namespace_name` or the bare pod name (OVN-Kubernetes `pod=true`
  *      + `namespace`, Kube-OVN `pod=namespace/name`);
  *   8. the same names ignoring case.
@@ -480,9 +480,14 @@ export function createResolver(view: SnapshotView): Resolver {
       continue;
     }
     names.push({ level: LEVEL.port, name: pb.logicalPort, pb, by: 'logical-port', what: `logical port ${pb.logicalPort}` });
-    const np = pb.neutronPortName ?? pb.externalIds['name'];
-    if (np && np !== pb.logicalPort) names.push({ level: LEVEL.neutronName, name: np, pb, by: 'neutron-port-name', what: `neutron port ${np} (${pb.logicalPort})` });
-    if (pb.neutronDeviceId) names.push({ level: LEVEL.device, name: pb.neutronDeviceId, pb, by: 'neutron-device-id', what: `VM ${pb.neutronDeviceId} (${pb.logicalPort})` });
+    // Neutron writes its names into the NB port; northd copies them to the SB binding. Both are
+    // read: an SB that lags the NB (or a dump of one side only) must not hide a second port of a
+    // VM and let the name resolve silently to the other.
+    const nbExt = lspByName.get(pb.logicalPort)?.externalIds ?? {};
+    const portNames = new Set([pb.neutronPortName ?? pb.externalIds['name'], nbExt['neutron:port_name']].filter((x): x is string => !!x && x !== pb.logicalPort));
+    for (const np of portNames) names.push({ level: LEVEL.neutronName, name: np, pb, by: 'neutron-port-name', what: `neutron port ${np} (${pb.logicalPort})` });
+    const devices = new Set([pb.neutronDeviceId, nbExt['neutron:device_id']].filter((x): x is string => !!x));
+    for (const vm of devices) names.push({ level: LEVEL.device, name: vm, pb, by: 'neutron-device-id', what: `VM ${vm} (${pb.logicalPort})` });
     if (pb.pod) {
       const full = pb.pod.namespace ? `${pb.pod.namespace}/${pb.pod.name}` : pb.pod.name;
       const forms = new Set([full, pb.pod.name, ...(pb.pod.namespace ? [`${pb.pod.namespace}_${pb.pod.name}`] : [])]);
@@ -644,9 +649,10 @@ export function createResolver(view: SnapshotView): Resolver {
         if (byPort.length > 1) {
           const list = byPort.map((h) => {
             const e = endpointOf(h.pb, input, h.by);
-            return `${h.what}${e.datapath ? ` on ${e.datapath.name}` : ''}${e.chassis ? ` @${e.chassis}` : ''}`;
+            const bound = e.host ?? e.chassis;
+            return `${h.what}:${e.ips.length ? ` ${e.ips.join(' ')}` : ''}${e.datapath ? ` on ${e.datapath.name}` : ''}${bound ? `, bound on ${bound}` : ', not bound'}`;
           });
-          return fail(`${label(o, input)} is ambiguous: it names ${byPort.length} ports: ${list.join('; ')}. Give the logical port name instead.`);
+          return fail(`${label(o, input)} is ambiguous: it names ${byPort.length} ports: ${list.join('; ')}. Give the logical port name instead (e.g. ${o?.label ?? '--from'} ${byPort[0]!.pb.logicalPort}).`);
         }
       }
     }

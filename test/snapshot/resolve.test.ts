@@ -91,9 +91,23 @@ describe('resolveEndpoint: names (fixtures/l3-acl, Neutron-style external_ids)',
     const view: SnapshotView = { ...l3, sb: { ...l3.sb!, portBindings: [...l3.sb!.portBindings, nic2] } };
     const msg = error(view, 'web-vm-1');
     expect(msg).toMatch(/^--from web-vm-1 is ambiguous: it names 2 ports: /);
-    expect(msg).toMatch(/VM web-vm-1 \(web1\) on web @hv1/);
-    expect(msg).toMatch(/VM web-vm-1 \(web1-nic2\) on db @hv1/);
-    expect(msg).toMatch(/Give the logical port name instead/);
+    expect(msg).toMatch(/VM web-vm-1 \(web1\): 10\.1\.1\.11 on web, bound on hv1/);
+    expect(msg).toMatch(/VM web-vm-1 \(web1-nic2\): 10\.1\.2\.99 on db, bound on hv1/);
+    expect(msg).toMatch(/Give the logical port name instead \(e\.g\. --from web1\)\./);
+  });
+
+  it('the Neutron names of the NB port count too: a second NIC named only in the NB is an ambiguity, not a silent pick', () => {
+    // Neutron writes the NB; northd copies to the SB. An SB that lags (or differs) must not hide the NB's names.
+    const nbOnly = (key: string, value: string): SnapshotView => ({
+      ...l3,
+      nb: { ...l3.nb!, switchPorts: l3.nb!.switchPorts.map((p) => (p.name === 'db2' ? { ...p, externalIds: { ...p.externalIds, [key]: value } } : p)) },
+    });
+    const vm = error(nbOnly('neutron:device_id', 'web-vm-1'), 'web-vm-1');
+    expect(vm).toMatch(/^--from web-vm-1 is ambiguous: it names 2 ports: /);
+    expect(vm).toMatch(/VM web-vm-1 \(db2\): 10\.1\.2\.12 on db, bound on hv1/);
+    expect(vm).toMatch(/VM web-vm-1 \(web1\): 10\.1\.1\.11 on web, bound on hv1/);
+    const port = error(nbOnly('neutron:port_name', 'web-vm-1-port'), 'web-vm-1-port');
+    expect(port).toMatch(/neutron port web-vm-1-port \(db2\).*neutron port web-vm-1-port \(web1\)/);
   });
 
   it('an empty text and a snapshot without SB are usage errors that say what to do', () => {
