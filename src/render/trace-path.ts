@@ -145,7 +145,9 @@ export function renderPathHeader(r: TraceReport, style: ChalkInstance): string[]
   }
   if (r.path) {
     const chassis = r.path.chassis.map((c) => `${c.chassis} (${c.roles.join('+')}${c.host ? '' : ', not collected'})`).join(', ');
-    out.push(`${style.bold('Path  ')} ${r.path.datapaths.join(' → ') || '?'}; chassis ${chassis || 'none'}`);
+    // No logical path known (an outside address with no gateway router in reach): say so, with why.
+    const dps = r.path.datapaths.join(' → ') || `no logical path${r.path.notes.length ? ` (${r.path.notes.join('; ')})` : ''}`;
+    out.push(`${style.bold('Path  ')} ${dps}; chassis ${chassis || 'none'}`);
   }
   return out;
 }

@@ -454,6 +454,8 @@ function traceGuest(req: TraceRequest, snapshot: Snapshot, ctx: CrossContext, re
 
 /** Whether the packet arrived where --to said: its port, a backend of its VIP, the port behind its NAT address, or the uplink for outside. */
 function reached(r: CrossResult, resolver: Resolver, from: Endpoint, to: Endpoint, arp: boolean): boolean {
+  // An unassigned address of a switch subnet: no port has it, nothing can receive the packet.
+  if (to.unassigned) return false;
   if (to.kind === 'external-ip') return r.delivered.some((d) => d.kind === 'physical' || d.kind === 'patch');
   if (to.kind === 'lb-vip') {
     const backends = new Set<string>();

@@ -23,7 +23,7 @@
  *   8. the same names ignoring case.
  * Nothing matching: the error suggests near names (edit distance, substrings).
  */
-import { formatIpv6, parseIpv4, parseIpv6 } from '../model/masked.js';
+import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../model/masked.js';
 import { splitAddresses, type NbLogicalRouterPort, type NbNat, type SbDatapathBinding, type SbPortBinding } from '../model/ovn.js';
 import { fail, ok, type Result } from '../model/result.js';
 import type { HostState, NorthboundState, SouthboundState } from '../model/snapshot.js';
@@ -108,6 +108,11 @@ export interface Endpoint {
   /** kind `nat`: the NAT rule and the router holding it. */
   readonly nat?: { readonly uuid: string; readonly type: string; readonly externalIp: string; readonly logicalIp: string; readonly router: string | undefined; readonly logicalPort: string | undefined };
   /** How resolution went (not bound, took one of several, …). */
+  /**
+   * An `external-ip` inside a logical switch's subnet that no port owns: not outside the overlay
+   * but an unassigned address there (OVN floods or drops it; nothing answers).
+   */
+  readonly unassigned?: { readonly switch: string; readonly datapath: string; readonly subnet: string };
   readonly notes: readonly string[];
 }
 
@@ -210,6 +215,16 @@ export function inCidr(ip: string, cidr: string): boolean {
   const prefix = c.prefix ?? a.width;
   const shift = BigInt(a.width - prefix);
   return a.v >> shift === b.v >> shift;
+}
+
+/** `10.1.1.1/24` (a router port's network) → `10.1.1.0/24`, the subnet it names. */
+export function networkOf(cidr: string): string {
+  const c = splitCidr(cidr);
+  const a = c ? ipBits(c.ip) : undefined;
+  if (!c || !a || c.prefix === undefined) return cidr;
+  const shift = BigInt(a.width - c.prefix);
+  const v = (a.v >> shift) << shift;
+  return `${a.width === 32 ? formatIpv4(v) : formatIpv6(v)}/${c.prefix}`;
 }
 
 /** `10.0.0.1:80`, `10.0.0.1`, `[2001:db8::1]:80`, `2001:db8::1` → canonical IP and port. */
@@ -532,6 +547,12 @@ export function createResolver(view: SnapshotView): Resolver {
       return fail(`${label(o, input)}: ${ip} is an address of ${top.length} logical ports: ${list}; name the port, or qualify the address with its switch, e.g. ${ip}@${dp}`);
     }
     if (top.length === 1) return ok(endpointOf(top[0]!.pb, input, 'ip', ip));
+    if (dpFilter) {
+      // IP@SWITCH names an address on that switch: one that is elsewhere (or nowhere) is not an outside address.
+      const elsewhere = pbs.filter((pb) => pb.type !== 'chassisredirect' && addressesOf(pb).ips.includes(ip));
+      const where = elsewhere.map((pb) => `${dpRef(pb.datapath)?.name ?? '?'}: ${pb.logicalPort}`).join(', ');
+      return fail(`${label(o, input)}: ${ip} is not an address on ${dpFilter}${where ? ` (it is on ${where})` : ''}; give ${where ? 'the address with its own switch, or ' : ''}an address of a port of ${dpFilter}`);
+    }
 
     // NAT external IPs (dnat / dnat_and_snat: the address has an owner inside).
     const nats = (nb?.nats ?? []).filter((n) => canonicalIp(n.externalIp) === ip && n.type !== 'snat');
@@ -543,12 +564,30 @@ export function createResolver(view: SnapshotView): Resolver {
       return ok(lbEndpoint(input, ip, lbs[0]!, notes));
     }
     const snat = (nb?.nats ?? []).find((n) => canonicalIp(n.externalIp) === ip);
+    const subnet = snat ? undefined : switchSubnetOf(ip);
+    if (subnet) {
+      const note = `${ip} is in the subnet ${subnet.subnet} of logical switch ${subnet.switch} but no port has it: an unassigned address (OVN floods or drops a packet to it; nothing answers)`;
+      return ok({ input, kind: 'external-ip', matchedBy: 'external', logicalPort: undefined, portType: undefined, datapath: undefined, portKey: undefined, mac: undefined, ips: [ip], ip, networks: [], chassis: undefined, host: undefined, bridge: undefined, ofport: undefined, iface: undefined, names: {}, unassigned: subnet, notes: [note] });
+    }
     const notes = [
       snat
         ? `${ip} is the SNAT address of router ${routerOfNat(snat) ?? '?'} (${snat.logicalIp}); as a destination it is outside the overlay`
         : `${ip} is not an address of any logical port: it is outside the overlay, reached through a gateway`,
     ];
     return ok({ input, kind: 'external-ip', matchedBy: 'external', logicalPort: undefined, portType: undefined, datapath: undefined, portKey: undefined, mac: undefined, ips: [ip], ip, networks: [], chassis: undefined, host: undefined, bridge: undefined, ofport: undefined, iface: undefined, names: {}, notes });
+  };
+
+  /** The logical switch whose subnet holds `ip` (the most specific one). */
+  const switchSubnetOf = (ip: string): { switch: string; datapath: string; subnet: string } | undefined => {
+    let best: { switch: string; datapath: string; subnet: string; len: number } | undefined;
+    for (const d of dpByUuid.values()) {
+      if (isRouterDp(d.uuid)) continue;
+      for (const net of subnetsOf(d.uuid)) {
+        const len = Number(net.split('/')[1] ?? 0);
+        if (inCidr(ip, net) && (!best || len > best.len)) best = { switch: dpRef(d.uuid)!.name, datapath: d.uuid, subnet: networkOf(net), len };
+      }
+    }
+    return best ? { switch: best.switch, datapath: best.datapath, subnet: best.subnet } : undefined;
   };
 
   const routerOfNat = (n: NbNat): string | undefined => (nb?.routers ?? []).find((r) => r.nat.includes(n.uuid))?.name;
@@ -682,6 +721,7 @@ export function createResolver(view: SnapshotView): Resolver {
   /** Datapaths an endpoint lives on (a VIP: the switches/routers the LB is applied to). */
   const datapathsOf = (e: Endpoint): string[] => {
     if (e.datapath) return [e.datapath.uuid];
+    if (e.unassigned) return [e.unassigned.datapath];
     if (e.lb) return [...dpByUuid.values()].filter((d) => e.lb!.datapaths.includes(dpRef(d.uuid)!.name)).map((d) => d.uuid);
     return [];
   };
@@ -747,7 +787,8 @@ export function createResolver(view: SnapshotView): Resolver {
       } else notes.push(`no router with a gateway port is reachable from ${dpRef(inside)!.name}: ${src.length ? to.ip : from.ip} cannot be reached from inside the overlay`);
     }
     const routers = [...onPath].filter((d) => isRouterDp(d));
-    const crosses = from.kind === 'external-ip' || to.kind === 'external-ip' || src.some((s) => !dst.includes(s)) || dst.some((d) => !src.includes(d));
+    const outside = (e: Endpoint) => e.kind === 'external-ip' && !e.unassigned;
+    const crosses = outside(from) || outside(to) || src.some((s) => !dst.includes(s)) || dst.some((d) => !src.includes(d));
     if (crosses) {
       for (const r of routers)
         for (const gw of gatewayPortsOf(r)) {
@@ -858,7 +899,7 @@ export function describeEndpoint(e: Endpoint): string {
     .join(', ');
   switch (e.kind) {
     case 'external-ip':
-      return `${e.ip} (outside the overlay)`;
+      return e.unassigned ? `${e.ip} (unassigned address on ${e.unassigned.switch}, ${e.unassigned.subnet})` : `${e.ip} (outside the overlay)`;
     case 'lb-vip':
       return `${e.ip} (VIP ${e.lb!.vip} of load balancer ${e.lb!.name})`;
     case 'nat':

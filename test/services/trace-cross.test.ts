@@ -256,6 +256,19 @@ describe('rendering', () => {
     expect(text).not.toContain('bridge("br-int")');
   });
 
+  it('an unassigned address of a switch subnet is named as such, its path is the switch, and it is never reached', () => {
+    // 10.1.1.99 is in web's 10.1.1.0/24 but no port has it (l3-acl has .11-.13).
+    const r = run(l3, { from: 'web1', to: '10.1.1.99' });
+    const text = renderTrace({ host: 'hv1', bridge: 'br-int', mode: 'endpoints', single: r }, plain, { minimal: false, tree: false });
+    expect(text).toContain('To     10.1.1.99 (unassigned address on web, 10.1.1.0/24)');
+    expect(text).toMatch(/^Path {3}web; chassis hv1 \(source\)$/m);
+    expect(r.reachedDestination).toBe(false);
+    // l3-acl has no gateway router: an outside address has no logical path, and the line says why instead of "?".
+    const out = renderTrace({ host: 'hv1', bridge: 'br-int', mode: 'endpoints', single: run(l3, { from: 'web1', to: '10.9.9.9' }) }, plain, { minimal: false, tree: false });
+    expect(out).toMatch(/^Path {3}no logical path \(no router with a gateway port is reachable from web/m);
+    expect(out).not.toMatch(/^Path {3}\?/m);
+  });
+
   it('a drop shows its evidence under the hop', () => {
     const r = run(l3, { from: 'web1', to: 'db2', protocol: { kind: 'tcp', port: 22 } });
     const text = renderTrace({ host: 'hv1', bridge: 'br-int', mode: 'endpoints', single: r }, plain, { minimal: false, tree: false });

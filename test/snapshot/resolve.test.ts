@@ -143,6 +143,24 @@ describe('resolveEndpoint: pods (fixtures/lb-nat-3chassis, OVN-Kubernetes pod=tr
     const ext = must(lb, '8.8.8.8');
     expect(ext).toMatchObject({ kind: 'external-ip', ip: '8.8.8.8', logicalPort: undefined, chassis: undefined });
     expect(ext.notes.join()).toMatch(/outside the overlay/);
+    expect(ext.unassigned).toBeUndefined();
+  });
+
+  it('IP@SWITCH for an address that is on another switch (or none) is an error, not an outside address', () => {
+    // 10.2.1.11 is a1's, on tenant-a (topology lb-nat-3chassis); tenant-b is 10.2.2.0/24.
+    expect(error(lb, '10.2.1.11@tenant-b')).toMatch(/^--from 10\.2\.1\.11@tenant-b: 10\.2\.1\.11 is not an address on tenant-b \(it is on tenant-a: a1\)/);
+    expect(error(lb, '10.2.2.99@tenant-b')).toMatch(/10\.2\.2\.99 is not an address on tenant-b; give an address of a port of tenant-b/);
+  });
+
+  it('an address inside a switch subnet that no port has is an unassigned address of that switch, not outside', () => {
+    // web is 10.1.1.0/24 (lr0-web 10.1.1.1/24); web1..web3 are .11-.13.
+    const e = must(l3, '10.1.1.99');
+    expect(e.unassigned).toMatchObject({ switch: 'web', subnet: '10.1.1.0/24' });
+    expect(e.notes.join()).toMatch(/in the subnet 10\.1\.1\.0\/24 of logical switch web but no port has it/);
+    expect(describeEndpoint(e)).toBe('10.1.1.99 (unassigned address on web, 10.1.1.0/24)');
+    // Its path is the switch, not "?": the packet stays on web.
+    const p = chassisPath(l3, must(l3, 'web1'), e);
+    expect(p.ok && p.value.datapaths).toEqual(['web']);
   });
 
   it('a MAC names its port', () => {
