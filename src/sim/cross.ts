@@ -573,6 +573,12 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
             stops.push({ hop: idx, verdict: 'dropped', drop: { table: (out as SimOutput).table ?? 0, reason: 'MTU_EXCEEDED', explanation, host: p.host, bridge: hop.bridge } });
             continue;
           }
+          if (underlay?.outcome === 'unknown' && !(ip && egressMtu)) {
+            // --size asked for the underlay check and neither the kernel view nor the OVS egress
+            // Interface can answer it: a "delivered" must not read as "fits".
+            const w = `${p.host}: the underlay MTU check at ${out.port} could not be made (${underlay.explanation}): whether the ${size ?? sim.size}-byte frame fits once encapsulated is unknown`;
+            if (!warnings.includes(w)) warnings.push(w);
+          }
           const remote = remoteOf(ctx, out);
           if (!remote.host) {
             const h2 = hint(remote.chassis, out.tunnel.remoteIp);

@@ -269,6 +269,14 @@ describe('rendering', () => {
     expect(out).not.toMatch(/^Path {3}\?/m);
   });
 
+  it('--size with no kernel view and no tunnel egress Interface: the underlay check could not be made, and the report says so', async () => {
+    // l3-acl has no `ip -j link/route` and no status:tunnel_egress_iface: "ovnscope mtu" calls the largest packet unknown.
+    const r = await trace({ snapshot: fixture('l3-acl'), bridge: 'br-int', ctNext: [], detail: 'minimal', from: 'web1', to: 'db1', protocol: { kind: 'tcp', port: 5432 }, size: 1514 });
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.single!.verdict).toBe('delivered');
+    expect(r.value.single!.warnings).toEqual([expect.stringMatching(/^hv1: the underlay MTU check at ovn-hv2-0 could not be made \(.*not collected on hv1.*\): whether the 1514-byte frame fits once encapsulated is unknown$/)]);
+  });
+
   it('a drop shows its evidence under the hop', () => {
     const r = run(l3, { from: 'web1', to: 'db2', protocol: { kind: 'tcp', port: 22 } });
     const text = renderTrace({ host: 'hv1', bridge: 'br-int', mode: 'endpoints', single: r }, plain, { minimal: false, tree: false });
