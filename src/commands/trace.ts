@@ -36,6 +36,10 @@ With --flows-file each non-blank line (not starting with #) is one flow, traced 
   ];
   static manSections: readonly ManSection[] = [
     {
+      title: 'Exit codes of a trace',
+      body: `0: the packet was delivered — with --from/--to, to the --to endpoint (its port, a backend of its VIP, the port behind its NAT address, the router port that answers, or out of an uplink for an address outside the overlay) — or, with --no-follow-tunnels, handed to a tunnel. 1: dropped, punted to ovn-controller, stopped early, or (--from/--to) delivered somewhere that is not --to (the verdict line ends "— not to B"; "reachedDestination": false); with --reply, the worse of the packet and its reply; with --flows-file, the worst line. 2: usage error (also a --flows-file line that could not be parsed). 3: the snapshot lacks what the trace needs.`,
+    },
+    {
       title: 'Output formats',
       body: `For --from/--to the text output is the path: the endpoints as resolved, the packet as built, the chassis on the path, then source → each bridge@chassis (the logical datapaths crossed, each named decision: ✓/✗ ACLs, ⇄ load balancer and NAT, → routes) → each tunnel (VNI and datapath, TEPs, tun_metadata0 and the logical ports it carries) → where the packet ended, a drop with its evidence, and the verdict. --detailed adds the full trace tree of every host (every table with the flow that matched, the logical flow behind its cookie, every field change as "field: old -> new", recirculations), --summary the tables and decisions without field writes; --minimal prints only the verdict line (the stable form for regression tests). All are prunes of the same trace tree. --flow traces print the tree by default (--detailed), with the path when tunnels are followed. --format dot writes the path as a Graphviz digraph (one cluster per chassis, tunnels as labelled edges).`,
     },

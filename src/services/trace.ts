@@ -643,8 +643,12 @@ function traceReply(req: TraceRequest, snapshot: Snapshot, ctx: CrossContext, re
   return ok({ cross: r.value.cross, report: { ...r.value.report, warnings: [`the forward packet did not arrive: this is the reply ${describeEndpoint(replier)} would send, conntrack state ${REPLY_CT_STATE}`, ...r.value.report.warnings] } });
 }
 
-/** Exit code for a verdict: 0 delivered (or handed to a tunnel), 1 dropped, punted or stopped (the reply too, with --reply). */
+/**
+ * Exit code for a verdict: 0 delivered (or handed to a tunnel), 1 dropped, punted or stopped, and
+ * for --from/--to also delivered somewhere that is not --to (the reply too, with --reply): a
+ * script asking "does A reach B" must not read a packet that left through the uplink as yes.
+ */
 export function verdictExitCode(r: TraceReport): number {
-  const one = (x: TraceReport) => (x.verdict === 'delivered' || x.verdict === 'tunnel' ? 0 : 1);
+  const one = (x: TraceReport) => ((x.verdict === 'delivered' && x.reachedDestination !== false) || x.verdict === 'tunnel' ? 0 : 1);
   return Math.max(one(r), r.reply ? one(r.reply) : 0);
 }

@@ -12,7 +12,7 @@ import { formatFlow } from '../../src/parse/ofctl-flows.js';
 import { renderTrace, verdictLine } from '../../src/render/trace.js';
 import { renderTraceDot } from '../../src/render/trace-dot.js';
 import { makeStyle } from '../../src/render/style.js';
-import { trace, traceEndpointsIn, type TraceReport, type TraceRequest } from '../../src/services/trace.js';
+import { trace, traceEndpointsIn, verdictExitCode, type TraceReport, type TraceRequest } from '../../src/services/trace.js';
 import { loadSnapshot } from '../../src/snapshot/load.js';
 import { runCli } from '../harness/cli.js';
 
@@ -322,6 +322,25 @@ describe('trace service: --from/--to errors and the --flow mode following tunnel
 
 describe('trace CLI with --from/--to', () => {
   const cli = (...args: string[]) => runCli(['trace', ...args]);
+
+  it('delivered somewhere that is not --to exits 1, not 0', async () => {
+    // 172.16.0.21 is b1's floating IP; from a1 on the inside the packet leaves hv3's uplink instead of reaching b1.
+    const r = await cli('-s', 'fixtures/lb-nat-3chassis', '--from', 'a1', '--to', '172.16.0.21', '--tcp', '22', '--minimal');
+    expect(r.stdout).toMatch(/^delivered: left hv3 via br-ex-up .* — not to 172\.16\.0\.21$/m);
+    expect(r.code).toBe(1);
+  });
+
+  it('verdictExitCode: delivered counts only when the destination was reached', () => {
+    const base = run(l3, { from: 'web1', to: 'db1', protocol: { kind: 'tcp', port: 5432 } });
+    expect(base.reachedDestination).toBe(true);
+    expect(verdictExitCode(base)).toBe(0);
+    expect(verdictExitCode({ ...base, reachedDestination: false })).toBe(1);
+    // --host/--flow reports carry no destination: delivered is 0.
+    const { reachedDestination: _, ...flowMode } = base;
+    expect(verdictExitCode(flowMode)).toBe(0);
+    // The reply counts too.
+    expect(verdictExitCode({ ...base, reply: { ...base, reachedDestination: false } })).toBe(1);
+  });
 
   it('prints the path and exits 1 on a drop, 0 when delivered; --json carries the contract; --format dot', async () => {
     const drop = await cli('-s', 'fixtures/l3-acl', '--from', 'web-vm-1', '--to', 'db2', '--tcp', '22');
