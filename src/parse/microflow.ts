@@ -72,6 +72,8 @@ export const MICROFLOW_PROTOCOLS: Readonly<Record<string, { readonly dlType: num
 
 const EXAMPLE = 'e.g. in_port="vif1",tcp,dl_src=0a:00:00:00:00:01,dl_dst=0a:00:00:00:00:02,nw_src=10.0.0.1,nw_dst=10.0.0.2,nw_ttl=64,tcp_dst=80';
 
+const FLOW_PREFIX = '  flow: ';
+
 function error(text: string, column: number, token: string, what: string): { ok: false; error: MicroflowError } {
   return {
     ok: false,
@@ -80,7 +82,8 @@ function error(text: string, column: number, token: string, what: string): { ok:
       exitCode: 2,
       column,
       token,
-      message: `bad flow at column ${column} ("${token}"): ${what}\n  flow: ${text}\n  ${' '.repeat(column - 1)}^`,
+      // The caret sits under the column: past the "  flow: " that precedes the text.
+      message: `bad flow at column ${column} ("${token}"): ${what}\n${FLOW_PREFIX}${text}\n${' '.repeat(FLOW_PREFIX.length + column - 1)}^`,
     },
   };
 }

@@ -77,6 +77,19 @@ describe('parseMicroflow (ofproto/trace flow syntax)', () => {
     expect(parseMicroflow('icmp6,icmpv6_type=135,icmpv6_code=0,nd_target=2001:db8::1').ok).toBe(true);
   });
 
+  it('the caret in the message sits under the offending token, whatever precedes the flow on its line', () => {
+    const r = parseMicroflow('in_port=4,foo=bar');
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.column).toBe(11);
+    const [, flowLine, caretLine] = r.error.message.split('\n') as [string, string, string];
+    const caretAt = caretLine.indexOf('^');
+    expect(caretLine.trimEnd()).toBe(' '.repeat(caretAt) + '^');
+    // The character above the caret is the token's first one, at the column the error names.
+    expect(flowLine.slice(caretAt)).toBe('foo=bar');
+    expect(flowLine.slice(0, caretAt).endsWith('in_port=4,')).toBe(true);
+  });
+
   it('rejects duplicates, masks, unknown fields and bad values with the column', () => {
     expect(parseMicroflow('tcp,udp').ok).toBe(false);
     const dup = parseMicroflow('nw_ttl=3,ip,nw_ttl=4');
