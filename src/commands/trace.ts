@@ -99,7 +99,7 @@ With --flows-file each non-blank line (not starting with #) is one flow, traced 
 
 An endpoint is { "input", "kind": "vif" | "router" | "lb-vip" | "nat" | "external-ip" | "localnet" | ..., "matchedBy", "logicalPort", "portType", "datapath": { "uuid", "name", "key", "kind" }, "portKey", "mac", "ips", "ip", "networks", "chassis", "host", "bridge", "ofport", "iface", "names", "lb", "nat", "notes" }.
 
-With --flows-file the command prints { "host", "bridge", "batch": [ { "line", "report" | "error" } ] }, or with --json one report object per line. Fields may be added in later versions; existing ones keep their meaning.`,
+With --flows-file and --json the command prints one JSON object per traced line, as soon as it is traced: the report object above with "line" (the line number in FILE) added, or { "line", "error" } for a line that could not be traced. Without --json it prints one verdict line per flow ("LINE: VERDICT: where it ended"), errors on stderr. A file without any flow (only blank and # lines) is a usage error. Fields may be added in later versions; existing ones keep their meaning.`,
     },
   ];
   static override enableJsonFlag = true;
@@ -150,7 +150,8 @@ With --flows-file the command prints { "host", "bridge", "batch": [ { "line", "r
     let lineError = false;
     const json = this.jsonEnabled();
     const onBatchLine = (b: BatchLine): void => {
-      if (json) process.stdout.write(JSON.stringify(b.report ? traceReportJson(b.report) : { line: b.line, error: b.error }) + '\n');
+      // Every object carries its input line: two identical lines are otherwise indistinguishable.
+      if (json) process.stdout.write(JSON.stringify(b.report ? { line: b.line, ...traceReportJson(b.report) } : { line: b.line, error: b.error }) + '\n');
       else if (b.report) process.stdout.write(renderBatchLine(b, this.style) + '\n');
       else this.logToStderr(b.error!);
       if (b.report) batchExit = Math.max(batchExit, verdictExitCode(b.report));

@@ -265,6 +265,7 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
   } catch (e) {
     return fail(`cannot read --flows-file ${req.flowsFile}: ${(e as Error).message}`);
   }
+  if (!text.split('\n').some((l) => l.trim() && !l.trim().startsWith('#'))) return fail(`no flows in ${req.flowsFile} (one flow per line; blank lines and lines starting with # are skipped)`);
   const batch: BatchLine[] = [];
   for (const [i, raw] of text.split('\n').entries()) {
     const flow = raw.trim();

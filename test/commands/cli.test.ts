@@ -57,7 +57,7 @@ describe('ovnscope trace --flows-file (streamed batch)', () => {
     return f;
   };
 
-  it('--json: one object per traced line, the same report as --flow gives (minimal tree by default, --detailed on request), and {line, error} for a bad line (exit 2)', async () => {
+  it('--json: one object per traced line, the same report as --flow gives (minimal tree by default, --detailed on request), with its line, and {line, error} for a bad line (exit 2)', async () => {
     const f = file(['# comment', acl, 'in_port=tapweb1,nw_src=999.1.1.1', '', ping]);
     for (const detail of [[], ['--detailed']]) {
       const r = await ovnscope('trace', '-s', 'fixtures/l3-acl', '-H', 'hv1', '--flows-file', f, '--json', ...detail);
@@ -65,9 +65,10 @@ describe('ovnscope trace --flows-file (streamed batch)', () => {
       const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { input?: string; verdict?: string; line?: number; error?: string });
       expect(lines).toHaveLength(3);
       expect(lines[1]).toMatchObject({ line: 3, error: expect.stringMatching(/flows\.txt:3: /) });
-      for (const [i, flow] of [[0, acl], [2, ping]] as const) {
+      for (const [i, flow, line] of [[0, acl, 2], [2, ping, 5]] as const) {
         const one = await ovnscope('trace', '-s', 'fixtures/l3-acl', '-H', 'hv1', '--flow', flow, '--json', ...(detail.length ? detail : ['--minimal']));
-        expect(lines[i]).toEqual(JSON.parse(one.stdout));
+        // The --flow report, with its line in the file.
+        expect(lines[i]).toEqual({ line, ...JSON.parse(one.stdout) });
       }
     }
   });

@@ -127,6 +127,21 @@ describe('trace CLI', () => {
     expect(bad.stderr).toMatch(/column/);
   });
 
+  it('--flows-file --json: every object carries its input line, so duplicate lines stay apart; an empty file is a usage error', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ovnscope-trace-'));
+    const file = join(dir, 'flows.txt');
+    await writeFile(file, `${GOLDEN[0]!.flow}\n# again\n${GOLDEN[0]!.flow}\nin_port=4,foo=bar\n`);
+    const r = await run('-s', 'fixtures/l3-acl', '-H', 'hv1', '--json', '--flows-file', file);
+    const objects = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { line: number; verdict?: string; error?: string });
+    expect(objects.map((o) => [o.line, o.verdict ?? 'error'])).toEqual([[1, 'delivered'], [3, 'delivered'], [4, 'error']]);
+    const empty = join(dir, 'empty.txt');
+    await writeFile(empty, '# only a comment\n\n');
+    const none = await run('-s', 'fixtures/l3-acl', '-H', 'hv1', '--flows-file', empty);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/no flows in .*empty\.txt/);
+    expect(none.stdout).toBe('');
+  });
+
   it('the detailed text names every table by its logical flow and ends with the verdict', async () => {
     const r = await run('-s', 'fixtures/l3-acl', '-H', 'hv1', '--flow', GOLDEN[1]!.flow);
     expect(r.stdout).toMatch(/^Flow: /);
