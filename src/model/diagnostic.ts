@@ -21,6 +21,11 @@ export interface Diagnostic extends SourcePosition {
   readonly message: string;
   /** The offending text (a line, or an excerpt of it), kept verbatim. */
   readonly excerpt?: string;
+  /**
+   * Set when the problem is the file itself, not its text: a snapshot output that is missing, or
+   * whose size or sha256 differs from what the manifest recorded (changed after collection).
+   */
+  readonly damage?: 'missing' | 'size' | 'digest';
 }
 
 /** Value plus whatever went wrong producing it: the shape every parser returns. */

@@ -18,6 +18,9 @@
  *     and its size and mtime as stat() sees them now. When only size/mtime differ (a copied
  *     snapshot) the file is hashed; equal content revalidates the cache (rewritten with the new
  *     stamp), different content makes it stale;
+ *   - the source output was verified when the cache was written: it is written only from a dump
+ *     whose size and sha256 matched the manifest (the reader checks them as it reads the text),
+ *     so a hit with an unchanged stamp vouches for the dump without hashing it again;
  *   - a CRC-32 over the whole body, and bounds checks while decoding.
  * A stale, truncated or corrupt cache is ignored (and rewritten); nothing in it is trusted
  * before those checks pass. Writing is best-effort: a read-only snapshot (an unpacked fixture
@@ -236,6 +239,8 @@ export async function readCacheFile(
   key: CacheKey,
   sourcePath: string,
   opts: CacheOptions = {},
+  /** The size the manifest recorded for the source: a cache is not proof of itself, and comparing sizes is free. */
+  expectedSize?: number,
 ): Promise<{ key: CacheKey; content: CacheContent; restamp?: SourceStamp } | undefined> {
   const file = join(dir, CACHE_DIR, name);
   const miss = (reason: string) => {
@@ -257,6 +262,7 @@ export async function readCacheFile(
   } catch {
     return miss('source output unreadable');
   }
+  if (expectedSize !== undefined && st.size !== expectedSize) return miss('source output is not the size the manifest recorded');
   const stamp = decoded.content.stamp;
   if (stamp?.size === st.size && stamp?.mtimeMs === st.mtimeMs) {
     opts.onEvent?.({ kind: 'hit', file });
@@ -598,33 +604,42 @@ export interface FlowSource {
   readonly stamp: SourceStamp;
 }
 
+/** A source output as the reader returned it: its text, the digest of its bytes, and whether they are what the manifest recorded. */
+export interface VerifiedText {
+  readonly text: string;
+  readonly sha256: string;
+  /** Set when the file differs from the manifest (changed after collection): nothing is cached from it. */
+  readonly damaged?: unknown;
+}
+
 /**
  * The parsed `dump-flows` of one bridge, from `.cache/` when valid, else by reading and parsing
- * the output (and then caching it). `undefined` when the snapshot has no such output. `source` is
- * set when the cache is in use for this dump (enabled, and the dump big enough): what the flows
- * were derived from, for caches derived from them in turn (`classifierCache`).
+ * the output (and then caching it, when the reader found it intact). `undefined` when the
+ * snapshot has no such output. `source` is set when the cache is in use for this dump (enabled,
+ * the dump big enough and intact): what the flows were derived from, for caches derived from
+ * them in turn (`classifierCache`).
  */
 export async function cachedFlowDump(
   dir: string,
   host: string,
   bridge: string,
   command: ManifestCommand | undefined,
-  readText: () => Promise<string | undefined>,
+  readText: () => Promise<VerifiedText | undefined>,
   parse: (text: string) => Parsed<FlowDump>,
   opts: CacheOptions = {},
 ): Promise<{ parsed: Parsed<FlowDump>; source?: FlowSource } | undefined> {
   const file = command?.file;
   const usable = opts.enabled !== false && file !== undefined && file.endsWith('.out') && command!.bytes >= (opts.minBytes ?? DEFAULT_MIN_CACHE_BYTES);
   if (!usable) {
-    const text = await readText();
-    return text === undefined ? undefined : { parsed: parse(text) };
+    const read = await readText();
+    return read === undefined ? undefined : { parsed: parse(read.text) };
   }
   const sourcePath = join(dir, file);
   const name = cacheFileName('flows', host, bridge);
   const code = await codeFingerprint();
   const key = (sha256: string | undefined): CacheKey => ({ format: CACHE_FORMAT_VERSION, tool: TOOL_VERSION, code, kind: 'flows', host, bridge, source: { file, sha256 } });
   const manifestSha = command!.sha256;
-  const hit = await readCacheFile(dir, name, key(manifestSha), sourcePath, opts);
+  const hit = await readCacheFile(dir, name, key(manifestSha), sourcePath, opts, command!.bytes);
   if (hit) {
     try {
       const parsed = decodeFlowDump(hit.content);
@@ -643,12 +658,16 @@ export async function cachedFlowDump(
   } catch {
     /* unreadable: parse (or not) below, cache nothing */
   }
-  const text = await readText();
-  if (text === undefined) return undefined;
-  const parsed = parse(text);
+  const read = await readText();
+  if (read === undefined) return undefined;
+  const parsed = parse(read.text);
   if (!stamp) return { parsed };
-  // Without a manifest digest the content's own is the key.
-  const sha256 = manifestSha ?? createHash('sha256').update(text).digest('hex');
+  if (read.damaged) {
+    opts.onEvent?.({ kind: 'write-failed', file: join(dir, CACHE_DIR, name), reason: 'source output differs from the manifest (damaged): not cached' });
+    return { parsed };
+  }
+  // Intact: the reader's digest is the manifest's, or (none recorded) the content's own.
+  const sha256 = manifestSha ?? read.sha256;
   let content: CacheContent | undefined;
   try {
     content = encodeFlowDump(parsed, stamp);

@@ -144,7 +144,7 @@ export async function loadBgp(source: SnapshotSource, options: { readonly hosts?
 async function loadHost(source: SnapshotSource, host: string, commands: readonly ManifestCommand[], diagnostics: Diagnostic[]): Promise<BgpHostState> {
   const files = new Map<string, SourceFile>();
   const read = async <T>(id: string, parse: (text: string, file: string) => Parsed<T | undefined>): Promise<T | undefined> => {
-    const out: OutputText | undefined = await source.hostOutput(host, id);
+    const out: OutputText | undefined = await source.hostOutput(host, id, diagnostics);
     if (!out) return undefined;
     // A command that exited non-zero keeps its .out; FRR prints "% ..." there. Read only successes.
     if (out.command.status !== 'ok') return undefined;
@@ -221,11 +221,11 @@ export async function loadTunnelSide(source: SnapshotSource, diagnostics: Diagno
   };
   const hosts = [];
   for (const h of source.manifest.hosts) {
-    const ovs = (await rows(await source.hostOutput(h.name, 'ovs-vsctl.list.Open_vSwitch'), h.name, toOpenVswitch))[0];
-    const interfaces = await rows(await source.hostOutput(h.name, 'ovs-vsctl.list.Interface'), h.name, toOvsInterfaces);
+    const ovs = (await rows(await source.hostOutput(h.name, 'ovs-vsctl.list.Open_vSwitch', diagnostics), h.name, toOpenVswitch))[0];
+    const interfaces = await rows(await source.hostOutput(h.name, 'ovs-vsctl.list.Interface', diagnostics), h.name, toOvsInterfaces);
     hosts.push({ name: h.name, chassis: ovs?.systemId, encapIp: ovs?.ovnEncapIps[0], interfaces });
   }
   const central = source.manifest.central;
-  const encapOut = central ? await source.centralOutput('ovn-sbctl.list.Encap') : undefined;
+  const encapOut = central ? await source.centralOutput('ovn-sbctl.list.Encap', diagnostics) : undefined;
   return { hosts, sb: encapOut ? { encaps: await rows(encapOut, `central (via ${central!.via})`, toSbEncaps) } : undefined };
 }

@@ -251,7 +251,7 @@ async function loadCentral(source: SnapshotSource, diagnostics: Diagnostic[]): P
   const where = `central (via ${central.via})`;
   const files = new Map<string, string>();
   const read = async <T>(id: string, parse: (text: string, file: string) => Parsed<T[]>): Promise<T[]> => {
-    const out = await source.centralOutput(id);
+    const out = await source.centralOutput(id, diagnostics);
     if (!out) return [];
     files.set(id, out.file);
     const p = parse(out.text, out.file);
@@ -277,7 +277,7 @@ async function loadHost(source: SnapshotSource, host: string, manifestCommands: 
   const files = new Map<string, MtuSourceFile>();
   const commands = new Map(manifestCommands.map((c) => [c.id, c] as const));
   const read = async <T>(id: string, parse: (text: string, file: string) => Parsed<T>): Promise<T | undefined> => {
-    const out = await source.hostOutput(host, id);
+    const out = await source.hostOutput(host, id, diagnostics);
     if (!out || out.command.status !== 'ok') return undefined;
     files.set(id, { file: out.file, lines: out.text.split('\n') });
     const parsed = parse(out.text, out.file);

@@ -340,8 +340,8 @@ export async function loadOffload(source: SnapshotSource, options: { readonly ho
   }
   let nb: OffloadSnapshot['nb'];
   if (source.manifest.central) {
-    const lr = await source.centralOutput('ovn-nbctl.list.Logical_Router');
-    const lrp = await source.centralOutput('ovn-nbctl.list.Logical_Router_Port');
+    const lr = await source.centralOutput('ovn-nbctl.list.Logical_Router', diagnostics);
+    const lrp = await source.centralOutput('ovn-nbctl.list.Logical_Router_Port', diagnostics);
     if (lr && lrp) {
       const where = `central (via ${source.manifest.central.via})`;
       const rows = <T>(text: string, file: string, convert: RowConverter<T>) => {
@@ -360,7 +360,7 @@ async function loadHost(source: SnapshotSource, host: string, manifestCommands: 
   const commands = new Map(manifestCommands.map((c) => [c.id, c] as const));
   /** Reads and parses one output; only commands that succeeded unless `anyStatus`. */
   const read = async <T>(id: string, parse: (text: string, file: string) => Parsed<T>, anyStatus = false): Promise<T | undefined> => {
-    const out = await source.hostOutput(host, id);
+    const out = await source.hostOutput(host, id, diagnostics);
     if (!out) return undefined;
     if (out.command.status !== 'ok' && !anyStatus) return undefined;
     files.set(id, { file: out.file, lines: out.text.split('\n') });

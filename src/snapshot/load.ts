@@ -90,7 +90,7 @@ export async function loadOpenedSnapshot(source: SnapshotSource, dir: string, op
 export async function loadHostIdentities(source: SnapshotSource): Promise<HostState[]> {
   return Promise.all(
     source.manifest.hosts.map(async (h): Promise<HostState> => {
-      const ovs = rows(await source.hostOutput(h.name, 'ovs-vsctl.list.Open_vSwitch'), h.name, toOpenVswitch, [])[0];
+      const ovs = rows(await source.hostOutput(h.name, 'ovs-vsctl.list.Open_vSwitch', []), h.name, toOpenVswitch, [])[0];
       return { name: h.name, ovsBridges: [], ovsPorts: [], interfaces: [], bridges: [], ...hostIdentity(ovs) };
     }),
   );
@@ -113,7 +113,7 @@ function rows<T>(out: OutputText | undefined, host: string | undefined, convert:
 }
 
 async function loadHost(source: SnapshotSource, name: string, bridgeNames: readonly string[], diagnostics: Diagnostic[], cache: CacheOptions | undefined, withClassifier: boolean, withTables = true): Promise<HostState> {
-  const out = (id: string) => source.hostOutput(name, id);
+  const out = (id: string) => source.hostOutput(name, id, diagnostics);
   const version = take(await out('ovs-vsctl.version'), name, parseToolVersion, diagnostics);
   const openVswitch = rows(await out('ovs-vsctl.list.Open_vSwitch'), name, toOpenVswitch, diagnostics)[0];
   const ovsBridges = rows(await out('ovs-vsctl.list.Bridge'), name, toOvsBridges, diagnostics);
@@ -171,9 +171,9 @@ async function loadFlows(
     bridge,
     command,
     async () => {
-      const out = await source.hostOutput(host, id);
+      const out = await source.hostOutput(host, id, diagnostics);
       file = out?.file;
-      return out?.text;
+      return out;
     },
     parseOfctlFlows,
     cache,
@@ -217,8 +217,8 @@ function roleOf(iface: OvsInterface, ofport: number, portChassisId: string | und
 async function loadCentral(source: SnapshotSource, diagnostics: Diagnostic[]): Promise<{ sb?: SouthboundState; nb?: NorthboundState } | undefined> {
   const central = source.manifest.central;
   if (!central) return undefined;
-  const sbOut = (t: string) => source.centralOutput(`ovn-sbctl.list.${t}`);
-  const nbOut = (t: string) => source.centralOutput(`ovn-nbctl.list.${t}`);
+  const sbOut = (t: string) => source.centralOutput(`ovn-sbctl.list.${t}`, diagnostics);
+  const nbOut = (t: string) => source.centralOutput(`ovn-nbctl.list.${t}`, diagnostics);
   const host = `central (via ${central.via})`;
   const sb: SouthboundState = {
     chassis: rows(await sbOut('Chassis'), host, toSbChassis, diagnostics),

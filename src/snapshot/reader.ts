@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Diagnostic } from '../model/diagnostic.js';
 import { SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION, type Manifest, type ManifestCommand } from '../model/manifest.js';
 import { fail, ok, type Result } from '../model/result.js';
 // pack.ts imports this module too; both only call each other inside functions, so the cycle is safe.
@@ -9,9 +11,15 @@ import { resolveSnapshotPath } from './pack.js';
 export interface SnapshotSource {
   readonly dir: string;
   readonly manifest: Manifest;
-  /** Text of a host's command output (`.out` only: partial outputs are never read as data). */
-  hostOutput(host: string, id: string): Promise<OutputText | undefined>;
-  centralOutput(id: string): Promise<OutputText | undefined>;
+  /**
+   * Text of a host's command output (`.out` only: partial outputs are never read as data). The
+   * file is checked against the size and sha256 the manifest recorded; a listed file that is
+   * missing or differs is an error diagnostic pushed to `diagnostics` (once per file), so the
+   * caller reports it with its parser diagnostics. A missing file reads as undefined; a file that
+   * differs is still returned (what it says is all there is), marked `damaged`.
+   */
+  hostOutput(host: string, id: string, diagnostics: Diagnostic[]): Promise<OutputText | undefined>;
+  centralOutput(id: string, diagnostics: Diagnostic[]): Promise<OutputText | undefined>;
 }
 
 export interface OutputText {
@@ -19,6 +27,40 @@ export interface OutputText {
   readonly file: string;
   readonly text: string;
   readonly command: ManifestCommand;
+  /** sha256 of the bytes read (the manifest's when they match it). */
+  readonly sha256: string;
+  /** Set when the file is not what was collected (size or digest differ from the manifest). */
+  readonly damaged?: Diagnostic;
+}
+
+/** What a damaged-file diagnostic says was wrong with the file. */
+export type Damage = NonNullable<Diagnostic['damage']>;
+
+/**
+ * Compares the bytes of a listed output with what the manifest recorded; the diagnostic says what
+ * differs. Size first (free); the digest only when the size matches.
+ */
+export function checkOutput(bytes: Uint8Array, cmd: ManifestCommand, where: { host?: string; file: string }): { sha256: string; damaged?: Diagnostic } {
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (typeof cmd.bytes === 'number' && bytes.length !== cmd.bytes) {
+    const shorter = bytes.length < cmd.bytes;
+    return {
+      sha256,
+      damaged: damagedFile(where, 'size', `damaged: ${bytes.length} bytes where the manifest recorded ${cmd.bytes} — the file changed after collection${shorter ? ' (truncated?)' : ''}; what is read from it is not what the host printed`),
+    };
+  }
+  if (typeof cmd.sha256 === 'string' && sha256 !== cmd.sha256)
+    return { sha256, damaged: damagedFile(where, 'digest', `damaged: its sha256 is not the one the manifest recorded (same size, other content) — the file changed after collection; what is read from it is not what the host printed`) };
+  return { sha256 };
+}
+
+export function damagedFile(where: { host?: string; file: string }, damage: Damage, message: string): Diagnostic {
+  return { severity: 'error', ...(where.host !== undefined ? { host: where.host } : {}), file: where.file, message, damage };
+}
+
+/** Adds `d` unless the list already says the same about the same file. */
+function pushOnce(diagnostics: Diagnostic[], d: Diagnostic): void {
+  if (!diagnostics.some((x) => x.file === d.file && x.host === d.host && x.message === d.message)) diagnostics.push(d);
 }
 
 /** Opens a snapshot directory, or a packed fixture (.tar.gz), which is verified and unpacked to a cache. */
@@ -59,19 +101,32 @@ export async function openSnapshotDir(dir: string): Promise<Result<SnapshotSourc
   const check = validateManifest(parsed);
   if (!check.ok) return fail(`${manifestPath}: ${check.error.message}`);
   const manifest = check.value;
-  const read = async (cmd: ManifestCommand | undefined): Promise<OutputText | undefined> => {
+  const read = async (cmd: ManifestCommand | undefined, host: string | undefined, diagnostics: Diagnostic[]): Promise<OutputText | undefined> => {
     if (!cmd?.file || !cmd.file.endsWith('.out')) return undefined;
+    const where = { host, file: cmd.file };
+    let bytes: Buffer;
     try {
-      return { file: cmd.file, text: await readFile(join(dir, cmd.file), 'utf8'), command: cmd };
-    } catch {
+      bytes = await readFile(join(dir, cmd.file));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      pushOnce(
+        diagnostics,
+        code === 'ENOENT'
+          ? damagedFile(where, 'missing', `damaged: listed in the manifest (${cmd.bytes} bytes) but missing — the file was removed after collection; ${cmd.id} reads as not collected`)
+          : damagedFile(where, 'missing', `damaged: listed in the manifest but unreadable (${code ?? (e as Error).message}); ${cmd.id} reads as not collected`),
+      );
       return undefined;
     }
+    const checked = checkOutput(bytes, cmd, where);
+    if (checked.damaged) pushOnce(diagnostics, checked.damaged);
+    return { file: cmd.file, text: bytes.toString('utf8'), command: cmd, sha256: checked.sha256, ...(checked.damaged ? { damaged: checked.damaged } : {}) };
   };
+  const centralWhere = manifest.central ? `central (via ${manifest.central.via})` : undefined;
   return ok({
     dir,
     manifest,
-    hostOutput: (host, id) => read(manifest.hosts.find((h) => h.name === host)?.commands.find((c) => c.id === id)),
-    centralOutput: (id) => read(manifest.central?.commands.find((c) => c.id === id)),
+    hostOutput: (host, id, diagnostics) => read(manifest.hosts.find((h) => h.name === host)?.commands.find((c) => c.id === id), host, diagnostics),
+    centralOutput: (id, diagnostics) => read(manifest.central?.commands.find((c) => c.id === id), centralWhere, diagnostics),
   });
 }
 

@@ -39,7 +39,7 @@ function source(hosts: Record<string, HostFiles>): SnapshotSource {
       const cmd = manifest.hosts.find((h) => h.name === host)?.commands.find((c) => c.id === id);
       const f = hosts[host]?.[id];
       if (!cmd || typeof f !== 'string') return undefined;
-      return { file: cmd.file!, text: readFileSync(join(dir, f), 'utf8'), command: cmd };
+      return { file: cmd.file!, text: readFileSync(join(dir, f), 'utf8'), command: cmd, sha256: '' };
     },
     centralOutput: async () => undefined,
   };
@@ -254,8 +254,8 @@ describe('robustness (property)', () => {
         const src = source({ hv1: Object.fromEntries(present.map((id) => [id, healthyHv1[id]!])) });
         const cut: SnapshotSource = {
           ...src,
-          hostOutput: async (host, id) => {
-            const out = await src.hostOutput(host, id);
+          hostOutput: async (host, id, diagnostics) => {
+            const out = await src.hostOutput(host, id, diagnostics);
             if (!out) return undefined;
             const t = texts.get(id)!;
             return { ...out, text: t.slice(0, Math.floor(t.length * cuts[ids.indexOf(id)]!)) };

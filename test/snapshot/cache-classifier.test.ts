@@ -126,7 +126,7 @@ describe('classifier index in .cache/', () => {
     expect(existsSync(join(dir, CACHE_DIR, INDEX_FILE))).toBe(false);
   });
 
-  it('is rebuilt when the dump changed (same size, other content) and agrees with the new flows', async () => {
+  it('is rebuilt when the dump changed (same size, other content, recorded in the manifest) and agrees with the new flows', async () => {
     const dir = copyFixture();
     const events: string[] = [];
     compileHost((await load(dir, events)).hosts[0]!);
@@ -136,8 +136,13 @@ describe('classifier index in .cache/', () => {
     expect(changed).not.toBe(text);
     writeFileSync(file, changed);
     utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    // As a re-collection would record it (a dump edited behind the manifest's back is damaged and never cached).
+    const mf = join(dir, 'manifest.json');
+    const m = JSON.parse(readFileSync(mf, 'utf8')) as Manifest;
+    const sha = createHash('sha256').update(changed).digest('hex');
+    writeFileSync(mf, JSON.stringify({ ...m, hosts: m.hosts.map((h) => ({ ...h, commands: h.commands.map((c) => (c.file === DUMP ? { ...c, sha256: sha } : c)) })) }));
     const cb = brInt(compileHost((await load(dir, events)).hosts[0]!));
-    expect(events.slice(2)).toEqual(['miss: built from another state of the source output', 'written']);
+    expect(events.slice(2)).toEqual(['miss: derived from other data or code (stale)', 'written']);
     expect(cb.tables.some((t) => t && [...t.arrays.flowPos].some((i) => cb.state.flows[i]!.priority === 101))).toBe(true);
     expect(lookupDiffs(cb, await uncached(dir)).diffs).toEqual([]);
     // And the rewritten index is used from then on.
@@ -145,7 +150,7 @@ describe('classifier index in .cache/', () => {
     expect(events.slice(4)).toEqual(['hit']);
   });
 
-  it('is rebuilt when the manifest gives the dump another sha256', async () => {
+  it('is neither used nor written when the manifest gives the dump another sha256 (the dump is damaged)', async () => {
     const dir = copyFixture();
     const events: string[] = [];
     compileHost((await load(dir, events)).hosts[0]!);
@@ -153,8 +158,11 @@ describe('classifier index in .cache/', () => {
     const m = JSON.parse(readFileSync(mf, 'utf8')) as Manifest;
     const other = createHash('sha256').update('other').digest('hex');
     writeFileSync(mf, JSON.stringify({ ...m, hosts: m.hosts.map((h) => ({ ...h, commands: h.commands.map((c) => (c.file === DUMP ? { ...c, sha256: other } : c)) })) }));
-    compileHost((await load(dir, events)).hosts[0]!);
-    expect(events.slice(2)).toEqual(['miss: derived from other data or code (stale)', 'written']);
+    const snap = await load(dir, events);
+    expect(snap.hosts[0]!.bridges.find((b) => b.name === 'br-int')!.classifierCache).toBeUndefined();
+    compileHost(snap.hosts[0]!);
+    expect(events.slice(2)).toEqual([]);
+    expect(snap.diagnostics.filter((d) => d.damage).map((d) => [d.file, d.damage])).toEqual([[DUMP, 'digest']]);
   });
 
   it('is rebuilt when a port changed its ofport', async () => {

@@ -146,7 +146,7 @@ describe('snapshot .cache/', () => {
     expect(events).toEqual([]);
   });
 
-  it('ignores and rewrites a cache whose source output changed (size, or only content)', async () => {
+  it('ignores a cache whose source output changed (size, or only content), and caches nothing of the changed file', async () => {
     const dir = copyFixture();
     const events: CacheEvent[] = [];
     await load(dir, events);
@@ -158,14 +158,37 @@ describe('snapshot .cache/', () => {
     writeFileSync(file, changed);
     utimesSync(file, new Date(), new Date(Date.now() + 5000));
     const after = await load(dir, events);
-    expect(events.slice(2).map((e) => `${e.kind}${e.kind === 'miss' ? `: ${e.reason}` : ''}`)).toEqual(['miss: source output changed', 'written']);
+    // The file no longer matches the manifest's sha256: read (and reported damaged), never cached.
+    expect(events.slice(2).map((e) => `${e.kind}${e.kind === 'miss' ? `: ${e.reason}` : ''}`)).toEqual(['miss: source output changed', 'write-failed']);
     expect(isDeepStrictEqual(after.hosts[0]!.bridges[0]!.flows, parseOfctlFlows(changed).value.flows)).toBe(true);
+    expect(after.diagnostics.filter((d) => d.damage).map((d) => [d.file, d.damage])).toEqual([[DUMP, 'digest']]);
     // Other size.
     writeFileSync(file, text + ' cookie=0x0, table=0, priority=1 actions=drop\n');
     const grown = await load(dir, events);
-    expect(events.slice(4).map((e) => e.kind)).toEqual(['miss', 'written']);
+    expect(events.slice(4).map((e) => e.kind)).toEqual(['miss', 'write-failed']);
     expect(grown.hosts[0]!.bridges[0]!.flows.length).toBe(parseOfctlFlows(text).value.flows.length + 1);
     expect((events[4] as { reason: string }).reason).toMatch(/size/);
+    expect(grown.diagnostics.filter((d) => d.damage).map((d) => [d.file, d.damage])).toEqual([[DUMP, 'size']]);
+    // Back to what was collected: the first cache (written from the intact dump) is stale by stamp; a new one is written.
+    writeFileSync(file, text);
+    const restored = await load(dir, events);
+    expect(events.slice(6).map((e) => e.kind)).toEqual(['hit', 'written']);
+    expect(restored.diagnostics.filter((d) => d.damage)).toEqual([]);
+  });
+
+  it('a cache hit does not hide a dump whose size is not the one the manifest recorded', async () => {
+    const dir = copyFixture();
+    const events: CacheEvent[] = [];
+    await load(dir, events);
+    expect(events.map((e) => e.kind)).toEqual(['miss', 'written']);
+    // The manifest now disagrees with the (unchanged) dump the cache was stamped with.
+    const mf = join(dir, 'manifest.json');
+    const m = JSON.parse(readFileSync(mf, 'utf8')) as Manifest;
+    const edited = { ...m, hosts: m.hosts.map((h) => ({ ...h, commands: h.commands.map((c) => (c.file === DUMP ? { ...c, bytes: c.bytes + 1 } : c)) })) };
+    writeFileSync(mf, JSON.stringify(edited));
+    const r = await load(dir, events);
+    expect(events.slice(2).map((e) => e.kind)).toEqual(['miss', 'write-failed']);
+    expect(r.diagnostics.filter((d) => d.damage).map((d) => [d.file, d.damage])).toEqual([[DUMP, 'size']]);
   });
 
   it('revalidates a copied snapshot (new mtime, same bytes) by content and restamps the cache', async () => {

@@ -1,3 +1,4 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +66,86 @@ describe('hosts named on the command line', () => {
     for (const r of await Promise.all(refusals)) {
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.error.message).toMatch(/^host nope is not in the snapshot \(it has: hv1, hv2, hv3\)$/);
+    }
+  });
+});
+
+describe('outputs are checked against the manifest as they are read', () => {
+  const L3 = join(import.meta.dirname, '../../fixtures/l3-acl');
+  const HV1_FLOWS = 'hosts/hv1/ovs-ofctl.dump-flows.br-int.out';
+  const HV1_IFACES = 'hosts/hv1/ovs-vsctl.list.Interface.out';
+  const HV2_FLOWS = 'hosts/hv2/ovs-ofctl.dump-flows.br-int.out';
+
+  function copyOf(fixture: string): string {
+    const d = mkdtempSync(join(tmpdir(), 'ovnscope-damaged-'));
+    cpSync(fixture, d, { recursive: true });
+    rmSync(join(d, '.cache'), { recursive: true, force: true });
+    return d;
+  }
+
+  async function loadedDiagnostics(dir: string) {
+    const r = await loadSnapshot(dir, { cache: { enabled: false } });
+    if (!r.ok) throw new Error(r.error.message);
+    return r.value;
+  }
+
+  it('an intact snapshot has no damage diagnostics', async () => {
+    const s = await loadedDiagnostics(copyOf(L3));
+    expect(s.diagnostics.filter((d) => d.damage)).toEqual([]);
+  });
+
+  it('a listed file that is missing is an error naming host and file, and reads as not collected', async () => {
+    const dir = copyOf(L3);
+    rmSync(join(dir, HV1_FLOWS));
+    rmSync(join(dir, HV1_IFACES));
+    const s = await loadedDiagnostics(dir);
+    const damaged = s.diagnostics.filter((d) => d.damage);
+    expect(damaged.map((d) => [d.severity, d.host, d.file, d.damage])).toEqual(
+      expect.arrayContaining([
+        ['error', 'hv1', HV1_FLOWS, 'missing'],
+        ['error', 'hv1', HV1_IFACES, 'missing'],
+      ]),
+    );
+    expect(damaged).toHaveLength(2);
+    expect(damaged[0]!.message).toMatch(/missing — the file was removed after collection/);
+    expect(s.hosts.find((h) => h.name === 'hv1')!.interfaces).toEqual([]);
+  });
+
+  it('a file cut at a line boundary is a size error saying "truncated?"', async () => {
+    const dir = copyOf(L3);
+    const full = readFileSync(join(L3, HV2_FLOWS), 'utf8');
+    const cut = full.split('\n').slice(0, 300).join('\n') + '\n';
+    writeFileSync(join(dir, HV2_FLOWS), cut);
+    const s = await loadedDiagnostics(dir);
+    const damaged = s.diagnostics.filter((d) => d.damage);
+    expect(damaged).toHaveLength(1);
+    expect(damaged[0]).toMatchObject({ severity: 'error', host: 'hv2', file: HV2_FLOWS, damage: 'size' });
+    expect(damaged[0]!.message).toContain(`${Buffer.byteLength(cut)} bytes where the manifest recorded ${Buffer.byteLength(full)}`);
+    expect(damaged[0]!.message).toContain('truncated?');
+  });
+
+  it('a file edited in place (same size) is a digest error', async () => {
+    const dir = copyOf(L3);
+    const text = readFileSync(join(L3, HV2_FLOWS), 'utf8');
+    const edited = text.replace('priority=100', 'priority=101');
+    expect(edited.length).toBe(text.length);
+    expect(edited).not.toBe(text);
+    writeFileSync(join(dir, HV2_FLOWS), edited);
+    const s = await loadedDiagnostics(dir);
+    const damaged = s.diagnostics.filter((d) => d.damage);
+    expect(damaged.map((d) => [d.severity, d.host, d.file, d.damage])).toEqual([['error', 'hv2', HV2_FLOWS, 'digest']]);
+    expect(damaged[0]!.message).toMatch(/sha256 .*changed after collection/);
+  });
+
+  it('the other audits report damage in their diagnostics too', async () => {
+    const dir = copyOf(L3);
+    rmSync(join(dir, HV1_IFACES));
+    const doctor = await runDoctor({ snapshot: dir });
+    const mtu = await auditMtu({ snapshot: dir, all: true });
+    const offload = await auditOffload({ snapshot: dir });
+    for (const r of [doctor, mtu, offload]) {
+      expect(r.ok).toBe(true);
+      if (r.ok) expect(r.value.diagnostics.filter((d) => d.damage).map((d) => [d.host, d.file])).toEqual([['hv1', HV1_IFACES]]);
     }
   });
 });

@@ -469,9 +469,16 @@ describe('sites that look like production', () => {
     const frr = '{"ipv4Unicast":{"routerId":"192.168.0.1","peers":{"10.0.1.0":{"hostname":"tor1.prod.acme.com","state":"Established"}}}}\n';
     writeFileSync(join(dir, 'hosts/hv1/ip.addr.out'), ipAddr);
     writeFileSync(join(dir, 'hosts/hv1/vtysh.bgp-summary.out'), frr);
-    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { hosts: { commands: Record<string, unknown>[] }[] };
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { hosts: { commands: Record<string, unknown>[] }[]; central?: { commands: Record<string, unknown>[] } };
     const cmd = (id: string, text: string) => ({ id, argv: [id], executed: [id], required: false, status: 'ok', exitCode: 0, durationMs: 1, file: `hosts/hv1/${id}.out`, bytes: text.length });
     m.hosts[0].commands.push(cmd('ip.addr', ipAddr), cmd('vtysh.bgp-summary', frr));
+    // As collected: the manifest records the size and digest of every edited output (else it reads as damaged).
+    for (const h of [...m.hosts, ...(m.central ? [m.central] : [])])
+      for (const c of h.commands) {
+        if (typeof c.file !== 'string' || !c.file.endsWith('.out')) continue;
+        const bytes = readFileSync(join(dir, c.file));
+        Object.assign(c, { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+      }
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify(m, null, 2));
     return dir;
   }
