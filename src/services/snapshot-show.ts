@@ -7,7 +7,13 @@ export interface SnapshotSummary {
   readonly dir: string;
   readonly created: string;
   readonly toolVersion: string;
+  /** The manifest says nothing required is missing, and every listed output is intact (see `damaged`). */
   readonly complete: boolean;
+  /**
+   * Listed outputs that are missing, or whose size or sha256 differs from the manifest: changed
+   * after collection. What is read from them is not what the hosts printed.
+   */
+  readonly damaged: readonly { readonly host?: string; readonly file: string; readonly damage: 'missing' | 'size' | 'digest'; readonly message: string }[];
   readonly interrupted: boolean;
   readonly missing: readonly string[];
   readonly hosts: readonly {
@@ -21,6 +27,7 @@ export interface SnapshotSummary {
   readonly chassis: readonly { readonly name: string; readonly hostname?: string; readonly encaps: readonly { type: string; ip: string }[]; readonly bindings: readonly string[]; readonly inSnapshot: boolean }[];
   readonly unboundPorts: readonly string[];
   readonly logicalFlows: number;
+  /** Parser diagnostics (damaged files are in `damaged`, not here). */
   readonly diagnostics: { readonly count: number; readonly first: readonly Diagnostic[] };
 }
 
@@ -45,11 +52,14 @@ export async function showSnapshot(dir: string): Promise<Result<SnapshotSummary>
     bindingsByChassis.set(ch, list);
   }
   const encapsByUuid = new Map((s.sb?.encaps ?? []).map((e) => [e.uuid, e] as const));
+  const damaged = s.diagnostics.filter((d) => d.damage !== undefined && d.file !== undefined).map((d) => ({ ...(d.host !== undefined ? { host: d.host } : {}), file: d.file!, damage: d.damage!, message: d.message }));
+  const parserDiagnostics = s.diagnostics.filter((d) => d.damage === undefined);
   return ok({
     dir: s.dir,
     created: s.manifest.created,
     toolVersion: s.manifest.toolVersion,
-    complete: s.manifest.complete,
+    complete: s.manifest.complete && !damaged.length,
+    damaged,
     interrupted: s.manifest.interrupted,
     missing: s.manifest.missing,
     hosts: s.hosts.map((h) => ({
@@ -73,6 +83,6 @@ export async function showSnapshot(dir: string): Promise<Result<SnapshotSummary>
     })),
     unboundPorts: unbound.sort(),
     logicalFlows: s.sb?.logicalFlows.length ?? 0,
-    diagnostics: { count: s.diagnostics.length, first: s.diagnostics.slice(0, 20) },
+    diagnostics: { count: parserDiagnostics.length, first: parserDiagnostics.slice(0, 20) },
   });
 }
