@@ -6,7 +6,7 @@
  *   C1  every host was reachable                 C5  the collection was not interrupted
  *   C2  every required output was collected      C6  the raw outputs parsed without diagnostics
  *   C3  optional outputs that are missing (info) C7  the snapshot covers the fleet (path-scoped: info)
- *   C4  the NB/SB were collected
+ *   C4  the NB/SB were collected                 C8  every listed output is intact (not changed after collection)
  *
  * Pure: the manifest and the parser diagnostics in, findings out.
  */
@@ -22,6 +22,7 @@ export const COLLECTION_CHECKS: Readonly<Record<string, string>> = {
   C5: 'the collection ran to the end (not interrupted)',
   C6: 'every raw output parsed without diagnostics',
   C7: 'the snapshot covers the whole fleet (a path-scoped collection or pack only some hosts)',
+  C8: 'every output the manifest lists is intact: present, with the size and sha256 it was collected with',
 };
 
 /** The path scope recorded in a manifest (collect --from/--to, or fixture pack --only-path). */
@@ -158,10 +159,27 @@ export function checkCollection(input: CollectionInput): Finding[] {
   if (m.interrupted)
     out.push({ id: 'C5', severity: 'warn', subject: 'collection', message: `the collection was interrupted (${m.finished}): what was not reached is missing`, evidence: [{ file: 'manifest.json', excerpt: '"interrupted": true' }], fix: 'collect again and let it finish' });
 
+  // C8: files that changed after collection. Their parser diagnostics (a line cut in two) are
+  // the damage speaking, not a parser bug: they are not C6 findings.
+  const selected = (d: Diagnostic) => !(wanted && d.host && !wanted.has(d.host) && !d.host.startsWith('central'));
+  const damaged = new Map<string, Diagnostic>();
+  for (const d of input.diagnostics) if (d.damage && d.file && selected(d) && !damaged.has(d.file)) damaged.set(d.file, d);
+  for (const d of damaged.values())
+    out.push({
+      id: 'C8',
+      severity: 'warn',
+      ...(d.host && !d.host.startsWith('central') ? { host: d.host } : {}),
+      subject: d.file!,
+      message: `${d.damage === 'missing' ? 'missing' : 'damaged'}: ${d.message.replace(/^damaged: /, '')}; the checks that read it are n/a or partial`,
+      evidence: [{ file: 'manifest.json', excerpt: excerptOf(`${d.file}: ${d.damage === 'missing' ? 'listed, not present' : d.damage === 'size' ? 'bytes differ' : 'sha256 differs'}`) }],
+      fix: 'the snapshot was altered after collection (a partial copy, a full disk, an edit): collect again, or get an intact copy (a packed fixture is verified when unpacked)',
+    });
+  if (!damaged.size) out.push({ id: 'C8', severity: 'pass', subject: 'files', message: 'every output the checks read is present, with the size and sha256 it was collected with', evidence: [] });
+
   // C6: parser diagnostics, per file.
   const byFile = new Map<string, Diagnostic[]>();
   for (const d of input.diagnostics) {
-    if (wanted && d.host && !wanted.has(d.host) && !d.host.startsWith('central')) continue;
+    if (!selected(d) || (d.file !== undefined && damaged.has(d.file))) continue;
     const k = `${d.host ?? ''}\u0000${d.file ?? '(unknown file)'}`;
     byFile.set(k, [...(byFile.get(k) ?? []), d]);
   }

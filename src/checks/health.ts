@@ -172,6 +172,37 @@ function ovsEvidence(ctx: Ctx, h: HostState): Evidence {
     : { file: outputFile(ctx.manifest, h.name, HEALTH_IDS.openVswitch), excerpt: '(not collected)' };
 }
 
+/**
+ * Why a check cannot use an output: it was not collected (or its command failed), or its file is
+ * damaged (missing, or changed after collection: the reader's damage diagnostics). Undefined when
+ * the output is there and intact. A check whose input is unusable is n/a, never a finding about
+ * the host: an absent Interface listing is not "no tunnel ports".
+ */
+export function unusableOutput(snap: Pick<Snapshot, 'manifest' | 'diagnostics'>, host: string | undefined, id: string): string | undefined {
+  const commands = host === undefined ? snap.manifest.central?.commands : snap.manifest.hosts.find((h) => h.name === host)?.commands;
+  const cmd = commands?.find((c) => c.id === id);
+  const where = host === undefined ? 'the central NB/SB' : host;
+  if (!cmd) return `${id} was not collected from ${where}`;
+  if (cmd.status !== 'ok' || !cmd.file?.endsWith('.out')) return `${id} was not collected from ${where} (${cmd.status}${cmd.error ? `: ${cmd.error}` : ''})`;
+  const damaged = snap.diagnostics.find((d) => d.damage !== undefined && d.file === cmd.file);
+  if (damaged) return `its input ${cmd.file} is damaged (${damaged.damage === 'missing' ? 'missing: removed after collection' : 'changed after collection'})`;
+  return undefined;
+}
+
+/** The first unusable input among `ids`, as unusableOutput says it. */
+function firstGap(ctx: Ctx, host: string | undefined, ids: readonly string[]): string | undefined {
+  for (const id of ids) {
+    const why = unusableOutput(ctx.snap, host, id);
+    if (why) return why;
+  }
+  return undefined;
+}
+
+/** One n/a finding per check: not checked, and why (its input is missing or damaged). */
+function notChecked(ctx: Ctx, ids: readonly string[], host: string | undefined, subject: string, why: string): void {
+  for (const id of ids) add(ctx, id, 'n-a', host, subject, `${HEALTH_CHECKS[id]}: not checked${host ? ` on ${host}` : ''}, ${why}`, [], 'collect again (or get an intact copy of the snapshot)');
+}
+
 const chassisLabel = (ctx: Ctx, uuid: string | undefined): string => (uuid === undefined ? '(none)' : (ctx.chassisByUuid.get(uuid)?.name ?? `${uuid.slice(0, 8)} (no such Chassis row)`));
 
 /** Interfaces on the host's integration bridge (ovn-bridge, default br-int), with their Port rows. */
@@ -315,7 +346,9 @@ function portChecks(ctx: Ctx, sbPorts: readonly SbPortBinding[]): void {
 
   // D3: bound elsewhere than requested.
   let requestedOk = 0;
-  for (const pb of sbPorts) {
+  const chassisGap = firstGap(ctx, undefined, [HEALTH_IDS.sbChassis]);
+  if (chassisGap) notChecked(ctx, ['D3'], undefined, 'requested-chassis', chassisGap);
+  for (const pb of chassisGap ? [] : sbPorts) {
     if (!pb.chassis) continue;
     const requested = requestedChassis(ctx, pb);
     if (requested === undefined) continue;
@@ -341,6 +374,11 @@ function portChecks(ctx: Ctx, sbPorts: readonly SbPortBinding[]): void {
   const pbByName = new Map(sbPorts.map((p) => [p.logicalPort, p] as const));
   const lspNames = ctx.snap.nb ? new Set(ctx.snap.nb.switchPorts.map((p) => p.name)) : undefined;
   for (const h of ctx.snap.hosts) {
+    const gap = firstGap(ctx, h.name, [HEALTH_IDS.interface]);
+    if (gap) {
+      notChecked(ctx, ['D4', 'D5'], h.name, 'plugged ports', gap);
+      continue;
+    }
     const mine = ctx.chassisOfHost.get(h.name);
     let plugged = 0;
     let problems = 0;
@@ -389,6 +427,11 @@ function portChecks(ctx: Ctx, sbPorts: readonly SbPortBinding[]): void {
 }
 
 function chassisChecks(ctx: Ctx, chassis: readonly SbChassis[], encaps: readonly SbEncap[]): void {
+  const gap = firstGap(ctx, undefined, [HEALTH_IDS.sbChassis, HEALTH_IDS.sbEncap]);
+  if (gap) {
+    notChecked(ctx, ['D6', 'D14', 'D15'], undefined, 'chassis', gap);
+    return;
+  }
   // D6: Chassis without Encap.
   const encapUuids = new Set(encaps.map((e) => e.uuid));
   let withEncap = 0;
@@ -454,7 +497,13 @@ function chassisChecks(ctx: Ctx, chassis: readonly SbChassis[], encaps: readonly
 function hostChecks(ctx: Ctx, encaps: readonly SbEncap[], chassis: readonly SbChassis[]): void {
   const encapOwner = new Map<string, SbEncap[]>();
   for (const e of encaps) encapOwner.set(e.ip, [...(encapOwner.get(e.ip) ?? []), e]);
+  const sbGap = firstGap(ctx, undefined, [HEALTH_IDS.sbChassis, HEALTH_IDS.sbEncap]);
   for (const h of ctx.snap.hosts) {
+    const ovsGap = firstGap(ctx, h.name, [HEALTH_IDS.openVswitch]);
+    if (ovsGap ?? sbGap) {
+      notChecked(ctx, ['D7', 'D8', 'D9', 'D10'], h.name, 'chassis', (ovsGap ?? sbGap)!);
+      continue;
+    }
     if (!h.openVswitch) continue;
     const sysId = h.chassis;
     const ovnConfigured = sysId !== undefined && (h.openVswitch.ovnRemote !== undefined || h.openVswitch.ovnEncapIps.length > 0);
@@ -498,6 +547,11 @@ function hostChecks(ctx: Ctx, encaps: readonly SbEncap[], chassis: readonly SbCh
     }
 
     // D9 / D10 / D11: tunnel ports on the integration bridge.
+    const ifaceGap = firstGap(ctx, h.name, [HEALTH_IDS.interface]);
+    if (ifaceGap) {
+      notChecked(ctx, ['D9', 'D10', 'D11'], h.name, 'tunnel ports', ifaceGap);
+      continue;
+    }
     const tunnels = integrationInterfaces(h).filter(({ iface }) => TUNNEL_TYPES.has(iface.type));
     let staleOrWrong = 0;
     const reaches = new Set<string>(); // chassis names a tunnel leads to
@@ -613,6 +667,11 @@ function hostChecks(ctx: Ctx, encaps: readonly SbEncap[], chassis: readonly SbCh
 
 function interfaceErrors(ctx: Ctx): void {
   for (const h of ctx.snap.hosts) {
+    const gap = firstGap(ctx, h.name, [HEALTH_IDS.interface]);
+    if (gap) {
+      notChecked(ctx, ['D12'], h.name, 'interfaces', gap);
+      continue;
+    }
     if (!h.interfaces.length) continue;
     let bad = 0;
     for (const i of h.interfaces) {
@@ -634,6 +693,8 @@ function interfaceErrors(ctx: Ctx): void {
 }
 
 function outsideBindings(ctx: Ctx, sbPorts: readonly SbPortBinding[]): void {
+  const gap = firstGap(ctx, undefined, [HEALTH_IDS.sbChassis]);
+  if (gap) return notChecked(ctx, ['D13'], undefined, 'ports bound outside the snapshot', gap);
   const byChassis = new Map<string, SbPortBinding[]>();
   for (const pb of sbPorts) {
     if (!pb.chassis) continue;

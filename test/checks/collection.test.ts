@@ -118,3 +118,34 @@ describe('collection checks', () => {
     expect(checkCollection({ manifest: packed, diagnostics: [] }).find((f) => f.id === 'C7')!.message).toMatch(/^path-scoped fixture: only the 1 host on the path between web1 and db1 \(hv1\) of 3/);
   });
 });
+
+describe('C8: damaged files', () => {
+  const damage = (file: string, kind: 'missing' | 'size' | 'digest', message: string) => ({ severity: 'error' as const, host: 'hv1', file, damage: kind, message });
+  const FLOWS = 'hosts/hv/ovs-ofctl.dump-flows.br-int.out';
+
+  it('a damaged file is a C8 warning naming the file, and its parser diagnostics are not a C6 "parser bug"', () => {
+    const fs = checkCollection({
+      manifest: manifest({}),
+      diagnostics: [
+        damage(FLOWS, 'size', 'damaged: 100 bytes where the manifest recorded 200 — the file changed after collection (truncated?); what is read from it is not what the host printed'),
+        // The line the truncation cut in two, as the parser sees it.
+        { severity: 'error', host: 'hv1', file: FLOWS, line: 3, message: 'unparsable flow', excerpt: ' cookie=0x0, tab' },
+      ],
+    });
+    const c8 = fs.filter((f) => f.id === 'C8');
+    expect(c8.map((f) => [f.severity, f.host, f.subject])).toEqual([['warn', 'hv1', FLOWS]]);
+    expect(c8[0]!.message).toMatch(/^damaged: 100 bytes where the manifest recorded 200 .*truncated\?/);
+    expect(c8[0]!.fix).toMatch(/collect again/);
+    expect(fs.filter((f) => f.id === 'C6' && f.subject === FLOWS)).toEqual([]);
+    expect(fs.some((f) => /please report it/.test(f.fix ?? ''))).toBe(false);
+    // Not "complete".
+    expect(fs.some((f) => f.id === 'C1' && f.severity === 'pass')).toBe(false);
+  });
+
+  it('a missing file says missing; an intact snapshot passes C8', () => {
+    const missing = checkCollection({ manifest: manifest({}), diagnostics: [damage(FLOWS, 'missing', 'damaged: listed in the manifest (200 bytes) but missing — the file was removed after collection')] });
+    expect(missing.filter((f) => f.id === 'C8').map((f) => f.message.split(':')[0])).toEqual(['missing']);
+    const intact = checkCollection({ manifest: manifest({}), diagnostics: [] });
+    expect(intact.filter((f) => f.id === 'C8').map((f) => f.severity)).toEqual(['pass']);
+  });
+});

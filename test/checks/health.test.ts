@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -240,5 +240,40 @@ describe('quoteRow', () => {
       ]),
     };
     expect(quoteRow(row, ['name', 'ofport', { column: 'external_ids', keys: ['iface-id'] }, 'chassis', 'encaps', 'absent'])).toBe('row 4: {"name":"tap1","ofport":-1,"external_ids":["map",[["iface-id","vm1"]]],"chassis":["uuid","c1"],"encaps":["set",[]]}');
+  });
+});
+
+describe('checks whose input is missing or damaged are n/a, not findings about the host', () => {
+  function l3Without(...files: string[]): string {
+    const dir = mkdtempSync(join(work, 'l3-'));
+    cpSync(join(root, 'fixtures/l3-acl'), dir, { recursive: true });
+    rmSync(join(dir, '.cache'), { recursive: true, force: true });
+    for (const f of files) rmSync(join(dir, f));
+    return dir;
+  }
+
+  it("D10: hv1's Interface listing missing → n/a saying so, not 'ovn-controller on hv1 is not running'", async () => {
+    const r = await loadSnapshot(l3Without('hosts/hv1/ovs-vsctl.list.Interface.out', 'hosts/hv1/ovs-ofctl.dump-flows.br-int.out'), { cache: { enabled: false } });
+    if (!r.ok) throw new Error(r.error.message);
+    const fs = checkHealth({ snapshot: r.value });
+    expect(bad(fs)).toEqual([]);
+    for (const id of ['D4', 'D9', 'D10', 'D12']) {
+      const hv1 = of(fs, id).filter((f) => f.host === 'hv1');
+      expect(hv1.map((f) => f.severity), id).toEqual(['n-a']);
+      expect(hv1[0]!.message).toContain('hosts/hv1/ovs-vsctl.list.Interface.out is damaged (missing: removed after collection)');
+    }
+    // hv2 is still checked.
+    expect(of(fs, 'D10').filter((f) => f.host === 'hv2').map((f) => f.severity)).toEqual(['pass']);
+  });
+
+  it('a damaged SB Chassis listing makes D6/D7/D15 n/a rather than "no Chassis row"', async () => {
+    const dir = l3Without();
+    writeFileSync(join(dir, 'central/ovn-sbctl.list.Chassis.out'), readFileSync(join(dir, 'central/ovn-sbctl.list.Chassis.out'), 'utf8').slice(0, 40));
+    const r = await loadSnapshot(dir, { cache: { enabled: false } });
+    if (!r.ok) throw new Error(r.error.message);
+    const fs = checkHealth({ snapshot: r.value });
+    expect(bad(fs), JSON.stringify(fs.filter((f) => f.severity === 'fail' || f.severity === 'warn'))).toEqual([]);
+    for (const id of ['D6', 'D7', 'D15']) expect(of(fs, id).length, id).toBeGreaterThan(0);
+    for (const id of ['D6', 'D7', 'D15']) expect(of(fs, id).every((f) => f.severity === 'n-a' && f.message.includes('central/ovn-sbctl.list.Chassis.out is damaged')), id).toBe(true);
   });
 });
