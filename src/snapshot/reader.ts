@@ -130,18 +130,112 @@ export async function openSnapshotDir(dir: string): Promise<Result<SnapshotSourc
   });
 }
 
-/** Structural check of a manifest; says which field is wrong. */
+/**
+ * Structural check of a manifest; says which field is wrong (`hosts[0].commands[3].file: ...`).
+ * Every field ovnscope reads is checked here, once, so a hand-edited or crafted manifest is a
+ * usage error rather than a TypeError deep in a loader. Output paths must stay inside the
+ * snapshot: relative, without `.`/`..` segments, a host's under `hosts/<host>/`, the central
+ * ones under `central/` — every command reads and `fixture pack` copies what they name.
+ */
 export function validateManifest(value: unknown): Result<Manifest> {
-  if (typeof value !== 'object' || value === null) return fail('manifest is not a JSON object');
-  const m = value as Record<string, unknown>;
+  if (!isObject(value)) return fail('manifest is not a JSON object');
+  const m = value;
   if (m.format !== SNAPSHOT_FORMAT) return fail(`"format" is ${JSON.stringify(m.format)}, expected "${SNAPSHOT_FORMAT}"`);
   if (typeof m.formatVersion !== 'number') return fail('"formatVersion" is missing');
   if (m.formatVersion > SNAPSHOT_FORMAT_VERSION)
     return fail(`snapshot format version ${m.formatVersion} is newer than this ovnscope understands (${SNAPSHOT_FORMAT_VERSION}); upgrade ovnscope`);
   if (!Array.isArray(m.hosts)) return fail('"hosts" must be an array');
+  const top =
+    optional(m, 'toolVersion', 'string') ??
+    optional(m, 'created', 'string') ??
+    optional(m, 'finished', 'string') ??
+    optional(m, 'complete', 'boolean') ??
+    optional(m, 'interrupted', 'boolean') ??
+    stringArray(m.missing, 'missing', true) ??
+    (m.options !== undefined && !isObject(m.options) ? 'options: expected an object' : undefined);
+  if (top) return fail(top);
+  const names = new Set<string>();
   for (const [i, h] of (m.hosts as unknown[]).entries()) {
-    if (typeof h !== 'object' || h === null || typeof (h as { name?: unknown }).name !== 'string') return fail(`hosts[${i}] has no name`);
-    if (!Array.isArray((h as { commands?: unknown }).commands)) return fail(`hosts[${i}].commands must be an array`);
+    if (!isObject(h) || typeof h.name !== 'string') return fail(isObject(h) ? `hosts[${i}] has no name` : `hosts[${i}]: expected an object`);
+    const name = h.name;
+    if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) return fail(`hosts[${i}].name: ${JSON.stringify(name)} cannot be a directory name under hosts/`);
+    if (names.has(name)) return fail(`hosts[${i}].name: host ${name} is listed twice`);
+    names.add(name);
+    if (!Array.isArray(h.commands)) return fail(`hosts[${i}].commands must be an array`);
+    const bad =
+      optional(h, 'transport', 'string', `hosts[${i}]`) ??
+      optional(h, 'status', 'string', `hosts[${i}]`) ??
+      optional(h, 'error', 'string', `hosts[${i}]`) ??
+      stringArray(h.wrapper, `hosts[${i}].wrapper`, true) ??
+      stringArray(h.bridges, `hosts[${i}].bridges`, false) ??
+      commandsProblem(h.commands as unknown[], `hosts[${i}]`, `hosts/${name}/`);
+    if (bad) return fail(bad);
   }
-  return ok(value as Manifest);
+  if (m.central !== undefined) {
+    if (!isObject(m.central)) return fail('central: expected an object');
+    const c = m.central;
+    const bad =
+      (typeof c.via !== 'string' ? 'central.via: expected a string' : undefined) ??
+      optional(c, 'nb', 'string', 'central') ??
+      optional(c, 'sb', 'string', 'central') ??
+      (!Array.isArray(c.commands) ? 'central.commands must be an array' : commandsProblem(c.commands as unknown[], 'central', 'central/'));
+    if (bad) return fail(bad);
+  }
+  // Defaults for what older or hand-made manifests leave out (read as "nothing recorded").
+  // Appended, not prepended: a manifest that has them re-serialises byte for byte (fixture pack).
+  const withDefaults = <T extends Record<string, unknown>>(o: T, defaults: Record<string, unknown>): T => {
+    const out: Record<string, unknown> = { ...o };
+    for (const [k, v] of Object.entries(defaults)) if (out[k] === undefined) out[k] = v;
+    return out as T;
+  };
+  return ok(withDefaults({ ...m, hosts: (m.hosts as Record<string, unknown>[]).map((h) => withDefaults(h, { wrapper: [] })) }, { missing: [], options: {} }) as unknown as Manifest);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** `where.key` is absent or of `type`; else what is wrong. */
+function optional(o: Record<string, unknown>, key: string, type: 'string' | 'boolean' | 'number', where?: string): string | undefined {
+  const v = o[key];
+  return v === undefined || typeof v === type ? undefined : `${where ? `${where}.` : ''}${key}: expected a ${type}, got ${JSON.stringify(v)}`;
+}
+
+function stringArray(v: unknown, where: string, optionalField: boolean): string | undefined {
+  if (v === undefined && optionalField) return undefined;
+  if (!Array.isArray(v)) return `${where}: expected an array of strings`;
+  const i = v.findIndex((x) => typeof x !== 'string');
+  return i < 0 ? undefined : `${where}[${i}]: expected a string`;
+}
+
+function commandsProblem(commands: readonly unknown[], where: string, dir: string): string | undefined {
+  for (const [j, c] of commands.entries()) {
+    const at = `${where}.commands[${j}]`;
+    if (!isObject(c)) return `${at}: expected an object`;
+    if (typeof c.id !== 'string' || c.id === '') return `${at}.id: expected a non-empty string`;
+    if (typeof c.status !== 'string') return `${at}.status: expected a string`;
+    if (typeof c.bytes !== 'number' || !Number.isSafeInteger(c.bytes) || c.bytes < 0) return `${at}.bytes: expected a byte count, got ${JSON.stringify(c.bytes)}`;
+    if (c.exitCode !== undefined && c.exitCode !== null && typeof c.exitCode !== 'number') return `${at}.exitCode: expected a number or null`;
+    if (c.sha256 !== undefined && (typeof c.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(c.sha256))) return `${at}.sha256: expected 64 hex digits`;
+    const bad =
+      optional(c, 'required', 'boolean', at) ??
+      optional(c, 'durationMs', 'number', at) ??
+      optional(c, 'error', 'string', at) ??
+      stringArray(c.argv, `${at}.argv`, true) ??
+      stringArray(c.executed, `${at}.executed`, true) ??
+      pathProblem(c.file, `${at}.file`, dir) ??
+      pathProblem(c.errFile, `${at}.errFile`, dir);
+    if (bad) return bad;
+  }
+  return undefined;
+}
+
+/** An output path must be a plain relative path under `dir` (`hosts/<host>/` or `central/`). */
+function pathProblem(file: unknown, where: string, dir: string): string | undefined {
+  if (file === undefined) return undefined;
+  if (typeof file !== 'string') return `${where}: expected a string, got ${JSON.stringify(file)}`;
+  const segments = file.split('/');
+  const plain = !file.startsWith('/') && !file.includes('\\') && !file.includes('\0') && segments.every((s) => s !== '' && s !== '.' && s !== '..');
+  if (!plain || !file.startsWith(dir)) return `${where}: ${JSON.stringify(file)} is not a path inside the snapshot's ${dir} directory (every output file must be a relative path under ${dir}, without "." or ".." segments)`;
+  return undefined;
 }

@@ -117,4 +117,26 @@ describe('fixture pack / unpack', () => {
     }
     expect((await readdir(work)).filter((f) => f.includes('.unpack-'))).toEqual([]);
   });
+
+  it('refuses a pack whose manifest points an output outside the snapshot, even with consistent digests', async () => {
+    const stage = join(work, 'crafted');
+    await mkdir(stage);
+    await tar.extract({ file: packed, cwd: stage });
+    const root = join(stage, 'ovnscope-fixture');
+    const mf = join(root, 'snapshot/manifest.json');
+    const m = JSON.parse(readFileSync(mf, 'utf8')) as { hosts: { commands: { id: string; file?: string }[] }[] };
+    m.hosts[0]!.commands.find((c) => c.id === 'ovs-vsctl.list.Interface')!.file = 'hosts/hv1/../../../outside.out';
+    writeFileSync(mf, JSON.stringify(m));
+    // FIXTURE.json vouches for the edited manifest: only the path check can catch it.
+    const info = JSON.parse(readFileSync(join(root, 'FIXTURE.json'), 'utf8')) as { files: Record<string, string> };
+    info.files['snapshot/manifest.json'] = createHash('sha256').update(readFileSync(mf)).digest('hex');
+    writeFileSync(join(root, 'FIXTURE.json'), JSON.stringify(info));
+    const crafted = join(work, 'crafted.tar.gz');
+    await tar.create({ gzip: true, file: crafted, cwd: stage }, ['ovnscope-fixture']);
+    const out = join(work, 'out-crafted');
+    const r = await unpackFixture(crafted, out);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toMatch(/snapshot\/manifest\.json: hosts\[0\]\.commands\[\d+\]\.file: "hosts\/hv1\/\.\.\/\.\.\/\.\.\/outside\.out" is not a path inside the snapshot/);
+    expect(existsSync(out)).toBe(false);
+  });
 });

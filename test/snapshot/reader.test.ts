@@ -149,3 +149,70 @@ describe('outputs are checked against the manifest as they are read', () => {
     }
   });
 });
+
+describe('manifest entries are validated when the snapshot is opened', () => {
+  const L3 = join(import.meta.dirname, '../../fixtures/l3-acl');
+
+  /** A copy of l3-acl whose manifest went through `edit`; a file outside it to be (not) read. */
+  function withManifest(edit: (m: { hosts: { name: string; commands: unknown[] }[]; central: { commands: unknown[] } }) => void): string {
+    const parent = mkdtempSync(join(tmpdir(), 'ovnscope-manifest-'));
+    const dir = join(parent, 'snap');
+    cpSync(L3, dir, { recursive: true });
+    rmSync(join(dir, '.cache'), { recursive: true, force: true });
+    writeFileSync(join(parent, 'outside.out'), 'SECRET outside the snapshot\n');
+    const mf = join(dir, 'manifest.json');
+    const m = JSON.parse(readFileSync(mf, 'utf8'));
+    edit(m);
+    writeFileSync(mf, JSON.stringify(m));
+    return dir;
+  }
+  const setFile = (id: string, file: unknown) => (m: { hosts: { name: string; commands: unknown[] }[] }) => {
+    for (const c of m.hosts[0]!.commands as { id: string; file?: unknown }[]) if (c.id === id) c.file = file;
+  };
+
+  it('malformed entries are usage errors (exit 2) naming the entry, not TypeErrors', async () => {
+    const cases: [(m: { hosts: { name: string; commands: unknown[] }[]; central: { commands: unknown[] } }) => void, string][] = [
+      [(m) => (m.hosts[0]!.commands[0] = null), 'hosts[0].commands[0]: expected an object'],
+      [(m) => (m.hosts[0]!.commands[2] = 'ovs-vsctl.version'), 'hosts[0].commands[2]: expected an object'],
+      [setFile('ovs-vsctl.list.Interface', 123), 'hosts[0].commands[6].file: expected a string, got 123'],
+      [(m) => ((m.hosts[0]!.commands[0] as Record<string, unknown>).id = 7), 'hosts[0].commands[0].id: expected a non-empty string'],
+      [(m) => ((m.hosts[0]!.commands[1] as Record<string, unknown>).bytes = 'many'), 'hosts[0].commands[1].bytes: expected a byte count, got "many"'],
+      [(m) => ((m.hosts[1]! as unknown as Record<string, unknown>).bridges = 'br-int'), 'hosts[1].bridges: expected an array of strings'],
+      [(m) => (m.central.commands[0] = null), 'central.commands[0]: expected an object'],
+      [(m) => ((m as unknown as Record<string, unknown>).missing = [1]), 'missing[0]: expected a string'],
+    ];
+    for (const [edit, message] of cases) {
+      const r = await openSnapshot(withManifest(edit));
+      expect(r.ok, message).toBe(false);
+      if (!r.ok) {
+        expect(r.error.message).toBe(`${r.error.message.split(': ')[0]}: ${message}`);
+        expect(r.error.message.split(': ')[0]).toMatch(/manifest\.json$/);
+        expect(r.error.exitCode).toBe(2);
+      }
+    }
+  });
+
+  it('an output path outside the snapshot (or outside its host) is refused before anything is read', async () => {
+    const escapes: [string, unknown][] = [
+      ['ovs-vsctl.list.Interface', 'hosts/hv1/../../../outside.out'],
+      ['ovs-vsctl.list.Interface', '/etc/passwd'],
+      ['ovs-vsctl.list.Interface', 'hosts/hv2/ovs-vsctl.list.Interface.out'],
+      ['ovs-vsctl.list.Interface', 'hosts/hv1/./ovs-vsctl.list.Interface.out'],
+      ['ovs-vsctl.list.Interface', 'central/ovn-sbctl.list.Chassis.out'],
+    ];
+    for (const [id, file] of escapes) {
+      const dir = withManifest(setFile(id, file));
+      const r = await openSnapshot(dir);
+      expect(r.ok, String(file)).toBe(false);
+      if (r.ok) continue;
+      expect(r.error.message).toContain(`hosts[0].commands[6].file: ${JSON.stringify(file)} is not a path inside the snapshot's hosts/hv1/ directory`);
+      expect(r.error.exitCode).toBe(2);
+      const mtu = await auditMtu({ snapshot: dir, all: true });
+      expect(mtu.ok).toBe(false);
+    }
+    const central = await openSnapshot(withManifest((m) => ((m.central.commands[0] as Record<string, unknown>).file = 'hosts/hv1/ovs-vsctl.version.out')));
+    expect(!central.ok && central.error.message).toMatch(/central\.commands\[0\]\.file: .* is not a path inside the snapshot's central\/ directory/);
+    // The unedited copy opens (the checks are not simply refusing everything).
+    expect((await openSnapshot(withManifest(() => undefined))).ok).toBe(true);
+  });
+});
