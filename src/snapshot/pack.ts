@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
-import type { Manifest } from '../model/manifest.js';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import type { Manifest, ManifestCommand } from '../model/manifest.js';
 import { fail, ok, type Result } from '../model/result.js';
 import { TOOL_VERSION } from '../version.js';
-import { openSnapshotDir, validateManifest } from './reader.js';
+import { checkOutput, openSnapshotDir, validateManifest } from './reader.js';
 import type { RedactionSummary } from './redact-snapshot.js';
 
 /**
@@ -108,8 +108,31 @@ export interface PackOptions {
   >;
 }
 
-/** Packs a snapshot directory (read-only on the source) into `out`, written via a temporary name. */
+/** Why `out` cannot be written as a new file: it exists (never overwritten), or its directory does not. */
+export async function outputFileProblem(out: string, flag = '-o'): Promise<string | undefined> {
+  try {
+    await stat(out);
+    return `${flag} ${out} already exists; fixture pack never overwrites a file: choose another name or remove it first`;
+  } catch {
+    // expected: it must not exist
+  }
+  try {
+    if (!(await stat(dirname(out))).isDirectory()) return `${flag} ${out}: ${dirname(out)} is not a directory`;
+  } catch {
+    return `${flag} ${out}: directory ${dirname(out)} does not exist`;
+  }
+  return undefined;
+}
+
+/**
+ * Packs a snapshot directory (read-only on the source) into `out`, written via a temporary name.
+ * A damaged snapshot (a listed file missing, or not the size/sha256 its manifest recorded) is
+ * refused, naming the files: FIXTURE.json would vouch for the damaged bytes, and whoever replays
+ * the fixture could no longer tell.
+ */
 export async function packSnapshot(dir: string, out: string, options: PackOptions = {}): Promise<Result<FixtureInfo>> {
+  const outProblem = await outputFileProblem(out);
+  if (outProblem) return fail(outProblem);
   const opened = await openSnapshotDir(dir);
   if (!opened.ok) return opened;
   const m = opened.value.manifest;
@@ -124,8 +147,18 @@ export async function packSnapshot(dir: string, out: string, options: PackOption
     ...(options.pathScope ? { options: { ...m.options, pathScope: options.pathScope } } : {}),
   };
   const relFiles = ['manifest.json'];
-  for (const h of manifest.hosts) for (const c of h.commands) for (const f of [c.file, c.errFile]) if (f) relFiles.push(f);
-  for (const c of manifest.central?.commands ?? []) for (const f of [c.file, c.errFile]) if (f) relFiles.push(f);
+  /** Each listed output with the manifest entry that vouches for it (stderr files: presence only). */
+  const listed = new Map<string, { cmd: ManifestCommand; host?: string; isOutput: boolean }>();
+  const list = (cmd: ManifestCommand, host: string | undefined) => {
+    for (const [rel, isOutput] of [[cmd.file, true], [cmd.errFile, false]] as const)
+      if (rel) {
+        relFiles.push(rel);
+        listed.set(rel, { cmd, host, isOutput });
+      }
+  };
+  for (const h of manifest.hosts) for (const c of h.commands) list(c, h.name);
+  for (const c of manifest.central?.commands ?? []) list(c, undefined);
+  const damaged: string[] = [];
 
   const stage = await mkdtemp(join(tmpdir(), 'ovnscope-pack-'));
   try {
@@ -136,8 +169,24 @@ export async function packSnapshot(dir: string, out: string, options: PackOption
       const dest = join(copyDir, rel);
       await mkdir(dirname(dest), { recursive: true });
       if (rel === 'manifest.json') await writeFile(dest, JSON.stringify(manifest, null, 2) + '\n');
-      else await writeFile(dest, await readFile(join(dir, rel)));
+      else {
+        let bytes: Buffer;
+        try {
+          bytes = await readFile(join(dir, rel));
+        } catch (e) {
+          damaged.push(`${rel}: listed in the manifest but ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : `unreadable (${(e as Error).message})`}`);
+          continue;
+        }
+        const entry = listed.get(rel)!;
+        const d = entry.isOutput ? checkOutput(bytes, entry.cmd, { host: entry.host, file: rel }).damaged : undefined;
+        if (d) damaged.push(`${rel}: ${d.message.replace(/^damaged: /, '')}`);
+        await writeFile(dest, bytes);
+      }
     }
+    if (damaged.length)
+      return fail(
+        `${dir} is damaged: ${damaged.length === 1 ? 'a file' : `${damaged.length} files`} changed after collection, and a fixture would vouch for ${damaged.length === 1 ? 'it' : 'them'}; nothing was written:\n${damaged.map((d) => `  ${d}`).join('\n')}\ncollect again, or pack an intact copy (ovnscope snapshot show lists what is damaged)`,
+      );
     let packed: Manifest = manifest;
     let packedFiles: readonly string[] = relFiles;
     let redaction: RedactionSummary | undefined;
@@ -175,7 +224,8 @@ export async function packSnapshot(dir: string, out: string, options: PackOption
       await rename(tmpOut, out);
     } catch (e) {
       await rm(tmpOut, { force: true });
-      return fail(`could not write ${out}: ${(e as Error).message}`, 4);
+      // A path, a permission, a full disk: the user's to fix (exit 2); anything else is a bug.
+      return fail(`could not write ${out}: ${(e as Error).message}`, (e as NodeJS.ErrnoException).code ? 2 : 4);
     }
     return ok(info);
   } finally {
@@ -243,6 +293,11 @@ async function extractChecked(file: string, stage: string): Promise<Result<Fixtu
     }
     if (actual !== digest) return fail(`${file}: ${rel} does not match its sha256 in FIXTURE.json (corrupted)`);
   }
+  // Every file must be vouched for: FIXTURE.json lists the snapshot's, README.md and itself are the pack's own.
+  const listed = new Set([...Object.keys(info.files ?? {}), 'FIXTURE.json', 'README.md']);
+  const present = (await readdir(join(stage, ROOT), { recursive: true, withFileTypes: true })).filter((e) => !e.isDirectory());
+  const unlisted = present.map((e) => relative(join(stage, ROOT), join(e.parentPath, e.name)).split(sep).join('/')).filter((rel) => !listed.has(rel));
+  if (unlisted.length) return fail(`${file}: ${unlisted.slice(0, 5).join(', ')}${unlisted.length > 5 ? ` and ${unlisted.length - 5} more` : ''} ${unlisted.length === 1 ? 'is' : 'are'} not listed in FIXTURE.json: an ovnscope fixture holds only files whose sha256 it records (was it altered after packing?)`);
   const manifest = validateManifest(JSON.parse(await readFile(join(stage, ROOT, 'snapshot', 'manifest.json'), 'utf8').catch(() => 'null')));
   if (!manifest.ok) return fail(`${file}: snapshot/manifest.json: ${manifest.error.message}`);
   return ok(info);

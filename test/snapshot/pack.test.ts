@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -137,6 +137,52 @@ describe('fixture pack / unpack', () => {
     const r = await unpackFixture(crafted, out);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.message).toMatch(/snapshot\/manifest\.json: hosts\[0\]\.commands\[\d+\]\.file: "hosts\/hv1\/\.\.\/\.\.\/\.\.\/outside\.out" is not a path inside the snapshot/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses to pack a damaged snapshot, naming every damaged file, and writes nothing', async () => {
+    const src = join(work, 'damaged-src');
+    cpSync(fixture, src, { recursive: true });
+    rmSync(join(src, 'hosts/hv1/ovs-vsctl.list.Interface.out'));
+    const dump = 'hosts/hv2/ovs-ofctl.dump-flows.br-int.out';
+    writeFileSync(join(src, dump), readFileSync(join(src, dump), 'utf8').split('\n').slice(0, 100).join('\n') + '\n');
+    const out = join(work, 'damaged.tar.gz');
+    const r = await packSnapshot(src, out);
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.exitCode).toBe(2);
+      expect(r.error.message).toMatch(/is damaged: 2 files changed after collection/);
+      expect(r.error.message).toContain('hosts/hv1/ovs-vsctl.list.Interface.out: listed in the manifest but missing');
+      expect(r.error.message).toMatch(/hosts\/hv2\/ovs-ofctl\.dump-flows\.br-int\.out: \d+ bytes where the manifest recorded \d+ .*truncated\?/);
+    }
+    expect(existsSync(out)).toBe(false);
+    expect((await readdir(work)).filter((f) => f.includes('.part'))).toEqual([]);
+  });
+
+  it('never overwrites -o and says so when its directory does not exist (exit 2, not an internal error)', async () => {
+    const existing = join(work, 'existing.tar.gz');
+    writeFileSync(existing, 'keep me');
+    const r = await packSnapshot(join(work, 'src'), existing);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect([r.error.exitCode, r.error.message]).toEqual([2, `-o ${existing} already exists; fixture pack never overwrites a file: choose another name or remove it first`]);
+    expect(readFileSync(existing, 'utf8')).toBe('keep me');
+    const nowhere = join(work, 'nodir', 'x.tar.gz');
+    const n = await packSnapshot(join(work, 'src'), nowhere);
+    expect(n.ok).toBe(false);
+    if (!n.ok) expect([n.error.exitCode, n.error.message]).toEqual([2, `-o ${nowhere}: directory ${join(work, 'nodir')} does not exist`]);
+  });
+
+  it('refuses a pack holding a file FIXTURE.json does not list', async () => {
+    const stage = join(work, 'extra');
+    await mkdir(stage);
+    await tar.extract({ file: packed, cwd: stage });
+    writeFileSync(join(stage, 'ovnscope-fixture/snapshot/hosts/hv1/extra.out'), 'not collected by anyone\n');
+    const extra = join(work, 'extra.tar.gz');
+    await tar.create({ gzip: true, file: extra, cwd: stage }, ['ovnscope-fixture']);
+    const out = join(work, 'out-extra');
+    const r = await unpackFixture(extra, out);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toMatch(/snapshot\/hosts\/hv1\/extra\.out is not listed in FIXTURE\.json/);
     expect(existsSync(out)).toBe(false);
   });
 });
