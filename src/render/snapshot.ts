@@ -5,6 +5,12 @@ import type { SnapshotSummary } from '../services/snapshot-show.js';
 
 const plain = { head: [], border: [] };
 
+/** The OVS version collected, and whether OVS answered at all (`ovs-vsctl --version` works without the daemons). */
+function ovsCell(h: SnapshotSummary['hosts'][number], style: ChalkInstance): string {
+  if (h.ovsRunning || h.status === 'unreachable') return h.ovsVersion ?? '-';
+  return style.yellow(h.ovsVersion ? `${h.ovsVersion}, not running` : 'not running');
+}
+
 export function renderSnapshotSummary(s: SnapshotSummary, style: ChalkInstance): string {
   const out: string[] = [];
   out.push(`${style.bold('snapshot')} ${s.dir}  (created ${s.created} by ovnscope ${s.toolVersion})`);
@@ -20,7 +26,7 @@ export function renderSnapshotSummary(s: SnapshotSummary, style: ChalkInstance):
     const bridges = h.bridges.length ? h.bridges : [{ name: '-', flows: 0, groups: 0, ports: 0, flowsPerTable: {} }];
     for (const [i, b] of bridges.entries()) {
       const status = h.status === 'ok' ? style.green('ok') : h.status === 'partial' ? style.yellow('partial') : style.red(h.status);
-      hosts.push([i === 0 ? h.name : '', i === 0 ? status : '', i === 0 ? (h.chassis ?? '-') : '', i === 0 ? (h.encapIp ?? '-') : '', i === 0 ? (h.ovsVersion ?? '-') : '', b.name, b.flows, b.groups, b.ports, Object.keys(b.flowsPerTable).length]);
+      hosts.push([i === 0 ? h.name : '', i === 0 ? status : '', i === 0 ? (h.chassis ?? '-') : '', i === 0 ? (h.encapIp ?? '-') : '', i === 0 ? ovsCell(h, style) : '', b.name, b.flows, b.groups, b.ports, Object.keys(b.flowsPerTable).length]);
     }
   }
   out.push(hosts.toString());

@@ -21,7 +21,11 @@ export interface SnapshotSummary {
     readonly status: string;
     readonly chassis?: string;
     readonly encapIp?: string;
+    /** `ovs-vsctl --version`, when that command succeeded (it answers without the daemons). */
     readonly ovsVersion?: string;
+    /** The OVS database answered (`ovs-vsctl list Open_vSwitch` succeeded): OVS was running. */
+    readonly ovsRunning: boolean;
+    /** Bridges with an OpenFlow output that succeeded; a bridge name the collection only assumed (br-int when list-br failed) is not one. */
     readonly bridges: readonly { readonly name: string; readonly flows: number; readonly groups: number; readonly ports: number; readonly flowsPerTable: Readonly<Record<string, number>> }[];
   }[];
   readonly chassis: readonly { readonly name: string; readonly hostname?: string; readonly encaps: readonly { type: string; ip: string }[]; readonly bindings: readonly string[]; readonly inSnapshot: boolean }[];
@@ -36,6 +40,8 @@ export async function showSnapshot(dir: string): Promise<Result<SnapshotSummary>
   if (!loaded.ok) return loaded;
   const s = loaded.value;
   const hostStatus = new Map(s.manifest.hosts.map((h) => [h.name, h.status] as const));
+  const collected = (host: string, id: string) => s.manifest.hosts.find((h) => h.name === host)?.commands.some((c) => c.id === id && c.status === 'ok') ?? false;
+  const bridgeCollected = (host: string, bridge: string) => ['dump-flows', 'show', 'dump-groups'].some((what) => collected(host, `ovs-ofctl.${what}.${bridge}`));
   const hostsByChassis = new Map(s.hosts.filter((h) => h.chassis).map((h) => [h.chassis!, h.name] as const));
   const bindingsByChassis = new Map<string, string[]>();
   const unbound: string[] = [];
@@ -67,8 +73,9 @@ export async function showSnapshot(dir: string): Promise<Result<SnapshotSummary>
       status: hostStatus.get(h.name) ?? '?',
       chassis: h.chassis,
       encapIp: h.encapIp,
-      ovsVersion: h.version?.version,
-      bridges: h.bridges.map((b) => {
+      ...(collected(h.name, 'ovs-vsctl.version') && h.version?.version ? { ovsVersion: h.version.version } : {}),
+      ovsRunning: collected(h.name, 'ovs-vsctl.list.Open_vSwitch'),
+      bridges: h.bridges.filter((b) => bridgeCollected(h.name, b.name)).map((b) => {
         const perTable: Record<string, number> = {};
         for (const f of b.flows) perTable[f.table] = (perTable[f.table] ?? 0) + 1;
         return { name: b.name, flows: b.flows.length, groups: b.groups.length, ports: b.ports.length, flowsPerTable: perTable };

@@ -55,3 +55,47 @@ describe('snapshot show of a damaged snapshot', () => {
     expect(text).toMatch(/hv2: hosts\/hv2\/ovs-ofctl\.dump-flows\.br-int\.out: \d+ bytes where the manifest recorded \d+ .*truncated\?/);
   });
 });
+
+describe('snapshot show says what was collected from each host', () => {
+  /** l3-acl with hv2 as a host whose OVS was not running: every command that needs the daemons failed, list-br too (br-int is then only assumed). */
+  function ovsDownOnHv2(): string {
+    const dir = copyOfL3();
+    const mf = join(dir, 'manifest.json');
+    const m = JSON.parse(readFileSync(mf, 'utf8')) as { hosts: { name: string; status: string; bridges: string[]; commands: Record<string, unknown>[] }[] };
+    const hv2 = m.hosts.find((h) => h.name === 'hv2')!;
+    hv2.status = 'partial';
+    for (const c of hv2.commands) {
+      if (c.id === 'ovs-vsctl.version') continue; // answers without ovsdb-server
+      if (typeof c.file === 'string') rmSync(join(dir, c.file));
+      Object.assign(c, { status: 'failed', exitCode: 1, bytes: 0, error: 'ovs-vsctl: unix:/var/run/openvswitch/db.sock: database connection failed (No such file or directory)' });
+      delete c.file;
+      delete c.sha256;
+    }
+    expect(hv2.bridges).toEqual(['br-int']);
+    writeFileSync(mf, JSON.stringify(m));
+    return dir;
+  }
+
+  it('a host whose OVS was not running has no bridge, and its OVS column says so', async () => {
+    const s = await show(ovsDownOnHv2());
+    const hv2 = s.hosts.find((h) => h.name === 'hv2')!;
+    expect(hv2.bridges).toEqual([]);
+    expect(hv2.ovsRunning).toBe(false);
+    expect(hv2.ovsVersion).toBe('3.1.0');
+    const hv1 = s.hosts.find((h) => h.name === 'hv1')!;
+    expect([hv1.ovsRunning, hv1.bridges.map((b) => b.name)]).toEqual([true, ['br-int']]);
+    const row = renderSnapshotSummary(s, plain).split('\n').find((l) => l.includes(' hv2 '))!;
+    expect(row).toMatch(/│ hv2\s+│ partial\s+│ -\s+│ -\s+│ 3\.1\.0, not running │ -\s+│ 0\s+│/);
+  });
+
+  it('an output whose command failed is not shown as collected (no OVS version from a failed ovs-vsctl --version)', async () => {
+    const dir = ovsDownOnHv2();
+    const mf = join(dir, 'manifest.json');
+    const m = JSON.parse(readFileSync(mf, 'utf8')) as { hosts: { name: string; commands: Record<string, unknown>[] }[] };
+    // Exit 1 with its stdout kept (.out), as the writer keeps a failed command's output.
+    Object.assign(m.hosts.find((h) => h.name === 'hv2')!.commands.find((c) => c.id === 'ovs-vsctl.version')!, { status: 'failed', exitCode: 1 });
+    writeFileSync(mf, JSON.stringify(m));
+    const hv2 = (await show(dir)).hosts.find((h) => h.name === 'hv2')!;
+    expect(hv2.ovsVersion).toBeUndefined();
+  });
+});
