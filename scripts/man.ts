@@ -11,6 +11,8 @@ export type { ManSection };
 
 const DATE = 'ovnscope';
 
+const JSON_ERRORS = `With --json, an error is one JSON object on standard output, {"error": {"message": "...", "exitCode": N}}, and the process exits with that N (never 1 for an error: 1 is a failed check or a dropped packet); details of an internal error go to standard error only.`;
+
 function esc(text: string): string {
   return text.replace(/\\/g, '\\e').replace(/^([.'])/gm, '\\&$1').replace(/-/g, '\\-');
 }
@@ -87,7 +89,7 @@ function commandPage(bin: string, cmd: Command.Loadable, loaded: Loaded, version
     lines.push('.SH EXAMPLES');
     for (const e of examples) lines.push('.PP', '.nf', '.RS 4', esc(substitute(e, bin)), '.RE', '.fi');
   }
-  lines.push('.SH EXIT STATUS', '0 ok or delivered; 1 a finding failed or the packet was dropped; 2 usage error; 3 collection incomplete; greater than 3 internal error.');
+  lines.push('.SH EXIT STATUS', '0 ok or delivered; 1 a finding failed or the packet was dropped; 2 usage error; 3 collection incomplete; greater than 3 internal error.', '.PP', esc(JSON_ERRORS));
   lines.push('.SH SEE ALSO', `.BR ${bin} (1)`);
   return lines.join('\n') + '\n';
 }
@@ -131,7 +133,9 @@ It is written to a hidden temporary directory next to the destination and rename
 
 3: collection incomplete (the snapshot was written; its manifest says what is missing).
 
-Greater than 3: internal error (a bug; please report it with the snapshot).`),
+Greater than 3: internal error (a bug; please report it with the snapshot).
+
+${JSON_ERRORS}`),
   );
   lines.push('.SH ENVIRONMENT', paragraphs('NO_COLOR: when set to any non-empty value, no colour is used. FORCE_COLOR: colour even when output is not a terminal.'));
   return lines.join('\n') + '\n';
