@@ -11,6 +11,18 @@ const GROUP_KEYS = new Set<string>([...SETTING_KEYS, 'hosts']);
 const KUBECTL_KEYS = new Set(['layout', 'namespace', 'selector', 'container', 'context', 'kubeconfig']);
 const HOST_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
+/** A wrapper's verdict: `checkWrapper` of the collect allow-list (parse cannot import collect). */
+export type WrapperVerdict = { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
+
+export interface InventoryOptions {
+  /**
+   * Checks every wrapper (host, group, defaults, frr) when the inventory is read, so a wrapper
+   * the transports would refuse stops the collection before it starts instead of making every
+   * command of the host fail (and the host look unreachable).
+   */
+  readonly checkWrapper?: (words: readonly string[]) => WrapperVerdict;
+}
+
 /** Splits a wrapper like `env OVS_RUNDIR=/x sudo -n` into words; shell operators are refused. */
 export function splitWords(text: string): { words: string[]; error?: string } {
   const parsed = parseShellWords(text);
@@ -40,6 +52,15 @@ interface Settings {
 
 type At = (node: Node | null | undefined, message: string, severity?: Diagnostic['severity']) => void;
 
+/** Splits a wrapper setting into words and checks its shape; an error names the setting and the text. */
+function readWrapper(label: string, text: string, options: InventoryOptions): { words: string[]; error?: string } {
+  const split = splitWords(text);
+  if (split.error) return { words: split.words, error: `${label}: ${split.error}` };
+  const verdict = options.checkWrapper?.(split.words);
+  if (verdict && !verdict.allowed) return { words: split.words, error: `${label} ${JSON.stringify(text)} is not allowed: ${verdict.reason}` };
+  return split;
+}
+
 /**
  * An ad-hoc `--host` value: `hv1`, `root@hv1`, `hv2:2222`, `ops@10.0.0.3:2200`, `[fd00::3]:22`.
  * The snapshot name is the host part (`:` of IPv6 replaced by `_`).
@@ -54,7 +75,7 @@ export function parseHostArg(text: string): { ok: true; spec: HostSpec } | { ok:
 }
 
 /** Reads inventory YAML. Every problem is a diagnostic with the line it is on; nothing throws. */
-export function parseInventory(text: string, file = 'inventory.yaml'): Parsed<Inventory> {
+export function parseInventory(text: string, file = 'inventory.yaml', options: InventoryOptions = {}): Parsed<Inventory> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const diagnostics: Diagnostic[] = [];
@@ -78,7 +99,7 @@ export function parseInventory(text: string, file = 'inventory.yaml'): Parsed<In
   let defaults: Settings = {};
   if (defaultsNode) {
     if (!isMap(defaultsNode)) at(defaultsNode, '"defaults:" must be a mapping of settings (transport, wrapper, user, ...)');
-    else defaults = readSettings('defaults', defaultsNode, at, new Set(SETTING_KEYS)) ?? {};
+    else defaults = readSettings('defaults', defaultsNode, at, new Set(SETTING_KEYS), options) ?? {};
   }
 
   const groups = new Map<string, Settings>();
@@ -93,7 +114,7 @@ export function parseInventory(text: string, file = 'inventory.yaml'): Parsed<In
           at(pair.value ?? pair.key, `group "${gname}": expected a mapping of settings and "hosts: [...]"`);
           continue;
         }
-        const settings = readSettings(`group "${gname}"`, pair.value, at, GROUP_KEYS);
+        const settings = readSettings(`group "${gname}"`, pair.value, at, GROUP_KEYS, options);
         if (!settings) continue;
         groups.set(gname, settings);
         const members = pair.value.get('hosts', true) as Node | undefined;
@@ -144,7 +165,7 @@ export function parseInventory(text: string, file = 'inventory.yaml'): Parsed<In
         at(value, `host "${name}": expected a mapping such as { transport: local, wrapper: "sudo -n" }`);
         continue;
       } else {
-        own = readSettings(`host "${name}"`, value, at, HOST_KEYS);
+        own = readSettings(`host "${name}"`, value, at, HOST_KEYS, options);
         group = scalarString(value.get('group', true) as Node | undefined);
         if (group !== undefined && !groups.has(group)) {
           at(value.get('group', true) as Node, `host "${name}": group "${group}" is not defined under "groups:"`);
@@ -186,7 +207,7 @@ function scalarString(node: Node | undefined): string | undefined {
 }
 
 /** Reads the settings of one mapping; undefined when one of them is an error. */
-function readSettings(what: string, node: YAMLMap, at: At, known: ReadonlySet<string>): Settings | undefined {
+function readSettings(what: string, node: YAMLMap, at: At, known: ReadonlySet<string>, options: InventoryOptions): Settings | undefined {
   for (const pair of node.items as Pair<Node, Node>[]) {
     const key = isScalar(pair.key) ? String(pair.key.value) : '';
     if (!known.has(key)) at(pair.key, `${what}: unknown key "${key}" (known: ${[...known].join(', ')})`, 'warning');
@@ -203,9 +224,9 @@ function readSettings(what: string, node: YAMLMap, at: At, known: ReadonlySet<st
   }
   const wrapperText = scalarString(get('wrapper'));
   if (wrapperText !== undefined) {
-    const split = splitWords(wrapperText);
+    const split = readWrapper(`${what}: wrapper`, wrapperText, options);
     if (split.error) {
-      at(get('wrapper'), `${what}: ${split.error}`);
+      at(get('wrapper'), split.error);
       return undefined;
     }
     s.wrapper = split.words;
@@ -269,9 +290,9 @@ function readSettings(what: string, node: YAMLMap, at: At, known: ReadonlySet<st
     let fw: string[] | undefined;
     const fwText = scalarString(frrNode.get('wrapper', true) as Node | undefined);
     if (fwText !== undefined) {
-      const split = splitWords(fwText);
+      const split = readWrapper(`${what}: frr.wrapper`, fwText, options);
       if (split.error) {
-        at(frrNode.get('wrapper', true) as Node, `${what}: frr.wrapper: ${split.error}`);
+        at(frrNode.get('wrapper', true) as Node, split.error);
         return undefined;
       }
       fw = split.words;
