@@ -28,10 +28,18 @@ export function splitWords(text: string): { words: string[]; error?: string } {
   const parsed = parseShellWords(text);
   const words: string[] = [];
   for (const p of parsed) {
-    if (typeof p !== 'string') return { words, error: `shell syntax (${JSON.stringify(p)}) is not allowed in a wrapper; give plain words` };
+    if (typeof p !== 'string') return { words, error: `${describeShellToken(p)} is not allowed in a wrapper; give plain words` };
     words.push(p);
   }
   return { words };
+}
+
+/** What shell-quote found instead of a word, said the way a person would (`shell operator ";"`). */
+function describeShellToken(token: object): string {
+  if ('comment' in token) return `a shell comment ("#${String(token.comment)}")`;
+  if ('op' in token && token.op === 'glob' && 'pattern' in token) return `the shell glob ${JSON.stringify(String(token.pattern))}`;
+  if ('op' in token) return `the shell operator ${JSON.stringify(String(token.op))}`;
+  return 'shell syntax';
 }
 
 /** Settings as read from one mapping (host, group or defaults), before merging. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseInventory } from '../../src/parse/inventory.js';
+import { parseInventory, splitWords } from '../../src/parse/inventory.js';
 
 describe('inventory YAML', () => {
   it('reads the documented keys', () => {
@@ -28,10 +28,19 @@ ovn:
     const { diagnostics } = parseInventory(text, 'inv.yaml');
     expect(diagnostics.map((d) => [d.line, d.message])).toEqual([
       [2, expect.stringContaining('transport "telnet"')],
-      [3, expect.stringContaining('shell syntax')],
+      [3, 'host "hv2": wrapper: the shell operator ";" is not allowed in a wrapper; give plain words'],
       [5, expect.stringContaining('ovn.via "hv9" is not one of the hosts')],
     ]);
     expect(diagnostics.every((d) => d.file === 'inv.yaml')).toBe(true);
+  });
+
+  it('names the shell syntax a wrapper may not contain in words, not as an internal object', () => {
+    expect(splitWords('sudo -n; rm').error).toBe('the shell operator ";" is not allowed in a wrapper; give plain words');
+    expect(splitWords('sudo -n | tee x').error).toMatch(/^the shell operator "\|"/);
+    expect(splitWords('sudo -n 2>&1').error).toMatch(/^the shell operator ">&"/);
+    expect(splitWords('podman exec ovn*').error).toMatch(/^the shell glob "ovn\*"/);
+    expect(splitWords('sudo -n # root').error).toMatch(/^a shell comment \("# root"\)/);
+    expect(splitWords('env A=1 sudo -n')).toEqual({ words: ['env', 'A=1', 'sudo', '-n'] });
   });
 
   it('reports YAML syntax errors with a line', () => {
