@@ -162,7 +162,7 @@ export function parseInventory(text: string, file = 'inventory.yaml', options: I
     for (const pair of hostsNode.items as Pair<Node, Node>[]) {
       const name = isScalar(pair.key) ? String(pair.key.value) : '';
       if (!HOST_NAME.test(name)) {
-        at(pair.key, `host name "${name}" must be letters, digits, ".", "_" or "-"`);
+        at(pair.key, `host name "${name}" must start with a letter, digit or "_", then letters, digits, ".", "_" or "-" (it becomes the snapshot directory hosts/<name>/)`);
         continue;
       }
       const value = pair.value;

@@ -43,6 +43,15 @@ ovn:
     expect(splitWords('env A=1 sudo -n')).toEqual({ words: ['env', 'A=1', 'sudo', '-n'] });
   });
 
+  it('says why a host name is refused: it must start with a letter, digit or "_" (so "..", ".hidden" and "-x" are refused)', () => {
+    const text = `hosts:\n  "..": { transport: local }\n  .hidden: { transport: local }\n  -x: { transport: local }\n  hv_1.a-b: { transport: local }\n`;
+    const { value, diagnostics } = parseInventory(text, 'inv.yaml');
+    expect(value.hosts.map((h) => h.name)).toEqual(['hv_1.a-b']);
+    expect(diagnostics.map((d) => [d.line, d.message])).toEqual(
+      ['..', '.hidden', '-x'].map((n, i) => [i + 2, `host name "${n}" must start with a letter, digit or "_", then letters, digits, ".", "_" or "-" (it becomes the snapshot directory hosts/<name>/)`]),
+    );
+  });
+
   it('reports YAML syntax errors with a line', () => {
     const { diagnostics } = parseInventory('hosts:\n  hv1: { transport: local\n');
     expect(diagnostics.length).toBeGreaterThan(0);
