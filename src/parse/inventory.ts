@@ -111,6 +111,7 @@ export function parseInventory(text: string, file = 'inventory.yaml', options: I
   }
 
   const groups = new Map<string, Settings>();
+  const brokenGroups = new Set<string>();
   const groupMembers: { name: string; group: string; node: Node; extra: Settings }[] = [];
   const groupsNode = root.get('groups', true) as Node | undefined;
   if (groupsNode) {
@@ -123,8 +124,10 @@ export function parseInventory(text: string, file = 'inventory.yaml', options: I
           continue;
         }
         const settings = readSettings(`group "${gname}"`, pair.value, at, GROUP_KEYS, options);
-        if (!settings) continue;
-        groups.set(gname, settings);
+        // A group with errors (reported) is left out with its members; hosts naming it are not
+        // blamed for naming an undefined group, and its member list is still checked.
+        if (settings) groups.set(gname, settings);
+        else brokenGroups.add(gname);
         const members = pair.value.get('hosts', true) as Node | undefined;
         if (members === undefined) continue;
         if (!isSeq(members)) {
@@ -138,6 +141,7 @@ export function parseInventory(text: string, file = 'inventory.yaml', options: I
             at(item, `group "${gname}": ${parsed.error.replace('--host ', 'host ')}`);
             continue;
           }
+          if (!settings) continue;
           const s = parsed.spec;
           groupMembers.push({ name: s.name, group: gname, node: item, extra: { address: s.address, user: s.user, port: s.port } });
         }
@@ -176,7 +180,7 @@ export function parseInventory(text: string, file = 'inventory.yaml', options: I
         own = readSettings(`host "${name}"`, value, at, HOST_KEYS, options);
         group = scalarString(value.get('group', true) as Node | undefined);
         if (group !== undefined && !groups.has(group)) {
-          at(value.get('group', true) as Node, `host "${name}": group "${group}" is not defined under "groups:"`);
+          if (!brokenGroups.has(group)) at(value.get('group', true) as Node, `host "${name}": group "${group}" is not defined under "groups:"`);
           continue;
         }
       }
@@ -214,8 +218,16 @@ function scalarString(node: Node | undefined): string | undefined {
   return node && isScalar(node) && node.value !== null ? String(node.value) : undefined;
 }
 
-/** Reads the settings of one mapping; undefined when one of them is an error. */
+/**
+ * Reads the settings of one mapping; undefined when one of them is an error. Every problem is
+ * reported (not only the first), so one run of collect lists everything to fix in the file.
+ */
 function readSettings(what: string, node: YAMLMap, at: At, known: ReadonlySet<string>, options: InventoryOptions): Settings | undefined {
+  let failed = false;
+  const error = (n: Node | null | undefined, message: string) => {
+    at(n, message);
+    failed = true;
+  };
   for (const pair of node.items as Pair<Node, Node>[]) {
     const key = isScalar(pair.key) ? String(pair.key.value) : '';
     if (!known.has(key)) at(pair.key, `${what}: unknown key "${key}" (known: ${[...known].join(', ')})`, 'warning');
@@ -224,66 +236,45 @@ function readSettings(what: string, node: YAMLMap, at: At, known: ReadonlySet<st
   const s: Settings = {};
   const transportText = scalarString(get('transport'));
   if (transportText !== undefined) {
-    if (!TRANSPORTS.includes(transportText as TransportKind)) {
-      at(get('transport'), `${what}: transport "${transportText}" is not one of ${TRANSPORTS.join(', ')}`);
-      return undefined;
-    }
-    s.transport = transportText as TransportKind;
+    if (!TRANSPORTS.includes(transportText as TransportKind)) error(get('transport'), `${what}: transport "${transportText}" is not one of ${TRANSPORTS.join(', ')}`);
+    else s.transport = transportText as TransportKind;
   }
   const wrapperText = scalarString(get('wrapper'));
   if (wrapperText !== undefined) {
     const split = readWrapper(`${what}: wrapper`, wrapperText, options);
-    if (split.error) {
-      at(get('wrapper'), split.error);
-      return undefined;
-    }
-    s.wrapper = split.words;
+    if (split.error) error(get('wrapper'), split.error);
+    else s.wrapper = split.words;
   }
   s.address = scalarString(get('address')) ?? scalarString(get('hostname'));
   s.user = scalarString(get('user'));
   const portText = scalarString(get('port'));
   if (portText !== undefined) {
     const port = Number(portText);
-    if (!(Number.isInteger(port) && port > 0 && port < 65536)) {
-      at(get('port'), `${what}: port must be 1-65535`);
-      return undefined;
-    }
-    s.port = port;
+    if (!(Number.isInteger(port) && port > 0 && port < 65536)) error(get('port'), `${what}: port must be 1-65535`);
+    else s.port = port;
   }
   for (const [key, field] of [['timeout', 'timeoutMs'], ['host_timeout', 'hostTimeoutMs']] as const) {
     const t = scalarString(get(key));
     if (t === undefined) continue;
     const seconds = Number(t);
-    if (!(seconds > 0)) {
-      at(get(key), `${what}: ${key} is in seconds and must be > 0`);
-      return undefined;
-    }
-    s[field] = Math.round(seconds * 1000);
+    if (!(seconds > 0)) error(get(key), `${what}: ${key} is in seconds and must be > 0`);
+    else s[field] = Math.round(seconds * 1000);
   }
   const pj = scalarString(get('proxy_jump'));
   if (pj !== undefined) {
-    if (!/^(none|[A-Za-z0-9_@.:,[\]-]+)$/.test(pj)) {
-      at(get('proxy_jump'), `${what}: proxy_jump must look like "bastion" or "ops@b1:2222,b2" (or "none")`);
-      return undefined;
-    }
-    s.proxyJump = pj;
+    if (!/^(none|[A-Za-z0-9_@.:,[\]-]+)$/.test(pj)) error(get('proxy_jump'), `${what}: proxy_jump must look like "bastion" or "ops@b1:2222,b2" (or "none")`);
+    else s.proxyJump = pj;
   }
   const idNode = get('identity_file');
   if (idNode !== undefined) {
     const list = isSeq(idNode) ? (idNode.items as Node[]).map((n) => scalarString(n)) : [scalarString(idNode)];
-    if (list.some((x) => !x)) {
-      at(idNode, `${what}: identity_file must be a path or a list of paths`);
-      return undefined;
-    }
-    s.identityFiles = list as string[];
+    if (list.some((x) => !x)) error(idNode, `${what}: identity_file must be a path or a list of paths`);
+    else s.identityFiles = list as string[];
   }
   s.node = scalarString(get('node'));
   const frrNode = get('frr');
-  if (frrNode !== undefined) {
-    if (!isMap(frrNode)) {
-      at(frrNode, `${what}: frr must be a mapping such as { netns: leaf1 } or { wrapper: "podman exec frr" }`);
-      return undefined;
-    }
+  if (frrNode !== undefined && !isMap(frrNode)) error(frrNode, `${what}: frr must be a mapping such as { netns: leaf1 } or { wrapper: "podman exec frr" }`);
+  else if (frrNode !== undefined) {
     for (const pair of frrNode.items as Pair<Node, Node>[]) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';
       if (!['netns', 'pathspace', 'wrapper'].includes(key)) at(pair.key, `${what}: unknown frr key "${key}" (known: netns, pathspace, wrapper)`, 'warning');
@@ -291,41 +282,29 @@ function readSettings(what: string, node: YAMLMap, at: At, known: ReadonlySet<st
     const netns = scalarString(frrNode.get('netns', true) as Node | undefined);
     const pathspace = scalarString(frrNode.get('pathspace', true) as Node | undefined);
     for (const [k, v] of [['netns', netns], ['pathspace', pathspace]] as const)
-      if (v !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/.test(v)) {
-        at(frrNode.get(k, true) as Node, `${what}: frr.${k} must be a plain name`);
-        return undefined;
-      }
+      if (v !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/.test(v)) error(frrNode.get(k, true) as Node, `${what}: frr.${k} must be a plain name`);
     let fw: string[] | undefined;
     const fwText = scalarString(frrNode.get('wrapper', true) as Node | undefined);
     if (fwText !== undefined) {
       const split = readWrapper(`${what}: frr.wrapper`, fwText, options);
-      if (split.error) {
-        at(frrNode.get('wrapper', true) as Node, split.error);
-        return undefined;
-      }
-      fw = split.words;
+      if (split.error) error(frrNode.get('wrapper', true) as Node, split.error);
+      else fw = split.words;
     }
     s.frr = { ...(netns ? { netns } : {}), ...(pathspace ? { pathspace } : {}), ...(fw ? { wrapper: fw } : {}) };
   }
   const kube = get('kubectl');
-  if (kube !== undefined) {
-    if (!isMap(kube)) {
-      at(kube, `${what}: kubectl must be a mapping (layout, namespace, selector, container, context, kubeconfig)`);
-      return undefined;
-    }
+  if (kube !== undefined && !isMap(kube)) error(kube, `${what}: kubectl must be a mapping (layout, namespace, selector, container, context, kubeconfig)`);
+  else if (kube !== undefined) {
     for (const pair of kube.items as Pair<Node, Node>[]) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';
       if (!KUBECTL_KEYS.has(key)) at(pair.key, `${what}: unknown kubectl key "${key}" (known: ${[...KUBECTL_KEYS].join(', ')})`, 'warning');
     }
     const k: Record<string, string | undefined> = {};
     for (const key of KUBECTL_KEYS) k[key] = scalarString(kube.get(key, true) as Node | undefined);
-    if (k.layout !== undefined && !(k.layout in KUBE_LAYOUTS)) {
-      at(kube.get('layout', true) as Node, `${what}: kubectl.layout "${k.layout}" is not one of ${Object.keys(KUBE_LAYOUTS).join(', ')}`);
-      return undefined;
-    }
+    if (k.layout !== undefined && !(k.layout in KUBE_LAYOUTS)) error(kube.get('layout', true) as Node, `${what}: kubectl.layout "${k.layout}" is not one of ${Object.keys(KUBE_LAYOUTS).join(', ')}`);
     s.kubectl = Object.fromEntries(Object.entries(k).filter(([, v]) => v !== undefined));
   }
-  return s;
+  return failed ? undefined : s;
 }
 
 /** Merges defaults < group < host and checks what only makes sense whole (kubectl names). */

@@ -52,6 +52,52 @@ ovn:
     );
   });
 
+  it('reports every bad setting of a host, each at its own line and column, not only the first', () => {
+    const text = `hosts:
+  hv1:
+    transport: telnet
+    port: 0
+    timeout: -5
+    host_timeout: abc
+    proxy_jump: "a b"
+    kubectl: { layout: calico }
+  hv2: { transport: local }
+`;
+    const { value, diagnostics } = parseInventory(text, 'inv.yaml');
+    // Position of each value: the line it is on, the column where the value starts after "key: ".
+    const lines = text.split('\n');
+    const pos = (key: string): [number, number] => {
+      const i = lines.findIndex((l) => l.trimStart().startsWith(`${key}:`));
+      return [i + 1, lines[i]!.indexOf(`${key}:`) + key.length + 3];
+    };
+    expect(diagnostics.map((d) => [d.severity, d.file, d.line, d.column, d.message])).toEqual([
+      ['error', 'inv.yaml', ...pos('transport'), 'host "hv1": transport "telnet" is not one of local, ssh, kubectl'],
+      ['error', 'inv.yaml', ...pos('port'), 'host "hv1": port must be 1-65535'],
+      ['error', 'inv.yaml', ...pos('timeout'), 'host "hv1": timeout is in seconds and must be > 0'],
+      ['error', 'inv.yaml', ...pos('host_timeout'), 'host "hv1": host_timeout is in seconds and must be > 0'],
+      ['error', 'inv.yaml', ...pos('proxy_jump'), expect.stringMatching(/^host "hv1": proxy_jump must look like/)],
+      ['error', 'inv.yaml', pos('kubectl')[0], lines[pos('kubectl')[0] - 1]!.indexOf('calico') + 1, expect.stringMatching(/^host "hv1": kubectl.layout "calico"/)],
+    ]);
+    expect(value.hosts.map((h) => h.name)).toEqual(['hv2']); // a host with errors is not collected
+  });
+
+  it('a group with errors: every error reported, its member list still checked, hosts naming it not blamed for an undefined group', () => {
+    const text = `groups:
+  g: { timeout: 0, port: x, hosts: [hv1, "bad host"] }
+hosts:
+  hv2: { group: g }
+  hv3: { group: nope }
+`;
+    const { value, diagnostics } = parseInventory(text, 'inv.yaml');
+    expect(diagnostics.map((d) => [d.line, d.message])).toEqual([
+      [2, 'group "g": port must be 1-65535'],
+      [2, 'group "g": timeout is in seconds and must be > 0'],
+      [2, expect.stringMatching(/^group "g": host "bad host": expected \[user@\]host\[:port\]/)],
+      [5, 'host "hv3": group "nope" is not defined under "groups:"'],
+    ]);
+    expect(value.hosts).toEqual([]);
+  });
+
   it('reports YAML syntax errors with a line', () => {
     const { diagnostics } = parseInventory('hosts:\n  hv1: { transport: local\n');
     expect(diagnostics.length).toBeGreaterThan(0);
