@@ -89,7 +89,10 @@ Host keys: transport, wrapper, address (or hostname), user, port, proxy_jump, id
       }
       const inventory = loadInventory(text, flags.inventory);
       for (const d of inventory.diagnostics) this.logToStderr(formatDiagnostic(d));
-      if (inventory.diagnostics.some((d) => d.severity === 'error')) this.error('the inventory has errors (above); nothing was collected', { exit: ExitCode.usage });
+      const errors = inventory.diagnostics.filter((d) => d.severity === 'error');
+      // Under --json nothing was printed above (logToStderr is silent): the errors go in the message.
+      if (errors.length && this.jsonEnabled()) this.error(['the inventory has errors; nothing was collected', ...errors.map(formatDiagnostic)].join('\n'), { exit: ExitCode.usage });
+      if (errors.length) this.error('the inventory has errors (above); nothing was collected', { exit: ExitCode.usage });
       hosts.push(...inventory.value.hosts);
       ovn = inventory.value.ovn;
     }

@@ -58,6 +58,20 @@ describe('collect with a disallowed wrapper', () => {
     expect(readdirSync(dir)).toEqual(['inv.yaml']); // no snapshot, no temporary directory
   });
 
+  it('--json: the inventory errors are in the JSON message (nothing is printed "above" under --json)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ovnscope-inv-'));
+    const inv = join(dir, 'inv.yaml');
+    writeFileSync(inv, 'hosts:\n  hv1: { transport: local, wrapper: "rm", timeout: -5 }\n');
+    const r = await runCli(['collect', '--inventory', inv, '--out', join(dir, 'snap'), '--json'], { env: { NO_COLOR: '' } });
+    expect(r.code).toBe(2);
+    const { error } = JSON.parse(r.stdout) as { error: { message: string; exitCode: number } };
+    expect(error.exitCode).toBe(2);
+    const [head, ...rest] = error.message.split('\n');
+    expect(head).toBe('the inventory has errors; nothing was collected');
+    expect(rest).toEqual([expect.stringMatching(/^error \(.*inv\.yaml:2:\d+\): host "hv1": wrapper "rm" is not allowed/), expect.stringMatching(/^error \(.*inv\.yaml:2:\d+\): host "hv1": timeout is in seconds/)]);
+    expect(readdirSync(dir)).toEqual(['inv.yaml']);
+  });
+
   it('--wrapper for --host hosts is checked the same way (no connection is attempted)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ovnscope-inv-'));
     const r = await runCli(['collect', '--host', '127.0.0.1', '--wrapper', 'rm -rf', '-F', 'none', '--connect-timeout', '1', '--out', join(dir, 'snap')], { env: { NO_COLOR: '' } });
