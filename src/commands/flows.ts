@@ -5,7 +5,7 @@ import { listFlows } from '../services/flows.js';
 
 export default class Flows extends BaseCommand {
   static override summary = 'List the OpenFlow flows of a host, each named by the OVN logical flow behind its cookie.';
-  static override description = 'Parses the collected dump-flows of one bridge and annotates each flow with the SB row its cookie points at (the first 32 bits of the row UUID): for a logical flow its pipeline, stage, match and actions and the datapath it belongs to. --filter takes the match syntax of "ovs-ofctl dump-flows BRIDGE MATCH" and, like it, keeps flows that are at least as specific.';
+  static override description = 'Parses the collected dump-flows of one bridge and annotates each flow with the SB row its cookie points at (the first 32 bits of the row UUID): for a logical flow its pipeline, stage, match and actions and the datapath it belongs to. --filter takes the match syntax of "ovs-ofctl dump-flows BRIDGE MATCH" and, like it, keeps flows that are at least as specific; table=N limits it to one table (255: all) and port names (in_port=tap1 or in_port="tap-1") are the bridge\'s ports.';
   static override examples = [
     '<%= config.bin %> flows --snapshot fixtures/l3-acl --host hv1 --table 44',
     '<%= config.bin %> flows --snapshot snap --host hv1 --filter "ip,reg15=0x2,metadata=0x1"',
@@ -18,7 +18,7 @@ export default class Flows extends BaseCommand {
     bridge: Flags.string({ char: 'b', summary: 'Bridge.', default: 'br-int' }),
     table: Flags.integer({ char: 't', summary: 'Only this OpenFlow table.', min: 0, max: 254 }),
     cookie: Flags.string({ char: 'c', summary: 'Only flows with this cookie (hex 0x... or decimal).' }),
-    filter: Flags.string({ char: 'f', summary: 'Match filter, e.g. "ip,metadata=0x1,reg15=0x2".' }),
+    filter: Flags.string({ char: 'f', summary: 'Match filter as ovs-ofctl dump-flows takes it, e.g. "table=44,ip,metadata=0x1,reg15=0x2" or "in_port=tapweb1".' }),
   };
 
   async run() {

@@ -1,5 +1,6 @@
 import { matchConstraints, type FlowEntry, type MatchItem } from '../model/flow.js';
 import { fail, ok, type Result } from '../model/result.js';
+import type { BridgeState } from '../model/snapshot.js';
 import { formatActions } from '../parse/ofp-actions.js';
 import { formatMatch, parseFlowLine } from '../parse/ofctl-flows.js';
 import { loadSnapshot } from '../snapshot/load.js';
@@ -76,13 +77,53 @@ function looseMatches(flow: FlowEntry, filter: readonly MatchItem[]): boolean {
   });
 }
 
+/** A --filter as ovs-ofctl dump-flows reads it: match constraints, and the table when `table=` is given. */
+interface FlowFilter {
+  readonly items: readonly MatchItem[];
+  /** Undefined: every table (no `table=`, or `table=255` as ovs-ofctl reads it). */
+  readonly table?: number;
+}
+
+/** The keys of a filter outside quoted port names (`in_port="a,table=1"` names a port). */
+function filterKeys(text: string): string[] {
+  return [...text.replace(/"(?:[^"\\]|\\.)*"/g, '""').matchAll(/(?:^|[\s,])([A-Za-z_][A-Za-z0-9_]*)\s*=/g)].map((m) => m[1]!);
+}
+
+function parseFilter(text: string): Result<FlowFilter> {
+  const parsed = parseFlowLine(`${text} actions=drop`);
+  const bad = parsed.diagnostics.find((d) => d.severity === 'error');
+  if (bad || !parsed.value) return fail(`--filter: ${bad?.message ?? 'not a match'}${bad?.column ? ` (column ${bad.column})` : ''}`);
+  const keys = filterKeys(text);
+  // The parser reads an absent table as 0: only a written `table=` limits the dump.
+  const table = keys.includes('table') && parsed.value.table !== 255 ? parsed.value.table : undefined;
+  return ok({ items: matchConstraints(parsed.value.match), ...(table !== undefined ? { table } : {}) });
+}
+
+/**
+ * Port names in the filter (`in_port=tapweb1`, `in_port="tap-1"`) become the bridge's OpenFlow
+ * port numbers, as ovs-ofctl resolves them against the switch's ports (the dumps hold numbers).
+ */
+function resolvePortNames(items: readonly MatchItem[], bridge: BridgeState, host: string): Result<MatchItem[]> {
+  const out: MatchItem[] = [];
+  for (const it of items) {
+    if (it.port?.kind !== 'name') {
+      out.push(it);
+      continue;
+    }
+    const name = it.port.name;
+    const port = bridge.ports.find((p) => p.name === name);
+    if (!port) return fail(`--filter: ${it.field.name}=${name}: ${host} has no port ${JSON.stringify(name)} on ${bridge.name}${bridge.ports.length ? ` (it has: ${bridge.ports.map((p) => p.name).join(', ')})` : ' (no ports of it are in the snapshot; give the OpenFlow port number)'}`);
+    out.push({ field: it.field, value: BigInt(port.ofport) & it.mask, mask: it.mask });
+  }
+  return ok(out);
+}
+
 export async function listFlows(options: FlowsOptions): Promise<Result<FlowsResult>> {
-  let filter: MatchItem[] | undefined;
+  let filter: FlowFilter | undefined;
   if (options.filter) {
-    const parsed = parseFlowLine(`${options.filter} actions=drop`);
-    const bad = parsed.diagnostics.find((d) => d.severity === 'error');
-    if (bad || !parsed.value) return fail(`--filter: ${bad?.message ?? 'not a match'}${bad?.column ? ` (column ${bad.column})` : ''}`);
-    filter = matchConstraints(parsed.value.match);
+    const parsed = parseFilter(options.filter);
+    if (!parsed.ok) return parsed;
+    filter = parsed.value;
   }
   const loaded = await loadSnapshot(options.snapshot, { hosts: [options.host] });
   if (!loaded.ok) return loaded;
@@ -90,12 +131,19 @@ export async function listFlows(options: FlowsOptions): Promise<Result<FlowsResu
   const host = snapshot.hosts[0]!;
   const bridge = host.bridges.find((b) => b.name === options.bridge);
   if (!bridge) return fail(`host ${host.name} has no bridge ${options.bridge} in the snapshot (it has: ${host.bridges.map((b) => b.name).join(', ') || 'none'})`);
+  let filterItems: MatchItem[] | undefined;
+  if (filter) {
+    const resolved = resolvePortNames(filter.items, bridge, host.name);
+    if (!resolved.ok) return resolved;
+    filterItems = resolved.value;
+  }
   const index = buildOvnIndex(snapshot);
   const flows: AnnotatedFlow[] = [];
   for (const f of bridge.flows) {
     if (options.table !== undefined && f.table !== options.table) continue;
+    if (filter?.table !== undefined && f.table !== filter.table) continue;
     if (options.cookie !== undefined && f.cookie !== options.cookie) continue;
-    if (filter && !looseMatches(f, filter)) continue;
+    if (filterItems && !looseMatches(f, filterItems)) continue;
     const targets = f.cookie !== 0n && f.cookie <= 0xffffffffn ? index.byCookie.get(Number(f.cookie)) : undefined;
     flows.push({
       line: f.line,
