@@ -62,4 +62,10 @@ describe('flows --filter as ovs-ofctl dump-flows reads it', () => {
     expect(r.error.exitCode).toBe(2);
     expect(r.error.message).toMatch(/^--filter: in_port=nosuch: hv1 has no port "nosuch" on br-int \(it has: .*tapweb1/);
   });
+
+  it('cookie= in a filter is refused with a pointer to --cookie, not silently ignored', async () => {
+    const r = await list('cookie=0x3327ef1a');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatchObject({ exitCode: 2, message: expect.stringMatching(/--cookie/) });
+  });
 });
