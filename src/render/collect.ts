@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import type { Manifest, ManifestHost } from '../model/manifest.js';
+import { plural } from '../model/plural.js';
 
 /** Hosts shown one per row in the summary; beyond that, failed hosts first and a count of the rest. */
 const SUMMARY_ROWS = 60;
@@ -141,7 +142,7 @@ export class ProgressDisplay {
     const count = (st: ProgressEvent['state']) => all.filter((h) => h.state === st).length;
     const secs = Math.round((Date.now() - this.started) / 1000);
     const width = Math.max(40, (this.stream.columns ?? 100) - 1);
-    const header = `${this.title}  ${s.green(`${count('done')} done`)} · ${count('failed') ? s.red(`${count('failed')} failed`) : '0 failed'} · ${count('connecting') + count('running')} active · ${count('pending')} waiting · ${all.length} hosts · ${secs}s`;
+    const header = `${this.title}  ${s.green(`${count('done')} done`)} · ${count('failed') ? s.red(`${count('failed')} failed`) : '0 failed'} · ${count('connecting') + count('running')} active · ${count('pending')} waiting · ${plural(all.length, 'host')} · ${secs}s`;
     const active = all.filter((h) => h.state === 'connecting' || h.state === 'running');
     const failed = this.failedOrder.slice(-5).map((n) => this.hosts.get(n)!);
     const room = Math.max(3, (this.stream.rows ?? 24) - 3);

@@ -2,6 +2,7 @@ import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import { formatDiagnostic } from '../model/diagnostic.js';
 import { compareFindings, type Finding, type FindingSeverity, type SeverityCounts } from '../model/finding.js';
+import { plural } from '../model/plural.js';
 import type { DoctorResult } from '../services/doctor.js';
 import { renderFinding, severityLabel } from './findings.js';
 
@@ -78,7 +79,7 @@ export function renderDoctor(r: DoctorResult, style: ChalkInstance): string {
   );
   out.push(r.failed ? style.red.bold('FAILED: at least one check failed (exit status 1)') : style.green('no check failed'));
   if (r.diagnostics.length) {
-    out.push('', style.yellow(`${r.diagnostics.length} parser diagnostics`) + (r.diagnostics.length > 5 ? ' (first 5; see C6)' : ''));
+    out.push('', style.yellow(plural(r.diagnostics.length, 'parser diagnostic')) + (r.diagnostics.length > 5 ? ' (first 5; see C6)' : ''));
     for (const d of r.diagnostics.slice(0, 5)) out.push(`  ${formatDiagnostic(d)}`);
   }
   return out.join('\n');

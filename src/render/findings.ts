@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import { formatDiagnostic, type Diagnostic } from '../model/diagnostic.js';
 import { compareFindings, type Finding, type FindingSeverity, type SeverityCounts } from '../model/finding.js';
+import { plural } from '../model/plural.js';
 
 /** How every audit (offload, bgp, mtu, doctor) prints findings: one shape, one place. */
 export function severityLabel(s: FindingSeverity, style: ChalkInstance): string {
@@ -47,7 +48,7 @@ export function renderFindingsSection(
       style.dim('  (--json lists every finding with its evidence)'),
   );
   if (diagnostics.length) {
-    out.push('', style.yellow(`${diagnostics.length} parser diagnostics`) + (diagnostics.length > 10 ? ' (first 10)' : ''));
+    out.push('', style.yellow(plural(diagnostics.length, 'parser diagnostic')) + (diagnostics.length > 10 ? ' (first 10)' : ''));
     for (const d of diagnostics.slice(0, 10)) out.push(`  ${formatDiagnostic(d)}`);
   }
   return out;

@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import { formatDiagnostic } from '../model/diagnostic.js';
+import { plural } from '../model/plural.js';
 import type { SnapshotSummary } from '../services/snapshot-show.js';
 
 const plain = { head: [], border: [] };
@@ -49,7 +50,7 @@ export function renderSnapshotSummary(s: SnapshotSummary, style: ChalkInstance):
     if (s.unboundPorts.length) out.push(style.yellow(`unbound VIF ports: ${s.unboundPorts.join(' ')}`));
   }
   if (s.diagnostics.count) {
-    out.push('', style.yellow(`${s.diagnostics.count} parser diagnostics`) + (s.diagnostics.count > s.diagnostics.first.length ? ` (first ${s.diagnostics.first.length})` : ''));
+    out.push('', style.yellow(plural(s.diagnostics.count, 'parser diagnostic')) + (s.diagnostics.count > s.diagnostics.first.length ? ` (first ${s.diagnostics.first.length})` : ''));
     for (const d of s.diagnostics.first) out.push(`  ${formatDiagnostic(d)}`);
   }
   return out.join('\n');
