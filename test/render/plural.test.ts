@@ -31,7 +31,7 @@ describe('parser diagnostic counts in the shared renderers', () => {
   });
 
   it('snapshot show', () => {
-    const summary = (n: number): SnapshotSummary => ({ dir: 'snap', created: '2026-01-01T00:00:00Z', toolVersion: '0.1.0', complete: true, interrupted: false, missing: [], hosts: [], chassis: [], unboundPorts: [], logicalFlows: 0, diagnostics: { count: n, first: diags(n) } });
+    const summary = (n: number): SnapshotSummary => ({ dir: 'snap', created: '2026-01-01T00:00:00Z', toolVersion: '0.1.0', complete: true, interrupted: false, missing: [], hosts: [], chassis: [], unboundPorts: [], logicalFlows: 0, damaged: [], diagnostics: { count: n, first: diags(n) } });
     expect(renderSnapshotSummary(summary(1), style).split('\n')).toContain('1 parser diagnostic');
     expect(renderSnapshotSummary(summary(2), style).split('\n')).toContain('2 parser diagnostics');
   });
