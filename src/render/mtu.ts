@@ -42,8 +42,12 @@ function hopTable(rows: readonly HopRow[], style: ChalkInstance): string {
 const verdictWord = (s: FindingSeverity, style: ChalkInstance) =>
   s === 'fail' ? style.red.bold('FAIL') : s === 'warn' ? style.yellow('WARN') : s === 'pass' ? style.green('PASS') : s === 'info' ? style.cyan('INFO') : style.dim('N/A');
 
+/** `a1 on hv1`, `db1 (10.0.2.11) on hv2`; an end outside the overlay has no logical port: `8.8.8.8 (outside the overlay)`. */
 function endpointText(e: PathMtuReport['from']): string {
-  return `${e.logicalPort}${e.text !== e.logicalPort ? ` (${e.text})` : ''}${e.host ?? e.chassis ? ` on ${e.host ?? e.chassis}` : ''}`;
+  const name = e.logicalPort ?? e.text;
+  const aside = e.logicalPort === undefined ? (e.kind === 'external-ip' ? ' (outside the overlay)' : '') : e.text !== e.logicalPort ? ` (${e.text})` : '';
+  const where = e.host ?? e.chassis;
+  return `${name}${aside}${where ? ` on ${where}` : ''}`;
 }
 
 export function renderPath(r: PathMtuReport, snapshot: string, style: ChalkInstance): string[] {

@@ -105,4 +105,31 @@ describe('ovnscope mtu (CLI)', () => {
     expect(unknown.stderr).toMatch(/--from web9: no logical port/);
     expect((await ovnscope('mtu', '--snapshot', ok1442, '--all', '--host', 'nope')).code).toBe(2);
   });
+  it('north-south: the end outside the overlay is named by its address in both directions, never "undefined"', async () => {
+    const out = await ovnscope('mtu', '--snapshot', 'fixtures/lb-nat-3chassis', '--from', 'a1', '--to', '8.8.8.8', '--mtu', '1400');
+    expect(out.stdout.split('\n')[0]).toBe('MTU a1 on hv1 → 8.8.8.8 (outside the overlay) — fixtures/lb-nat-3chassis');
+    const back = await ovnscope('mtu', '--snapshot', 'fixtures/lb-nat-3chassis', '--from', '8.8.8.8', '--to', 'a1', '--mtu', '1400');
+    expect(back.stdout.split('\n')[0]).toBe('MTU 8.8.8.8 (outside the overlay) → a1 on hv1 — fixtures/lb-nat-3chassis');
+  });
+
+  it('no rendered text of any mode prints undefined, NaN or [object Object]', async () => {
+    const runs = [
+      ['mtu', '--snapshot', 'fixtures/lb-nat-3chassis', '--from', 'a1', '--to', '8.8.8.8', '--mtu', '1400'],
+      ['mtu', '--snapshot', 'fixtures/lb-nat-3chassis', '--from', '8.8.8.8', '--to', 'a1'],
+      ['mtu', '--snapshot', 'fixtures/lb-nat-3chassis', '--from', 'a1', '--to', 'a2'],
+      ['mtu', '--snapshot', 'fixtures/lb-nat-3chassis', '--all', '--switch-mtu', '1400', '--switch-mtu-semantics', 'l2'],
+      ['mtu', '--snapshot', 'fixtures/l3-acl', '--all'],
+      ['mtu', '--snapshot', ok1442, '--all', '--mtu', '1400', '--switch-mtu', '1400'],
+      ['mtu', '--snapshot', bad1443, '--from', 'vm-port', '--to', '192.168.100.2'],
+      ['offload', '--snapshot', 'fixtures/lb-nat-3chassis'],
+      ['bgp', '--snapshot', 'fixtures/lb-nat-3chassis'],
+      ['doctor', '--snapshot', 'fixtures/lb-nat-3chassis', '--severity', 'n-a'],
+      ['doctor', '--snapshot', ok1442, '--severity', 'n-a'],
+    ];
+    for (const args of runs) {
+      const r = await ovnscope(...args);
+      expect(r.stdout.length, args.join(' ')).toBeGreaterThan(0);
+      expect(r.stdout, args.join(' ')).not.toMatch(/undefined|NaN|\[object /);
+    }
+  });
 });
