@@ -260,6 +260,31 @@ function kernelRouteFor(h: BgpHostState, ip: string, table: string): IpRoute | u
 
 const legKey = (via: string | undefined, dev: string | undefined) => `${via ?? '-'}%${dev ?? '-'}`;
 
+/** What identifies the router behind an uplink across hosts: its BGP router-id, its hostname (peer addresses differ per host). */
+function routerKeys(u: Uplink): string[] {
+  const rid = u.neighbor?.remoteRouterId;
+  const name = u.summary?.hostname ?? u.neighbor?.hostname;
+  return [...(rid && rid !== '0.0.0.0' ? [`rid:${rid}`] : []), ...(name ? [`name:${name}`] : [])];
+}
+
+/**
+ * Whether a remote TEP can reach this host through the router behind uplink `u`: its host must
+ * have an Established session with the same router and advertise its TEP on it. `undefined` when
+ * that cannot be told (the TEP's host has no FRR data, the router has no id or hostname); otherwise
+ * the reason it cannot, naming the finding that reports it.
+ */
+function pathThroughRouter(u: Uplink, t: TepInfo, uplinksByHost: ReadonlyMap<string, readonly Uplink[]>): { readonly has: boolean; readonly reason?: string } | undefined {
+  const keys = routerKeys(u);
+  const theirs = t.host !== undefined ? uplinksByHost.get(t.host) : undefined;
+  if (!keys.length || !theirs) return undefined;
+  const v = theirs.find((x) => routerKeys(x).some((k) => keys.includes(k)));
+  if (!v) return { has: false, reason: `${t.host} has no session with ${u.name} (single-homed)` };
+  if (!v.established) return { has: false, reason: `${t.host}'s session with ${u.name} is down (B1 on ${t.host})` };
+  const snt = v.summary?.pfxSnt ?? v.neighbor?.afs.ipv4Unicast?.sentPrefixCounter;
+  if (snt === 0) return { has: false, reason: `${t.host} advertises nothing to ${u.name} (B4/B5 on ${t.host})` };
+  return { has: true };
+}
+
 // ---------------------------------------------------------------------------------------------
 
 /** Runs B1–B14 over every host (or the selected ones) and builds the TEP matrix. */
@@ -278,6 +303,8 @@ export function checkBgp(input: BgpCheckInput, options: BgpCheckOptions): BgpRep
   }
   const teps = tepUniverse(input.bgp, input.snapshot, locals);
   const selected = input.hosts ? new Set(input.hosts) : undefined;
+  // Every host's uplinks, also of hosts not selected: B11 asks whether a remote TEP has a path through a ToR.
+  const uplinksByHost = new Map(input.bgp.hosts.filter((h) => h.frr.available).map((h) => [h.host, uplinksOf(h)] as const));
 
   for (const h of input.bgp.hosts) {
     if (selected && !selected.has(h.host)) continue;
@@ -420,12 +447,29 @@ export function checkBgp(input: BgpCheckInput, options: BgpCheckOptions): BgpRep
       if (u.established) {
         const rcd = u.summary?.pfxRcd ?? u.neighbor?.afs.ipv4Unicast?.acceptedPrefixCounter;
         const fromPeer = (prefix: string) => h.rib?.routes.find((r) => r.prefix === prefix)?.paths.some((p) => p.valid && (p.peerId === u.peer || p.nexthops.some((nh) => nh.ip === u.peer)));
+        // Only TEPs whose host reaches this ToR can come from it; the others are another finding (a down session, a single-homed host, a TEP not advertised).
+        const through = new Map(remoteTeps.map((t) => [t.ip, pathThroughRouter(u, t, uplinksByHost)] as const));
+        const noPath = (t: TepInfo) => through.get(t.ip)?.has === false;
+        const why = (ts: readonly TepInfo[]) => ts.map((t) => `${t.ip} (${t.name}): ${through.get(t.ip)!.reason}`).join('; ');
+        const expectedHere = remoteTeps.filter((t) => !noPath(t));
+        const excused = remoteTeps.filter(noPath);
         if (rcd === undefined) add('B11', 'n-a', label, 'pfxRcd not reported', [stateEv]);
-        else if (rcd === 0) add('B11', 'fail', label, `receives nothing on an Established session (pfxRcd 0; ${plural(remoteTeps.length, 'remote TEP')} expected)`, [sumEv(u, 'pfxRcd')], `check ${u.name}'s outbound policy and this side's inbound policy (B2 Policy) — "show bgp ipv4 unicast neighbors ${u.peer} received-routes" needs soft-reconfiguration`);
+        else if (rcd === 0 && expectedHere.length)
+          add(
+            'B11',
+            'fail',
+            label,
+            `receives nothing on an Established session (pfxRcd 0; ${plural(expectedHere.length, 'remote TEP')} expected through ${u.name}${excused.length ? `, not counting ${why(excused)}` : ''})`,
+            [sumEv(u, 'pfxRcd')],
+            `check ${u.name}'s outbound policy and this side's inbound policy (B2 Policy) — "show bgp ipv4 unicast neighbors ${u.peer} received-routes" needs soft-reconfiguration`,
+          );
+        else if (rcd === 0)
+          add('B11', 'warn', label, `receives nothing (pfxRcd 0), and no remote TEP has a path through ${u.name}: ${why(excused)}`, [sumEv(u, 'pfxRcd')], `not ${u.name}'s policy: see the findings named here`);
         else if (!h.rib) add('B11', rcd >= remoteTeps.length ? 'pass' : 'warn', label, `receives ${plural(rcd, 'prefix', 'prefixes')} for ${plural(remoteTeps.length, 'remote TEP')}`, [sumEv(u, 'pfxRcd')]);
         else {
           const missing = remoteTeps.filter((t) => !fromPeer(`${t.ip}/32`));
           const dflt = fromPeer('0.0.0.0/0');
+          const unexplained = missing.filter((t) => !noPath(t));
           if (!missing.length) add('B11', 'pass', label, `receives all ${plural(remoteTeps.length, 'remote TEP')} (pfxRcd ${rcd})`, [sumEv(u, 'pfxRcd')]);
           else if (dflt) add('B11', 'pass', label, `receives a default route (pfxRcd ${rcd}); ${missing.length} of ${remoteTeps.length} remote TEPs only via that default`, [sumEv(u, 'pfxRcd')]);
           else
@@ -433,9 +477,9 @@ export function checkBgp(input: BgpCheckInput, options: BgpCheckOptions): BgpRep
               'B11',
               'warn',
               label,
-              `receives ${remoteTeps.length - missing.length} of ${plural(remoteTeps.length, 'remote TEP')} (pfxRcd ${rcd}); not from ${u.name}: ${missing.map((t) => `${t.ip} (${t.name})`).join(', ')}`,
+              `receives ${remoteTeps.length - missing.length} of ${plural(remoteTeps.length, 'remote TEP')} (pfxRcd ${rcd}); not from ${u.name}: ${missing.map((t) => (noPath(t) ? `${t.ip} (${t.name}): ${through.get(t.ip)!.reason}` : `${t.ip} (${t.name})`)).join(', ')}`,
               [sumEv(u, 'pfxRcd')],
-              `those TEPs have no path through ${u.name}: single-homed hosts, or ${u.name} does not learn/advertise them`,
+              unexplained.length ? `those TEPs have no path through ${u.name}: single-homed hosts, or ${u.name} does not learn/advertise them` : `not ${u.name}'s policy: see the findings named here`,
             );
         }
       }

@@ -39,7 +39,7 @@ B9 BFD up on every uplink that has it (init warns; down/shutdown fails with the 
 
 B10 flaps: connectionsDropped and BFD session-down; one drop warns, two or more fail.
 
-B11 pfxRcd per Established uplink covers every remote TEP (or a default route); fewer warns; 0 fails.
+B11 pfxRcd per Established uplink covers every remote TEP that has a path through that ToR (its host is Established with the same ToR, by router-id or hostname, and advertises its TEP to it), or a default route; fewer warns; 0 fails — when no remote TEP has a path through that ToR (a down session, a single-homed host, a TEP not advertised) it warns and names those findings instead.
 
 B12 OVS status:tunnel_egress_iface of the geneve ports is a BGP uplink.
 

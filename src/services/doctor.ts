@@ -120,18 +120,20 @@ async function offloadAudit(source: SnapshotSource, hosts: readonly string[] | u
 }
 
 async function bgpAudit(source: SnapshotSource, hosts: readonly string[] | undefined, diagnostics: Diagnostic[]): Promise<{ run: AuditRun; findings: Finding[] }> {
-  const bgp = await loadBgp(source, { hosts });
-  const answered = bgp.hosts.filter((h) => h.frr.available);
+  // Every host's FRR data, also of hosts not selected: whether a remote TEP has a path through a ToR (B11) depends on the other hosts' sessions.
+  const bgp = await loadBgp(source);
+  const selected = bgp.hosts.filter((h) => !hosts || hosts.includes(h.host));
+  const answered = selected.filter((h) => h.frr.available);
   if (!answered.length) {
-    const reasons = [...new Set(bgp.hosts.map((h) => h.frr.reason ?? 'FRR did not answer'))];
+    const reasons = [...new Set(selected.map((h) => h.frr.reason ?? 'FRR did not answer'))];
     return notRun('bgp', `no FRR data on ${hosts?.length ? 'the selected hosts' : 'any host'} (${reasons.slice(0, 2).join('; ')})`, 'if the underlay is BGP-routed (TEP /32s), collect with FRR reachable (inventory "frr:" setting)');
   }
-  const local: Diagnostic[] = [...bgp.diagnostics];
+  const local: Diagnostic[] = bgp.diagnostics.filter((d) => !hosts || d.host === undefined || hosts.includes(d.host));
   const tunnel = await loadTunnelSide(source, local);
   diagnostics.push(...local);
   const report = checkBgp({ bgp, snapshot: tunnel, hosts }, { expectedUplinks: DEFAULT_EXPECTED_UPLINKS });
-  const missing = bgp.hosts.length - answered.length;
-  return { run: ran('bgp', report.findings, missing ? `FRR answered on ${answered.length} of ${bgp.hosts.length} hosts` : undefined), findings: [...report.findings] };
+  const missing = selected.length - answered.length;
+  return { run: ran('bgp', report.findings, missing ? `FRR answered on ${answered.length} of ${selected.length} hosts` : undefined), findings: [...report.findings] };
 }
 
 function dedupe(ds: readonly Diagnostic[]): Diagnostic[] {

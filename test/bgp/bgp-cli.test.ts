@@ -68,6 +68,24 @@ describe('ovnscope bgp', () => {
     expect(f('B6', 'hv1').find((x) => x.subject.includes('hv2'))!.severity).toBe('fail');
   });
 
+  it('B11 does not blame a ToR for TEPs that have no path through it: it names the finding that explains why', async () => {
+    // link-down: hv1's session to tor2 is down and hv3 peers with tor1 only, so tor2 has no TEP to give hv2.
+    const down = await json('--snapshot', snap('link-down'));
+    const b11 = down.report.findings.find((x) => x.id === 'B11' && x.host === 'hv2' && x.subject.includes('10.0.4.0'))!;
+    expect(b11.severity).toBe('warn');
+    expect(b11.message).toBe("receives nothing (pfxRcd 0), and no remote TEP has a path through tor2: 192.168.100.1 (hv1): hv1's session with tor2 is down (B1 on hv1); 192.168.100.3 (hv3): hv3 has no session with tor2 (single-homed)");
+    expect(b11.fix).not.toMatch(/outbound policy/);
+    expect(down.report.findings.find((x) => x.id === 'B1' && x.host === 'hv1' && x.subject.includes('10.0.2.0'))!.severity).toBe('fail');
+    // tep-not-advertised: hv2 originates nothing (B5) and hv3 is single-homed, so tor2 has nothing for hv1.
+    const adv = await json('--snapshot', snap('tep-not-advertised'));
+    const b11b = adv.report.findings.find((x) => x.id === 'B11' && x.host === 'hv1' && x.subject.includes('10.0.2.0'))!;
+    expect(b11b).toMatchObject({ severity: 'warn', message: expect.stringContaining('192.168.100.2 (hv2): hv2 advertises nothing to tor2 (B4/B5 on hv2)') });
+    // doctor --host hv2 still sees the other hosts' sessions.
+    const doc = await ovnscope('doctor', '--snapshot', snap('link-down'), '--host', 'hv2', '--json');
+    const d11 = (JSON.parse(doc.stdout) as { findings: { id: string; severity: string; message: string }[] }).findings.find((x) => x.id === 'B11' && x.message.includes('pfxRcd 0'))!;
+    expect(d11.severity).toBe('warn');
+  });
+
   it('flapping: B10 fails, and B7 catches FRR\'s next-hop group out of sync with the kernel', async () => {
     const { code, report } = await json('--snapshot', snap('flapping'));
     expect(code).toBe(1);

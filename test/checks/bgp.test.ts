@@ -143,6 +143,8 @@ describe('B1–B14 on the FRR 8.4.4 lab captures', () => {
     expect(b2[0]!.fix).toContain('route-map');
     expect(sev(r, 'B4', 'hv2')).toEqual(['fail', 'fail']);
     expect(sev(r, 'B11', 'hv2')).toEqual(['fail', 'fail']);
+    // hv1 is Established with both ToRs and advertises its TEP: it has a path through each, so nothing received is a failure.
+    expect(pick(r, 'B11', 'hv2')[0]!.message).toMatch(/^receives nothing on an Established session \(pfxRcd 0; 1 remote TEP expected through tor1\)$/);
     const b6 = pick(r, 'B6', 'hv1')[0]!;
     expect(b6).toMatchObject({ severity: 'fail', subject: 'TEP 192.168.100.2/32 (192.168.100.2)' });
     expect(b6.evidence[0]).toMatchObject({ file: 'hosts/hv1/frr.ip-route-prefix.192.168.100.2.out', excerpt: '{}' });
