@@ -369,16 +369,34 @@ export function egressToward(h: MtuHostState, remoteTep: string, memo = new Map<
   return { host: h.host, localTep, remoteTep, family, source, route, legs, tunnelPort, ovsEgress, routeGet, notes };
 }
 
-/** The smallest IP MTU over every leg (what every flow gets), and the largest (the best-hashed flows). */
-export function egressLimits(e: TepEgress): { min?: number; max?: number; minLeg?: EgressLeg; maxLeg?: EgressLeg } {
+/** H5: the IP MTU the underlay switch port behind a leg allows (--switch-mtu; as a frame size, less the Ethernet header and 4 B per 802.1Q tag on the leg). */
+export function switchIpMtu(leg: EgressLeg, options: MtuCheckOptions): number | undefined {
+  const sw = options.switchMtu;
+  if (sw === undefined) return undefined;
+  return options.switchMtuSemantics === 'l2' ? sw - 14 - 4 * leg.devices.filter((d) => d.role === 'vlan').length : sw;
+}
+
+/** What a flow hashed onto a leg gets: the leg's IP MTU, capped by the switch port behind it when --switch-mtu is given. */
+export function legLimit(leg: EgressLeg, options: MtuCheckOptions = {}): { readonly ipMtu?: number; readonly limitedBy?: string } {
+  const sw = switchIpMtu(leg, options);
+  if (leg.ipMtu === undefined) return {};
+  if (sw !== undefined && sw < leg.ipMtu) return { ipMtu: sw, limitedBy: `switch port, --switch-mtu ${options.switchMtu}` };
+  return { ipMtu: leg.ipMtu, limitedBy: leg.limitedBy?.name };
+}
+
+/** The smallest IP MTU over every leg (what every flow gets), and the largest (the best-hashed flows); with the switch ports when --switch-mtu is given. */
+export function egressLimits(e: TepEgress, options: MtuCheckOptions = {}): { min?: number; max?: number; minLeg?: EgressLeg; maxLeg?: EgressLeg } {
+  let min: number | undefined;
+  let max: number | undefined;
   let minLeg: EgressLeg | undefined;
   let maxLeg: EgressLeg | undefined;
   for (const l of e.legs) {
-    if (l.ipMtu === undefined) continue;
-    if (!minLeg || l.ipMtu < minLeg.ipMtu!) minLeg = l;
-    if (!maxLeg || l.ipMtu > maxLeg.ipMtu!) maxLeg = l;
+    const v = legLimit(l, options).ipMtu;
+    if (v === undefined) continue;
+    if (min === undefined || v < min) [min, minLeg] = [v, l];
+    if (max === undefined || v > max) [max, maxLeg] = [v, l];
   }
-  return { min: minLeg?.ipMtu, max: maxLeg?.ipMtu, minLeg, maxLeg };
+  return { min, max, minLeg, maxLeg };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -587,10 +605,21 @@ function egressRows(ctx: RowCtx, h: MtuHostState, e: TepEgress, side: HopSide): 
     // H5: the switch port behind this leg.
     const vlanTags = leg.devices.filter((d) => d.role === 'vlan').length;
     const sw = ctx.options.switchMtu;
-    if (sw !== undefined) {
+    const ipEquivalent = switchIpMtu(leg, ctx.options);
+    if (sw !== undefined && ipEquivalent !== undefined) {
       const l2 = ctx.options.switchMtuSemantics === 'l2';
-      const ipEquivalent = l2 ? sw - 14 - 4 * vlanTags : sw;
       const severity: FindingSeverity = need !== undefined && ipEquivalent < need ? 'fail' : need === undefined ? 'info' : 'pass';
+      const evidence: Evidence = { file: '(command line)', excerpt: `--switch-mtu ${sw}${l2 ? ' --switch-mtu-semantics l2' : ''}` };
+      const what = `--switch-mtu ${sw} (${l2 ? `frame size incl. Ethernet header${vlanTags ? ` and ${vlanTags} 802.1Q tag${vlanTags > 1 ? 's' : ''}` : ''}: IP MTU ${ipEquivalent}` : 'IP MTU'})`;
+      finding(ctx, {
+        id: 'MTU-H5',
+        severity,
+        host: h.host,
+        subject: `underlay switch port behind ${leg.dev ?? '?'} (leg ${leg.label} toward ${e.remoteTep})`,
+        message: need === undefined ? `${what} → inner packets up to ${ipEquivalent - O} B; network MTU unknown` : ipEquivalent < need ? `${what} < ${need} (M_net ${ctx.mnet} + O ${O}): encapsulated full-size packets do not fit the switch` : `${what} ≥ ${need}`,
+        evidence: [evidence],
+        fix: severity === 'fail' ? `raise the switch ports' MTU to ${l2 ? need! + 14 + 4 * vlanTags : need} (${l2 ? 'frame size' : 'IP MTU'}), or lower the network MTU to ${ipEquivalent - O}` : undefined,
+      });
       rows.push({
         hop: 'H5',
         side,
@@ -604,16 +633,16 @@ function egressRows(ctx: RowCtx, h: MtuHostState, e: TepEgress, side: HopSide): 
         rule: need !== undefined ? (l2 ? `frame ≥ ${need} + 14${vlanTags ? ` + ${4 * vlanTags}` : ''} = ${need + 14 + 4 * vlanTags}` : `≥ ${need}`) : undefined,
         maxInner: ipEquivalent - O,
         severity,
-        note: `--switch-mtu ${sw} (${l2 ? 'frame size incl. Ethernet header' : 'IP MTU'})`,
-        evidence: { file: '(command line)', excerpt: `--switch-mtu ${sw}${l2 ? ' --switch-mtu-semantics l2' : ''}` },
+        note: what,
+        evidence,
       });
     }
   }
   if (ctx.options.switchMtu === undefined) rows.push({ hop: 'H5', side, host: h.host, subject: 'underlay switch ports', role: 'switch', depth: 0, severity: 'n-a', note: 'not collected (switch configuration is out of band): give --switch-mtu, or probe with ping -M do / tracepath', evidence: { file: '(not collected)', excerpt: 'switch port MTU' } });
   // ECMP legs that differ.
-  const lim = egressLimits(e);
+  const lim = egressLimits(e, ctx.options);
   if (e.legs.length > 1 && lim.min !== undefined && lim.max !== undefined && lim.min !== lim.max) {
-    const note = `ECMP legs toward ${e.remoteTep} differ: ${e.legs.map((l) => `${l.label} ${l.ipMtu ?? '?'}`).join(', ')} — inner packets of ${lim.min - O + 1}–${lim.max - O} B cross only when the flow is hashed onto the larger leg (per-flow, intermittent)`;
+    const note = `ECMP legs toward ${e.remoteTep} differ: ${e.legs.map((l) => `${l.label} ${legLimit(l, ctx.options).ipMtu ?? '?'}`).join(', ')} — inner packets of ${lim.min - O + 1}–${lim.max - O} B cross only when the flow is hashed onto the larger leg (per-flow, intermittent)`;
     finding(ctx, { id: 'MTU-H4', severity: need !== undefined && lim.min < need ? 'fail' : 'warn', host: h.host, subject: `ECMP legs ${h.host} → ${e.remoteTep}`, message: note, evidence: [routeEv], fix: `give every leg the same MTU (ip link set ${lim.minLeg?.limitedBy?.name ?? lim.minLeg?.dev} mtu ${lim.max})` });
   }
   return rows;
@@ -923,7 +952,7 @@ export function checkPath(snap: MtuSnapshot, path: PathSpec, options: MtuCheckOp
     ctx.rows.push(...tunnelRows(ctx, hFrom, egress, side));
     ctx.rows.push(...egressRows(ctx, hFrom, egress, side));
     if (egress.tunnelPort?.dfDefault === false) dfAll = false;
-    const lim = egressLimits(egress);
+    const lim = egressLimits(egress, options);
     if (lim.min !== undefined) forwardLimits.push(lim.min);
     if (lim.max !== undefined) bestLimits.push(lim.max);
     let reverse: TepEgress | undefined;
@@ -933,7 +962,7 @@ export function checkPath(snap: MtuSnapshot, path: PathSpec, options: MtuCheckOp
       const rside: HopSide = seg.to === dstChassis ? 'destination' : 'gateway';
       ctx.rows.push(...tunnelRows(ctx, hTo, reverse, rside));
       ctx.rows.push(...egressRows(ctx, hTo, reverse, rside));
-      const rl = egressLimits(reverse);
+      const rl = egressLimits(reverse, options);
       if (rl.min !== undefined) reverseLimits.push(rl.min);
     } else notes.push(`reverse direction ${seg.to} → ${seg.from}: ${hTo ? 'no TEP for the source chassis' : `host of chassis ${seg.to} is not in the snapshot`}`);
     segments.push({ fromHost: hFrom.host, toHost: hTo?.host, toChassis: seg.to, remoteTep, egress, reverse });
@@ -973,7 +1002,7 @@ export function checkPath(snap: MtuSnapshot, path: PathSpec, options: MtuCheckOp
     (r) => r.maxInner !== undefined && r.role !== 'ecmp-leg' && r.role !== 'route' && (((r.side === 'source' || r.side === 'gateway') && r.hop !== 'H0') || (r.side === 'destination' && r.hop === 'H0')),
   );
   // A tunnel whose egress is unknown leaves the answer unknown (a VIF's MTU alone would mislead).
-  const underlayKnown = segments.length === hops.length && segments.every((s) => s.egress && egressLimits(s.egress).min !== undefined);
+  const underlayKnown = segments.length === hops.length && segments.every((s) => s.egress && egressLimits(s.egress, options).min !== undefined);
   if (!underlayKnown) notes.unshift('the largest packet is unknown: the egress MTU of at least one tunnel on the path was not collected (ip -j link/route on the sending host)');
   let bottleneck: HopRow | undefined;
   if (underlayKnown) for (const r of forwardRows) if (!bottleneck || r.maxInner! < bottleneck.maxInner!) bottleneck = r;
@@ -1057,11 +1086,12 @@ export function checkCluster(snap: MtuSnapshot, options: MtuCheckOptions = {}): 
       const e = egressToward(h, tep, memo);
       rows.push(...tunnelRows(ctx, h, e, 'source'));
       rows.push(...egressRows(ctx, h, e, 'source'));
-      const lim = egressLimits(e);
-      const limiter = lim.minLeg?.limitedBy;
+      const lim = egressLimits(e, options);
+      const bySwitch = lim.minLeg !== undefined && lim.min !== lim.minLeg.ipMtu;
+      const limiter = bySwitch ? undefined : lim.minLeg?.limitedBy;
       const dev = limiter?.kind === 'device' ? lim.minLeg!.devices.find((d) => d.name === limiter.name)?.link : undefined;
-      const evidence = dev ? linkEvidence(h, dev) : limiter?.kind === 'pmtu' && e.routeGet ? routeEvidence(h, e.routeGet, MTU_IDS.routeGet(tep)) : e.route ? routeEvidence(h, e.route) : undefined;
-      pairs.push({ host: h.host, chassis: h.chassis, toChassis: ch, remoteTep: tep, legs: e.legs.map((l) => ({ label: l.label, ipMtu: l.ipMtu, limitedBy: l.limitedBy?.name })), underlay: lim.min, evidence, maxInner: lim.min !== undefined ? lim.min - O : undefined, source: e.source });
+      const evidence = bySwitch ? { file: '(command line)', excerpt: `--switch-mtu ${options.switchMtu}${options.switchMtuSemantics === 'l2' ? ' --switch-mtu-semantics l2' : ''}` } : dev ? linkEvidence(h, dev) : limiter?.kind === 'pmtu' && e.routeGet ? routeEvidence(h, e.routeGet, MTU_IDS.routeGet(tep)) : e.route ? routeEvidence(h, e.route) : undefined;
+      pairs.push({ host: h.host, chassis: h.chassis, toChassis: ch, remoteTep: tep, legs: e.legs.map((l) => ({ label: l.label, ...legLimit(l, options) })), underlay: lim.min, evidence, maxInner: lim.min !== undefined ? lim.min - O : undefined, source: e.source });
     }
   }
   let smallest: ClusterMtuReport['smallestUnderlay'];

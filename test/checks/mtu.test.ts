@@ -233,6 +233,37 @@ describe('egress toward a remote TEP', () => {
     expect(find(bad, 'MTU-H4', /^eth0 /).severity).toBe('pass');
   });
 
+  it('--switch-mtu caps every leg, in path mode and in --all alike (H5 findings, H1 against the switch)', async () => {
+    const snap = await mtuSnapshot({
+      hv1: {
+        'ovs-vsctl.list.Open_vSwitch': openVswitch('hv1', '192.168.0.1'),
+        'ovs-vsctl.list.Interface': interfaces([{ name: 'ovn-hv2-0', type: 'geneve', options: { remote_ip: '192.168.0.2' } }]),
+        'ip.link': ECMP_LINKS,
+        'ip.route': routes({ dst: '192.168.0.2', nhid: 10, protocol: 'bgp', flags: [] }),
+        'ip.nexthop': routes({ id: 1, gateway: '10.0.1.0', dev: 'eth0', scope: 'link', flags: [] }, { id: 2, gateway: '10.0.2.0', dev: 'eth1', scope: 'link', flags: [] }, { id: 10, group: [{ id: 1 }, { id: 2 }], flags: [] }),
+      },
+    }, central({ switches: [{ name: 'net', ports: ['p'] }], switchPorts: [{ name: 'p' }], chassis: [{ name: 'hv1', encaps: [{ ip: '192.168.0.1' }] }, { name: 'hv2', encaps: [{ ip: '192.168.0.2' }] }] }));
+    // Legs 9000 and 1500 behind switch ports of 1400 (IP MTU): every flow gets 1400 − 58 = 1342, whichever leg it is hashed onto.
+    const options = { networkMtu: 1400, switchMtu: 1400 };
+    const path = checkPath(snap, { from: { text: 'a', chassis: 'hv1', host: 'hv1' }, to: { text: 'b', chassis: 'hv2' } }, options);
+    expect(path.largestInner).toBe(1342);
+    expect(path.largestInnerBestLeg).toBe(1342);
+    expect(path.breaks.join('\n')).not.toMatch(/hashed onto/);
+    expect(path.findings.filter((f) => f.id === 'MTU-H5').map((f) => f.severity)).toEqual(['fail', 'fail']);
+    const all = checkCluster(snap, options);
+    expect(all.smallestUnderlay?.value).toBe(1400);
+    expect(all.pairs[0]!.legs).toEqual([
+      { label: '1/2 via 10.0.1.0 dev eth0', ipMtu: 1400, limitedBy: 'switch port, --switch-mtu 1400' },
+      { label: '2/2 via 10.0.2.0 dev eth1', ipMtu: 1400, limitedBy: 'switch port, --switch-mtu 1400' },
+    ]);
+    expect(find(all, 'MTU-H1', /net/)).toMatchObject({ severity: 'fail', message: expect.stringMatching(/^M_net 1400 \+ O 58 = 1458 does not fit 1 of 1 chassis pairs: hv1 → hv2 \(1400\)/) });
+    expect(find(all, 'MTU-H5', /behind eth0/)).toMatchObject({ severity: 'fail', host: 'hv1', evidence: [{ file: '(command line)', excerpt: '--switch-mtu 1400' }] });
+    // A switch bigger than the devices changes nothing: the legs keep their own limits.
+    const big = checkCluster(snap, { networkMtu: 1400, switchMtu: 9216 });
+    expect(big.pairs[0]!.legs.map((l) => l.ipMtu)).toEqual([9000, 1500]);
+    expect(find(big, 'MTU-H1', /net/).severity).toBe('pass');
+  });
+
   it('a route mtu metric and a PMTU exception from ip route get cap the leg (H6)', async () => {
     const snap = await mtuSnapshot({
       hv1: {
