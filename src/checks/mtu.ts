@@ -1094,6 +1094,18 @@ export function checkCluster(snap: MtuSnapshot, options: MtuCheckOptions = {}): 
       pairs.push({ host: h.host, chassis: h.chassis, toChassis: ch, remoteTep: tep, legs: e.legs.map((l) => ({ label: l.label, ...legLimit(l, options) })), underlay: lim.min, evidence, maxInner: lim.min !== undefined ? lim.min - O : undefined, source: e.source });
     }
   }
+  // Nothing to check is said, not left as an empty table.
+  if (!pairs.length) {
+    const tepless = !chassisTeps.size;
+    const why = !snap.hosts.length
+      ? 'no host in the snapshot'
+      : tepless
+        ? `no TEP known: no SB Encap rows${c ? '' : ' (the NB/SB were not collected)'} and no host with an OVS ovn-encap-ip or geneve port${snap.hosts.some((h) => h.interfaces.length) ? '' : ' (OVS was not collected or did not answer)'}`
+        : `only one chassis with a TEP (${[...chassisTeps.keys()].join(', ')}): there is no tunnel between chassis`;
+    findings.push({ id: 'MTU-H1', severity: 'n-a', subject: 'chassis pairs', message: `no chassis pairs to check: ${why}`, evidence: [centralEvidence(c, 'ovn-sbctl.list.Encap', tepless ? 'no Encap rows' : [...chassisTeps].map(([ch, ips]) => `${ch}: ${ips.join(',')}`).join('; '))], fix: tepless ? 'collect with the NB/SB (an "ovn: { via: HOST }" inventory section) and with OVS reachable on the hosts' : undefined });
+  }
+  if (!networks.length)
+    findings.push({ id: 'MTU-H1', severity: 'n-a', subject: 'logical networks', message: `no logical networks to check: ${c ? 'the NB has no logical switch' : 'the NB was not collected'}`, evidence: [centralEvidence(c, 'ovn-nbctl.list.Logical_Switch', c ? 'no Logical_Switch rows' : 'NB not collected')], fix: c ? undefined : 'collect with an "ovn: { via: HOST }" inventory section' });
   let smallest: ClusterMtuReport['smallestUnderlay'];
   for (const p of pairs) if (p.underlay !== undefined && (!smallest || p.underlay < smallest.value)) smallest = { value: p.underlay, pair: p };
   const maxNetworkMtu = smallest ? smallest.value - O : undefined;

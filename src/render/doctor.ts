@@ -34,8 +34,10 @@ export function renderDoctor(r: DoctorResult, style: ChalkInstance): string {
       style.dim(`  (collected ${r.created}, ${r.hosts.length} host${r.hosts.length === 1 ? '' : 's'}${r.complete ? '' : ', collection INCOMPLETE'}${r.scope ? `, path-scoped ${r.scope.from} → ${r.scope.to}` : ''})`),
   );
   for (const a of r.audits) {
-    const state = a.ran ? (a.counts.fail ? style.red('ran') : a.counts.warn ? style.yellow('ran') : style.green('ran')) : style.dim('n/a');
-    const counts = a.ran ? style.dim(`  ${a.counts.fail} fail, ${a.counts.warn} warn, ${a.counts.info} info, ${a.counts.pass} pass`) : '';
+    // An audit that ran but could check nothing (every finding n/a) reads as n/a, not as a clean run.
+    const checked = a.counts.fail + a.counts.warn + a.counts.info + a.counts.pass > 0;
+    const state = a.ran && checked ? (a.counts.fail ? style.red('ran') : a.counts.warn ? style.yellow('ran') : style.green('ran')) : style.dim('n/a');
+    const counts = a.ran ? style.dim(`  ${a.counts.fail} fail, ${a.counts.warn} warn, ${a.counts.info} info, ${a.counts.pass} pass, ${a.counts['n-a']} n/a`) : '';
     out.push(`  ${state.padEnd(3)} ${a.title} ${style.dim(`(${a.checks})`)}${counts}${a.why ? style.dim(`  — ${a.why}`) : ''}`);
   }
 

@@ -40,7 +40,8 @@ export function renderFindingsSection(
 ): string[] {
   const out: string[] = ['', style.bold('findings')];
   const shown = [...findings].sort(compareFindings).filter(show);
-  if (!shown.length) out.push(style.green('  nothing to report'));
+  const checked = counts.fail + counts.warn + counts.info + counts.pass;
+  if (!shown.length) out.push(checked ? style.green('  nothing to report') : style.dim(`  nothing was checked: ${counts['n-a'] ? 'every check is n/a (its data is not in the snapshot; --json says why)' : 'no input for any check'}`));
   for (const f of shown) out.push(renderFinding(f, style));
   out.push(
     '',

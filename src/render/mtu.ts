@@ -96,10 +96,11 @@ export function renderCluster(r: ClusterMtuReport, snapshot: string, style: Chal
   out.push('');
   const pt = new Table({ head: ['host', 'to chassis', 'remote TEP', 'legs (IP MTU)', 'U', 'max inner'], style: plain });
   for (const p of r.pairs) pt.push([p.host, p.toChassis, p.remoteTep, p.legs.map((l) => `${l.label}: ${l.ipMtu ?? '?'}${l.limitedBy ? ` (${l.limitedBy})` : ''}`).join('\n') || style.dim(p.source === 'none' ? 'unknown' : '-'), p.underlay !== undefined ? String(p.underlay) : '?', p.maxInner !== undefined ? String(p.maxInner) : '?']);
-  out.push(style.bold('underlay between chassis'), pt.toString());
+  const none = (subject: string) => r.findings.find((f) => f.id === 'MTU-H1' && f.severity === 'n-a' && f.subject === subject)?.message;
+  out.push(style.bold('underlay between chassis'), r.pairs.length ? pt.toString() : style.dim(`  n/a — ${none('chassis pairs') ?? 'no chassis pairs'}`));
   const nt = new Table({ head: ['network', 'M_net', 'source', `M_net + ${O.total}`, 'fits'], style: plain });
   for (const n of r.networks) nt.push([n.network, n.value !== undefined ? String(n.value) : '?', n.source, n.value !== undefined ? String(n.value + O.total) : '', n.value === undefined || r.smallestUnderlay === undefined ? style.dim('?') : n.value + O.total <= r.smallestUnderlay.value ? style.green('yes') : style.red('NO')]);
-  out.push('', style.bold('logical networks'), nt.toString());
+  out.push('', style.bold('logical networks'), r.networks.length ? nt.toString() : style.dim(`  n/a — ${none('logical networks') ?? 'no logical networks'}`));
   if (r.smallestUnderlay) out.push('', `${style.bold('Smallest underlay:')} ${r.smallestUnderlay.value} (${r.smallestUnderlay.pair.host} → ${r.smallestUnderlay.pair.toChassis}) → the largest network MTU every pair carries is ${r.maxNetworkMtu}`);
   return out;
 }
@@ -116,6 +117,7 @@ export function renderMtu(r: MtuAuditResult, style: ChalkInstance): string {
     ];
     out.splice(at, 0, ...lines);
   }
-  out.push(...renderFindingsSection(r.findings, r.counts, r.diagnostics, style, (f) => f.severity === 'fail' || f.severity === 'warn'));
+  // n/a findings about no host in particular (an unknown network MTU, nothing to check) say what is missing for the whole audit.
+  out.push(...renderFindingsSection(r.findings, r.counts, r.diagnostics, style, (f) => f.severity === 'fail' || f.severity === 'warn' || (f.severity === 'n-a' && f.host === undefined)));
   return out.join('\n');
 }

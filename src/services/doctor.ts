@@ -105,6 +105,11 @@ async function mtuAudit(source: SnapshotSource, hosts: readonly string[] | undef
   const r = await auditMtu({ snapshot: source.dir, all: true, ...(hosts ? { hosts } : {}) });
   if (!r.ok) return notRun('mtu', r.error.message);
   diagnostics.push(...r.value.diagnostics);
+  if (r.value.cluster && !r.value.cluster.pairs.length) {
+    // No tunnel to measure: say why (no SB/OVS data → no chassis pairs) instead of a clean run with nothing in it.
+    const why = r.value.findings.find((f) => f.severity === 'n-a' && f.subject === 'chassis pairs');
+    return notRun('mtu', why?.message ?? 'no chassis pairs to check', why?.fix);
+  }
   const missing = selected.length - withLinks.length;
   return { run: ran('mtu', r.value.findings, missing ? `kernel link data on ${withLinks.length} of ${selected.length} hosts` : undefined), findings: [...r.value.findings] };
 }

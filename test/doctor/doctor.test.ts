@@ -183,6 +183,25 @@ describe('ovnscope doctor', () => {
     expect(r.value.failed).toBe(true);
   });
 
+  it('an audit that could check nothing says n/a with the reason; the header shows n/a counts', async () => {
+    // FRR and the kernel were collected, OVS and the NB/SB were not: no TEP, so no chassis pair for MTU; offload finds no egress chain.
+    const snap = 'test/fixtures/frr/snapshots/healthy';
+    const r = await ovnscope(['doctor', '--snapshot', snap]);
+    expect(r.stdout).toMatch(/^ {2}n\/a MTU \(MTU-H0…H8, cluster-wide\)\s+— no chassis pairs to check: no TEP known: no SB Encap rows \(the NB\/SB were not collected\)/m);
+    expect(r.stdout).toMatch(/^ {2}n\/a GENEVE offload \(O1-O9, H1-H10\)\s+0 fail, 0 warn, 0 info, 0 pass, 8 n\/a$/m);
+    expect(r.stdout).toMatch(/^ {2}ran underlay BGP\/BFD \(B1-B14\)\s+0 fail, \d+ warn, 0 info, \d+ pass, \d+ n\/a/m);
+    const j = JSON.parse((await ovnscope(['doctor', '--snapshot', snap, '--json'])).stdout) as DoctorResult;
+    expect(j.audits.find((a) => a.name === 'mtu')).toMatchObject({ ran: false, why: expect.stringMatching(/^no chassis pairs to check/), counts: { 'n-a': 1 } });
+    const mtu = await ovnscope(['mtu', '--snapshot', snap, '--all']);
+    expect(mtu.code).toBe(0);
+    expect(mtu.stdout).toMatch(/underlay between chassis\n {2}n\/a — no chassis pairs to check/);
+    expect(mtu.stdout).toMatch(/logical networks\n {2}n\/a — no logical networks to check: the NB was not collected/);
+    expect(mtu.stdout).toMatch(/^N\/A {2}MTU-H1 chassis pairs: no chassis pairs to check/m);
+    expect(mtu.stdout).not.toContain('nothing to report');
+    const offload = await ovnscope(['offload', '--snapshot', snap]);
+    expect(offload.stdout).toContain('nothing was checked: every check is n/a');
+  });
+
   it('text: every fail and warn, but of one check\'s info findings on one host only the first three and a count', async () => {
     const r = await runDoctor({ snapshot: brokenDir });
     if (!r.ok) throw new Error(r.error.message);
