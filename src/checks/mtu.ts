@@ -242,6 +242,11 @@ export interface LegDevice {
   readonly mtu?: number;
   readonly link?: IpLink;
   readonly iface?: OvsInterface;
+  /**
+   * A backup slave of an active-backup bond (or a device below one): it carries the leg's traffic
+   * only after a failover, so it does not limit today's packets. `active` = the slave that does.
+   */
+  readonly standby?: { readonly bond: string; readonly active?: string };
 }
 
 export interface EgressLeg {
@@ -257,8 +262,11 @@ export interface EgressLeg {
   readonly routeMtu?: number;
   /** PMTU exception the kernel holds for this leg (`ip route get` answered through it with `mtu N`). */
   readonly pmtu?: number;
-  /** Smallest IP MTU of the leg: min over its devices, the route mtu and the PMTU exception. */
+  /** Smallest IP MTU of the leg: min over its devices (without standby bond slaves), the route mtu and the PMTU exception. */
   readonly ipMtu?: number;
+  /** The leg's IP MTU after a failover onto the smallest standby bond slave, when that is smaller than `ipMtu`. */
+  readonly failoverIpMtu?: number;
+  readonly failoverDevice?: string;
   readonly limitedBy?: { readonly kind: 'device' | 'route-mtu' | 'pmtu'; readonly name: string };
   /** Text naming the leg: `1/2 via 10.0.1.0 dev eth0`. */
   readonly label: string;
@@ -290,10 +298,17 @@ function legDevices(h: MtuHostState, dev: string, memo: Map<string, LegDevice[]>
   const chain = egressChain({ links: h.links, interfaces: [legInterface(dev)], bridgeMap: h.bridgeMap });
   const byName = new Map((h.links ?? []).map((l) => [l.ifname, l] as const));
   const ifaceByName = new Map(h.interfaces.map((i) => [i.name, i] as const));
+  const standbyOf = new Map<string, LegDevice['standby']>();
   const out = chain.devices.map((d): LegDevice => {
     const link = byName.get(d.name);
     const iface = ifaceByName.get(d.name);
-    return { name: d.name, depth: d.depth, relation: d.relation, role: d.role, upper: d.upper, kind: d.kind, mtu: link?.mtu ?? (d.role === 'dpdk' || !link ? iface?.mtu : undefined), link, iface };
+    const bond = d.relation === 'bond-slave' && d.upper ? byName.get(d.upper) : undefined;
+    // Only an active-backup bond has a standby slave; the other modes spread flows over every slave.
+    const backup = bond?.bond?.mode === 'active-backup' && link?.bondSlave?.state === 'BACKUP';
+    const active = backup ? (bond!.bond?.activeSlave ?? (h.links ?? []).find((l) => l.master === bond!.ifname && l.bondSlave?.state === 'ACTIVE')?.ifname) : undefined;
+    const standby = backup ? { bond: bond!.ifname, active } : d.upper ? standbyOf.get(d.upper) : undefined;
+    if (standby) standbyOf.set(d.name, standby);
+    return { name: d.name, depth: d.depth, relation: d.relation, role: d.role, upper: d.upper, kind: d.kind, mtu: link?.mtu ?? (d.role === 'dpdk' || !link ? iface?.mtu : undefined), link, iface, ...(standby ? { standby } : {}) };
   });
   memo.set(dev, out);
   return out;
@@ -348,8 +363,13 @@ export function egressToward(h: MtuHostState, remoteTep: string, memo = new Map<
     const pmtu = routeGet && routeGet.mtu !== undefined && (routeGet.dev === l.dev || count === 1) ? routeGet.mtu : undefined;
     let ipMtu: number | undefined;
     let limitedBy: EgressLeg['limitedBy'];
+    let standbyMin: LegDevice | undefined;
     for (const d of devices) {
       if (d.mtu === undefined || !MTU_RELEVANT_ROLES.has(d.role)) continue;
+      if (d.standby) {
+        if (!standbyMin || d.mtu < standbyMin.mtu!) standbyMin = d;
+        continue;
+      }
       if (ipMtu === undefined || d.mtu < ipMtu) {
         ipMtu = d.mtu;
         limitedBy = { kind: 'device', name: d.name };
@@ -364,7 +384,8 @@ export function egressToward(h: MtuHostState, remoteTep: string, memo = new Map<
       limitedBy = { kind: 'pmtu', name: `PMTU exception toward ${remoteTep}` };
     }
     const label = `${i + 1}/${count}${l.gateway ? ` via ${l.gateway}` : ''}${l.dev ? ` dev ${l.dev}` : ''}`;
-    return { index: i + 1, count, gateway: l.gateway, dev: l.dev, weight: l.weight, devices, routeMtu, pmtu, ipMtu, limitedBy, label };
+    const failover = standbyMin && ipMtu !== undefined && standbyMin.mtu! < ipMtu ? { failoverIpMtu: standbyMin.mtu!, failoverDevice: standbyMin.name } : {};
+    return { index: i + 1, count, gateway: l.gateway, dev: l.dev, weight: l.weight, devices, routeMtu, pmtu, ipMtu, limitedBy, label, ...failover };
   });
   return { host: h.host, localTep, remoteTep, family, source, route, legs, tunnelPort, ovsEgress, routeGet, notes };
 }
@@ -576,22 +597,31 @@ function egressRows(ctx: RowCtx, h: MtuHostState, e: TepEgress, side: HopSide): 
     for (const d of leg.devices) {
       const upper = d.upper ? byName.get(d.upper) : undefined;
       const problems: { severity: FindingSeverity; text: string; fix?: string }[] = [];
+      // A standby slave fails only after a failover: say so, and name the slave that carries the traffic today.
+      const sb = d.standby;
+      const standbyText = sb ? `backup slave of active-backup bond ${sb.bond}${sb.active ? ` (today's traffic uses ${sb.active})` : ''}: after a failover, ` : '';
       if (d.mtu !== undefined && need !== undefined && d.mtu < need)
-        problems.push({ severity: 'fail', text: `mtu ${d.mtu} < ${need} (M_net ${ctx.mnet} + O ${O}): encapsulated full-size packets do not fit`, fix: `ip link set ${d.name} mtu ${need}   # and persist it; or lower the network MTU to ${d.mtu - O}` });
+        problems.push({ severity: 'fail', text: `${standbyText}mtu ${d.mtu} < ${need} (M_net ${ctx.mnet} + O ${O}): encapsulated full-size packets ${sb ? 'would not fit' : 'do not fit'}`, fix: `ip link set ${d.name} mtu ${need}   # and persist it; or lower the network MTU to ${d.mtu - O}` });
       if (upper?.mtu !== undefined && d.mtu !== undefined) {
         if ((d.relation === 'vlan-parent' || d.relation === 'lower') && upper.mtu > d.mtu)
           problems.push({ severity: 'fail', text: `${upper.role === 'vlan' ? 'VLAN' : upper.role} child ${upper.name} has mtu ${upper.mtu} > its parent ${d.name} ${d.mtu}: frames between ${d.mtu + 1} and ${upper.mtu} B are dropped at the parent`, fix: `ip link set ${d.name} mtu ${upper.mtu}` });
-        if (d.relation === 'bond-slave' && upper.mtu !== d.mtu) problems.push({ severity: d.mtu < upper.mtu ? 'fail' : 'warn', text: `bond slave mtu ${d.mtu} ≠ bond ${upper.name} mtu ${upper.mtu}: flows hashed onto this slave see a different MTU`, fix: `ip link set ${upper.name} mtu ${upper.mtu}   # re-applies the MTU to every slave` });
+        if (d.relation === 'bond-slave' && upper.mtu !== d.mtu)
+          problems.push({
+            severity: d.mtu < upper.mtu ? 'fail' : 'warn',
+            text: `bond slave mtu ${d.mtu} ≠ bond ${upper.name} mtu ${upper.mtu}: ${upper.link?.bond?.mode === 'active-backup' ? (sb ? 'after a failover to this slave the bond sees a different MTU' : 'the active slave differs from its bond') : 'flows hashed onto this slave see a different MTU'}`,
+            fix: `ip link set ${upper.name} mtu ${upper.mtu}   # re-applies the MTU to every slave`,
+          });
         if ((d.relation === 'bridge-port' || d.relation === 'ovs-port') && d.mtu < upper.mtu) problems.push({ severity: 'fail', text: `port mtu ${d.mtu} < bridge ${upper.name} mtu ${upper.mtu}: the bridge accepts packets its port cannot send`, fix: `ip link set ${d.name} mtu ${upper.mtu}` });
       }
       if (d.link && !d.link.adminUp) problems.push({ severity: 'warn', text: 'administratively down' });
       const worst = problems.reduce<FindingSeverity | undefined>((a, p) => (a === 'fail' ? a : p.severity === 'fail' ? 'fail' : a ?? p.severity), undefined);
       const severity: FindingSeverity = worst ?? (d.mtu === undefined ? 'n-a' : need === undefined ? 'info' : 'pass');
-      const note = problems.length ? problems.map((p) => p.text).join('; ') : d.mtu === undefined ? `no MTU known (${d.role})` : need === undefined ? `mtu ${d.mtu} → inner packets up to ${d.mtu - O} B` : `mtu ${d.mtu} ≥ ${need}`;
+      const note = (problems.length ? problems.map((p) => p.text).join('; ') : d.mtu === undefined ? `no MTU known (${d.role})` : need === undefined ? `mtu ${d.mtu} → inner packets up to ${d.mtu - O} B` : `mtu ${d.mtu} ≥ ${need}`) + (sb && !problems.length ? ` (backup slave of ${sb.bond}: carries traffic after a failover)` : '');
       const evidence = d.link ? linkEvidence(h, d.link) : d.iface ? ifaceEvidence(h, d.iface, `mtu=${d.iface.mtu ?? '[]'}`) : { file: hostFile(h, KERNEL_IDS.link), excerpt: `${d.name}: not in ip -j -d link` };
-      rows.push({ hop: 'H4', side, host: h.host, subject: d.name, role: roleText(d), leg: leg.label, depth: d.depth + 1, mtu: d.mtu, required: need, rule, maxInner: d.mtu !== undefined ? d.mtu - O : undefined, severity, note, evidence });
+      const role = sb && d.relation === 'bond-slave' ? 'bond-slave (backup)' : roleText(d);
+      rows.push({ hop: 'H4', side, host: h.host, subject: d.name, role, leg: leg.label, depth: d.depth + 1, mtu: d.mtu, required: need, rule, maxInner: d.mtu !== undefined && !sb ? d.mtu - O : undefined, severity, note, evidence });
       if (problems.length || severity === 'pass' || severity === 'info')
-        finding(ctx, { id: 'MTU-H4', severity, host: h.host, subject: `${d.name} (${roleText(d)}, leg ${leg.label} toward ${e.remoteTep})`, message: note, evidence: [evidence, routeEv], fix: problems.find((p) => p.fix)?.fix });
+        finding(ctx, { id: 'MTU-H4', severity, host: h.host, subject: `${d.name} (${role}, leg ${leg.label} toward ${e.remoteTep})`, message: note, evidence: [evidence, routeEv], fix: problems.find((p) => p.fix)?.fix });
     }
     if (leg.routeMtu !== undefined)
       rows.push({ hop: 'H4', side, host: h.host, subject: `route ${e.route?.dst} mtu`, role: 'route-mtu', leg: leg.label, depth: 1, mtu: leg.routeMtu, required: need, rule, maxInner: leg.routeMtu - O, severity: need !== undefined && leg.routeMtu < need ? 'fail' : need === undefined ? 'info' : 'pass', note: `route MTU metric ${leg.routeMtu} caps the path`, evidence: routeEv });
@@ -1013,6 +1043,10 @@ export function checkPath(snap: MtuSnapshot, path: PathSpec, options: MtuCheckOp
   const largestInnerReverse = reverseLimits.length ? Math.min(...reverseLimits) - overhead.total : undefined;
   const underlayInner = forwardLimits.length ? Math.min(...forwardLimits) - overhead.total : undefined;
   const breaks = breaksAbove(bottleneck, { largest: largestInner, bestLeg: largestInnerBestLeg, df: dfAll, checkPktLen, kernel: srcHost?.kernelRelease }, overhead.total);
+  for (const s of segments)
+    for (const l of s.egress?.legs ?? [])
+      if (l.failoverIpMtu !== undefined && largestInner !== undefined && l.failoverIpMtu - overhead.total < largestInner)
+        breaks.push(`after a failover of ${s.fromHost}'s bond onto ${l.failoverDevice} (its backup slave, mtu ${l.failoverIpMtu}), inner packets over ${l.failoverIpMtu - overhead.total} B are dropped${dfAll ? ' with DF set' : ''} there`);
   const announcedByGateway = bottleneck?.hop === 'H7' && checkPktLen !== false;
   if (mnet !== undefined && largestInner !== undefined && mnet > largestInner && !announcedByGateway) breaks.unshift(`the VMs are told MTU ${mnet} but only ${largestInner} B cross: every full-size packet between ${largestInner + 1} and ${mnet} B fails`);
   for (const s of segments) for (const e of [s.egress, s.reverse]) for (const n of e?.notes ?? []) if (!notes.includes(n)) notes.push(n);

@@ -37,7 +37,7 @@ H2 br-int: information only (internal port, not on the forwarding path).
 
 H3 geneve port: df_default=false warns (silent outer fragmentation); the kernel genev_sys_6081 device (MTU 65000) never limits.
 
-H4 egress device chain: every device of every ECMP leg ≥ M_net + O; a VLAN (or macvlan) child bigger than its parent fails; a bond slave that differs from its bond warns (fails when smaller); a bridge port smaller than its bridge fails; ECMP legs with different MTUs warn (fail when the smaller is too small).
+H4 egress device chain: every device of every ECMP leg ≥ M_net + O; a VLAN (or macvlan) child bigger than its parent fails; a bond slave that differs from its bond warns (fails when smaller); the backup slave of an active-backup bond (ip -d link state BACKUP) does not limit today's packets — it is checked all the same and reported as what happens after a failover; a bridge port smaller than its bridge fails; ECMP legs with different MTUs warn (fail when the smaller is too small).
 
 H5 underlay switch ports: out of band — --switch-mtu (IP MTU, or frame size with --switch-mtu-semantics l2: M_net + O + 14 + 4 per 802.1Q tag); N/A without it. With it, the switch port caps every leg, in path mode and with --all (so H1 and the largest packet count it).
 

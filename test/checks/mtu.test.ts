@@ -142,7 +142,7 @@ describe('public capture: insights-core bond0 active-backup over enp1s0/enp2s0 (
       ['route 192.168.100.0/24', 'route', 0, 1500, 'pass'],
       ['bond0', 'bond', 1, 1500, 'pass'],
       ['enp1s0', 'bond-slave', 2, 1500, 'pass'],
-      ['enp2s0', 'bond-slave', 2, 1500, 'pass'],
+      ['enp2s0', 'bond-slave (backup)', 2, 1500, 'pass'],
     ]);
   });
 
@@ -152,9 +152,26 @@ describe('public capture: insights-core bond0 active-backup over enp1s0/enp2s0 (
     expect(r.pairs[0]!.underlay).toBe(1500);
   });
 
-  it('fixture edit: enp2s0 at 1400 — a smaller slave fails and limits the leg to 1342', async () => {
-    const r = checkCluster(await mtuSnapshot({ hv1: bondHost(editLinks(BOND, { enp2s0: { mtu: 1400 } })) }, central(CL(1342))));
-    expect(find(r, 'MTU-H4', /^enp2s0/)).toMatchObject({ severity: 'fail', message: expect.stringMatching(/≠ bond bond0 mtu 1500/) });
+  it('fixture edit: enp2s0 at 1400 — the capture marks it the BACKUP slave: it fails (after a failover), today\'s traffic uses enp1s0', async () => {
+    const snap = await mtuSnapshot({ hv1: bondHost(editLinks(BOND, { enp2s0: { mtu: 1400 } })) }, central(CL(1442)));
+    const r = checkCluster(snap);
+    expect(find(r, 'MTU-H4', /^enp2s0/)).toMatchObject({
+      severity: 'fail',
+      subject: 'enp2s0 (bond-slave (backup), leg 1/1 dev bond0 toward 192.168.100.2)',
+      message: 'backup slave of active-backup bond bond0 (today\'s traffic uses enp1s0): after a failover, mtu 1400 < 1500 (M_net 1442 + O 58): encapsulated full-size packets would not fit; bond slave mtu 1400 ≠ bond bond0 mtu 1500: after a failover to this slave the bond sees a different MTU',
+    });
+    // The active slave and the bond are 1500: that is what packets see today.
+    expect(r.pairs[0]).toMatchObject({ underlay: 1500, maxInner: 1442 });
+    expect(find(r, 'MTU-H1', /net/).severity).toBe('pass');
+    const path = checkPath(snap, { from: { text: 'a', chassis: 'hv1', host: 'hv1' }, to: { text: 'b', chassis: 'hv2' } });
+    expect(path.largestInner).toBe(1442);
+    expect(path.bottleneck?.subject).not.toBe('enp2s0');
+    expect(path.breaks).toContain("after a failover of hv1's bond onto enp2s0 (its backup slave, mtu 1400), inner packets over 1342 B are dropped with DF set there");
+  });
+
+  it('fixture edit: enp1s0 (the ACTIVE slave) at 1400 — it fails and limits the leg to 1342', async () => {
+    const r = checkCluster(await mtuSnapshot({ hv1: bondHost(editLinks(BOND, { enp1s0: { mtu: 1400 } })) }, central(CL(1342))));
+    expect(find(r, 'MTU-H4', /^enp1s0/)).toMatchObject({ severity: 'fail', subject: expect.stringMatching(/^enp1s0 \(bond-slave, /), message: expect.stringMatching(/≠ bond bond0 mtu 1500: the active slave differs from its bond/) });
     expect(r.pairs[0]).toMatchObject({ underlay: 1400, maxInner: 1342 });
     // M_net 1342 itself fits the smaller slave: only the mismatch fails.
     expect(find(r, 'MTU-H1', /net/).severity).toBe('pass');
