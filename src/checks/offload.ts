@@ -425,7 +425,7 @@ function o7(ctx: Ctx, d: ChainDevice): void {
     onFixedOff: () => 'fail',
     message: (shown) =>
       shown.startsWith('on')
-        ? `large-receive-offload ${shown} on a device of a forwarding host: LRO merges segments the host then forwards (to VMs, into tunnels), which breaks forwarding and PMTU`
+        ? `large-receive-offload is ${shown}, and this host forwards (a device of the tunnel egress chain): LRO merges segments the host then forwards (to VMs, into tunnels), which breaks forwarding and PMTU`
         : `large-receive-offload ${shown}`,
     fix: 'ethtool -K DEV lro off',
     fixedFix: 'the driver keeps LRO on ([fixed]): update the driver/firmware, or do not bridge/forward through DEV',
