@@ -36,7 +36,7 @@ O7 large-receive-offload on: fail (a forwarding host).
 
 O8 drift: the same driver with different firmware, driver version or offload features across hosts warns; so do members of one bond or bridge that differ.
 
-O9 bond transmit hash policy: layer2/layer2+3 warn (all traffic between two TEPs on one slave); layer3+4/encap3+4 pass; layer3+4 fails together with TC-flower offload.
+O9 bond transmit hash policy (hashing modes: balance-xor, 802.3ad, …): without TC-flower offload, layer2/layer2+3 warn (all traffic between two TEPs on one slave) and layer3+4/encap3+4 pass; with TC-flower offload (hw-offload=true), layer3+4 fails (not supported for offloaded bonds, RHOSP 17.1 §8.9) and every other policy, layer2/layer2+3 included, passes deliberately. active-backup is info (one slave at a time, no hashing).
 
 H1 other_config:hw-offload against the intent (--expect-hw-offload / --no-expect-hw-offload).
 
