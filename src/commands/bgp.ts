@@ -57,7 +57,7 @@ B14 MTU of every ECMP leg: with --overlay-mtu, at least overlay MTU + 58; withou
     snapshot: Flags.string({ char: 's', summary: 'Snapshot directory.', required: true }),
     host: Flags.string({ char: 'H', summary: 'Only this host (as named in the snapshot).', multiple: true }),
     'expected-uplinks': Flags.integer({ summary: 'Uplinks (ECMP legs) every host should have.', default: DEFAULT_EXPECTED_UPLINKS, min: 1 }),
-    'overlay-mtu': Flags.integer({ summary: 'Overlay (VM) MTU to check every ECMP leg against (B14).', min: 68 }),
+    'overlay-mtu': Flags.integer({ summary: 'Overlay (VM) MTU to check every ECMP leg against (B14); 68..65535 (IPv4 minimum, IP maximum).', min: 68, max: 65535 }),
   };
 
   async run() {

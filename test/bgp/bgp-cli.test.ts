@@ -115,6 +115,14 @@ describe('ovnscope bgp', () => {
     expect(unknown.stderr).toMatch(/host hv9 is not in the snapshot \(it has: hv1, hv2, hv3, hv4\)/);
     expect((await ovnscope('bgp', '--snapshot', '/nonexistent')).code).toBe(2);
     expect((await ovnscope('bgp', '--snapshot', snap('healthy'), '--expected-uplinks', '0')).code).toBe(2);
+    // An MTU is 68..65535 (IPv4 minimum, IP maximum): 99999999 is a typo, not an overlay MTU.
+    const huge = await ovnscope('bgp', '--snapshot', snap('healthy'), '--overlay-mtu', '99999999');
+    expect(huge.code).toBe(2);
+    expect(huge.stderr).toMatch(/65535/);
+    expect((await ovnscope('bgp', '--snapshot', snap('healthy'), '--overlay-mtu', '67')).code).toBe(2);
+    // mtu's MTU flags have the same range.
+    expect((await ovnscope('mtu', '--snapshot', snap('healthy'), '--all', '--mtu', '65536')).code).toBe(2);
+    expect((await ovnscope('mtu', '--snapshot', snap('healthy'), '--all', '--switch-mtu', '99999999')).code).toBe(2);
     const help = await ovnscope('bgp', '--help');
     expect(help.stdout).toContain('EXAMPLES');
   });
