@@ -130,8 +130,9 @@ async function bgpAudit(source: SnapshotSource, hosts: readonly string[] | undef
   const selected = bgp.hosts.filter((h) => !hosts || hosts.includes(h.host));
   const answered = selected.filter((h) => h.frr.available);
   if (!answered.length) {
-    const reasons = [...new Set(selected.map((h) => h.frr.reason ?? 'FRR did not answer'))];
-    return notRun('bgp', `no FRR data on ${hosts?.length ? 'the selected hosts' : 'any host'} (${reasons.slice(0, 2).join('; ')})`, 'if the underlay is BGP-routed (TEP /32s), collect with FRR reachable (inventory "frr:" setting)');
+    // The per-host reasons speak of "this host"; here they stand for all of them.
+    const reasons = [...new Set(selected.map((h) => (h.frr.reason ?? 'FRR did not answer').replace(/ on this host\b/, '')))];
+    return notRun('bgp', `no FRR data on ${hosts?.length ? 'the selected hosts' : 'any host'}: ${reasons.slice(0, 2).join('; ')}`, 'if the underlay is BGP-routed (TEP /32s), collect with FRR reachable (inventory "frr:" setting)');
   }
   const local: Diagnostic[] = bgp.diagnostics.filter((d) => !hosts || d.host === undefined || hosts.includes(d.host));
   const tunnel = await loadTunnelSide(source, local);
