@@ -503,7 +503,7 @@ function networkRow(ctx: RowCtx, net: NetworkMtu, underlay: number | undefined):
   let note: string;
   if (net.value === undefined) {
     severity = 'n-a';
-    note = `network MTU unknown: ${net.source}`;
+    note = `network MTU unknown: ${net.source.replace(/^unknown: /, '')}`;
   } else if (underlay === undefined) {
     severity = 'info';
     note = `M_net ${net.value} (${net.source}); needs an underlay IP MTU ≥ ${need}, underlay unknown`;

@@ -83,7 +83,9 @@ export function renderPath(r: PathMtuReport, snapshot: string, style: ChalkInsta
     out.push(style.bold('Above it:'));
     for (const b of r.breaks) out.push(`  - ${b}`);
   }
-  out.push(`${style.bold('Verdict:')} ${verdictWord(r.verdict, style)}`);
+  // No network MTU, nothing to judge the path against: say so where the verdict is, and why (the n/a findings list it too).
+  const unjudged = (r.verdict === 'n-a' || r.verdict === 'info') && r.networkMtu === undefined;
+  out.push(`${style.bold('Verdict:')} ${verdictWord(r.verdict, style)}${unjudged ? style.dim(` — network MTU unknown (no DHCP_Options mtu or neutron:mtu; give --mtu): ${r.largestInner !== undefined ? `the path carries ${r.largestInner} B, but nothing says what the VMs send` : 'nothing to judge the path against'}`) : ''}`);
   for (const n of r.notes) out.push(style.dim(`note: ${n}`));
   return out;
 }
