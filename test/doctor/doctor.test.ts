@@ -183,6 +183,14 @@ describe('ovnscope doctor', () => {
     expect(r.value.failed).toBe(true);
   });
 
+  it('--host hv1: the other hosts\' TEPs keep their host names in hv1\'s findings', async () => {
+    // hv3's TEP is known from hv3's own FRR/kernel data, which --host hv1 does not list but must still read.
+    const j = JSON.parse((await ovnscope(['doctor', '--snapshot', 'test/fixtures/frr/snapshots/healthy', '--host', 'hv1', '--severity', 'n-a', '--json'])).stdout) as DoctorResult;
+    const b6 = j.findings.filter((f) => f.id === 'B6' && f.host === 'hv1').map((f) => f.subject);
+    expect(b6.sort()).toEqual(['TEP 192.168.100.2/32 (hv2)', 'TEP 192.168.100.3/32 (hv3)']);
+    expect(j.findings.every((f) => f.host === undefined || f.host === 'hv1')).toBe(true);
+  });
+
   it('an audit that could check nothing says n/a with the reason; the header shows n/a counts', async () => {
     // FRR and the kernel were collected, OVS and the NB/SB were not: no TEP, so no chassis pair for MTU; offload finds no egress chain.
     const snap = 'test/fixtures/frr/snapshots/healthy';
