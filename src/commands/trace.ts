@@ -70,7 +70,10 @@ With --flows-file each non-blank line (not starting with #) is one flow, traced 
                           "logicalFlow": { "uuid", "pipeline", "tableId", "stage",
                                            "priority", "match", "actions", "datapath" },
                           "nb": { "kind": "acl", "uuid", "text", "row": { ... } },
-                          "host", "bridge", "flow": "<file>:<line>: <OpenFlow flow>" },
+                          "host", "bridge", "flow": "<file>:<line>: <OpenFlow flow>",
+                          "tableFlows": 12, "flowsFile": "<file>" },
+                   (NO_MATCH: no flow decided, so no "flow"; "tableFlows" is how many flows
+                    the missed table has in "flowsFile", 0 when it has none)
                 "index": 0, "chassis": "hv1", "verdict": "tunnel",
                 "entry": { "kind": "start" | "tunnel" | "patch" | "uplink", "port", "ofport",
                            "fromHop", "fromHost", "fromPort", "tunnel": { ... } },

@@ -133,6 +133,9 @@ export interface TraceDrop {
   readonly host?: string;
   readonly bridge?: string;
   readonly flow?: string;
+  /** NO_MATCH: how many flows the missed table has (0: none at all), and the dump they were read from. */
+  readonly tableFlows?: number;
+  readonly flowsFile?: string;
   readonly nb?: NbRef;
 }
 

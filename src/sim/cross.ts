@@ -306,6 +306,25 @@ function flowEvidence(host: HostState, bridge: string, table: number, line: numb
 }
 
 /**
+ * What a table miss can cite: the table, the dump it was read from and how many flows it has
+ * (none matched; 0 says the dump has no flow of that table at all — a cut dump, or a table
+ * ovn-controller has not filled).
+ */
+function tableMissEvidence(host: HostState, bridge: string, table: number): Pick<TraceDrop, 'explanation' | 'tableFlows' | 'flowsFile'> | Record<string, never> {
+  const b = host.bridges.find((x) => x.name === bridge);
+  if (!b) return {};
+  const cols = flowKeyOf(b.flows);
+  let n = 0;
+  for (let i = 0, len = b.flows.length; i < len; i++) if (cols.table(i) === table) n++;
+  const file = b.flowsFile ?? `${host.name}/${bridge}`;
+  return {
+    explanation: n === 0 ? `no flow matched in table ${table} (the table is empty)` : `no flow matched in table ${table} (none of its ${n} flow${n === 1 ? '' : 's'})`,
+    tableFlows: n,
+    flowsFile: file,
+  };
+}
+
+/**
  * The flow parsed from dump line `line`: flows are in dump order, so a binary search (batches
  * trace thousands) over the line column, which makes no entry but the one found.
  */
@@ -623,8 +642,10 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
       }
       if (hop.drop) {
         const d = hop.drop;
-        const flow = flowEvidence(host, hop.bridge, d.table, d.line, d.cookie, d.priority);
-        hop.drop = { ...d, host: p.host, bridge: hop.bridge, ...(flow ? { flow } : {}), ...enrichDrop(d, hop, ctx) };
+        // A table miss has no flow that decided: citing one (the table's first) would read as if it had.
+        const flow = d.reason === 'NO_MATCH' ? undefined : flowEvidence(host, hop.bridge, d.table, d.line, d.cookie, d.priority);
+        const miss = d.reason === 'NO_MATCH' ? tableMissEvidence(host, hop.bridge, d.table) : {};
+        hop.drop = { ...d, host: p.host, bridge: hop.bridge, ...(flow ? { flow } : {}), ...miss, ...enrichDrop(d, hop, ctx) };
         stops.push({ hop: idx, verdict: d.reason === 'LOOP' || d.reason === 'UNSUPPORTED' ? 'error' : 'dropped', drop: hop.drop });
       } else if (hop.controller && !hop.outputs.length) {
         const punt = sim.controllers.find((c) => c.bridge === hop.bridge);

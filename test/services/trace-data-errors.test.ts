@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../src/model/diagnostic.js';
 import { makeStyle } from '../../src/render/style.js';
 import { verdictLine } from '../../src/render/trace.js';
+import { dropEvidence } from '../../src/render/trace-path.js';
 import { trace, type TraceReport, type TraceRequest } from '../../src/services/trace.js';
 import { dataErrorIndex, DATA_ERRORS_LISTED } from '../../src/services/trace-data-errors.js';
 
@@ -70,6 +71,30 @@ describe('trace over damaged data', () => {
     expect(r.ok).toBe(true);
     expect(lines).toHaveLength(2);
     for (const l of lines) expect(l.warnings.some((w) => w.includes(`${HV2_FLOWS}:552`))).toBe(true);
+  });
+
+  it('a table miss cites the table and how many flows it has, never a flow that did not match', async () => {
+    const dir = copyFixture('l3-acl');
+    // Table 47 of hv2 holds one priority-0 "next" flow per datapath (lines 564-566, metadata 0x1-0x3);
+    // without line 565 (metadata=0x2, db) the packet to db1 meets the two others, which cannot match it.
+    const file = join(dir, HV2_FLOWS);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    expect(lines[564]).toMatch(/ table=47, .*priority=0,metadata=0x2 actions=resubmit\(,48\)$/);
+    writeFileSync(file, [...lines.slice(0, 564), ...lines.slice(565)].join('\n'));
+    const r = await traceIn(dir, { from: 'web1', to: 'db1', protocol: { kind: 'tcp', port: 5432 } });
+    expect(r.drop).toMatchObject({ host: 'hv2', table: 47, reason: 'NO_MATCH', tableFlows: 2, flowsFile: HV2_FLOWS, explanation: 'no flow matched in table 47 (none of its 2 flows)' });
+    expect(r.drop!.flow).toBeUndefined();
+    expect(dropEvidence(r.drop!, plain)[0]).toBe(`table   47 of ${HV2_FLOWS}: no flow matched (the table has 2 flows)`);
+  });
+
+  it('a miss in a table the dump has no flow of says the table is empty (a dump cut before it)', async () => {
+    const dir = copyFixture('l3-acl');
+    cutMidLine(join(dir, HV2_FLOWS), 552);
+    const r = await traceIn(dir, { from: 'web1', to: 'db1', protocol: { kind: 'tcp', port: 5432 } });
+    expect(r.drop).toMatchObject({ host: 'hv2', reason: 'NO_MATCH', tableFlows: 0 });
+    expect(r.drop!.flow).toBeUndefined();
+    expect(r.drop!.explanation).toBe(`no flow matched in table ${r.drop!.table} (the table is empty)`);
+    expect(dropEvidence(r.drop!, plain)[0]).toBe(`table   ${r.drop!.table} of ${HV2_FLOWS}: empty (no flow of this table in the dump)`);
   });
 
   it('an empty SB Logical_Flow list is named on every verdict (the steps cannot be attributed)', async () => {
