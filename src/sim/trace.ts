@@ -471,6 +471,12 @@ export function traceHost(host: HostState | CompiledHost, bridge: string, microf
     tree.push(makeNode('warning', 'summary', `${br.problems.length} flow(s) of ${br.name} can never match (see data)`, { problems: br.problems.map((p) => ({ line: p.entry.line, message: p.message })) }));
   }
   x.run(br, state, tree);
+  // The bucket was the user's choice: a group without it is a usage error, not a drop to explain.
+  const mb = x.missingBucket;
+  if (mb) {
+    const n = mb.buckets.length;
+    return fail(`--select-bucket ${mb.bucket}: select group ${mb.groupId} on ${ch.host.name} ${mb.bridge} has ${n} bucket${n === 1 ? '' : 's'} (bucket ids ${mb.buckets.join(', ') || 'none'}); give one of those`);
+  }
   return ok(buildResult(x, input, bridge, tree, size));
 }
 

@@ -215,6 +215,8 @@ export class Xlate {
   /** ct_state of every recirculation in queue order (skipped ones too): replays as --ct-next. */
   readonly ctUsed: number[] = [];
   unsupported = false;
+  /** The first select group that has no bucket `--select-bucket` names: a usage error, not a drop. */
+  missingBucket?: { readonly groupId: number; readonly bucket: number; readonly bridge: string; readonly buckets: readonly number[] };
 
   // Per pass.
   pass = 0;
@@ -880,6 +882,8 @@ export class Xlate {
         return b;
       }
       this.warn(`--select-bucket ${forced}: group ${grp.groupId} has no bucket ${forced} (buckets ${grp.buckets.map((x) => bucketId(grp, x)).join(', ')})`);
+      // A branch the packet does not take (shadow) is not where the user's bucket was wrong.
+      if (!this.shadow) this.missingBucket ??= { groupId: grp.groupId, bucket: forced, bridge: this.bridge.name, buckets: grp.buckets.map((x) => bucketId(grp, x)) };
       return undefined;
     }
     switch (g.method) {

@@ -330,6 +330,22 @@ describe('trace CLI with --from/--to', () => {
     expect(r.code).toBe(1);
   });
 
+  it('--select-bucket N of a group without bucket N is a usage error (exit 2), with --from/--to and with --host/--flow', async () => {
+    // lb-web's group 1 on hv1 has buckets 0 and 1 (backends 10.2.2.11:8080, 10.2.2.12:8080).
+    const msg = /--select-bucket 7: select group 1 on hv1 br-int has 2 buckets \(bucket ids 0, 1\)/;
+    const ends = await cli('-s', 'fixtures/lb-nat-3chassis', '--from', 'a1', '--to', '10.2.0.100', '--tcp', '80', '--select-bucket', '7');
+    expect(ends.code).toBe(2);
+    expect(ends.stderr.replace(/\s*›\s*/g, ' ')).toMatch(msg);
+    const flow = 'in_port=a1,tcp,dl_src=0a:00:02:01:00:11,dl_dst=0a:00:02:ff:01:01,nw_src=10.2.1.11,nw_dst=10.2.0.100,nw_ttl=64,tcp_src=40000,tcp_dst=80';
+    for (const follow of [[], ['--no-follow-tunnels']]) {
+      const one = await cli('-s', 'fixtures/lb-nat-3chassis', '-H', 'hv1', '--flow', flow, '--select-bucket', '7', ...follow);
+      expect(one.code).toBe(2);
+      expect(one.stderr.replace(/\s*›\s*/g, ' ')).toMatch(msg);
+    }
+    const good = await cli('-s', 'fixtures/lb-nat-3chassis', '--from', 'a1', '--to', '10.2.0.100', '--tcp', '80', '--select-bucket', '1', '--minimal');
+    expect(good.stdout).toMatch(/^delivered: delivered to b2/m);
+  });
+
   it('verdictExitCode: delivered counts only when the destination was reached', () => {
     const base = run(l3, { from: 'web1', to: 'db1', protocol: { kind: 'tcp', port: 5432 } });
     expect(base.reachedDestination).toBe(true);

@@ -326,6 +326,13 @@ describe('groups', () => {
     expect(outPorts(trace(flows, `${TCP},dp_hash=1`, { groups: g, selectBucket: new Map([[1, 0]]) }))).toEqual(['vif2']);
   });
 
+  it('--select-bucket naming a bucket the select group does not have is a usage error naming the group and its buckets', () => {
+    const h = host({ name: 'br0', flows, groups: g, ports: PORTS });
+    const r = traceHost(h, 'br0', TCP, { selectBucket: 7 });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatchObject({ exitCode: 2, message: '--select-bucket 7: select group 1 on hv1 br0 has 2 buckets (bucket ids 0, 1); give one of those' });
+  });
+
   it('all groups run every bucket on a copy of the packet', () => {
     const all = 'group_id=2,type=all,bucket=bucket_id:0,actions=set_field:0a:00:00:00:00:99->eth_dst,output:2,bucket=bucket_id:1,actions=output:3';
     const r = trace('table=0, priority=100,in_port=1 actions=group:2', TCP, { groups: all });
