@@ -25,7 +25,7 @@ import { cookieOf } from '../model/ovn.js';
 import { formatIpv4, formatIpv6 } from '../model/masked.js';
 import type { Action, FlowEntry, GroupBucket } from '../model/flow.js';
 import { flowKeyOf } from '../model/flow-list.js';
-import { fail, ok, type Result } from '../model/result.js';
+import { fail, ok, type Result, type UserError } from '../model/result.js';
 import type { BridgePort, BridgeState, HostState, Snapshot } from '../model/snapshot.js';
 import type { Detail, HopEntry, HopStep, OutputNext, TraceDrop, TraceHop, TraceNode, TraceOutput, TraceResult, TunnelFields, Verdict } from '../model/trace.js';
 import { formatFlow } from '../parse/ofctl-flows.js';
@@ -223,15 +223,34 @@ export function dpHashFor(g: CompiledGroup, bucket: GroupBucket): number | undef
   return i === 0 ? g.hashMask + 1 : i;
 }
 
+/** The VIP (`IP:PORT`, IPv6 as `[IP]:PORT`) a packet was sent to when it reached a load-balancer group: its destination then, before the bucket's DNAT. */
+function vipOf(result: SimTraceResult): string | undefined {
+  const pass = result.passes.find((p) => p.frozen) ?? result.passes[result.passes.length - 1];
+  const ff = pass?.finalFlow ?? '';
+  const v4 = flowField(ff, 'nw_dst');
+  const ip = v4 ?? (flowField(ff, 'ipv6_dst') !== undefined ? `[${flowField(ff, 'ipv6_dst')}]` : undefined);
+  if (ip === undefined) return undefined;
+  const port = flowField(ff, 'tp_dst');
+  return port !== undefined && port !== '0' ? `${ip}:${port}` : ip;
+}
+
+/** The NB load balancer whose VIPs include `vip` (`IP:PORT` or `IP`). */
+function loadBalancerOfVip(snapshot: Pick<Snapshot, 'nb'>, vip: string): string | undefined {
+  return snapshot.nb?.loadBalancers.find((lb) => Object.keys(lb.vips).some((k) => k === vip || k === vip.replace(/:\d+$/, '')))?.name;
+}
+
+/** A failure of the user's --lb-dst or --select-bucket choice: the whole trace fails, whichever host it happened on. */
+type HostTraceRun = Result<{ result: SimTraceResult; flow: string; choices: LbChoice[]; ct?: ConntrackTable }> | { readonly ok: false; readonly error: UserError; readonly usage: true };
+
 /** Runs one host, choosing load-balancer buckets where OVS would hash. */
-function runHost(compiled: CompiledHost, bridge: string, flow: string, base: TraceOptions, lbDst: string | undefined, ct: ConntrackTable | undefined): Result<{ result: SimTraceResult; flow: string; choices: LbChoice[]; ct?: ConntrackTable }> {
+function runHost(compiled: CompiledHost, bridge: string, flow: string, base: TraceOptions, lbDst: string | undefined, ct: ConntrackTable | undefined, snapshot: Pick<Snapshot, 'nb'>): HostTraceRun {
   let f = flow;
   const choices: LbChoice[] = [];
   for (let attempt = 0; attempt < 4; attempt++) {
     // Each attempt starts from the table as it was: a re-run must not see its own commits.
     const table = ct?.clone();
     const r = traceHost(compiled, bridge, f, table ? { ...base, conntrack: table } : base);
-    if (!r.ok) return r;
+    if (!r.ok) return /^--select-bucket /.test(r.error.message) ? { ...r, usage: true } : r;
     const inc = r.value.incomplete ?? r.value.dpHashStop;
     const done = { result: r.value, flow: f, choices, ...(table ? { ct: table } : {}) };
     if (inc?.groupId === undefined || /(^|,)dp_hash=/.test(f)) return ok(done);
@@ -240,7 +259,15 @@ function runHost(compiled: CompiledHost, bridge: string, flow: string, base: Tra
     if (!group) return ok(done);
     const buckets = group.group.buckets;
     let bucket = lbDst ? buckets.find((b) => bucketBackend(b) !== undefined && sameBackend(bucketBackend(b)!, lbDst)) : undefined;
-    const why = bucket ? `--lb-dst ${lbDst}` : lbDst ? `--lb-dst ${lbDst} is not a backend of group ${inc.groupId}; using its first bucket` : 'the first bucket (OVS would hash the packet; choose with --lb-dst)';
+    if (lbDst && !bucket) {
+      // Another load balancer's backend (or none): tracing the first bucket would answer a question nobody asked.
+      const vip = vipOf(r.value);
+      const lb = vip ? loadBalancerOfVip(snapshot, vip) : undefined;
+      const backends = buckets.map(bucketBackend).filter((b): b is string => b !== undefined);
+      const what = vip ? `VIP ${vip}${lb ? ` (load balancer ${lb})` : ''}` : `the load balancer of group ${inc.groupId}`;
+      return { ...fail(`--lb-dst ${lbDst} is not a backend of ${what}, which the packet meets on ${compiled.host.name} (group ${inc.groupId}): its backends are ${backends.join(', ') || '(none named)'}`), usage: true };
+    }
+    const why = bucket ? `--lb-dst ${lbDst}` : 'the first bucket (OVS would hash the packet; choose with --lb-dst)';
     bucket ??= buckets[0];
     const h = bucket ? dpHashFor(group, bucket) : undefined;
     if (!bucket || h === undefined) return ok(done);
@@ -490,9 +517,9 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
     if (!compiled) return fail(`host ${p.host} is not in the snapshot`, 4);
     const fdb = o.fdb?.[p.host];
     const base: TraceOptions = { ctNext, ...(o.selectBucket !== undefined ? { selectBucket: o.selectBucket } : {}), ...(size !== undefined ? { size } : {}), ...(fdb ? { fdb } : {}), ...(o.treeDetail ? { treeDetail: o.treeDetail } : {}) };
-    const r = runHost(compiled, p.bridge, p.flow, base, o.lbDst, tables ? (tables.get(p.host) ?? new ConntrackTable()) : undefined);
+    const r = runHost(compiled, p.bridge, p.flow, base, o.lbDst, tables ? (tables.get(p.host) ?? new ConntrackTable()) : undefined, ctx.snapshot);
     if (!r.ok) {
-      if (!runs.length) return r;
+      if (!runs.length || 'usage' in r) return fail(r.error.message, r.error.exitCode);
       warnings.push(`${p.host}: ${r.error.message}`);
       if (p.from) p.from.output.next = { status: 'not-followed', reason: r.error.message };
       continue;
@@ -722,6 +749,8 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
       incomplete = incompleteDpHash;
     } else verdict = 'dropped';
   }
+  // A flag that changed nothing must say so: the user believes the trace went to that backend.
+  if (o.lbDst !== undefined && !lbChoices.length && !needHosts.size) warnings.push(`--lb-dst ${o.lbDst} was not used: the packet met no load balancer on its path`);
   return ok({
     input: start.flow,
     verdict,

@@ -309,6 +309,24 @@ describe('trace service: --from/--to errors and the --flow mode following tunnel
     expect(!noRoute.ok && noRoute.error.message).toMatch(/no load-balancer group in the snapshot has that backend/);
   });
 
+  it('--lb-dst naming a backend of another load balancer is a usage error naming the VIP and its backends', async () => {
+    // 10.2.1.12:80 is a backend of lb-ext (172.16.0.100:80), not of lb-web (10.2.0.100:80 → 10.2.2.11:8080, 10.2.2.12:8080).
+    const base = { snapshot: fixture('lb-nat-3chassis'), bridge: 'br-int', ctNext: [], detail: 'minimal' as const, lbDst: '10.2.1.12:80' };
+    const msg = '--lb-dst 10.2.1.12:80 is not a backend of VIP 10.2.0.100:80 (load balancer lb-web), which the packet meets on hv1 (group 1): its backends are 10.2.2.11:8080, 10.2.2.12:8080';
+    const ends = await trace({ ...base, from: 'a1', to: '10.2.0.100', protocol: { kind: 'tcp', port: 80 } });
+    expect(!ends.ok && ends.error).toMatchObject({ exitCode: 2, message: msg });
+    const flow = await trace({ ...base, host: 'hv1', flow: 'in_port=a1,tcp,dl_src=0a:00:02:01:00:11,dl_dst=0a:00:02:ff:01:01,nw_src=10.2.1.11,nw_dst=10.2.0.100,nw_ttl=64,tcp_src=40000,tcp_dst=80', followTunnels: true });
+    expect(!flow.ok && flow.error).toMatchObject({ exitCode: 2, message: msg });
+  });
+
+  it('--lb-dst on a path without a load balancer is not silently ignored: the report warns that it was not used', () => {
+    const r = run(lb, { from: 'a1', to: 'b1', protocol: { kind: 'tcp', port: 80 }, lbDst: '10.2.2.12:8080' });
+    expect(r.lbChoices ?? []).toEqual([]);
+    expect(r.warnings).toContain('--lb-dst 10.2.2.12:8080 was not used: the packet met no load balancer on its path');
+    const used = run(lb, { from: 'a1', to: '10.2.0.100', protocol: { kind: 'tcp', port: 80 }, lbDst: '10.2.2.12:8080' });
+    expect(used.warnings.filter((w) => w.includes('was not used'))).toEqual([]);
+  });
+
   it('--flow with followTunnels continues on the remote chassis too', async () => {
     const flow = 'in_port="tapweb1",dl_src=0a:00:01:01:00:11,tcp,dl_dst=0a:00:01:ff:01:01,nw_src=10.1.1.11,nw_dst=10.1.2.11,nw_ttl=64,tp_src=40000,tp_dst=5432';
     const r = await trace({ snapshot: fixture('l3-acl'), host: 'hv1', bridge: 'br-int', flow, ctNext: [], detail: 'minimal', followTunnels: true });
