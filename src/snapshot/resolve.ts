@@ -20,8 +20,9 @@
  *   6. `neutron:device_id` (NB or SB: the VM; several ports of one VM are an ambiguity);
  *   7. a pod: `namespace/name`, `namespace_name` or the bare pod name (OVN-Kubernetes `pod=true`
  *      + `namespace`, Kube-OVN `pod=namespace/name`);
- *   8. the same names ignoring case.
- * Nothing matching: the error suggests near names (edit distance, substrings).
+ * Names are compared exactly (OVN's are case-sensitive); MACs and IP text ignore case.
+ * Nothing matching: the error suggests the names equal ignoring case, else near names (edit
+ * distance, substrings).
  */
 import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../model/masked.js';
 import { splitAddresses, type NbLogicalRouterPort, type NbNat, type SbDatapathBinding, type SbPortBinding } from '../model/ovn.js';
@@ -677,22 +678,19 @@ export function createResolver(view: SnapshotView): Resolver {
       if (uniq.length > 1) return fail(`${label(o, input)}: MAC ${mac} belongs to ${uniq.map((x) => x.pb.logicalPort).join(', ')}; name the port`);
       return fail(`${label(o, input)}: no logical port has MAC ${mac}`);
     }
-    for (const caseless of [false, true]) {
-      for (const level of [LEVEL.port, LEVEL.iface, LEVEL.neutronName, LEVEL.device, LEVEL.pod]) {
-        const hits = names.filter((n) => n.level === level && (caseless ? n.name.toLowerCase() === input.toLowerCase() : n.name === input));
-        const byPort = [...new Map(hits.map((h) => [h.pb.logicalPort, h])).values()];
-        if (byPort.length === 1) {
-          const e = endpointOf(byPort[0]!.pb, input, byPort[0]!.by);
-          return ok(caseless && byPort[0]!.name !== input ? { ...e, notes: [`matched ${byPort[0]!.what} ignoring case`, ...e.notes] } : e);
-        }
-        if (byPort.length > 1) {
-          const list = byPort.map((h) => {
-            const e = endpointOf(h.pb, input, h.by);
-            const bound = e.host ?? e.chassis;
-            return `${h.what}:${e.ips.length ? ` ${e.ips.join(' ')}` : ''}${e.datapath ? ` on ${e.datapath.name}` : ''}${bound ? `, bound on ${bound}` : ', not bound'}`;
-          });
-          return fail(`${label(o, input)} is ambiguous: it names ${byPort.length} ports: ${list.join('; ')}. Give the logical port name instead (e.g. ${o?.label ?? '--from'} ${byPort[0]!.pb.logicalPort}).`);
-        }
+    // OVN names are case-sensitive (web1 and WEB1 can be two ports): exact matches only; a match
+    // ignoring case is only a suggestion.
+    for (const level of [LEVEL.port, LEVEL.iface, LEVEL.neutronName, LEVEL.device, LEVEL.pod]) {
+      const hits = names.filter((n) => n.level === level && n.name === input);
+      const byPort = [...new Map(hits.map((h) => [h.pb.logicalPort, h])).values()];
+      if (byPort.length === 1) return ok(endpointOf(byPort[0]!.pb, input, byPort[0]!.by));
+      if (byPort.length > 1) {
+        const list = byPort.map((h) => {
+          const e = endpointOf(h.pb, input, h.by);
+          const bound = e.host ?? e.chassis;
+          return `${h.what}:${e.ips.length ? ` ${e.ips.join(' ')}` : ''}${e.datapath ? ` on ${e.datapath.name}` : ''}${bound ? `, bound on ${bound}` : ', not bound'}`;
+        });
+        return fail(`${label(o, input)} is ambiguous: it names ${byPort.length} ports: ${list.join('; ')}. Give the logical port name instead (e.g. ${o?.label ?? '--from'} ${byPort[0]!.pb.logicalPort}).`);
       }
     }
     return fail(`${label(o, input)}: no logical port, VM, pod or interface of that name in the snapshot${suggest(input)}`);
@@ -700,6 +698,8 @@ export function createResolver(view: SnapshotView): Resolver {
 
   const suggest = (input: string): string => {
     const low = input.toLowerCase();
+    const caseOnly = [...new Set(names.filter((n) => n.name.toLowerCase() === low).map((n) => n.what))].sort();
+    if (caseOnly.length) return `; did you mean ${caseOnly.join(', ')}? (names are case-sensitive)`;
     const scored = new Map<string, { d: number; what: string }>();
     for (const n of names) {
       const name = n.name.toLowerCase();

@@ -64,10 +64,12 @@ describe('resolveEndpoint: names (fixtures/l3-acl, Neutron-style external_ids)',
       expect(must(l3, text)).toMatchObject({ logicalPort: 'web1', matchedBy: by, input: text });
   });
 
-  it('case is ignored only when nothing matches exactly, and says so', () => {
-    const e = must(l3, 'WEB1');
-    expect(e.logicalPort).toBe('web1');
-    expect(e.notes.join()).toMatch(/ignoring case/);
+  it('names are case-sensitive (as in OVN): a match ignoring case is only a "did you mean"; MACs and IPv6 text are not names', () => {
+    expect(error(l3, 'WEB1')).toBe('--from WEB1: no logical port, VM, pod or interface of that name in the snapshot; did you mean logical port web1? (names are case-sensitive)');
+    expect(error(l3, 'Web-VM-1')).toMatch(/; did you mean VM web-vm-1 \(web1\)\? \(names are case-sensitive\)$/);
+    expect(error(l3, 'TAPWEB1')).toMatch(/; did you mean interface tapweb1 .*\? \(names are case-sensitive\)$/);
+    expect(must(l3, '0A:00:01:01:00:11').logicalPort).toBe('web1');
+    expect(canonicalIp('FD00::A')).toBe(canonicalIp('fd00::a'));
   });
 
   it('a router port, and the switch side of a router link, give the router port', () => {
