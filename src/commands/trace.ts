@@ -78,6 +78,10 @@ With --flows-file each non-blank line (not starting with #) is one flow, traced 
                 "entry": { "kind": "start" | "tunnel" | "patch" | "uplink", "port", "ofport",
                            "fromHop", "fromHost", "fromPort", "tunnel": { ... } },
                 "input": "<this hop's flow, for ofproto/trace>", "ctNext": [ "new,trk", ... ],
+                "ctBridges": [ "br-int" ],
+                (input and ctNext only on the hop where the packet entered a host: a hop entered
+                 through a patch port is part of that replay; ctBridges: the bridges whose tables
+                 ran those conntrack recirculations, when there were any)
                 "datapaths": [ "web", "lr0", "db" ],
                 "steps": [ { "kind": "acl" | "lb" | "nat" | "route" | ..., "datapath", "stage",
                              "table", "text", "logicalFlow", "nb" } ] } ],

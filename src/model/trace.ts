@@ -181,6 +181,11 @@ export interface TraceHop {
   readonly input?: string;
   /** The ct_state of each conntrack recirculation of this host's trace, in order (replay: `--ct-next` each). */
   readonly ctNext?: readonly string[];
+  /**
+   * With `ctNext`: the bridges of this host whose tables ran those recirculations (br-int after an
+   * entry on br-ex): the conntrack states are shown under their hop, replayed from this one.
+   */
+  readonly ctBridges?: readonly string[];
   /** Logical datapaths crossed in this hop, in order. */
   readonly datapaths?: readonly string[];
   readonly steps?: readonly HopStep[];

@@ -84,6 +84,15 @@ export function renderPath(r: TraceReport, style: ChalkInstance): string[] {
   const hops = r.hops;
   const children = (i: number) => hops.filter((h) => h.entry && h.entry.kind === 'patch' && h.entry.fromHop === i);
   const rendered = new Set<number>();
+  /** The --ct-next states of hop i: its host run's (on the run's first hop), if its bridge ran them. */
+  const conntrackOf = (i: number): readonly string[] | undefined => {
+    const h = hops[i]!;
+    let head = h;
+    for (let n = 0; head.entry?.kind === 'patch' && head.entry.fromHop !== undefined && hops[head.entry.fromHop] && n < hops.length; n++) head = hops[head.entry.fromHop]!;
+    if (!head.ctNext) return undefined;
+    if (!head.ctBridges) return head === h ? head.ctNext : undefined;
+    return head.ctBridges.includes(h.bridge) ? head.ctNext : undefined;
+  };
   const renderHop = (i: number, pad: string): void => {
     const h = hops[i];
     if (!h || rendered.has(i)) return;
@@ -94,7 +103,9 @@ export function renderPath(r: TraceReport, style: ChalkInstance): string[] {
     const inner = `${pad}│     `;
     if (h.datapaths?.length) lines.push(`${inner}${style.magenta(h.datapaths.join(' → '))}`);
     // Conntrack states, when the trace met its own connections (est/rpl): what decided the ACLs.
-    if (h.ctNext?.some((c) => c !== 'new,trk')) lines.push(`${inner}${style.dim(`conntrack: ${ctSummary(h.ctNext)}`)}`);
+    // They belong to the hop whose tables ran ct, which is not the entry hop after a patch port.
+    const ct = conntrackOf(i);
+    if (ct?.some((c) => c !== 'new,trk')) lines.push(`${inner}${style.dim(`conntrack: ${ctSummary(ct)}`)}`);
     for (const s of h.steps ?? []) lines.push(`${inner}${stepMark(s, style)} ${s.datapath ? style.dim(`${s.datapath}: `) : ''}${s.text}`);
     if (h.drop) {
       lines.push(`${inner}${style.red(`✗ ${h.drop.reason}: ${h.drop.explanation}`)}`);

@@ -558,7 +558,7 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
         index: idx,
         ...(host.chassis ? { chassis: host.chassis } : {}),
         entry,
-        ...(i === 0 ? { input: r.value.flow, ctNext: sim.ctStates } : {}),
+        ...(i === 0 ? { input: r.value.flow, ctNext: sim.ctStates, ...(sim.ctStates.length ? { ctBridges: [...new Set(sim.passes.filter((x) => x.recircId !== 0).map((x) => x.bridge))] } : {}) } : {}),
         ...(named ? named.hopDetails(h.bridge) : hopDetails(ann.tree, h.bridge)),
       };
       hops.push(hop);

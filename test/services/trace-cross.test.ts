@@ -269,6 +269,22 @@ describe('rendering', () => {
     expect(out).not.toMatch(/^Path {3}\?/m);
   });
 
+  it('on an entry through br-ex the conntrack line is under br-int, whose tables ran ct, not under br-ex', () => {
+    const r = run(lb, { from: '172.16.0.99', to: '172.16.0.21', protocol: { kind: 'tcp', port: 22 } });
+    const [ex, int] = r.hops;
+    expect([ex!.bridge, int!.bridge, int!.entry!.kind]).toEqual(['br-ex', 'br-int', 'patch']);
+    // The replay data stays on the run's first hop (ofproto/trace starts on br-ex); ct ran in br-int.
+    expect(ex!.ctNext!.length).toBeGreaterThan(0);
+    expect(ex!.ctBridges).toEqual(['br-int']);
+    const text = renderTrace({ host: 'hv3', bridge: 'br-ex', mode: 'endpoints', single: r }, plain, { minimal: false, tree: false });
+    const block = (bridge: string) => text.split('├─▶ ').find((b) => b.startsWith(`${bridge}@hv3`))!;
+    expect(block('br-ex')).not.toContain('conntrack:');
+    expect(block('br-int')).toContain(`conntrack: `);
+    // A host entered on br-int keeps it on its own hop (the reply on hv2 meets the forward's connections).
+    const back = run(lb, { from: 'a1', to: 'b1', protocol: { kind: 'tcp', port: 22 }, reply: true }).reply!;
+    expect(renderTrace({ host: 'hv2', bridge: 'br-int', mode: 'endpoints', single: back }, plain, { minimal: false, tree: false })).toMatch(/├─▶ br-int@hv\d .*\n(│ .*\n)*│ {5}conntrack: est,rpl,trk/);
+  });
+
   it('--size with no kernel view and no tunnel egress Interface: the underlay check could not be made, and the report says so', async () => {
     // l3-acl has no `ip -j link/route` and no status:tunnel_egress_iface: "ovnscope mtu" calls the largest packet unknown.
     const r = await trace({ snapshot: fixture('l3-acl'), bridge: 'br-int', ctNext: [], detail: 'minimal', from: 'web1', to: 'db1', protocol: { kind: 'tcp', port: 5432 }, size: 1514 });
