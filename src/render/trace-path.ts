@@ -147,8 +147,13 @@ export function renderPathHeader(r: TraceReport, style: ChalkInstance): string[]
   const p = r.packet;
   if (p) {
     const l4 = p.protocol.kind === 'icmp' ? (p.family === 6 ? 'icmp6 echo request' : 'icmp echo request') : p.protocol.kind === 'arp' ? (p.family === 6 ? `neighbour solicitation for ${p.nwDst}` : `arp who-has ${p.nwDst}`) : `${p.protocol.kind} ${p.sport} → ${p.dport}`;
-    const nh = p.nextHop.kind === 'gateway' ? `via gateway ${p.nextHop.port} (${p.nextHop.router}) ${p.nextHop.mac}` : 'same subnet';
-    out.push(`${style.bold('Packet')} ${l4}, ${p.nwSrc} → ${p.nwDst}, ${p.dlSrc} → ${p.dlDst} (${nh}), TTL ${p.ttl}, ${r.size} B`);
+    // ARP and neighbour solicitation are not routed: they ask for the gateway, they do not go via it;
+    // ARP has no TTL, and an NS is always sent with hop limit 255 (RFC 4861), whatever --ttl says.
+    const arp = p.protocol.kind === 'arp';
+    const nh =
+      p.nextHop.kind === 'gateway' ? (arp ? `asks for the gateway ${p.nextHop.port} (${p.nextHop.router}): the destination is off-subnet` : `via gateway ${p.nextHop.port} (${p.nextHop.router}) ${p.nextHop.mac}`) : 'same subnet';
+    const ttl = !arp ? `TTL ${p.ttl}, ` : p.family === 6 ? 'hop limit 255, ' : '';
+    out.push(`${style.bold('Packet')} ${l4}, ${p.nwSrc} → ${p.nwDst}, ${p.dlSrc} → ${p.dlDst} (${nh}), ${ttl}${r.size} B`);
     out.push(`${style.dim(`       enters ${p.entry.host} ${p.entry.bridge} at ${p.entry.port}: ${r.input}`)}`);
   }
   if (!p && r.hops[0] && r.from) {

@@ -11,6 +11,7 @@ import type { Snapshot } from '../../src/model/snapshot.js';
 import { formatFlow } from '../../src/parse/ofctl-flows.js';
 import { renderTrace, verdictLine } from '../../src/render/trace.js';
 import { renderTraceDot } from '../../src/render/trace-dot.js';
+import { renderPathHeader } from '../../src/render/trace-path.js';
 import { makeStyle } from '../../src/render/style.js';
 import { trace, traceEndpointsIn, verdictExitCode, type TraceReport, type TraceRequest } from '../../src/services/trace.js';
 import { loadSnapshot } from '../../src/snapshot/load.js';
@@ -68,6 +69,15 @@ describe('trace --from/--to: the packet a guest sends', () => {
     expect(arp.verdict).toBe('delivered');
     expect(arp.delivered).toEqual([expect.objectContaining({ logicalPort: 'web1', host: 'hv1' })]);
     expect(arp.reachedDestination).toBe(true);
+  });
+
+  it('the Packet line of an ARP request has no TTL and is not "via gateway": it asks for the gateway', () => {
+    const packetLine = (r: TraceReport) => renderPathHeader(r, plain).find((l) => l.startsWith('Packet'))!;
+    const off = packetLine(run(l3, { from: 'web1', to: 'db1', protocol: { kind: 'arp' } }));
+    expect(off).toBe('Packet arp who-has 10.1.1.1, 10.1.1.11 → 10.1.1.1, 0a:00:01:01:00:11 → ff:ff:ff:ff:ff:ff (asks for the gateway lr0-web (lr0): the destination is off-subnet), 42 B');
+    expect(packetLine(run(l3, { from: 'web1', to: 'web2', protocol: { kind: 'arp' } }))).toMatch(/\(same subnet\), 42 B$/);
+    // An IP packet keeps both.
+    expect(packetLine(run(l3, { from: 'web1', to: 'db1', protocol: { kind: 'icmp' } }))).toMatch(/\(via gateway lr0-web \(lr0\) 0a:00:01:ff:01:01\), TTL 64, \d+ B$/);
   });
 
   it('--sport, --ttl and the address overrides are used as given', () => {
