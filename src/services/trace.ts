@@ -560,6 +560,10 @@ export function traceEndpointsIn(snapshot: Snapshot, req: TraceRequest, extras: 
   if (!from.ok) return withCentralErrors(from, snapshot);
   const to = resolver.resolve(req.to, { label: '--to', near: from.value });
   if (!to.ok) return withCentralErrors(to, snapshot);
+  // A port to itself only meets ovn-controller's loopback check (table 41 drops outport == inport)
+  // and reads as an unexplained drop. Its own NAT address or a VIP it backs is a hairpin: traced.
+  if (from.value.kind === 'vif' && to.value.kind === 'vif' && from.value.logicalPort !== undefined && from.value.logicalPort === to.value.logicalPort)
+    return fail(`--from ${req.from} and --to ${req.to} are the same logical port (${from.value.logicalPort}): a packet switched back to the port it came in on is dropped by ovn-controller's loopback check (OpenFlow table 41: outport == inport). Give another destination; for a hairpin, --to the port's NAT address or a load-balancer VIP it backs.`);
   if (req.lbDst) {
     const known = lbBackendCheck(snapshot, req.lbDst);
     if (!known.ok) return known;

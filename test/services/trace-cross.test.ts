@@ -353,6 +353,16 @@ describe('trace service: --from/--to errors and the --flow mode following tunnel
     expect(used.warnings.filter((w) => w.includes('was not used'))).toEqual([]);
   });
 
+  it('--from X --to X (the same logical port by any of its names) is a usage error that explains the loopback drop; a hairpin through its NAT address is traced', async () => {
+    for (const to of ['web1', 'web-vm-1', '10.1.1.11']) {
+      const r = await trace({ snapshot: fixture('l3-acl'), bridge: 'br-int', from: 'web1', to, ctNext: [], detail: 'minimal' });
+      expect(!r.ok && r.error).toMatchObject({ exitCode: 2, message: expect.stringMatching(new RegExp(`^--from web1 and --to ${to.replace(/\./g, '\\.')} are the same logical port \\(web1\\): .*loopback check \\(OpenFlow table 41: outport == inport\\)`)) });
+    }
+    // 172.16.0.21 is b1's own floating IP: a hairpin, not the same port.
+    const hairpin = await trace({ snapshot: fixture('lb-nat-3chassis'), bridge: 'br-int', from: 'b1', to: '172.16.0.21', protocol: { kind: 'tcp', port: 22 }, ctNext: [], detail: 'minimal' });
+    expect(hairpin.ok).toBe(true);
+  });
+
   it('--flow with followTunnels continues on the remote chassis too', async () => {
     const flow = 'in_port="tapweb1",dl_src=0a:00:01:01:00:11,tcp,dl_dst=0a:00:01:ff:01:01,nw_src=10.1.1.11,nw_dst=10.1.2.11,nw_ttl=64,tp_src=40000,tp_dst=5432';
     const r = await trace({ snapshot: fixture('l3-acl'), host: 'hv1', bridge: 'br-int', flow, ctNext: [], detail: 'minimal', followTunnels: true });
