@@ -435,7 +435,8 @@ function puntExplanation(reason: TraceDrop['reason'], because: string, op: strin
   const where = `${lf.stage ?? lf.pipeline} on ${lf.datapath ?? '?'}`;
   switch (reason) {
     case 'TTL_EXPIRED':
-      return `TTL ${flowField(flow, 'nw_ttl') ?? '?'} expired at router ${lf.datapath ?? '?'} (${where}): it answers with ICMP time exceeded (${op})`;
+      // The controller opcode is ICMP (or ICMP4/6_ERROR): naming it after 'ICMP time exceeded' only repeats it.
+      return `TTL ${flowField(flow, 'nw_ttl') ?? '?'} expired at router ${lf.datapath ?? '?'} (${where}): it answers with ICMP time exceeded${/^ICMP/.test(op) ? '' : ` (${op})`}`;
     case 'ARP_UNRESOLVED': {
       const nh = lf.match.includes('ip6') ? undefined : regIp(flow, 'reg0');
       return `router ${lf.datapath ?? '?'} has no MAC for next hop ${nh ?? '?'} (no MAC_Binding, ${where}): ovn-controller sends an ${lf.match.includes('ip6') ? 'ND' : 'ARP'} request and holds the packet until it is answered`;

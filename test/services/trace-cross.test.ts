@@ -185,7 +185,7 @@ describe('typed drops with their evidence', () => {
   it('TTL_EXPIRED and ARP_UNRESOLVED are punts that end the packet, typed', () => {
     const ttl = run(l3, { from: 'web1', to: 'db1', protocol: { kind: 'tcp', port: 5432 }, ttl: 1 });
     expect(ttl).toMatchObject({ verdict: 'dropped', drop: { reason: 'TTL_EXPIRED', host: 'hv1', logicalFlow: { stage: 'lr_in_ip_input', datapath: 'lr0' } } });
-    expect(ttl.drop!.explanation).toMatch(/^TTL 1 expired at router lr0 .* ICMP time exceeded/);
+    expect(ttl.drop!.explanation).toBe('TTL 1 expired at router lr0 (lr_in_ip_input on lr0): it answers with ICMP time exceeded');
     expect(ttl.hops[0]!.controller).toBe(true);
     // A punt names no dump line: its evidence is the first flow of its table, priority and cookie.
     const b = l3.hosts.find((h) => h.name === 'hv1')!.bridges.find((x) => x.name === 'br-int')!;
