@@ -552,6 +552,7 @@ function summarize(events: readonly SummaryEvent[], bridge: string | undefined):
   const seen = new Set<string>();
   let lastLb: { i: number } | undefined;
   let lastNat: { i: number } | undefined;
+  const lookedUp = new Set<number>();
   const push = (key: string, step: HopStep): number => {
     if (seen.has(key)) return -1;
     seen.add(key);
@@ -593,6 +594,9 @@ function summarize(events: readonly SummaryEvent[], bridge: string | undefined):
       }
     } else {
       const nat = nodeField(e.node, 'nat');
+      // A bare ct(nat) (lr_out_undnat's ct_dnat_in_czone on a new connection) looks the
+      // connection up and rewrites nothing: its NAT step must not read as applied.
+      if (nat === 'existing' && lastNat && nodeField(e.node, 'before') === nodeField(e.node, 'after')) lookedUp.add(lastNat.i);
       if (nat === 'dst' || nat === 'src') {
         const after = nodeField(e.node, 'after');
         if (nat === 'dst' && lastLb && steps[lastLb.i]) {
@@ -605,6 +609,7 @@ function summarize(events: readonly SummaryEvent[], bridge: string | undefined):
       }
     }
   }
+  for (const i of lookedUp) if (steps[i] && !steps[i]!.text.includes(' ⇒ ')) steps[i] = { ...steps[i]!, text: `${steps[i]!.text} — lookup only, the packet is not rewritten` };
   return { datapaths, steps };
 }
 

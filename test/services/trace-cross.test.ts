@@ -279,6 +279,17 @@ describe('rendering', () => {
     expect(out).not.toMatch(/^Path {3}\?/m);
   });
 
+  it('a NAT step whose ct(nat) only looked the connection up (undnat on a new outbound connection) does not read as applied', () => {
+    // a1 → b1's floating IP from the inside: on the gateway (hv3) lr_out_undnat runs ct_dnat_in_czone for
+    // a1's own dnat rule, a bare ct(nat) on a new connection (no rewrite); then lr_out_snat rewrites the source.
+    const r = run(lb, { from: 'a1', to: '172.16.0.21', protocol: { kind: 'tcp', port: 22 } });
+    const nat = r.hops.filter((h) => h.host === 'hv3').flatMap((h) => h.steps ?? []).filter((s) => s.kind === 'nat').map((s) => s.text);
+    expect(nat).toEqual(['NAT dnat 172.16.0.20 <-> 10.2.1.11 — lookup only, the packet is not rewritten', 'NAT snat 172.16.0.10 <-> 10.2.0.0/16 ⇒ source 172.16.0.10:40000']);
+    // A NAT that rewrites keeps its ⇒ and no lookup note.
+    const dnat = run(lb, { from: '172.16.0.99', to: '172.16.0.21', protocol: { kind: 'tcp', port: 22 } });
+    expect(dnat.hops.flatMap((h) => h.steps ?? []).filter((s) => s.kind === 'nat').map((s) => s.text)).toEqual(['NAT dnat_and_snat 172.16.0.21 <-> 10.2.2.11 (port b1) ⇒ destination 10.2.2.11:22']);
+  });
+
   it('on an entry through br-ex the conntrack line is under br-int, whose tables ran ct, not under br-ex', () => {
     const r = run(lb, { from: '172.16.0.99', to: '172.16.0.21', protocol: { kind: 'tcp', port: 22 } });
     const [ex, int] = r.hops;
