@@ -139,6 +139,26 @@ export function renderPath(r: TraceReport, style: ChalkInstance): string[] {
   return lines;
 }
 
+/** `tcp 5432 → 40000, 10.1.2.11 → 10.1.1.11, MAC → MAC, TTL 64` from an ofproto/trace flow; undefined when it is not an IP packet with addresses. */
+export function describeFlowPacket(flow: string): string | undefined {
+  const field = (name: string) => new RegExp(`(?:^|,)${name}=([^,]+)`).exec(flow)?.[1];
+  const v6 = /(?:^|,)(?:ipv6|tcp6|udp6|sctp6|icmp6)(?:,|$)/.test(flow) || field('ipv6_src') !== undefined;
+  const src = v6 ? field('ipv6_src') : field('nw_src');
+  const dst = v6 ? field('ipv6_dst') : field('nw_dst');
+  if (src === undefined || dst === undefined) return undefined;
+  const proto = /(?:^|,)(tcp|udp|sctp|icmp)6?(?:,|$)/.exec(flow)?.[1];
+  let l4: string;
+  if (proto === 'tcp' || proto === 'udp' || proto === 'sctp') l4 = `${proto} ${field(`${proto}_src`) ?? field('tp_src') ?? '?'} → ${field(`${proto}_dst`) ?? field('tp_dst') ?? '?'}`;
+  else if (proto === 'icmp') {
+    const type = field(v6 ? 'icmpv6_type' : 'icmp_type');
+    const echo: Record<string, string> = v6 ? { '128': 'echo request', '129': 'echo reply' } : { '8': 'echo request', '0': 'echo reply' };
+    l4 = `${v6 ? 'icmp6' : 'icmp'}${type !== undefined ? ` ${echo[type] ?? `type ${type}`}` : ''}`;
+  } else l4 = v6 ? 'ipv6' : 'ip';
+  const macs = field('dl_src') && field('dl_dst') ? `, ${field('dl_src')} → ${field('dl_dst')}` : '';
+  const ttl = field('nw_ttl');
+  return `${l4}, ${src} → ${dst}${macs}${ttl !== undefined ? `, TTL ${ttl}` : ''}`;
+}
+
 /** Header lines: the endpoints as resolved, the packet as built, the chassis on the path. */
 export function renderPathHeader(r: TraceReport, style: ChalkInstance): string[] {
   const out: string[] = [];
@@ -157,9 +177,12 @@ export function renderPathHeader(r: TraceReport, style: ChalkInstance): string[]
     out.push(`${style.dim(`       enters ${p.entry.host} ${p.entry.bridge} at ${p.entry.port}: ${r.input}`)}`);
   }
   if (!p && r.hops[0] && r.from) {
+    // A packet not built from endpoints (the reply, swapped from the delivered one): described
+    // from its flow like the forward Packet line, the flow itself on the 'enters' line.
     const h = r.hops[0];
-    out.push(`${style.bold('Packet')} ${r.input}`);
-    out.push(style.dim(`       enters ${h.host} ${h.bridge} at ${h.entry?.port ?? '?'}${r.size ? `, ${r.size} B` : ''}`));
+    const described = describeFlowPacket(r.input);
+    out.push(`${style.bold('Packet')} ${described ? `${described}${r.size ? `, ${r.size} B` : ''}` : r.input}`);
+    out.push(style.dim(`       enters ${h.host} ${h.bridge} at ${h.entry?.port ?? '?'}${described ? `: ${r.input}` : r.size ? `, ${r.size} B` : ''}`));
   }
   if (r.path) {
     const chassis = r.path.chassis.map((c) => `${c.chassis} (${c.roles.join('+')}${c.host ? '' : ', not collected'})`).join(', ');

@@ -290,6 +290,16 @@ describe('rendering', () => {
     expect(dnat.hops.flatMap((h) => h.steps ?? []).filter((s) => s.kind === 'nat').map((s) => s.text)).toEqual(['NAT dnat_and_snat 172.16.0.21 <-> 10.2.2.11 (port b1) ⇒ destination 10.2.2.11:22']);
   });
 
+  it('the reply\'s Packet line is formatted like the forward one, its flow on the enters line', () => {
+    const r = run(l3, { from: 'web1', to: 'db1', protocol: { kind: 'tcp', port: 5432 }, reply: true });
+    const back = r.reply!;
+    expect(back.packet).toBeUndefined(); // swapped from the delivered packet, not built from endpoints
+    const lines = renderPathHeader(back, plain);
+    // db1 answers web1: ports and addresses swapped, db1's MAC to its gateway lr0-db's.
+    expect(lines).toContain('Packet tcp 5432 → 40000, 10.1.2.11 → 10.1.1.11, 0a:00:01:02:00:11 → 0a:00:01:ff:02:01, TTL 64, 118 B');
+    expect(lines).toContain(`       enters hv2 br-int at tapdb1: ${back.input}`);
+  });
+
   it('on an entry through br-ex the conntrack line is under br-int, whose tables ran ct, not under br-ex', () => {
     const r = run(lb, { from: '172.16.0.99', to: '172.16.0.21', protocol: { kind: 'tcp', port: 22 } });
     const [ex, int] = r.hops;
