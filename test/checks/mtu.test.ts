@@ -222,17 +222,20 @@ describe('public capture: eth0.700@eth0 (802.1Q VLAN on a 1500 NIC)', () => {
 
 const ECMP_LINKS = JSON.stringify([ipLink(1, 'lo'), { ...ipLink(2, 'eth0'), mtu: 9000 }, { ...ipLink(3, 'eth1'), mtu: 1500 }]) + '\n';
 
+/** hv1 with a GENEVE port to 192.168.0.2, routed over a next-hop group of eth0 (9000, `weight0`) and eth1 (1500). */
+function ecmpHv1(weight0?: number): Record<string, string> {
+  return {
+    'ovs-vsctl.list.Open_vSwitch': openVswitch('hv1', '192.168.0.1'),
+    'ovs-vsctl.list.Interface': interfaces([{ name: 'ovn-hv2-0', type: 'geneve', options: { remote_ip: '192.168.0.2' } }]),
+    'ip.link': ECMP_LINKS,
+    'ip.route': routes({ dst: '192.168.0.2', nhid: 10, protocol: 'bgp', flags: [] }),
+    'ip.nexthop': routes({ id: 1, gateway: '10.0.1.0', dev: 'eth0', scope: 'link', flags: [] }, { id: 2, gateway: '10.0.2.0', dev: 'eth1', scope: 'link', flags: [] }, { id: 10, group: [weight0 === undefined ? { id: 1 } : { id: 1, weight: weight0 }, { id: 2 }], flags: [] }),
+  };
+}
+
 describe('egress toward a remote TEP', () => {
   it('every ECMP leg of a next-hop group, with weights; different legs warn and name the per-flow failure', async () => {
-    const snap = await mtuSnapshot({
-      hv1: {
-        'ovs-vsctl.list.Open_vSwitch': openVswitch('hv1', '192.168.0.1'),
-        'ovs-vsctl.list.Interface': interfaces([{ name: 'ovn-hv2-0', type: 'geneve', options: { remote_ip: '192.168.0.2' } }]),
-        'ip.link': ECMP_LINKS,
-        'ip.route': routes({ dst: '192.168.0.2', nhid: 10, protocol: 'bgp', flags: [] }),
-        'ip.nexthop': routes({ id: 1, gateway: '10.0.1.0', dev: 'eth0', scope: 'link', flags: [] }, { id: 2, gateway: '10.0.2.0', dev: 'eth1', scope: 'link', flags: [] }, { id: 10, group: [{ id: 1, weight: 3 }, { id: 2 }], flags: [] }),
-      },
-    });
+    const snap = await mtuSnapshot({ hv1: ecmpHv1(3) });
     const e = egressToward(snap.hosts[0]!, '192.168.0.2');
     expect(e.legs.map((l) => [l.label, l.weight, l.ipMtu])).toEqual([
       ['1/2 via 10.0.1.0 dev eth0', 3, 9000],
@@ -251,15 +254,7 @@ describe('egress toward a remote TEP', () => {
   });
 
   it('--switch-mtu caps every leg, in path mode and in --all alike (H5 findings, H1 against the switch)', async () => {
-    const snap = await mtuSnapshot({
-      hv1: {
-        'ovs-vsctl.list.Open_vSwitch': openVswitch('hv1', '192.168.0.1'),
-        'ovs-vsctl.list.Interface': interfaces([{ name: 'ovn-hv2-0', type: 'geneve', options: { remote_ip: '192.168.0.2' } }]),
-        'ip.link': ECMP_LINKS,
-        'ip.route': routes({ dst: '192.168.0.2', nhid: 10, protocol: 'bgp', flags: [] }),
-        'ip.nexthop': routes({ id: 1, gateway: '10.0.1.0', dev: 'eth0', scope: 'link', flags: [] }, { id: 2, gateway: '10.0.2.0', dev: 'eth1', scope: 'link', flags: [] }, { id: 10, group: [{ id: 1 }, { id: 2 }], flags: [] }),
-      },
-    }, central({ switches: [{ name: 'net', ports: ['p'] }], switchPorts: [{ name: 'p' }], chassis: [{ name: 'hv1', encaps: [{ ip: '192.168.0.1' }] }, { name: 'hv2', encaps: [{ ip: '192.168.0.2' }] }] }));
+    const snap = await mtuSnapshot({ hv1: ecmpHv1() }, central({ switches: [{ name: 'net', ports: ['p'] }], switchPorts: [{ name: 'p' }], chassis: [{ name: 'hv1', encaps: [{ ip: '192.168.0.1' }] }, { name: 'hv2', encaps: [{ ip: '192.168.0.2' }] }] }));
     // Legs 9000 and 1500 behind switch ports of 1400 (IP MTU): every flow gets 1400 − 58 = 1342, whichever leg it is hashed onto.
     const options = { networkMtu: 1400, switchMtu: 1400 };
     const path = checkPath(snap, { from: { text: 'a', chassis: 'hv1', host: 'hv1' }, to: { text: 'b', chassis: 'hv2' } }, options);
