@@ -560,10 +560,14 @@ export function traceEndpointsIn(snapshot: Snapshot, req: TraceRequest, extras: 
   if (!from.ok) return withCentralErrors(from, snapshot);
   const to = resolver.resolve(req.to, { label: '--to', near: from.value });
   if (!to.ok) return withCentralErrors(to, snapshot);
-  // A port to itself only meets ovn-controller's loopback check (table 41 drops outport == inport)
-  // and reads as an unexplained drop. Its own NAT address or a VIP it backs is a hairpin: traced.
-  if (from.value.kind === 'vif' && to.value.kind === 'vif' && from.value.logicalPort !== undefined && from.value.logicalPort === to.value.logicalPort)
-    return fail(`--from ${req.from} and --to ${req.to} are the same logical port (${from.value.logicalPort}): a packet switched back to the port it came in on is dropped by ovn-controller's loopback check (OpenFlow table 41: outport == inport). Give another destination; for a hairpin, --to the port's NAT address or a load-balancer VIP it backs.`);
+  // A port to itself meets ovn-controller's loopback check (table 41 drops outport == inport),
+  // which reads as an unexplained drop: say so. Traced all the same, since what comes before it
+  // (port security against a spoofed address, TTL) is worth seeing; its own NAT address or a VIP
+  // it backs is a hairpin, not this.
+  const samePort =
+    from.value.kind === 'vif' && to.value.kind === 'vif' && from.value.logicalPort !== undefined && from.value.logicalPort === to.value.logicalPort
+      ? `--from ${req.from} and --to ${req.to} are the same logical port (${from.value.logicalPort}): a packet switched back to the port it came in on is dropped by ovn-controller's loopback check (OpenFlow table 41: outport == inport) unless something earlier decides; for a hairpin, --to the port's NAT address or a load-balancer VIP it backs`
+      : undefined;
   if (req.lbDst) {
     const known = lbBackendCheck(snapshot, req.lbDst);
     if (!known.ok) return known;
@@ -572,7 +576,7 @@ export function traceEndpointsIn(snapshot: Snapshot, req: TraceRequest, extras: 
   const fwd = traceGuest(req, snapshot, ctx, resolver, from.value, to.value, protocol, { ...(req.sport !== undefined ? { sport: req.sport } : {}), ctNext: req.ctNext, extras });
   if (!fwd.ok) return fwd;
   if (fwd.value.cross.needHosts?.length) return ok({ report: fwd.value.report, forward: fwd.value.cross, needHosts: fwd.value.cross.needHosts });
-  let single = fwd.value.report;
+  let single = samePort ? { ...fwd.value.report, warnings: [samePort, ...fwd.value.report.warnings] } : fwd.value.report;
   let reply: CrossResult | undefined;
   if (req.reply && to.value.kind === 'router' && fwd.value.report.reachedDestination) {
     single = { ...single, replySkipped: `${to.value.input} is a router port: its answer (echo reply, ARP reply) is the packet the forward trace delivered back to ${from.value.logicalPort ?? from.value.input}` };

@@ -374,14 +374,22 @@ describe('trace service: --from/--to errors and the --flow mode following tunnel
     expect(used.warnings.filter((w) => w.includes('was not used'))).toEqual([]);
   });
 
-  it('--from X --to X (the same logical port by any of its names) is a usage error that explains the loopback drop; a hairpin through its NAT address is traced', async () => {
+  it('--from X --to X (the same logical port by any of its names) is traced, and a warning explains the loopback drop; a hairpin through its NAT address is not warned about', async () => {
     for (const to of ['web1', 'web-vm-1', '10.1.1.11']) {
       const r = await trace({ snapshot: fixture('l3-acl'), bridge: 'br-int', from: 'web1', to, ctNext: [], detail: 'minimal' });
-      expect(!r.ok && r.error).toMatchObject({ exitCode: 2, message: expect.stringMatching(new RegExp(`^--from web1 and --to ${to.replace(/\./g, '\\.')} are the same logical port \\(web1\\): .*loopback check \\(OpenFlow table 41: outport == inport\\)`)) });
+      if (!r.ok) throw new Error(r.error.message);
+      const rep = r.value.single!;
+      expect(rep.warnings[0]).toMatch(new RegExp(`^--from web1 and --to ${to.replace(/\./g, '\\.')} are the same logical port \\(web1\\): .*loopback check \\(OpenFlow table 41: outport == inport\\)`));
+      // What the warning says happens: dropped in table 41.
+      expect(rep.verdict).toBe('dropped');
+      expect(rep.drop?.table).toBe(41);
     }
+    // Port security comes first: a spoofed source is dropped there, before the loopback check.
+    const spoofed = await trace({ snapshot: fixture('l3-acl'), bridge: 'br-int', from: 'web1', to: 'web1', srcIp: '10.1.1.99', ctNext: [], detail: 'minimal' });
+    expect(spoofed.ok && spoofed.value.single!.drop?.reason).toBe('PORT_SECURITY');
     // 172.16.0.21 is b1's own floating IP: a hairpin, not the same port.
     const hairpin = await trace({ snapshot: fixture('lb-nat-3chassis'), bridge: 'br-int', from: 'b1', to: '172.16.0.21', protocol: { kind: 'tcp', port: 22 }, ctNext: [], detail: 'minimal' });
-    expect(hairpin.ok).toBe(true);
+    expect(hairpin.ok && hairpin.value.single!.warnings.filter((w) => w.includes('same logical port'))).toEqual([]);
   });
 
   it('--flow with followTunnels continues on the remote chassis too', async () => {
