@@ -11,6 +11,7 @@ import { splitOvnChassisId } from '../model/ovs.js';
 import { ecmpPaths, isLocalPath, resetReason, type BfdCounters, type BfdPeer, type BgpNeighbor, type BgpPeerSummary, type ZebraRoute } from '../parse/frr.js';
 import { deviceOfAddress, ipv4InPrefix, lookupIpv4, resolveNexthop, routeLegs, tableName, type IpLink, type IpRoute } from '../parse/iproute.js';
 import { FRR_IDS, KERNEL_IDS, type BgpHostState, type BgpSnapshot, type SourceFile, type TunnelSide } from '../snapshot/load-bgp.js';
+import { plural } from '../model/plural.js';
 
 export interface BgpCheckOptions {
   /** Uplinks (ECMP legs) every host should have; DOMAIN.md's design has 2. */
@@ -134,7 +135,6 @@ const msToClock = (ms: number) => {
   const m = Math.floor((s % 3600) / 60);
   return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
 };
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** Evidence builders over one host's outputs. */
 function evidenceOf(h: BgpHostState) {

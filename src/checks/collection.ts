@@ -13,6 +13,7 @@
 import type { Diagnostic } from '../model/diagnostic.js';
 import { excerptOf, type Evidence, type Finding } from '../model/finding.js';
 import type { Manifest, ManifestCommand } from '../model/manifest.js';
+import { plural } from '../model/plural.js';
 
 export const COLLECTION_CHECKS: Readonly<Record<string, string>> = {
   C1: 'every host of the inventory was reachable',
@@ -46,7 +47,6 @@ export function recordedScope(m: Manifest): RecordedScope | undefined {
   return undefined;
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 function cmdEvidence(c: ManifestCommand): Evidence {
   return { file: c.errFile ?? c.file ?? 'manifest.json', excerpt: excerptOf(`${c.id}: ${c.status}${c.exitCode !== null && c.exitCode !== 0 ? ` (exit ${c.exitCode})` : ''}${c.error ? ` — ${c.error}` : ''}`) };
@@ -191,7 +191,7 @@ export function checkCollection(input: CollectionInput): Finding[] {
       severity: errors.length ? 'warn' : 'info',
       ...(host && !host.startsWith('central') ? { host } : {}),
       subject: file,
-      message: `${plural(ds.length, 'parser diagnostic')}${errors.length ? ` (${errors.length} errors)` : ''}: ${(errors[0] ?? ds[0])!.message}${errors.length ? ' — the lines it could not read are ignored by every check' : ''}`,
+      message: `${plural(ds.length, 'parser diagnostic')}${errors.length ? ` (${plural(errors.length, 'error')})` : ''}: ${(errors[0] ?? ds[0])!.message}${errors.length ? ' — the lines it could not read are ignored by every check' : ''}`,
       evidence: ds.slice(0, 3).map((d) => ({ file: d.file ?? file, ...(d.line !== undefined ? { line: d.line } : {}), excerpt: excerptOf(d.excerpt ?? d.message) })),
       ...(errors.length ? { fix: 'please report it with the file (ovnscope fixture pack --redact) — a parser should read every line OVS/OVN/FRR prints' } : {}),
     });

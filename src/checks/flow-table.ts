@@ -34,6 +34,7 @@ import { formatActions } from '../parse/ofp-actions.js';
 import { formatFlow } from '../parse/ofctl-flows.js';
 import { compileMatch } from '../sim/classifier.js';
 import { buildOvnIndex, type NbObject, type OvnIndex } from '../snapshot/ovn-index.js';
+import { plural } from '../model/plural.js';
 
 export interface FlowTableOptions {
   /** Pairwise match comparisons allowed per bridge for F2. Default 2,000,000 (about a second). */
@@ -52,7 +53,6 @@ export const FLOW_TABLE_CHECKS: Readonly<Record<string, string>> = {
   F5: 'every OpenFlow port flows output to (or match in_port on) exists on the bridge',
 };
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 function flowEvidence(b: BridgeState, f: FlowEntry, hostFile: string): Evidence {
   return { file: b.flowsFile ?? hostFile, line: f.line, excerpt: excerptOf(formatFlow(f), 320) };
@@ -450,7 +450,7 @@ function overlaps(h: HostState, b: BridgeState, integration: boolean, index: Ovn
       severity: 'info',
       host: h.name,
       subject: `bridge ${b.name}`,
-      message: `overlap check bounded: stopped after ${scan.comparisons.toLocaleString('en-US')} comparisons; ${plural(scan.unchecked.length, 'table/priority group')} (${plural(flows, 'flow')}) not or not fully checked, largest: ${[...scan.unchecked]
+      message: `overlap check bounded: stopped after ${scan.comparisons.toLocaleString('en-US')} ${scan.comparisons === 1 ? 'comparison' : 'comparisons'}; ${plural(scan.unchecked.length, 'table/priority group')} (${plural(flows, 'flow')}) not or not fully checked, largest: ${[...scan.unchecked]
         .sort((x, y) => y.flows - x.flows)
         .slice(0, 3)
         .map((u) => `table ${u.table} priority ${u.priority} (${u.flows})`)

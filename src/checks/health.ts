@@ -20,6 +20,7 @@ import type { SbChassis, SbEncap, SbPortBinding } from '../model/ovn.js';
 import { isNamedUuidAtom, isOvsdbMap, isOvsdbSet, isUuidAtom, type OvsdbAtom, type OvsdbRow, type OvsdbValue } from '../model/ovsdb.js';
 import { splitOvnChassisId, type OvsInterface, type OvsPort } from '../model/ovs.js';
 import type { HostState, Snapshot } from '../model/snapshot.js';
+import { plural } from '../model/plural.js';
 
 // ---------------------------------------------------------------------------------------------
 // Evidence: OVSDB rows quoted verbatim
@@ -121,7 +122,6 @@ export const HEALTH_CHECKS: Readonly<Record<string, string>> = {
 const TUNNEL_TYPES = new Set(['geneve', 'vxlan', 'stt']);
 const EXAMPLES = 5;
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const list = (xs: readonly string[], max = EXAMPLES) => (xs.length > max ? `${xs.slice(0, max).join(', ')} and ${xs.length - max} more` : xs.join(', '));
 
 // ---------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ import { compareFindings, excerptOf, SEVERITY_RANK, type Evidence, type Finding,
 import { featureStatus, featureText, firmwareOf, pciAddressOf, tunnelPorts, type DriverInfo, type EthtoolFeatures, type FeatureState, type FeatureStatus } from '../parse/ethtool.js';
 import { OVN_GENEVE_OPTION } from '../parse/tlv-map.js';
 import { chainLeaves, OFFLOAD_IDS, SHARED_IDS, type ChainDevice, type DeviceViews, type OffloadHostState, type OffloadSnapshot } from '../snapshot/load-offload.js';
+import { plural } from '../model/plural.js';
 
 // ---------------------------------------------------------------------------------------------
 // Driver knowledge
@@ -165,7 +166,6 @@ function evidenceOf(h: OffloadHostState) {
   };
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 // ---------------------------------------------------------------------------------------------
 // Per host

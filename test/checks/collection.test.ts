@@ -102,6 +102,7 @@ describe('collection checks', () => {
     });
     expect(ids(fs)).toEqual(['warn C6 hv1', 'info C6 -']);
     expect(fs.find((f) => f.id === 'C6')!.evidence).toEqual([{ file: 'hosts/hv1/ovs-ofctl.dump-flows.br-int.out', line: 12, excerpt: 'actions=frobnicate' }]);
+    expect(fs.find((f) => f.id === 'C6')!.message).toMatch(/^1 parser diagnostic \(1 error\): unknown action/);
   });
 
   it('C7: a path-scoped collection or pack is info; a chassis on the path missing from the inventory warns', () => {
