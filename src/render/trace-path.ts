@@ -166,7 +166,7 @@ export function renderPathHeader(r: TraceReport, style: ChalkInstance): string[]
   if (r.to) out.push(`${style.bold('To    ')} ${describeEndpoint(r.to)}`);
   const p = r.packet;
   if (p) {
-    const l4 = p.protocol.kind === 'icmp' ? (p.family === 6 ? 'icmp6 echo request' : 'icmp echo request') : p.protocol.kind === 'arp' ? (p.family === 6 ? `neighbour solicitation for ${p.nwDst}` : `arp who-has ${p.nwDst}`) : `${p.protocol.kind} ${p.sport} → ${p.dport}`;
+    const l4 = p.protocol.kind === 'icmp' ? `${p.family === 6 ? 'icmp6' : 'icmp'} echo ${p.protocol.reply ? 'reply' : 'request'}` : p.protocol.kind === 'arp' ? (p.family === 6 ? `neighbour solicitation for ${p.nwDst}` : `arp who-has ${p.nwDst}`) : `${p.protocol.kind} ${p.sport} → ${p.dport}`;
     // ARP and neighbour solicitation are not routed: they ask for the gateway, they do not go via it;
     // ARP has no TTL, and an NS is always sent with hop limit 255 (RFC 4861), whatever --ttl says.
     const arp = p.protocol.kind === 'arp';

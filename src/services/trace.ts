@@ -644,7 +644,7 @@ function traceReply(req: TraceRequest, snapshot: Snapshot, ctx: CrossContext, re
   if (replier.kind === 'router') return fail(`the forward packet did not arrive; ${to.input} is a router port, which does not originate replies of its own`);
   if (replier.kind !== 'external-ip' && !replier.host) return fail(`the forward packet did not arrive and ${describeEndpoint(replier)} is not on a collected host: no reply to trace`);
   const fsport = fwd.report.packet?.sport;
-  const rproto: Protocol = protocol.kind === 'tcp' || protocol.kind === 'udp' || protocol.kind === 'sctp' ? { kind: protocol.kind, port: fsport ?? 40000 } : protocol;
+  const rproto: Protocol = protocol.kind === 'tcp' || protocol.kind === 'udp' || protocol.kind === 'sctp' ? { kind: protocol.kind, port: fsport ?? 40000 } : protocol.kind === 'icmp' ? { kind: 'icmp', reply: true } : protocol;
   const sport = protocol.kind === 'tcp' || protocol.kind === 'udp' || protocol.kind === 'sctp' ? protocol.port : undefined;
   if (replier.kind === 'external-ip' && from.kind === 'external-ip') return fail('both ends are outside the overlay');
   const r = traceGuest({ ...req, lbDst: undefined, from: req.to, to: req.from, srcMac: undefined, dstMac: undefined, srcIp: undefined }, snapshot, ctx, resolver, replier, from, rproto, { ...(sport !== undefined ? { sport } : {}), ctNext, extras });

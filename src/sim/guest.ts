@@ -17,7 +17,8 @@ import { ETH_TYPE_ARP, ETH_TYPE_IP, ETH_TYPE_IPV6, SP, VLAN_CFI, type PacketStat
 
 export type Protocol =
   | { readonly kind: 'tcp' | 'udp' | 'sctp'; readonly port: number }
-  | { readonly kind: 'icmp' }
+  /** An echo request; `reply`: the echo reply (the answer traced when the request did not arrive). */
+  | { readonly kind: 'icmp'; readonly reply?: boolean }
   | { readonly kind: 'arp' };
 
 export interface GuestOptions {
@@ -96,7 +97,7 @@ function l3l4(p: { family: 4 | 6; protocol: Protocol; dlSrc: string; dlDst: stri
       return `${k}${v6 ? '6' : ''},${eth},${src},${dst},nw_ttl=${p.ttl},${k}_src=${p.sport ?? DEFAULT_SPORT},${k}_dst=${p.protocol.port}`;
     }
     case 'icmp':
-      return v6 ? `icmp6,${eth},${src},${dst},nw_ttl=${p.ttl},icmpv6_type=128,icmpv6_code=0` : `icmp,${eth},${src},${dst},nw_ttl=${p.ttl},icmp_type=8,icmp_code=0`;
+      return v6 ? `icmp6,${eth},${src},${dst},nw_ttl=${p.ttl},icmpv6_type=${p.protocol.reply ? 129 : 128},icmpv6_code=0` : `icmp,${eth},${src},${dst},nw_ttl=${p.ttl},icmp_type=${p.protocol.reply ? 0 : 8},icmp_code=0`;
     case 'arp': {
       const target = p.arpTarget ?? p.nwDst;
       if (v6) {

@@ -244,6 +244,17 @@ describe('--reply', () => {
     expect(back.hops[0]!.ctNext).toContain('est,rpl,trk');
   });
 
+  it('an echo request that did not arrive: the reply traced is the echo reply the destination would send', () => {
+    const r = run(l3, { from: 'web1', to: 'db1', protocol: { kind: 'icmp' }, reply: true });
+    // db's ACLs drop ICMP from web: the forward request does not arrive.
+    expect(r.verdict).toBe('dropped');
+    const back = r.reply!;
+    expect(back.warnings[0]).toMatch(/the forward packet did not arrive/);
+    expect(back.input).toMatch(/^in_port=tapdb1,icmp,.*nw_src=10\.1\.2\.11,nw_dst=10\.1\.1\.11,.*icmp_type=0,icmp_code=0$/);
+    const text = renderTrace({ host: 'hv1', bridge: 'br-int', mode: 'endpoints', single: r }, plain, { minimal: false, tree: false });
+    expect(text).toMatch(/icmp echo reply/);
+  });
+
   it('a router answers itself: its echo reply is what the forward trace delivered', () => {
     const r = run(l3, { from: 'web1', to: '10.1.1.1', protocol: { kind: 'icmp' }, reply: true });
     expect(r.verdict).toBe('delivered');
