@@ -25,7 +25,9 @@ export interface InventoryOptions {
 
 /** Splits a wrapper like `env OVS_RUNDIR=/x sudo -n` into words; shell operators are refused. */
 export function splitWords(text: string): { words: string[]; error?: string } {
-  const parsed = parseShellWords(text);
+  // Variables come back as tokens, not as '' (shell-quote's default without an environment):
+  // `env X=$HOME` must not quietly become `env X=`.
+  const parsed = parseShellWords(text, (name) => ({ variable: name }));
   const words: string[] = [];
   for (const p of parsed) {
     if (typeof p !== 'string') return { words, error: `${describeShellToken(p)} is not allowed in a wrapper; give plain words` };
@@ -37,6 +39,7 @@ export function splitWords(text: string): { words: string[]; error?: string } {
 /** What shell-quote found instead of a word, said the way a person would (`shell operator ";"`). */
 function describeShellToken(token: object): string {
   if ('comment' in token) return `a shell comment ("#${String(token.comment)}")`;
+  if ('variable' in token) return `the shell variable "$${String(token.variable)}" (a wrapper runs without a shell, so nothing would expand it: write its value, or single-quote it to pass it as is)`;
   if ('op' in token && token.op === 'glob' && 'pattern' in token) return `the shell glob ${JSON.stringify(String(token.pattern))}`;
   if ('op' in token) return `the shell operator ${JSON.stringify(String(token.op))}`;
   return 'shell syntax';

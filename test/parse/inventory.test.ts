@@ -43,6 +43,12 @@ ovn:
     expect(splitWords('env A=1 sudo -n')).toEqual({ words: ['env', 'A=1', 'sudo', '-n'] });
   });
 
+  it('refuses a shell variable in a wrapper instead of dropping it (env X=$HOME must not become env X=); single-quoted it is a plain word', () => {
+    for (const w of ['env X=$HOME sudo -n', 'env X="$HOME" sudo -n', 'env X=${HOME}/run sudo -n'])
+      expect(splitWords(w).error, w).toMatch(/^the shell variable "\$HOME" \(a wrapper runs without a shell/);
+    expect(splitWords("env X='$HOME' sudo -n")).toEqual({ words: ['env', 'X=$HOME', 'sudo', '-n'] });
+  });
+
   it('says why a host name is refused: it must start with a letter, digit or "_" (so "..", ".hidden" and "-x" are refused)', () => {
     const text = `hosts:\n  "..": { transport: local }\n  .hidden: { transport: local }\n  -x: { transport: local }\n  hv_1.a-b: { transport: local }\n`;
     const { value, diagnostics } = parseInventory(text, 'inv.yaml');
