@@ -343,20 +343,23 @@ function handshake(ep: SshEndpoint, sock: Duplex | undefined, options: SshTransp
     let authSummary = '';
     let settled = false;
     let phaseTimer: NodeJS.Timeout | undefined;
-    const fail = (e: SshConnectError) => {
+    /** `close`: how to let go of the connection: `end` says goodbye to a server that is talking; a silent one gets `destroy`. */
+    const fail = (e: SshConnectError, close: 'end' | 'destroy' = 'end') => {
       if (settled) return;
       settled = true;
       clearTimeout(phaseTimer);
       client.removeAllListeners('ready');
       client.on('error', () => undefined);
-      client.end();
+      // Not end() then destroy(): after end() the socket is half-closed, ssh2's destroy() no longer
+      // acts on it, and a peer that never closes its side keeps the process alive.
+      if (close === 'destroy') client.destroy();
+      else client.end();
       reject(e);
     };
     const armTimer = (ms: number, what: string) => {
       clearTimeout(phaseTimer);
       phaseTimer = setTimeout(() => {
-        fail(new SshConnectError(`${who}: ${what} within ${Math.round(ms / 1000)} s (ConnectTimeout); is the host up and is sshd answering?`, 'timeout'));
-        client.destroy();
+        fail(new SshConnectError(`${who}: ${what} within ${Math.round(ms / 1000)} s (ConnectTimeout); is the host up and is sshd answering?`, 'timeout'), 'destroy');
       }, ms);
     };
     armTimer(connectTimeoutMs, 'no SSH handshake');

@@ -16,6 +16,8 @@ export interface CliOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Written to stdin (stdin is closed either way). */
   readonly input?: string;
+  /** Kill the CLI (SIGTERM) after this long; its code is then that of the signal (143). */
+  readonly timeoutMs?: number;
 }
 
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliRun> {
@@ -25,8 +27,9 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
     else env[k] = v;
   }
   return new Promise((done) => {
-    const child = execFile(process.execPath, [resolve(repoRoot, 'bin/run.js'), ...args], { cwd: repoRoot, env, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
-      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    const child = execFile(process.execPath, [resolve(repoRoot, 'bin/run.js'), ...args], { cwd: repoRoot, env, maxBuffer: 256 * 1024 * 1024, ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}) }, (err, stdout, stderr) => {
+      const killed = (err as { killed?: boolean } | null)?.killed === true;
+      done({ code: killed ? 143 : err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
     child.stdin!.end(options.input);
   });
