@@ -127,6 +127,21 @@ function jobsOf(m: Manifest): FileJob[] {
 
 const looksJson = (t: string) => /^\s*[[{]/.test(t);
 
+/**
+ * JSON to rewrite string by string. Looking like JSON is not enough: OVSDB prints maps as
+ * `{ovn-chassis-idx-hv1="", vlan-limit="0"}`, whose names are outside any JSON string (and a
+ * cut-off JSON file is not JSON either): those are redacted as text, names anywhere.
+ */
+function isJsonText(t: string): boolean {
+  if (!looksJson(t)) return false;
+  try {
+    JSON.parse(t);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // OVSDB helpers
 
@@ -247,7 +262,7 @@ function learnFile(job: FileJob, text: string, r: Redactor, facts: Facts): void 
       return;
     }
     default: {
-      if (looksJson(text)) {
+      if (isJsonText(text)) {
         const strings = jsonStrings(text);
         for (const s of strings) rewriteText(s, learner);
         learnNamesFromStrings(strings, facts);
@@ -413,7 +428,7 @@ function rewriteFile(job: FileJob, text: string, r: Redactor, facts: Facts): Rew
     case 'version':
       return { text: r.replaceNames(text, scope), ...none };
     default:
-      if (looksJson(text)) return { text: rewriteJsonStrings(text, (s) => r.text(s, scope)), ...none };
+      if (isJsonText(text)) return { text: rewriteJsonStrings(text, (s) => r.text(s, scope)), ...none };
       return { text: r.text(text, scope), ...none };
   }
 }

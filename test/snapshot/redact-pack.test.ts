@@ -467,11 +467,14 @@ describe('sites that look like production', () => {
       edit(rel, (t) => t.replace(/ovn-hv1-0/g, `ovn-${CHASSIS1.slice(0, 6)}-0`).replace(/"hv1@/g, `"${CHASSIS1}@`));
     const ipAddr = '[{"ifindex":2,"ifname":"eth0","address":"52:54:00:12:34:56","addr_info":[{"family":"inet","local":"192.168.0.1","prefixlen":24},{"family":"inet6","local":"2001:db8:77::1","prefixlen":64}]}]\n';
     const frr = '{"ipv4Unicast":{"routerId":"192.168.0.1","peers":{"10.0.1.0":{"hostname":"tor1.prod.acme.com","state":"Established"}}}}\n';
+    // OVSDB map syntax: looks like JSON, is not; the chassis name is inside a key (ovn-controller writes it).
+    const otherConfig = `{hw-offload="true", ovn-chassis-idx-${CHASSIS1}="", vlan-limit="0"}\n`;
     writeFileSync(join(dir, 'hosts/hv1/ip.addr.out'), ipAddr);
     writeFileSync(join(dir, 'hosts/hv1/vtysh.bgp-summary.out'), frr);
+    writeFileSync(join(dir, 'hosts/hv1/ovs-vsctl.other-config.out'), otherConfig);
     const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { hosts: { commands: Record<string, unknown>[] }[]; central?: { commands: Record<string, unknown>[] } };
     const cmd = (id: string, text: string) => ({ id, argv: [id], executed: [id], required: false, status: 'ok', exitCode: 0, durationMs: 1, file: `hosts/hv1/${id}.out`, bytes: text.length });
-    m.hosts[0].commands.push(cmd('ip.addr', ipAddr), cmd('vtysh.bgp-summary', frr));
+    m.hosts[0].commands.push(cmd('ip.addr', ipAddr), cmd('vtysh.bgp-summary', frr), cmd('ovs-vsctl.other-config', otherConfig));
     // As collected: the manifest records the size and digest of every edited output (else it reads as damaged).
     for (const h of [...m.hosts, ...(m.central ? [m.central] : [])])
       for (const c of h.commands) {
