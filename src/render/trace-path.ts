@@ -162,8 +162,11 @@ export function describeFlowPacket(flow: string): string | undefined {
 /** Header lines: the endpoints as resolved, the packet as built, the chassis on the path. */
 export function renderPathHeader(r: TraceReport, style: ChalkInstance): string[] {
   const out: string[] = [];
-  if (r.from) out.push(`${style.bold('From  ')} ${describeEndpoint(r.from)}`);
-  if (r.to) out.push(`${style.bold('To    ')} ${describeEndpoint(r.to)}`);
+  // An endpoint's notes say what resolution found out (not bound to any chassis, matched by MAC,
+  // ...): often the reason for the verdict below. Those the warnings repeat are left to them.
+  const endpointNotes = (e: NonNullable<TraceReport['from']>) => (e.notes ?? []).filter((n) => !r.warnings.includes(n)).map((n) => style.dim(`       note: ${n}`));
+  if (r.from) out.push(`${style.bold('From  ')} ${describeEndpoint(r.from)}`, ...endpointNotes(r.from));
+  if (r.to) out.push(`${style.bold('To    ')} ${describeEndpoint(r.to)}`, ...endpointNotes(r.to));
   const p = r.packet;
   if (p) {
     const l4 = p.protocol.kind === 'icmp' ? `${p.family === 6 ? 'icmp6' : 'icmp'} echo ${p.protocol.reply ? 'reply' : 'request'}` : p.protocol.kind === 'arp' ? (p.family === 6 ? `neighbour solicitation for ${p.nwDst}` : `arp who-has ${p.nwDst}`) : `${p.protocol.kind} ${p.sport} → ${p.dport}`;

@@ -264,6 +264,16 @@ describe('--reply', () => {
 });
 
 describe('rendering', () => {
+  it('an endpoint note (the destination is bound to no chassis) is printed under its To line', () => {
+    const unbound: Snapshot = { ...l3, sb: { ...l3.sb!, portBindings: l3.sb!.portBindings.map((pb) => (pb.logicalPort === 'db1' ? { ...pb, chassis: undefined } : pb)) } };
+    const r = run(unbound, { from: 'web1', to: 'db1', protocol: { kind: 'tcp', port: 22 } });
+    const lines = renderTrace({ host: 'hv1', bridge: 'br-int', mode: 'endpoints', single: r }, plain, { minimal: false, tree: false }).split('\n');
+    const to = lines.findIndex((l) => l.startsWith('To '));
+    expect(lines[to + 1]).toMatch(/^ +note: db1 is not bound to any chassis \(VM stopped, pod gone, or ovn-controller down there\?\)$/);
+    // Printed once: not again among the warnings.
+    expect(lines.filter((l) => l.includes('db1 is not bound to any chassis (VM stopped')).length).toBe(1);
+  });
+
   it('the path picture: source → bridge@chassis with decisions → tunnel (VNI, TEPs, ports) → destination, and the verdict', () => {
     const r = run(l3, { from: 'web1', to: 'db1', protocol: { kind: 'tcp', port: 5432 } });
     const text = renderTrace({ host: 'hv1', bridge: 'br-int', mode: 'endpoints', single: r }, plain, { minimal: false, tree: false });
