@@ -763,8 +763,11 @@ export function checkHealth(input: HealthInput): Finding[] {
     const h = fleet.find((x) => !taken.has(x.name) && !x.chassis && (x.name === c.name || (c.hostname !== undefined && (x.hostname === c.hostname || x.name === c.hostname)) || (encapsByChassis.get(c.name) ?? []).some((e) => x.encapIps.includes(e.ip))));
     if (h) hostOfChassis.set(c.name, h.name);
   }
+  // Every host whose system-id names a chassis has it: two hosts with one system-id are D16's
+  // finding, and D7 must not call the one hostOfChassis did not keep unregistered.
   const chassisOfHost = new Map<string, SbChassis>();
-  for (const [c, h] of hostOfChassis) chassisOfHost.set(h, chassisByName.get(c)!);
+  for (const h of fleet) if (h.chassis && chassisByName.has(h.chassis)) chassisOfHost.set(h.name, chassisByName.get(h.chassis)!);
+  for (const [c, h] of hostOfChassis) if (!chassisOfHost.has(h)) chassisOfHost.set(h, chassisByName.get(c)!);
   const ctx: Ctx = {
     snap,
     manifest: snap.manifest,

@@ -206,6 +206,8 @@ describe('health checks seed by seed', () => {
     expect(of(dup, 'D15').map((f) => [f.severity, f.subject, /claimed by 2 chassis \(hv2, hv3\)/.test(f.message)])).toEqual([['fail', 'encap 192.168.0.2', true]]);
     const clone = await health(withHost(healthy(), 'hv2', (h) => ({ ...h, systemId: 'hv1' })));
     expect(of(clone, 'D16').map((f) => [f.severity, f.subject])).toEqual([['fail', 'system-id hv1']]);
+    // Both hosts have the Chassis row of their system-id: D7 does not call either unregistered.
+    expect(of(clone, 'D7').filter((f) => f.severity === 'fail')).toEqual([]);
   });
 
   it('without an SB: the SB-side checks are n/a with the reason, the OVS-side ones still run', async () => {
