@@ -35,11 +35,14 @@ Inventory (YAML):
       hosts: [hv1, root@hv2:2222]
     k8s:
       transport: kubectl
-      kubectl: { layout: ovn-kubernetes }   # or kube-ovn, openshift; or namespace/selector/container
+      kubectl: { layout: ovn-kubernetes }   # or kube-ovn, openshift
       hosts: [worker-1, worker-2]
   hosts:
     hv3: { user: ops, port: 2200, proxy_jump: bastion, host_timeout: 600 }
-    gw1: { address: 10.0.0.9, identity_file: ~/.ssh/fleet_ed25519, group: computes }
+    gw1:
+      address: 10.0.0.9
+      identity_file: ~/.ssh/fleet_ed25519
+      group: computes
     lab: { transport: local, wrapper: "env OVS_RUNDIR=/tmp/sb/hv1" }
   ovn:
     via: hv1

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pruneTree, unflattenTree, type FlatTraceNode, type TraceNode } from '../../src/model/trace.js';
 import { trace } from '../../src/services/trace.js';
+import { parseInventory } from '../../src/parse/inventory.js';
 import { runCli } from '../harness/cli.js';
 
 
@@ -44,6 +45,22 @@ describe('ovnscope CLI', () => {
       expect(r.code, cmd.join(' ')).toBe(0);
       expect(r.stdout, cmd.join(' ')).toContain('EXAMPLES');
     }
+  });
+
+  it('collect --help: the inventory example keeps its indentation, fits 80 columns, and is a valid inventory', async () => {
+    const r = await ovnscope('collect', '--help');
+    const lines = r.stdout.split('\n');
+    const start = lines.findIndex((l) => l.trim() === 'Inventory (YAML):');
+    expect(start).toBeGreaterThan(0);
+    const end = lines.findIndex((l, i) => i > start && l.trim() === '');
+    const block = lines.slice(start + 1, end);
+    expect(block.every((l) => l.length <= 80)).toBe(true);
+    const pad = Math.min(...block.map((l) => /^ */.exec(l)![0].length));
+    const yamlText = block.map((l) => l.slice(pad)).join('\n');
+    const inv = parseInventory(yamlText, 'collect --help');
+    expect(inv.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(inv.value.hosts.find((h) => h.name === 'gw1')).toMatchObject({ address: '10.0.0.9', wrapper: ['sudo', '-n', 'podman', 'exec', 'ovn_controller'] });
+    expect(inv.value.hosts.find((h) => h.name === 'worker-1')).toMatchObject({ transport: 'kubectl' });
   });
 });
 
