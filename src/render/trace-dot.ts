@@ -8,6 +8,11 @@ import type { TraceHop } from '../model/trace.js';
 import type { TraceReport } from '../services/trace.js';
 import { describeEndpoint } from '../snapshot/resolve.js';
 
+/** `text` cut to `max` characters, ending in `...` when cut (a label must say it is not all there). */
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
+
 /** A DOT double-quoted string. */
 function q(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
@@ -16,7 +21,7 @@ function q(s: string): string {
 function hopLabel(h: TraceHop): string {
   const lines = [`${h.bridge}@${h.host}`, `in ${h.entry?.port ?? '?'}`];
   if (h.datapaths?.length) lines.push(h.datapaths.join(' → '));
-  for (const s of (h.steps ?? []).slice(0, 8)) lines.push(s.text.length > 90 ? `${s.text.slice(0, 87)}...` : s.text);
+  for (const s of (h.steps ?? []).slice(0, 8)) lines.push(clip(s.text, 90));
   return lines.join('\n');
 }
 
@@ -63,7 +68,7 @@ function reportGraph(r: TraceReport, prefix: string, out: string[], title: strin
           color = '#e6f4ea';
           break;
         case 'dropped':
-          label = `${nx.reason}\n${nx.explanation.slice(0, 120)}`;
+          label = `${nx.reason}\n${clip(nx.explanation, 120)}`;
           color = '#fde8e8';
           break;
         case 'not-collected':
@@ -86,11 +91,11 @@ function reportGraph(r: TraceReport, prefix: string, out: string[], title: strin
     }
     if (h.drop) {
       const end = id(`drop${h.index}`);
-      out.push(`    ${end} [shape=octagon, style=filled, fillcolor="#fde8e8", fontname="Helvetica", label=${q(`${h.drop.reason}\n${h.drop.explanation.slice(0, 160)}`)}];`);
+      out.push(`    ${end} [shape=octagon, style=filled, fillcolor="#fde8e8", fontname="Helvetica", label=${q(`${h.drop.reason}\n${clip(h.drop.explanation, 160)}`)}];`);
       out.push(`    ${from} -> ${end} [color="#d93025"];`);
     } else if (h.controller && !h.outputs.length) {
       const end = id(`punt${h.index}`);
-      out.push(`    ${end} [shape=note, fontname="Helvetica", label=${q(`ovn-controller\n${(h.controllerReason ?? '').slice(0, 120)}`)}];`);
+      out.push(`    ${end} [shape=note, fontname="Helvetica", label=${q(`ovn-controller\n${clip(h.controllerReason ?? '', 120)}`)}];`);
       out.push(`    ${from} -> ${end};`);
     }
   }

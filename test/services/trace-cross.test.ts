@@ -365,6 +365,14 @@ describe('rendering', () => {
     expect(dot).toContain('cluster_r_trace');
     expect(dot.trim().endsWith('}')).toBe(true);
   });
+
+  it('DOT: a drop explanation too long for its label is cut with "..." (not mid-word without a sign)', () => {
+    const r = run(l3, { from: 'web1', to: 'db1', protocol: { kind: 'tcp', port: 22 } });
+    const long = 'x'.repeat(300);
+    const dot = renderTraceDot({ ...r, hops: r.hops.map((h) => (h.drop ? { ...h, drop: { ...h.drop, explanation: long } } : h)) });
+    expect(dot).toContain(`\\n${'x'.repeat(157)}..."`);
+    expect(dot).not.toContain('x'.repeat(158));
+  });
 });
 
 describe('trace service: --from/--to errors and the --flow mode following tunnels', () => {
