@@ -470,7 +470,8 @@ function changedKeyMessage(who: string, name: string, type: string, fp: string, 
     bar,
     `${who}: the host key for ${name} is not the one in known_hosts. Someone could be eavesdropping (man-in-the-middle), or the host was reinstalled.`,
     `The server offered ${type} ${fp}; known_hosts has ${where}.`,
-    `ovnscope never connects to a host whose key changed (not even with --accept-new). If the change is expected, remove the old entry with: ssh-keygen -R '${name}'`,
+    // -f: the entries may be in a UserKnownHostsFile other than ~/.ssh/known_hosts, which is all a bare -R edits.
+    `ovnscope never connects to a host whose key changed (not even with --accept-new). If the change is expected, remove the old entry with: ${[...new Set(known.map((e) => e.file))].map((f) => `ssh-keygen -R '${name}' -f '${f}'`).join('; ') || `ssh-keygen -R '${name}'`}`,
   ].join('\n');
 }
 
