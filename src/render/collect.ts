@@ -14,7 +14,8 @@ export function renderCollectSummary(dir: string, manifest: Manifest, style: Cha
   for (const h of shown) {
     const okCount = h.commands.filter((c) => c.status === 'ok').length;
     const bytes = h.commands.reduce((a, c) => a + c.bytes, 0);
-    const slowest = h.commands.reduce((a, c) => (c.durationMs > a.durationMs ? c : a), { durationMs: 0, id: '-' } as { durationMs: number; id: string });
+    // Among the commands that ran: a refused connection's 2 ms is not a slow command.
+    const slowest = h.commands.filter((c) => c.status === 'ok').reduce((a, c) => (c.durationMs > a.durationMs ? c : a), { durationMs: 0, id: '-' } as { durationMs: number; id: string });
     const status = h.status === 'ok' ? style.green('ok') : h.status === 'partial' ? style.yellow('partial') : style.red('unreachable');
     table.push([h.name, h.transport, status, `${okCount}/${h.commands.length}`, formatBytes(bytes), slowest.durationMs ? `${slowest.id} ${slowest.durationMs} ms` : '-', hostProblem(h)]);
   }
@@ -23,7 +24,9 @@ export function renderCollectSummary(dir: string, manifest: Manifest, style: Cha
     const c = manifest.central.commands;
     const okCount = c.filter((x) => x.status === 'ok').length;
     const firstBad = c.find((x) => x.required && x.status !== 'ok');
-    table.push([`central (via ${manifest.central.via})`, '', okCount === c.length ? style.green('ok') : style.yellow('partial'), `${okCount}/${c.length}`, formatBytes(c.reduce((a, x) => a + x.bytes, 0)), '', firstBad ? `${firstBad.id}: ${firstBad.error ?? firstBad.status}` : '']);
+    // Nothing answered (the via host unreachable): say so, as for a host.
+    const status = okCount === c.length ? style.green('ok') : okCount === 0 && c.length ? style.red('unreachable') : style.yellow('partial');
+    table.push([`central (via ${manifest.central.via})`, '', status, `${okCount}/${c.length}`, formatBytes(c.reduce((a, x) => a + x.bytes, 0)), '', firstBad ? `${firstBad.id}: ${firstBad.error ?? firstBad.status}` : '']);
   }
   const lines = [table.toString(), ''];
   const scope = manifest.options['scope'] as { from: string; to: string; hostsCollected: number; hostsInInventory: number; chassis: { chassis: string; roles: string[]; host?: string }[] } | undefined;
@@ -35,10 +38,45 @@ export function renderCollectSummary(dir: string, manifest: Manifest, style: Cha
   else {
     lines.push(style.yellow(`snapshot INCOMPLETE${manifest.interrupted ? ' (interrupted)' : ''}: ${dir}`));
     const max = 40;
-    for (const m of manifest.missing.slice(0, max)) lines.push(`  missing: ${m}`);
-    if (manifest.missing.length > max) lines.push(`  … and ${manifest.missing.length - max} more (manifest.json lists them all)`);
+    const missing = groupMissing(manifest.missing);
+    for (const m of missing.slice(0, max)) lines.push(`  missing: ${m}`);
+    if (missing.length > max) lines.push(`  … and ${missing.length - max} more (manifest.json lists them all)`);
   }
   return lines.join('\n');
+}
+
+/**
+ * The manifest's missing list with the central commands that failed for one reason on one line
+ * (`central via hv1: 22 commands transport-error (…)`), and a reason already given for a host
+ * referred to, not repeated (an unknown host key banner is ~400 characters).
+ */
+export function groupMissing(missing: readonly string[]): string[] {
+  const central = /^central via (\S+): (\S+) (\S+)(?: \((.*)\))?$/s;
+  const groups = new Map<string, { via: string; status: string; reason: string | undefined; ids: string[] }>();
+  const out: (string | { key: string })[] = [];
+  for (const m of missing) {
+    const c = central.exec(m);
+    if (!c) {
+      out.push(m);
+      continue;
+    }
+    const [, via, id, status, reason] = c;
+    const key = `${via}\0${status}\0${reason ?? ''}`;
+    const g = groups.get(key);
+    if (g) g.ids.push(id!);
+    else {
+      groups.set(key, { via: via!, status: status!, reason, ids: [id!] });
+      out.push({ key });
+    }
+  }
+  return out.map((x) => {
+    if (typeof x === 'string') return x;
+    const g = groups.get(x.key)!;
+    if (g.ids.length === 1) return `central via ${g.via}: ${g.ids[0]} ${g.status}${g.reason ? ` (${g.reason})` : ''}`;
+    const said = g.reason ? missing.find((m) => m.startsWith(`host ${g.via}: `) && m.endsWith(g.reason!)) : undefined;
+    const why = !g.reason ? '' : said ? ` (as for host ${g.via} above)` : ` (${g.reason})`;
+    return `central via ${g.via}: ${plural(g.ids.length, 'command')} ${g.status}${why}: ${g.ids.join(', ')}`;
+  });
 }
 
 function hostProblem(h: ManifestHost): string {
