@@ -3,7 +3,7 @@ import { chmod, open, readFile, rename, rm, stat, writeFile } from 'node:fs/prom
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fail, ok, type Result } from '../model/result.js';
 import { loadSnapshot } from '../snapshot/load.js';
-import { packSnapshot, unpackFixture, type FixtureInfo, type PackPathScope } from '../snapshot/pack.js';
+import { outputFileProblem, packSnapshot, unpackFixture, type FixtureInfo, type PackPathScope } from '../snapshot/pack.js';
 import { chassisPath } from '../snapshot/resolve.js';
 import { openSnapshotDir } from '../snapshot/reader.js';
 import { validateKeywords, type Redactor } from '../snapshot/redact.js';
@@ -143,6 +143,10 @@ export async function pack(req: PackRequest): Promise<Result<PackResult>> {
   const mappingOut = req.redact.mappingOut ?? `${req.out}.mapping.json`;
   if (resolve(mappingOut) === resolve(req.out)) return fail('--mapping-out must not be the fixture file itself');
   if (inside(req.snapshot, mappingOut)) return fail(`--mapping-out ${mappingOut} is inside the snapshot directory; packing never writes into the snapshot`);
+  // Checked like -o, before anything (the key file included) is written: the mapping found there
+  // may be the only way back from another fixture.
+  const mappingProblem = await outputFileProblem(mappingOut, req.redact.mappingOut !== undefined ? '--mapping-out' : 'the mapping file (default of --mapping-out)');
+  if (mappingProblem) return fail(mappingProblem);
   const kw = await keywordsOf(req.redact);
   if (!kw.ok) return kw;
   let key: Uint8Array = randomBytes(32);

@@ -386,6 +386,27 @@ describe('keys, --hosts and refusals', () => {
     expect(treeDigest(src)).toBe(packed.get('l3-acl')!.digest);
   });
 
+  it('never overwrites an existing mapping file, like -o: exit 2 before anything is written', async () => {
+    const src = packed.get('l3-acl')!.src;
+    const mapping = join(work, 'existing.mapping.json');
+    writeFileSync(mapping, 'keep me');
+    const keyFile = join(work, 'never-created.key');
+    const out = join(work, 'm-exists.tar.gz');
+    const r = await pack({ snapshot: src, out, redact: { mappingOut: mapping, keyFile } });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect([r.error.exitCode, r.error.message]).toEqual([2, `--mapping-out ${mapping} already exists; fixture pack never overwrites a file: choose another name or remove it first`]);
+    expect(readFileSync(mapping, 'utf8')).toBe('keep me');
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(keyFile)).toBe(false);
+    // The default mapping path (<out>.mapping.json) is refused the same way, and says it is the default.
+    const out2 = join(work, 'm-default.tar.gz');
+    writeFileSync(`${out2}.mapping.json`, 'keep me too');
+    const d = await pack({ snapshot: src, out: out2, redact: {} });
+    expect(!d.ok && [d.error.exitCode, d.error.message]).toEqual([2, `the mapping file (default of --mapping-out) ${out2}.mapping.json already exists; fixture pack never overwrites a file: choose another name or remove it first`]);
+    expect(readFileSync(`${out2}.mapping.json`, 'utf8')).toBe('keep me too');
+    expect(existsSync(out2)).toBe(false);
+  });
+
   it('gives clear errors for corrupt, truncated and newer-format redacted packs', async () => {
     const p = packed.get('lb-nat-3chassis')!;
     const bytes = readFileSync(p.out);
