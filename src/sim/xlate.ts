@@ -881,8 +881,8 @@ export class Xlate {
         this.report('group', 'summary', `bucket ${forced} chosen by --select-bucket (OVS would use the datapath hash)`, { groupId: grp.groupId, forced });
         return b;
       }
-      this.warn(`--select-bucket ${forced}: group ${grp.groupId} has no bucket ${forced} (buckets ${grp.buckets.map((x) => bucketId(grp, x)).join(', ')})`);
-      // A branch the packet does not take (shadow) is not where the user's bucket was wrong.
+      // The trace fails with a usage error for it (sim/trace.ts). A branch the packet does not
+      // take (shadow) is not where the user's bucket was wrong.
       if (!this.shadow) this.missingBucket ??= { groupId: grp.groupId, bucket: forced, bridge: this.bridge.name, buckets: grp.buckets.map((x) => bucketId(grp, x)) };
       return undefined;
     }
