@@ -246,7 +246,7 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
       if (!chosen.ok) return chosen;
       selectBucket = chosen.value;
     }
-    const options: TraceOptions = { ctNext: req.ctNext, selectBucket, size: req.size, treeDetail: req.detail };
+    const options: TraceOptions = { ctNext: req.ctNext, selectBucket, ...(req.lbDst ? { selectBucketBy: `--lb-dst ${req.lbDst}` } : {}), size: req.size, treeDetail: req.detail };
     const compiled = compileHost(host);
     const dataErrors = dataErrorIndex(snapshot.diagnostics);
     one = (flow) => {

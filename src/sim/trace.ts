@@ -23,6 +23,8 @@ export interface TraceOptions {
   readonly ctNext?: readonly (string | number)[];
   /** `--select-bucket N`: use bucket N of every select group (or per group id). */
   readonly selectBucket?: number | ReadonlyMap<number, number>;
+  /** The flag that chose `selectBucket`, named in the trace tree (default `--select-bucket`; `--lb-dst IP:PORT` when a backend chose the buckets). */
+  readonly selectBucketBy?: string;
   /** Packet length in bytes for `check_pkt_larger`; default: the length of the packet
    * `ofproto/trace --generate` would build for this flow (64 bytes of payload). */
   readonly size?: number;
@@ -456,6 +458,7 @@ export function traceHost(host: HostState | CompiledHost, bridge: string, microf
     {
       ctNext,
       ...(options.selectBucket !== undefined ? { selectBucket: options.selectBucket } : {}),
+      ...(options.selectBucketBy !== undefined ? { selectBucketBy: options.selectBucketBy } : {}),
       size,
       maxResubmits: options.maxResubmits ?? 4096,
       maxDepth: options.maxDepth ?? 64,

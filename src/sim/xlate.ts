@@ -39,6 +39,8 @@ export interface XlateOptions {
   readonly ctNext: readonly number[];
   /** `--select-bucket N`: bucket id for every select group, or per group id. */
   readonly selectBucket?: number | ReadonlyMap<number, number>;
+  /** The flag that chose `selectBucket`, as the trace tree names it (default `--select-bucket`; `--lb-dst IP:PORT`). */
+  readonly selectBucketBy?: string;
   /** Packet length in bytes for `check_pkt_larger`. */
   readonly size: number;
   readonly maxResubmits: number;
@@ -878,7 +880,7 @@ export class Xlate {
     if (forced !== undefined) {
       const b = grp.buckets.find((x) => bucketId(grp, x) === forced);
       if (b) {
-        this.report('group', 'summary', `bucket ${forced} chosen by --select-bucket (OVS would use the datapath hash)`, { groupId: grp.groupId, forced });
+        this.report('group', 'summary', `bucket ${forced} chosen by ${this.opts.selectBucketBy ?? '--select-bucket'} (OVS would use the datapath hash)`, { groupId: grp.groupId, forced });
         return b;
       }
       // The trace fails with a usage error for it (sim/trace.ts). A branch the packet does not

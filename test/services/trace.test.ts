@@ -47,6 +47,14 @@ describe('trace: golden minimal outcomes on the bundled fixtures', () => {
     expect(`${r.verdict}: ${verdictLine(r, plain)}`).toMatch(g.expect);
   });
 
+  it('the tree says which flag chose a select bucket: --lb-dst or --select-bucket', async () => {
+    const texts = (nodes: TraceReport['tree']): string[] => nodes.flatMap((n) => [n.text, ...texts(n.children)]);
+    const byLb = texts((await traceOne('lb-nat-3chassis', 'hv1', GOLDEN[11]!.flow, { lbDst: '10.2.2.12:8080', detail: 'summary' })).tree).filter((t) => /chosen by/.test(t));
+    expect(byLb).toEqual([expect.stringMatching(/^bucket \d+ chosen by --lb-dst 10\.2\.2\.12:8080 \(OVS would use the datapath hash\)$/)]);
+    const bySelect = texts((await traceOne('lb-nat-3chassis', 'hv1', GOLDEN[11]!.flow, { selectBucket: 1, detail: 'summary' })).tree).filter((t) => /chosen by/.test(t));
+    expect(bySelect).toEqual(['bucket 1 chosen by --select-bucket (OVS would use the datapath hash)']);
+  });
+
   it('the --lb-dst choice really rewrites the destination to the backend', async () => {
     const r = await traceOne('lb-nat-3chassis', 'hv1', GOLDEN[11]!.flow, { lbDst: '10.2.2.12:8080', detail: 'detailed' });
     expect(JSON.stringify(r.tree)).toMatch(/Modified flow: [^"]*nw_dst=10\.2\.2\.12,tp_dst=8080/);
