@@ -7,7 +7,7 @@ import type { BridgePort, Snapshot } from '../model/snapshot.js';
 import type { Detail, HopEntry, TraceDrop, TraceResult } from '../model/trace.js';
 import { pruneTree } from '../model/trace.js';
 import { annotateTrace } from '../sim/annotate.js';
-import { createCrossContext, traceAcross, type CrossContext, type CrossOptions, type CrossResult, type LbChoice } from '../sim/cross.js';
+import { createCrossContext, lbDstNotABackend, traceAcross, type CrossContext, type CrossOptions, type CrossResult, type LbChoice } from '../sim/cross.js';
 import { buildGuestPacket, DEFAULT_TTL, flowFromState, type GuestPacket, type Protocol } from '../sim/guest.js';
 import { compileHost, traceHost, type CompiledHost, type PacketState, type SimTraceResult, type TraceOptions } from '../sim/index.js';
 import { checkTunnelMtu } from '../checks/mtu-trace.js';
@@ -251,7 +251,16 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
     const dataErrors = dataErrorIndex(snapshot.diagnostics);
     one = (flow) => {
       const r = traceHost(compiled, req.bridge, flow, options);
-      return r.ok ? ok(withDataErrors(withViewWarnings(withTunnelMtu(report(flow, r.value, req.detail, index, bridge.groups), tunnelMtu?.check), tunnelMtu), dataErrors, [host.name])) : r;
+      if (!r.ok) return r;
+      // --lb-dst chose the buckets of the groups that have its backend; stopping at another
+      // group's dp_hash means the packet met a load balancer without it: the same usage error
+      // as following tunnels, not a stop that lists backends --lb-dst was not asking about.
+      const stop = r.value.dpHashStop;
+      if (req.lbDst && stop?.groupId !== undefined && !/(^|,)dp_hash=/.test(flow)) {
+        const buckets = host.bridges.find((b) => b.name === stop.bridge)?.groups.find((g) => g.groupId === stop.groupId)?.buckets ?? [];
+        return fail(lbDstNotABackend(req.lbDst, r.value, buckets, host.name, stop.groupId, snapshot));
+      }
+      return ok(withDataErrors(withViewWarnings(withTunnelMtu(report(flow, r.value, req.detail, index, bridge.groups), tunnelMtu?.check), tunnelMtu), dataErrors, [host.name]));
     };
   }
   if (req.flow !== undefined) {

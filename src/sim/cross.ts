@@ -239,6 +239,19 @@ function loadBalancerOfVip(snapshot: Pick<Snapshot, 'nb'>, vip: string): string 
   return snapshot.nb?.loadBalancers.find((lb) => Object.keys(lb.vips).some((k) => k === vip || k === vip.replace(/:\d+$/, '')))?.name;
 }
 
+/**
+ * The usage error for an --lb-dst that is not a backend of the load-balancer group the packet met
+ * on `host` (`result` stopped or was re-run there): names the VIP, its load balancer and the
+ * backends it has, so the user can pick one.
+ */
+export function lbDstNotABackend(lbDst: string, result: SimTraceResult, buckets: readonly GroupBucket[], host: string, groupId: number, snapshot: Pick<Snapshot, 'nb'>): string {
+  const vip = vipOf(result);
+  const lb = vip ? loadBalancerOfVip(snapshot, vip) : undefined;
+  const backends = buckets.map(bucketBackend).filter((b): b is string => b !== undefined);
+  const what = vip ? `VIP ${vip}${lb ? ` (load balancer ${lb})` : ''}` : `the load balancer of group ${groupId}`;
+  return `--lb-dst ${lbDst} is not a backend of ${what}, which the packet meets on ${host} (group ${groupId}): its backends are ${backends.join(', ') || '(none named)'}`;
+}
+
 /** A failure of the user's --lb-dst or --select-bucket choice: the whole trace fails, whichever host it happened on. */
 type HostTraceRun = Result<{ result: SimTraceResult; flow: string; choices: LbChoice[]; ct?: ConntrackTable }> | { readonly ok: false; readonly error: UserError; readonly usage: true };
 
@@ -259,14 +272,8 @@ function runHost(compiled: CompiledHost, bridge: string, flow: string, base: Tra
     if (!group) return ok(done);
     const buckets = group.group.buckets;
     let bucket = lbDst ? buckets.find((b) => bucketBackend(b) !== undefined && sameBackend(bucketBackend(b)!, lbDst)) : undefined;
-    if (lbDst && !bucket) {
-      // Another load balancer's backend (or none): tracing the first bucket would answer a question nobody asked.
-      const vip = vipOf(r.value);
-      const lb = vip ? loadBalancerOfVip(snapshot, vip) : undefined;
-      const backends = buckets.map(bucketBackend).filter((b): b is string => b !== undefined);
-      const what = vip ? `VIP ${vip}${lb ? ` (load balancer ${lb})` : ''}` : `the load balancer of group ${inc.groupId}`;
-      return { ...fail(`--lb-dst ${lbDst} is not a backend of ${what}, which the packet meets on ${compiled.host.name} (group ${inc.groupId}): its backends are ${backends.join(', ') || '(none named)'}`), usage: true };
-    }
+    // Another load balancer's backend (or none): tracing the first bucket would answer a question nobody asked.
+    if (lbDst && !bucket) return { ...fail(lbDstNotABackend(lbDst, r.value, buckets, compiled.host.name, inc.groupId, snapshot)), usage: true };
     const why = bucket ? `--lb-dst ${lbDst}` : 'the first bucket (OVS would hash the packet; choose with --lb-dst)';
     bucket ??= buckets[0];
     const h = bucket ? dpHashFor(group, bucket) : undefined;

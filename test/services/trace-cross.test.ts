@@ -395,6 +395,19 @@ describe('trace service: --from/--to errors and the --flow mode following tunnel
     expect(!flow.ok && flow.error).toMatchObject({ exitCode: 2, message: msg });
   });
 
+  it('--lb-dst naming a backend of another load balancer on the same bridge: the same usage error without following tunnels', async () => {
+    // hv3 (the gateway) has lb-web's groups (backends 10.2.2.11:8080, 10.2.2.12:8080) and lb-ext's
+    // (172.16.0.100:80 → 10.2.1.11:80, 10.2.1.12:80) on br-int; a packet from outside to lb-ext's VIP
+    // meets lb-ext's group, where lb-web's backend cannot be chosen.
+    const base = { snapshot: fixture('lb-nat-3chassis'), bridge: 'br-int', ctNext: [], detail: 'minimal' as const, lbDst: '10.2.2.12:8080' };
+    const msg = '--lb-dst 10.2.2.12:8080 is not a backend of VIP 172.16.0.100:80 (load balancer lb-ext), which the packet meets on hv3 (group 3): its backends are 10.2.1.11:80, 10.2.1.12:80';
+    const flow = 'in_port="patch-br-int-to-ext-localnet",tcp,dl_src=02:00:00:00:00:99,dl_dst=0a:00:02:ff:00:01,nw_src=172.16.0.99,nw_dst=172.16.0.100,nw_ttl=64,tcp_src=40000,tcp_dst=80';
+    const oneHost = await trace({ ...base, host: 'hv3', flow, followTunnels: false });
+    expect(!oneHost.ok && oneHost.error).toMatchObject({ exitCode: 2, message: msg });
+    const ends = await trace({ ...base, bridge: 'br-int', from: '172.16.0.99', to: '172.16.0.100', protocol: { kind: 'tcp', port: 80 } });
+    expect(!ends.ok && ends.error).toMatchObject({ exitCode: 2, message: msg });
+  });
+
   it('--lb-dst on a path without a load balancer is not silently ignored: the report warns that it was not used', () => {
     const r = run(lb, { from: 'a1', to: 'b1', protocol: { kind: 'tcp', port: 80 }, lbDst: '10.2.2.12:8080' });
     expect(r.lbChoices ?? []).toEqual([]);
