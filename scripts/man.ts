@@ -115,7 +115,8 @@ The snapshot is the seam: collection is the only part that touches hosts, everyt
 
   manifest.json                    format, formatVersion, toolVersion, created, complete,
                                    missing[], hosts[] (per command: id, argv, executed,
-                                   status, exitCode, durationMs, file, bytes, sha256, error)
+                                   status, exitCode, durationMs, file, bytes, sha256,
+                                   errFile, errBytes, errSha256, error)
   hosts/<host>/<command-id>.out    stdout verbatim
   hosts/<host>/<command-id>.err    stderr, when not empty
   hosts/<host>/<id>.out.partial    output of a command that was cut off (never read as data)

@@ -21,6 +21,9 @@ export interface ManifestCommand {
   readonly sha256?: string;
   /** Snapshot-relative path of stderr when it was not empty. */
   readonly errFile?: string;
+  /** Size and sha256 of `errFile` (collections since 0.2; older manifests list the file only). */
+  readonly errBytes?: number;
+  readonly errSha256?: string;
   readonly error?: string;
 }
 

@@ -97,6 +97,8 @@ export async function collect(options: CollectOptions): Promise<Result<CollectRe
       bytes: written.bytes,
       sha256: written.sha256,
       errFile: written.errFile,
+      errBytes: written.errBytes,
+      errSha256: written.errSha256,
       error: outcome.error,
     };
   };

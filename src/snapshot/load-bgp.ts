@@ -3,8 +3,6 @@
  * recipe modules) into typed state per host. Parser problems become diagnostics with host, file
  * and line; a host whose FRR commands did not answer gets `frr.available: false` and the reason.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { locate, type Diagnostic, type Parsed } from '../model/diagnostic.js';
 import type { ManifestCommand } from '../model/manifest.js';
 import {
@@ -181,7 +179,7 @@ async function loadHost(source: SnapshotSource, host: string, commands: readonly
   const answered = FRR_PHASE1.some((id) => files.has(id));
   const vtyshCmd = commands.find((c) => c.id === FRR_IDS.version) ?? commands.find((c) => c.id.startsWith('frr.'));
   let stderr: string | undefined;
-  if (!answered && vtyshCmd?.errFile) stderr = await readFile(join(source.dir, vtyshCmd.errFile), 'utf8').catch(() => undefined);
+  if (!answered && vtyshCmd?.errFile) stderr = (await source.hostStderr(host, vtyshCmd.id, diagnostics))?.text;
   return {
     host,
     frr: { available: answered, reason: answered ? undefined : unavailableReason(commands, stderr), executed: vtyshCmd?.executed },

@@ -8,8 +8,6 @@
  * it too: the recipe's expand step runs `ethtool` on exactly the devices this function returns
  * for the phase-1 outputs, and the loader recomputes it from the same outputs.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { locate, type Diagnostic, type Parsed } from '../model/diagnostic.js';
 import type { ManifestCommand } from '../model/manifest.js';
 import type { NbLogicalRouter, NbLogicalRouterPort } from '../model/ovn.js';
@@ -370,15 +368,8 @@ async function loadHost(source: SnapshotSource, host: string, manifestCommands: 
   };
   const stderrOf = async (id: string): Promise<string> => {
     const c = commands.get(id);
-    let text = c?.error ?? '';
-    if (c?.errFile) {
-      try {
-        text += '\n' + (await readFile(join(source.dir, c.errFile), 'utf8'));
-      } catch {
-        /* the manifest's error line is enough */
-      }
-    }
-    return text;
+    const err = await source.hostStderr(host, id, diagnostics);
+    return `${c?.error ?? ''}${err ? `\n${err.text}` : ''}`;
   };
 
   const openVswitch = (await read(SHARED_IDS.openVswitch, (t, f) => parseOvsdbRows(t, toOpenVswitch, f)))?.[0];

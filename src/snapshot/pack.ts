@@ -6,7 +6,7 @@ import { basename, dirname, join, relative, sep } from 'node:path';
 import type { Manifest, ManifestCommand } from '../model/manifest.js';
 import { fail, ok, type Result } from '../model/result.js';
 import { TOOL_VERSION } from '../version.js';
-import { checkOutput, openSnapshotDir, validateManifest } from './reader.js';
+import { checkOutput, openSnapshotDir, stderrRecord, validateManifest } from './reader.js';
 import type { RedactionSummary } from './redact-snapshot.js';
 
 /**
@@ -147,7 +147,7 @@ export async function packSnapshot(dir: string, out: string, options: PackOption
     ...(options.pathScope ? { options: { ...m.options, pathScope: options.pathScope } } : {}),
   };
   const relFiles = ['manifest.json'];
-  /** Each listed output with the manifest entry that vouches for it (stderr files: presence only). */
+  /** Each listed output with the manifest entry that vouches for it (stderr files: by errBytes/errSha256, presence only where older manifests lack them). */
   const listed = new Map<string, { cmd: ManifestCommand; host?: string; isOutput: boolean }>();
   const list = (cmd: ManifestCommand, host: string | undefined) => {
     for (const [rel, isOutput] of [[cmd.file, true], [cmd.errFile, false]] as const)
@@ -178,7 +178,7 @@ export async function packSnapshot(dir: string, out: string, options: PackOption
           continue;
         }
         const entry = listed.get(rel)!;
-        const d = entry.isOutput ? checkOutput(bytes, entry.cmd, { host: entry.host, file: rel }).damaged : undefined;
+        const d = checkOutput(bytes, entry.isOutput ? entry.cmd : stderrRecord(entry.cmd), { host: entry.host, file: rel }).damaged;
         if (d) damaged.push(`${rel}: ${d.message.replace(/^damaged: /, '')}`);
         await writeFile(dest, bytes);
       }

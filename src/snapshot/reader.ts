@@ -20,6 +20,12 @@ export interface SnapshotSource {
    */
   hostOutput(host: string, id: string, diagnostics: Diagnostic[]): Promise<OutputText | undefined>;
   centralOutput(id: string, diagnostics: Diagnostic[]): Promise<OutputText | undefined>;
+  /**
+   * What a host's command printed on stderr (its `.err`), checked like `hostOutput`: against
+   * `errBytes`/`errSha256` where the manifest recorded them, for presence where it did not (older
+   * collections). Undefined when there was none, or the file is missing.
+   */
+  hostStderr(host: string, id: string, diagnostics: Diagnostic[]): Promise<OutputText | undefined>;
 }
 
 export interface OutputText {
@@ -40,7 +46,7 @@ export type Damage = NonNullable<Diagnostic['damage']>;
  * Compares the bytes of a listed output with what the manifest recorded; the diagnostic says what
  * differs. Size first (free); the digest only when the size matches.
  */
-export function checkOutput(bytes: Uint8Array, cmd: ManifestCommand, where: { host?: string; file: string }): { sha256: string; damaged?: Diagnostic } {
+export function checkOutput(bytes: Uint8Array, cmd: { readonly bytes?: number; readonly sha256?: string }, where: { host?: string; file: string }): { sha256: string; damaged?: Diagnostic } {
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   if (typeof cmd.bytes === 'number' && bytes.length !== cmd.bytes) {
     const shorter = bytes.length < cmd.bytes;
@@ -63,7 +69,11 @@ function pushOnce(diagnostics: Diagnostic[], d: Diagnostic): void {
   if (!diagnostics.some((x) => x.file === d.file && x.host === d.host && x.message === d.message)) diagnostics.push(d);
 }
 
-/** Opens a snapshot directory, or a packed fixture (.tar.gz), which is verified and unpacked to a cache. */
+/** What the manifest recorded of a command's stderr file, in the shape `checkOutput` compares with. */
+export function stderrRecord(cmd: ManifestCommand): { readonly bytes?: number; readonly sha256?: string } {
+  return { ...(cmd.errBytes !== undefined ? { bytes: cmd.errBytes } : {}), ...(cmd.errSha256 !== undefined ? { sha256: cmd.errSha256 } : {}) };
+}
+
 /** Fails when `hosts` names a host the snapshot does not have (saying which it has); passes for none. */
 export function knownHosts(manifest: { readonly hosts: readonly { readonly name: string }[] }, hosts: readonly string[] | undefined): Result<undefined> {
   if (!hosts?.length) return ok(undefined);
@@ -72,6 +82,7 @@ export function knownHosts(manifest: { readonly hosts: readonly { readonly name:
   return unknown.length ? fail(`host ${unknown.join(', ')} is not in the snapshot (it has: ${known.join(', ') || 'no hosts'})`) : ok(undefined);
 }
 
+/** Opens a snapshot directory, or a packed fixture (.tar.gz), which is verified and unpacked to a cache. */
 export async function openSnapshot(path: string): Promise<Result<SnapshotSource>> {
   const resolved = await resolveSnapshotPath(path);
   if (!resolved.ok) return resolved;
@@ -101,32 +112,38 @@ export async function openSnapshotDir(dir: string): Promise<Result<SnapshotSourc
   const check = validateManifest(parsed);
   if (!check.ok) return fail(`${manifestPath}: ${check.error.message}`);
   const manifest = check.value;
-  const read = async (cmd: ManifestCommand | undefined, host: string | undefined, diagnostics: Diagnostic[]): Promise<OutputText | undefined> => {
-    if (!cmd?.file || !cmd.file.endsWith('.out')) return undefined;
-    const where = { host, file: cmd.file };
+  /** Reads `cmd`'s stdout (`.out` only) or, with `stderr`, its `.err`, checked against the manifest. */
+  const read = async (cmd: ManifestCommand | undefined, host: string | undefined, diagnostics: Diagnostic[], stderr = false): Promise<OutputText | undefined> => {
+    const file = stderr ? cmd?.errFile : cmd?.file;
+    if (!cmd || !file || !file.endsWith(stderr ? '.err' : '.out')) return undefined;
+    const expected = stderr ? stderrRecord(cmd) : cmd;
+    const what = stderr ? `what ${cmd.id} printed on stderr is unknown` : `${cmd.id} reads as not collected`;
+    const where = { host, file };
     let bytes: Buffer;
     try {
-      bytes = await readFile(join(dir, cmd.file));
+      bytes = await readFile(join(dir, file));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       pushOnce(
         diagnostics,
         code === 'ENOENT'
-          ? damagedFile(where, 'missing', `damaged: listed in the manifest (${cmd.bytes} bytes) but missing — the file was removed after collection; ${cmd.id} reads as not collected`)
-          : damagedFile(where, 'missing', `damaged: listed in the manifest but unreadable (${code ?? (e as Error).message}); ${cmd.id} reads as not collected`),
+          ? damagedFile(where, 'missing', `damaged: listed in the manifest${expected.bytes !== undefined ? ` (${expected.bytes} bytes)` : ''} but missing — the file was removed after collection; ${what}`)
+          : damagedFile(where, 'missing', `damaged: listed in the manifest but unreadable (${code ?? (e as Error).message}); ${what}`),
       );
       return undefined;
     }
-    const checked = checkOutput(bytes, cmd, where);
+    const checked = checkOutput(bytes, expected, where);
     if (checked.damaged) pushOnce(diagnostics, checked.damaged);
-    return { file: cmd.file, text: bytes.toString('utf8'), command: cmd, sha256: checked.sha256, ...(checked.damaged ? { damaged: checked.damaged } : {}) };
+    return { file, text: bytes.toString('utf8'), command: cmd, sha256: checked.sha256, ...(checked.damaged ? { damaged: checked.damaged } : {}) };
   };
+  const hostCommand = (host: string, id: string) => manifest.hosts.find((h) => h.name === host)?.commands.find((c) => c.id === id);
   const centralWhere = manifest.central ? `central (via ${manifest.central.via})` : undefined;
   return ok({
     dir,
     manifest,
-    hostOutput: (host, id, diagnostics) => read(manifest.hosts.find((h) => h.name === host)?.commands.find((c) => c.id === id), host, diagnostics),
+    hostOutput: (host, id, diagnostics) => read(hostCommand(host, id), host, diagnostics),
     centralOutput: (id, diagnostics) => read(manifest.central?.commands.find((c) => c.id === id), centralWhere, diagnostics),
+    hostStderr: (host, id, diagnostics) => read(hostCommand(host, id), host, diagnostics, true),
   });
 }
 
@@ -217,6 +234,8 @@ function commandsProblem(commands: readonly unknown[], where: string, dir: strin
     if (typeof c.bytes !== 'number' || !Number.isSafeInteger(c.bytes) || c.bytes < 0) return `${at}.bytes: expected a byte count, got ${JSON.stringify(c.bytes)}`;
     if (c.exitCode !== undefined && c.exitCode !== null && typeof c.exitCode !== 'number') return `${at}.exitCode: expected a number or null`;
     if (c.sha256 !== undefined && (typeof c.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(c.sha256))) return `${at}.sha256: expected 64 hex digits`;
+    if (c.errBytes !== undefined && (typeof c.errBytes !== 'number' || !Number.isSafeInteger(c.errBytes) || c.errBytes < 0)) return `${at}.errBytes: expected a byte count, got ${JSON.stringify(c.errBytes)}`;
+    if (c.errSha256 !== undefined && (typeof c.errSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(c.errSha256))) return `${at}.errSha256: expected 64 hex digits`;
     const bad =
       optional(c, 'required', 'boolean', at) ??
       optional(c, 'durationMs', 'number', at) ??

@@ -557,8 +557,12 @@ export async function redactSnapshotDir(src: string, dst: string, manifest: Mani
   const mapped = mapManifest(manifest, r);
   const fix = (orig: Manifest['hosts'][number]['commands'][number], c: Manifest['hosts'][number]['commands'][number]) => {
     const w = orig.file ? written.get(orig.file) : undefined;
-    if (!w) return c;
-    return { ...c, bytes: w.bytes, ...(c.sha256 !== undefined ? { sha256: w.sha256 } : {}) };
+    const e = orig.errFile ? written.get(orig.errFile) : undefined;
+    return {
+      ...c,
+      ...(w ? { bytes: w.bytes, ...(c.sha256 !== undefined ? { sha256: w.sha256 } : {}) } : {}),
+      ...(e ? { ...(c.errBytes !== undefined ? { errBytes: e.bytes } : {}), ...(c.errSha256 !== undefined ? { errSha256: e.sha256 } : {}) } : {}),
+    };
   };
   const finalManifest: Manifest = {
     ...mapped,

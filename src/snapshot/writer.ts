@@ -10,7 +10,7 @@ import type { CommandOutcome } from '../collect/transport.js';
 export interface OutputSink {
   readonly stream: Writable;
   /** Closes the file and moves it to its final name according to how the command ended. */
-  finish(outcome: CommandOutcome): Promise<{ file?: string; bytes: number; sha256?: string; errFile?: string }>;
+  finish(outcome: CommandOutcome): Promise<{ file?: string; bytes: number; sha256?: string; errFile?: string; errBytes?: number; errSha256?: string }>;
 }
 
 /**
@@ -62,12 +62,13 @@ export class SnapshotWriter {
         // No byte, no file: the .part was never created (a command with empty stdout costs no inode).
         if (rel && file.created) await rename(`${absStem}.part`, join(this.workDir, rel));
         else if (rel) await writeFile(join(this.workDir, rel), '');
-        let errFile: string | undefined;
+        let err: { errFile: string; errBytes: number; errSha256: string } | undefined;
         if (outcome.stderr.length > 0) {
-          errFile = `${relStem}.err`;
-          await writeFile(join(this.workDir, errFile), outcome.stderr);
+          const errBytes = Buffer.from(outcome.stderr, 'utf8');
+          err = { errFile: `${relStem}.err`, errBytes: errBytes.length, errSha256: createHash('sha256').update(errBytes).digest('hex') };
+          await writeFile(join(this.workDir, err.errFile), errBytes);
         }
-        return { file: rel, bytes, sha256: completed ? file.sha256() : undefined, errFile };
+        return { file: rel, bytes, sha256: completed ? file.sha256() : undefined, ...err };
       },
     };
   }

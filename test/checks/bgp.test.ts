@@ -42,6 +42,7 @@ function source(hosts: Record<string, HostFiles>): SnapshotSource {
       return { file: cmd.file!, text: readFileSync(join(dir, f), 'utf8'), command: cmd, sha256: '' };
     },
     centralOutput: async () => undefined,
+    hostStderr: async () => undefined,
   };
 }
 

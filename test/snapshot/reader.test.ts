@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,9 @@ import { auditMtu } from '../../src/services/mtu.js';
 import { auditOffload } from '../../src/services/offload.js';
 import { loadSnapshot } from '../../src/snapshot/load.js';
 import { knownHosts, openSnapshot, validateManifest } from '../../src/snapshot/reader.js';
+import { loadOffload } from '../../src/snapshot/load-offload.js';
+import { packSnapshot, unpackFixture } from '../../src/snapshot/pack.js';
+import { pack } from '../../src/services/fixture.js';
 
 async function snapshotWith(manifest: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'ovnscope-reader-'));
@@ -147,6 +151,87 @@ describe('outputs are checked against the manifest as they are read', () => {
       expect(r.ok).toBe(true);
       if (r.ok) expect(r.value.diagnostics.filter((d) => d.damage).map((d) => [d.host, d.file])).toEqual([['hv1', HV1_IFACES]]);
     }
+  });
+});
+
+describe('stderr files (.err) are checked against the manifest as they are read', () => {
+  const L3 = join(import.meta.dirname, '../../fixtures/l3-acl');
+  const ERR = 'hosts/hv1/devlink.eswitch.err';
+  const STDERR = 'Error: devlink: no devices found\n';
+
+  /** A copy of l3-acl whose hv1 ran `devlink dev eswitch show` and failed, its stderr kept (recorded with size and digest unless `legacy`). */
+  function withFailedDevlink(legacy = false): string {
+    const dir = mkdtempSync(join(tmpdir(), 'ovnscope-err-'));
+    cpSync(L3, dir, { recursive: true });
+    rmSync(join(dir, '.cache'), { recursive: true, force: true });
+    const mf = join(dir, 'manifest.json');
+    const m = JSON.parse(readFileSync(mf, 'utf8'));
+    m.hosts[0].commands.push({
+      id: 'devlink.eswitch', argv: ['devlink', '-j', 'dev', 'eswitch', 'show'], executed: ['devlink', '-j', 'dev', 'eswitch', 'show'], required: false,
+      status: 'failed', exitCode: 1, durationMs: 3, bytes: 0, errFile: ERR, error: 'exit 1',
+      ...(legacy ? {} : { errBytes: Buffer.byteLength(STDERR), errSha256: createHash('sha256').update(STDERR).digest('hex') }),
+    });
+    writeFileSync(mf, JSON.stringify(m));
+    writeFileSync(join(dir, ERR), STDERR);
+    return dir;
+  }
+  const offloadOf = async (dir: string) => {
+    const src = await openSnapshot(dir);
+    if (!src.ok) throw new Error(src.error.message);
+    return loadOffload(src.value);
+  };
+
+  it('an intact .err is read as the command said it, with no damage', async () => {
+    const o = await offloadOf(withFailedDevlink());
+    expect(o.hosts.find((h) => h.host === 'hv1')!.devlink).toEqual({ error: 'exit 1\nError: devlink: no devices found' });
+    expect(o.diagnostics.filter((d) => d.damage)).toEqual([]);
+  });
+
+  it('an edited, cut or missing .err is a damage diagnostic naming host and file', async () => {
+    const edited = withFailedDevlink();
+    writeFileSync(join(edited, ERR), STDERR.replace('no', 'NO'));
+    const cut = withFailedDevlink();
+    writeFileSync(join(cut, ERR), STDERR.slice(0, 10));
+    const gone = withFailedDevlink();
+    rmSync(join(gone, ERR));
+    const damage = async (dir: string) => (await offloadOf(dir)).diagnostics.filter((d) => d.damage).map((d) => [d.severity, d.host, d.file, d.damage]);
+    expect(await damage(edited)).toEqual([['error', 'hv1', ERR, 'digest']]);
+    expect(await damage(cut)).toEqual([['error', 'hv1', ERR, 'size']]);
+    expect(await damage(gone)).toEqual([['error', 'hv1', ERR, 'missing']]);
+  });
+
+  it('a manifest from before errBytes/errSha256: a missing .err is still found', async () => {
+    const gone = withFailedDevlink(true);
+    rmSync(join(gone, ERR));
+    expect((await offloadOf(gone)).diagnostics.filter((d) => d.damage).map((d) => [d.file, d.damage])).toEqual([[ERR, 'missing']]);
+  });
+
+  it('a redacted pack records the rewritten .err with its new size and sha256: the replayed fixture is intact', async () => {
+    const dir = withFailedDevlink();
+    const withIp = 'Error: devlink: no devices found on 192.168.0.1\n';
+    const mf = join(dir, 'manifest.json');
+    const m = JSON.parse(readFileSync(mf, 'utf8'));
+    Object.assign(m.hosts[0].commands.at(-1), { errBytes: Buffer.byteLength(withIp), errSha256: createHash('sha256').update(withIp).digest('hex') });
+    writeFileSync(mf, JSON.stringify(m));
+    writeFileSync(join(dir, ERR), withIp);
+    const work = mkdtempSync(join(tmpdir(), 'ovnscope-err-redact-'));
+    const r = await pack({ snapshot: dir, out: join(work, 'r.tar.gz'), redact: {} });
+    if (!r.ok) throw new Error(r.error.message);
+    const u = await unpackFixture(join(work, 'r.tar.gz'), join(work, 'u'));
+    if (!u.ok) throw new Error(u.error.message);
+    const o = await offloadOf(join(work, 'u'));
+    expect(o.diagnostics.filter((d) => d.damage)).toEqual([]);
+    const devlink = o.hosts.map((h) => h.devlink).find((d) => d !== undefined) as { error: string }; // host names are redacted too
+    expect(devlink.error).toMatch(/^exit 1\nError: devlink: no devices found on \d+\.\d+\.\d+\.\d+$/);
+    expect(devlink.error).not.toContain('192.168.0.1');
+  });
+
+  it('fixture pack refuses a snapshot whose .err changed after collection', async () => {
+    const edited = withFailedDevlink();
+    writeFileSync(join(edited, ERR), STDERR.replace('no', 'NO'));
+    const out = join(mkdtempSync(join(tmpdir(), 'ovnscope-err-pack-')), 'x.tar.gz');
+    const r = await packSnapshot(edited, out);
+    expect(!r.ok && r.error.message).toMatch(/hosts\/hv1\/devlink\.eswitch\.err: its sha256 is not the one the manifest recorded/);
   });
 });
 

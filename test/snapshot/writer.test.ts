@@ -65,7 +65,9 @@ describe('snapshot writer: per-command output files', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(readdirSync(join(writer.workDir, 'hosts/hv1'))).toEqual([]); // nothing created before the first byte
     const failed = await pending.finish(outcome('unavailable', 'sh: 1: vtysh: not found\n'));
-    expect(failed).toEqual({ file: undefined, bytes: 0, sha256: undefined, errFile: 'hosts/hv1/vtysh.version.err' });
+    // The .err is recorded with its size and sha256, so a reader can tell when it changed.
+    const stderr = 'sh: 1: vtysh: not found\n';
+    expect(failed).toEqual({ file: undefined, bytes: 0, sha256: undefined, errFile: 'hosts/hv1/vtysh.version.err', errBytes: Buffer.byteLength(stderr), errSha256: createHash('sha256').update(stderr).digest('hex') });
     const empty = await (await writer.open('hosts/hv1/ip.nexthop')).finish(outcome('ok'));
     expect(empty).toMatchObject({ file: 'hosts/hv1/ip.nexthop.out', bytes: 0, sha256: createHash('sha256').digest('hex') });
     expect(readdirSync(join(writer.workDir, 'hosts/hv1')).sort()).toEqual(['ip.nexthop.out', 'vtysh.version.err']);
