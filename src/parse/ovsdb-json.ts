@@ -855,9 +855,17 @@ export const toOvsInterfaces: RowConverter<OvsInterface> = converter('Interface'
 
 /**
  * Resolves Bridge → Port → Interface references into per-bridge port lists with ofport/name
- * lookups. Dangling references (rows missing from a partial dump) are warnings.
+ * lookups. Dangling references (rows missing from a partial dump) are warnings, except into a
+ * listing the caller says is incomplete (not collected, or damaged): every reference into it may
+ * dangle, and the cause is reported once, where the listing is read.
  */
-export function buildBridgeMap(bridges: readonly OvsBridge[], ports: readonly OvsPort[], interfaces: readonly OvsInterface[], file?: string): Parsed<OvsBridgeMap> {
+export function buildBridgeMap(
+  bridges: readonly OvsBridge[],
+  ports: readonly OvsPort[],
+  interfaces: readonly OvsInterface[],
+  file?: string,
+  inputs: { readonly portsIncomplete?: boolean; readonly interfacesIncomplete?: boolean } = {},
+): Parsed<OvsBridgeMap> {
   const diagnostics: Diagnostic[] = [];
   const warn = (message: string) => {
     if (diagnostics.length < MAX_DIAGNOSTICS) diagnostics.push({ severity: 'warning', file, message });
@@ -875,7 +883,7 @@ export function buildBridgeMap(bridges: readonly OvsBridge[], ports: readonly Ov
     for (const pu of bridge.ports) {
       const port = portsByUuid.get(pu);
       if (!port) {
-        warn(`bridge ${bridge.name}: port ${pu} is not in the Port table`);
+        if (!inputs.portsIncomplete) warn(`bridge ${bridge.name}: port ${pu} is not in the Port table`);
         continue;
       }
       const prev = claimedPort.get(pu);
@@ -885,7 +893,7 @@ export function buildBridgeMap(bridges: readonly OvsBridge[], ports: readonly Ov
       for (const iu of port.interfaces) {
         const iface = ifacesByUuid.get(iu);
         if (!iface) {
-          warn(`bridge ${bridge.name}, port ${port.name}: interface ${iu} is not in the Interface table`);
+          if (!inputs.interfacesIncomplete) warn(`bridge ${bridge.name}, port ${port.name}: interface ${iu} is not in the Interface table`);
           continue;
         }
         ifs.push(iface);

@@ -101,6 +101,11 @@ function hostIdentity(openVswitch: OpenVswitch | undefined): Pick<HostState, 'op
   return { openVswitch, chassis: openVswitch?.systemId, encapIp: openVswitch?.ovnEncapIps[0] };
 }
 
+/** Read, and the bytes are those collected. */
+function intact(out: OutputText | undefined): boolean {
+  return out !== undefined && out.damaged === undefined;
+}
+
 function take<T>(out: OutputText | undefined, host: string | undefined, parse: (text: string, file: string) => Parsed<T>, diagnostics: Diagnostic[]): T | undefined {
   if (!out) return undefined;
   const parsed = parse(out.text, out.file);
@@ -117,9 +122,13 @@ async function loadHost(source: SnapshotSource, name: string, bridgeNames: reado
   const version = take(await out('ovs-vsctl.version'), name, parseToolVersion, diagnostics);
   const openVswitch = rows(await out('ovs-vsctl.list.Open_vSwitch'), name, toOpenVswitch, diagnostics)[0];
   const ovsBridges = rows(await out('ovs-vsctl.list.Bridge'), name, toOvsBridges, diagnostics);
-  const ovsPorts = rows(await out('ovs-vsctl.list.Port'), name, toOvsPorts, diagnostics);
-  const interfaces = rows(await out('ovs-vsctl.list.Interface'), name, toOvsInterfaces, diagnostics);
-  const bridgeMapParsed = buildBridgeMap(ovsBridges, ovsPorts, interfaces);
+  const portsOut = await out('ovs-vsctl.list.Port');
+  const ovsPorts = rows(portsOut, name, toOvsPorts, diagnostics);
+  const interfacesOut = await out('ovs-vsctl.list.Interface');
+  const interfaces = rows(interfacesOut, name, toOvsInterfaces, diagnostics);
+  // A reference into a Port or Interface listing that is missing, failed or damaged dangles
+  // because of that input, which is already reported: no warning per row on top of it.
+  const bridgeMapParsed = buildBridgeMap(ovsBridges, ovsPorts, interfaces, undefined, { portsIncomplete: !intact(portsOut), interfacesIncomplete: !intact(interfacesOut) });
   diagnostics.push(...locate(bridgeMapParsed.diagnostics, { host: name, file: `hosts/${name}/ovs-vsctl.list.Bridge.out` }));
   const dpif = take(await out('ovs-appctl.dpif-show'), name, parseDpifShow, diagnostics);
   const tlvMap = take(await out('ovs-ofctl.dump-tlv-map.br-int'), name, parseTlvMap, diagnostics);
