@@ -207,7 +207,11 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
   if (!host) return fail(`host ${req.host} is not in the snapshot (it has: ${snapshot.hosts.map((h) => h.name).join(', ') || 'no hosts'})`);
   const bridge = host.bridges.find((b) => b.name === req.bridge);
   if (!bridge) return fail(`host ${host.name} has no bridge ${req.bridge} in the snapshot (it has: ${host.bridges.map((b) => b.name).join(', ') || 'none'})`);
-  if (bridge.flows.length === 0) return fail(`${host.name}/${req.bridge} has no flows in the snapshot (was ovs-ofctl dump-flows collected? see "ovnscope snapshot show")`, 3);
+  if (bridge.flows.length === 0) {
+    const dump = snapshot.manifest.hosts.find((h) => h.name === host.name)?.commands.find((c) => c.id === `ovs-ofctl.dump-flows.${req.bridge}`);
+    const why = dump && dump.status !== 'ok' ? `: ${dump.id} ${dump.status}${dump.error ? ` (${dump.error})` : ''}, so what it printed is not read` : ' (was ovs-ofctl dump-flows collected? see "ovnscope snapshot show")';
+    return fail(`${host.name}/${req.bridge} has no flows in the snapshot${why}`, 3);
+  }
   const index = snapshot.sb ? buildOvnIndex(snapshot) : undefined;
   const tunnelMtu = await tunnelMtuCheck(req, opened.value, everyHost ? undefined : [host.name]);
   let one: (flow: string) => Result<TraceReport> | Promise<Result<TraceReport>>;

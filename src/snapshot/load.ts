@@ -90,7 +90,7 @@ export async function loadOpenedSnapshot(source: SnapshotSource, dir: string, op
 export async function loadHostIdentities(source: SnapshotSource): Promise<HostState[]> {
   return Promise.all(
     source.manifest.hosts.map(async (h): Promise<HostState> => {
-      const ovs = rows(await source.hostOutput(h.name, 'ovs-vsctl.list.Open_vSwitch', []), h.name, toOpenVswitch, [])[0];
+      const ovs = succeeded(source, h.name, 'ovs-vsctl.list.Open_vSwitch') ? rows(await source.hostOutput(h.name, 'ovs-vsctl.list.Open_vSwitch', []), h.name, toOpenVswitch, [])[0] : undefined;
       return { name: h.name, ovsBridges: [], ovsPorts: [], interfaces: [], bridges: [], ...hostIdentity(ovs) };
     }),
   );
@@ -117,8 +117,18 @@ function rows<T>(out: OutputText | undefined, host: string | undefined, convert:
   return take(out, host, (text, file) => parseOvsdbRows(text, convert, file), diagnostics) ?? [];
 }
 
+/**
+ * A host's output as data: only of a command that succeeded. A command that failed may have kept
+ * what it printed before failing (`.out`), which is not the listing it was asked for; like the
+ * other loaders, it reads as not collected — the manifest says why (status, error), and that is
+ * what the checks (`doctor` D-series n/a reasons, C2/C3) and `snapshot show` report.
+ */
+function succeeded(source: SnapshotSource, host: string, id: string): boolean {
+  return source.manifest.hosts.find((h) => h.name === host)?.commands.some((c) => c.id === id && c.status === 'ok') ?? false;
+}
+
 async function loadHost(source: SnapshotSource, name: string, bridgeNames: readonly string[], diagnostics: Diagnostic[], cache: CacheOptions | undefined, withClassifier: boolean, withTables = true): Promise<HostState> {
-  const out = (id: string) => source.hostOutput(name, id, diagnostics);
+  const out = async (id: string) => (succeeded(source, name, id) ? source.hostOutput(name, id, diagnostics) : undefined);
   const version = take(await out('ovs-vsctl.version'), name, parseToolVersion, diagnostics);
   const openVswitch = rows(await out('ovs-vsctl.list.Open_vSwitch'), name, toOpenVswitch, diagnostics)[0];
   const ovsBridges = rows(await out('ovs-vsctl.list.Bridge'), name, toOvsBridges, diagnostics);
@@ -173,6 +183,7 @@ async function loadFlows(
 ): Promise<{ flows: readonly FlowEntry[]; flowsFile?: string; flowSource?: FlowSource }> {
   const id = `ovs-ofctl.dump-flows.${bridge}`;
   const command = source.manifest.hosts.find((h) => h.name === host)?.commands.find((c) => c.id === id);
+  if (command?.status !== 'ok') return { flows: [] };
   let file: string | undefined;
   const loaded = await cachedFlowDump(
     source.dir,

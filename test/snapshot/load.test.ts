@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runDoctor } from '../../src/services/doctor.js';
+import { trace } from '../../src/services/trace.js';
 import { loadSnapshot } from '../../src/snapshot/load.js';
 
 const L3 = join(import.meta.dirname, '../../fixtures/l3-acl');
@@ -65,5 +66,41 @@ describe('a missing or damaged Interface listing is reported once, as itself', (
     const s = await load(dir);
     expect(s.diagnostics.filter((d) => d.damage)).toEqual([]);
     expect(s.diagnostics.filter((d) => d.host === 'hv1' && danglingInterface.test(d.message))).toHaveLength(1);
+  });
+});
+
+describe('an output of a command that failed is not read as data, like in the other loaders', () => {
+  /** l3-acl with hv1's `id` recorded as failed (exit 1) after printing what its file holds. */
+  function withFailed(id: string, error: string): string {
+    const dir = copyOf(L3);
+    const mf = join(dir, 'manifest.json');
+    const m = JSON.parse(readFileSync(mf, 'utf8'));
+    for (const c of m.hosts[0].commands) if (c.id === id) Object.assign(c, { status: 'failed', exitCode: 1, error });
+    m.hosts[0].status = 'partial';
+    writeFileSync(mf, JSON.stringify(m));
+    return dir;
+  }
+
+  it('a failed Interface listing reads as not collected, and the checks say it failed and why', async () => {
+    const error = 'ovs-vsctl: unix:/var/run/openvswitch/db.sock: database connection failed';
+    const dir = withFailed('ovs-vsctl.list.Interface', error);
+    const intact = await load(copyOf(L3));
+    expect(intact.hosts.find((h) => h.name === 'hv1')!.interfaces.length).toBeGreaterThan(0);
+    const s = await load(dir);
+    expect(s.hosts.find((h) => h.name === 'hv1')!.interfaces).toEqual([]);
+    // Not a parser finding either: the listing failed, its dangling references are no news.
+    expect(s.diagnostics.filter((d) => d.host === 'hv1')).toEqual([]);
+    // Where the reason shows: the health checks that need the listing are n/a, saying it failed and why.
+    const doctor = await runDoctor({ snapshot: dir, severity: 'n-a' });
+    if (!doctor.ok) throw new Error(doctor.error.message);
+    const na = doctor.value.findings.filter((f) => f.host === 'hv1' && f.severity === 'n-a' && /^D/.test(f.id));
+    expect(na.length).toBeGreaterThan(0);
+    for (const f of na) expect(f.message).toContain(`ovs-vsctl.list.Interface was not collected from hv1 (failed: ${error})`);
+  });
+
+  it('a failed dump-flows: the trace has no flows to read and says the command failed (exit 3)', async () => {
+    const dir = withFailed('ovs-ofctl.dump-flows.br-int', 'exit 1');
+    const r = await trace({ snapshot: dir, host: 'hv1', bridge: 'br-int', flow: 'in_port="tapweb1",ip', ctNext: [], detail: 'minimal' });
+    expect(!r.ok && r.error).toEqual({ kind: 'user-error', exitCode: 3, message: 'hv1/br-int has no flows in the snapshot: ovs-ofctl.dump-flows.br-int failed (exit 1), so what it printed is not read' });
   });
 });
