@@ -6,7 +6,7 @@
  *   C1  every host was reachable                 C5  the collection was not interrupted
  *   C2  every required output was collected      C6  the raw outputs parsed without diagnostics
  *   C3  optional outputs that are missing (info) C7  the snapshot covers the fleet (path-scoped: info)
- *   C4  the NB/SB were collected                 C8  every listed output is intact (not changed after collection)
+ *   C4  the NB/SB were collected                 C8  every output the checks read is intact (not changed after collection)
  *
  * Pure: the manifest and the parser diagnostics in, findings out.
  */
@@ -23,7 +23,7 @@ export const COLLECTION_CHECKS: Readonly<Record<string, string>> = {
   C5: 'the collection ran to the end (not interrupted)',
   C6: 'every raw output parsed without diagnostics',
   C7: 'the snapshot covers the whole fleet (a path-scoped collection or pack only some hosts)',
-  C8: 'every output the manifest lists is intact: present, with the size and sha256 it was collected with',
+  C8: 'every output the checks read (stdout and stderr files) is intact: present, with the size and sha256 it was collected with; fixture pack checks every listed file',
 };
 
 /** The path scope recorded in a manifest (collect --from/--to, or fixture pack --only-path). */

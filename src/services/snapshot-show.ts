@@ -7,7 +7,7 @@ export interface SnapshotSummary {
   readonly dir: string;
   readonly created: string;
   readonly toolVersion: string;
-  /** The manifest says nothing required is missing, and every listed output is intact (see `damaged`). */
+  /** The manifest says nothing required is missing, and every output the loader read is intact (see `damaged`). */
   readonly complete: boolean;
   /**
    * Listed outputs that are missing, or whose size or sha256 differs from the manifest: changed
