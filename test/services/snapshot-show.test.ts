@@ -1,25 +1,12 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Chalk } from 'chalk';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { renderSnapshotSummary } from '../../src/render/snapshot.js';
 import { showSnapshot } from '../../src/services/snapshot-show.js';
+import { copyFixture } from '../harness/fixture-copy.js';
 
-const L3 = resolve(import.meta.dirname, '../../fixtures/l3-acl');
 const plain = new Chalk({ level: 0 });
-const work: string[] = [];
-afterEach(() => {
-  for (const d of work.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function copyOfL3(): string {
-  const d = mkdtempSync(join(tmpdir(), 'ovnscope-show-'));
-  work.push(d);
-  cpSync(L3, d, { recursive: true });
-  rmSync(join(d, '.cache'), { recursive: true, force: true });
-  return d;
-}
 
 async function show(dir: string) {
   const r = await showSnapshot(dir);
@@ -29,14 +16,14 @@ async function show(dir: string) {
 
 describe('snapshot show of a damaged snapshot', () => {
   it('an intact snapshot is complete, with nothing damaged', async () => {
-    const s = await show(copyOfL3());
+    const s = await show(copyFixture('l3-acl'));
     expect(s.complete).toBe(true);
     expect(s.damaged).toEqual([]);
     expect(renderSnapshotSummary(s, plain).split('\n')[1]).toBe('complete');
   });
 
   it('is not "complete" when listed files are missing or truncated: it says DAMAGED and lists them', async () => {
-    const dir = copyOfL3();
+    const dir = copyFixture('l3-acl');
     rmSync(join(dir, 'hosts/hv1/ovs-vsctl.list.Interface.out'));
     const dump = 'hosts/hv2/ovs-ofctl.dump-flows.br-int.out';
     writeFileSync(join(dir, dump), readFileSync(join(dir, dump), 'utf8').split('\n').slice(0, 300).join('\n') + '\n');
@@ -59,7 +46,7 @@ describe('snapshot show of a damaged snapshot', () => {
 describe('snapshot show says what was collected from each host', () => {
   /** l3-acl with hv2 as a host whose OVS was not running: every command that needs the daemons failed, list-br too (br-int is then only assumed). */
   function ovsDownOnHv2(): string {
-    const dir = copyOfL3();
+    const dir = copyFixture('l3-acl');
     const mf = join(dir, 'manifest.json');
     const m = JSON.parse(readFileSync(mf, 'utf8')) as { hosts: { name: string; status: string; bridges: string[]; commands: Record<string, unknown>[] }[] };
     const hv2 = m.hosts.find((h) => h.name === 'hv2')!;

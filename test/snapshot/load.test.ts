@@ -3,24 +3,17 @@
 // that failed but kept what it printed before failing.
 
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runDoctor } from '../../src/services/doctor.js';
 import { trace } from '../../src/services/trace.js';
 import { loadSnapshot } from '../../src/snapshot/load.js';
+import { copyFixture } from '../harness/fixture-copy.js';
 
 const L3 = join(import.meta.dirname, '../../fixtures/l3-acl');
 const HV1_IFACES = 'hosts/hv1/ovs-vsctl.list.Interface.out';
 const HV1_BRIDGE = 'hosts/hv1/ovs-vsctl.list.Bridge.out';
-
-function copyOf(fixture: string): string {
-  const d = mkdtempSync(join(tmpdir(), 'ovnscope-load-'));
-  cpSync(fixture, d, { recursive: true });
-  rmSync(join(d, '.cache'), { recursive: true, force: true });
-  return d;
-}
 
 async function load(dir: string) {
   const r = await loadSnapshot(dir, { cache: { enabled: false } });
@@ -34,7 +27,7 @@ describe('a missing or damaged Interface listing is reported once, as itself', (
   const danglingInterface = /is not in the Interface table/;
 
   it('deleted: the damage diagnostic, and no "not in the Interface table" warnings (no C6 finding for the Bridge listing)', async () => {
-    const dir = copyOf(L3);
+    const dir = copyFixture('l3-acl');
     rmSync(join(dir, HV1_IFACES));
     const s = await load(dir);
     expect(s.diagnostics.filter((d) => d.host === 'hv1').map((d) => [d.file, d.damage])).toEqual([[HV1_IFACES, 'missing']]);
@@ -44,7 +37,7 @@ describe('a missing or damaged Interface listing is reported once, as itself', (
   });
 
   it('cut after collection: the rows after the cut are not warned about one by one either', async () => {
-    const dir = copyOf(L3);
+    const dir = copyFixture('l3-acl');
     const text = readFileSync(join(L3, HV1_IFACES), 'utf8');
     writeFileSync(join(dir, HV1_IFACES), text.slice(0, Math.floor(text.length / 2)));
     const s = await load(dir);
@@ -54,7 +47,7 @@ describe('a missing or damaged Interface listing is reported once, as itself', (
 
   it('an intact listing that lacks a referenced row still gets the warning (the data disagrees, not the file)', async () => {
     // Drop one Interface row and record the listing as collected that way (size and digest updated).
-    const dir = copyOf(L3);
+    const dir = copyFixture('l3-acl');
     const listing = JSON.parse(readFileSync(join(L3, HV1_IFACES), 'utf8')) as { headings: string[]; data: unknown[][] };
     listing.data = listing.data.slice(1);
     const text = JSON.stringify(listing);
@@ -72,7 +65,7 @@ describe('a missing or damaged Interface listing is reported once, as itself', (
 describe('an output of a command that failed is not read as data, like in the other loaders', () => {
   /** l3-acl with hv1's `id` recorded as failed (exit 1) after printing what its file holds. */
   function withFailed(id: string, error: string): string {
-    const dir = copyOf(L3);
+    const dir = copyFixture('l3-acl');
     const mf = join(dir, 'manifest.json');
     const m = JSON.parse(readFileSync(mf, 'utf8'));
     for (const c of m.hosts[0].commands) if (c.id === id) Object.assign(c, { status: 'failed', exitCode: 1, error });
@@ -84,7 +77,7 @@ describe('an output of a command that failed is not read as data, like in the ot
   it('a failed Interface listing reads as not collected, and the checks say it failed and why', async () => {
     const error = 'ovs-vsctl: unix:/var/run/openvswitch/db.sock: database connection failed';
     const dir = withFailed('ovs-vsctl.list.Interface', error);
-    const intact = await load(copyOf(L3));
+    const intact = await load(copyFixture('l3-acl'));
     expect(intact.hosts.find((h) => h.name === 'hv1')!.interfaces.length).toBeGreaterThan(0);
     const s = await load(dir);
     expect(s.hosts.find((h) => h.name === 'hv1')!.interfaces).toEqual([]);

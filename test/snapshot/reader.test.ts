@@ -14,6 +14,7 @@ import { knownHosts, openSnapshot, validateManifest } from '../../src/snapshot/r
 import { loadOffload } from '../../src/snapshot/load-offload.js';
 import { packSnapshot, unpackFixture } from '../../src/snapshot/pack.js';
 import { pack } from '../../src/services/fixture.js';
+import { copyFixture } from '../harness/fixture-copy.js';
 
 async function snapshotWith(manifest: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'ovnscope-reader-'));
@@ -80,13 +81,6 @@ describe('outputs are checked against the manifest as they are read', () => {
   const HV1_IFACES = 'hosts/hv1/ovs-vsctl.list.Interface.out';
   const HV2_FLOWS = 'hosts/hv2/ovs-ofctl.dump-flows.br-int.out';
 
-  function copyOf(fixture: string): string {
-    const d = mkdtempSync(join(tmpdir(), 'ovnscope-damaged-'));
-    cpSync(fixture, d, { recursive: true });
-    rmSync(join(d, '.cache'), { recursive: true, force: true });
-    return d;
-  }
-
   async function loadedDiagnostics(dir: string) {
     const r = await loadSnapshot(dir, { cache: { enabled: false } });
     if (!r.ok) throw new Error(r.error.message);
@@ -94,12 +88,12 @@ describe('outputs are checked against the manifest as they are read', () => {
   }
 
   it('an intact snapshot has no damage diagnostics', async () => {
-    const s = await loadedDiagnostics(copyOf(L3));
+    const s = await loadedDiagnostics(copyFixture('l3-acl'));
     expect(s.diagnostics.filter((d) => d.damage)).toEqual([]);
   });
 
   it('a listed file that is missing is an error naming host and file, and reads as not collected', async () => {
-    const dir = copyOf(L3);
+    const dir = copyFixture('l3-acl');
     rmSync(join(dir, HV1_FLOWS));
     rmSync(join(dir, HV1_IFACES));
     const s = await loadedDiagnostics(dir);
@@ -116,7 +110,7 @@ describe('outputs are checked against the manifest as they are read', () => {
   });
 
   it('a file cut at a line boundary is a size error saying "truncated?"', async () => {
-    const dir = copyOf(L3);
+    const dir = copyFixture('l3-acl');
     const full = readFileSync(join(L3, HV2_FLOWS), 'utf8');
     const cut = full.split('\n').slice(0, 300).join('\n') + '\n';
     writeFileSync(join(dir, HV2_FLOWS), cut);
@@ -129,7 +123,7 @@ describe('outputs are checked against the manifest as they are read', () => {
   });
 
   it('a file edited in place (same size) is a digest error', async () => {
-    const dir = copyOf(L3);
+    const dir = copyFixture('l3-acl');
     const text = readFileSync(join(L3, HV2_FLOWS), 'utf8');
     const edited = text.replace('priority=100', 'priority=101');
     expect(edited.length).toBe(text.length);
@@ -142,7 +136,7 @@ describe('outputs are checked against the manifest as they are read', () => {
   });
 
   it('the other audits report damage in their diagnostics too', async () => {
-    const dir = copyOf(L3);
+    const dir = copyFixture('l3-acl');
     rmSync(join(dir, HV1_IFACES));
     const doctor = await runDoctor({ snapshot: dir });
     const mtu = await auditMtu({ snapshot: dir, all: true });
