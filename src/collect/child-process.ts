@@ -45,6 +45,6 @@ export async function runChild(
           ? { status: 'timeout', exitCode: null, durationMs: elapsed(), stderr, error: `the host's time budget ran out (per-host timeout)` }
           : { status: 'interrupted', exitCode: null, durationMs: elapsed(), stderr, error: 'interrupted by the user' },
     };
-  if (result.timedOut) return { outcome: { status: 'timeout', exitCode: null, durationMs: elapsed(), stderr, error: `no answer within ${request.timeoutMs} ms${options.killedNote ?? ''}` } };
+  if (result.timedOut) return { outcome: { status: 'timeout', exitCode: null, durationMs: elapsed(), stderr, error: `not finished within ${request.timeoutMs} ms${options.killedNote ?? ''}` } };
   return { result, stderr };
 }

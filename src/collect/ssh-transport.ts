@@ -248,7 +248,7 @@ function execOne(conn: Connection, options: SshTransportOptions, request: RunReq
       setTimeout(() => finish(cut!), 2000).unref();
     };
     const timer = setTimeout(
-      () => kill({ status: 'timeout', exitCode: null, durationMs: elapsed(), stderr, error: `no answer within ${request.timeoutMs} ms (killed)` }),
+      () => kill({ status: 'timeout', exitCode: null, durationMs: elapsed(), stderr, error: `not finished within ${request.timeoutMs} ms (killed)` }),
       request.timeoutMs,
     );
     const onAbort = () => kill(aborted(request.signal!, elapsed(), stderr, request.timeoutMs));

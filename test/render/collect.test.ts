@@ -10,7 +10,7 @@ describe('collect summary when the ovn.via host is unreachable', () => {
     `host hv1: ${KEY}`,
     'host hv2: root@127.0.0.3:42202: connection refused',
     ...['ovn-sbctl.list.Chassis', 'ovn-sbctl.list.Encap', 'ovn-nbctl.list.ACL'].map((id) => `central via hv1: ${id} transport-error (${KEY})`),
-    'central via hv1: ovn-sbctl.list.Port_Binding timeout (no answer within 5000 ms (killed))',
+    'central via hv1: ovn-sbctl.list.Port_Binding timeout (not finished within 5000 ms (killed))',
   ];
 
   it('one line for the central commands that failed for one reason, which refers to the host line instead of repeating it', () => {
@@ -18,7 +18,7 @@ describe('collect summary when the ovn.via host is unreachable', () => {
       `host hv1: ${KEY}`,
       'host hv2: root@127.0.0.3:42202: connection refused',
       'central via hv1: 3 commands transport-error (as for host hv1 above): ovn-sbctl.list.Chassis, ovn-sbctl.list.Encap, ovn-nbctl.list.ACL',
-      'central via hv1: ovn-sbctl.list.Port_Binding timeout (no answer within 5000 ms (killed))',
+      'central via hv1: ovn-sbctl.list.Port_Binding timeout (not finished within 5000 ms (killed))',
     ]);
   });
 
