@@ -31,7 +31,7 @@ export function renderDoctor(r: DoctorResult, style: ChalkInstance): string {
   const out: string[] = [];
   out.push(
     style.bold(`doctor — ${r.snapshot}`) +
-      style.dim(`  (collected ${r.created}, ${r.hosts.length} host${r.hosts.length === 1 ? '' : 's'}${r.complete ? '' : ', collection INCOMPLETE'}${r.scope ? `, path-scoped ${r.scope.from} → ${r.scope.to}` : ''})`),
+      style.dim(`  (collected ${r.created}, ${plural(r.hosts.length, 'host')}${r.complete ? '' : ', collection INCOMPLETE'}${r.scope ? `, path-scoped ${r.scope.from} → ${r.scope.to}` : ''})`),
   );
   for (const a of r.audits) {
     // An audit that ran but could check nothing (every finding n/a) reads as n/a, not as a clean run.

@@ -8,6 +8,7 @@ import type { ChalkInstance } from 'chalk';
 import type { HopStep, TraceDrop, TraceHop, TraceOutput } from '../model/trace.js';
 import type { TraceReport } from '../services/trace.js';
 import { describeEndpoint } from '../snapshot/resolve.js';
+import { plural } from '../model/plural.js';
 
 function stepMark(s: HopStep, style: ChalkInstance): string {
   switch (s.kind) {
@@ -48,7 +49,7 @@ export function dropEvidence(d: TraceDrop, style: ChalkInstance): string[] {
   const out: string[] = [];
   if (d.flow) out.push(`${style.dim('flow   ')} ${d.flow}`);
   else if (d.tableFlows !== undefined)
-    out.push(`${style.dim('table  ')} ${d.table}${d.flowsFile ? ` of ${d.flowsFile}` : ''}: ${d.tableFlows === 0 ? 'empty (no flow of this table in the dump)' : `no flow matched (the table has ${d.tableFlows} flow${d.tableFlows === 1 ? '' : 's'})`}`);
+    out.push(`${style.dim('table  ')} ${d.table}${d.flowsFile ? ` of ${d.flowsFile}` : ''}: ${d.tableFlows === 0 ? 'empty (no flow of this table in the dump)' : `no flow matched (the table has ${plural(d.tableFlows, 'flow')})`}`);
   else out.push(`${style.dim('flow   ')} table ${d.table}${d.priority !== undefined ? ` priority ${d.priority}` : ''}${d.cookie ? ` cookie ${d.cookie}` : ''}`);
   const lf = d.logicalFlow;
   if (lf) out.push(`${style.dim('lflow  ')} ${lf.datapath ?? '?'} ${lf.pipeline} ${lf.stage ?? ''} (table ${lf.tableId}) priority ${lf.priority}: ${lf.match} => ${lf.actions}  [${lf.uuid.slice(0, 8)}]`);

@@ -1,4 +1,5 @@
 import { formatDiagnostic, type Diagnostic } from '../model/diagnostic.js';
+import { plural } from '../model/plural.js';
 
 /**
  * What a trace report says about damaged input: the error diagnostics of the files its verdict
@@ -43,8 +44,8 @@ function summarize(diags: readonly Diagnostic[]): string {
     const what = describeDataFile(d.file, d.host);
     byFile.set(what, (byFile.get(what) ?? 0) + 1);
   }
-  const parts = [...byFile].map(([what, n]) => `${what} has ${n} error${n === 1 ? '' : 's'}`);
-  return parts.length <= 2 ? parts.join('; ') : `${parts.slice(0, 2).join('; ')}; and ${parts.length - 2} more file${parts.length === 3 ? '' : 's'}`;
+  const parts = [...byFile].map(([what, n]) => `${what} has ${plural(n, 'error')}`);
+  return parts.length <= 2 ? parts.join('; ') : `${parts.slice(0, 2).join('; ')}; and ${plural(parts.length - 2, 'more file', 'more files')}`;
 }
 
 function dataErrorsOf(diags: readonly Diagnostic[]): DataErrors | undefined {
@@ -60,7 +61,7 @@ function dataErrorsOf(diags: readonly Diagnostic[]): DataErrors | undefined {
   }
   if (!unique.length) return undefined;
   const listed = texts.slice(0, DATA_ERRORS_LISTED).map((t) => `damaged input: ${t}`);
-  if (texts.length > DATA_ERRORS_LISTED) listed.push(`damaged input: and ${texts.length - DATA_ERRORS_LISTED} more error${texts.length - DATA_ERRORS_LISTED === 1 ? '' : 's'} (see "ovnscope doctor" or "ovnscope snapshot show")`);
+  if (texts.length > DATA_ERRORS_LISTED) listed.push(`damaged input: and ${plural(texts.length - DATA_ERRORS_LISTED, 'more error', 'more errors')} (see "ovnscope doctor" or "ovnscope snapshot show")`);
   return { count: unique.length, summary: summarize(unique), warnings: listed, listed: texts.slice(0, DATA_ERRORS_LISTED) };
 }
 

@@ -39,6 +39,7 @@ import { flowFromState } from './guest.js';
 import { bucketId, type CompiledGroup } from './groups.js';
 import { ETH_TYPE_IP, ETH_TYPE_IPV6, SP, VLAN_CFI } from './state.js';
 import { traceHost, type SimOutput, type SimTraceResult, type TraceOptions } from './trace.js';
+import { plural } from '../model/plural.js';
 
 /** GENEVE overhead on top of the inner IP packet (OVN's option included): IPv4 / IPv6 underlay. */
 export const GENEVE_OVERHEAD = { 4: 58, 6: 78 } as const;
@@ -352,7 +353,7 @@ function tableMissEvidence(host: HostState, bridge: string, table: number): Pick
   for (let i = 0, len = b.flows.length; i < len; i++) if (cols.table(i) === table) n++;
   const file = b.flowsFile ?? `${host.name}/${bridge}`;
   return {
-    explanation: n === 0 ? `no flow matched in table ${table} (the table is empty)` : `no flow matched in table ${table} (none of its ${n} flow${n === 1 ? '' : 's'})`,
+    explanation: n === 0 ? `no flow matched in table ${table} (the table is empty)` : `no flow matched in table ${table} (none of its ${plural(n, 'flow')})`,
     tableFlows: n,
     flowsFile: file,
   };

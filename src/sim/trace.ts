@@ -14,6 +14,7 @@ import { formatFlowState } from './format.js';
 import { makeNode } from './report.js';
 import { ETH_TYPE_IP, ETH_TYPE_IPV6, OFPP, PacketState, SP, VLAN_CFI } from './state.js';
 import { Xlate, fmtCtState, type ControllerEvent, type DropEvent, type ExecutorTableLike, type FdbEntry, type OutputEvent, type PassResult } from './xlate.js';
+import { plural } from '../model/plural.js';
 
 export interface TraceOptions {
   /**
@@ -478,7 +479,7 @@ export function traceHost(host: HostState | CompiledHost, bridge: string, microf
   const mb = x.missingBucket;
   if (mb) {
     const n = mb.buckets.length;
-    return fail(`--select-bucket ${mb.bucket}: select group ${mb.groupId} on ${ch.host.name} ${mb.bridge} has ${n} bucket${n === 1 ? '' : 's'} (bucket ids ${mb.buckets.join(', ') || 'none'}); give one of those`);
+    return fail(`--select-bucket ${mb.bucket}: select group ${mb.groupId} on ${ch.host.name} ${mb.bridge} has ${plural(n, 'bucket')} (bucket ids ${mb.buckets.join(', ') || 'none'}); give one of those`);
   }
   return ok(buildResult(x, input, bridge, tree, size));
 }

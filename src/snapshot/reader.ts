@@ -44,7 +44,8 @@ export type Damage = NonNullable<Diagnostic['damage']>;
 
 /**
  * Compares the bytes of a listed output with what the manifest recorded; the diagnostic says what
- * differs. Size first (free); the digest only when the size matches.
+ * differs (the size when it differs, else the digest). The digest is computed either way: the
+ * flow cache keys on it when the manifest recorded none.
  */
 export function checkOutput(bytes: Uint8Array, cmd: { readonly bytes?: number; readonly sha256?: string }, where: { host?: string; file: string }): { sha256: string; damaged?: Diagnostic } {
   const sha256 = createHash('sha256').update(bytes).digest('hex');
