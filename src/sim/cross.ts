@@ -264,7 +264,7 @@ function runHost(compiled: CompiledHost, bridge: string, flow: string, base: Tra
     // Each attempt starts from the table as it was: a re-run must not see its own commits.
     const table = ct?.clone();
     const r = traceHost(compiled, bridge, f, table ? { ...base, conntrack: table } : base);
-    if (!r.ok) return /^--select-bucket /.test(r.error.message) ? { ...r, usage: true } : r;
+    if (!r.ok) return 'missingBucket' in r.error ? { ...r, usage: true } : r;
     const inc = r.value.incomplete ?? r.value.dpHashStop;
     const done = { result: r.value, flow: f, choices, ...(table ? { ct: table } : {}) };
     if (inc?.groupId === undefined || /(^|,)dp_hash=/.test(f)) return ok(done);

@@ -3,7 +3,7 @@
  * `TraceResult` (verdict, hops, warnings, trace tree) the rest of ovnscope renders.
  */
 import type { FieldDef } from '../model/fields.js';
-import { fail, ok, type Result } from '../model/result.js';
+import { fail, ok, type Result, type UserError } from '../model/result.js';
 import type { HostState } from '../model/snapshot.js';
 import type { Detail, DropReason, TraceDrop, TraceHop, TraceNode, TraceOutput, TraceResult, Verdict } from '../model/trace.js';
 import { parseMicroflow, type Microflow } from '../parse/microflow.js';
@@ -424,6 +424,11 @@ function isCompiled(h: HostState | CompiledHost): h is CompiledHost {
   return (h as CompiledHost).patchPeers !== undefined;
 }
 
+/** `--select-bucket` named a bucket the select group lacks: the user's choice, so it fails the whole trace, on whichever host the group is. */
+export interface MissingBucketError extends UserError {
+  readonly missingBucket: true;
+}
+
 /**
  * Traces `microflow` (ofproto/trace flow syntax, or a prepared PacketState) entering `bridge` of
  * `host`. Pass a `CompiledHost` (from `compileHost`) to reuse the indexes across traces.
@@ -479,7 +484,8 @@ export function traceHost(host: HostState | CompiledHost, bridge: string, microf
   const mb = x.missingBucket;
   if (mb) {
     const n = mb.buckets.length;
-    return fail(`--select-bucket ${mb.bucket}: select group ${mb.groupId} on ${ch.host.name} ${mb.bridge} has ${plural(n, 'bucket')} (bucket ids ${mb.buckets.join(', ') || 'none'}); give one of those`);
+    const error: MissingBucketError = { ...fail(`--select-bucket ${mb.bucket}: select group ${mb.groupId} on ${ch.host.name} ${mb.bridge} has ${plural(n, 'bucket')} (bucket ids ${mb.buckets.join(', ') || 'none'}); give one of those`).error, missingBucket: true };
+    return { ok: false, error };
   }
   return ok(buildResult(x, input, bridge, tree, size));
 }
