@@ -115,7 +115,7 @@ function resolvePortNames(items: readonly MatchItem[], bridge: BridgeState, host
     }
     const name = it.port.name;
     const port = bridge.ports.find((p) => p.name === name);
-    if (!port) return fail(`--filter: ${it.field.name}=${name}: ${host} has no port ${JSON.stringify(name)} on ${bridge.name}${bridge.ports.length ? ` (it has: ${bridge.ports.map((p) => p.name).join(', ')})` : ' (no ports of it are in the snapshot; give the OpenFlow port number)'}`);
+    if (!port) return fail(`--filter: ${it.field.name}=${name}: ${host} has no port ${JSON.stringify(name)} on ${bridge.name}${bridge.ports.length ? ` (it has: ${bridge.ports.slice(0, 10).map((p) => p.name).join(', ')}${bridge.ports.length > 10 ? ` and ${bridge.ports.length - 10} more` : ''})` : ' (no ports of it are in the snapshot; give the OpenFlow port number)'}`);
     out.push({ field: it.field, value: BigInt(port.ofport) & it.mask, mask: it.mask });
   }
   return ok(out);
