@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
+import { createLineWriter } from '../cli/line-writer.js';
 import type { ManSection } from '../cli/man-section.js';
 import { ExitCode } from '../model/result.js';
 import type { Detail } from '../model/trace.js';
@@ -156,11 +157,15 @@ With --flows-file and --json the command prints one JSON object per traced line,
     let batchExit = 0;
     let lineError = false;
     const json = this.jsonEnabled();
+    const stdoutLines = createLineWriter((text) => process.stdout.write(text));
     const onBatchLine = (b: BatchLine): void => {
       // Every object carries its input line: two identical lines are otherwise indistinguishable.
-      if (json) process.stdout.write(JSON.stringify(b.report ? { line: b.line, ...traceReportJson(b.report) } : { line: b.line, error: b.error }) + '\n');
-      else if (b.report) process.stdout.write(renderBatchLine(b, this.style) + '\n');
-      else this.logToStderr(b.error!);
+      if (json) stdoutLines.write(JSON.stringify(b.report ? { line: b.line, ...traceReportJson(b.report) } : { line: b.line, error: b.error }));
+      else if (b.report) stdoutLines.write(renderBatchLine(b, this.style));
+      else {
+        stdoutLines.flush();
+        this.logToStderr(b.error!);
+      }
       if (b.report) batchExit = Math.max(batchExit, verdictExitCode(b.report));
       else lineError = true;
     };
@@ -189,7 +194,7 @@ With --flows-file and --json the command prints one JSON object per traced line,
             reply: flags.reply,
           }
         : {}),
-    }, onBatchLine);
+    }, onBatchLine).finally(() => stdoutLines.flush());
     if (!r.ok) this.failWith(r.error);
     const result = r.value;
     if (!result.single) {
