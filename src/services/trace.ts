@@ -3,7 +3,7 @@ import type { Action, Group } from '../model/flow.js';
 import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../model/masked.js';
 import { formatDiagnostic } from '../model/diagnostic.js';
 import { fail, ok, type Result } from '../model/result.js';
-import type { BridgePort, Snapshot } from '../model/snapshot.js';
+import type { BridgePort, BridgeState, Snapshot } from '../model/snapshot.js';
 import type { Detail, HopEntry, TraceDrop, TraceResult } from '../model/trace.js';
 import { pruneTree } from '../model/trace.js';
 import { annotateTrace } from '../sim/annotate.js';
@@ -132,20 +132,26 @@ function natDstMatches(actions: readonly Action[], addr: bigint, port: number | 
   });
 }
 
-/** `--lb-dst 10.0.0.5:8080` → group id → bucket id, for every select group that has that backend. */
-export function bucketsForBackend(groups: readonly Group[], lbDst: string): Result<Map<number, number>> {
+/**
+ * `--lb-dst 10.0.0.5:8080` → group id → bucket id, for every select group of `bridges` that has
+ * that backend. The bridges are all those of a host, not the one the packet enters: OVN's
+ * load-balancer groups are in br-int, and a packet entering br-ex reaches them through the patch
+ * port. `where` names the bridges in the error ("of hv3's bridges (br-ex, br-int)").
+ */
+export function bucketsForBackend(bridges: readonly Pick<BridgeState, 'groups'>[], lbDst: string, where: string): Result<Map<number, number>> {
   const m = /^\[?([0-9a-fA-F:.]+?)\]?(?::(\d+))?$/.exec(lbDst.trim());
   const addrText = m?.[1] ?? '';
   const addr = addrText.includes(':') && !/^\d+\.\d+\.\d+\.\d+$/.test(addrText) ? parseIpv6(addrText) : parseIpv4(addrText);
   if (!m || addr === undefined) return fail(`--lb-dst ${lbDst}: expected IP or IP:PORT (IPv6 as [addr]:port)`);
   const port = m[2] !== undefined ? Number(m[2]) : undefined;
   const chosen = new Map<number, number>();
-  for (const g of groups) {
-    if (g.type !== 'select') continue;
-    const i = g.buckets.findIndex((b) => natDstMatches(b.actions, addr, port));
-    if (i >= 0) chosen.set(g.groupId, typeof g.buckets[i]!.bucketId === 'number' ? (g.buckets[i]!.bucketId as number) : i);
-  }
-  if (chosen.size === 0) return fail(`--lb-dst ${lbDst}: no load-balancer group on this bridge has that backend`);
+  for (const b of bridges)
+    for (const g of b.groups) {
+      if (g.type !== 'select' || chosen.has(g.groupId)) continue;
+      const i = g.buckets.findIndex((x) => natDstMatches(x.actions, addr, port));
+      if (i >= 0) chosen.set(g.groupId, typeof g.buckets[i]!.bucketId === 'number' ? (g.buckets[i]!.bucketId as number) : i);
+    }
+  if (chosen.size === 0) return fail(`--lb-dst ${lbDst}: no load-balancer group ${where} has that backend`);
   return ok(chosen);
 }
 
@@ -246,7 +252,7 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
   } else {
     let selectBucket: TraceOptions['selectBucket'] = req.selectBucket;
     if (req.lbDst) {
-      const chosen = bucketsForBackend(bridge.groups, req.lbDst);
+      const chosen = bucketsForBackend(host.bridges, req.lbDst, `of ${host.name}'s bridges (${host.bridges.map((b) => b.name).join(', ')})`);
       if (!chosen.ok) return chosen;
       selectBucket = chosen.value;
     }
@@ -264,7 +270,9 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
         const buckets = host.bridges.find((b) => b.name === stop.bridge)?.groups.find((g) => g.groupId === stop.groupId)?.buckets ?? [];
         return fail(lbDstNotABackend(req.lbDst, r.value, buckets, host.name, stop.groupId, snapshot));
       }
-      return ok(withDataErrors(withViewWarnings(withTunnelMtu(report(flow, r.value, req.detail, index, bridge.groups), tunnelMtu?.check), tunnelMtu), dataErrors, [host.name]));
+      // The group the trace stopped at is in the bridge it stopped in (br-int, entered from br-ex).
+      const stopGroups = host.bridges.find((b) => b.name === (stop?.bridge ?? req.bridge))?.groups ?? [];
+      return ok(withDataErrors(withViewWarnings(withTunnelMtu(report(flow, r.value, req.detail, index, stopGroups), tunnelMtu?.check), tunnelMtu), dataErrors, [host.name]));
     };
   }
   if (req.flow !== undefined) {
@@ -293,14 +301,8 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
 
 /** --lb-dst must be a backend of some load-balancer group of the snapshot. */
 function lbBackendCheck(snapshot: Snapshot, lbDst: string): Result<true> {
-  let syntaxError: Result<true> | undefined;
-  for (const h of snapshot.hosts)
-    for (const b of h.bridges) {
-      const r = bucketsForBackend(b.groups, lbDst);
-      if (r.ok) return ok(true);
-      if (/expected IP or IP:PORT/.test(r.error.message)) syntaxError = r;
-    }
-  return syntaxError ?? fail(`--lb-dst ${lbDst}: no load-balancer group in the snapshot has that backend`);
+  const r = bucketsForBackend(snapshot.hosts.flatMap((h) => h.bridges), lbDst, 'in the snapshot');
+  return r.ok ? ok(true) : r;
 }
 
 /** What tests (and embedding programs) may add to a trace: MAC tables, no conntrack model. */

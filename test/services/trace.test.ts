@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { trace, type TraceReport } from '../../src/services/trace.js';
 import { verdictLine } from '../../src/render/trace.js';
 import { makeStyle } from '../../src/render/style.js';
+import { copyFixture } from '../harness/fixture-copy.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const fixture = (name: string) => join(root, 'fixtures', name);
@@ -61,6 +64,58 @@ describe('trace: golden minimal outcomes on the bundled fixtures', () => {
   });
 });
 
+describe('trace --host on br-ex: --lb-dst looks the backend up in the groups of every bridge of the host', () => {
+  // lb-nat-3chassis: hv3 is the gateway; its br-ex (uplink br-ex-up, NORMAL) is patched to br-int,
+  // where OVN put the load-balancer groups: lb-ext (VIP 172.16.0.100:80 → 10.2.1.11:80, 10.2.1.12:80,
+  // group 3) and lb-web (10.2.0.100:80 → 10.2.2.11:8080, 10.2.2.12:8080). br-ex has no groups.
+  const FROM_OUTSIDE = 'in_port=br-ex-up,tcp,dl_src=02:00:00:00:00:99,dl_dst=0a:00:02:ff:00:01,nw_src=172.16.0.99,nw_dst=172.16.0.100,nw_ttl=64,tcp_src=40000,tcp_dst=80';
+  const base = { snapshot: fixture('lb-nat-3chassis'), host: 'hv3', bridge: 'br-ex', flow: FROM_OUTSIDE, ctNext: [], detail: 'minimal' as const };
+
+  it('without following tunnels, the backend chosen in br-int is the destination the packet leaves br-int with', async () => {
+    for (const [lbDst, ip] of [['10.2.1.11:80', '10.2.1.11'], ['10.2.1.12:80', '10.2.1.12']] as const) {
+      const r = await trace({ ...base, lbDst, followTunnels: false });
+      if (!r.ok) throw new Error(r.error.message);
+      const int = r.value.single!.hops.find((h) => h.bridge === 'br-int')!;
+      // Both backends are on tenant-a (a1, a2 on hv1): DNAT to the backend, then the tunnel to hv1.
+      expect(int.outputs).toEqual([expect.objectContaining({ kind: 'tunnel', port: 'ovn-hv1-0', packet: expect.stringMatching(new RegExp(`,nw_dst=${ip.replace(/\./g, '\\.')},.*tp_dst=80,`)) })]);
+    }
+  });
+
+  it('following tunnels, the packet reaches the chosen backend', async () => {
+    const r = await trace({ ...base, lbDst: '10.2.1.11:80', followTunnels: true });
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.single!.lbChoices).toEqual([expect.objectContaining({ host: 'hv3', groupId: 3, backend: '10.2.1.11:80' })]);
+    expect(verdictLine(r.value.single!, plain)).toBe('delivered to a1 (hv1 a1)');
+  });
+
+  it('the usage errors stay: another VIP\'s backend names the VIP met in br-int; a backend of no group names the bridges looked in', async () => {
+    const msg = '--lb-dst 10.2.2.12:8080 is not a backend of VIP 172.16.0.100:80 (load balancer lb-ext), which the packet meets on hv3 (group 3): its backends are 10.2.1.11:80, 10.2.1.12:80';
+    for (const followTunnels of [false, true]) {
+      const other = await trace({ ...base, lbDst: '10.2.2.12:8080', followTunnels });
+      expect(!other.ok && other.error).toMatchObject({ exitCode: 2, message: msg });
+    }
+    const none = await trace({ ...base, lbDst: '10.9.9.9:1', followTunnels: false });
+    expect(!none.ok && none.error).toMatchObject({ exitCode: 2, message: "--lb-dst 10.9.9.9:1: no load-balancer group of hv3's bridges (br-ex, br-int) has that backend" });
+  });
+
+  it('a trace that stops at br-int\'s dp_hash group lists that group\'s backends for --lb-dst', async () => {
+    // br-ex sending the uplink's packets to the patch port only (as NORMAL does once it has
+    // learned the router's MAC there): nothing else is output, so the dp_hash stop decides the verdict.
+    const dir = copyFixture('lb-nat-3chassis');
+    const rel = 'hosts/hv3/ovs-ofctl.dump-flows.br-ex.out';
+    const text = 'NXST_FLOW reply (xid=0x4):\n cookie=0x0, duration=1.352s, table=0, n_packets=0, n_bytes=0, idle_age=1, priority=0 actions=output:2\n';
+    writeFileSync(join(dir, rel), text);
+    const manifestPath = join(dir, 'manifest.json');
+    const m = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    for (const h of m.hosts) for (const c of h.commands) if (c.file === rel) Object.assign(c, { bytes: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex') });
+    writeFileSync(manifestPath, JSON.stringify(m, null, 2));
+    const r = await trace({ ...base, snapshot: dir, followTunnels: false });
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.single!.verdict).toBe('error');
+    expect(r.value.single!.incomplete?.hint).toMatch(/; or choose a load-balancer backend with --lb-dst \(group 3: 10\.2\.1\.11:80, 10\.2\.1\.12:80\)$/);
+  });
+});
+
 describe('trace: JSON contract', () => {
   it('has the documented shape, with the ACL behind a drop', async () => {
     const r = await traceOne('l3-acl', 'hv1', GOLDEN[1]!.flow);
@@ -104,7 +159,7 @@ describe('trace: usage errors and batch', () => {
     const bad = await trace({ snapshot: fixture('l3-acl'), host: 'hv1', bridge: 'br-int', flow: GOLDEN[0]!.flow, ctNext: ['est'], detail: 'minimal' });
     expect(!bad.ok && bad.error.message).toMatch(/if "trk" is unset/);
     const lb = await trace({ snapshot: fixture('lb-nat-3chassis'), host: 'hv1', bridge: 'br-int', flow: GOLDEN[10]!.flow, ctNext: [], lbDst: '10.9.9.9:1', detail: 'minimal' });
-    expect(!lb.ok && lb.error.message).toMatch(/no load-balancer group on this bridge has that backend/);
+    expect(!lb.ok && lb.error).toMatchObject({ exitCode: 2, message: "--lb-dst 10.9.9.9:1: no load-balancer group of hv1's bridges (br-int) has that backend" });
   });
 
   it('--flows-file traces every line, reports bad lines by number, and keeps going', async () => {
