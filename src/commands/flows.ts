@@ -5,7 +5,7 @@ import { listFlows } from '../services/flows.js';
 
 export default class Flows extends BaseCommand {
   static override summary = 'List the OpenFlow flows of a host, each named by the OVN logical flow behind its cookie.';
-  static override description = 'Parses the collected dump-flows of one bridge and annotates each flow with the SB row its cookie points at (the first 32 bits of the row UUID): for a logical flow its pipeline, stage, match and actions and the datapath it belongs to. --filter takes the match syntax of "ovs-ofctl dump-flows BRIDGE MATCH" and, like it, keeps flows that are at least as specific; table=N limits it to one table (255: all) and port names (in_port=tap1 or in_port="tap-1") are the bridge\'s ports.';
+  static override description = 'Parses the collected dump-flows of one bridge and annotates each flow with the SB row its cookie points at (the first 32 bits of the row UUID): for a logical flow its pipeline, stage, match and actions and the datapath it belongs to. --filter takes the match syntax of "ovs-ofctl dump-flows BRIDGE MATCH" and, like it, keeps flows that are at least as specific; table=N limits it to one table (255: all) and port names (in_port=tap1 or in_port="tap-1") are the bridge\'s ports. A bridge whose dump-flows failed at collection (or whose file was removed since) is not listed as empty: the command says why its flows are missing, from the manifest, and exits 3 (incomplete data).';
   static override examples = [
     '<%= config.bin %> flows --snapshot fixtures/l3-acl --host hv1 --table 44',
     '<%= config.bin %> flows --snapshot snap --host hv1 --filter "ip,reg15=0x2,metadata=0x1"',

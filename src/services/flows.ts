@@ -5,6 +5,7 @@ import { formatActions } from '../parse/ofp-actions.js';
 import { formatMatch, parseFlowLine } from '../parse/ofctl-flows.js';
 import { loadSnapshot } from '../snapshot/load.js';
 import { buildOvnIndex, datapathName, type CookieTarget, type OvnIndex } from '../snapshot/ovn-index.js';
+import { flowDumpNotRead } from './flow-dump.js';
 
 export interface FlowsOptions {
   readonly snapshot: string;
@@ -134,6 +135,10 @@ export async function listFlows(options: FlowsOptions): Promise<Result<FlowsResu
   const host = snapshot.hosts[0]!;
   const bridge = host.bridges.find((b) => b.name === options.bridge);
   if (!bridge) return fail(`host ${host.name} has no bridge ${options.bridge} in the snapshot (it has: ${host.bridges.map((b) => b.name).join(', ') || 'none'})`);
+  // No flows read: a dump that failed (or is not there) is not an empty bridge, whose "0 of 0
+  // flows" would read as one. Incomplete data, exit 3, as trace says it.
+  const notRead = bridge.flows.length === 0 ? flowDumpNotRead(snapshot, host.name, bridge.name) : undefined;
+  if (notRead) return fail(`${host.name}/${bridge.name}: its flows are not in the snapshot: ${notRead} (re-collect ${host.name}; "ovnscope doctor" says what else is missing)`, 3);
   let filterItems: MatchItem[] | undefined;
   if (filter) {
     const resolved = resolvePortNames(filter.items, bridge, host.name);

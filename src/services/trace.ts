@@ -17,6 +17,7 @@ import { openSnapshot, type SnapshotSource } from '../snapshot/reader.js';
 import { buildOvnIndex, type OvnIndex } from '../snapshot/ovn-index.js';
 import { createResolver, describeEndpoint, type ChassisPath, type Endpoint, type Resolver } from '../snapshot/resolve.js';
 import { dataErrorIndex, type DataErrorIndex } from './trace-data-errors.js';
+import { flowDumpNotRead } from './flow-dump.js';
 
 export interface TraceRequest {
   readonly snapshot: string;
@@ -214,9 +215,8 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
   const bridge = host.bridges.find((b) => b.name === req.bridge);
   if (!bridge) return fail(`host ${host.name} has no bridge ${req.bridge} in the snapshot (it has: ${host.bridges.map((b) => b.name).join(', ') || 'none'})`);
   if (bridge.flows.length === 0) {
-    const dump = snapshot.manifest.hosts.find((h) => h.name === host.name)?.commands.find((c) => c.id === `ovs-ofctl.dump-flows.${req.bridge}`);
-    const why = dump && dump.status !== 'ok' ? `: ${dump.id} ${dump.status}${dump.error ? ` (${dump.error})` : ''}, so what it printed is not read` : ' (was ovs-ofctl dump-flows collected? see "ovnscope snapshot show")';
-    return fail(`${host.name}/${req.bridge} has no flows in the snapshot${why}`, 3);
+    const notRead = flowDumpNotRead(snapshot, host.name, req.bridge);
+    return fail(`${host.name}/${req.bridge} has no flows in the snapshot${notRead ? `: ${notRead}` : ' (was ovs-ofctl dump-flows collected? see "ovnscope snapshot show")'}`, 3);
   }
   const index = snapshot.sb ? buildOvnIndex(snapshot) : undefined;
   const tunnelMtu = await tunnelMtuCheck(req, opened.value, everyHost ? undefined : [host.name]);

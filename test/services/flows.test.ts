@@ -1,10 +1,13 @@
 // flows --filter reads the filter as `ovs-ofctl dump-flows BRIDGE FILTER` does (man ovs-ofctl,
 // "Flow Syntax"): `table=N` limits the dump to table N (255 = every table), and port names are
 // resolved against the bridge's ports. Expectations come from the raw files of the fixture.
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listFlows } from '../../src/services/flows.js';
+import { runCli } from '../harness/cli.js';
+import { copyFixture } from '../harness/fixture-copy.js';
 
 const snapshot = resolve(import.meta.dirname, '../../fixtures/l3-acl');
 const raw = (file: string) => readFileSync(join(snapshot, 'hosts/hv1', file), 'utf8');
@@ -67,5 +70,52 @@ describe('flows --filter as ovs-ofctl dump-flows reads it', () => {
     const r = await list('cookie=0x3327ef1a');
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatchObject({ exitCode: 2, message: expect.stringMatching(/--cookie/) });
+  });
+});
+
+describe('flows of a bridge whose dump was not read', () => {
+  const DUMP = 'hosts/hv1/ovs-ofctl.dump-flows.br-int.out';
+  /** l3-acl with hv1's dump-flows entry changed in the manifest (the file as `text` when given, its size and sha256 recorded). */
+  function withDump(change: Record<string, unknown>, text?: string): string {
+    const dir = copyFixture('l3-acl');
+    if (text !== undefined) writeFileSync(join(dir, DUMP), text);
+    const mf = join(dir, 'manifest.json');
+    const m = JSON.parse(readFileSync(mf, 'utf8'));
+    for (const c of m.hosts[0].commands)
+      if (c.id === 'ovs-ofctl.dump-flows.br-int') Object.assign(c, change, text !== undefined ? { bytes: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex') } : {});
+    writeFileSync(mf, JSON.stringify(m));
+    return dir;
+  }
+  const error = 'ovs-ofctl: br-int is not a bridge or a socket';
+
+  it('a dump that failed at collection: exit 3 with the status and error the manifest recorded, no empty listing', async () => {
+    const dir = withDump({ status: 'failed', exitCode: 1, error });
+    const r = await listFlows({ snapshot: dir, host: 'hv1', bridge: 'br-int' });
+    expect(!r.ok && r.error).toMatchObject({ exitCode: 3, message: `hv1/br-int: its flows are not in the snapshot: ovs-ofctl.dump-flows.br-int failed (${error}), so what it printed is not read (re-collect hv1; "ovnscope doctor" says what else is missing)` });
+    const cli = await runCli(['flows', '-s', dir, '-H', 'hv1']);
+    expect(cli.code).toBe(3);
+    expect(cli.stdout).not.toMatch(/flows/);
+    expect(cli.stderr.replace(/\s*›\s*/g, ' ')).toContain(`ovs-ofctl.dump-flows.br-int failed (${error})`);
+    const json = await runCli(['flows', '-s', dir, '-H', 'hv1', '--json']);
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.stdout)).toEqual({ error: { message: expect.stringContaining('its flows are not in the snapshot'), exitCode: 3 } });
+  });
+
+  it('a dump file removed after collection: exit 3 naming the file', async () => {
+    const dir = copyFixture('l3-acl');
+    rmSync(join(dir, DUMP));
+    const r = await listFlows({ snapshot: dir, host: 'hv1', bridge: 'br-int' });
+    expect(!r.ok && r.error).toMatchObject({ exitCode: 3, message: expect.stringMatching(new RegExp(`^hv1/br-int: its flows are not in the snapshot: ${DUMP.replace(/\./g, '\\.')}: damaged: listed in the manifest \\(\\d+ bytes\\) but missing`)) });
+  });
+
+  it('a bridge whose dump was read and holds no flows still lists 0 of 0 flows (exit 0)', async () => {
+    // What ovs-ofctl dump-flows prints for a bridge without flows: the reply header alone.
+    const dir = withDump({}, 'NXST_FLOW reply (xid=0x4):\n');
+    const r = await listFlows({ snapshot: dir, host: 'hv1', bridge: 'br-int' });
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value).toMatchObject({ total: 0, flows: [] });
+    const cli = await runCli(['flows', '-s', dir, '-H', 'hv1']);
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toMatch(/^hv1\/br-int: 0 of 0 flows/);
   });
 });
