@@ -116,9 +116,10 @@ async function mtuAudit(source: SnapshotSource, hosts: readonly string[] | undef
 
 async function offloadAudit(source: SnapshotSource, hosts: readonly string[] | undefined, diagnostics: Diagnostic[]): Promise<{ run: AuditRun; findings: Finding[] }> {
   const snap = await loadOffload(source, { hosts });
+  // What the loader read is reported (C6, C8) whether the audit runs or not.
+  diagnostics.push(...snap.diagnostics);
   const collected = snap.hosts.filter((h) => h.collected);
   if (!collected.length) return notRun('offload', `no offload data on ${hosts?.length ? 'the selected hosts' : 'any host'} (ethtool/OVS other_config not collected: a snapshot taken without the offload recipe)`, 'collect again with ovnscope collect (the offload recipe is part of every collection since 0.1)');
-  diagnostics.push(...snap.diagnostics);
   const report = checkOffload(snap);
   const missing = snap.hosts.length - collected.length;
   return { run: ran('offload', report.findings, missing ? `offload data on ${collected.length} of ${snap.hosts.length} hosts` : undefined), findings: [...report.findings] };
@@ -129,12 +130,15 @@ async function bgpAudit(source: SnapshotSource, hosts: readonly string[] | undef
   const bgp = await loadBgp(source);
   const selected = bgp.hosts.filter((h) => !hosts || hosts.includes(h.host));
   const answered = selected.filter((h) => h.frr.available);
+  // What the loader read (the kernel's view, vtysh's stderr for the reason it did not answer) is
+  // reported (C6, C8) whether the audit runs or not.
+  const local: Diagnostic[] = bgp.diagnostics.filter((d) => !hosts || d.host === undefined || hosts.includes(d.host));
   if (!answered.length) {
+    diagnostics.push(...local);
     // The per-host reasons speak of "this host"; here they stand for all of them.
     const reasons = [...new Set(selected.map((h) => (h.frr.reason ?? 'FRR did not answer').replace(/ on this host\b/, '')))];
     return notRun('bgp', `no FRR data on ${hosts?.length ? 'the selected hosts' : 'any host'}: ${reasons.slice(0, 2).join('; ')}`, 'if the underlay is BGP-routed (TEP /32s), collect with FRR reachable (inventory "frr:" setting)');
   }
-  const local: Diagnostic[] = bgp.diagnostics.filter((d) => !hosts || d.host === undefined || hosts.includes(d.host));
   const tunnel = await loadTunnelSide(source, local);
   diagnostics.push(...local);
   const report = checkBgp({ bgp, snapshot: tunnel, hosts }, { expectedUplinks: DEFAULT_EXPECTED_UPLINKS });

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,6 +12,7 @@ import { renderDoctor } from '../../src/render/doctor.js';
 import { makeStyle } from '../../src/render/style.js';
 import { runDoctor, type DoctorResult } from '../../src/services/doctor.js';
 import { fixture } from '../offload/snapshot-builder.js';
+import { copyFixture } from '../harness/fixture-copy.js';
 import { healthy, withHost, writeSynthetic, type SynthSpec } from './synthetic.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -231,5 +233,52 @@ describe('ovnscope doctor', () => {
     expect(none.stderr).toMatch(/no --snapshot given and the current directory is not a snapshot/);
     const here = await ovnscope(['doctor', '--severity', 'fail'], join(root, 'fixtures/l3-acl'));
     expect(here.code, here.stderr).toBe(0);
+  });
+});
+
+describe('doctor keeps the diagnostics of the offload and BGP loaders when those audits do not run', () => {
+  /** l3-acl (no FRR, no offload recipe) with these commands added to hv1's manifest entry and their files written. */
+  function withHv1Commands(cmds: readonly { id: string; status: 'ok' | 'failed'; out?: string; err?: { collected: string; now: string } }[]): string {
+    const dir = copyFixture('l3-acl');
+    const mf = join(dir, 'manifest.json');
+    const m = JSON.parse(readFileSync(mf, 'utf8'));
+    const sha = (t: string) => createHash('sha256').update(t).digest('hex');
+    for (const c of cmds) {
+      const file = `hosts/hv1/${c.id}.out`;
+      const out = c.out ?? '';
+      const entry: Record<string, unknown> = { id: c.id, argv: [c.id], executed: [c.id], required: false, status: c.status, exitCode: c.status === 'ok' ? 0 : 1, durationMs: 1, file, bytes: Buffer.byteLength(out), sha256: sha(out) };
+      writeFileSync(join(dir, file), out);
+      if (c.err) {
+        const errFile = `hosts/hv1/${c.id}.err`;
+        // Recorded as collected, then changed on disk.
+        Object.assign(entry, { errFile, errBytes: Buffer.byteLength(c.err.collected), errSha256: sha(c.err.collected), error: c.err.collected.trim() });
+        writeFileSync(join(dir, errFile), c.err.now);
+      }
+      m.hosts[0].commands.push(entry);
+    }
+    writeFileSync(mf, JSON.stringify(m));
+    return dir;
+  }
+
+  it('BGP: FRR did not answer (vtysh failed) and its stderr file changed after collection: C8 and the diagnostics say so', async () => {
+    const dir = withHv1Commands([{ id: FRR_IDS.version, status: 'failed', err: { collected: 'Exiting: failed to connect to any daemons.\n', now: 'Exiting: failed\n' } }]);
+    const r = await runDoctor({ snapshot: dir, severity: 'n-a' });
+    if (!r.ok) throw new Error(r.error.message);
+    // The BGP audit does not run: no host answered.
+    expect(r.value.audits.find((a) => a.name === 'bgp')).toMatchObject({ ran: false, why: expect.stringMatching(/^no FRR data on any host/) });
+    const err = 'hosts/hv1/frr.version.err';
+    expect(r.value.diagnostics).toEqual(expect.arrayContaining([expect.objectContaining({ host: 'hv1', file: err, damage: 'size' })]));
+    expect(r.value.findings.filter((f) => f.id === 'C8' && f.severity !== 'pass').map((f) => [f.host, f.subject])).toEqual([['hv1', err]]);
+  });
+
+  it('offload: a listed offload output (uname -r) removed after collection, the audit not run (no ethtool --version or other_config listed): C8 says so', async () => {
+    const dir = withHv1Commands([{ id: 'uname.r', status: 'ok', out: '6.1.0-18-amd64\n' }]);
+    rmSync(join(dir, 'hosts/hv1/uname.r.out'));
+    const r = await runDoctor({ snapshot: dir, severity: 'n-a' });
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.audits.find((a) => a.name === 'offload')).toMatchObject({ ran: false });
+    const out = 'hosts/hv1/uname.r.out';
+    expect(r.value.diagnostics).toEqual(expect.arrayContaining([expect.objectContaining({ host: 'hv1', file: out, damage: 'missing' })]));
+    expect(r.value.findings.filter((f) => f.id === 'C8' && f.severity !== 'pass').map((f) => [f.host, f.subject])).toEqual([['hv1', out]]);
   });
 });
