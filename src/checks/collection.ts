@@ -170,7 +170,8 @@ export function checkCollection(input: CollectionInput): Finding[] {
       severity: 'warn',
       ...(d.host && !d.host.startsWith('central') ? { host: d.host } : {}),
       subject: d.file!,
-      message: `${d.damage === 'missing' ? 'missing' : 'damaged'}: ${d.message.replace(/^damaged: /, '')}; the checks that read it are n/a or partial`,
+      // A changed file shows as the diagnostic says it ("damaged: ..."); a missing one under its own heading.
+      message: `${d.damage === 'missing' ? `missing: ${d.damageDetail ?? d.message}` : d.message}; the checks that read it are n/a or partial`,
       evidence: [{ file: 'manifest.json', excerpt: excerptOf(`${d.file}: ${d.damage === 'missing' ? 'listed, not present' : d.damage === 'size' ? 'bytes differ' : 'sha256 differs'}`) }],
       fix: 'the snapshot was altered after collection (a partial copy, a full disk, an edit): collect again, or get an intact copy (a packed fixture is verified when unpacked)',
     });

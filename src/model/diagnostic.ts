@@ -26,6 +26,17 @@ export interface Diagnostic extends SourcePosition {
    * whose size or sha256 differs from what the manifest recorded (changed after collection).
    */
   readonly damage?: 'missing' | 'size' | 'digest';
+  /**
+   * With `damage`: what is wrong with the file, without the heading — `message` is
+   * `damagedFileMessage(damageDetail)`. Whoever shows the damage under a heading of its own (the
+   * file name in fixture pack's refusal, "missing:" in doctor C8) shows this, and strips nothing.
+   */
+  readonly damageDetail?: string;
+}
+
+/** The message of a damaged-file diagnostic: its detail under the `damaged: ` heading. */
+export function damagedFileMessage(detail: string): string {
+  return `damaged: ${detail}`;
 }
 
 /** Value plus whatever went wrong producing it: the shape every parser returns. */

@@ -17,7 +17,7 @@ export function renderSnapshotSummary(s: SnapshotSummary, style: ChalkInstance):
   out.push(`${style.bold('snapshot')} ${s.dir}  (created ${s.created} by ovnscope ${s.toolVersion})`);
   if (s.damaged.length) {
     out.push(style.red(`DAMAGED: ${s.damaged.length === 1 ? '1 file' : `${s.damaged.length} files`} changed after collection (missing, or not the size/sha256 the manifest recorded); what is read from them is not what the hosts printed`));
-    for (const d of s.damaged) out.push(`  ${d.host ? `${d.host}: ` : ''}${d.file}: ${d.message.replace(/^damaged: /, '')}`);
+    for (const d of s.damaged) out.push(`  ${d.host ? `${d.host}: ` : ''}${d.file}: ${d.detail}`);
   }
   if (!s.damaged.length || s.missing.length || s.interrupted) out.push(s.complete ? style.green('complete') : style.yellow(`INCOMPLETE${s.interrupted ? ' (interrupted)' : ''}`));
   for (const m of s.missing) out.push(`  missing: ${m}`);

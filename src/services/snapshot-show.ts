@@ -13,7 +13,7 @@ export interface SnapshotSummary {
    * Listed outputs that are missing, or whose size or sha256 differs from the manifest: changed
    * after collection. What is read from them is not what the hosts printed.
    */
-  readonly damaged: readonly { readonly host?: string; readonly file: string; readonly damage: 'missing' | 'size' | 'digest'; readonly message: string }[];
+  readonly damaged: readonly { readonly host?: string; readonly file: string; readonly damage: 'missing' | 'size' | 'digest'; readonly message: string; /** The message without its `damaged: ` heading. */ readonly detail: string }[];
   readonly interrupted: boolean;
   readonly missing: readonly string[];
   readonly hosts: readonly {
@@ -58,7 +58,7 @@ export async function showSnapshot(dir: string): Promise<Result<SnapshotSummary>
     bindingsByChassis.set(ch, list);
   }
   const encapsByUuid = new Map((s.sb?.encaps ?? []).map((e) => [e.uuid, e] as const));
-  const damaged = s.diagnostics.filter((d) => d.damage !== undefined && d.file !== undefined).map((d) => ({ ...(d.host !== undefined ? { host: d.host } : {}), file: d.file!, damage: d.damage!, message: d.message }));
+  const damaged = s.diagnostics.filter((d) => d.damage !== undefined && d.file !== undefined).map((d) => ({ ...(d.host !== undefined ? { host: d.host } : {}), file: d.file!, damage: d.damage!, message: d.message, detail: d.damageDetail ?? d.message }));
   const parserDiagnostics = s.diagnostics.filter((d) => d.damage === undefined);
   return ok({
     dir: s.dir,

@@ -179,7 +179,7 @@ export async function packSnapshot(dir: string, out: string, options: PackOption
         }
         const entry = listed.get(rel)!;
         const d = checkOutput(bytes, entry.isOutput ? entry.cmd : stderrRecord(entry.cmd), { host: entry.host, file: rel }).damaged;
-        if (d) damaged.push(`${rel}: ${d.message.replace(/^damaged: /, '')}`);
+        if (d) damaged.push(`${rel}: ${d.damageDetail}`);
         await writeFile(dest, bytes);
       }
     }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Diagnostic } from '../model/diagnostic.js';
+import { damagedFileMessage, type Diagnostic } from '../model/diagnostic.js';
 import { SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION, type Manifest, type ManifestCommand } from '../model/manifest.js';
 import { fail, ok, type Result } from '../model/result.js';
 // pack.ts imports this module too; both only call each other inside functions, so the cycle is safe.
@@ -42,27 +42,34 @@ export interface OutputText {
 /** What a damaged-file diagnostic says was wrong with the file. */
 export type Damage = NonNullable<Diagnostic['damage']>;
 
+/** A diagnostic about a snapshot file itself (missing, or changed after collection), with its detail. */
+export interface DamagedFileDiagnostic extends Diagnostic {
+  readonly damage: Damage;
+  readonly damageDetail: string;
+}
+
 /**
  * Compares the bytes of a listed output with what the manifest recorded; the diagnostic says what
  * differs (the size when it differs, else the digest). The digest is computed either way: the
  * flow cache keys on it when the manifest recorded none.
  */
-export function checkOutput(bytes: Uint8Array, cmd: { readonly bytes?: number; readonly sha256?: string }, where: { host?: string; file: string }): { sha256: string; damaged?: Diagnostic } {
+export function checkOutput(bytes: Uint8Array, cmd: { readonly bytes?: number; readonly sha256?: string }, where: { host?: string; file: string }): { sha256: string; damaged?: DamagedFileDiagnostic } {
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   if (typeof cmd.bytes === 'number' && bytes.length !== cmd.bytes) {
     const shorter = bytes.length < cmd.bytes;
     return {
       sha256,
-      damaged: damagedFile(where, 'size', `damaged: ${bytes.length} bytes where the manifest recorded ${cmd.bytes} — the file changed after collection${shorter ? ' (truncated?)' : ''}; what is read from it is not what the host printed`),
+      damaged: damagedFile(where, 'size', `${bytes.length} bytes where the manifest recorded ${cmd.bytes} — the file changed after collection${shorter ? ' (truncated?)' : ''}; what is read from it is not what the host printed`),
     };
   }
   if (typeof cmd.sha256 === 'string' && sha256 !== cmd.sha256)
-    return { sha256, damaged: damagedFile(where, 'digest', `damaged: its sha256 is not the one the manifest recorded (same size, other content) — the file changed after collection; what is read from it is not what the host printed`) };
+    return { sha256, damaged: damagedFile(where, 'digest', `its sha256 is not the one the manifest recorded (same size, other content) — the file changed after collection; what is read from it is not what the host printed`) };
   return { sha256 };
 }
 
-export function damagedFile(where: { host?: string; file: string }, damage: Damage, message: string): Diagnostic {
-  return { severity: 'error', ...(where.host !== undefined ? { host: where.host } : {}), file: where.file, message, damage };
+/** The diagnostic for a damaged file: `detail` says what is wrong, the message shows it under the `damaged: ` heading. */
+export function damagedFile(where: { host?: string; file: string }, damage: Damage, detail: string): DamagedFileDiagnostic {
+  return { severity: 'error', ...(where.host !== undefined ? { host: where.host } : {}), file: where.file, message: damagedFileMessage(detail), damage, damageDetail: detail };
 }
 
 /** Adds `d` unless the list already says the same about the same file. */
@@ -128,8 +135,8 @@ export async function openSnapshotDir(dir: string): Promise<Result<SnapshotSourc
       pushOnce(
         diagnostics,
         code === 'ENOENT'
-          ? damagedFile(where, 'missing', `damaged: listed in the manifest${expected.bytes !== undefined ? ` (${expected.bytes} bytes)` : ''} but missing — the file was removed after collection; ${what}`)
-          : damagedFile(where, 'missing', `damaged: listed in the manifest but unreadable (${code ?? (e as Error).message}); ${what}`),
+          ? damagedFile(where, 'missing', `listed in the manifest${expected.bytes !== undefined ? ` (${expected.bytes} bytes)` : ''} but missing — the file was removed after collection; ${what}`)
+          : damagedFile(where, 'missing', `listed in the manifest but unreadable (${code ?? (e as Error).message}); ${what}`),
       );
       return undefined;
     }

@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Chalk } from 'chalk';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { auditBgp } from '../../src/services/bgp.js';
@@ -14,6 +15,8 @@ import { knownHosts, openSnapshot, validateManifest } from '../../src/snapshot/r
 import { loadOffload } from '../../src/snapshot/load-offload.js';
 import { packSnapshot, unpackFixture } from '../../src/snapshot/pack.js';
 import { pack } from '../../src/services/fixture.js';
+import { renderSnapshotSummary } from '../../src/render/snapshot.js';
+import { showSnapshot } from '../../src/services/snapshot-show.js';
 import { copyFixture } from '../harness/fixture-copy.js';
 
 async function snapshotWith(manifest: string): Promise<string> {
@@ -293,5 +296,58 @@ describe('manifest entries are validated when the snapshot is opened', () => {
     expect(!central.ok && central.error.message).toMatch(/central\.commands\[0\]\.file: .* is not a path inside the snapshot's central\/ directory/);
     // The unedited copy opens (the checks are not simply refusing everything).
     expect((await openSnapshot(withManifest(() => undefined))).ok).toBe(true);
+  });
+});
+
+describe('a damaged file: the reader says what is wrong once, each place shows it under its own heading', () => {
+  it('fixture pack lists it after the file name, doctor C8 under "damaged:" or "missing:", snapshot show after the file name', async () => {
+    const dir = copyFixture('l3-acl');
+    const cut = 'hosts/hv2/ovs-ofctl.dump-flows.br-int.out';
+    const full = readFileSync(join(dir, cut));
+    writeFileSync(join(dir, cut), full.subarray(0, 1000));
+    // Same size, other content: one counter changed.
+    const edited = 'hosts/hv1/ovs-ofctl.dump-flows.br-int.out';
+    const text = readFileSync(join(dir, edited), 'utf8');
+    expect(text).toContain('n_packets=0');
+    writeFileSync(join(dir, edited), text.replace('n_packets=0', 'n_packets=9'));
+    const gone = 'hosts/hv1/ovs-vsctl.list.Interface.out';
+    const goneBytes = readFileSync(join(dir, gone)).length;
+    rmSync(join(dir, gone));
+
+    const sizeDetail = `1000 bytes where the manifest recorded ${full.length} — the file changed after collection (truncated?); what is read from it is not what the host printed`;
+    const digestDetail = 'its sha256 is not the one the manifest recorded (same size, other content) — the file changed after collection; what is read from it is not what the host printed';
+    const goneDetail = `listed in the manifest (${goneBytes} bytes) but missing — the file was removed after collection; ovs-vsctl.list.Interface reads as not collected`;
+
+    // The reader: the diagnostic's message is the detail under the "damaged: " heading.
+    const loaded = await loadSnapshot(dir, { cache: { enabled: false } });
+    if (!loaded.ok) throw new Error(loaded.error.message);
+    const byFile = new Map(loaded.value.diagnostics.filter((d) => d.damage).map((d) => [d.file, [d.message, d.damageDetail]]));
+    expect(Object.fromEntries(byFile)).toEqual({
+      [cut]: [`damaged: ${sizeDetail}`, sizeDetail],
+      [edited]: [`damaged: ${digestDetail}`, digestDetail],
+      [gone]: [`damaged: ${goneDetail}`, goneDetail],
+    });
+
+    // fixture pack: every damaged file, the file name then what is wrong (pack checks presence itself).
+    const packed = await pack({ snapshot: dir, out: join(mkdtempSync(join(tmpdir(), 'ovnscope-pack-')), 'f.tar.gz') });
+    expect(packed.ok).toBe(false);
+    const lines = (!packed.ok && packed.error.message.split('\n')) || [];
+    expect(lines).toEqual(expect.arrayContaining([`  ${edited}: ${digestDetail}`, `  ${cut}: ${sizeDetail}`, `  ${gone}: listed in the manifest but missing`]));
+
+    // doctor C8: a changed file under "damaged:", a missing one under "missing:".
+    const doctor = await runDoctor({ snapshot: dir });
+    if (!doctor.ok) throw new Error(doctor.error.message);
+    const c8 = Object.fromEntries(doctor.value.findings.filter((f) => f.id === 'C8').map((f) => [f.subject, f.message]));
+    expect(c8).toEqual({
+      [cut]: `damaged: ${sizeDetail}; the checks that read it are n/a or partial`,
+      [edited]: `damaged: ${digestDetail}; the checks that read it are n/a or partial`,
+      [gone]: `missing: ${goneDetail}; the checks that read it are n/a or partial`,
+    });
+
+    // snapshot show: the host, the file name, then what is wrong.
+    const shown = await showSnapshot(dir);
+    if (!shown.ok) throw new Error(shown.error.message);
+    const showText = renderSnapshotSummary(shown.value, new Chalk({ level: 0 })).split('\n');
+    expect(showText).toEqual(expect.arrayContaining([`  hv2: ${cut}: ${sizeDetail}`, `  hv1: ${edited}: ${digestDetail}`, `  hv1: ${gone}: ${goneDetail}`]));
   });
 });
