@@ -1,11 +1,12 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
+import { ExitCode } from '../model/result.js';
 import { renderFlows } from '../render/flows.js';
 import { listFlows } from '../services/flows.js';
 
 export default class Flows extends BaseCommand {
   static override summary = 'List the OpenFlow flows of a host, each named by the OVN logical flow behind its cookie.';
-  static override description = 'Parses the collected dump-flows of one bridge and annotates each flow with the SB row its cookie points at (the first 32 bits of the row UUID): for a logical flow its pipeline, stage, match and actions and the datapath it belongs to. --filter takes the match syntax of "ovs-ofctl dump-flows BRIDGE MATCH" and, like it, keeps flows that are at least as specific; table=N limits it to one table (255: all) and port names (in_port=tap1 or in_port="tap-1") are the bridge\'s ports. A bridge whose dump-flows failed at collection (or whose file was removed since) is not listed as empty: the command says why its flows are missing, from the manifest, and exits 3 (incomplete data).';
+  static override description = 'Parses the collected dump-flows of one bridge and annotates each flow with the SB row its cookie points at (the first 32 bits of the row UUID): for a logical flow its pipeline, stage, match and actions and the datapath it belongs to. --filter takes the match syntax of "ovs-ofctl dump-flows BRIDGE MATCH" and, like it, keeps flows that are at least as specific; table=N limits it to one table (255: all) and port names (in_port=tap1 or in_port="tap-1") are the bridge\'s ports. A bridge whose dump-flows failed at collection (or whose file was removed since) is not listed as empty: the command says why its flows are missing, from the manifest, and exits 3 (incomplete data). A dump that changed after collection (cut, edited: its size or digest differs from the manifest\'s) or has unreadable lines is listed as far as it can be read, with its errors under the header, and the command exits 3 too.';
   static override examples = [
     '<%= config.bin %> flows --snapshot fixtures/l3-acl --host hv1 --table 44',
     '<%= config.bin %> flows --snapshot snap --host hv1 --filter "ip,reg15=0x2,metadata=0x1"',
@@ -34,6 +35,8 @@ export default class Flows extends BaseCommand {
     const result = await listFlows({ snapshot: flags.snapshot, host: flags.host, bridge: flags.bridge, table: flags.table, cookie, filter: flags.filter });
     if (!result.ok) this.failWith(result.error);
     this.print(renderFlows(result.value, this.style));
+    // A damaged dump still lists what could be read, but is incomplete data.
+    if (result.value.dumpErrors.length) process.exitCode = ExitCode.incomplete;
     return result.value;
   }
 }

@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { AnnotatedFlow, FlowsResult } from '../services/flows.js';
+import { plural } from '../model/plural.js';
 
 export function renderFlow(f: AnnotatedFlow, style: ChalkInstance): string {
   const head = `${style.cyan(`table=${f.table}`)} priority=${f.priority} cookie=${f.cookie}${f.nPackets !== undefined ? ` n_packets=${f.nPackets}` : ''}  ${style.dim(`(line ${f.line})`)}`;
@@ -17,6 +18,11 @@ export function renderFlow(f: AnnotatedFlow, style: ChalkInstance): string {
 
 export function renderFlows(r: FlowsResult, style: ChalkInstance): string {
   const out = [style.bold(`${r.host}/${r.bridge}: ${r.flows.length} of ${r.total} flows`) + (r.sbCollected ? '' : style.yellow(' (no SB in the snapshot: flows are not named)'))];
+  if (r.dumpErrors.length) {
+    out.push(style.red(`the dump has ${plural(r.dumpErrors.length, 'error')}: this listing is incomplete or wrong (re-collect ${r.host})`));
+    for (const e of r.dumpErrors.slice(0, 5)) out.push(style.red(`  ${e}`));
+    if (r.dumpErrors.length > 5) out.push(style.red(`  and ${plural(r.dumpErrors.length - 5, 'more error', 'more errors')} (see "ovnscope doctor")`));
+  }
   for (const f of r.flows) out.push('', renderFlow(f, style));
   return out.join('\n');
 }

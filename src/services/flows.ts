@@ -6,6 +6,7 @@ import { formatMatch, parseFlowLine } from '../parse/ofctl-flows.js';
 import { loadSnapshot } from '../snapshot/load.js';
 import { buildOvnIndex, datapathName, type CookieTarget, type OvnIndex } from '../snapshot/ovn-index.js';
 import { flowDumpNotRead } from './flow-dump.js';
+import { formatDiagnostic } from '../model/diagnostic.js';
 
 export interface FlowsOptions {
   readonly snapshot: string;
@@ -42,6 +43,11 @@ export interface FlowsResult {
   readonly total: number;
   readonly flows: readonly AnnotatedFlow[];
   readonly sbCollected: boolean;
+  /**
+   * The load errors of this bridge's flow dump (damaged file, unreadable lines), formatted: the
+   * listing is then incomplete or wrong, and the command exits 3 (incomplete data).
+   */
+  readonly dumpErrors: readonly string[];
 }
 
 export function annotation(target: CookieTarget): OvnAnnotation {
@@ -164,5 +170,7 @@ export async function listFlows(options: FlowsOptions): Promise<Result<FlowsResu
       ovn: targets?.[0] ? narrowToDatapath(annotation(targets[0]), f, index) : undefined,
     });
   }
-  return ok({ host: host.name, bridge: bridge.name, total: bridge.flows.length, flows, sbCollected: !!snapshot.sb });
+  const dumpFile = snapshot.manifest.hosts.find((h) => h.name === host.name)?.commands.find((c) => c.id === `ovs-ofctl.dump-flows.${bridge.name}`)?.file;
+  const dumpErrors = snapshot.diagnostics.filter((d) => d.severity === 'error' && d.host === host.name && d.file !== undefined && d.file === dumpFile).map(formatDiagnostic);
+  return ok({ host: host.name, bridge: bridge.name, total: bridge.flows.length, flows, sbCollected: !!snapshot.sb, dumpErrors });
 }

@@ -108,6 +108,28 @@ describe('flows of a bridge whose dump was not read', () => {
     expect(!r.ok && r.error).toMatchObject({ exitCode: 3, message: expect.stringMatching(new RegExp(`^hv1/br-int: its flows are not in the snapshot: ${DUMP.replace(/\./g, '\\.')}: damaged: listed in the manifest \\(\\d+ bytes\\) but missing`)) });
   });
 
+  it('a dump cut after collection: what it holds is listed, with the damage said and exit 3', async () => {
+    const dir = copyFixture('l3-acl');
+    const full = readFileSync(join(dir, DUMP), 'utf8');
+    // Cut at a line boundary: every line left parses, so only the manifest's size tells.
+    const cut = full.slice(0, full.indexOf('\n', full.length >> 1) + 1);
+    writeFileSync(join(dir, DUMP), cut);
+    const kept = cut.split('\n').filter((l) => /^\s*cookie=/.test(l)).length;
+    const r = await listFlows({ snapshot: dir, host: 'hv1', bridge: 'br-int' });
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.total).toBe(kept);
+    expect(r.value.dumpErrors).toEqual([expect.stringMatching(new RegExp(`${DUMP.replace(/\./g, '\\.')}\\): damaged: ${Buffer.byteLength(cut)} bytes where the manifest recorded ${Buffer.byteLength(full)}`))]);
+    const cli = await runCli(['flows', '-s', dir, '-H', 'hv1']);
+    expect(cli.code).toBe(3);
+    expect(cli.stdout).toContain(`hv1/br-int: ${kept} of ${kept} flows\nthe dump has 1 error: this listing is incomplete or wrong (re-collect hv1)`);
+    const json = await runCli(['flows', '-s', dir, '-H', 'hv1', '--json']);
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.stdout).dumpErrors).toHaveLength(1);
+    // An intact dump: no errors, exit 0.
+    const clean = await listFlows({ snapshot, host: 'hv1', bridge: 'br-int' });
+    expect(clean.ok && clean.value.dumpErrors).toEqual([]);
+  });
+
   it('a bridge whose dump was read and holds no flows still lists 0 of 0 flows (exit 0)', async () => {
     // What ovs-ofctl dump-flows prints for a bridge without flows: the reply header alone.
     const dir = withDump({}, 'NXST_FLOW reply (xid=0x4):\n');
