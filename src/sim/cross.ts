@@ -532,6 +532,11 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
       if (!runs.length || 'usage' in r) return fail(r.error.message, r.error.exitCode);
       warnings.push(`${p.host}: ${r.error.message}`);
       if (p.from) p.from.output.next = { status: 'not-followed', reason: r.error.message };
+      // The packet went on where it could not be traced: that is a trace stopped early (exit 1),
+      // not a packet handed to a tunnel as --no-follow-tunnels asks for.
+      const at = p.from ? hops.findIndex((h) => h.outputs.includes(p.from!.output as TraceOutput)) : hops.length - 1;
+      const explanation = `the trace could not continue on ${p.host} (${p.bridge}, entering at ${p.entry.port}${p.entry.fromHost ? ` from ${p.entry.fromHost}` : ''}): ${r.error.message.split('\n')[0]}`;
+      stops.push({ hop: at, verdict: 'error', drop: { table: 0, reason: 'UNSUPPORTED', explanation, host: p.host, bridge: p.bridge }, incomplete: { reason: explanation, hint: `replay the hop by hand: ovs-appctl ofproto/trace ${p.bridge} '${p.flow}' on ${p.host}` } });
       continue;
     }
     seen.set(key, hops.length);

@@ -300,8 +300,9 @@ export function flowFromState(s: PacketState, o: StateFlowOptions): string {
   const out: string[] = [`in_port=${quoteName(o.inPort)}`];
   if (o.tunnel) {
     out.push(`tun_id=${o.tunnel.tunId}`);
-    if (o.tunnel.tunSrc) out.push(`tun_src=${o.tunnel.tunSrc}`);
-    if (o.tunnel.tunDst) out.push(`tun_dst=${o.tunnel.tunDst}`);
+    // IPv6 TEPs are other fields (ofproto/trace refuses an IPv6 address in tun_src/tun_dst).
+    if (o.tunnel.tunSrc) out.push(`${o.tunnel.tunSrc.includes(':') ? 'tun_ipv6_src' : 'tun_src'}=${o.tunnel.tunSrc}`);
+    if (o.tunnel.tunDst) out.push(`${o.tunnel.tunDst.includes(':') ? 'tun_ipv6_dst' : 'tun_dst'}=${o.tunnel.tunDst}`);
     if (o.tunnel.metadata0) out.push(`tun_metadata0=${o.tunnel.metadata0}`);
   }
   const dlType = s.space(SP.dl_type);

@@ -39,6 +39,30 @@ describe('traceAcross on hand-made hosts', () => {
     expect(r.value.delivered).toEqual([{ hop: 1, host: 'hb', port: 'p3', logicalPort: 'p3', kind: 'local' }]);
   });
 
+  it('continues over an IPv6 underlay with tun_ipv6_src/tun_ipv6_dst (tun_src/tun_dst hold only IPv4)', () => {
+    // OVS keeps IPv6 TEPs in their own fields: ofproto/trace rejects tun_src=fd00::1 ("bad IPv4
+    // address"), and a flow on the receiving side matches tun_ipv6_src.
+    const a = host('ha', 'fd00::1', 'table=0, priority=100, in_port=1 actions=set_field:0x5->tun_id,set_field:0x10002->tun_metadata0,output:2\n', [vif(1, 'p1'), tunnel(2, 'to-hb', 'fd00::2', 'hb')]);
+    const b = host('hb', 'fd00::2', 'table=0, priority=100, in_port=7,tun_id=0x5,tun_ipv6_src=fd00::1,tun_ipv6_dst=fd00::2 actions=output:3\n', [tunnel(7, 'to-ha', 'fd00::1', 'ha'), vif(3, 'p3')]);
+    const r = traceAcross(context([a, b]), { host: 'ha', bridge: 'br-int', flow: 'in_port=1,tcp,nw_src=10.0.0.1,nw_dst=10.0.0.3,tcp_src=1,tcp_dst=2', entry: { kind: 'start', port: 'p1' } }, { followTunnels: true });
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.hops[1]!.input).toMatch(/^in_port="to-ha",tun_id=0x5,tun_ipv6_src=fd00::1,tun_ipv6_dst=fd00::2,tun_metadata0=0x10002,tcp,/);
+    expect(r.value.verdict).toBe('delivered');
+    expect(r.value.delivered).toEqual([{ hop: 1, host: 'hb', port: 'p3', logicalPort: 'p3', kind: 'local' }]);
+  });
+
+  it('a continuation that cannot be traced stops the trace (verdict error), not "sent into the tunnel"', () => {
+    // A TEP that is not an address (a damaged snapshot) makes the remote hop's flow unparseable.
+    const a = host('ha', '192.0.2.300', 'table=0, priority=100, in_port=1 actions=set_field:0x5->tun_id,output:2\n', [vif(1, 'p1'), tunnel(2, 'to-hb', '192.0.2.2', 'hb')]);
+    const b = host('hb', '192.0.2.2', 'table=0, priority=100, in_port=7 actions=output:3\n', [tunnel(7, 'to-ha', '192.0.2.300', 'ha'), vif(3, 'p3')]);
+    const r = traceAcross(context([a, b]), { host: 'ha', bridge: 'br-int', flow: 'in_port=1,ip,nw_dst=10.0.0.3', entry: { kind: 'start', port: 'p1' } }, { followTunnels: true });
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.verdict).toBe('error');
+    expect(r.value.drop).toMatchObject({ reason: 'UNSUPPORTED', host: 'hb', explanation: expect.stringMatching(/^the trace could not continue on hb \(br-int, entering at to-ha from ha\): .*192\.0\.2\.300/) });
+    expect(r.value.incomplete?.reason).toBe(r.value.drop!.explanation);
+    expect(r.value.hops[0]!.outputs[0]!.next).toMatchObject({ status: 'not-followed' });
+  });
+
   it('detects a loop between chassis (the same packet entering the same place twice)', () => {
     const a = host('ha', '192.0.2.1', 'table=0, priority=100, in_port=1 actions=set_field:0x5->tun_id,output:2\ntable=0, priority=100, in_port=2 actions=IN_PORT\n', [vif(1, 'p1'), tunnel(2, 'to-hb', '192.0.2.2', 'hb')]);
     const b = host('hb', '192.0.2.2', 'table=0, priority=100, in_port=7 actions=IN_PORT\n', [tunnel(7, 'to-ha', '192.0.2.1', 'ha')]);

@@ -65,7 +65,9 @@ async function compareRun(sb: Sandbox, snapshot: Snapshot, run: HostRun, all: re
     if (!next) continue;
     const nf = parseFlowFields(next.flow).fields;
     const t = out.tunnel!;
-    const want: Record<string, string | undefined> = { tun_id: t.tunId, tun_src: t.tunSrc, tun_dst: t.tunDst, tun_metadata0: t.metadata0 };
+    // IPv6 TEPs travel in tun_ipv6_src/tun_ipv6_dst.
+    const v6 = (ip: string | undefined) => ip?.includes(':') === true;
+    const want: Record<string, string | undefined> = { tun_id: t.tunId, [v6(t.tunSrc) ? 'tun_ipv6_src' : 'tun_src']: t.tunSrc, [v6(t.tunDst) ? 'tun_ipv6_dst' : 'tun_dst']: t.tunDst, tun_metadata0: t.metadata0 };
     for (const [k, v] of Object.entries(want)) if (nf.get(k) !== v) diffs.push(`${run.host} hop ${hopIdx}: next hop ${next.host} has ${k}=${nf.get(k)}, the output had ${v}`);
     const sent = parseFlowFields(run.result.outputs.find((o) => o.port === out.port && o.kind === 'tunnel')!.packet).fields;
     for (const f of PACKET_FIELDS) if (sent.has(f) && nf.has(f) && sent.get(f) !== nf.get(f)) diffs.push(`${run.host}: next hop ${next.host} has ${f}=${nf.get(f)}, the packet left with ${sent.get(f)}`);
