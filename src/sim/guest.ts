@@ -76,6 +76,11 @@ function family(ip: string): 4 | 6 {
   return ip.includes(':') ? 6 : 4;
 }
 
+/** Was the endpoint given as an address (its own, a NAT external IP, a VIP, an outside address)? */
+function typedIp(e: Endpoint): boolean {
+  return e.ip !== undefined && (e.matchedBy === 'ip' || e.matchedBy === 'nat' || e.matchedBy === 'lb-vip' || e.matchedBy === 'external');
+}
+
 /** The ff02::1:ffXX:XXXX solicited-node address and its 33:33:ff:XX:XX:XX MAC. */
 function solicited(ip: string): { ip: string; mac: string } {
   const v = parseIpv6(ip) ?? 0n;
@@ -209,7 +214,16 @@ export function buildGuestPacket(view: SnapshotView, resolver: Resolver, from: E
     dlSrc = (o.srcMac ?? src.mac!).toLowerCase();
     nwSrc = src.ip;
   }
+  // An address typed on either side (--from/--to IP, --src-ip) picks the packet's family; names
+  // alone keep the port's first IPv4. A dual-stack port named by its IPv6 address is traced in IPv6.
+  const srcTyped = o.srcIp !== undefined ? { flag: `--src-ip ${o.srcIp}`, fam: family(canonicalIp(o.srcIp)!) } : typedIp(from) ? { flag: `--from ${from.input}`, fam: family(from.ip!) } : undefined;
+  const dstTyped = typedIp(to) ? { flag: `--to ${to.input}`, fam: family(to.ip!) } : undefined;
+  if (srcTyped && dstTyped && srcTyped.fam !== dstTyped.fam) return fail(`${srcTyped.flag} is IPv${srcTyped.fam} and ${dstTyped.flag} is IPv${dstTyped.fam}: a packet has one family; give addresses of the same family (or a name on one side)`);
   if (o.srcIp) nwSrc = canonicalIp(o.srcIp);
+  else if (dstTyped && !srcTyped && nwSrc && family(nwSrc) !== dstTyped.fam) {
+    nwSrc = src.ips.find((x) => family(x) === dstTyped.fam);
+    if (!nwSrc) return fail(`--from ${from.input}: ${src.logicalPort ?? from.input} has no IPv${dstTyped.fam} address, and ${dstTyped.flag} is IPv${dstTyped.fam}: give --src-ip, or an IPv${dstTyped.fam === 6 ? 4 : 6} --to`);
+  }
   if (!nwSrc) return fail(`--from ${from.input}: ${src.logicalPort ?? from.input} has no IP address: give --src-ip`);
   const fam = family(nwSrc);
 

@@ -86,6 +86,43 @@ describe('trace --from/--to: the packet a guest sends', () => {
   });
 });
 
+describe('trace --from/--to: which IP family the packet has', () => {
+  // l3-acl with web1 and web3 made dual-stack (as the ipv6 topology's ports are): the family is
+  // the typed address's; names alone keep the port's first IPv4 (test/trace/ipv6.live.test.ts
+  // checks the verdicts against ofproto/trace on the ipv6 sandbox).
+  const dualStack = (): Snapshot => {
+    const v6: Record<string, string> = { web1: 'fd01::11', web3: 'fd01::13' };
+    return { ...l3, sb: { ...l3.sb!, portBindings: l3.sb!.portBindings.map((pb) => (v6[pb.logicalPort] ? { ...pb, mac: pb.mac.map((m) => `${m} ${v6[pb.logicalPort]}`) } : pb)) } };
+  };
+  const refused = (snapshot: Snapshot, req: Partial<TraceRequest> & Pick<TraceRequest, 'from' | 'to'>) => {
+    const r = traceEndpointsIn(snapshot, { snapshot: snapshot.dir, bridge: 'br-int', ctNext: [], detail: 'minimal', followTunnels: true, ...req });
+    if (r.ok) throw new Error(`traced ${r.value.report.input}`);
+    return r.error;
+  };
+
+  it('an IPv6 address on either side makes it IPv6, from the other side\'s IPv6 address of the same port', () => {
+    const s = dualStack();
+    for (const [from, to] of [['web1', 'fd01::13'], ['fd01::11', 'web3'], ['fd01::11', 'fd01::13']] as const) {
+      const r = run(s, { from, to, protocol: { kind: 'tcp', port: 22 } });
+      expect(r.packet, `${from} → ${to}`).toMatchObject({ family: 6, nwSrc: 'fd01::11', nwDst: 'fd01::13' });
+      expect(r.input).toMatch(/,tcp6,.*,ipv6_src=fd01::11,ipv6_dst=fd01::13,/);
+    }
+    // --arp toward an IPv6 address is a neighbour solicitation, not an ARP request.
+    expect(run(s, { from: 'web1', to: 'fd01::13', protocol: { kind: 'arp' } }).input).toMatch(/,icmp6,.*,icmpv6_type=135,icmpv6_code=0,nd_target=fd01::13,/);
+    // An IPv4 address keeps IPv4; names alone keep the port's first IPv4 (today's default).
+    expect(run(s, { from: 'web1', to: '10.1.1.13' }).packet).toMatchObject({ family: 4, nwSrc: '10.1.1.11', nwDst: '10.1.1.13' });
+    expect(run(s, { from: 'web1', to: 'web3' }).packet).toMatchObject({ family: 4, nwSrc: '10.1.1.11', nwDst: '10.1.1.13' });
+  });
+
+  it('addresses of two families, or an IPv6 --to from a port without IPv6, are usage errors naming what is missing', () => {
+    const s = dualStack();
+    expect(refused(s, { from: '10.1.1.11', to: 'fd01::13' })).toMatchObject({ exitCode: 2, message: '--from 10.1.1.11 is IPv4 and --to fd01::13 is IPv6: a packet has one family; give addresses of the same family (or a name on one side)' });
+    expect(refused(s, { from: 'web1', to: 'fd01::13', srcIp: '10.1.1.11' })).toMatchObject({ exitCode: 2, message: expect.stringMatching(/^--src-ip 10\.1\.1\.11 is IPv4 and --to fd01::13 is IPv6: /) });
+    // web2 has no IPv6 address.
+    expect(refused(s, { from: 'web2', to: 'fd01::13' })).toMatchObject({ exitCode: 2, message: '--from web2: web2 has no IPv6 address, and --to fd01::13 is IPv6: give --src-ip, or an IPv4 --to' });
+  });
+});
+
 describe('following GENEVE tunnels', () => {
   it('continues on the remote chassis at its tunnel port with tun_id, tun_src, tun_dst and tun_metadata0 as OVN encodes them', () => {
     const r = run(l3, { from: 'web1', to: 'db1', protocol: { kind: 'tcp', port: 5432 } });
