@@ -440,7 +440,8 @@ function enrichDrop(d: TraceDrop, hop: TraceHop, ctx: CrossContext): Partial<Tra
   return {};
 }
 
-function puntExplanation(reason: TraceDrop['reason'], because: string, op: string, lf: NonNullable<TraceDrop['logicalFlow']>, flow: string, size: number): string {
+/** The explanation of a punt that ends the packet (exported for its tests). */
+export function puntExplanation(reason: TraceDrop['reason'], because: string, op: string, lf: NonNullable<TraceDrop['logicalFlow']>, flow: string, size: number): string {
   const where = `${lf.stage ?? lf.pipeline} on ${lf.datapath ?? '?'}`;
   switch (reason) {
     case 'TTL_EXPIRED':
@@ -452,7 +453,12 @@ function puntExplanation(reason: TraceDrop['reason'], because: string, op: strin
     }
     case 'MTU_EXCEEDED': {
       const mtu = /frag_mtu = (\d+)/.exec(lf.actions)?.[1];
-      return `the ${size}-byte frame is larger than gateway_mtu${mtu ? ` ${mtu}` : ''} of router ${lf.datapath ?? '?'} (${where}): it answers with ICMP fragmentation needed${mtu ? ` (mtu ${mtu})` : ''} instead of forwarding`;
+      // gateway_mtu is an IP MTU; OVN applies it to frames, check_pkt_larger(gateway_mtu + 14,
+      // + 18 with a VLAN tag), so say both: the IP packet against gateway_mtu, and the frame limit.
+      const l2 = flowField(flow, 'dl_vlan') !== undefined ? 18 : 14;
+      const icmp = /\bicmp6\b|ip6/.test(`${lf.match} ${lf.actions}`) ? 'ICMPv6 packet too big' : 'ICMP fragmentation needed';
+      const over = mtu ? ` ${size - l2} B > gateway_mtu ${mtu}, i.e. frames over ${Number(mtu) + l2} B` : ` ${size - l2} B is larger than the gateway_mtu`;
+      return `IP packet${over} (this one is a ${size}-byte frame) at router ${lf.datapath ?? '?'} (${where}): it answers with ${icmp}${mtu ? ` (mtu ${mtu})` : ''} instead of forwarding`;
     }
     default:
       return `${because} (${op} from ${where}: \`${lf.match}\`)`;

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BridgePort, HostState } from '../../src/model/snapshot.js';
 import { parseOfctlFlows } from '../../src/parse/ofctl-flows.js';
-import { createCrossContext, traceAcross } from '../../src/sim/cross.js';
+import { createCrossContext, puntExplanation, traceAcross } from '../../src/sim/cross.js';
 import { createResolver } from '../../src/snapshot/resolve.js';
 
 /** `priority=P,MATCH actions=A` lines → an ovs-ofctl dump-flows text. */
@@ -119,5 +119,30 @@ describe('traceAcross: the underlay MTU check at tunnel outputs (CrossOptions.tu
     expect(frag.value.warnings).toContain('ha: fragmented on the outer header');
     const unknown = traceAcross(context([a(), b()]), start, { followTunnels: true, size: 9000, tunnelMtu: () => ({ outcome: 'unknown', explanation: 'no routes' }) });
     expect(unknown.ok && unknown.value.verdict).toBe('delivered');
+  });
+});
+
+describe('puntExplanation: gateway_mtu in the terms OVN uses', () => {
+  // lr_in_larger_pkts of the gateway-mtu sandbox topology (OVN 23.03, gateway_mtu 1400 on
+  // lr-mtu-ext): northd checks check_pkt_larger(1400 + 14) on frames; gateway_mtu is an IP MTU.
+  const lf = (ip: '4' | '6') => ({
+    uuid: '00000000-0000-4000-8000-000000000000',
+    pipeline: 'ingress',
+    tableId: 19,
+    stage: 'lr_in_larger_pkts',
+    priority: 150,
+    datapath: 'lr-mtu',
+    match: `inport == "lr-mtu-in" && outport == "lr-mtu-ext" && ip${ip} && reg9[1] && reg9[0] == 0`,
+    actions: `icmp${ip}_error {reg9[0] = 1; reg9[1] = 0; icmp${ip}.frag_mtu = 1400; next(pipeline=ingress, table=0); };`,
+  });
+
+  it('the 1415-byte frame is a 1401-byte IP packet over gateway_mtu 1400: frames over 1414 B', () => {
+    const flow = 'recirc_id=0,eth,icmp,in_port=1,vlan_tci=0x0000,dl_src=0a:00:06:00:00:11,dl_dst=0a:00:06:ff:00:01,nw_src=10.6.0.11,nw_dst=172.16.6.1,nw_ttl=64';
+    expect(puntExplanation('MTU_EXCEEDED', '', 'ICMP4_ERROR', lf('4'), flow, 1415)).toBe(
+      'IP packet 1401 B > gateway_mtu 1400, i.e. frames over 1414 B (this one is a 1415-byte frame) at router lr-mtu (lr_in_larger_pkts on lr-mtu): it answers with ICMP fragmentation needed (mtu 1400) instead of forwarding',
+    );
+    // IPv6: the same limit, answered with "packet too big"; a VLAN-tagged frame carries 4 B more.
+    expect(puntExplanation('MTU_EXCEEDED', '', 'ICMP6_ERROR', lf('6'), flow.replace(',icmp,', ',icmp6,'), 1415)).toMatch(/^IP packet 1401 B > gateway_mtu 1400, i\.e\. frames over 1414 B .*ICMPv6 packet too big \(mtu 1400\)/);
+    expect(puntExplanation('MTU_EXCEEDED', '', 'ICMP4_ERROR', lf('4'), flow.replace('vlan_tci=0x0000', 'dl_vlan=10,dl_vlan_pcp=0'), 1419)).toMatch(/^IP packet 1401 B > gateway_mtu 1400, i\.e\. frames over 1418 B \(this one is a 1419-byte frame\)/);
   });
 });
