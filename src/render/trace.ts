@@ -58,6 +58,18 @@ function renderTree(nodes: readonly TraceNode[], style: ChalkInstance, depth = 0
   return out;
 }
 
+/**
+ * `--to` a router's own address: what reaches the sender is the router's answer, not the request
+ * (which a reader would otherwise take for a packet bounced back). Empty when that is not the case.
+ */
+function routerAnswered(r: TraceReport): string {
+  const sender = r.from?.logicalPort;
+  if (r.to?.kind !== 'router' || !r.reachedDestination || !sender || !r.delivered?.some((d) => d.logicalPort === sender)) return '';
+  const kind = r.packet?.protocol.kind;
+  const answer = kind === 'icmp' ? 'echo reply' : kind === 'arp' ? (r.packet?.family === 6 ? 'neighbour advertisement' : 'ARP reply') : 'its answer';
+  return `router ${r.to.router ?? r.to.logicalPort ?? r.to.input} answered (${answer} back to the sender): `;
+}
+
 /** The verdict line of a cross-host trace (one that carries `delivered`). */
 function crossVerdictLine(r: TraceReport, style: ChalkInstance): string {
   switch (r.verdict) {
@@ -67,7 +79,7 @@ function crossVerdictLine(r: TraceReport, style: ChalkInstance): string {
       const own = ports.length || left.length ? [] : r.hops.flatMap((h) => h.outputs.filter((o) => o.next?.status === 'delivered').map((o) => `${o.port} (${h.host}/${h.bridge})`));
       const parts = [...(ports.length || own.length ? [`delivered to ${[...ports, ...own].join(', ')}`] : []), ...left];
       const miss = r.reachedDestination === false && r.to ? ` — not to ${r.to.input}` : '';
-      return style.green(`${parts.join('; ')}${miss}`);
+      return style.green(`${routerAnswered(r)}${parts.join('; ')}${miss}`);
     }
     case 'tunnel': {
       const outs = r.hops.flatMap((h) => h.outputs.filter((o) => o.kind === 'tunnel' && o.next?.status === 'not-followed').map((o) => `${o.port} → ${o.tunnel?.chassis ?? o.tunnel?.remoteIp ?? '?'} (tun_id ${o.tunnel?.tunId ?? '?'}${o.tunnel?.metadata0 ? `, tun_metadata0 ${o.tunnel.metadata0}` : ''})`));

@@ -297,6 +297,11 @@ describe('--reply', () => {
     expect(r.verdict).toBe('delivered');
     expect(r.delivered).toEqual([expect.objectContaining({ logicalPort: 'web1' })]);
     expect(r.replySkipped).toMatch(/is a router port/);
+    // What reaches web1 is lr0's echo reply, not the request bounced back: the verdict says so.
+    expect(verdictLine(r, plain)).toBe('router lr0 answered (echo reply back to the sender): delivered to web1 (hv1 tapweb1)');
+    expect(verdictLine(run(l3, { from: 'web1', to: '10.1.1.1', protocol: { kind: 'arp' } }), plain)).toMatch(/^router lr0 answered \(ARP reply back to the sender\): delivered to web1 /);
+    // A VIF answering is not a router: its own delivery line is unchanged.
+    expect(verdictLine(run(l3, { from: 'web1', to: 'web2', protocol: { kind: 'tcp', port: 80 } }), plain)).toMatch(/^delivered to web2 /);
   });
 });
 

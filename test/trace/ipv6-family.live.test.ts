@@ -71,6 +71,9 @@ describe.skipIf(!live)('trace --from/--to on dual-stack ports: the typed address
     // IPv6 address is a neighbour solicitation the router answers.
     const one = async (req: (typeof cases)[number]) => JSON.parse((await runCli(['trace', '-s', snap, '--from', req.from, '--to', req.to, `--${req.protocol.kind}`, ...('port' in req.protocol ? [String(req.protocol.port)] : []), '--json'])).stdout);
     expect((await one(cases[1]!)).verdict).toBe('delivered');
+    // --to the router's own IPv6 address: its echo reply comes back to the sender, and the verdict says it answered.
+    const ping6 = await runCli(['trace', '-s', snap, '--from', 'v6b1', '--to', '2001:db8:5::1', '--minimal']);
+    expect(ping6.stdout.trim()).toBe('delivered: router lr6 answered (echo reply back to the sender): delivered to v6b1 (hv2 v6b1)');
     const ns = await one(cases[3]!);
     expect(ns.input).toMatch(/,icmp6,.*,icmpv6_type=135,icmpv6_code=0,nd_target=2001:db8:5:1::1,/);
   }, 300_000);
