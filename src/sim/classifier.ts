@@ -398,6 +398,19 @@ const FILTER_BITS_LOG2 = 10;
 const FILTER_WORDS = (1 << FILTER_BITS_LOG2) >>> 5;
 /** Probes of a subtable through the stored hash before its inline slots are made (see FlowTable). */
 const SLOTS_AFTER_PROBES = 8;
+/**
+ * Inline slots larger than this are made only after `capacity / 4` probes. Copying a subtable
+ * costs per slot, a probe saves two cache misses: on the scale snapshot the four largest
+ * subtables (131,072 and 524,288 slots, 4 and 16 MB) took 130-170 ms of CPU to copy within the
+ * first packets of a 10,000-packet batch, which then probed each of them 22,000 times — a few ms
+ * of cache misses saved. Smaller copies (under 1 ms each, 200 of them) still pay at once.
+ */
+const SLOTS_SMALL_BYTES = 1 << 20;
+
+/** How many probes subtable slots of `cap` slots of `k` words wait for (see SLOTS_SMALL_BYTES). */
+function probesBeforeSlots(cap: number, k: number): number {
+  return cap * (k + 1) * 4 <= SLOTS_SMALL_BYTES ? SLOTS_AFTER_PROBES : Math.max(SLOTS_AFTER_PROBES, cap >>> 2);
+}
 
 function mixWord(h: number, w: number): number {
   h = Math.imul(h ^ w, 0x9e3779b1);
@@ -713,11 +726,12 @@ export class FlowTable {
    * slot (k + 1 numbers). A probe then reads one place instead of three (slot, value offset,
    * values): on a 455k-flow table each was a cache miss, and together they were most of the
    * lookup time. Made once the subtable has been probed SLOTS_AFTER_PROBES times past its filter
-   * (`probes` counts): a one-shot trace probes most subtables once or twice, and copying them all
-   * (43 MB for one packet on the scale snapshot) cost it more than it saved.
+   * (`probes` counts; large subtables wait longer, see SLOTS_SMALL_BYTES): a one-shot trace
+   * probes most subtables once or twice, and copying them all (43 MB for one packet on the scale
+   * snapshot) cost it more than it saved.
    */
   private readonly slots: (Uint32Array | undefined)[];
-  private readonly probes: Uint8Array;
+  private readonly probes: Uint32Array;
   private readonly nSub: number;
 
   /** `arrays` must be valid for `bridgeFlows`: made by `buildBridgeIndex`, or checked by `bridgeIndexFromStored`. */
@@ -736,7 +750,7 @@ export class FlowTable {
     this.filter = new Uint32Array(this.nSub * FILTER_WORDS);
     this.filterBuilt = new Uint8Array(this.nSub);
     this.slots = new Array<Uint32Array | undefined>(this.nSub).fill(undefined);
-    this.probes = new Uint8Array(this.nSub);
+    this.probes = new Uint32Array(this.nSub);
   }
 
   private flow(i: number): CompiledFlow {
@@ -826,7 +840,7 @@ export class FlowTable {
     const stride = k + 1;
     let t = this.slots[st];
     if (t === undefined) {
-      if (++this.probes[st] < SLOTS_AFTER_PROBES) return this.findInHash(st, h, k);
+      if (++this.probes[st] < probesBeforeSlots(a.stHashCap[st], k)) return this.findInHash(st, h, k);
       t = this.buildSlots(st);
     }
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {

@@ -202,3 +202,40 @@ describe('a stored index', () => {
     expect(bridgeIndexFromStored({ data: { ...(stored.data as object), problems: [[1e9, 'x']] }, sections: stored.sections }, state.flows)).toMatch(/problem/);
   });
 });
+
+describe('inline slots of a large subtable', () => {
+  // 40,000 flows with one mask: a subtable whose inline slots (capacity x (k + 1) words) pass 1 MiB.
+  const N = 40_000;
+  const lines: string[] = [];
+  for (let i = 0; i < N; i++) lines.push(` cookie=0x0, table=0, priority=10,reg0=${i},reg1=${i * 7 + 1} actions=drop`);
+  const cb = compileBridge(bridge({ name: 'br0', flows: lines.join('\n'), ports: PORTS }));
+  const table = cb.tables[0]!;
+  const reg0 = cb.state.flows[0]!.match.items.find((it) => it.field.name === 'reg0')!.field;
+  const reg1 = cb.state.flows[0]!.match.items.find((it) => it.field.name === 'reg1')!.field;
+  const slots = () => (table as unknown as { slots: (Uint32Array | undefined)[] }).slots;
+
+  /** Looks up the packet of flow `i` (and a miss next to it); the hit must be that flow. */
+  const probe = (i: number) => {
+    const s = new PacketState();
+    s.set(reg0, BigInt(i));
+    s.set(reg1, BigInt(i * 7 + 1));
+    expect(table.lookup(s).flow?.entry.line).toBe(cb.state.flows[i]!.line);
+    s.set(reg1, BigInt(i * 7 + 2));
+    expect(table.lookup(s).flow).toBeUndefined();
+  };
+
+  it('are made only after capacity/4 probes, and lookups are the same before and after', () => {
+    const a = table.arrays;
+    expect(a.stK.length).toBe(1);
+    const cap = a.stHashCap[0]!;
+    const bytes = cap * (a.stK[0]! + 1) * 4;
+    expect(bytes).toBeGreaterThan(1 << 20);
+    // A handful of probes (a one-shot trace, the first packets of a batch) does not copy 1.5 MB.
+    for (let i = 0; i < 50; i++) probe((i * 7919) % N);
+    expect(slots()[0]).toBeUndefined();
+    // Probed as often as a quarter of its slots: copied, and still the same answers.
+    for (let i = 0; i < cap / 8; i++) probe((i * 104729) % N);
+    expect(slots()[0]).toBeInstanceOf(Uint32Array);
+    for (let i = 0; i < 50; i++) probe((i * 7919 + 3) % N);
+  });
+});
