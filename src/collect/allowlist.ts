@@ -67,6 +67,8 @@ export const SB_TABLES = [
   'MAC_Binding',
   'Load_Balancer',
   'Logical_DP_Group',
+  'Chassis_Private',
+  'SB_Global',
 ] as const;
 export const NB_TABLES = [
   'Logical_Switch',
@@ -96,6 +98,11 @@ const PATTERNS: readonly Pattern[] = [
   pattern('ovs-ofctl-dump-tlv-map', 'ovs-ofctl', 'dump-tlv-map', BRIDGE),
   pattern('ovs-appctl-dpif-show', 'ovs-appctl', 'dpif/show'),
   pattern('ovs-appctl-dp-features', 'ovs-appctl', 'dpif/show-dp-features', BRIDGE),
+  // ovn-controller's own answer over its control socket: read-only unixctl commands only (never
+  // `exit`, `recompute`, `debug/pause`, `inject-pkt`, `lflow-cache/flush`, ...).
+  pattern('ovn-controller-connection-status', 'ovn-appctl', '-t', 'ovn-controller', 'connection-status'),
+  pattern('ovn-controller-debug-status', 'ovn-appctl', '-t', 'ovn-controller', 'debug/status'),
+  pattern('ovn-controller-version', 'ovn-appctl', '-t', 'ovn-controller', 'version'),
   pattern('ovn-sbctl-list', 'ovn-sbctl', DB, '--format=json', 'list', TABLE),
   pattern('ovn-nbctl-list', 'ovn-nbctl', DB, '--format=json', 'list', TABLE),
   // Kernel view (MTU, routes, ECMP next hops, devices) — `ip -j` is read-only JSON output.

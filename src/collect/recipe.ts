@@ -3,6 +3,7 @@ import { NB_TABLES, OVS_TABLES, SB_TABLES, isSafeName } from './allowlist.js';
 import { bgpModule, kernelModule } from './recipe-bgp.js';
 import { offloadModule } from './recipe-offload.js';
 import { mtuModule } from './recipe-mtu.js';
+import { ovnControllerModule } from './recipe-controller.js';
 
 /**
  * The declarative collection recipe: what ovnscope runs, in which phase, and how failure counts.
@@ -79,7 +80,7 @@ export const ovsModule: RecipeModule = {
 };
 
 /** The host recipe: every module that runs on each hypervisor. Capabilities add their module here. */
-export const HOST_MODULES: readonly RecipeModule[] = [ovsModule, kernelModule, bgpModule, offloadModule, mtuModule];
+export const HOST_MODULES: readonly RecipeModule[] = [ovsModule, ovnControllerModule, kernelModule, bgpModule, offloadModule, mtuModule];
 
 /** Bridges a host's phase-1 outputs name (for the manifest). */
 export function bridgesOf(outputs: PhaseOutputs): string[] {
@@ -92,8 +93,9 @@ export function centralCommands(nb?: string, sb?: string): RecipeCommand[] {
   const db = (remote?: string) => (remote ? [`--db=${remote}`] : []);
   const list = (tool: string, remote: string | undefined, table: string) => [tool, ...db(remote), '--format=json', 'list', table];
   return [
-    // Logical_DP_Group is only used by some northd versions; optional.
-    ...SB_TABLES.map((t) => cmd(`ovn-sbctl.list.${t}`, list('ovn-sbctl', sb, t), t !== 'Logical_DP_Group', 2 * DEFAULT_TIMEOUT_MS)),
+    // Logical_DP_Group is only used by some northd versions; Chassis_Private (OVN ≥ 20.09) and
+    // SB_Global only tell whether each chassis applied the latest NB change: optional.
+    ...SB_TABLES.map((t) => cmd(`ovn-sbctl.list.${t}`, list('ovn-sbctl', sb, t), !['Logical_DP_Group', 'Chassis_Private', 'SB_Global'].includes(t), 2 * DEFAULT_TIMEOUT_MS)),
     ...NB_TABLES.map((t) => cmd(`ovn-nbctl.list.${t}`, list('ovn-nbctl', nb, t), !['Logical_Router_Policy', 'DHCP_Options', 'Gateway_Chassis'].includes(t))),
   ];
 }

@@ -22,6 +22,28 @@ export interface SbChassis {
   readonly raw: OvsdbRow;
 }
 
+/**
+ * SB `Chassis_Private` (OVN ≥ 20.09): what a chassis' ovn-controller writes back. `nb_cfg` is the
+ * last `SB_Global.nb_cfg` it has applied to its flows; `nb_cfg_timestamp` (ms since the epoch)
+ * when it did.
+ */
+export interface SbChassisPrivate {
+  readonly uuid: string;
+  readonly name: string;
+  /** The Chassis row (uuid), when the chassis has one. */
+  readonly chassis: string | undefined;
+  readonly nbCfg: number | undefined;
+  readonly nbCfgTimestamp: number | undefined;
+  readonly raw: OvsdbRow;
+}
+
+/** SB `SB_Global`: `nb_cfg` is the NB generation northd has put in the SB (`ovn-nbctl --wait` bumps it). */
+export interface SbGlobal {
+  readonly uuid: string;
+  readonly nbCfg: number | undefined;
+  readonly raw: OvsdbRow;
+}
+
 export interface SbEncap {
   readonly uuid: string;
   /** `geneve`, `vxlan`, `stt`. */

@@ -17,6 +17,8 @@ import type {
   NbPortGroup,
   NbStaticRoute,
   SbChassis,
+  SbChassisPrivate,
+  SbGlobal,
   SbDatapathBinding,
   SbEncap,
   SbLoadBalancer,
@@ -26,6 +28,7 @@ import type {
   SbMulticastGroup,
   SbPortBinding,
 } from './ovn.js';
+import type { OvnControllerState } from './ovn-controller.js';
 import type { DpifShow, OfctlShow, OpenVswitch, OvsBridge, OvsInterface, OvsPort, TlvMap, ToolVersion } from './ovs.js';
 
 /** What an OpenFlow port is, for following a packet out of it. */
@@ -101,6 +104,8 @@ export interface HostState {
   readonly chassis?: string;
   /** Local tunnel endpoint (external_ids:ovn-encap-ip). */
   readonly encapIp?: string;
+  /** What its ovn-controller answered over its control socket (absent: a host loaded as its identity only). */
+  readonly ovnController?: OvnControllerState;
 }
 
 export interface SouthboundState {
@@ -113,6 +118,9 @@ export interface SouthboundState {
   readonly multicastGroups: readonly SbMulticastGroup[];
   readonly macBindings: readonly SbMacBinding[];
   readonly loadBalancers: readonly SbLoadBalancer[];
+  /** Absent when not collected (older snapshots, or an SB without the table: OVN before 20.09). */
+  readonly chassisPrivate?: readonly SbChassisPrivate[];
+  readonly global?: SbGlobal;
 }
 
 export interface NorthboundState {

@@ -53,6 +53,8 @@ import type {
   NbPortGroup,
   NbStaticRoute,
   SbChassis,
+  SbChassisPrivate,
+  SbGlobal,
   SbDatapathBinding,
   SbEncap,
   SbLoadBalancer,
@@ -927,6 +929,17 @@ export const toSbChassis: RowConverter<SbChassis> = converter('Chassis', (r) => 
   transportZones: r.strSet('transport_zones'),
   raw: r.row,
 }));
+
+export const toSbChassisPrivate: RowConverter<SbChassisPrivate> = converter('Chassis_Private', (r) => ({
+  uuid: r.uuid,
+  name: r.text('name'),
+  chassis: r.ref('chassis'),
+  nbCfg: r.int('nb_cfg'),
+  nbCfgTimestamp: r.int('nb_cfg_timestamp'),
+  raw: r.row,
+}));
+
+export const toSbGlobal: RowConverter<SbGlobal> = converter('SB_Global', (r) => ({ uuid: r.uuid, nbCfg: r.int('nb_cfg'), raw: r.row }));
 
 export const toSbEncaps: RowConverter<SbEncap> = converter('Encap', (r) => {
   const options = r.map('options');

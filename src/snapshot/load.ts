@@ -26,6 +26,8 @@ import {
   toOvsInterfaces,
   toOvsPorts,
   toSbChassis,
+  toSbChassisPrivate,
+  toSbGlobal,
   toSbDatapathBindings,
   toSbEncaps,
   toSbLoadBalancers,
@@ -39,6 +41,7 @@ import {
 import { parseToolVersion } from '../parse/ovs-version.js';
 import { parseTlvMap } from '../parse/tlv-map.js';
 import { cachedFlowDump, classifierCache, type CacheOptions, type FlowSource } from './cache.js';
+import { loadOvnController } from './load-controller.js';
 import { knownHosts, openSnapshot, type OutputText, type SnapshotSource } from './reader.js';
 
 const TUNNEL_TYPES = new Set(['geneve', 'vxlan', 'stt', 'gre', 'erspan', 'ip6gre', 'ip6erspan', 'gtpu', 'bareudp', 'lisp']);
@@ -153,6 +156,7 @@ async function loadHost(source: SnapshotSource, name: string, bridgeNames: reado
     const classifier: ClassifierCache | undefined = withClassifier && flowSource ? await classifierCache(source.dir, name, bridge, flowSource, flows, ports, cache) : undefined;
     bridges.push(classifier ? { ...state, classifierCache: classifier } : state);
   }
+  const ovnController = await loadOvnController(source, name, diagnostics);
   return {
     name,
     version,
@@ -164,6 +168,7 @@ async function loadHost(source: SnapshotSource, name: string, bridgeNames: reado
     dpif,
     tlvMap,
     ...hostIdentity(openVswitch),
+    ovnController,
   };
 }
 
@@ -234,6 +239,11 @@ function roleOf(iface: OvsInterface, ofport: number, portChassisId: string | und
   return { kind: 'physical' };
 }
 
+/** A central listing that was collected and succeeded. */
+function centralOk(central: NonNullable<SnapshotSource['manifest']['central']>, id: string): boolean {
+  return central.commands.some((c) => c.id === id && c.status === 'ok');
+}
+
 async function loadCentral(source: SnapshotSource, diagnostics: Diagnostic[]): Promise<{ sb?: SouthboundState; nb?: NorthboundState } | undefined> {
   const central = source.manifest.central;
   if (!central) return undefined;
@@ -250,6 +260,9 @@ async function loadCentral(source: SnapshotSource, diagnostics: Diagnostic[]): P
     multicastGroups: rows(await sbOut('Multicast_Group'), host, toSbMulticastGroups, diagnostics),
     macBindings: rows(await sbOut('MAC_Binding'), host, toSbMacBindings, diagnostics),
     loadBalancers: rows(await sbOut('Load_Balancer'), host, toSbLoadBalancers, diagnostics),
+    // Optional listings: absent (not empty) when not collected, so a check can tell the two apart.
+    ...(centralOk(central, 'ovn-sbctl.list.Chassis_Private') ? { chassisPrivate: rows(await sbOut('Chassis_Private'), host, toSbChassisPrivate, diagnostics) } : {}),
+    ...(centralOk(central, 'ovn-sbctl.list.SB_Global') ? { global: rows(await sbOut('SB_Global'), host, toSbGlobal, diagnostics)[0] } : {}),
   };
   const nb: NorthboundState = {
     switches: rows(await nbOut('Logical_Switch'), host, toNbLogicalSwitches, diagnostics),

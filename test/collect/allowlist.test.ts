@@ -38,6 +38,25 @@ describe('read-only allow-list', () => {
     );
   });
 
+  it('asks ovn-controller only read-only questions: connection-status, debug/status, version — all optional', () => {
+    const asked = hostCommands().filter((c) => c.argv[0] === 'ovn-appctl');
+    expect(asked.map((c) => [c.id, c.argv.join(' '), c.required])).toEqual([
+      ['ovn-appctl.connection-status', 'ovn-appctl -t ovn-controller connection-status', false],
+      ['ovn-appctl.debug-status', 'ovn-appctl -t ovn-controller debug/status', false],
+      ['ovn-appctl.version', 'ovn-appctl -t ovn-controller version', false],
+    ]);
+    // Its other unixctl commands change state (or inject packets): never.
+    for (const c of ['exit', 'recompute', 'inc-engine/recompute', 'debug/pause', 'debug/resume', 'lflow-cache/flush', 'sb-cluster-state-reset', 'inc-engine/clear-stats', 'vlog/set', 'debug/delay-nb-cfg-report'])
+      expect(checkAllowed(['ovn-appctl', '-t', 'ovn-controller', c]).allowed, c).toBe(false);
+    expect(checkAllowed(['ovn-appctl', '-t', 'ovn-controller', 'inject-pkt', 'inport=="a"']).allowed).toBe(false);
+    expect(checkAllowed(['ovn-appctl', '-t', 'ovn-northd', 'connection-status']).allowed).toBe(false);
+    // The SB listings that tell whether each chassis applied the latest NB change are optional (OVN < 20.09 has no Chassis_Private).
+    expect(centralCommands().filter((c) => /Chassis_Private|SB_Global/.test(c.id)).map((c) => [c.id, c.required])).toEqual([
+      ['ovn-sbctl.list.Chassis_Private', false],
+      ['ovn-sbctl.list.SB_Global', false],
+    ]);
+  });
+
   it('allows only read-only wrapper shapes', () => {
     expect(checkWrapper(['env', 'OVS_RUNDIR=/tmp/sb/hv1']).allowed).toBe(true);
     expect(checkWrapper(['sudo', '-n']).allowed).toBe(true);

@@ -4,7 +4,7 @@ import type { Sandbox } from '../harness/sandbox.js';
 /** The inventory a user would write for a sandbox: local transport, one env wrapper per chassis. */
 export function sandboxInventory(sb: Sandbox, via = sb.chassisNames[0]!): Inventory {
   return {
-    hosts: sb.chassisNames.map((name) => ({ name, transport: 'local' as const, wrapper: ['env', `OVS_RUNDIR=${sb.chassis[name]!.dir}`] })),
+    hosts: sb.chassisNames.map((name) => ({ name, transport: 'local' as const, wrapper: ['env', `OVS_RUNDIR=${sb.chassis[name]!.dir}`, `OVN_RUNDIR=${sb.chassis[name]!.dir}`] })),
     ovn: { via, nb: sb.central.nbSock, sb: sb.central.sbSock },
   };
 }
