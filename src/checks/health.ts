@@ -1,6 +1,7 @@
 /**
  * OVN/OVS control-plane health of a snapshot (`ovnscope doctor`, checks D1–D16): do the SB port
- * bindings, chassis and encaps agree with what each hypervisor's OVS actually has?
+ * bindings, chassis and encaps agree with what each hypervisor's OVS actually has? (D17–D18, are
+ * each chassis' flows current, live in controller.ts; the catalogue below lists them too.)
  *
  *   D1  bound port bindings are up            D9  tunnel ports lead to a known chassis at its IP
  *   D2  VIF ports are bound                   D10 every host has a tunnel to every other chassis
@@ -117,6 +118,9 @@ export const HEALTH_CHECKS: Readonly<Record<string, string>> = {
   D14: 'SB chassis without a host in the snapshot',
   D15: 'no encap IP is claimed by two chassis',
   D16: 'no two hosts share a system-id',
+  // D17-D18 are in controller.ts: are each chassis' flows current?
+  D17: 'ovn-controller is running (its control socket answers), not paused, and connected to the SB on every host',
+  D18: 'every chassis has applied the NB generation northd last put in the SB (Chassis_Private.nb_cfg = SB_Global.nb_cfg)',
 };
 
 const TUNNEL_TYPES = new Set(['geneve', 'vxlan', 'stt']);

@@ -1,4 +1,5 @@
 import { checkBgp, DEFAULT_EXPECTED_UPLINKS } from '../checks/bgp.js';
+import { checkControllers } from '../checks/controller.js';
 import { checkCollection, COLLECTION_CHECKS, recordedScope, type RecordedScope } from '../checks/collection.js';
 import { checkFlowTables, FLOW_TABLE_CHECKS } from '../checks/flow-table.js';
 import { checkHealth, HEALTH_CHECKS, hostIdentity, type HostIdentity } from '../checks/health.js';
@@ -211,7 +212,7 @@ export async function runDoctor(options: DoctorOptions): Promise<Result<DoctorRe
     fleet = [...fleet, ...side.hosts.filter((h) => !loadedNames.has(h.name)).map((h) => ({ name: h.name, chassis: h.chassis, encapIps: h.encapIp ? [h.encapIp] : [] }))];
   }
 
-  const health = checkHealth({ snapshot: snap, fleet });
+  const health = [...checkHealth({ snapshot: snap, fleet }), ...checkControllers({ snapshot: snap, fleet })];
   const flows = await quoteRawLines(source.dir, checkFlowTables(snap, { maxComparisons: options.maxFlowComparisons }));
   const offload = await offloadAudit(source, hosts, diagnostics);
   const bgp = await bgpAudit(source, hosts, diagnostics);

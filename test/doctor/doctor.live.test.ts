@@ -64,7 +64,7 @@ describe.skipIf(!live)('doctor on a live sandbox broken the OVN way', () => {
   it('a healthy deployment: no health, flow-table or collection check fails or warns', async () => {
     const { result } = await doctor(await collect('healthy'));
     expect(ids(result.findings, (f) => ours(f) && (f.severity === 'fail' || f.severity === 'warn'))).toEqual([]);
-    for (const id of ['D1', 'D2', 'D4', 'D6', 'D7', 'D8', 'D9', 'D10', 'D12', 'F1', 'F5', 'C1']) expect(result.findings.some((f) => f.id === id && f.severity === 'pass'), id).toBe(true);
+    for (const id of ['D1', 'D2', 'D4', 'D6', 'D7', 'D8', 'D9', 'D10', 'D12', 'D17', 'F1', 'F5', 'C1']) expect(result.findings.some((f) => f.id === id && f.severity === 'pass'), id).toBe(true);
     // A real collection has the offload and kernel views: those audits run; FRR has no daemons here.
     const audits = Object.fromEntries(result.audits.map((a) => [a.name, a]));
     expect([audits['health']!.ran, audits['offload']!.ran, audits['mtu']!.ran, audits['bgp']!.ran]).toEqual([true, true, true, false]);
@@ -103,6 +103,11 @@ describe.skipIf(!live)('doctor on a live sandbox broken the OVN way', () => {
     expect(d2.evidence[2]!.excerpt).toContain('"up":false');
     // Its flows still point at the tunnel port ovn-controller removed on the way out.
     expect(f.some((x) => x.id === 'F5' && x.host === 'hv2' && x.severity === 'warn')).toBe(true);
+
+    // ovn-controller itself: its control socket is gone with it (a clean exit removes the pidfile).
+    const d17 = f.find((x) => x.id === 'D17' && x.host === 'hv2')!;
+    expect(d17.severity).toBe('fail');
+    expect(d17.message).toMatch(/^ovn-controller is not running on hv2: its control socket did not answer \(ovn-appctl: cannot read pidfile ".*" \(No such file or directory\); no pidfile there: stopped/);
 
     // The stale tunnel.
     const d9 = f.find((x) => x.id === 'D9' && x.subject === 'tunnel stale0')!;

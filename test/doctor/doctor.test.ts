@@ -63,7 +63,7 @@ describe('ovnscope doctor', () => {
   it('the bundled fixtures: health, flow tables and collection ran and passed, the other audits are n/a with the reason; exit 0', async () => {
     const r = await ovnscope(['doctor', '--snapshot', 'fixtures/lb-nat-3chassis']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/ran OVN\/OVS health \(D1-D16\)\s+0 fail, 0 warn/);
+    expect(r.stdout).toMatch(/ran OVN\/OVS health \(D1-D18\)\s+0 fail, 0 warn/);
     expect(r.stdout).toMatch(/n\/a GENEVE offload .*— no offload data on any host/);
     expect(r.stdout).toMatch(/n\/a underlay BGP\/BFD .*— no FRR data on any host: FRR was not collected \(snapshot taken without the FRR recipe\)$/m);
     expect(r.stdout).toContain('no check failed');

@@ -86,7 +86,8 @@ describe('an output of a command that failed is not read as data, like in the ot
     // Where the reason shows: the health checks that need the listing are n/a, saying it failed and why.
     const doctor = await runDoctor({ snapshot: dir, severity: 'n-a' });
     if (!doctor.ok) throw new Error(doctor.error.message);
-    const na = doctor.value.findings.filter((f) => f.host === 'hv1' && f.severity === 'n-a' && /^D/.test(f.id));
+    // (D17 asks ovn-controller, not the Interface listing: the fixture predates that question.)
+    const na = doctor.value.findings.filter((f) => f.host === 'hv1' && f.severity === 'n-a' && /^D/.test(f.id) && f.id !== 'D17');
     expect(na.length).toBeGreaterThan(0);
     for (const f of na) expect(f.message).toContain(`ovs-vsctl.list.Interface was not collected from hv1 (failed: ${error})`);
   });

@@ -1,0 +1,218 @@
+/**
+ * Is each chassis' OpenFlow state current? (`ovnscope doctor`, checks D17–D18, part of the health
+ * audit.) A chassis whose ovn-controller died (SIGKILL, a crash) or lost the SB keeps the flows it
+ * last installed: the datapath forwards by them, the SB Chassis row stays, and nothing in the flow
+ * dump says they are stale. Two signals say it:
+ *
+ *   D17 ovn-controller's control socket answers, it is not paused, and it is connected to the SB
+ *       (`ovn-appctl -t ovn-controller connection-status | debug/status`, collected per host);
+ *   D18 every chassis has applied the NB generation northd last put in the SB
+ *       (`Chassis_Private.nb_cfg` vs `SB_Global.nb_cfg`, what `ovn-nbctl --wait=hv` waits for).
+ *
+ * `staleFlowCauses` gives the same facts per host for trace reports (src/services/trace-stale-flows.ts).
+ * Pure: a loaded Snapshot in, findings out.
+ */
+import type { Evidence, Finding } from '../model/finding.js';
+import type { SbChassisPrivate, SbGlobal } from '../model/ovn.js';
+import type { ControllerEvidence } from '../model/ovn-controller.js';
+import type { HostState, Snapshot } from '../model/snapshot.js';
+import { plural } from '../model/plural.js';
+import { HEALTH_CHECKS, rowEvidence, unusableOutput, type HostIdentity } from './health.js';
+
+const IDS = { chassisPrivate: 'ovn-sbctl.list.Chassis_Private', sbGlobal: 'ovn-sbctl.list.SB_Global', openVswitch: 'ovs-vsctl.list.Open_vSwitch' } as const;
+
+/** What a trace or a person must know about one host's flows. */
+export interface StaleFlowsCause {
+  readonly host: string;
+  /** `not-running`, `unresponsive`, `paused`, `not-connected`: from ovn-controller; `nb-cfg-lag`: from the SB. */
+  readonly kind: 'not-running' | 'unresponsive' | 'paused' | 'not-connected' | 'nb-cfg-lag';
+  /** Short, for a verdict line: "ovn-controller not running", "1 nb_cfg generation behind". */
+  readonly short: string;
+  /** The whole sentence, with what the host said. */
+  readonly detail: string;
+  readonly check: 'D17' | 'D18';
+}
+
+/** What happens to a chassis' flows when its ovn-controller is out: said once, for doctor and trace alike. */
+export const STALE_FLOWS =
+  'its OpenFlow flows are what it last installed; NB/SB changes since then are not applied here — traces of this chassis show the stale datapath, ovn-trace shows what the SB says now';
+
+/**
+ * No pidfile where ovn-appctl looked: stopped (cleanly, or its pidfile removed) — or it runs in
+ * its own container, or with another OVN_RUNDIR, where this ovn-appctl does not look.
+ */
+const NO_PIDFILE = /cannot read pidfile .*\(No such file or directory\)/;
+
+/** "(error)", and the caveat when the error cannot tell "stopped" from "looked in the wrong place". */
+function noAnswer(error: string): string {
+  return `its control socket did not answer (${error}${NO_PIDFILE.test(error) ? '; no pidfile there: stopped, or it runs in its own container or with another OVN_RUNDIR that the collection did not reach' : ''})`;
+}
+
+const evidenceOf = (e: ControllerEvidence): Evidence => ({ file: e.file, excerpt: e.text.slice(0, 320) });
+
+function isoOf(ms: number | undefined): string | undefined {
+  if (ms === undefined || ms <= 0) return undefined;
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** "12 min before collection" from two instants (ms, and the manifest's ISO `created`). */
+function ageBefore(ms: number | undefined, created: string): string | undefined {
+  const at = Date.parse(created);
+  if (ms === undefined || ms <= 0 || Number.isNaN(at) || at < ms) return undefined;
+  const s = Math.round((at - ms) / 1000);
+  if (s < 120) return `${s} s before collection`;
+  if (s < 7200) return `${Math.round(s / 60)} min before collection`;
+  if (s < 172800) return `${Math.round(s / 3600)} h before collection`;
+  return `${Math.round(s / 86400)} days before collection`;
+}
+
+/** The chassis' last applied nb_cfg, as a clause: "it last applied nb_cfg 2 at 2026-11-21T20:40:16Z (12 min before collection)". */
+function lastApplied(row: SbChassisPrivate | undefined, created: string): string | undefined {
+  if (row?.nbCfg === undefined) return undefined;
+  const at = isoOf(row.nbCfgTimestamp);
+  const age = ageBefore(row.nbCfgTimestamp, created);
+  return `it last applied nb_cfg ${row.nbCfg}${at ? ` at ${at}${age ? ` (${age})` : ''}` : ''}`;
+}
+
+interface NbCfgLag {
+  readonly row: SbChassisPrivate;
+  readonly global: SbGlobal;
+  readonly behind: number;
+}
+
+/** Chassis_Private rows behind SB_Global.nb_cfg, by chassis name. */
+function nbCfgLags(snap: Pick<Snapshot, 'sb'>): Map<string, NbCfgLag> {
+  const out = new Map<string, NbCfgLag>();
+  const global = snap.sb?.global;
+  const target = global?.nbCfg;
+  if (!global || target === undefined || target <= 0) return out;
+  for (const row of snap.sb?.chassisPrivate ?? []) if (row.nbCfg !== undefined && row.nbCfg < target) out.set(row.name, { row, global, behind: target - row.nbCfg });
+  return out;
+}
+
+function lagSentence(lag: NbCfgLag, created: string): string {
+  const at = isoOf(lag.row.nbCfgTimestamp);
+  const age = ageBefore(lag.row.nbCfgTimestamp, created);
+  return `chassis ${lag.row.name} has applied nb_cfg ${lag.row.nbCfg} while the SB is at ${lag.global.nbCfg} (${plural(lag.behind, 'generation')} behind${at ? `; last applied at ${at}${age ? `, ${age}` : ''}` : ''}): the NB changes since then are not in its flows`;
+}
+
+/** Why a host's flows may not be what the NB/SB say now; empty when nothing says so (or nothing is known). */
+export function staleFlowCauses(snap: Pick<Snapshot, 'hosts' | 'sb' | 'manifest'>): Map<string, StaleFlowsCause[]> {
+  const out = new Map<string, StaleFlowsCause[]>();
+  const push = (c: StaleFlowsCause) => out.set(c.host, [...(out.get(c.host) ?? []), c]);
+  const lags = nbCfgLags(snap);
+  for (const h of snap.hosts) {
+    const st = h.ovnController;
+    if (st?.kind === 'not-running') {
+      if (h.chassis !== undefined) push({ host: h.name, kind: 'not-running', check: 'D17', short: 'ovn-controller not running', detail: `ovn-controller on ${h.name} is not running — ${noAnswer(st.error)}: ${STALE_FLOWS}` });
+    }
+    else if (st?.kind === 'unresponsive') push({ host: h.name, kind: 'unresponsive', check: 'D17', short: 'ovn-controller not answering', detail: `ovn-controller on ${h.name} did not answer (${st.error}): busy in a long recompute, or hung; while it is, it applies no NB/SB change, so its flows may be stale` });
+    else if (st?.kind === 'running' && st.paused) push({ host: h.name, kind: 'paused', check: 'D17', short: 'ovn-controller paused', detail: `ovn-controller on ${h.name} is paused (debug/pause): ${STALE_FLOWS}` });
+    else if (st?.kind === 'running' && !st.connected) push({ host: h.name, kind: 'not-connected', check: 'D17', short: 'ovn-controller not connected to the SB', detail: `ovn-controller on ${h.name} is not connected to the SB: it keeps the flows it installed, but no SB change since the connection dropped is in them` });
+    const lag = h.chassis !== undefined ? lags.get(h.chassis) : undefined;
+    if (lag) push({ host: h.name, kind: 'nb-cfg-lag', check: 'D18', short: `${plural(lag.behind, 'nb_cfg generation')} behind`, detail: lagSentence(lag, snap.manifest.created) });
+  }
+  return out;
+}
+
+export interface ControllerInput {
+  readonly snapshot: Snapshot;
+  /** Every host of the snapshot (loaded or not): which host a chassis is. Default: the loaded ones. */
+  readonly fleet?: readonly HostIdentity[];
+}
+
+/** Checks D17 (per loaded host) and D18 (per chassis of the SB). */
+export function checkControllers(input: ControllerInput): Finding[] {
+  const snap = input.snapshot;
+  const findings: Finding[] = [];
+  const add = (f: Finding) => findings.push(f);
+  const privateByName = new Map((snap.sb?.chassisPrivate ?? []).map((r) => [r.name, r] as const));
+  const privateEvidence = (row: SbChassisPrivate): Evidence => rowEvidence(snap.manifest, undefined, IDS.chassisPrivate, row.raw, ['name', 'nb_cfg', 'nb_cfg_timestamp']);
+  const ovsEvidence = (h: HostState): Evidence[] => (h.openVswitch ? [rowEvidence(snap.manifest, h.name, IDS.openVswitch, h.openVswitch.raw, [{ column: 'external_ids', keys: ['system-id', 'ovn-remote'] }])] : []);
+
+  // D17: per host, what its ovn-controller answered.
+  for (const h of snap.hosts) {
+    const st = h.ovnController;
+    if (!st) continue;
+    const row = h.chassis !== undefined ? privateByName.get(h.chassis) : undefined;
+    const last = lastApplied(row, snap.manifest.created);
+    const rowEv = row ? [privateEvidence(row)] : [];
+    const subject = `ovn-controller${h.chassis ? ` (chassis ${h.chassis})` : ''}`;
+    switch (st.kind) {
+      case 'unknown':
+        add({ id: 'D17', severity: 'n-a', host: h.name, subject, message: `${HEALTH_CHECKS.D17}: not checked on ${h.name}, ${st.why}`, evidence: st.evidence ? [evidenceOf(st.evidence)] : [], fix: 'collect again with this ovnscope (it asks ovn-controller over its control socket)' });
+        break;
+      case 'not-running':
+        if (h.chassis === undefined) {
+          add({ id: 'D17', severity: 'n-a', host: h.name, subject, message: `${HEALTH_CHECKS.D17}: not checked on ${h.name}, not an OVN chassis (no external_ids:system-id) and no ovn-controller answered`, evidence: [evidenceOf(st.evidence)] });
+          break;
+        }
+        add({
+          id: 'D17',
+          severity: 'fail',
+          host: h.name,
+          subject,
+          message: `ovn-controller is not running on ${h.name}: ${noAnswer(st.error)}; ${STALE_FLOWS}${last ? `. ${last[0]!.toUpperCase()}${last.slice(1)}` : ''}`,
+          evidence: [evidenceOf(st.evidence), ...rowEv, ...ovsEvidence(h)],
+          fix: `on ${h.name}: systemctl status ovn-controller (why it stopped: ovn-controller.log, journalctl, a core dump); start it — it recomputes and replaces the stale flows. If ovn-controller runs in its own container, collect with a host wrapper that enters it`,
+        });
+        break;
+      case 'unresponsive':
+        add({ id: 'D17', severity: 'warn', host: h.name, subject, message: `ovn-controller on ${h.name} did not answer on its control socket (${st.error}): busy in a long recompute, or hung — while it is, it applies no NB/SB change${last ? `; ${last}` : ''}`, evidence: [evidenceOf(st.evidence), ...rowEv], fix: `on ${h.name}: ovn-appctl -t ovn-controller connection-status again; top -p $(pidof ovn-controller); ovn-controller.log` });
+        break;
+      case 'running': {
+        const ev = [evidenceOf(st.evidence), ...(st.pausedEvidence ? [evidenceOf(st.pausedEvidence)] : [])];
+        if (st.paused) add({ id: 'D17', severity: 'fail', host: h.name, subject, message: `ovn-controller on ${h.name} is paused (debug/status: paused): ${STALE_FLOWS}${last ? `. ${last[0]!.toUpperCase()}${last.slice(1)}` : ''}`, evidence: [...ev, ...rowEv], fix: `on ${h.name}: ovn-appctl -t ovn-controller debug/resume` });
+        else if (!st.connected) {
+          const remote = h.openVswitch?.ovnRemote;
+          add({
+            id: 'D17',
+            severity: 'warn',
+            host: h.name,
+            subject,
+            message: `ovn-controller on ${h.name} runs but is not connected to the SB${remote ? ` (ovn-remote ${remote})` : ''}: it keeps the flows it installed, but no SB change since the connection dropped is in them${last ? `; ${last}` : ''}`,
+            evidence: [...ev, ...ovsEvidence(h), ...rowEv],
+            fix: `on ${h.name}: check that ${remote ?? 'ovn-remote'} is reachable (and its SSL/RBAC setup); ovn-controller.log says why it disconnected`,
+          });
+        } else add({ id: 'D17', severity: 'pass', host: h.name, subject, message: `running${st.paused === false ? ', not paused,' : ''} and connected to the SB${st.version ? ` (${st.version})` : ''}`, evidence: [] });
+        break;
+      }
+    }
+  }
+
+  // D18: per chassis of the SB, against SB_Global.nb_cfg.
+  const sb = snap.sb;
+  const gap = !sb ? 'the snapshot has no SB' : (unusableOutput(snap, undefined, IDS.chassisPrivate) ?? unusableOutput(snap, undefined, IDS.sbGlobal));
+  if (gap || !sb?.chassisPrivate || !sb.global) {
+    add({ id: 'D18', severity: 'n-a', subject: 'Chassis_Private.nb_cfg', message: `${HEALTH_CHECKS.D18}: not checked, ${gap ?? 'SB_Global has no row'}`, evidence: [], fix: 'collect again with this ovnscope (it lists SB Chassis_Private and SB_Global; OVN before 20.09 has no Chassis_Private)' });
+    return findings;
+  }
+  const target = sb.global.nbCfg;
+  const globalEv = rowEvidence(snap.manifest, undefined, IDS.sbGlobal, sb.global.raw, ['nb_cfg']);
+  if (target === undefined || target <= 0) {
+    add({ id: 'D18', severity: 'n-a', subject: 'Chassis_Private.nb_cfg', message: `${HEALTH_CHECKS.D18}: not checked, SB_Global.nb_cfg is ${target ?? 'unset'} — nothing has used "ovn-nbctl --wait" (or a CMS liveness check) yet, so there is no generation to compare`, evidence: [globalEv] });
+    return findings;
+  }
+  const fleet = input.fleet ?? snap.hosts.map((h) => ({ name: h.name, chassis: h.chassis, encapIps: [] }));
+  const hostOf = new Map(fleet.filter((h) => h.chassis).map((h) => [h.chassis!, h.name] as const));
+  const lags = nbCfgLags(snap);
+  for (const lag of lags.values()) {
+    const host = hostOf.get(lag.row.name);
+    const dead = host !== undefined && snap.hosts.find((h) => h.name === host)?.ovnController;
+    const why = dead && dead.kind !== 'running' && dead.kind !== 'unknown' ? ` — its ovn-controller ${dead.kind === 'not-running' ? 'is not running' : 'does not answer'} (D17)` : '';
+    add({
+      id: 'D18',
+      severity: 'warn',
+      ...(host !== undefined ? { host } : {}),
+      subject: `chassis ${lag.row.name}`,
+      message: `${lagSentence(lag, snap.manifest.created)}${why}. "ovn-nbctl --wait=hv" hangs on it; a lag of 1 right after a change can still be in flight, an old timestamp cannot`,
+      evidence: [privateEvidence(lag.row), globalEv],
+      fix: `on ${host ?? lag.row.name}: ovn-appctl -t ovn-controller connection-status; ovn-controller.log (errors installing flows, a long recompute)`,
+    });
+  }
+  const checked = sb.chassisPrivate.filter((r) => r.nbCfg !== undefined).length;
+  if (checked && !lags.size) add({ id: 'D18', severity: 'pass', subject: 'Chassis_Private.nb_cfg', message: `${plural(checked, 'chassis', 'chassis')} checked: each has applied nb_cfg ${target}`, evidence: [] });
+  return findings;
+}
+

@@ -1,0 +1,118 @@
+// D17/D18 over copies of the bundled l3-acl fixture (collected before ovnscope asked ovn-controller
+// anything) with ovn-controller's answers and the SB nb_cfg listings added as a collection records
+// them. The outputs are OVN 23.03's, verbatim (see test/harness/fixture-outputs.ts).
+
+import { describe, expect, it } from 'vitest';
+import { checkControllers } from '../../src/checks/controller.js';
+import type { Finding } from '../../src/model/finding.js';
+import { loadSnapshot } from '../../src/snapshot/load.js';
+import { copyFixture } from '../harness/fixture-copy.js';
+import { addControllerAnswers, addNbCfg, DEAD_PIDFILE, HEALTHY } from '../harness/fixture-outputs.js';
+
+const HV1 = '104ab27f-754d-435c-a7c8-28a096618492';
+const HV2 = '004d4b97-d569-4718-b796-08d00754e0e0';
+// The fixture was collected at 2026-11-21T08:44:59.091Z; hv1 last applied 12 minutes before.
+const CREATED = Date.parse('2026-11-21T08:44:59.091Z');
+
+async function findings(dir: string): Promise<Finding[]> {
+  const r = await loadSnapshot(dir);
+  if (!r.ok) throw new Error(r.error.message);
+  return checkControllers({ snapshot: r.value });
+}
+
+const pick = (fs: readonly Finding[], id: string, host?: string) => fs.filter((f) => f.id === id && f.host === host);
+
+describe('D17: ovn-controller answers on every host', () => {
+  it('a SIGKILLed ovn-controller (its pidfile names a dead process) fails on that host, quoting what ovn-appctl said; the other passes', async () => {
+    const dir = copyFixture('l3-acl');
+    addControllerAnswers(dir, 'hv1', { connection: { argv: [], status: 'failed', err: DEAD_PIDFILE('/var/run/ovn'), error: 'exit code 1: ovn-appctl: cannot read pidfile' }, debug: { argv: [], status: 'failed', err: DEAD_PIDFILE('/var/run/ovn') } });
+    addControllerAnswers(dir, 'hv2', HEALTHY);
+    const fs = await findings(dir);
+    const [hv1] = pick(fs, 'D17', 'hv1');
+    expect(hv1!.severity).toBe('fail');
+    expect(hv1!.message).toContain('ovn-controller is not running on hv1: its control socket did not answer (ovn-appctl: cannot read pidfile "/var/run/ovn/ovn-controller.pid" (No such process))');
+    // The sentence an engineer needs at 2 a.m.: the flows are stale, and which tool shows what.
+    expect(hv1!.message).toContain('its OpenFlow flows are what it last installed; NB/SB changes since then are not applied here — traces of this chassis show the stale datapath, ovn-trace shows what the SB says now');
+    expect(hv1!.evidence[0]).toEqual({ file: 'hosts/hv1/ovn-appctl.connection-status.err', excerpt: 'ovn-appctl: cannot read pidfile "/var/run/ovn/ovn-controller.pid" (No such process)' });
+    // A stale pidfile is conclusive: no "looked in the wrong place" caveat.
+    expect(hv1!.message).not.toMatch(/own container/);
+    expect(pick(fs, 'D17', 'hv2').map((f) => [f.severity, f.message])).toEqual([['pass', 'running, not paused, and connected to the SB (ovn-controller 23.03.1)']]);
+  });
+
+  it('no pidfile at all cannot tell "stopped" from "runs where ovn-appctl did not look": the failure says both', async () => {
+    const dir = copyFixture('l3-acl');
+    addControllerAnswers(dir, 'hv1', { connection: { argv: [], status: 'failed', err: 'ovn-appctl: cannot read pidfile "/var/run/ovn/ovn-controller.pid" (No such file or directory)\n' } });
+    const [hv1] = pick(await findings(dir), 'D17', 'hv1');
+    expect(hv1!.severity).toBe('fail');
+    expect(hv1!.message).toMatch(/no pidfile there: stopped, or it runs in its own container or with another OVN_RUNDIR/);
+  });
+
+  it('not connected to the SB warns and names ovn-remote; paused fails; a timeout warns', async () => {
+    const dir = copyFixture('l3-acl');
+    addControllerAnswers(dir, 'hv1', { connection: { argv: [], out: 'not connected\n' }, debug: { argv: [], out: 'running\n' } });
+    addControllerAnswers(dir, 'hv2', { connection: { argv: [], out: 'connected\n' }, debug: { argv: [], out: 'paused\n' } });
+    let fs = await findings(dir);
+    const [hv1] = pick(fs, 'D17', 'hv1');
+    expect(hv1!.severity).toBe('warn');
+    expect(hv1!.message).toMatch(/^ovn-controller on hv1 runs but is not connected to the SB \(ovn-remote unix:.*sb\.sock\)/);
+    expect(hv1!.evidence.map((e) => e.file)).toEqual(['hosts/hv1/ovn-appctl.connection-status.out', 'hosts/hv1/ovn-appctl.debug-status.out', 'hosts/hv1/ovs-vsctl.list.Open_vSwitch.out']);
+    const [hv2] = pick(fs, 'D17', 'hv2');
+    expect([hv2!.severity, hv2!.fix]).toEqual(['fail', 'on hv2: ovn-appctl -t ovn-controller debug/resume']);
+    expect(hv2!.evidence[1]).toEqual({ file: 'hosts/hv2/ovn-appctl.debug-status.out', excerpt: 'paused' });
+
+    addControllerAnswers(dir, 'hv1', { connection: { argv: [], status: 'timeout', error: 'no output for 15000 ms: killed' } });
+    fs = await findings(dir);
+    expect(pick(fs, 'D17', 'hv1').map((f) => f.severity)).toEqual(['warn']);
+    expect(pick(fs, 'D17', 'hv1')[0]!.message).toMatch(/did not answer on its control socket \(no output for 15000 ms: killed\): busy in a long recompute, or hung/);
+  });
+
+  it('n/a with the reason when nothing can be said: older snapshots, ovn-appctl not installed, a socket it may not open', async () => {
+    const old = await findings(copyFixture('l3-acl'));
+    expect(pick(old, 'D17', 'hv1').map((f) => f.severity)).toEqual(['n-a']);
+    expect(pick(old, 'D17', 'hv1')[0]!.message).toMatch(/not checked on hv1, ovn-controller was not asked on hv1 \(connection-status is not in the snapshot: collected by an older ovnscope\)/);
+
+    const dir = copyFixture('l3-acl');
+    addControllerAnswers(dir, 'hv1', { connection: { argv: [], status: 'unavailable', exitCode: 127, err: 'env: ‘ovn-appctl’: No such file or directory\n', error: 'ovn-appctl is not installed on hv1' } });
+    addControllerAnswers(dir, 'hv2', { connection: { argv: [], status: 'failed', err: 'ovn-appctl: cannot connect to "/var/run/ovn/ovn-controller.1931.ctl" (Permission denied)\n' } });
+    const fs = await findings(dir);
+    expect(pick(fs, 'D17', 'hv1').map((f) => [f.severity, f.message])).toEqual([['n-a', expect.stringMatching(/not checked on hv1, ovn-appctl is not installed on hv1$/)]]);
+    expect(pick(fs, 'D17', 'hv2').map((f) => [f.severity, f.message])).toEqual([['n-a', expect.stringMatching(/could not open ovn-controller's control socket \(.*\(Permission denied\)\): collect as a user that can/)]]);
+  });
+});
+
+describe('D18: every chassis applied the SB nb_cfg', () => {
+  it('warns for each chassis behind (one generation is enough), with how many and when it last applied; none for the chassis in step', async () => {
+    const dir = copyFixture('l3-acl');
+    const at = CREATED - 12 * 60_000;
+    addNbCfg(dir, 5, [
+      { name: 'hv1', chassisUuid: HV1, nbCfg: 2, timestamp: at },
+      { name: 'hv2', chassisUuid: HV2, nbCfg: 5, timestamp: CREATED - 1000 },
+      // A chassis whose host is not in the snapshot: still a finding, about no host.
+      { name: 'gw1', chassisUuid: '11111111-2222-4333-8444-555555555555', nbCfg: 4, timestamp: CREATED - 3000 },
+    ]);
+    const fs = await findings(dir);
+    const d18 = fs.filter((f) => f.id === 'D18');
+    expect(d18.map((f) => [f.severity, f.host, f.subject])).toEqual([
+      ['warn', 'hv1', 'chassis hv1'],
+      ['warn', undefined, 'chassis gw1'],
+    ]);
+    expect(d18[1]!.message).toMatch(/^chassis gw1 has applied nb_cfg 4 while the SB is at 5 \(1 generation behind; last applied at .*, 3 s before collection\)/);
+    expect(d18[0]!.message).toContain(`chassis hv1 has applied nb_cfg 2 while the SB is at 5 (3 generations behind; last applied at ${new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z')}, 12 min before collection)`);
+    expect(d18[0]!.evidence.map((e) => e.file)).toEqual(['central/ovn-sbctl.list.Chassis_Private.out', 'central/ovn-sbctl.list.SB_Global.out']);
+    expect(d18[0]!.evidence[0]!.excerpt).toBe(`row 0: {"name":"hv1","nb_cfg":2,"nb_cfg_timestamp":${at}}`);
+    expect(d18[0]!.evidence[1]!.excerpt).toBe('row 0: {"nb_cfg":5}');
+  });
+
+  it('passes when every chassis is at SB_Global.nb_cfg; n/a when nb_cfg was never bumped or the listings are not in the snapshot', async () => {
+    const dir = copyFixture('l3-acl');
+    addNbCfg(dir, 3, [
+      { name: 'hv1', chassisUuid: HV1, nbCfg: 3, timestamp: CREATED },
+      { name: 'hv2', chassisUuid: HV2, nbCfg: 3, timestamp: CREATED },
+    ]);
+    expect((await findings(dir)).filter((f) => f.id === 'D18').map((f) => [f.severity, f.message])).toEqual([['pass', '2 chassis checked: each has applied nb_cfg 3']]);
+    addNbCfg(dir, 0, [{ name: 'hv1', chassisUuid: HV1, nbCfg: 0, timestamp: 0 }]);
+    expect((await findings(dir)).filter((f) => f.id === 'D18').map((f) => f.severity)).toEqual(['n-a']);
+    const old = (await findings(copyFixture('l3-acl'))).filter((f) => f.id === 'D18');
+    expect(old.map((f) => [f.severity, f.message])).toEqual([['n-a', expect.stringMatching(/not checked, ovn-sbctl\.list\.Chassis_Private was not collected from the central NB\/SB$/)]]);
+  });
+});
