@@ -103,6 +103,10 @@ With --flows-file each non-blank line (not starting with #) is one flow, traced 
               "missing", "notes" },
     "reachedDestination": true | false,
     "dataErrors": { "count", "summary" },  (only when a file the verdict was computed from had load errors)
+    "staleFlows": { "hosts", "summary" },  (only when a host the trace read may hold stale flows: its
+              ovn-controller not running, not answering, paused or not connected to the SB, or its
+              chassis behind SB_Global.nb_cfg; doctor D17/D18. The trace is still right about the
+              datapath; ovn-trace shows what the SB says now)
     "reply": { <the same object for the reply> }, "replySkipped": "..." }
 
 An endpoint is { "input", "kind": "vif" | "router" | "lb-vip" | "nat" | "external-ip" | "localnet" | ..., "matchedBy", "logicalPort", "portType", "datapath": { "uuid", "name", "key", "kind" }, "portKey", "mac", "ips", "ip", "networks", "chassis", "host", "bridge", "ofport", "iface", "names", "lb", "nat", "notes" }.

@@ -94,10 +94,14 @@ function crossVerdictLine(r: TraceReport, style: ChalkInstance): string {
   }
 }
 
-/** One line saying where the packet ended and why (and that the data behind it is damaged, when it is). */
+/**
+ * One line saying where the packet ended and why (and that the data behind it is damaged, or the
+ * flows it read may be stale, when they are).
+ */
 export function verdictLine(r: TraceReport, style: ChalkInstance): string {
   const line = outcomeLine(r, style);
-  return r.dataErrors ? `${line}${style.yellow(` (${r.dataErrors.summary}: the verdict may be wrong; see warnings)`)}` : line;
+  const stale = r.staleFlows ? style.yellow(` (${r.staleFlows.summary}: this is what the datapath does, not what the NB/SB say now; see warnings)`) : '';
+  return `${line}${stale}${r.dataErrors ? style.yellow(` (${r.dataErrors.summary}: the verdict may be wrong; see warnings)`) : ''}`;
 }
 
 function outcomeLine(r: TraceReport, style: ChalkInstance): string {

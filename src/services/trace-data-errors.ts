@@ -1,5 +1,6 @@
 import { formatDiagnostic, type Diagnostic } from '../model/diagnostic.js';
 import { plural } from '../model/plural.js';
+import type { StaleFlowIndex } from './trace-stale-flows.js';
 
 /**
  * What a trace report says about damaged input: the error diagnostics of the files its verdict
@@ -75,9 +76,11 @@ export interface DataErrorIndex {
   forHosts(hosts: Iterable<string>): DataErrors | undefined;
   /** The errors of the central NB/SB alone (names are resolved from them). */
   readonly central: DataErrors | undefined;
+  /** Hosts whose flows may be stale (ovn-controller out, nb_cfg lag), when the caller knows. */
+  readonly staleFlows?: StaleFlowIndex;
 }
 
-export function dataErrorIndex(diagnostics: readonly Diagnostic[]): DataErrorIndex {
+export function dataErrorIndex(diagnostics: readonly Diagnostic[], staleFlows?: StaleFlowIndex): DataErrorIndex {
   const byHost = new Map<string, Diagnostic[]>();
   const central: Diagnostic[] = [];
   for (const d of diagnostics) {
@@ -87,6 +90,7 @@ export function dataErrorIndex(diagnostics: readonly Diagnostic[]): DataErrorInd
   }
   const memo = new Map<string, DataErrors | undefined>();
   return {
+    ...(staleFlows ? { staleFlows } : {}),
     central: dataErrorsOf(central),
     forHosts(hosts) {
       const names = [...new Set(hosts)].filter((h) => byHost.has(h)).sort();

@@ -18,6 +18,7 @@ import { buildOvnIndex, type OvnIndex } from '../snapshot/ovn-index.js';
 import { createResolver, describeEndpoint, type ChassisPath, type Endpoint, type Resolver } from '../snapshot/resolve.js';
 import { dataErrorIndex, type DataErrorIndex } from './trace-data-errors.js';
 import { flowDumpNotRead } from './flow-dump.js';
+import { staleFlowIndex } from './trace-stale-flows.js';
 
 export interface TraceRequest {
   readonly snapshot: string;
@@ -94,6 +95,12 @@ export interface TraceReport {
    * central NB/SB) had load errors: how many, and which files. The errors are in `warnings`.
    */
   readonly dataErrors?: { readonly count: number; readonly summary: string };
+  /**
+   * Set when a host the trace read may hold stale flows (its ovn-controller not running, not
+   * answering, paused or not connected; its chassis behind the SB's nb_cfg): which, and why. The
+   * details are in `warnings`.
+   */
+  readonly staleFlows?: { readonly hosts: readonly string[]; readonly summary: string };
 }
 
 /**
@@ -103,8 +110,11 @@ export interface TraceReport {
 function withDataErrors(r: TraceReport, index: DataErrorIndex, hosts: readonly string[] = []): TraceReport {
   const reply = r.reply ? withDataErrors(r.reply, index) : undefined;
   const base = reply ? { ...r, reply } : r;
-  const e = index.forHosts([...hosts, ...r.hops.map((h) => h.host)]);
-  return e ? { ...base, warnings: [...base.warnings, ...e.warnings], dataErrors: { count: e.count, summary: e.summary } } : base;
+  const read = [...hosts, ...r.hops.map((h) => h.host)];
+  const e = index.forHosts(read);
+  const checked = e ? { ...base, warnings: [...base.warnings, ...e.warnings], dataErrors: { count: e.count, summary: e.summary } } : base;
+  const s = index.staleFlows?.forHosts(read);
+  return s ? { ...checked, warnings: [...s.warnings, ...checked.warnings], staleFlows: { hosts: s.hosts, summary: s.summary } } : checked;
 }
 
 export interface BatchLine {
@@ -258,7 +268,7 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
     }
     const options: TraceOptions = { ctNext: req.ctNext, selectBucket, ...(req.lbDst ? { selectBucketBy: `--lb-dst ${req.lbDst}` } : {}), size: req.size, treeDetail: req.detail };
     const compiled = compileHost(host);
-    const dataErrors = dataErrorIndex(snapshot.diagnostics);
+    const dataErrors = dataErrorIndex(snapshot.diagnostics, staleFlowIndex(snapshot));
     one = (flow) => {
       const r = traceHost(compiled, req.bridge, flow, options);
       if (!r.ok) return r;
@@ -529,7 +539,7 @@ function hostTables(source: SnapshotSource, dir: string, start: Snapshot, withTa
   return {
     snapshot: (): Snapshot => snapshot,
     dataErrors: (): DataErrorIndex => {
-      if (dataErrors?.of !== snapshot) dataErrors = { of: snapshot, index: dataErrorIndex(snapshot.diagnostics) };
+      if (dataErrors?.of !== snapshot) dataErrors = { of: snapshot, index: dataErrorIndex(snapshot.diagnostics, staleFlowIndex(snapshot)) };
       return dataErrors.index;
     },
     /** Hosts whose tables were read, in snapshot order. */

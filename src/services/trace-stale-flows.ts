@@ -1,0 +1,45 @@
+import { staleFlowCauses, type StaleFlowsCause } from '../checks/controller.js';
+import type { Snapshot } from '../model/snapshot.js';
+
+/**
+ * What a trace report says about the freshness of the tables it read: a host whose ovn-controller
+ * was found not running, not answering, paused or not connected, or whose chassis lags the SB's
+ * nb_cfg, keeps the flows ovn-controller last installed. The trace of those flows is right about
+ * the datapath (ofproto/trace agrees) and may be wrong about what the NB says now (ovn-trace):
+ * the report must say which, not leave the engineer to find out.
+ */
+export interface StaleFlows {
+  /** The hosts the trace read whose flows may be stale, in the order given. */
+  readonly hosts: readonly string[];
+  /** For the verdict line: "stale flows on hv1 — ovn-controller not running, 1 nb_cfg generation behind". */
+  readonly summary: string;
+  /** One warning per cause, with what the host said. */
+  readonly warnings: readonly string[];
+}
+
+export interface StaleFlowIndex {
+  /** The causes behind a verdict read from these hosts' tables; undefined when none. */
+  forHosts(hosts: Iterable<string>): StaleFlows | undefined;
+}
+
+function summarize(causes: ReadonlyMap<string, readonly StaleFlowsCause[]>): string {
+  const parts = [...causes].map(([host, cs]) => `on ${host} — ${cs.map((c) => c.short).join(', ')}`);
+  return `stale flows ${parts.length <= 2 ? parts.join('; ') : `${parts.slice(0, 2).join('; ')}; and on ${parts.length - 2} more hosts`}`;
+}
+
+/** Built once per loaded snapshot: the causes of every loaded host, looked up per trace. */
+export function staleFlowIndex(snapshot: Pick<Snapshot, 'hosts' | 'sb' | 'manifest'>): StaleFlowIndex {
+  const byHost = staleFlowCauses(snapshot);
+  return {
+    forHosts(hosts) {
+      const found = new Map<string, readonly StaleFlowsCause[]>();
+      for (const h of hosts) {
+        const cs = byHost.get(h);
+        if (cs && !found.has(h)) found.set(h, cs);
+      }
+      if (!found.size) return undefined;
+      const warnings = [...found.values()].flat().map((c) => `stale flows: ${c.detail} (doctor ${c.check})`);
+      return { hosts: [...found.keys()], summary: summarize(found), warnings };
+    },
+  };
+}
