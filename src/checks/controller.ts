@@ -45,7 +45,7 @@ const NO_PIDFILE = /cannot read pidfile .*\(No such file or directory\)/;
 
 /** "(error)", and the caveat when the error cannot tell "stopped" from "looked in the wrong place". */
 function noAnswer(error: string): string {
-  return `its control socket did not answer (${error}${NO_PIDFILE.test(error) ? '; no pidfile there: stopped, or it runs in its own container or with another OVN_RUNDIR that the collection did not reach' : ''})`;
+  return `its control socket did not answer (${error}${NO_PIDFILE.test(error) ? '; no pidfile there: stopped, or it runs in its own container or with another OVN_RUNDIR that the collection did not reach (inventory ovn_controller.wrapper)' : ''})`;
 }
 
 const evidenceOf = (e: ControllerEvidence): Evidence => ({ file: e.file, excerpt: e.text.slice(0, 320) });
@@ -155,7 +155,7 @@ export function checkControllers(input: ControllerInput): Finding[] {
           subject,
           message: `ovn-controller is not running on ${h.name}: ${noAnswer(st.error)}; ${STALE_FLOWS}${last ? `. ${last[0]!.toUpperCase()}${last.slice(1)}` : ''}`,
           evidence: [evidenceOf(st.evidence), ...rowEv, ...ovsEvidence(h)],
-          fix: `on ${h.name}: systemctl status ovn-controller (why it stopped: ovn-controller.log, journalctl, a core dump); start it — it recomputes and replaces the stale flows. If ovn-controller runs in its own container, collect with a host wrapper that enters it`,
+          fix: `on ${h.name}: systemctl status ovn-controller (why it stopped: ovn-controller.log, journalctl, a core dump); start it — it recomputes and replaces the stale flows. If ovn-controller runs in its own container (or another OVN_RUNDIR), give the host an inventory setting ovn_controller: { wrapper: "podman exec ovn_controller" } (or "env OVN_RUNDIR=DIR") and collect again`,
         });
         break;
       case 'unresponsive':

@@ -167,9 +167,10 @@ export function checkAllowed(argv: readonly string[]): AllowVerdict {
     const m = argv.length === 2 ? /^\/proc\/net\/bonding\/([A-Za-z0-9_.:@-]{1,15})$/.exec(argv[1]!) : null;
     return m ? { allowed: true, patternId: 'bonding' } : { allowed: false, reason: `not on ovnscope's read-only allow-list: ${argv.join(' ')}` };
   }
-  // FRR may sit behind its own wrapper (`podman exec frr vtysh ...`, `ip netns exec X vtysh -N X ...`):
-  // the prefix must be a read-only wrapper shape and the rest a vtysh `show` pattern.
-  const k = argv.indexOf('vtysh');
+  // FRR and ovn-controller may sit behind their own wrapper (`podman exec frr vtysh ...`,
+  // `ip netns exec X vtysh -N X ...`, `podman exec ovn_controller ovn-appctl ...`): the prefix
+  // must be a read-only wrapper shape and the rest a vtysh `show` / ovn-appctl pattern.
+  const k = argv.findIndex((w) => w === 'vtysh' || w === 'ovn-appctl');
   if (k > 0) {
     const rest = checkAllowed(argv.slice(k));
     return checkWrapper(argv.slice(0, k)).allowed && rest.allowed ? rest : { allowed: false, reason: `not on ovnscope's read-only allow-list: ${argv.join(' ')}` };

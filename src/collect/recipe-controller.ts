@@ -12,9 +12,12 @@ import type { RecipeCommand, RecipeModule } from './recipe.js';
 /** Short: a live ovn-controller answers at once; one busy in a long recompute answers late, which is worth knowing too. */
 export const OVN_CONTROLLER_TIMEOUT_MS = 15_000;
 
-const appctl = (id: string, command: string): RecipeCommand => ({ id, argv: ['ovn-appctl', '-t', 'ovn-controller', command], required: false, timeoutMs: OVN_CONTROLLER_TIMEOUT_MS });
+/** `ovn-appctl -t ovn-controller COMMAND`, behind the host's `ovn_controller.wrapper` when it has one (`podman exec ovn_controller`). */
+function appctl(host: HostSpec | undefined, id: string, command: string): RecipeCommand {
+  return { id, argv: [...(host?.ovnController?.wrapper ?? []), 'ovn-appctl', '-t', 'ovn-controller', command], required: false, timeoutMs: OVN_CONTROLLER_TIMEOUT_MS };
+}
 
 export const ovnControllerModule: RecipeModule = {
   name: 'ovn-controller',
-  phase1: (_host?: HostSpec) => [appctl(OVN_CONTROLLER_IDS.connectionStatus, 'connection-status'), appctl(OVN_CONTROLLER_IDS.debugStatus, 'debug/status'), appctl(OVN_CONTROLLER_IDS.version, 'version')],
+  phase1: (host?: HostSpec) => [appctl(host, OVN_CONTROLLER_IDS.connectionStatus, 'connection-status'), appctl(host, OVN_CONTROLLER_IDS.debugStatus, 'debug/status'), appctl(host, OVN_CONTROLLER_IDS.version, 'version')],
 };

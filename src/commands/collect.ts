@@ -23,7 +23,7 @@ Transports: ssh (the default; one connection per host, commands multiplexed over
 
 SSH behaves like OpenSSH: it reads ~/.ssh/config then /etc/ssh/ssh_config (or only -F FILE) — Host patterns, Match host/user, Include, HostName, User, Port, IdentityFile, IdentitiesOnly, IdentityAgent, ProxyJump (several hops; each hop configured like "ssh -J"), ConnectTimeout, ServerAliveInterval/CountMax, UserKnownHostsFile, GlobalKnownHostsFile, HashKnownHosts, HostKeyAlias, StrictHostKeyChecking, Ciphers, KexAlgorithms, MACs, HostKeyAlgorithms (with the +, - and ^ forms; algorithms ovnscope's SSH client lacks are skipped, and a list that leaves none is an error naming what is supported). Keys come from ssh-agent ($SSH_AUTH_SOCK) and IdentityFile; an encrypted key's passphrase comes from --passphrase-file, $${PASSPHRASE_ENV}, or is asked once on the terminal, and is never stored. Host keys are checked against known_hosts (hashed entries too): an unknown key is refused with its fingerprint unless --accept-new (or StrictHostKeyChecking accept-new) records it; a changed key is always refused. ProxyCommand and "Match exec" are not run (ovnscope runs no local commands from configuration): use ProxyJump. Password and keyboard-interactive authentication are never used.
 
-Wrappers ("sudo -n", "podman exec ovn_controller", "docker exec ovs", "env OVS_RUNDIR=...", "ip netns exec NS") are allowed only in those read-only shapes; any other wrapper (in the inventory, frr.wrapper or --wrapper) is refused before anything is collected (exit 2). sudo is only used as "sudo -n": when it wants a password the command is recorded as failed with that reason; nothing is ever typed.
+Wrappers ("sudo -n", "podman exec ovn_controller", "docker exec ovs", "env OVS_RUNDIR=...", "ip netns exec NS") are allowed only in those read-only shapes; any other wrapper (in the inventory, frr.wrapper, ovn_controller.wrapper or --wrapper) is refused before anything is collected (exit 2). sudo is only used as "sudo -n": when it wants a password the command is recorded as failed with that reason; nothing is ever typed.
 
 Path-scoped collection: --from PORT --to IP|PORT reads the SB through "ovn.via" first, then collects only the chassis on that path (the source's and destination's chassis, and the gateway chassis of the routers in between). The manifest records the path, the chassis and why each was chosen.
 
@@ -44,12 +44,13 @@ Inventory (YAML):
       identity_file: ~/.ssh/fleet_ed25519
       group: computes
     lab: { transport: local, wrapper: "env OVS_RUNDIR=/tmp/sb/hv1" }
+    hv4: { ovn_controller: { wrapper: "podman exec ovn_controller" } }
   ovn:
     via: hv1
     nb: unix:/var/run/ovn/ovnnb_db.sock
     sb: unix:/var/run/ovn/ovnsb_db.sock
 
-Host keys: transport, wrapper, address (or hostname), user, port, proxy_jump, identity_file, timeout (s, per command), host_timeout (s, whole host), group, node and kubectl {layout, namespace, selector, container, context, kubeconfig} (transport kubectl). Settings merge defaults < group < host.`;
+Host keys: transport, wrapper, address (or hostname), user, port, proxy_jump, identity_file, timeout (s, per command), host_timeout (s, whole host), group, node and kubectl {layout, namespace, selector, container, context, kubeconfig} (transport kubectl), frr {netns, pathspace, wrapper} and ovn_controller {wrapper}: words put before ovn-appctl only (on top of the host's wrapper), for ovn-controller running in its own container (TripleO, kolla) or with another OVN_RUNDIR; without it, ovn-appctl runs like the OVS commands and looks in /var/run/ovn. Settings merge defaults < group < host.`;
   static override examples = [
     '<%= config.bin %> collect --inventory prod.yaml --out snap-$(date +%s)',
     '<%= config.bin %> collect --host root@hv1 --host hv2:2222 --wrapper "sudo -n" --out snap',

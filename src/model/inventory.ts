@@ -40,6 +40,17 @@ export interface HostSpec {
   readonly group?: string;
   /** Where FRR runs on this host, when not plain `vtysh` (inventory `frr:`). */
   readonly frr?: FrrSettings;
+  /** Where ovn-controller answers `ovn-appctl`, when not where the OVS commands run (inventory `ovn_controller:`). */
+  readonly ovnController?: OvnControllerSettings;
+}
+
+/**
+ * Inventory `ovn_controller: { wrapper: "podman exec ovn_controller" }`: words put before
+ * `ovn-appctl` (on top of the host's wrapper) when ovn-controller runs in its own container, as in
+ * TripleO/kolla, where the OVS commands' wrapper does not reach its control socket.
+ */
+export interface OvnControllerSettings {
+  readonly wrapper?: readonly string[];
 }
 
 /** Inventory `frr: { netns: leaf1 }` or `frr: { wrapper: "podman exec frr" }`. */

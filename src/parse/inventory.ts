@@ -1,11 +1,11 @@
 import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
 import { parse as parseShellWords } from 'shell-quote';
 import type { Diagnostic, Parsed } from '../model/diagnostic.js';
-import { KUBE_LAYOUTS, type FrrSettings, type HostSpec, type Inventory, type KubectlTarget, type OvnCentralSpec, type TransportKind } from '../model/inventory.js';
+import { KUBE_LAYOUTS, type FrrSettings, type OvnControllerSettings, type HostSpec, type Inventory, type KubectlTarget, type OvnCentralSpec, type TransportKind } from '../model/inventory.js';
 
 const TRANSPORTS: readonly TransportKind[] = ['local', 'ssh', 'kubectl'];
 /** Settings a host, a group or `defaults:` may carry. */
-const SETTING_KEYS = ['transport', 'wrapper', 'address', 'hostname', 'user', 'port', 'timeout', 'host_timeout', 'proxy_jump', 'identity_file', 'kubectl', 'node', 'frr'] as const;
+const SETTING_KEYS = ['transport', 'wrapper', 'address', 'hostname', 'user', 'port', 'timeout', 'host_timeout', 'proxy_jump', 'identity_file', 'kubectl', 'node', 'frr', 'ovn_controller'] as const;
 const HOST_KEYS = new Set<string>([...SETTING_KEYS, 'group']);
 const GROUP_KEYS = new Set<string>([...SETTING_KEYS, 'hosts']);
 const KUBECTL_KEYS = new Set(['layout', 'namespace', 'selector', 'container', 'context', 'kubeconfig']);
@@ -59,6 +59,7 @@ interface Settings {
   kubectl?: Partial<Omit<KubectlTarget, 'node'>>;
   node?: string;
   frr?: FrrSettings;
+  ovnController?: OvnControllerSettings;
 }
 
 type At = (node: Node | null | undefined, message: string, severity?: Diagnostic['severity']) => void;
@@ -295,6 +296,20 @@ function readSettings(what: string, node: YAMLMap, at: At, known: ReadonlySet<st
     }
     s.frr = { ...(netns ? { netns } : {}), ...(pathspace ? { pathspace } : {}), ...(fw ? { wrapper: fw } : {}) };
   }
+  const ocNode = get('ovn_controller');
+  if (ocNode !== undefined && !isMap(ocNode)) error(ocNode, `${what}: ovn_controller must be a mapping such as { wrapper: "podman exec ovn_controller" }`);
+  else if (ocNode !== undefined) {
+    for (const pair of ocNode.items as Pair<Node, Node>[]) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : '';
+      if (key !== 'wrapper') at(pair.key, `${what}: unknown ovn_controller key "${key}" (known: wrapper)`, 'warning');
+    }
+    const text = scalarString(ocNode.get('wrapper', true) as Node | undefined);
+    if (text !== undefined) {
+      const split = readWrapper(`${what}: ovn_controller.wrapper`, text, options);
+      if (split.error) error(ocNode.get('wrapper', true) as Node, split.error);
+      else s.ovnController = { wrapper: split.words };
+    } else s.ovnController = {};
+  }
   const kube = get('kubectl');
   if (kube !== undefined && !isMap(kube)) error(kube, `${what}: kubectl must be a mapping (layout, namespace, selector, container, context, kubeconfig)`);
   else if (kube !== undefined) {
@@ -348,6 +363,7 @@ function finish(name: string, group: string | undefined, layers: readonly Settin
     ...(kubectl ? { kubectl } : {}),
     ...(group ? { group } : {}),
     ...(merged.frr ? { frr: merged.frr } : {}),
+    ...(merged.ovnController ? { ovnController: merged.ovnController } : {}),
   };
   if (transport !== 'ssh' && transport !== 'kubectl' && (spec.proxyJump || spec.identityFiles)) at(node, `host "${name}": proxy_jump / identity_file only apply to transport ssh`, 'warning');
   return spec;

@@ -57,6 +57,16 @@ describe('read-only allow-list', () => {
     ]);
   });
 
+  it('puts a host\'s ovn_controller.wrapper before ovn-appctl only, and allows it only in a read-only wrapper shape', () => {
+    const host = { name: 'hv1', transport: 'ssh' as const, wrapper: ['sudo', '-n'], ovnController: { wrapper: ['podman', 'exec', 'ovn_controller'] } };
+    const cmds = hostCommands(host);
+    expect(cmds.find((c) => c.id === 'ovn-appctl.connection-status')!.argv).toEqual(['podman', 'exec', 'ovn_controller', 'ovn-appctl', '-t', 'ovn-controller', 'connection-status']);
+    expect(cmds.find((c) => c.id === 'ovs-vsctl.list-br')!.argv).toEqual(['ovs-vsctl', 'list-br']);
+    for (const c of cmds) expect(checkAllowed(c.argv), c.argv.join(' ')).toMatchObject({ allowed: true });
+    expect(checkAllowed(['podman', 'exec', 'ovn_controller', 'ovn-appctl', '-t', 'ovn-controller', 'exit']).allowed).toBe(false);
+    expect(checkAllowed(['bash', '-c', 'x', 'ovn-appctl', '-t', 'ovn-controller', 'connection-status']).allowed).toBe(false);
+  });
+
   it('allows only read-only wrapper shapes', () => {
     expect(checkWrapper(['env', 'OVS_RUNDIR=/tmp/sb/hv1']).allowed).toBe(true);
     expect(checkWrapper(['sudo', '-n']).allowed).toBe(true);

@@ -61,6 +61,7 @@ describe('ovnscope CLI', () => {
     expect(inv.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     expect(inv.value.hosts.find((h) => h.name === 'gw1')).toMatchObject({ address: '10.0.0.9', wrapper: ['sudo', '-n', 'podman', 'exec', 'ovn_controller'] });
     expect(inv.value.hosts.find((h) => h.name === 'worker-1')).toMatchObject({ transport: 'kubectl' });
+    expect(inv.value.hosts.find((h) => h.name === 'hv4')).toMatchObject({ wrapper: ['sudo', '-n'], ovnController: { wrapper: ['podman', 'exec', 'ovn_controller'] } });
   });
 });
 

@@ -135,3 +135,22 @@ describe('inventory frr settings', () => {
     expect(diagnostics.some((d) => /frr\.netns must be a plain name/.test(d.message))).toBe(true);
   });
 });
+
+describe('inventory ovn_controller settings', () => {
+  it('reads ovn_controller.wrapper per host and from defaults (a host setting wins)', () => {
+    const text = `defaults:\n  ovn_controller: { wrapper: "podman exec ovn_controller" }\nhosts:\n  hv1: { transport: local, ovn_controller: { wrapper: "env OVN_RUNDIR=/var/lib/openvswitch/ovn" } }\n  hv2: { transport: local }\n`;
+    const { value, diagnostics } = parseInventory(text);
+    expect(diagnostics).toEqual([]);
+    expect(value.hosts.find((h) => h.name === 'hv1')!.ovnController).toEqual({ wrapper: ['env', 'OVN_RUNDIR=/var/lib/openvswitch/ovn'] });
+    expect(value.hosts.find((h) => h.name === 'hv2')!.ovnController).toEqual({ wrapper: ['podman', 'exec', 'ovn_controller'] });
+  });
+
+  it('refuses shell syntax, warns about unknown keys, and checks the wrapper shape like every other wrapper', () => {
+    const bad = parseInventory(`hosts:\n  hv1: { transport: local, ovn_controller: { wrapper: "podman exec x; reboot" } }\n`);
+    expect(bad.diagnostics.some((d) => d.severity === 'error' && /ovn_controller\.wrapper: the shell operator ";"/.test(d.message))).toBe(true);
+    const odd = parseInventory(`hosts:\n  hv1: { transport: local, ovn_controller: { container: ovn_controller } }\n`);
+    expect(odd.diagnostics.map((d) => [d.severity, d.message])).toEqual([['warning', 'host "hv1": unknown ovn_controller key "container" (known: wrapper)']]);
+    const refused = parseInventory(`hosts:\n  hv1: { transport: local, ovn_controller: { wrapper: "bash -c" } }\n`, 'inv.yaml', { checkWrapper: (w) => (w[0] === 'bash' ? { allowed: false, reason: 'no shells' } : { allowed: true }) });
+    expect(refused.diagnostics.some((d) => d.severity === 'error' && /no shells/.test(d.message))).toBe(true);
+  });
+});

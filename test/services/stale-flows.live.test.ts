@@ -107,6 +107,26 @@ describe.skipIf(!live)('a chassis whose ovn-controller was killed: stale flows, 
     expect(text.stdout).toMatch(/\(stale flows on hv1 — ovn-controller not running, 1 nb_cfg generation behind: this is what the datapath does, not what the NB\/SB say now; see warnings\)/);
   });
 
+  it('ovn-controller reached through its own wrapper (inventory ovn_controller.wrapper): only ovn-appctl gets it, and the answer is read', async () => {
+    // The host's wrapper alone does not reach hv2's ovn-controller (no OVN_RUNDIR): as with
+    // ovn-controller in its own container, only its setting does.
+    const hv2 = sb.chassis['hv2']!;
+    const inventory = join(work, 'own-wrapper.yaml');
+    await writeFile(inventory, `hosts:\n  hv2: { transport: local, wrapper: "env OVS_RUNDIR=${hv2.dir}", ovn_controller: { wrapper: "env OVN_RUNDIR=${hv2.dir}" } }\n`);
+    const out = join(work, 'own-wrapper');
+    const c = await ovnscope(['collect', '-i', inventory, '-o', out, '--json']);
+    // Exit 3: without an "ovn:" section the snapshot has no NB/SB, which is all that is missing.
+    expect(c.code, c.stderr).toBe(3);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { missing: string[]; hosts: { commands: { id: string; executed: string[]; status: string }[] }[] };
+    expect(manifest.missing).toEqual([expect.stringMatching(/^no "ovn:" section in the inventory/)]);
+    const cmds = manifest.hosts[0]!.commands;
+    expect(cmds.find((x) => x.id === 'ovn-appctl.connection-status')).toMatchObject({ status: 'ok', executed: ['env', `OVS_RUNDIR=${hv2.dir}`, 'env', `OVN_RUNDIR=${hv2.dir}`, 'ovn-appctl', '-t', 'ovn-controller', 'connection-status'] });
+    expect(cmds.find((x) => x.id === 'ovs-vsctl.list-br')!.executed).toEqual(['env', `OVS_RUNDIR=${hv2.dir}`, 'ovs-vsctl', 'list-br']);
+    const loaded = await loadSnapshot(out);
+    if (!loaded.ok) throw new Error(loaded.error.message);
+    expect(loaded.value.hosts[0]!.ovnController).toMatchObject({ kind: 'running', connected: true, paused: false });
+  });
+
   it('a trace that stays on hv2 says nothing about stale flows', async () => {
     const r = await ovnscope(['trace', '-s', snap, '--from', 'web3', '--to', 'db1', '--tcp', '5432', '--json']);
     const report = JSON.parse(r.stdout) as TraceReport;
