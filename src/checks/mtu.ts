@@ -359,8 +359,13 @@ export function egressToward(h: MtuHostState, remoteTep: string, memo = new Map<
   const legs = raw.map((l, i): EgressLeg => {
     const devices = l.dev ? legDevices(h, l.dev, memo) : [];
     if (l.dev && h.links && !h.links.some((x) => x.ifname === l.dev)) notes.push(`leg device ${l.dev} is not in ip -j -d link`);
-    const routeMtu = route?.mtu;
-    const pmtu = routeGet && routeGet.mtu !== undefined && (routeGet.dev === l.dev || count === 1) ? routeGet.mtu : undefined;
+    // `ip route get` prints an `mtu` in two cases: a PMTU exception the kernel learned from an ICMP
+    // (it carries `expires`), or the matched route's own `mtu` metric (no `expires`). Only the first
+    // is news about the path; the second is the route MTU, listed once.
+    const routeGetMtu = routeGet && routeGet.mtu !== undefined && (routeGet.dev === l.dev || count === 1) ? routeGet.mtu : undefined;
+    const learned = routeGet?.expires !== undefined;
+    const routeMtu = route?.mtu ?? (learned ? undefined : routeGetMtu);
+    const pmtu = learned ? routeGetMtu : undefined;
     let ipMtu: number | undefined;
     let limitedBy: EgressLeg['limitedBy'];
     let standbyMin: LegDevice | undefined;
@@ -377,7 +382,7 @@ export function egressToward(h: MtuHostState, remoteTep: string, memo = new Map<
     }
     if (routeMtu !== undefined && (ipMtu === undefined || routeMtu < ipMtu)) {
       ipMtu = routeMtu;
-      limitedBy = { kind: 'route-mtu', name: `route ${route!.dst} mtu` };
+      limitedBy = { kind: 'route-mtu', name: `route ${route?.dst ?? remoteTep} mtu` };
     }
     if (pmtu !== undefined && (ipMtu === undefined || pmtu < ipMtu)) {
       ipMtu = pmtu;
@@ -623,12 +628,36 @@ function egressRows(ctx: RowCtx, h: MtuHostState, e: TepEgress, side: HopSide): 
       if (problems.length || severity === 'pass' || severity === 'info')
         finding(ctx, { id: 'MTU-H4', severity, host: h.host, subject: `${d.name} (${role}, leg ${leg.label} toward ${e.remoteTep})`, message: note, evidence: [evidence, routeEv], fix: problems.find((p) => p.fix)?.fix });
     }
-    if (leg.routeMtu !== undefined)
-      rows.push({ hop: 'H4', side, host: h.host, subject: `route ${e.route?.dst} mtu`, role: 'route-mtu', leg: leg.label, depth: 1, mtu: leg.routeMtu, required: need, rule, maxInner: leg.routeMtu - O, severity: need !== undefined && leg.routeMtu < need ? 'fail' : need === undefined ? 'info' : 'pass', note: `route MTU metric ${leg.routeMtu} caps the path`, evidence: routeEv });
+    if (leg.routeMtu !== undefined) {
+      // A configured `mtu` on the route (ip route … mtu N): the host's own setting, not news from the underlay.
+      const fromRouteGet = e.route?.mtu === undefined && e.routeGet !== undefined;
+      const ev = fromRouteGet ? routeEvidence(h, e.routeGet!, MTU_IDS.routeGet(e.remoteTep)) : routeEv;
+      const dst = e.route?.dst ?? e.remoteTep;
+      const severity: FindingSeverity = need !== undefined && leg.routeMtu < need ? 'fail' : need === undefined ? 'info' : 'pass';
+      const note =
+        severity === 'fail'
+          ? `the route to ${dst} carries a configured mtu ${leg.routeMtu} (ip route … mtu ${leg.routeMtu}${fromRouteGet ? ', as ip route get reports it' : ''}) < ${need} (M_net ${ctx.mnet} + O ${O}): the host itself caps encapsulated packets below full size`
+          : `the route to ${dst} carries a configured mtu ${leg.routeMtu}${need !== undefined ? ` ≥ ${need}` : ` → inner packets up to ${leg.routeMtu - O} B`}`;
+      rows.push({ hop: 'H4', side, host: h.host, subject: `route ${dst} mtu`, role: 'route-mtu', leg: leg.label, depth: 1, mtu: leg.routeMtu, required: need, rule, maxInner: leg.routeMtu - O, severity, note, evidence: ev });
+      // One route, one metric: a multipath route's legs share it, so it is one finding.
+      if (leg === e.legs.find((l) => l.routeMtu !== undefined)) {
+        const nexthops = e.route?.nhid !== undefined ? ` nhid ${e.route.nhid}` : e.legs.length > 1 ? e.legs.map((l) => ` nexthop${l.gateway ? ` via ${l.gateway}` : ''}${l.dev ? ` dev ${l.dev}` : ''}`).join('') : `${leg.gateway ? ` via ${leg.gateway}` : ''}${leg.dev ? ` dev ${leg.dev}` : ''}`;
+        finding(ctx, {
+          id: 'MTU-H4',
+          severity,
+          host: h.host,
+          subject: `route ${dst} mtu (toward ${e.remoteTep})`,
+          message: note,
+          evidence: [ev],
+          fix: severity === 'fail' ? `ip route replace ${dst}${nexthops} mtu ${need}   # or without the mtu metric, where the route is configured (NetworkManager, netplan, FRR) so it persists; or lower the network MTU to ${leg.routeMtu - O}` : undefined,
+        });
+      }
+    }
     if (leg.pmtu !== undefined && e.routeGet) {
       const ev = routeEvidence(h, e.routeGet, MTU_IDS.routeGet(e.remoteTep));
       const severity: FindingSeverity = need !== undefined && leg.pmtu < need ? 'fail' : need === undefined ? 'info' : 'pass';
-      const note = `the kernel holds a PMTU exception of ${leg.pmtu} toward ${e.remoteTep} (an ICMP "fragmentation needed" from the underlay): the real path is smaller than the devices say`;
+      const expires = e.routeGet.expires !== undefined ? `, expires in ${e.routeGet.expires} s` : '';
+      const note = `the kernel learned a PMTU exception of ${leg.pmtu} toward ${e.remoteTep} (ip route get: cache${expires}; from an ICMP "fragmentation needed" sent by an underlay hop): the real path is smaller than the devices say`;
       rows.push({ hop: 'H6', side, host: h.host, subject: `PMTU ${e.localTep ?? ''} → ${e.remoteTep}`.replace('  ', ' '), role: 'pmtu', leg: leg.label, depth: 1, mtu: leg.pmtu, required: need, rule, maxInner: leg.pmtu - O, severity, note, evidence: ev });
       finding(ctx, { id: 'MTU-H6', severity, host: h.host, subject: `PMTU toward ${e.remoteTep} (leg ${leg.label})`, message: note, evidence: [ev], fix: severity === 'fail' ? `find the underlay hop with the smaller MTU (tracepath -n ${e.remoteTep}) and raise it to ${need}, or lower the network MTU to ${leg.pmtu - O}` : undefined });
     }

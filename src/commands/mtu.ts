@@ -41,7 +41,7 @@ H4 egress device chain: every device of every ECMP leg ≥ M_net + O; a VLAN (or
 
 H5 underlay switch ports: out of band — --switch-mtu (IP MTU, or frame size with --switch-mtu-semantics l2: M_net + O + 14 + 4 per 802.1Q tag); N/A without it. With it, the switch port caps every leg, in path mode and with --all (so H1 and the largest packet count it).
 
-H6 underlay L3 path: a PMTU exception reported by ip route get (an ICMP "fragmentation needed" from the underlay) below M_net + O fails.
+H6 underlay L3 path: a PMTU exception the kernel learned (ip route get answers "cache expires N mtu M": an ICMP "fragmentation needed" from an underlay hop) below M_net + O fails. An mtu without "expires" is the route's own configured mtu metric: it is told once, as the route MTU under H4 (fails below M_net + O).
 
 H7 north-south gateway: gateway_mtu on the router ports of the path set and ≤ M_net when the external side is bigger (missing warns), and the gateway's datapath has check_pkt_len (Check pkt length action: Yes).
 

@@ -260,6 +260,12 @@ export interface IpRoute {
   readonly nexthops: readonly IpRouteNexthop[];
   /** Route MTU metric (`metrics: [{mtu}]`) or the PMTU of `ip route get`. */
   readonly mtu?: number;
+  /**
+   * Seconds left on a cached exception (`expires`): `ip route get` prints it only when the answer is
+   * a PMTU exception the kernel learned (ICMP "fragmentation needed" / "packet too big"), in both
+   * families; a route's own `mtu` metric comes without it (iproute2 6.1, kernel 6.x).
+   */
+  readonly expires?: number;
   readonly line?: number;
   /** The row as printed (for evidence excerpts). */
   readonly raw: Readonly<Record<string, unknown>>;
@@ -296,6 +302,7 @@ export function parseIpRoutes(text: string, file?: string): Parsed<IpRoute[] | u
       flags: strings(o.flags),
       nexthops: (Array.isArray(o.nexthops) ? o.nexthops.filter(isObj) : []).map((h) => ({ gateway: str(h, 'gateway'), dev: str(h, 'dev'), weight: num(h, 'weight'), flags: strings(h.flags) })),
       mtu,
+      expires: num(o, 'expires'),
       line,
       raw: o,
     };

@@ -296,6 +296,41 @@ describe('egress toward a remote TEP', () => {
     expect(r.rows.find((x) => x.role === 'route-mtu')).toMatchObject({ mtu: 8000, severity: 'pass' });
   });
 
+  it('a configured route mtu (no `expires` in ip route get) is the route MTU, listed once, not a PMTU exception', async () => {
+    // Shapes captured on this machine (iproute2 6.1): `ip route add 10.99.3.0/24 via 10.99.1.2 mtu 1480` answers
+    // `ip -j route get` with "cache":[] and the metric but no "expires"; an exception learned from an ICMP
+    // "fragmentation needed" adds "expires":599 (previous test). IPv6 alike, without the "cache" key.
+    const host = (route: string, routeGet: string) => ({
+      'ovs-vsctl.list.Open_vSwitch': openVswitch('hv1', '192.168.0.1'),
+      'ovs-vsctl.list.Interface': interfaces([{ name: 'ovn-hv2-0', type: 'geneve', options: { remote_ip: '192.168.0.2' } }]),
+      'ip.link': ECMP_LINKS,
+      'ip.route': route,
+      'ip.route-get.192.168.0.2': routeGet,
+    });
+    const routeGet = '[{"dst":"192.168.0.2","from":"192.168.0.1","gateway":"10.0.1.0","dev":"eth0","prefsrc":"192.168.0.1","flags":[],"uid":0,"cache":[],"metrics":[{"mtu":1480}]}]\n';
+    const path = { from: { text: 'a', chassis: 'hv1', host: 'hv1' }, to: { text: 'b', chassis: 'hv2' } };
+    const snap = await mtuSnapshot({ hv1: host(routes({ dst: '192.168.0.2', gateway: '10.0.1.0', dev: 'eth0', metrics: [{ mtu: 1480 }], flags: [] }), routeGet) });
+    expect(egressToward(snap.hosts[0]!, '192.168.0.2').legs[0]).toMatchObject({ routeMtu: 1480, pmtu: undefined, ipMtu: 1480, limitedBy: { kind: 'route-mtu' } });
+    const r = checkPath(snap, path, { networkMtu: 1450 });
+    // 1450 + 58 = 1508 > 1480: the route limits, the verdict stays FAIL, told as the route's own setting.
+    expect(r.verdict).toBe('fail');
+    expect(r.findings.filter((f) => f.id === 'MTU-H6')).toEqual([]);
+    expect(r.rows.filter((x) => x.role === 'pmtu')).toEqual([]);
+    expect(r.rows.filter((x) => x.role === 'route-mtu').map((x) => x.mtu)).toEqual([1480]);
+    const f = find(r, 'MTU-H4', /^route 192.168.0.2 mtu/);
+    expect(f).toMatchObject({ severity: 'fail', message: expect.stringMatching(/configured mtu 1480/) });
+    expect(f.message).not.toMatch(/PMTU|ICMP/);
+    expect(f.fix).toMatch(/^ip route replace 192.168.0.2 via 10.0.1.0 dev eth0 mtu 1508 /);
+    expect(f.fix).not.toMatch(/tracepath/);
+    expect(r.bottleneck).toMatchObject({ role: 'route-mtu', mtu: 1480 });
+    expect(r.largestInner).toBe(1422);
+    // The route's metric seen only by ip route get (the main-table route has none: another table answered) is still the route MTU.
+    const other = await mtuSnapshot({ hv1: host(routes({ dst: '192.168.0.2', gateway: '10.0.1.0', dev: 'eth0', flags: [] }), routeGet) });
+    const o = checkPath(other, path, { networkMtu: 1450 });
+    expect(o.findings.filter((x) => x.id === 'MTU-H6')).toEqual([]);
+    expect(find(o, 'MTU-H4', /^route 192.168.0.2 mtu/)).toMatchObject({ severity: 'fail', evidence: [{ file: 'hosts/hv1/ip.route-get.192.168.0.2.out' }] });
+  });
+
   it('an IPv6 underlay: 78 B, looked up in ip -j -6 route', async () => {
     const snap = await mtuSnapshot({
       hv1: {
