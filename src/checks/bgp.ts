@@ -365,22 +365,37 @@ export function checkBgp(input: BgpCheckInput, options: BgpCheckOptions): BgpRep
       const stateEv = u.summary ? sumEv(u, 'state') : nbrEv(u, 'bgpState');
       const resetEv = reset ? [nbrEv(u, 'lastResetDueTo')] : [];
       // B1 session state
+      // FRR 8.4 bgp_vty.c prints the FSM state (Idle, Connect, Active, OpenSent, OpenConfirm, Established,
+      // Clearing, Deleted) or, for a session it holds down itself, "Idle (Admin)" (neighbor or whole
+      // instance shut) and "Idle (PfxCt)" (maximum-prefix exceeded). Each needs its own advice.
+      const prefixOverflow = state === 'Idle (PfxCt)' || u.summary?.peerState === 'PfxCt' || u.neighbor?.prefixesExceeded === true || u.neighbor?.lastResetDueTo === 'Reached received prefix count';
       if (u.established) add('B1', 'pass', label, `Established for ${u.summary?.peerUptime ?? u.neighbor?.bgpTimerUpString ?? '?'}`, [stateEv]);
       else if (state === 'Idle (Admin)' || u.summary?.peerState === 'Admin')
-        add('B1', 'fail', label, `administratively shut down (state "${state}")`, [stateEv, ...resetEv], `the session is shut on this side: "no neighbor ${u.peer} shutdown" under "router bgp" if that was not intended`);
-      else {
-        const never = (u.summary?.connectionsEstablished ?? u.neighbor?.connectionsEstablished) === 0 || u.summary?.peerUptime === 'never';
-        const since = !never && u.summary?.peerUptime ? ` for ${u.summary.peerUptime}` : '';
+        add('B1', 'fail', label, `administratively shut down (state "${state}")`, [stateEv, ...resetEv], `the session is shut on this side: "no neighbor ${u.peer} shutdown" under "router bgp" (or "no bgp shutdown" if the whole instance is shut) if that was not intended`);
+      else if (prefixOverflow) {
+        const restart = u.neighbor?.prefixRestartInMsec;
+        const rcvd = u.summary?.pfxRcd;
         add(
           'B1',
           'fail',
           label,
-          `not Established: state ${state}${since}${never ? ', never came up' : ''}${reset ? `; last reset: ${reset}` : ''}`,
-          [stateEv, ...resetEv],
-          never
-            ? `check the peering: address and remote-as on both ends ("show bgp neighbors ${u.peer}"), and that ${u.interface ?? 'the link'} is up`
-            : `check the link on ${u.interface ?? 'this uplink'} ("ip link", "show bfd peers", "show interface ${u.interface ?? ''}") and the ToR ${u.name}`,
+          `held down by FRR (state "${state}"): ${u.name} sent more prefixes than "neighbor ${u.peer} maximum-prefix" allows${rcvd !== undefined ? ` (pfxRcd ${rcvd})` : ''}, so the session was torn down${restart !== undefined ? `; FRR restarts it in ${Math.round(restart / 1000)} s (maximum-prefix … restart)` : ' and stays down until it is cleared'}${reset ? `; last reset: ${reset}` : ''}`,
+          [stateEv, ...resetEv, ...(u.neighbor?.prefixesExceeded ? [nbrEv(u, 'prefixesConfigExceedMax')] : [])],
+          `raise "neighbor ${u.peer} maximum-prefix" under "address-family ipv4 unicast" if the limit is too tight, or fix ${u.name}'s outbound policy if it sends more than it should (a leaked full table); then "clear bgp ${u.peer}" to bring the session back`,
         );
+      } else {
+        const never = (u.summary?.connectionsEstablished ?? u.neighbor?.connectionsEstablished) === 0 || u.summary?.peerUptime === 'never';
+        const since = !never && u.summary?.peerUptime ? ` for ${u.summary.peerUptime}` : '';
+        const link = u.interface ? `the link on ${u.interface} ("ip link show ${u.interface}", "show interface ${u.interface}", "show bfd peers")` : `the path to ${u.peer} ("ip route get ${u.peer}", "show bfd peers")`;
+        const fix =
+          state === 'OpenSent' || state === 'OpenConfirm'
+            ? `TCP to ${u.peer} works but the OPEN exchange does not complete: compare remote-as, router-id (must differ), hold time and capabilities on both ends ("show bgp neighbors ${u.peer}", the bgpd log for the NOTIFICATION)`
+            : state === 'Clearing' || state === 'Deleted'
+              ? `the session is being reset or removed right now (${state}): collect again in a few seconds; if it persists, look at "show bgp neighbors ${u.peer}" and the bgpd log`
+              : never
+                ? `check the peering: address and remote-as on both ends ("show bgp neighbors ${u.peer}"), and ${link}`
+                : `check ${link} and the ToR ${u.name}`;
+        add('B1', 'fail', label, `not Established: state ${state}${since}${never ? ', never came up' : ''}${reset ? `; last reset: ${reset}` : ''}`, [stateEv, ...resetEv], fix);
       }
       // B2 peerState
       const ps = u.summary?.peerState;

@@ -19,7 +19,7 @@ A host where FRR did not answer (not installed, no daemons, not collected) is re
   static manSections = [
     {
       title: 'checks',
-      body: `B1 each uplink session Established (fail otherwise, with lastResetDueTo; "Idle (Admin)" = shut down).
+      body: `B1 each uplink session Established (fail otherwise, with lastResetDueTo; "Idle (Admin)" = shut down, "Idle (PfxCt)" = held down after maximum-prefix was exceeded: raise the limit or fix the sender, then clear the session; OpenSent/OpenConfirm = the OPEN exchange fails; Idle/Connect/Active = no TCP session: check the link and the peering).
 
 B2 peerState OK; Passive warns; Policy (eBGP-requires-policy without route-maps: Established but nothing exchanged), PfxCt and Admin fail.
 

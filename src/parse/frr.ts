@@ -324,6 +324,10 @@ export interface BgpNeighbor {
   readonly externalBgpNbrMaxHopsAway?: number;
   readonly holdTimeMsecs?: number;
   readonly keepaliveMsecs?: number;
+  /** `prefixesConfigExceedMax`: the peer sent more prefixes than `maximum-prefix` allows (the session is held down). */
+  readonly prefixesExceeded?: boolean;
+  /** `restartInTimerMsec`: with `maximum-prefix … restart N`, when FRR brings the session back by itself. */
+  readonly prefixRestartInMsec?: number;
   /** Address families by FRR key (`ipv4Unicast`, …). */
   readonly afs: Readonly<Record<string, BgpNeighborAf>>;
   readonly bfd?: BgpNeighborBfd;
@@ -379,6 +383,8 @@ export function parseBgpNeighbors(text: string, file?: string): Parsed<BgpNeighb
         externalBgpNbrMaxHopsAway: num(p, 'externalBgpNbrMaxHopsAway'),
         holdTimeMsecs: num(p, 'bgpTimerHoldTimeMsecs'),
         keepaliveMsecs: num(p, 'bgpTimerKeepAliveIntervalMsecs'),
+        prefixesExceeded: bool(p, 'prefixesConfigExceedMax'),
+        prefixRestartInMsec: num(p, 'restartInTimerMsec'),
         afs,
         bfd: isObj(b)
           ? { type: str(b, 'type'), status: str(b, 'status'), detectMultiplier: num(b, 'detectMultiplier'), rxMinInterval: num(b, 'rxMinInterval'), txMinInterval: num(b, 'txMinInterval'), lastUpdate: str(b, 'lastUpdate') }

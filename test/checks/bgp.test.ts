@@ -12,7 +12,8 @@ import type { SnapshotSource } from '../../src/snapshot/reader.js';
 const dir = resolve(import.meta.dirname, '../fixtures/frr');
 const LAB = (state: string, file: string) => `lab/${state}/${file}`;
 
-type HostFiles = Record<string, string | { status: ManifestCommand['status']; error?: string }>;
+/** command id → fixture path, inline text (an edited copy of a capture), or a failed status. */
+type HostFiles = Record<string, string | { text: string } | { status: ManifestCommand['status']; error?: string }>;
 
 /** A snapshot made of fixture files: command id → fixture path (or a failed status). */
 function source(hosts: Record<string, HostFiles>): SnapshotSource {
@@ -26,7 +27,7 @@ function source(hosts: Record<string, HostFiles>): SnapshotSource {
       status: 'ok',
       bridges: [],
       commands: Object.entries(files).map(([id, f]) =>
-        typeof f === 'string'
+        typeof f === 'string' || 'text' in f
           ? { id, argv: [], executed: ['vtysh', '-c', id], required: false, status: 'ok', exitCode: 0, durationMs: 1, file: `hosts/${name}/${id}.out`, bytes: 1 }
           : { id, argv: [], executed: ['vtysh', '-c', id], required: false, status: f.status, exitCode: f.status === 'unavailable' ? 127 : 1, durationMs: 1, bytes: 0, error: f.error },
       ),
@@ -38,8 +39,8 @@ function source(hosts: Record<string, HostFiles>): SnapshotSource {
     hostOutput: async (host, id) => {
       const cmd = manifest.hosts.find((h) => h.name === host)?.commands.find((c) => c.id === id);
       const f = hosts[host]?.[id];
-      if (!cmd || typeof f !== 'string') return undefined;
-      return { file: cmd.file!, text: readFileSync(join(dir, f), 'utf8'), command: cmd, sha256: '' };
+      if (!cmd || f === undefined || (typeof f !== 'string' && !('text' in f))) return undefined;
+      return { file: cmd.file!, text: typeof f === 'string' ? readFileSync(join(dir, f), 'utf8') : f.text, command: cmd, sha256: '' };
     },
     centralOutput: async () => undefined,
     hostStderr: async () => undefined,
@@ -115,7 +116,7 @@ describe('B1–B14 on the FRR 8.4.4 lab captures', () => {
         [KERNEL_IDS.addr]: LAB('iproute', 'hv1.ip_-j_addr_show.json'),
       },
     });
-    expect(pick(r, 'B1', 'hv1', '10.0.2.0')[0]).toMatchObject({ severity: 'fail', message: 'not Established: state Active for 00:00:04' });
+    expect(pick(r, 'B1', 'hv1', '10.0.2.0')[0]).toMatchObject({ severity: 'fail', message: 'not Established: state Active for 00:00:04', fix: expect.stringContaining('"show interface eth1"') });
     expect(pick(r, 'B9', 'hv1', '10.0.2.0')[0]).toMatchObject({ severity: 'fail', message: 'BFD down for 4 s; diagnostic: control detection time expired' });
     expect(pick(r, 'B9', 'hv1', '10.0.2.0')[0]!.evidence.map((e) => e.excerpt)).toEqual(['"status":"down",', '"diagnostic":"control detection time expired",']);
     expect(pick(r, 'B3', 'hv1')[0]).toMatchObject({ severity: 'warn', message: expect.stringContaining('only 1 of 2') });
@@ -176,8 +177,45 @@ describe('B1–B14 on the FRR 8.4.4 lab captures', () => {
     const r = await audit({ sw01: { [FRR_IDS.summary]: 'public/live-show-bgp-summary-json-INVALID-trailing-comma-frr-issue2567.txt' } });
     expect(r.diagnostics).toEqual([expect.stringMatching(/^warning hosts\/sw01\/frr.bgp-summary.out:32 invalid JSON: trailing comma/)]);
     expect(pick(r, 'B1', 'sw01')[0]).toMatchObject({ severity: 'fail', message: expect.stringContaining('Idle (PfxCt)') });
+    // PfxCt = maximum-prefix exceeded (FRR holds the session down itself): the advice is the limit and a clear, not the link.
+    const b1 = pick(r, 'B1', 'sw01')[0]!;
+    expect(b1.message).toMatch(/more prefixes than "neighbor 192.0.5.1 maximum-prefix" allows/);
+    expect(b1.fix).toMatch(/maximum-prefix/);
+    expect(b1.fix).toMatch(/clear bgp 192.0.5.1/);
+    expect(b1.fix).not.toMatch(/ip link|show interface/);
     expect(sev(r, 'B2', 'sw01')).toEqual(['n-a']);
     expect(pick(r, 'B3', 'sw01')[0]).toMatchObject({ severity: 'fail', message: expect.stringContaining('0 of 2') });
+  });
+
+  it('each FSM state FRR prints gets its own advice, and an unknown interface is never printed empty', async () => {
+    // The issue-2567 capture with its state edited to the other strings FRR 8.4 bgp_vty.c prints (bgp_status_msg).
+    const capture = readFileSync(join(dir, 'public/live-show-bgp-summary-json-INVALID-trailing-comma-frr-issue2567.txt'), 'utf8');
+    const withState = async (state: string) => {
+      const r = await audit({ sw01: { [FRR_IDS.summary]: { text: capture.replace('"state":"Idle (PfxCt)"', `"state":"${state}"`) } } });
+      return pick(r, 'B1', 'sw01')[0]!;
+    };
+    for (const state of ['Idle', 'Connect', 'Active']) {
+      const f = await withState(state);
+      expect(f).toMatchObject({ severity: 'fail', message: expect.stringContaining(`state ${state}`) });
+      // No local interface known for 192.0.5.1 (no neighbors, BFD or routes collected): name the peer instead.
+      expect(f.fix).toMatch(/ip route get 192.0.5.1/);
+      expect(f.fix).not.toMatch(/show interface\s*"/);
+      expect(f.fix).not.toMatch(/maximum-prefix/);
+    }
+    expect((await withState('OpenSent')).fix).toMatch(/OPEN exchange does not complete: compare remote-as, router-id/);
+    expect((await withState('OpenConfirm')).fix).toMatch(/OPEN exchange/);
+    expect((await withState('Clearing')).fix).toMatch(/being reset or removed right now/);
+    expect((await withState('Idle (Admin)')).fix).toMatch(/no neighbor 192.0.5.1 shutdown.*no bgp shutdown/);
+    // FRR 8.4 "show bgp neighbors json" for a held-down peer (bgp_vty.c: prefixesConfigExceedMax, restartInTimerMsec with "maximum-prefix N restart M").
+    const r = await audit({
+      sw01: {
+        [FRR_IDS.summary]: { text: capture.replace('"state":"Idle (PfxCt)"', '"state":"Idle"') },
+        [FRR_IDS.neighbors]: { text: '{"192.0.5.1":{"remoteAs":1000,"bgpState":"Idle","lastResetDueTo":"Reached received prefix count","prefixesConfigExceedMax":true,"reducePrefixNumFrom":true,"restartInTimerMsec":42000}}' },
+      },
+    });
+    const f = pick(r, 'B1', 'sw01')[0]!;
+    expect(f.message).toMatch(/maximum-prefix" allows .*FRR restarts it in 42 s/);
+    expect(f.fix).toMatch(/clear bgp 192.0.5.1/);
   });
 
   it('a shut neighbor ("Idle (Admin)") fails B1 with the "no neighbor … shutdown" fix', async () => {
