@@ -571,7 +571,15 @@ export function checkBgp(input: BgpCheckInput, options: BgpCheckOptions): BgpRep
       const routeEv = route ? ev.line(id, route.at.protocol ?? route.line) : ev.line(id, undefined, '{}');
       const kernelTable = tableName(route?.table);
       const kroute = h.kernel.routes ? kernelRouteFor(h, t.ip, kernelTable) : undefined;
-      const fallbackRoute = !route && h.kernel.routes ? lookupIpv4(h.kernel.routes, t.ip) : undefined;
+      const kernelMatch = !route && h.kernel.routes ? lookupIpv4(h.kernel.routes, t.ip) : undefined;
+      // The kernel still holding the exact /32 FRR no longer has is not a less specific route: it is a
+      // stale entry (zebra did not remove it, or something else installed it) — FRR and the kernel disagree.
+      const staleRoute = kernelMatch?.prefix === `${t.ip}/32` && kernelMatch.type === 'unicast' ? kernelMatch : undefined;
+      const fallbackRoute = staleRoute ? undefined : kernelMatch;
+      const routeText = (r: IpRoute) => {
+        const legs = routeLegs(r);
+        return `${r.prefix}${legs.length ? ` ${legs.map((l) => `${l.gateway ? `via ${l.gateway}` : ''}${l.dev ? ` dev ${l.dev}` : ''}`.trim()).join(', ')}` : r.nhid !== undefined ? ` nhid ${r.nhid}` : ''}${r.protocol ? ` proto ${r.protocol}` : ''}`;
+      };
       const fallback = fallbackRoute ? `${fallbackRoute.prefix}${fallbackRoute.gateway ? ` via ${fallbackRoute.gateway}` : ''}${fallbackRoute.dev ? ` dev ${fallbackRoute.dev}` : ''}` : undefined;
       const legs: MatrixLeg[] = (route?.nexthops ?? []).filter((n) => !n.duplicate).map((n) => ({ via: n.ip, interface: n.interfaceName, fib: n.fib, mtu: linkOf(n.interfaceName)?.mtu }));
       const fibLegs = legs.filter((l) => l.fib);
@@ -595,6 +603,8 @@ export function checkBgp(input: BgpCheckInput, options: BgpCheckOptions): BgpRep
           [routeEv],
           established.length < expected ? `${h.host} itself has ${plural(established.length, 'Established uplink')} (B3)` : `${t.name} is reachable through fewer uplinks: is it dual-homed, and are its sessions up (ovnscope bgp --host ${t.host ?? t.name})?`,
         );
+      else if (status === 'missing' && staleRoute)
+        add('B6', 'fail', subject, `no route to ${t.ip}/32 in FRR, yet the kernel still holds ${routeText(staleRoute)}: GENEVE traffic to ${t.name} follows a stale route FRR no longer maintains (see B7) and stops when it is removed`, [routeEv, ev.row(KERNEL_IDS.route, staleRoute.line, staleRoute.raw)], `check that ${t.name} advertises its TEP (ovnscope bgp --host ${t.host ?? t.name}: B4/B5) and that this host's uplinks accept it (B2, B11)`);
       else if (status === 'missing')
         add('B6', 'fail', subject, `no route to ${t.ip}/32 in FRR${fallback ? `; the kernel would use ${fallback}` : h.kernel.routes ? '; the kernel has no route to it either' : ''}: GENEVE traffic to ${t.name} ${fallback ? 'leaks via a less specific route' : 'is dropped'}`, [routeEv, ...(fallbackRoute ? [ev.row(KERNEL_IDS.route, fallbackRoute.line, fallbackRoute.raw)] : [])], `check that ${t.name} advertises its TEP (ovnscope bgp --host ${t.host ?? t.name}: B4/B5) and that this host's uplinks accept it (B2, B11)`);
       else if (status === 'not-bgp') add('B6', route!.protocol === 'kernel' || route!.protocol === 'static' ? 'warn' : 'fail', subject, `route to ${t.ip}/32 comes from ${route!.protocol}, not BGP`, [routeEv], 'the TEP design expects the /32 from BGP; remove the static/kernel route if it shadows BGP');
@@ -622,6 +632,20 @@ export function checkBgp(input: BgpCheckInput, options: BgpCheckOptions): BgpRep
             'zebra\'s next-hop group is out of sync with the kernel (seen with FRR 8.4 after a link flap; FRR issues #12239, #14160, #15505, fixed by PR #18374): reinstall the route (restart FRR or bounce the uplink in a maintenance window) and upgrade FRR',
           );
       } else if (route && route.protocol === 'bgp' && route.installed) add('B7', 'n-a', subject, 'kernel routes (ip -j route show table all) not collected', [routeEv]);
+      else if (status === 'missing' && staleRoute) {
+        kernelLegs = routeLegs(staleRoute).map((l) => ({ via: l.gateway, interface: l.dev }));
+        agree = false;
+        add(
+          'B7',
+          'fail',
+          subject,
+          `FRR and the kernel disagree: FRR has no route to ${t.ip}/32, the kernel still forwards it (${routeText(staleRoute)})`,
+          [routeEv, ev.row(KERNEL_IDS.route, staleRoute.line, staleRoute.raw)],
+          staleRoute.protocol === 'bgp' || staleRoute.protocol === 'zebra' || staleRoute.protocol === '186'
+            ? `zebra did not remove this route when FRR lost the /32 (the kernel and zebra are out of sync): once B6 is fixed, zebra installs the /32 again and replaces it; if it is to stay withdrawn, remove it ("ip route del ${t.ip}/32${staleRoute.table !== 'main' ? ` table ${staleRoute.table}` : ''}") or restart FRR in a maintenance window`
+            : `the kernel route (proto ${staleRoute.protocol ?? 'boot'}) was not installed by FRR: remove it if the /32 should come from BGP ("ip route del ${t.ip}/32${staleRoute.table !== 'main' ? ` table ${staleRoute.table}` : ''}")`,
+        );
+      }
       // B14 legs
       for (const l of fibLegs) {
         if (!l.interface) continue;

@@ -29,9 +29,9 @@ B4 pfxSnt per Established uplink at least 1 (0: the local TEP is not advertised)
 
 B5 the local TEP is a /32 on lo or a dummy device, originated by BGP and advertised to every Established uplink (to fewer: warn).
 
-B6 per remote TEP: a BGP /32 selected and installed with next hops on at least --expected-uplinks distinct interfaces; one left warns; missing (or only a less specific route) fails.
+B6 per remote TEP: a BGP /32 selected and installed with next hops on at least --expected-uplinks distinct interfaces; one left warns; missing (or only a less specific route) fails; missing in FRR while the kernel still holds the /32 fails as a stale kernel route (and B7).
 
-B7 per remote TEP: FRR's fib next hops equal the kernel's (ip -j route show table all, ip -j nexthop show); a mismatch fails (zebra next-hop group out of sync).
+B7 per remote TEP: FRR's fib next hops equal the kernel's (ip -j route show table all, ip -j nexthop show); a mismatch fails (zebra next-hop group out of sync), as does a /32 the kernel still forwards that FRR no longer has.
 
 B8 ECMP configured: multipath-relax when the uplinks are in different ASes, maximum-paths at least 2.
 

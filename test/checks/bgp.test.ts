@@ -155,6 +155,24 @@ describe('B1–B14 on the FRR 8.4.4 lab captures', () => {
     expect(sev(r, 'B10', 'hv1', '10.0.2.0')).toEqual(['warn']);
   });
 
+  it('FRR lost the /32 but the kernel still holds it: a stale route (B7), not a less specific one', async () => {
+    // hv2-policy-missing's `show ip route 192.168.100.2/32 json` = {} on hv1, with the kernel table of the healthy lab (which still has the /32).
+    const kernel = readFileSync(join(dir, 'snapshots/healthy/hosts/hv1/ip.route.out'), 'utf8');
+    const hv1 = (routes: string): HostFiles => ({ ...healthyHv1, [FRR_IDS.routePrefix('192.168.100.2')]: LAB('hv2-policy-missing', 'hv1.show_ip_route_192.168.100.2_32_json.txt'), [KERNEL_IDS.route]: { text: routes } });
+    const r = await audit({ hv1: hv1(kernel) });
+    const b6 = pick(r, 'B6', 'hv1', '192.168.100.2')[0]!;
+    expect(b6).toMatchObject({ severity: 'fail', message: expect.stringContaining('the kernel still holds 192.168.100.2/32 via 10.0.1.0 dev eth0, via 10.0.2.0 dev eth1 proto bgp') });
+    expect(b6.message).not.toMatch(/less specific/);
+    expect(b6.evidence[1]!.excerpt).toContain('"dst":"192.168.100.2"');
+    expect(pick(r, 'B7', 'hv1', '192.168.100.2')[0]).toMatchObject({ severity: 'fail', message: expect.stringMatching(/^FRR and the kernel disagree: FRR has no route to 192.168.100.2\/32/), fix: expect.stringContaining('ip route del 192.168.100.2/32') });
+    expect(r.matrix.rows[0]!.cells.find((c) => c.tep === '192.168.100.2')).toMatchObject({ status: 'missing', agree: false, fallback: undefined, kernelLegs: [{ via: '10.0.1.0', interface: 'eth0' }, { via: '10.0.2.0', interface: 'eth1' }] });
+    // Without the /32 in the kernel, a default route is what the traffic leaks through.
+    const leaked = await audit({ hv1: hv1('[{"dst":"default","gateway":"172.16.0.1","dev":"mgmt0","protocol":"static","flags":[]}]\n') });
+    expect(pick(leaked, 'B6', 'hv1', '192.168.100.2')[0]).toMatchObject({ severity: 'fail', message: expect.stringContaining('the kernel would use 0.0.0.0/0 via 172.16.0.1 dev mgmt0') });
+    expect(pick(leaked, 'B6', 'hv1', '192.168.100.2')[0]!.message).toMatch(/leaks via a less specific route/);
+    expect(pick(leaked, 'B7', 'hv1', '192.168.100.2')).toEqual([]);
+  });
+
   it('next-hop-group desync: FRR reports 2 fib next hops, the kernel group holds 1 → B7 fails with both sides as evidence', async () => {
     const r = await audit({
       hv1: {
