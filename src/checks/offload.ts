@@ -134,9 +134,17 @@ export interface HostOffloadSummary {
   readonly roots: readonly { readonly device: string; readonly source: string; readonly port?: string; readonly remoteIp?: string }[];
   readonly notes: readonly string[];
   readonly excluded: readonly { readonly name: string; readonly why: string }[];
-  /** One-line answer to "is GENEVE segmented in software here?". */
+  /** Severity of that answer: the worst O1/O2 of the chain. */
   readonly verdict: FindingSeverity;
+  /**
+   * The answer to "is GENEVE segmented in software here?", apart from how severe the policy finds it:
+   * `software` (every packet leaving the chain root), `partly` (flows hashed onto some lower devices),
+   * `offloaded`, `unknown` (no feature data, or virtual NICs whose hypervisor decides).
+   */
+  readonly segmentation: Segmentation;
 }
+
+export type Segmentation = 'offloaded' | 'partly' | 'software' | 'unknown';
 
 export interface OffloadReport {
   readonly hosts: readonly HostOffloadSummary[];
@@ -243,8 +251,18 @@ function featureOf(ctx: Ctx, d: ChainDevice, name: string): { f: FeatureState; s
  * its own bits and by what its lower devices can do (a bond whose slave lacks GENEVE TSO sends the
  * flows hashed to that slave through software segmentation, whatever the bond itself says).
  */
-function segmentationCheck(ctx: Ctx, id: 'O1' | 'O2', feature: string, what: string, chainByName: ReadonlyMap<string, ChainDevice>): void {
+function segmentationCheck(ctx: Ctx, id: 'O1' | 'O2', feature: string, what: string, chainByName: ReadonlyMap<string, ChainDevice>): Segmentation {
   const memo = new Map<string, FindingSeverity>();
+  const segOf = new Map<string, Segmentation>();
+  /** Where a device's GENEVE is segmented: its own bit, then what its lower devices do. */
+  const segmentation = (d: ChainDevice, st: ReturnType<typeof featureOf>, cls: DeviceClass): Segmentation => {
+    if ('reason' in st) return 'unknown';
+    // A virtual NIC's [fixed] bits are the hypervisor's to decide (O1 N/A); switched off, it segments in software like any other.
+    if (!st.f.active) return cls === 'virtual' && st.f.fixed === true ? 'unknown' : 'software';
+    const lowers = d.lowers.map((n) => segOf.get(n) ?? 'unknown').filter((x) => x !== 'unknown');
+    if (!lowers.length || lowers.every((x) => x === 'offloaded')) return 'offloaded';
+    return lowers.every((x) => x === 'software') ? 'software' : 'partly';
+  };
   const policyFixed: FindingSeverity = id === 'O1' ? (ctx.options.nicWithoutGeneveTso ?? 'warn') : 'fail';
   const verdict = (d: ChainDevice): FindingSeverity => {
     const known = memo.get(d.name);
@@ -260,6 +278,7 @@ function segmentationCheck(ctx: Ctx, id: 'O1' | 'O2', feature: string, what: str
       const ev = featureEvidence(ctx, d.name, feature);
       const shown = featureText(st.f);
       const failing = lowerVerdicts.filter((x) => x.s === 'fail' || x.s === 'warn');
+      const accepted = lowerVerdicts.filter((x) => x.s === 'info');
       const names = failing.map((x) => x.l.name).join(', ');
       switch (st.status) {
         case 'on':
@@ -268,11 +287,17 @@ function segmentationCheck(ctx: Ctx, id: 'O1' | 'O2', feature: string, what: str
           if (failing.length) {
             const how = d.role === 'bond' || d.role === 'team' ? `flows hashed to ${names} are segmented in software` : d.role === 'bridge' ? `GENEVE leaving through ${names} is segmented in software` : `its lower device ${names} segments in software`;
             out = { severity: 'warn', message: `${feature} is ${shown} on ${d.name}, but ${plural(failing.length, 'lower device')} (${names}) ${failing.length === 1 ? 'lacks' : 'lack'} it: ${how}`, fix: `fix ${names} (see ${id} on ${failing.length === 1 ? 'it' : 'them'})`, evidence: ev };
-          } else out = { severity: 'pass', message: `${feature} ${shown}`, evidence: ev };
+          } else if (accepted.length)
+            // A lower NIC whose missing capability the policy reports as info (--nic-without-geneve-tso info): say so, at the same level.
+            out = { severity: 'info', message: `${feature} is ${shown} on ${d.name}; ${accepted.map((x) => x.l.name).join(', ')} ${accepted.length === 1 ? 'lacks' : 'lack'} it (a NIC capability, reported as info by policy): GENEVE through ${accepted.length === 1 ? 'it' : 'them'} is segmented in software`, evidence: ev };
+          else out = { severity: 'pass', message: `${feature} ${shown}`, evidence: ev };
           break;
+        // DOMAIN.md §3.5: a segmentation feature that is off but not [fixed] — switched off, or
+        // [requested on] and refused — warns (O1 and O2 alike): packets still flow, segmented in
+        // software; only O2's missing capability ([fixed] with csum=true) fails.
         case 'off-admin':
           out = {
-            severity: id === 'O1' ? 'fail' : 'warn',
+            severity: 'warn',
             message: `${feature} is switched off (${shown}, changeable): ${id === 'O1' ? 'the kernel segments every GENEVE-encapsulated TCP stream in software (GSO) on this host' : 'GENEVE with outer UDP checksum (csum=true) is checksummed and segmented in software'}`,
             fix: `ethtool -K ${d.name} ${feature} on   # and persist it (NetworkManager/udev/os-net-config)`,
             evidence: ev,
@@ -283,13 +308,13 @@ function segmentationCheck(ctx: Ctx, id: 'O1' | 'O2', feature: string, what: str
             out = { severity: 'warn', message: `${feature} is ${shown} on ${d.name}: the kernel limits it to what its lower devices can do, and ${names} ${failing.length === 1 ? 'lacks' : 'lack'} it`, fix: `fix ${names} first; ${d.name} picks the feature up from its lower devices`, evidence: ev };
           else if (d.lowers.length)
             out = {
-              severity: 'fail',
+              severity: 'warn',
               message: `${feature} is ${shown} on ${d.name} although every lower device has it: the upper device did not inherit the feature (the bonding bug fixed upstream by 77b11c8bf3a2 "bonding: Fix feature propagation of NETIF_F_GSO_ENCAP_ALL" shows exactly this)`,
               fix: `upgrade the kernel to one with 77b11c8bf3a2; as a workaround re-apply: ethtool -K ${d.name} ${feature} on`,
               evidence: ev,
             };
           else
-            out = { severity: id === 'O1' ? 'fail' : 'warn', message: `${feature} is ${shown}: asked for, but the kernel keeps it off (a feature it depends on is off, e.g. TX checksumming)`, fix: `ethtool -k ${d.name} | grep -E 'tx-checksum|${feature}'   # switch the dependency on, then: ethtool -K ${d.name} ${feature} on`, evidence: ev };
+            out = { severity: 'warn', message: `${feature} is ${shown}: asked for, but the kernel keeps it off (a feature it depends on is off, e.g. TX checksumming)`, fix: `ethtool -k ${d.name} | grep -E 'tx-checksum|${feature}'   # switch the dependency on, then: ethtool -K ${d.name} ${feature} on`, evidence: ev };
           break;
         }
         case 'off-fixed':
@@ -311,9 +336,14 @@ function segmentationCheck(ctx: Ctx, id: 'O1' | 'O2', feature: string, what: str
     }
     add(ctx, { id, severity: out.severity, subject: subjectOf(d, v), message: out.message, evidence: out.evidence, fix: out.fix }, d.name, id);
     memo.set(d.name, out.severity);
+    segOf.set(d.name, segmentation(d, st, cls));
     return out.severity;
   };
   for (const d of ctx.h.chain.devices) verdict(d);
+  const roots = ctx.h.chain.devices.filter((d) => d.depth === 0).map((d) => segOf.get(d.name) ?? 'unknown');
+  const known = roots.filter((x) => x !== 'unknown');
+  if (!known.length) return 'unknown';
+  return known.includes('software') ? 'software' : known.includes('partly') ? 'partly' : 'offloaded';
 }
 
 // ---- O3 / O6 / O7 / H3 ---------------------------------------------------------------------
@@ -856,12 +886,17 @@ export function checkOffload(snapshot: OffloadSnapshot, options: OffloadCheckOpt
     const chainByName = new Map(h.chain.devices.map((d) => [d.name, d] as const));
     const leaves = chainLeaves(h.chain);
 
+    let segmentation: Segmentation = 'unknown';
     if (!h.chain.devices.length) {
       add(ctx, { id: 'O1', severity: 'n-a', subject: 'tunnel egress chain', message: `no tunnel egress device found: ${h.chain.notes.join('; ') || 'no geneve port and no route'}`, evidence: [ctx.ev.line(SHARED_IDS.interface, undefined, '(no tunnel_egress_iface)')] });
     } else {
-      segmentationCheck(ctx, 'O1', 'tx-udp_tnl-segmentation', 'GENEVE TSO', chainByName);
+      segmentation = segmentationCheck(ctx, 'O1', 'tx-udp_tnl-segmentation', 'GENEVE TSO', chainByName);
       const csum = h.interfaces.some((i) => i.type === 'geneve' && i.csum === true);
-      if (csum) segmentationCheck(ctx, 'O2', 'tx-udp_tnl-csum-segmentation', 'GENEVE TSO with outer checksum', chainByName);
+      if (csum) {
+        const withCsum = segmentationCheck(ctx, 'O2', 'tx-udp_tnl-csum-segmentation', 'GENEVE TSO with outer checksum', chainByName);
+        const rank: Record<Segmentation, number> = { unknown: 0, offloaded: 1, partly: 2, software: 3 };
+        if (rank[withCsum] > rank[segmentation]) segmentation = withCsum;
+      }
       else
         for (const d of h.chain.devices)
           add(ctx, { id: 'O2', severity: 'n-a', subject: subjectOf(d, h.devices.get(d.name)), message: h.interfaces.some((i) => i.type === 'geneve') ? 'the geneve ports do not set options:csum=true: outer UDP checksum off, csum segmentation not needed' : 'no geneve port: outer checksum setting unknown', evidence: [ctx.ev.line(SHARED_IDS.interface, undefined, '(no geneve port with csum=true)')] }, d.name, 'O2');
@@ -930,6 +965,7 @@ export function checkOffload(snapshot: OffloadSnapshot, options: OffloadCheckOpt
       notes: h.chain.notes,
       excluded: h.chain.excluded,
       verdict,
+      segmentation,
     });
     findings.push(...ctx.findings);
   }

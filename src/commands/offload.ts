@@ -20,9 +20,11 @@ The exit code is 1 when any check fails.`;
   static manSections = [
     {
       title: 'checks',
-      body: `O1 tx-udp_tnl-segmentation (GENEVE TSO) on every chain device: on passes; switched off fails (ethtool -K fix); "off [requested on]" fails on a NIC, warns on a bond/VLAN/bridge whose lower device lacks it and fails when no lower device explains it; "off [fixed]" warns on a physical NIC (capability missing; --nic-without-geneve-tso info makes it info) and is N/A on a virtual NIC. An upper device that has the feature warns when one of its lower devices fails.
+      body: `Severity policy (the table of DOMAIN.md §3.5): a feature that is off but changeable (switched off, or "off [requested on]" that the kernel refuses) warns — packets still flow, segmented or checksummed in software, and the fix is a command; what breaks forwarding or offload fails. A missing NIC capability ("off [fixed]") is judged per check; on a virtual NIC it is N/A (the hypervisor decides).
 
-O2 tx-udp_tnl-csum-segmentation, when the geneve ports use csum=true: switched off warns, "off [fixed]" on a physical NIC fails (fix: ovn-encap-csum=false on the remote chassis).
+O1 tx-udp_tnl-segmentation (GENEVE TSO) on every chain device: on passes; switched off warns (ethtool -K fix); "off [requested on]" warns — on a NIC (a dependency is off), on a bond/VLAN/bridge whose lower device lacks it, and on one that did not inherit it from lower devices that have it (the bonding bug fixed by 77b11c8bf3a2); "off [fixed]" on a physical NIC (no GENEVE TSO in the hardware) warns by default, info with --nic-without-geneve-tso info; N/A on a virtual NIC. An upper device that has the feature warns when one of its lower devices warns or fails (info when the lower NIC's gap is info by policy).
+
+O2 tx-udp_tnl-csum-segmentation, when the geneve ports use csum=true: switched off or "off [requested on]" warns, "off [fixed]" on a physical NIC fails (fix: ovn-encap-csum=false on the remote chassis).
 
 O3 rx-udp_tunnel-port-offload on the NICs: off warns, "off [fixed]" is info.
 

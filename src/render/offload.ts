@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
-import { DEVICE_CHECKS, type ChainRow, type DeviceCheck } from '../checks/offload.js';
+import { DEVICE_CHECKS, type ChainRow, type DeviceCheck, type Segmentation } from '../checks/offload.js';
 import type { FindingSeverity } from '../model/finding.js';
 import type { OffloadAuditResult } from '../services/offload.js';
 import { renderFindingsSection, severityLabel } from './findings.js';
@@ -23,18 +23,17 @@ function deviceCell(r: ChainRow, style: ChalkInstance): string {
   return `${pad}${via}${r.device}`;
 }
 
-/** What GENEVE segmentation looks like on a host, in a few words. */
-function verdictText(v: FindingSeverity, style: ChalkInstance): string {
-  switch (v) {
-    case 'pass':
-      return style.green('GENEVE segmentation offloaded on the whole chain');
-    case 'info':
-      return style.cyan('GENEVE segmentation offloaded (notes below)');
-    case 'warn':
-      return style.yellow('part of the GENEVE traffic is segmented in software');
-    case 'fail':
-      return style.red.bold('GENEVE is segmented in software');
-    case 'n-a':
+/** What GENEVE segmentation looks like on a host, in a few words: the words say where it happens, the colour how much the policy minds. */
+function verdictText(h: { readonly verdict: FindingSeverity; readonly segmentation: Segmentation }, style: ChalkInstance): string {
+  const colour = { pass: style.green, info: style.cyan, warn: style.yellow, fail: style.red.bold, 'n-a': style.dim }[h.verdict];
+  switch (h.segmentation) {
+    case 'offloaded':
+      return colour(h.verdict === 'pass' ? 'GENEVE segmentation offloaded on the whole chain' : 'GENEVE segmentation offloaded (notes below)');
+    case 'partly':
+      return colour('part of the GENEVE traffic is segmented in software');
+    case 'software':
+      return colour('GENEVE is segmented in software');
+    case 'unknown':
       return style.dim('no verdict (data missing or virtual NICs only)');
   }
 }
@@ -46,7 +45,7 @@ export function renderOffload(r: OffloadAuditResult, style: ChalkInstance): stri
     out.push('');
     const hw = h.hwOffload === undefined ? 'hw-offload unset' : `hw-offload=${h.hwOffload}`;
     const facts = [h.kernel ? `kernel ${h.kernel}` : undefined, h.ethtool ? `ethtool ${h.ethtool}` : undefined, hw, h.tcPolicy ? `tc-policy=${h.tcPolicy}` : undefined].filter(Boolean).join('  ');
-    out.push(`${style.bold(h.host)}  ${style.dim(facts)}  ${verdictText(h.verdict, style)}`);
+    out.push(`${style.bold(h.host)}  ${style.dim(facts)}  ${verdictText(h, style)}`);
     if (!h.collected) out.push(style.dim('  offload data was not collected on this host (snapshot taken without the offload recipe)'));
     for (const root of h.roots) out.push(style.dim(`  egress ${root.device} ← ${SOURCE_TEXT[root.source] ?? root.source}${root.port ? ` of ${root.port}` : ''}${root.remoteIp ? ` → ${root.remoteIp}` : ''}`));
     for (const n of h.notes) out.push(style.dim(`  note: ${n}`));

@@ -27,16 +27,19 @@ describe('ovnscope offload (CLI)', () => {
       'ethtool.i.eno2': fixture(`${E}ethtool-i/ixgbe-out-of-tree-5.19.6-ubuntu22.04-xdp-newbies-2023.txt`),
     });
     const k = fixture(`${E}ethtool-k/ixgbe-82599es-em1-macsec-netdev-2020.txt`);
-    writeSnapshot(join(dir, 'bad'), { hv1: host(k.replace('tx-udp_tnl-segmentation: on', 'tx-udp_tnl-segmentation: off')), hv2: host(k) });
+    // hv1's eno2: GENEVE TSO switched off (O1 warns, DOMAIN.md §3.5) and LRO on in a bond that OVS forwards through (O7 fails).
+    writeSnapshot(join(dir, 'bad'), { hv1: host(k.replace('tx-udp_tnl-segmentation: on', 'tx-udp_tnl-segmentation: off').replace('large-receive-offload: off', 'large-receive-offload: on')), hv2: host(k) });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('prints the chain table per host and exits 1 when a check fails', async () => {
     const r = await ovnscope('offload', '--snapshot', join(dir, 'bad'));
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^hv1 .*GENEVE is segmented in software$/m);
-    expect(r.stdout).toMatch(/│ {3}└ slave eno2 +│ physical +│ ixgbe +│ 5\.19\.6 +│ 0x80000887, 1\.2688\.0 +│ 0000:04:00\.0 +│ FAIL /);
-    expect(r.stdout).toMatch(/FAIL O1 {2}hv1 eno2 \(ixgbe\): tx-udp_tnl-segmentation is switched off/);
+    // balance-xor over eno1 (GENEVE TSO on) and eno2 (off): only the flows hashed onto eno2 are segmented in software.
+    expect(r.stdout).toMatch(/^hv1 .*part of the GENEVE traffic is segmented in software$/m);
+    expect(r.stdout).toMatch(/│ {3}└ slave eno2 +│ physical +│ ixgbe +│ 5\.19\.6 +│ 0x80000887, 1\.2688\.0 +│ 0000:04:00\.0 +│ WARN /);
+    expect(r.stdout).toMatch(/WARN O1 {2}hv1 eno2 \(ixgbe\): tx-udp_tnl-segmentation is switched off/);
+    expect(r.stdout).toMatch(/FAIL O7 {2}hv1 eno2 \(ixgbe\): large-receive-offload is on/);
     expect(r.stdout).toContain('hosts/hv1/ethtool.k.eno2.out:39  tx-udp_tnl-segmentation: off');
     expect(r.stdout).toContain('fix: ethtool -K eno2 tx-udp_tnl-segmentation on');
     expect(r.stdout).not.toMatch(/\x1b\[/);
