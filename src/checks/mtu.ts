@@ -106,6 +106,8 @@ export type HopSide = 'source' | 'destination' | 'network' | 'gateway';
 export interface HopRow {
   readonly hop: HopId;
   readonly side: HopSide;
+  /** `reverse`: a row about the replies only (the gateway's check on packets coming in from outside); it never limits the forward direction. */
+  readonly direction?: 'reverse';
   readonly host?: string;
   /** What the row is about: `tapm1`, `mtu-in (logical switch)`, `eth1`, `gr1-ext gateway_mtu`. */
   readonly subject: string;
@@ -841,8 +843,40 @@ export interface PathSpec {
   readonly gateways?: readonly { readonly chassis: string; readonly host?: string }[];
   /** Router ports whose gateway settings apply (H7): north-south paths only. */
   readonly routerPorts?: readonly string[];
+  /** The check_pkt_larger flows northd generated for those ports (SB Logical_Flow); undefined: not collected. */
+  readonly pktLenChecks?: readonly PktLenCheck[];
   /** Logical datapaths on the way (for display). */
   readonly datapaths?: readonly string[];
+}
+
+/**
+ * One `check_pkt_larger(L)` of a router port (ovn-northd build_gateway_mtu_flow): `egress` in
+ * lr_in_chk_pkt_len (`outport == P`, packets leaving toward the outside), `ingress` in
+ * lr_in_admission (`inport == P`, packets coming in from the outside — OVN ≥ 21.09, ovn-org/ovn#78).
+ */
+export interface PktLenCheck {
+  readonly port: string;
+  readonly direction: 'egress' | 'ingress';
+  /** L = gateway_mtu + the L2 header (14, 18 with a VLAN-tagged localnet). */
+  readonly length: number;
+  readonly evidence: Evidence;
+}
+
+/** The check_pkt_larger flows in SB logical flows, by port and direction. */
+export function pktLenChecksOf(flows: readonly { readonly match: string; readonly actions: string; readonly stageName?: string; readonly pipeline?: string; readonly uuid: string }[], file = 'central/ovn-sbctl.list.Logical_Flow.out'): PktLenCheck[] {
+  const out: PktLenCheck[] = [];
+  for (const f of flows) {
+    const m = /check_pkt_larger\((\d+)\)/.exec(f.actions);
+    if (!m) continue;
+    const inport = /\binport\s*==\s*"([^"]+)"/.exec(f.match)?.[1];
+    const outport = /\boutport\s*==\s*"([^"]+)"/.exec(f.match)?.[1];
+    const direction = f.stageName === 'lr_in_admission' || (!outport && inport) ? 'ingress' : 'egress';
+    const port = direction === 'ingress' ? inport : outport;
+    if (!port) continue;
+    if (out.some((x) => x.port === port && x.direction === direction)) continue;
+    out.push({ port, direction, length: Number(m[1]), evidence: { file, excerpt: excerptOf(`Logical_Flow ${f.uuid.slice(0, 8)} ${f.stageName ?? f.pipeline ?? ''}: match=(${f.match}) actions=(${f.actions})`) } });
+  }
+  return out;
 }
 
 export interface TunnelSegment {
@@ -870,6 +904,8 @@ export interface PathMtuReport {
   readonly largestInnerBestLeg?: number;
   /** Same for the reverse direction (replies). */
   readonly largestInnerReverse?: number;
+  /** What sets `largestInnerReverse` when it is not the tunnels (`gateway_mtu on lr-ext (check_pkt_larger on packets coming in)`). */
+  readonly reverseLimitedBy?: string;
   /** What the tunnels alone carry (every leg): the underlay's limit, without the VIFs and gateway_mtu. */
   readonly underlayInner?: number;
   /** What the tunnels carry on the best ECMP leg of each tunnel. */
@@ -1037,6 +1073,34 @@ export function checkPath(snap: MtuSnapshot, path: PathSpec, options: MtuCheckOp
     checkPktLen = [...gwHosts, ...snap.hosts.filter((h) => gwRowHosts.has(h.host))].map((h) => h.dpFeatures?.checkPktLen).find((x) => x !== undefined);
   }
 
+  // The gateway for the replies: OVN ≥ 21.09 checks packets coming in from the outside as well
+  // (lr_in_admission: check_pkt_larger(L) on inport == the gateway port, ICMP "fragmentation
+  // needed" from lr_in_ip_input), so replies are capped by gateway_mtu too — when the flows say so.
+  const reverseCaps: { cap: number; by: string }[] = [];
+  if (path.routerPorts?.length && c) {
+    const replyDirection: PktLenCheck['direction'] = path.from.kind === 'external-ip' ? 'egress' : 'ingress';
+    for (const name of path.routerPorts) {
+      const p = c.routerPorts.find((x) => x.name === name);
+      const chk = path.pktLenChecks?.find((x) => x.port === name && x.direction === replyDirection);
+      if (!p || (p.gatewayMtu === undefined && !chk)) continue;
+      const what = replyDirection === 'ingress' ? `packets coming in from outside through ${name}` : `packets leaving through ${name}`;
+      if (!path.pktLenChecks) {
+        notes.push(`SB Logical_Flow not collected: whether OVN also checks ${what} (gateway_mtu ${p.gatewayMtu}; OVN ≥ 21.09 does) is unknown, so the reverse direction leaves it out`);
+        continue;
+      }
+      if (!chk) {
+        notes.push(`no check_pkt_larger for ${what} in the logical flows (OVN before 21.09 checks only the other direction): replies bigger than gateway_mtu ${p.gatewayMtu} get no ICMP "fragmentation needed" from the gateway`);
+        continue;
+      }
+      // What the flow enforces (L less the L2 header: 14, or 18 behind a VLAN-tagged localnet), not what the NB asks for.
+      const cap = chk.length - (localnetOf(c, p, undefined).tagged ? 18 : 14);
+      const host = ctx.rows.find((r) => r.hop === 'H7' && r.subject === `${name} gateway_mtu`)?.host;
+      const by = `gateway_mtu ${cap} on ${name} (check_pkt_larger(${chk.length}) on ${what})`;
+      reverseCaps.push({ cap, by });
+      ctx.rows.push({ hop: 'H7', side: 'gateway', direction: 'reverse', host, subject: `${name} gateway_mtu (replies)`, role: 'gateway-port', depth: 0, mtu: cap, maxInner: cap, severity: 'info', note: `replies: check_pkt_larger(${chk.length}) on ${what}; bigger ones get ICMP "fragmentation needed" (mtu ${cap}) from OVN`, evidence: chk.evidence });
+    }
+  }
+
   // H0 destination
   if (path.to.logicalPort && (path.to.kind === undefined || path.to.kind === 'vif' || path.to.kind === 'nat')) {
     const dst = vifRow(dstHost, path.to.logicalPort, 'destination', networks[networks.length - 1]!);
@@ -1058,7 +1122,7 @@ export function checkPath(snap: MtuSnapshot, path: PathSpec, options: MtuCheckOp
   // legs and their devices (source and gateway sides), gateway_mtu, the destination VIF. M_net is
   // what the VMs are told, not a limit of the path (H1 compares the two).
   const forwardRows = ctx.rows.filter(
-    (r) => r.maxInner !== undefined && r.role !== 'ecmp-leg' && r.role !== 'route' && (((r.side === 'source' || r.side === 'gateway') && r.hop !== 'H0') || (r.side === 'destination' && r.hop === 'H0')),
+    (r) => r.maxInner !== undefined && r.direction !== 'reverse' && r.role !== 'ecmp-leg' && r.role !== 'route' && (((r.side === 'source' || r.side === 'gateway') && r.hop !== 'H0') || (r.side === 'destination' && r.hop === 'H0')),
   );
   // A tunnel whose egress is unknown leaves the answer unknown (a VIF's MTU alone would mislead).
   const underlayKnown = segments.length === hops.length && segments.every((s) => s.egress && egressLimits(s.egress, options).min !== undefined);
@@ -1069,7 +1133,11 @@ export function checkPath(snap: MtuSnapshot, path: PathSpec, options: MtuCheckOp
   const otherCaps = forwardRows.filter((r) => r.hop === 'H0' || r.hop === 'H7').map((r) => r.maxInner!);
   const bestForward = bestLimits.length ? Math.min(...bestLimits) - overhead.total : undefined;
   const largestInnerBestLeg = !underlayKnown ? undefined : bestForward !== undefined ? Math.min(bestForward, ...otherCaps) : largestInner;
-  const largestInnerReverse = reverseLimits.length ? Math.min(...reverseLimits) - overhead.total : undefined;
+  const reverseTunnels = reverseLimits.length ? Math.min(...reverseLimits) - overhead.total : undefined;
+  const reverseCap = reverseCaps.reduce<{ cap: number; by: string } | undefined>((a, b) => (!a || b.cap < a.cap ? b : a), undefined);
+  const reverseByGateway = reverseCap !== undefined && (reverseTunnels === undefined ? hops.length === 0 : reverseCap.cap < reverseTunnels);
+  const largestInnerReverse = reverseByGateway ? reverseCap!.cap : reverseTunnels;
+  const reverseLimitedBy = reverseByGateway ? reverseCap!.by : undefined;
   const underlayInner = forwardLimits.length ? Math.min(...forwardLimits) - overhead.total : undefined;
   const breaks = breaksAbove(bottleneck, { largest: largestInner, bestLeg: largestInnerBestLeg, df: dfAll, checkPktLen, kernel: srcHost?.kernelRelease }, overhead.total);
   for (const s of segments)
@@ -1081,7 +1149,7 @@ export function checkPath(snap: MtuSnapshot, path: PathSpec, options: MtuCheckOp
   for (const s of segments) for (const e of [s.egress, s.reverse]) for (const n of e?.notes ?? []) if (!notes.includes(n)) notes.push(n);
   const findings = ctx.findings.sort(compareFindings);
   const verdict = findings.some((f) => f.severity === 'fail') ? 'fail' : findings.some((f) => f.severity === 'warn') ? 'warn' : findings.some((f) => f.severity === 'pass') ? 'pass' : 'n-a';
-  return { from: path.from, to: path.to, overhead, networks, networkMtu: mnet, segments, rows: ctx.rows, largestInner, largestInnerBestLeg, largestInnerReverse, underlayInner, underlayInnerBestLeg: bestForward, checkPktLen, bottleneck, breaks, verdict, notes, findings };
+  return { from: path.from, to: path.to, overhead, networks, networkMtu: mnet, segments, rows: ctx.rows, largestInner, largestInnerBestLeg, largestInnerReverse, reverseLimitedBy, underlayInner, underlayInnerBestLeg: bestForward, checkPktLen, bottleneck, breaks, verdict, notes, findings };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -43,13 +43,13 @@ H5 underlay switch ports: out of band — --switch-mtu (IP MTU, or frame size wi
 
 H6 underlay L3 path: a PMTU exception the kernel learned (ip route get answers "cache expires N mtu M": an ICMP "fragmentation needed" from an underlay hop) below M_net + O fails. An mtu without "expires" is the route's own configured mtu metric: it is told once, as the route MTU under H4 (fails below M_net + O).
 
-H7 north-south gateway: gateway_mtu on the router ports of the path set and ≤ M_net when the external side is bigger (missing warns), and the gateway's datapath has check_pkt_len (Check pkt length action: Yes).
+H7 north-south gateway: gateway_mtu on the router ports of the path set and ≤ M_net when the external side is bigger (missing warns), and the gateway's datapath has check_pkt_len (Check pkt length action: Yes). The replies of a north-south path are capped by the gateway too when the SB logical flows check packets coming in from the outside (check_pkt_larger in lr_in_admission, OVN ≥ 21.09): the reverse direction says so; without that flow (older OVN) or without the Logical_Flow table, a note says why it is left out.
 
 H8 consistency (--all): one network MTU, one encapsulation family, no host with a smaller underlay than the rest.`,
     },
     {
       title: 'JSON contract',
-      body: `--json prints { "snapshot", "mode": "path" | "all", "resolved", "path" | "cluster", "findings", "counts", "diagnostics" }. path.rows is the hop table: { "hop": "H0".."H8", "side": "source" | "destination" | "network" | "gateway", "host", "subject", "role", "leg", "depth", "mtu", "required", "rule", "maxInner", "severity", "note", "evidence": { "file", "line", "excerpt" } }; path.overhead { "family", "total", "parts": [ { "name", "bytes" } ] }; path.largestInner, largestInnerBestLeg, largestInnerReverse, bottleneck (a row), breaks (sentences), networks, segments (per tunnel: the legs with their devices). cluster.pairs: { "host", "toChassis", "remoteTep", "legs": [ { "label", "ipMtu", "limitedBy" } ], "underlay", "maxInner" }. Fields may be added in later versions; existing ones keep their meaning.`,
+      body: `--json prints { "snapshot", "mode": "path" | "all", "resolved", "path" | "cluster", "findings", "counts", "diagnostics" }. path.rows is the hop table: { "hop": "H0".."H8", "side": "source" | "destination" | "network" | "gateway", "direction": "reverse" (rows about the replies only), "host", "subject", "role", "leg", "depth", "mtu", "required", "rule", "maxInner", "severity", "note", "evidence": { "file", "line", "excerpt" } }; path.overhead { "family", "total", "parts": [ { "name", "bytes" } ] }; path.largestInner, largestInnerBestLeg, largestInnerReverse (and reverseLimitedBy when the gateway, not the tunnels, sets it), bottleneck (a row), breaks (sentences), networks, segments (per tunnel: the legs with their devices). cluster.pairs: { "host", "toChassis", "remoteTep", "legs": [ { "label", "ipMtu", "limitedBy" } ], "underlay", "maxInner" }. Fields may be added in later versions; existing ones keep their meaning.`,
     },
   ];
   static override enableJsonFlag = true;

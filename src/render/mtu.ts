@@ -78,7 +78,7 @@ export function renderPath(r: PathMtuReport, snapshot: string, style: ChalkInsta
           : style.red(`${r.networkMtu - r.largestInner} B too big for this path`);
     out.push(`${style.bold('Network MTU')} ${r.networkMtu}: ${text}`);
   }
-  if (r.largestInnerReverse !== undefined) out.push(`Reverse direction (replies): ${r.largestInnerReverse} B`);
+  if (r.largestInnerReverse !== undefined) out.push(`Reverse direction (replies): ${r.largestInnerReverse} B${r.reverseLimitedBy ? ` (${r.reverseLimitedBy})` : ''}`);
   if (r.breaks.length) {
     out.push(style.bold('Above it:'));
     for (const b of r.breaks) out.push(`  - ${b}`);

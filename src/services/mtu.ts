@@ -1,4 +1,4 @@
-import { checkCluster, checkPath, type ClusterMtuReport, type MtuCheckOptions, type PathEndpoint, type PathMtuReport, type PathSpec } from '../checks/mtu.js';
+import { checkCluster, checkPath, pktLenChecksOf, type ClusterMtuReport, type MtuCheckOptions, type PathEndpoint, type PathMtuReport, type PathSpec } from '../checks/mtu.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { countBySeverity, type Finding, type SeverityCounts } from '../model/finding.js';
 import { fail, ok, type Result } from '../model/result.js';
@@ -117,7 +117,10 @@ export async function auditMtu(options: MtuAuditOptions): Promise<Result<MtuAudi
     const p = pathSpecOf(loaded.value, options.from!, options.to!);
     if (!p.ok) return p;
     const snap = await loadMtu(source);
-    const report = checkPath(snap, p.value.spec, check);
+    // The gateway's check_pkt_larger flows decide both directions of a north-south path (SB Logical_Flow, when collected).
+    const lflows = loaded.value.sb?.logicalFlows ?? [];
+    const spec = p.value.spec.routerPorts?.length && lflows.length ? { ...p.value.spec, pktLenChecks: pktLenChecksOf(lflows) } : p.value.spec;
+    const report = checkPath(snap, spec, check);
     return ok({ snapshot: options.snapshot, mode: 'path', resolved: p.value.resolved, path: report, findings: report.findings, counts: countBySeverity(report.findings), diagnostics: snap.diagnostics });
   }
   const snap = await loadMtu(source, options.hosts?.length ? { hosts: options.hosts } : {});

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkCluster, checkPath, egressToward, geneveOverhead, overheadText, type ClusterMtuReport, type PathMtuReport } from '../../src/checks/mtu.js';
+import { checkCluster, checkPath, egressToward, geneveOverhead, overheadText, pktLenChecksOf, type ClusterMtuReport, type PathMtuReport } from '../../src/checks/mtu.js';
 import type { Finding } from '../../src/model/finding.js';
 import { lookupRoute, parseDhcpOptions, parseDpFeatures } from '../../src/snapshot/load-mtu.js';
 import { parseIpRoutes } from '../../src/parse/iproute.js';
@@ -403,6 +403,39 @@ describe('gateway and consistency', () => {
     expect(ok.rows.find((x) => x.role === 'localnet')).toMatchObject({ mtu: 9000, subject: 'ext-localnet (localnet physnet1 → br-ex)' });
     expect(find(await run('1443'), 'MTU-H7', /gateway port lr-ext/)).toMatchObject({ severity: 'warn', message: expect.stringMatching(/gateway_mtu 1443 > M_net 1442/) });
     expect(find(await run('1442', 'No'), 'MTU-H7', /check_pkt_len/)).toMatchObject({ severity: 'warn', message: expect.stringMatching(/no effect/) });
+  });
+
+  it('north-south replies: gateway_mtu caps them too when the logical flows check packets coming in (OVN ≥ 21.09)', async () => {
+    // Verbatim SB Logical_Flow match/actions of the gateway-mtu sandbox (OVN 23.03, gateway_mtu=1400 on lr-mtu-ext), renamed to this test's port.
+    const flows = [
+      { uuid: '11111111-0000-4000-8000-000000000001', pipeline: 'ingress', stageName: 'lr_in_chk_pkt_len', match: 'outport == "lr-ext"', actions: 'reg9[1] = check_pkt_larger(1414); next;' },
+      { uuid: '11111111-0000-4000-8000-000000000002', pipeline: 'ingress', stageName: 'lr_in_admission', match: 'eth.dst == 0a:00:06:ff:ff:01 && inport == "lr-ext" && is_chassis_resident("cr-lr-ext")', actions: 'reg9[1] = check_pkt_larger(1414); xreg0[0..47] = 0a:00:06:ff:ff:01; next;' },
+      { uuid: '11111111-0000-4000-8000-000000000003', pipeline: 'ingress', stageName: 'lr_in_admission', match: 'eth.mcast && inport == "lr-ext"', actions: 'reg9[1] = check_pkt_larger(1414); xreg0[0..47] = 0a:00:06:ff:ff:01; next;' },
+      { uuid: '11111111-0000-4000-8000-000000000004', pipeline: 'ingress', stageName: 'lr_in_ip_input', match: 'inport == "lr-ext" && ip4 && reg9[1] && reg9[0] == 0', actions: 'icmp4_error {reg9[0] = 1; reg9[1] = 0; icmp4.type = 3; icmp4.code = 4; icmp4.frag_mtu = 1400; next(pipeline=ingress, table=0); };' },
+    ];
+    const checks = pktLenChecksOf(flows);
+    expect(checks.map((x) => [x.port, x.direction, x.length])).toEqual([
+      ['lr-ext', 'egress', 1414],
+      ['lr-ext', 'ingress', 1414],
+    ]);
+    const [host, cen] = gwCentral('1400', 'Yes');
+    const snap = await mtuSnapshot({ gw1: host as never }, cen);
+    const path = (pktLenChecks?: typeof checks) => checkPath(snap, { from: { text: 'vm', logicalPort: 'vm', datapath: 'inside', chassis: 'gw1', host: 'gw1' }, to: { text: '172.16.6.1', kind: 'external-ip' }, gateways: [{ chassis: 'gw1', host: 'gw1' }], routerPorts: ['lr-in', 'lr-ext'], pktLenChecks }, { networkMtu: 1400 });
+    const r = path(checks);
+    expect(r.largestInnerReverse).toBe(1400);
+    expect(r.reverseLimitedBy).toMatch(/gateway_mtu 1400 on lr-ext \(check_pkt_larger\(1414\) on packets coming in from outside/);
+    expect(r.rows.find((x) => x.direction === 'reverse')).toMatchObject({ hop: 'H7', subject: 'lr-ext gateway_mtu (replies)', host: 'gw1', maxInner: 1400, evidence: { excerpt: expect.stringContaining('inport == "lr-ext"') } });
+    // The flow is the truth (L − 14), and the replies' row never stands for the forward direction.
+    const smaller = path(checks.map((x) => (x.direction === 'ingress' ? { ...x, length: 1314 } : x)));
+    expect(smaller.largestInnerReverse).toBe(1300);
+    expect(smaller.largestInner).toBe(1400);
+    expect(smaller.bottleneck).toMatchObject({ hop: 'H7', subject: 'lr-ext gateway_mtu' });
+    // An OVN that checks only the way out (before 21.09): the replies are not capped, and the note says why.
+    const old = path(checks.filter((x) => x.direction === 'egress'));
+    expect(old.largestInnerReverse).toBeUndefined();
+    expect(old.notes.join('\n')).toMatch(/no check_pkt_larger for packets coming in from outside through lr-ext/);
+    // Logical flows not collected: unknown, said so.
+    expect(path(undefined).notes.join('\n')).toMatch(/SB Logical_Flow not collected/);
   });
 
   it('H8: networks with different MTUs, IPv4 and IPv6 TEPs, and a host with a smaller underlay', async () => {
