@@ -44,6 +44,17 @@ function matrixCell(c: MatrixCell | undefined, style: ChalkInstance): string {
   return text;
 }
 
+/**
+ * FRR keeps lastResetDueTo after the session comes back, so on an Established session it is history:
+ * without drops it is start-up noise ("Waiting for peer OPEN", "No AFI/SAFI activated for peer") and is
+ * left out; after drops it is what ended the previous session, and says so.
+ */
+function lastResetCell(s: SessionRow, style: ChalkInstance): string {
+  if (!s.lastResetDueTo) return '-';
+  if (!s.established) return s.lastResetDueTo;
+  return s.connectionsDropped ? style.dim(`earlier: ${s.lastResetDueTo}`) : '-';
+}
+
 export function renderBgp(r: BgpAuditResult, style: ChalkInstance): string {
   const out: string[] = [];
   out.push(style.bold(`underlay BGP — ${r.snapshot}`) + style.dim(` (expected uplinks per host: ${r.expectedUplinks}${r.overlayMtu ? `, overlay MTU ${r.overlayMtu}` : ''})`));
@@ -73,7 +84,7 @@ export function renderBgp(r: BgpAuditResult, style: ChalkInstance): string {
         `${s.pfxRcd ?? '-'}/${s.pfxSnt ?? '-'}`,
         s.connectionsDropped ? style.yellow(String(s.connectionsDropped)) : String(s.connectionsDropped ?? '-'),
         bfdCell(s, style),
-        s.lastResetDueTo ? (s.established && !s.connectionsDropped ? style.dim(s.lastResetDueTo) : s.lastResetDueTo) : '-',
+        lastResetCell(s, style),
       ]);
     }
     out.push(t.toString());
