@@ -531,7 +531,12 @@ export function checkBgp(input: BgpCheckInput, options: BgpCheckOptions): BgpRep
         const notTo = established.filter((u) => !advertised.has(u.peer));
         if (established.length && !notTo.length) add('B5', 'pass', subject, `on ${dev?.link.ifname ?? 'lo'}, originated by BGP and advertised to ${to.map((u) => u.name).join(', ')}`, [bgpEv, devEv]);
         else if (to.length) add('B5', 'warn', subject, `advertised to ${to.length} of ${established.length} Established uplinks (${to.map((u) => u.name).join(', ')}); not to ${notTo.map((u) => u.name).join(', ')}`, [bgpEv, devEv], `check the outbound policy towards ${notTo.map((u) => u.peer).join(', ')}`);
-        else add('B5', 'fail', subject, `originated but advertised to no uplink (advertisedTo ${advertised.size ? [...advertised].join(', ') : 'empty'})`, [bgpEv, devEv], 'check the outbound route-maps / eBGP-requires-policy (B2) and B4');
+        else {
+          // advertisedTo lists the update-group members FRR would send to, Established or not: say which ones are not Established uplinks.
+          const listed = advertised.size ? `advertisedTo lists ${[...advertised].join(', ')}, none of which is an Established uplink` : 'advertisedTo is empty';
+          if (!established.length) add('B5', 'fail', subject, `originated by BGP, but no uplink session is Established (B1, B3), so no ToR learns it (${listed})`, [bgpEv, devEv], 'bring the uplink sessions up (see B1)');
+          else add('B5', 'fail', subject, `originated by BGP, but not advertised to any Established uplink (${established.map((u) => u.name).join(', ')}; ${listed})`, [bgpEv, devEv], `check the outbound route-maps / eBGP-requires-policy (B2) and B4 towards ${established.map((u) => u.peer).join(', ')}`);
+        }
       }
     }
 

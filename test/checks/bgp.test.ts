@@ -173,6 +173,19 @@ describe('B1–B14 on the FRR 8.4.4 lab captures', () => {
     expect(pick(leaked, 'B7', 'hv1', '192.168.100.2')).toEqual([]);
   });
 
+  it('B5 says why an originated TEP reaches no uplink: no session up, or none of the listed peers is an Established uplink', async () => {
+    const H = 'snapshots/healthy/hosts/hv2/';
+    const prefix = readFileSync(join(dir, `${H}frr.bgp-prefix.192.168.100.2.out`), 'utf8');
+    const hv2 = (files: HostFiles): HostFiles => ({ [FRR_IDS.bgpPrefix('192.168.100.2')]: `${H}frr.bgp-prefix.192.168.100.2.out`, [KERNEL_IDS.addr]: `${H}ip.addr.out`, ...files });
+    // hv2's uplink sessions replaced by the issue-2567 capture (one peer, "Idle (PfxCt)"): advertisedTo still lists tor1 and tor2.
+    const down = pick(await audit({ hv2: hv2({ [FRR_IDS.summary]: 'public/live-show-bgp-summary-json-INVALID-trailing-comma-frr-issue2567.txt' }) }), 'B5', 'hv2')[0]!;
+    expect(down).toMatchObject({ severity: 'fail', message: 'originated by BGP, but no uplink session is Established (B1, B3), so no ToR learns it (advertisedTo lists 10.0.3.0, 10.0.4.0, none of which is an Established uplink)', fix: 'bring the uplink sessions up (see B1)' });
+    // Both sessions Established (healthy capture) but advertisedTo names another peer.
+    const other = pick(await audit({ hv2: hv2({ [FRR_IDS.summary]: `${H}frr.bgp-summary.out`, [FRR_IDS.bgpPrefix('192.168.100.2')]: { text: prefix.replace('"10.0.3.0":', '"10.0.9.9":').replace(/"10\.0\.4\.0":\{\s*"hostname":"tor2"\s*\},?/, '') } }) }), 'B5', 'hv2')[0]!;
+    expect(other).toMatchObject({ severity: 'fail', message: 'originated by BGP, but not advertised to any Established uplink (tor1, tor2; advertisedTo lists 10.0.9.9, none of which is an Established uplink)' });
+    expect(other.message).not.toMatch(/advertised to no uplink \(advertisedTo/);
+  });
+
   it('next-hop-group desync: FRR reports 2 fib next hops, the kernel group holds 1 → B7 fails with both sides as evidence', async () => {
     const r = await audit({
       hv1: {
