@@ -27,7 +27,7 @@ import type { OvsInterface } from '../model/ovs.js';
 import { resolveNexthop, routeLegs, type IpLink, type IpRoute } from '../parse/iproute.js';
 import { KERNEL_IDS } from '../snapshot/load-bgp.js';
 import { egressChain, SHARED_IDS, type ChainRelation, type ChainRole } from '../snapshot/load-offload.js';
-import { dhcpv4OptionsOf, legInterface, lookupRoute, MTU_IDS, type MtuCentral, type MtuHostState, type MtuSnapshot, type NbDhcpOptions } from '../snapshot/load-mtu.js';
+import { dhcpv4OptionsOf, legInterface, lookupRoute, MTU_IDS, type MtuCentral, type MtuHostState, type MtuSnapshot, type NbDhcpOptions, type OvnBridgeDatapath } from '../snapshot/load-mtu.js';
 
 // ---------------------------------------------------------------------------------------------
 // Overhead
@@ -949,7 +949,7 @@ function familyOf(snap: MtuSnapshot, chassis: readonly (string | undefined)[]): 
   return 'inet';
 }
 
-function breaksAbove(row: HopRow | undefined, report: { largest?: number; bestLeg?: number; df: boolean; checkPktLen?: boolean; kernel?: string }, O: number): string[] {
+function breaksAbove(row: HopRow | undefined, report: { largest?: number; bestLeg?: number; df: boolean; checkPktLen?: boolean; kernel?: string; datapath?: OvnBridgeDatapath }, O: number): string[] {
   if (!row || report.largest === undefined) return [];
   const out: string[] = [];
   const n = report.largest;
@@ -961,11 +961,16 @@ function breaksAbove(row: HopRow | undefined, report: { largest?: number; bestLe
         out.push(`inner packets over ${n} B (outer > ${n + O} B) are dropped with DF set at ${row.host ?? '?'} ${row.subject}; the ICMP "fragmentation needed" goes to the hypervisor, not to the VM`);
         const major = /^(\d+)\.(\d+)/.exec(report.kernel ?? '');
         const newKernel = major ? Number(major[1]) > 5 || (Number(major[1]) === 5 && Number(major[2]) >= 9) : undefined;
-        out.push(
-          newKernel
-            ? `kernel ${report.kernel} (≥ 5.9) can answer the VM with ICMP "packet too big" for OVS ports on the kernel datapath (commits 4cb47a8644cc, c1a800e88dbf); with DPDK or offloaded flows it cannot — then it is a PMTUD black hole`
-            : `PMTUD black hole${report.kernel ? ` (kernel ${report.kernel} < 5.9)` : ''}: TCP handshakes and small requests work, bulk transfers, TLS with big certificates and scp stall; large UDP datagrams are lost silently`,
-        );
+        const blackHole = 'TCP handshakes and small requests work, bulk transfers, TLS with big certificates and scp stall; large UDP datagrams are lost silently';
+        const dp = report.datapath;
+        // The kernel's ICMP for bridged packets (≥ 5.9) exists only on the kernel datapath; a userspace one (netdev, dummy) never sends it.
+        if (dp && dp.kind !== 'kernel') out.push(`PMTUD black hole: the ${dp.kind === 'dummy' ? 'OVS dummy (test) datapath' : 'userspace (netdev) datapath'} (${dp.source}) does not answer the VM with ICMP "packet too big"; ${blackHole}`);
+        else
+          out.push(
+            newKernel
+              ? `kernel ${report.kernel} (≥ 5.9) can answer the VM with ICMP "packet too big" for OVS ports on the kernel datapath${dp ? ` (${dp.source})` : ''} (commits 4cb47a8644cc, c1a800e88dbf); ${dp ? 'not for offloaded flows' : 'with DPDK or offloaded flows it cannot'} — then it is a PMTUD black hole`
+              : `PMTUD black hole${report.kernel ? ` (kernel ${report.kernel} < 5.9)` : ''}: ${blackHole}`,
+          );
       } else out.push(`inner packets over ${n} B are fragmented on the outer header (df_default=false): they arrive, slower, and reassembly load moves to the remote TEP`);
       if (report.bestLeg !== undefined && report.bestLeg > n) out.push(`inner packets of ${n + 1}–${report.bestLeg} B fail only for flows hashed onto ${row.leg ?? 'the smaller leg'} — per-flow, intermittent ("some connections hang")`);
       break;
@@ -1139,7 +1144,9 @@ export function checkPath(snap: MtuSnapshot, path: PathSpec, options: MtuCheckOp
   const largestInnerReverse = reverseByGateway ? reverseCap!.cap : reverseTunnels;
   const reverseLimitedBy = reverseByGateway ? reverseCap!.by : undefined;
   const underlayInner = forwardLimits.length ? Math.min(...forwardLimits) - overhead.total : undefined;
-  const breaks = breaksAbove(bottleneck, { largest: largestInner, bestLeg: largestInnerBestLeg, df: dfAll, checkPktLen, kernel: srcHost?.kernelRelease }, overhead.total);
+  // The host whose tunnel drops the packet is the one whose kernel could answer with ICMP.
+  const dropHost = hostOf(snap, bottleneck?.host) ?? srcHost;
+  const breaks = breaksAbove(bottleneck, { largest: largestInner, bestLeg: largestInnerBestLeg, df: dfAll, checkPktLen, kernel: dropHost?.kernelRelease, datapath: dropHost?.datapath }, overhead.total);
   for (const s of segments)
     for (const l of s.egress?.legs ?? [])
       if (l.failoverIpMtu !== undefined && largestInner !== undefined && l.failoverIpMtu - overhead.total < largestInner)

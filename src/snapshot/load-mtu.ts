@@ -14,7 +14,8 @@
 import { locate, type Diagnostic, type Parsed } from '../model/diagnostic.js';
 import type { ManifestCommand } from '../model/manifest.js';
 import type { NbLogicalRouter, NbLogicalRouterPort, NbLogicalSwitch, NbLogicalSwitchPort, SbChassis, SbDatapathBinding, SbEncap, SbPortBinding } from '../model/ovn.js';
-import type { OpenVswitch, OvsBridgeMap, OvsInterface, StringMap } from '../model/ovs.js';
+import type { DpifShow, OpenVswitch, OvsBridgeMap, OvsInterface, StringMap } from '../model/ovs.js';
+import { parseDpifShow } from '../parse/dpif-show.js';
 import { asMap, asString, asUuid, type OvsdbRow, type OvsdbValue } from '../model/ovsdb.js';
 import { parseIpv4, parseIpv6 } from '../model/masked.js';
 import { parseIpAddrs, parseIpLinks, parseIpNexthops, parseIpRoutes, type IpAddrLink, type IpLink, type IpNexthop, type IpRoute } from '../parse/iproute.js';
@@ -93,8 +94,34 @@ export interface MtuHostState {
   readonly dpFeatures?: DpFeatures;
   /** `uname -r` when the offload module collected it (PMTUD for bridged packets needs ≥ 5.9). */
   readonly kernelRelease?: string;
+  /** Which datapath runs the integration bridge: only the kernel's answers a VM with ICMP "packet too big" (Linux ≥ 5.9). */
+  readonly datapath?: OvnBridgeDatapath;
   readonly files: ReadonlyMap<string, MtuSourceFile>;
   readonly commands: ReadonlyMap<string, ManifestCommand>;
+}
+
+export interface OvnBridgeDatapath {
+  /** `kernel` (system), `userspace` (netdev: DPDK or AF_XDP/tap), `dummy` (OVS's test datapath: ports of type dummy). */
+  readonly kind: 'kernel' | 'userspace' | 'dummy';
+  /** What told: `dpif/show: system@ovs-system, br-int ports of type dummy`, `Bridge br-int datapath_type=netdev`. */
+  readonly source: string;
+}
+
+/**
+ * The datapath of the integration bridge: `ovs-appctl dpif/show` when collected (it also shows the
+ * dummy datapath ovs-vswitchd --enable-dummy puts under the name `system`), else Bridge datapath_type.
+ */
+export function ovnBridgeDatapath(bridgeName: string, bridgeType: string | undefined, dpif: DpifShow | undefined): OvnBridgeDatapath | undefined {
+  const dp = dpif?.datapaths.find((d) => d.bridges.some((b) => b.name === bridgeName));
+  if (dp) {
+    const ports = dp.bridges.find((b) => b.name === bridgeName)!.ports;
+    if (ports.some((p) => /^dummy/.test(p.type))) return { kind: 'dummy', source: `dpif/show: ${dp.type}@${dp.name}, ${bridgeName} ports of type dummy` };
+    if (dp.type === 'netdev') return { kind: 'userspace', source: `dpif/show: ${dp.type}@${dp.name}` };
+    if (dp.type === 'system') return { kind: 'kernel', source: `dpif/show: ${dp.type}@${dp.name}` };
+  }
+  if (bridgeType === 'netdev') return { kind: 'userspace', source: `Bridge ${bridgeName} datapath_type=netdev` };
+  if (bridgeType === '' || bridgeType === 'system') return { kind: 'kernel', source: `Bridge ${bridgeName} datapath_type=${bridgeType || '"" (system)'}` };
+  return undefined;
 }
 
 /** One NB DHCP_Options row. */
@@ -303,6 +330,9 @@ async function loadHost(source: SnapshotSource, host: string, manifestCommands: 
     if (rows?.length) routeGets.set(rows[0]!.dst, rows);
   }
   const chain = egressChain({ links, routes, nexthops, interfaces, bridgeMap });
+  const ovnBridge = openVswitch?.ovnBridge ?? 'br-int';
+  const dpif = await read('ovs-appctl.dpif-show', parseDpifShow);
+  const datapath = ovnBridgeDatapath(ovnBridge, bridges.find((b) => b.name === ovnBridge)?.datapathType, dpif);
   return {
     host,
     chassis: openVswitch?.systemId,
@@ -320,6 +350,7 @@ async function loadHost(source: SnapshotSource, host: string, manifestCommands: 
     chain,
     dpFeatures,
     kernelRelease,
+    ...(datapath ? { datapath } : {}),
     files,
     commands,
   };

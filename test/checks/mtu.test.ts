@@ -331,6 +331,31 @@ describe('egress toward a remote TEP', () => {
     expect(find(o, 'MTU-H4', /^route 192.168.0.2 mtu/)).toMatchObject({ severity: 'fail', evidence: [{ file: 'hosts/hv1/ip.route-get.192.168.0.2.out' }] });
   });
 
+  it('the kernel\'s ICMP "packet too big" for the VM is promised only on the kernel datapath', async () => {
+    // dpif/show of the reviewer's sandbox (ovs-vswitchd --enable-dummy: the dummy datapath under the name system@ovs-system) and of a kernel datapath.
+    const dummy = 'system@ovs-system: hit:0 missed:0\n  br-int:\n    br-int 65534/1: (dummy-internal)\n    ovn-hv2-1 5/2: (geneve)\n    tapweb1 4/5: (dummy)\n';
+    const kernel = 'system@ovs-system: hit:12 missed:3\n  br-int:\n    br-int 65534/1: (internal)\n    ovn-hv2-0 2/2: (geneve: csum=true, key=flow, remote_ip=192.168.0.2)\n    tap1 3/3: (system)\n';
+    const netdev = 'netdev@ovs-netdev: hit:0 missed:0\n  br-int:\n    br-int 65534/1: (tap)\n    dpdk0 1/2: (dpdk: configured_rx_queues=1)\n';
+    const run = async (dpif: string) => {
+      const snap = await mtuSnapshot({
+        hv1: {
+          'ovs-vsctl.list.Open_vSwitch': openVswitch('hv1', '192.168.0.1'),
+          'ovs-vsctl.list.Interface': interfaces([{ name: 'ovn-hv2-0', type: 'geneve', options: { remote_ip: '192.168.0.2' } }]),
+          'ip.link': ECMP_LINKS,
+          'ip.route': routes({ dst: '192.168.0.2', gateway: '10.0.2.0', dev: 'eth1', flags: [] }),
+          'uname.r': '6.1.0-18-amd64\n',
+          'ovs-appctl.dpif-show': dpif,
+        },
+      });
+      return checkPath(snap, { from: { text: 'a', chassis: 'hv1', host: 'hv1' }, to: { text: 'b', chassis: 'hv2' } }, { networkMtu: 1450 });
+    };
+    const onDummy = (await run(dummy)).breaks.join('\n');
+    expect(onDummy).toMatch(/PMTUD black hole: the OVS dummy \(test\) datapath \(dpif\/show: system@ovs-system, br-int ports of type dummy\) does not answer the VM/);
+    expect(onDummy).not.toMatch(/≥ 5\.9\) can answer/);
+    expect((await run(netdev)).breaks.join('\n')).toMatch(/PMTUD black hole: the userspace \(netdev\) datapath \(dpif\/show: netdev@ovs-netdev\)/);
+    expect((await run(kernel)).breaks.join('\n')).toMatch(/kernel 6\.1\.0-18-amd64 \(≥ 5\.9\) can answer the VM with ICMP "packet too big" for OVS ports on the kernel datapath \(dpif\/show: system@ovs-system\)/);
+  });
+
   it('an IPv6 underlay: 78 B, looked up in ip -j -6 route', async () => {
     const snap = await mtuSnapshot({
       hv1: {
