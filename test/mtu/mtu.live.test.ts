@@ -308,11 +308,16 @@ describe.skipIf(!live || missing.length > 0)('MTU on a real kernel underlay (nam
         ['lr-mtu-ext gateway_mtu', 1400, 'pass'],
         ['mtu-ext-localnet (localnet physnet1 → br-ex)', 1500, 'info'],
         ['check_pkt_len', undefined, 'pass'],
+        ['lr-mtu-ext gateway_mtu (replies)', 1400, 'info'],
       ]);
       expect(r.path!.largestInner).toBe(1400);
+      // OVN 23.03 also checks packets coming in through lr-mtu-ext (lr_in_admission check_pkt_larger(1414)): the replies are capped as well.
+      expect(r.path!.largestInnerReverse).toBe(1400);
+      expect(r.path!.reverseLimitedBy).toMatch(/^gateway_mtu 1400 on lr-mtu-ext \(check_pkt_larger\(1414\) on packets coming in from outside through lr-mtu-ext\)$/);
       // The gateway router gr1 (gateway_mtu 1300) on hv2: g1 → outside; with the platform MTU given.
       const g = await audit({ from: 'g1', to: '172.16.6.1', networkMtu: 1400 }, dir);
       expect(g.path!.bottleneck).toMatchObject({ hop: 'H7', subject: 'gr1-ext gateway_mtu', mtu: 1300 });
+      expect(g.path!.largestInnerReverse).toBe(1300);
       expect(g.path!.breaks).toEqual(['packets over 1300 B at the gateway get ICMP "fragmentation needed" (mtu 1300) from OVN (check_pkt_larger): senders that honour PMTUD adapt']);
       // gateway_mtu one byte above M_net: warns.
       await sb.nbctl('set', 'Logical_Router_Port', 'gr1-ext', 'options:gateway_mtu=1401');
