@@ -1060,8 +1060,10 @@ export function checkPath(snap: MtuSnapshot, path: PathSpec, options: MtuCheckOp
     if (hTo && backTep) {
       reverse = egressToward(hTo, backTep, memoOf(hTo));
       const rside: HopSide = seg.to === dstChassis ? 'destination' : 'gateway';
-      ctx.rows.push(...tunnelRows(ctx, hTo, reverse, rside));
-      ctx.rows.push(...egressRows(ctx, hTo, reverse, rside));
+      // Rows of the way back: a gateway's egress toward the source limits the replies, never the forward packet.
+      const back = (rows: HopRow[]) => rows.map((r): HopRow => ({ ...r, direction: 'reverse' }));
+      ctx.rows.push(...back(tunnelRows(ctx, hTo, reverse, rside)));
+      ctx.rows.push(...back(egressRows(ctx, hTo, reverse, rside)));
       const rl = egressLimits(reverse, options);
       if (rl.min !== undefined) reverseLimits.push(rl.min);
     } else notes.push(`reverse direction ${seg.to} → ${seg.from}: ${hTo ? 'no TEP for the source chassis' : `host of chassis ${seg.to} is not in the snapshot`}`);

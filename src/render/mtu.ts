@@ -26,7 +26,7 @@ function hopTable(rows: readonly HopRow[], style: ChalkInstance): string {
   for (const r of rows)
     t.push([
       r.hop,
-      r.side,
+      r.direction === 'reverse' && r.side !== 'destination' ? `${r.side} (back)` : r.side,
       r.host ?? '',
       subjectCell(r, style),
       r.role,

@@ -356,6 +356,22 @@ describe('egress toward a remote TEP', () => {
     expect((await run(kernel)).breaks.join('\n')).toMatch(/kernel 6\.1\.0-18-amd64 \(≥ 5\.9\) can answer the VM with ICMP "packet too big" for OVS ports on the kernel datapath \(dpif\/show: system@ovs-system\)/);
   });
 
+  it('the gateway\'s way back to the source limits the replies, not the forward direction', async () => {
+    const host = (id: string, tep: string, remote: string, mtu: number) => ({
+      'ovs-vsctl.list.Open_vSwitch': openVswitch(id, tep),
+      'ovs-vsctl.list.Interface': interfaces([{ name: `ovn-${remote === '192.168.0.1' ? 'hv1' : 'hv2'}-0`, type: 'geneve', options: { remote_ip: remote } }]),
+      'ip.link': JSON.stringify([ipLink(1, 'lo'), { ...ipLink(2, 'eth0'), mtu }]) + '\n',
+      'ip.route': routes({ dst: remote, gateway: '10.0.1.0', dev: 'eth0', flags: [] }),
+    });
+    // hv1 → gateway hv2 over 1500; hv2 back to hv1 over 1400.
+    const snap = await mtuSnapshot({ hv1: host('hv1', '192.168.0.1', '192.168.0.2', 1500), hv2: host('hv2', '192.168.0.2', '192.168.0.1', 1400) });
+    const r = checkPath(snap, { from: { text: 'a', chassis: 'hv1', host: 'hv1' }, to: { text: '172.16.0.1', kind: 'external-ip' }, gateways: [{ chassis: 'hv2', host: 'hv2' }] }, { networkMtu: 1400 });
+    expect(r.largestInner).toBe(1442);
+    expect(r.bottleneck).toMatchObject({ host: 'hv1', subject: 'eth0' });
+    expect(r.largestInnerReverse).toBe(1342);
+    expect(r.rows.filter((x) => x.host === 'hv2' && x.subject === 'eth0').map((x) => x.direction)).toEqual(['reverse']);
+  });
+
   it('an IPv6 underlay: 78 B, looked up in ip -j -6 route', async () => {
     const snap = await mtuSnapshot({
       hv1: {
