@@ -38,15 +38,41 @@ export const STALE_FLOWS =
   'its OpenFlow flows are what it last installed; NB/SB changes since then are not applied here — traces of this chassis show the stale datapath, ovn-trace shows what the SB says now';
 
 /**
- * No pidfile where ovn-appctl looked: stopped (cleanly, or its pidfile removed) — or it runs in
- * its own container, or with another OVN_RUNDIR, where this ovn-appctl does not look.
+ * No pidfile where ovn-appctl looked: stopped cleanly (ovn-controller removes its pidfile on exit)
+ * — or, far more often on a healthy chassis, it runs in its own container or with another
+ * OVN_RUNDIR, where this ovn-appctl does not look. Not conclusive, unlike a pidfile naming a dead
+ * process ("No such process") or a socket that refuses the connection.
  */
-const NO_PIDFILE = /cannot read pidfile .*\(No such file or directory\)/;
+const NO_PIDFILE = /cannot read pidfile "?([^"]*?)"? \(No such file or directory\)/;
 
-/** "(error)", and the caveat when the error cannot tell "stopped" from "looked in the wrong place". */
-function noAnswer(error: string): string {
-  return `its control socket did not answer (${error}${NO_PIDFILE.test(error) ? '; no pidfile there: stopped, or it runs in its own container or with another OVN_RUNDIR that the collection did not reach (inventory ovn_controller.wrapper)' : ''})`;
+/** Where ovn-appctl looked for a pidfile it did not find; undefined when the answer was another one. */
+function missingPidfile(st: HostState['ovnController']): string | undefined {
+  if (st?.kind !== 'not-running') return undefined;
+  const m = NO_PIDFILE.exec(st.error);
+  return m ? m[1] || 'where ovn-appctl looked' : undefined;
 }
+
+/** How long before the collection a chassis' last applied nb_cfg still says "its ovn-controller was working then". */
+const RECENT_MS = 60_000;
+
+/**
+ * Did the SB see this chassis apply the latest nb_cfg, or apply one about when the collection
+ * started? Then an ovn-controller ovn-appctl could not find is alive somewhere else.
+ */
+function appliedRecently(row: SbChassisPrivate | undefined, global: SbGlobal | undefined, created: string): boolean {
+  if (row?.nbCfg === undefined) return false;
+  if (global?.nbCfg !== undefined && global.nbCfg > 0 && row.nbCfg === global.nbCfg) return true;
+  const at = Date.parse(created);
+  return row.nbCfgTimestamp !== undefined && row.nbCfgTimestamp > 0 && !Number.isNaN(at) && row.nbCfgTimestamp >= at - RECENT_MS;
+}
+
+/** "(error)" of a control socket that did not answer. */
+function noAnswer(error: string): string {
+  return `its control socket did not answer (${error})`;
+}
+
+/** What to set so that ovn-appctl reaches an ovn-controller in its own container or run directory. */
+const REACH_IT = 'set OVN_RUNDIR in the host\'s wrapper, or give the host an inventory setting ovn_controller: { wrapper: "podman exec ovn_controller" } (or "env OVN_RUNDIR=DIR"), and collect again';
 
 const evidenceOf = (e: ControllerEvidence): Evidence => ({ file: e.file, excerpt: e.text.slice(0, 320) });
 
@@ -104,8 +130,10 @@ export function staleFlowCauses(snap: Pick<Snapshot, 'hosts' | 'sb' | 'manifest'
   const lags = nbCfgLags(snap);
   for (const h of snap.hosts) {
     const st = h.ovnController;
+    // A missing pidfile is not conclusive (see NO_PIDFILE): on a containerised deployment it would
+    // be on every trace, and it is D17's warning to make, not a trace's.
     if (st?.kind === 'not-running') {
-      if (h.chassis !== undefined) push({ host: h.name, kind: 'not-running', check: 'D17', short: 'ovn-controller not running', detail: `ovn-controller on ${h.name} is not running — ${noAnswer(st.error)}: ${STALE_FLOWS}` });
+      if (h.chassis !== undefined && missingPidfile(st) === undefined) push({ host: h.name, kind: 'not-running', check: 'D17', short: 'ovn-controller not running', detail: `ovn-controller on ${h.name} is not running — ${noAnswer(st.error)}: ${STALE_FLOWS}` });
     }
     else if (st?.kind === 'unresponsive') push({ host: h.name, kind: 'unresponsive', check: 'D17', short: 'ovn-controller not answering', detail: `ovn-controller on ${h.name} did not answer (${st.error}): busy in a long recompute, or hung; while it is, it applies no NB/SB change, so its flows may be stale` });
     else if (st?.kind === 'running' && st.paused) push({ host: h.name, kind: 'paused', check: 'D17', short: 'ovn-controller paused', detail: `ovn-controller on ${h.name} is paused (debug/pause): ${STALE_FLOWS}` });
@@ -148,6 +176,24 @@ export function checkControllers(input: ControllerInput): Finding[] {
           add({ id: 'D17', severity: 'n-a', host: h.name, subject, message: `${HEALTH_CHECKS.D17}: not checked on ${h.name}, not an OVN chassis (no external_ids:system-id) and no ovn-controller answered`, evidence: [evidenceOf(st.evidence)] });
           break;
         }
+        const pidfile = missingPidfile(st);
+        if (pidfile !== undefined) {
+          const elsewhere = appliedRecently(row, snap.sb?.global, snap.manifest.created);
+          add({
+            id: 'D17',
+            severity: 'warn',
+            host: h.name,
+            subject,
+            message: `could not reach ovn-controller on ${h.name} (no pidfile at ${pidfile}): ${
+              elsewhere
+                ? `the SB says chassis ${h.chassis} is applying NB changes${last ? ` — ${last}${row?.nbCfg === snap.sb?.global?.nbCfg ? ', the SB\'s latest' : ''} —` : ''} so it probably runs elsewhere (in its own container, or with another OVN_RUNDIR) where this ovn-appctl did not look`
+                : `it may be stopped, or run in its own container or with another OVN_RUNDIR where this ovn-appctl did not look${last ? `; ${last}` : ''}`
+            }`,
+            evidence: [evidenceOf(st.evidence), ...rowEv, ...ovsEvidence(h)],
+            fix: elsewhere ? REACH_IT : `${REACH_IT}; if it is stopped: on ${h.name}, systemctl status ovn-controller and start it`,
+          });
+          break;
+        }
         add({
           id: 'D17',
           severity: 'fail',
@@ -155,7 +201,7 @@ export function checkControllers(input: ControllerInput): Finding[] {
           subject,
           message: `ovn-controller is not running on ${h.name}: ${noAnswer(st.error)}; ${STALE_FLOWS}${last ? `. ${last[0]!.toUpperCase()}${last.slice(1)}` : ''}`,
           evidence: [evidenceOf(st.evidence), ...rowEv, ...ovsEvidence(h)],
-          fix: `on ${h.name}: systemctl status ovn-controller (why it stopped: ovn-controller.log, journalctl, a core dump); start it — it recomputes and replaces the stale flows. If ovn-controller runs in its own container (or another OVN_RUNDIR), give the host an inventory setting ovn_controller: { wrapper: "podman exec ovn_controller" } (or "env OVN_RUNDIR=DIR") and collect again`,
+          fix: `on ${h.name}: systemctl status ovn-controller (why it stopped: ovn-controller.log, journalctl, a core dump); start it — it recomputes and replaces the stale flows`,
         });
         break;
       case 'unresponsive':
@@ -200,7 +246,7 @@ export function checkControllers(input: ControllerInput): Finding[] {
   for (const lag of lags.values()) {
     const host = hostOf.get(lag.row.name);
     const dead = host !== undefined && snap.hosts.find((h) => h.name === host)?.ovnController;
-    const why = dead && dead.kind !== 'running' && dead.kind !== 'unknown' ? ` — its ovn-controller ${dead.kind === 'not-running' ? 'is not running' : 'does not answer'} (D17)` : '';
+    const why = dead && dead.kind !== 'running' && dead.kind !== 'unknown' ? ` — its ovn-controller ${dead.kind === 'not-running' ? (missingPidfile(dead) !== undefined ? 'could not be reached' : 'is not running') : 'does not answer'} (D17)` : '';
     add({
       id: 'D18',
       severity: 'warn',

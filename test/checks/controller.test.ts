@@ -39,12 +39,54 @@ describe('D17: ovn-controller answers on every host', () => {
     expect(pick(fs, 'D17', 'hv2').map((f) => [f.severity, f.message])).toEqual([['pass', 'running, not paused, and connected to the SB (ovn-controller 23.03.1)']]);
   });
 
-  it('no pidfile at all cannot tell "stopped" from "runs where ovn-appctl did not look": the failure says both', async () => {
+  // The containerised case without ovn_controller.wrapper (or an inventory without OVN_RUNDIR):
+  // ovn-appctl looks in /var/run/ovn, where a healthy ovn-controller in its own container leaves
+  // no pidfile. The SB says whether that chassis is applying changes.
+  const NO_PIDFILE = { connection: { argv: [], status: 'failed' as const, err: '2026-11-21T08:44:59Z|00001|daemon_unix|WARN|/var/run/ovn/ovn-controller.pid: open: No such file or directory\novn-appctl: cannot read pidfile "/var/run/ovn/ovn-controller.pid" (No such file or directory)\n' } };
+
+  it('no pidfile, but the SB shows the chassis applied the latest nb_cfg seconds before collection: a warning that it probably runs elsewhere, not "not running"', async () => {
     const dir = copyFixture('l3-acl');
-    addControllerAnswers(dir, 'hv1', { connection: { argv: [], status: 'failed', err: 'ovn-appctl: cannot read pidfile "/var/run/ovn/ovn-controller.pid" (No such file or directory)\n' } });
-    const [hv1] = pick(await findings(dir), 'D17', 'hv1');
-    expect(hv1!.severity).toBe('fail');
-    expect(hv1!.message).toMatch(/no pidfile there: stopped, or it runs in its own container or with another OVN_RUNDIR/);
+    addControllerAnswers(dir, 'hv1', NO_PIDFILE);
+    addControllerAnswers(dir, 'hv2', NO_PIDFILE);
+    // hv1 is at the SB's nb_cfg; hv2 one behind but applied one 4 s before the collection started.
+    addNbCfg(dir, 7, [
+      { name: 'hv1', chassisUuid: HV1, nbCfg: 7, timestamp: CREATED - 20 * 60_000 },
+      { name: 'hv2', chassisUuid: HV2, nbCfg: 6, timestamp: CREATED - 4000 },
+    ]);
+    const fs = await findings(dir);
+    for (const host of ['hv1', 'hv2']) {
+      const d17 = pick(fs, 'D17', host);
+      expect(d17.map((f) => f.severity), host).toEqual(['warn']);
+      expect(d17[0]!.message, host).toMatch(new RegExp(`^could not reach ovn-controller on ${host} \\(no pidfile at /var/run/ovn/ovn-controller\\.pid\\): the SB says chassis ${host} is applying NB changes — it last applied nb_cfg \\d .* so it probably runs elsewhere \\(in its own container, or with another OVN_RUNDIR\\)`));
+      expect(d17[0]!.message, host).not.toMatch(/not running|stale/);
+      expect(d17[0]!.fix, host).toMatch(/^set OVN_RUNDIR in the host's wrapper, or give the host an inventory setting ovn_controller: \{ wrapper: "podman exec ovn_controller" \}/);
+      expect(d17[0]!.evidence[0]).toEqual({ file: `hosts/${host}/ovn-appctl.connection-status.err`, excerpt: 'ovn-appctl: cannot read pidfile "/var/run/ovn/ovn-controller.pid" (No such file or directory)' });
+    }
+    expect(pick(fs, 'D17', 'hv1')[0]!.message).toContain("it last applied nb_cfg 7 at 2026-11-21T08:24:59Z (20 min before collection), the SB's latest —");
+    expect(fs.filter((f) => f.severity === 'fail')).toEqual([]);
+  });
+
+  it('no pidfile and nothing in the SB says the chassis is applying changes: a warning that it may be stopped or elsewhere; a leftover pidfile or a refused socket still fail', async () => {
+    const dir = copyFixture('l3-acl');
+    addControllerAnswers(dir, 'hv1', NO_PIDFILE);
+    addControllerAnswers(dir, 'hv2', { connection: { argv: [], status: 'failed', err: 'ovn-appctl: cannot connect to "/var/run/ovn/ovn-controller.1931.ctl" (Connection refused)\n' } });
+    // Without the SB listings: nothing to tell.
+    let fs = await findings(dir);
+    const [hv1] = pick(fs, 'D17', 'hv1');
+    expect(hv1!.severity).toBe('warn');
+    expect(hv1!.message).toBe('could not reach ovn-controller on hv1 (no pidfile at /var/run/ovn/ovn-controller.pid): it may be stopped, or run in its own container or with another OVN_RUNDIR where this ovn-appctl did not look');
+    expect(hv1!.fix).toMatch(/; if it is stopped: on hv1, systemctl status ovn-controller and start it$/);
+    const [hv2] = pick(fs, 'D17', 'hv2');
+    expect([hv2!.severity, hv2!.message]).toEqual(['fail', expect.stringMatching(/^ovn-controller is not running on hv2: its control socket did not answer \(ovn-appctl: cannot connect to .*\(Connection refused\)\)/)]);
+
+    // Behind the SB, last applied 12 min before collection: no sign of life either.
+    addNbCfg(dir, 5, [{ name: 'hv1', chassisUuid: HV1, nbCfg: 4, timestamp: CREATED - 12 * 60_000 }]);
+    fs = await findings(dir);
+    expect(pick(fs, 'D17', 'hv1').map((f) => [f.severity, f.message])).toEqual([['warn', expect.stringMatching(/: it may be stopped, or run in its own container or with another OVN_RUNDIR where this ovn-appctl did not look; it last applied nb_cfg 4 at .* \(12 min before collection\)$/)]]);
+    // D18 does not call it dead either.
+    const [d18] = pick(fs, 'D18', 'hv1');
+    expect(d18!.message).toMatch(/ — its ovn-controller could not be reached \(D17\)/);
+    expect(d18!.message).not.toMatch(/not running/);
   });
 
   it('not connected to the SB warns and names ovn-remote; paused fails; a timeout warns', async () => {

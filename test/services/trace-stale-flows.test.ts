@@ -68,6 +68,17 @@ describe('trace over a chassis whose flows may be stale', () => {
     }
   });
 
+  it('no pidfile where ovn-appctl looked (ovn-controller in its own container) is not a cause: no warning, no verdict-line suffix', async () => {
+    const dir = copyFixture('l3-acl');
+    addControllerAnswers(dir, 'hv1', { connection: { argv: [], status: 'failed', err: 'ovn-appctl: cannot read pidfile "/var/run/ovn/ovn-controller.pid" (No such file or directory)\n' } });
+    addControllerAnswers(dir, 'hv2', HEALTHY);
+    const r = await traceIn(dir, { from: 'web1', to: 'web3', protocol: { kind: 'tcp', port: 80 } });
+    expect(r.hops.map((h) => h.host)).toEqual(['hv1', 'hv2']);
+    expect(r.staleFlows).toBeUndefined();
+    expect(r.warnings.filter((w) => w.startsWith('stale flows'))).toEqual([]);
+    expect(verdictLine(r, plain)).not.toMatch(/stale flows/);
+  });
+
   it('a chassis behind the SB nb_cfg is a cause of its own, listed with the controller one', async () => {
     const dir = deadHv1();
     addNbCfg(dir, 4, [
