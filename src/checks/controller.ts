@@ -105,15 +105,44 @@ interface NbCfgLag {
   readonly row: SbChassisPrivate;
   readonly global: SbGlobal;
   readonly behind: number;
+  /**
+   * The chassis applied a generation at or after the collection started (less IN_FLIGHT_SLACK_MS):
+   * it was applying changes while the two listings were taken at different instants, so the SB
+   * moving on between them (a CMS bumping nb_cfg periodically) is a lag in flight, not a stuck chassis.
+   */
+  readonly inFlight: boolean;
 }
 
-/** Chassis_Private rows behind SB_Global.nb_cfg, by chassis name. */
-function nbCfgLags(snap: Pick<Snapshot, 'sb'>): Map<string, NbCfgLag> {
+/**
+ * `ovn-sbctl list Chassis_Private` and `list SB_Global` run seconds apart, and the collection
+ * start is the collecting host's clock while nb_cfg_timestamp is the chassis' (ms since the
+ * epoch, what ovn-controller writes from time_wall_msec): a few seconds of slack for both.
+ */
+const IN_FLIGHT_SLACK_MS = 5_000;
+
+/** ovn-controller said (conclusively) that it applies nothing now: not running, not answering, paused, not connected. */
+function controllerOut(st: HostState['ovnController']): boolean {
+  if (st?.kind === 'not-running') return missingPidfile(st) === undefined;
+  return st?.kind === 'unresponsive' || (st?.kind === 'running' && (st.paused === true || !st.connected));
+}
+
+/**
+ * Chassis_Private rows behind SB_Global.nb_cfg, by chassis name. A lag is in flight only when the
+ * chassis' own ovn-controller did not say it is out: one killed seconds after applying a change
+ * has a recent timestamp too.
+ */
+function nbCfgLags(snap: Pick<Snapshot, 'sb' | 'manifest' | 'hosts'>): Map<string, NbCfgLag> {
   const out = new Map<string, NbCfgLag>();
   const global = snap.sb?.global;
   const target = global?.nbCfg;
   if (!global || target === undefined || target <= 0) return out;
-  for (const row of snap.sb?.chassisPrivate ?? []) if (row.nbCfg !== undefined && row.nbCfg < target) out.set(row.name, { row, global, behind: target - row.nbCfg });
+  const started = Date.parse(snap.manifest.created);
+  const controllersOut = new Set(snap.hosts.filter((h) => h.chassis !== undefined && controllerOut(h.ovnController)).map((h) => h.chassis!));
+  for (const row of snap.sb?.chassisPrivate ?? []) {
+    if (row.nbCfg === undefined || row.nbCfg >= target) continue;
+    const inFlight = !controllersOut.has(row.name) && row.nbCfgTimestamp !== undefined && row.nbCfgTimestamp > 0 && !Number.isNaN(started) && row.nbCfgTimestamp >= started - IN_FLIGHT_SLACK_MS;
+    out.set(row.name, { row, global, behind: target - row.nbCfg, inFlight });
+  }
   return out;
 }
 
@@ -139,7 +168,7 @@ export function staleFlowCauses(snap: Pick<Snapshot, 'hosts' | 'sb' | 'manifest'
     else if (st?.kind === 'running' && st.paused) push({ host: h.name, kind: 'paused', check: 'D17', short: 'ovn-controller paused', detail: `ovn-controller on ${h.name} is paused (debug/pause): ${STALE_FLOWS}` });
     else if (st?.kind === 'running' && !st.connected) push({ host: h.name, kind: 'not-connected', check: 'D17', short: 'ovn-controller not connected to the SB', detail: `ovn-controller on ${h.name} is not connected to the SB: it keeps the flows it installed, but no SB change since the connection dropped is in them` });
     const lag = h.chassis !== undefined ? lags.get(h.chassis) : undefined;
-    if (lag) push({ host: h.name, kind: 'nb-cfg-lag', check: 'D18', short: `${plural(lag.behind, 'nb_cfg generation')} behind`, detail: lagSentence(lag, snap.manifest.created) });
+    if (lag && !lag.inFlight) push({ host: h.name, kind: 'nb-cfg-lag', check: 'D18', short: `${plural(lag.behind, 'nb_cfg generation')} behind`, detail: lagSentence(lag, snap.manifest.created) });
   }
   return out;
 }
@@ -242,23 +271,31 @@ export function checkControllers(input: ControllerInput): Finding[] {
   }
   const fleet = input.fleet ?? snap.hosts.map((h) => ({ name: h.name, chassis: h.chassis, encapIps: [] }));
   const hostOf = new Map(fleet.filter((h) => h.chassis).map((h) => [h.chassis!, h.name] as const));
-  const lags = nbCfgLags(snap);
-  for (const lag of lags.values()) {
+  const lags = [...nbCfgLags(snap).values()];
+  for (const lag of lags) {
     const host = hostOf.get(lag.row.name);
+    const subject = `chassis ${lag.row.name}`;
+    const evidence = [privateEvidence(lag.row), globalEv];
+    if (lag.inFlight) {
+      const at = isoOf(lag.row.nbCfgTimestamp);
+      add({ id: 'D18', severity: 'info', ...(host !== undefined ? { host } : {}), subject, message: `chassis ${lag.row.name} has applied nb_cfg ${lag.row.nbCfg} while the SB is at ${lag.global.nbCfg}, but it applied that one at ${at}, during the collection: it was applying changes while Chassis_Private and SB_Global were listed (at different instants), so the lag is a change in flight, not a stuck chassis`, evidence });
+      continue;
+    }
     const dead = host !== undefined && snap.hosts.find((h) => h.name === host)?.ovnController;
     const why = dead && dead.kind !== 'running' && dead.kind !== 'unknown' ? ` — its ovn-controller ${dead.kind === 'not-running' ? (missingPidfile(dead) !== undefined ? 'could not be reached' : 'is not running') : 'does not answer'} (D17)` : '';
     add({
       id: 'D18',
       severity: 'warn',
       ...(host !== undefined ? { host } : {}),
-      subject: `chassis ${lag.row.name}`,
-      message: `${lagSentence(lag, snap.manifest.created)}${why}. "ovn-nbctl --wait=hv" hangs on it; a lag of 1 right after a change can still be in flight, an old timestamp cannot`,
-      evidence: [privateEvidence(lag.row), globalEv],
-      fix: `on ${host ?? lag.row.name}: ovn-appctl -t ovn-controller connection-status; ovn-controller.log (errors installing flows, a long recompute)`,
+      subject,
+      message: `${lagSentence(lag, snap.manifest.created)}${why}. "ovn-nbctl --wait=hv" hangs on it. The time is when the chassis applied nb_cfg ${lag.row.nbCfg}, not how old the pending change is (SB_Global keeps no time): a change made just before the collection may still be in flight`,
+      evidence,
+      fix: `ovn-sbctl get SB_Global . nb_cfg; ovn-sbctl --columns=name,nb_cfg,nb_cfg_timestamp list Chassis_Private ${lag.row.name} — still behind a few seconds later, it is not applying changes: on ${host ?? lag.row.name}: ovn-appctl -t ovn-controller connection-status; ovn-controller.log (errors installing flows, a long recompute)`,
     });
   }
   const checked = sb.chassisPrivate.filter((r) => r.nbCfg !== undefined).length;
-  if (checked && !lags.size) add({ id: 'D18', severity: 'pass', subject: 'Chassis_Private.nb_cfg', message: `${plural(checked, 'chassis', 'chassis')} checked: each has applied nb_cfg ${target}`, evidence: [] });
+  const inFlight = lags.filter((l) => l.inFlight).length;
+  if (checked && inFlight === lags.length) add({ id: 'D18', severity: 'pass', subject: 'Chassis_Private.nb_cfg', message: `${plural(checked, 'chassis', 'chassis')} checked: each has applied nb_cfg ${target}${inFlight ? `, or was applying changes during the collection (${inFlight} in flight)` : ''}`, evidence: [] });
   return findings;
 }
 

@@ -3,7 +3,7 @@
 // them. The outputs are OVN 23.03's, verbatim (see test/harness/fixture-outputs.ts).
 
 import { describe, expect, it } from 'vitest';
-import { checkControllers } from '../../src/checks/controller.js';
+import { checkControllers, staleFlowCauses } from '../../src/checks/controller.js';
 import type { Finding } from '../../src/model/finding.js';
 import { loadSnapshot } from '../../src/snapshot/load.js';
 import { copyFixture } from '../harness/fixture-copy.js';
@@ -130,7 +130,7 @@ describe('D18: every chassis applied the SB nb_cfg', () => {
       { name: 'hv1', chassisUuid: HV1, nbCfg: 2, timestamp: at },
       { name: 'hv2', chassisUuid: HV2, nbCfg: 5, timestamp: CREATED - 1000 },
       // A chassis whose host is not in the snapshot: still a finding, about no host.
-      { name: 'gw1', chassisUuid: '11111111-2222-4333-8444-555555555555', nbCfg: 4, timestamp: CREATED - 3000 },
+      { name: 'gw1', chassisUuid: '11111111-2222-4333-8444-555555555555', nbCfg: 4, timestamp: CREATED - 90_000 },
     ]);
     const fs = await findings(dir);
     const d18 = fs.filter((f) => f.id === 'D18');
@@ -138,11 +138,65 @@ describe('D18: every chassis applied the SB nb_cfg', () => {
       ['warn', 'hv1', 'chassis hv1'],
       ['warn', undefined, 'chassis gw1'],
     ]);
-    expect(d18[1]!.message).toMatch(/^chassis gw1 has applied nb_cfg 4 while the SB is at 5 \(1 generation behind; last applied at .*, 3 s before collection\)/);
+    expect(d18[1]!.message).toMatch(/^chassis gw1 has applied nb_cfg 4 while the SB is at 5 \(1 generation behind; last applied at .*, 90 s before collection\)/);
     expect(d18[0]!.message).toContain(`chassis hv1 has applied nb_cfg 2 while the SB is at 5 (3 generations behind; last applied at ${new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z')}, 12 min before collection)`);
     expect(d18[0]!.evidence.map((e) => e.file)).toEqual(['central/ovn-sbctl.list.Chassis_Private.out', 'central/ovn-sbctl.list.SB_Global.out']);
     expect(d18[0]!.evidence[0]!.excerpt).toBe(`row 0: {"name":"hv1","nb_cfg":2,"nb_cfg_timestamp":${at}}`);
     expect(d18[0]!.evidence[1]!.excerpt).toBe('row 0: {"nb_cfg":5}');
+  });
+
+  it('the time is when the chassis applied its generation, not how old the pending change is: the advice says so, and how to tell', async () => {
+    const dir = copyFixture('l3-acl');
+    addNbCfg(dir, 5, [{ name: 'hv1', chassisUuid: HV1, nbCfg: 4, timestamp: CREATED - 12 * 60_000 }]);
+    const [d18] = (await findings(dir)).filter((f) => f.id === 'D18');
+    expect(d18!.severity).toBe('warn');
+    expect(d18!.message).not.toMatch(/an old timestamp cannot/);
+    expect(d18!.message).toMatch(/The time is when the chassis applied nb_cfg 4, not how old the pending change is \(SB_Global keeps no time\): a change made just before the collection may still be in flight$/);
+    expect(d18!.fix).toMatch(/^ovn-sbctl get SB_Global \. nb_cfg; ovn-sbctl --columns=name,nb_cfg,nb_cfg_timestamp list Chassis_Private hv1 — still behind a few seconds later/);
+  });
+
+  it('a lag while the chassis was applying changes during the collection (nb_cfg bumped between the two listings) is in flight: info and pass, not a warning; a trace says nothing', async () => {
+    const dir = copyFixture('l3-acl');
+    addControllerAnswers(dir, 'hv1', HEALTHY);
+    addControllerAnswers(dir, 'hv2', HEALTHY);
+    // Chassis_Private was listed before a periodic bump, SB_Global after: hv1 applied nb_cfg 6
+    // 2 s into the collection, hv2 3 s before it started (nb_cfg_timestamp is ms since the epoch).
+    addNbCfg(dir, 7, [
+      { name: 'hv1', chassisUuid: HV1, nbCfg: 6, timestamp: CREATED + 2000 },
+      { name: 'hv2', chassisUuid: HV2, nbCfg: 6, timestamp: CREATED - 3000 },
+    ]);
+    const r = await loadSnapshot(dir);
+    if (!r.ok) throw new Error(r.error.message);
+    const d18 = checkControllers({ snapshot: r.value }).filter((f) => f.id === 'D18');
+    expect(d18.map((f) => [f.severity, f.host ?? ''])).toEqual([
+      ['info', 'hv1'],
+      ['info', 'hv2'],
+      ['pass', ''],
+    ]);
+    expect(d18[0]!.message).toBe('chassis hv1 has applied nb_cfg 6 while the SB is at 7, but it applied that one at 2026-11-21T08:45:01Z, during the collection: it was applying changes while Chassis_Private and SB_Global were listed (at different instants), so the lag is a change in flight, not a stuck chassis');
+    expect(d18[2]!.message).toBe('2 chassis checked: each has applied nb_cfg 7, or was applying changes during the collection (2 in flight)');
+    expect(staleFlowCauses(r.value).size).toBe(0);
+  });
+
+  it('a recent timestamp is no excuse when the chassis\' ovn-controller says it is out (killed right after applying), nor when it is old', async () => {
+    const dir = copyFixture('l3-acl');
+    addControllerAnswers(dir, 'hv1', { connection: { argv: [], status: 'failed', err: DEAD_PIDFILE('/var/run/ovn') } });
+    addControllerAnswers(dir, 'hv2', HEALTHY);
+    addNbCfg(dir, 7, [
+      { name: 'hv1', chassisUuid: HV1, nbCfg: 6, timestamp: CREATED - 1000 },
+      { name: 'hv2', chassisUuid: HV2, nbCfg: 6, timestamp: CREATED - 10_000 },
+    ]);
+    const r = await loadSnapshot(dir);
+    if (!r.ok) throw new Error(r.error.message);
+    const d18 = checkControllers({ snapshot: r.value }).filter((f) => f.id === 'D18');
+    expect(d18.map((f) => [f.severity, f.host])).toEqual([
+      ['warn', 'hv1'],
+      ['warn', 'hv2'],
+    ]);
+    expect([...staleFlowCauses(r.value)].map(([h, cs]) => [h, cs.map((c) => c.kind)])).toEqual([
+      ['hv1', ['not-running', 'nb-cfg-lag']],
+      ['hv2', ['nb-cfg-lag']],
+    ]);
   });
 
   it('passes when every chassis is at SB_Global.nb_cfg; n/a when nb_cfg was never bumped or the listings are not in the snapshot', async () => {
