@@ -120,6 +120,29 @@ interface NbCfgLag {
  */
 const IN_FLIGHT_SLACK_MS = 5_000;
 
+/**
+ * What D17 found wrong with a host's ovn-controller, in words D18 repeats for the same chassis:
+ * the clause after "its ovn-controller" and D17's fix. Undefined when D17 found nothing wrong (or
+ * could not tell).
+ */
+function d17Cause(h: HostState): { readonly clause: string; readonly fix: string } | undefined {
+  const st = h.ovnController;
+  switch (st?.kind) {
+    case 'not-running':
+      return missingPidfile(st) !== undefined
+        ? { clause: 'could not be reached', fix: `${REACH_IT}; if it is stopped: on ${h.name}, systemctl status ovn-controller and start it` }
+        : { clause: 'is not running', fix: `on ${h.name}: systemctl status ovn-controller (why it stopped: ovn-controller.log, journalctl, a core dump); start it — it recomputes and replaces the stale flows` };
+    case 'unresponsive':
+      return { clause: 'does not answer', fix: `on ${h.name}: ovn-appctl -t ovn-controller connection-status again; top -p $(pidof ovn-controller); ovn-controller.log` };
+    case 'running':
+      if (st.paused) return { clause: 'is paused', fix: `on ${h.name}: ovn-appctl -t ovn-controller debug/resume` };
+      if (!st.connected) return { clause: 'is not connected to the SB', fix: `on ${h.name}: check that ${h.openVswitch?.ovnRemote ?? 'ovn-remote'} is reachable (and its SSL/RBAC setup); ovn-controller.log says why it disconnected` };
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
 /** ovn-controller said (conclusively) that it applies nothing now: not running, not answering, paused, not connected. */
 function controllerOut(st: HostState['ovnController']): boolean {
   if (st?.kind === 'not-running') return missingPidfile(st) === undefined;
@@ -219,7 +242,7 @@ export function checkControllers(input: ControllerInput): Finding[] {
                 : `it may be stopped, or run in its own container or with another OVN_RUNDIR where this ovn-appctl did not look${last ? `; ${last}` : ''}`
             }`,
             evidence: [evidenceOf(st.evidence), ...rowEv, ...ovsEvidence(h)],
-            fix: elsewhere ? REACH_IT : `${REACH_IT}; if it is stopped: on ${h.name}, systemctl status ovn-controller and start it`,
+            fix: elsewhere ? REACH_IT : d17Cause(h)!.fix,
           });
           break;
         }
@@ -230,15 +253,15 @@ export function checkControllers(input: ControllerInput): Finding[] {
           subject,
           message: `ovn-controller is not running on ${h.name}: ${noAnswer(st.error)}; ${STALE_FLOWS}${last ? `. ${last[0]!.toUpperCase()}${last.slice(1)}` : ''}`,
           evidence: [evidenceOf(st.evidence), ...rowEv, ...ovsEvidence(h)],
-          fix: `on ${h.name}: systemctl status ovn-controller (why it stopped: ovn-controller.log, journalctl, a core dump); start it — it recomputes and replaces the stale flows`,
+          fix: d17Cause(h)!.fix,
         });
         break;
       case 'unresponsive':
-        add({ id: 'D17', severity: 'warn', host: h.name, subject, message: `ovn-controller on ${h.name} did not answer on its control socket (${st.error}): busy in a long recompute, or hung — while it is, it applies no NB/SB change${last ? `; ${last}` : ''}`, evidence: [evidenceOf(st.evidence), ...rowEv], fix: `on ${h.name}: ovn-appctl -t ovn-controller connection-status again; top -p $(pidof ovn-controller); ovn-controller.log` });
+        add({ id: 'D17', severity: 'warn', host: h.name, subject, message: `ovn-controller on ${h.name} did not answer on its control socket (${st.error}): busy in a long recompute, or hung — while it is, it applies no NB/SB change${last ? `; ${last}` : ''}`, evidence: [evidenceOf(st.evidence), ...rowEv], fix: d17Cause(h)!.fix });
         break;
       case 'running': {
         const ev = [evidenceOf(st.evidence), ...(st.pausedEvidence ? [evidenceOf(st.pausedEvidence)] : [])];
-        if (st.paused) add({ id: 'D17', severity: 'fail', host: h.name, subject, message: `ovn-controller on ${h.name} is paused (debug/status: paused): ${STALE_FLOWS}${last ? `. ${last[0]!.toUpperCase()}${last.slice(1)}` : ''}`, evidence: [...ev, ...rowEv], fix: `on ${h.name}: ovn-appctl -t ovn-controller debug/resume` });
+        if (st.paused) add({ id: 'D17', severity: 'fail', host: h.name, subject, message: `ovn-controller on ${h.name} is paused (debug/status: paused): ${STALE_FLOWS}${last ? `. ${last[0]!.toUpperCase()}${last.slice(1)}` : ''}`, evidence: [...ev, ...rowEv], fix: d17Cause(h)!.fix });
         else if (!st.connected) {
           const remote = h.openVswitch?.ovnRemote;
           add({
@@ -248,7 +271,7 @@ export function checkControllers(input: ControllerInput): Finding[] {
             subject,
             message: `ovn-controller on ${h.name} runs but is not connected to the SB${remote ? ` (ovn-remote ${remote})` : ''}: it keeps the flows it installed, but no SB change since the connection dropped is in them${last ? `; ${last}` : ''}`,
             evidence: [...ev, ...ovsEvidence(h), ...rowEv],
-            fix: `on ${h.name}: check that ${remote ?? 'ovn-remote'} is reachable (and its SSL/RBAC setup); ovn-controller.log says why it disconnected`,
+            fix: d17Cause(h)!.fix,
           });
         } else add({ id: 'D17', severity: 'pass', host: h.name, subject, message: `running${st.paused === false ? ', not paused,' : ''} and connected to the SB${st.version ? ` (${st.version})` : ''}`, evidence: [] });
         break;
@@ -281,8 +304,9 @@ export function checkControllers(input: ControllerInput): Finding[] {
       add({ id: 'D18', severity: 'info', ...(host !== undefined ? { host } : {}), subject, message: `chassis ${lag.row.name} has applied nb_cfg ${lag.row.nbCfg} while the SB is at ${lag.global.nbCfg}, but it applied that one at ${at}, during the collection: it was applying changes while Chassis_Private and SB_Global were listed (at different instants), so the lag is a change in flight, not a stuck chassis`, evidence });
       continue;
     }
-    const dead = host !== undefined && snap.hosts.find((h) => h.name === host)?.ovnController;
-    const why = dead && dead.kind !== 'running' && dead.kind !== 'unknown' ? ` — its ovn-controller ${dead.kind === 'not-running' ? (missingPidfile(dead) !== undefined ? 'could not be reached' : 'is not running') : 'does not answer'} (D17)` : '';
+    const loaded = host !== undefined ? snap.hosts.find((h) => h.name === host) : undefined;
+    const cause = loaded ? d17Cause(loaded) : undefined;
+    const why = cause ? ` — its ovn-controller ${cause.clause} (D17)` : '';
     add({
       id: 'D18',
       severity: 'warn',
@@ -290,7 +314,7 @@ export function checkControllers(input: ControllerInput): Finding[] {
       subject,
       message: `${lagSentence(lag, snap.manifest.created)}${why}. "ovn-nbctl --wait=hv" hangs on it. The time is when the chassis applied nb_cfg ${lag.row.nbCfg}, not how old the pending change is (SB_Global keeps no time): a change made just before the collection may still be in flight`,
       evidence,
-      fix: `ovn-sbctl get SB_Global . nb_cfg; ovn-sbctl --columns=name,nb_cfg,nb_cfg_timestamp list Chassis_Private ${lag.row.name} — still behind a few seconds later, it is not applying changes: on ${host ?? lag.row.name}: ovn-appctl -t ovn-controller connection-status; ovn-controller.log (errors installing flows, a long recompute)`,
+      fix: cause ? `as D17: ${cause.fix}` : `ovn-sbctl get SB_Global . nb_cfg; ovn-sbctl --columns=name,nb_cfg,nb_cfg_timestamp list Chassis_Private ${lag.row.name} — still behind a few seconds later, it is not applying changes: on ${host ?? lag.row.name}: ovn-appctl -t ovn-controller connection-status; ovn-controller.log (errors installing flows, a long recompute)`,
     });
   }
   const checked = sb.chassisPrivate.filter((r) => r.nbCfg !== undefined).length;

@@ -199,6 +199,32 @@ describe('D18: every chassis applied the SB nb_cfg', () => {
     ]);
   });
 
+  it('a chassis behind whose ovn-controller D17 flags says which cause, "(D17)", and D17\'s fix, for every cause', async () => {
+    const dir = copyFixture('l3-acl');
+    addNbCfg(dir, 5, [
+      { name: 'hv1', chassisUuid: HV1, nbCfg: 3, timestamp: CREATED - 12 * 60_000 },
+      { name: 'hv2', chassisUuid: HV2, nbCfg: 3, timestamp: CREATED - 12 * 60_000 },
+    ]);
+    const cases: [string, Parameters<typeof addControllerAnswers>[2], string][] = [
+      ['paused', { connection: { argv: [], out: 'connected\n' }, debug: { argv: [], out: 'paused\n' } }, 'is paused'],
+      ['not connected', { connection: { argv: [], out: 'not connected\n' }, debug: { argv: [], out: 'running\n' } }, 'is not connected to the SB'],
+      ['unresponsive', { connection: { argv: [], status: 'timeout', error: 'no output for 15000 ms: killed' } }, 'does not answer'],
+      ['dead', { connection: { argv: [], status: 'failed', err: DEAD_PIDFILE('/var/run/ovn') } }, 'is not running'],
+      ['no pidfile', { connection: { argv: [], status: 'failed', err: 'ovn-appctl: cannot read pidfile "/var/run/ovn/ovn-controller.pid" (No such file or directory)\n' } }, 'could not be reached'],
+    ];
+    for (const [name, answers, clause] of cases) {
+      addControllerAnswers(dir, 'hv1', answers);
+      const fs = await findings(dir);
+      const [d17] = pick(fs, 'D17', 'hv1');
+      const [d18] = pick(fs, 'D18', 'hv1');
+      expect(d18!.message, name).toContain(`(2 generations behind; last applied at 2026-11-21T08:32:59Z, 12 min before collection): the NB changes since then are not in its flows — its ovn-controller ${clause} (D17).`);
+      expect(d18!.fix, name).toBe(`as D17: ${d17!.fix}`);
+    }
+    // The paused one's fix is the resume, not connection-status.
+    addControllerAnswers(dir, 'hv1', cases[0]![1]);
+    expect(pick(await findings(dir), 'D18', 'hv1')[0]!.fix).toBe('as D17: on hv1: ovn-appctl -t ovn-controller debug/resume');
+  });
+
   it('passes when every chassis is at SB_Global.nb_cfg; n/a when nb_cfg was never bumped or the listings are not in the snapshot', async () => {
     const dir = copyFixture('l3-acl');
     addNbCfg(dir, 3, [
