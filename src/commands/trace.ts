@@ -4,7 +4,7 @@ import { createLineWriter } from '../cli/line-writer.js';
 import type { ManSection } from '../cli/man-section.js';
 import { ExitCode } from '../model/result.js';
 import type { Detail } from '../model/trace.js';
-import { renderBatchLine, renderTrace, traceReportJson } from '../render/trace.js';
+import { renderBatchLine, renderTrace, renderVerdictWarnings, traceReportJson } from '../render/trace.js';
 import { renderTraceDot } from '../render/trace-dot.js';
 import { trace, verdictExitCode, type BatchLine } from '../services/trace.js';
 import type { Protocol } from '../sim/guest.js';
@@ -42,7 +42,7 @@ With --flows-file each non-blank line (not starting with #) is one flow, traced 
     },
     {
       title: 'Output formats',
-      body: `For --from/--to the text output is the path: the endpoints as resolved, the packet as built, the chassis on the path, then source → each bridge@chassis (the logical datapaths crossed, each named decision: ✓/✗ ACLs, ⇄ load balancer and NAT, → routes) → each tunnel (VNI and datapath, TEPs, tun_metadata0 and the logical ports it carries) → where the packet ended, a drop with its evidence, and the verdict. --detailed adds the full trace tree of every host (every table with the flow that matched, the logical flow behind its cookie, every field change as "field: old -> new", recirculations), --summary the tables and decisions without field writes; --minimal prints only the verdict line (the stable form for regression tests). All are prunes of the same trace tree. --flow traces print the tree by default (--detailed), with the path when tunnels are followed. --format dot writes the path as a Graphviz digraph (one cluster per chassis, tunnels as labelled edges).`,
+      body: `For --from/--to the text output is the path: the endpoints as resolved, the packet as built, the chassis on the path, then source → each bridge@chassis (the logical datapaths crossed, each named decision: ✓/✗ ACLs, ⇄ load balancer and NAT, → routes) → each tunnel (VNI and datapath, TEPs, tun_metadata0 and the logical ports it carries) → where the packet ended, a drop with its evidence, and the verdict. --detailed adds the full trace tree of every host (every table with the flow that matched, the logical flow behind its cookie, every field change as "field: old -> new", recirculations), --summary the tables and decisions without field writes; --minimal prints only the verdict line (the stable form for regression tests). A verdict line that ends "see warnings" (stale flows, damaged input) has those warnings printed with it: in the path and tree views as "warning:" lines, with --minimal and --flows-file on stderr ("warning: …"; a batch prints each distinct warning once, when it first appears), so stdout keeps one line per verdict. All are prunes of the same trace tree. --flow traces print the tree by default (--detailed), with the path when tunnels are followed. --format dot writes the path as a Graphviz digraph (one cluster per chassis, tunnels as labelled edges).`,
     },
     {
       title: 'JSON contract',
@@ -111,7 +111,7 @@ With --flows-file each non-blank line (not starting with #) is one flow, traced 
 
 An endpoint is { "input", "kind": "vif" | "router" | "lb-vip" | "nat" | "external-ip" | "localnet" | ..., "matchedBy", "logicalPort", "portType", "datapath": { "uuid", "name", "key", "kind" }, "portKey", "mac", "ips", "ip", "networks", "chassis", "host", "bridge", "ofport", "iface", "names", "lb", "nat", "notes" }.
 
-With --flows-file and --json the command prints one JSON object per traced line, as soon as it is traced: the report object above with "line" (the line number in FILE) added, or { "line", "error" } for a line that could not be traced. Without --json it prints one verdict line per flow ("LINE: VERDICT: where it ended"), errors on stderr. A file without any flow (only blank and # lines) is a usage error. Fields may be added in later versions; existing ones keep their meaning.`,
+With --flows-file and --json the command prints one JSON object per traced line, as soon as it is traced: the report object above with "line" (the line number in FILE) added, or { "line", "error" } for a line that could not be traced. Without --json it prints one verdict line per flow ("LINE: VERDICT: where it ended"), errors and the warnings verdict lines point at ("see warnings", each once) on stderr. A file without any flow (only blank and # lines) is a usage error. Fields may be added in later versions; existing ones keep their meaning.`,
     },
   ];
   static override enableJsonFlag = true;
@@ -162,11 +162,20 @@ With --flows-file and --json the command prints one JSON object per traced line,
     let lineError = false;
     const json = this.jsonEnabled();
     const stdoutLines = createLineWriter((text) => process.stdout.write(text));
+    // The warnings a text verdict line's "see warnings" points at go to stderr, each once: a
+    // 10,000-line batch over a host with stale flows says so once, not 10,000 times.
+    const warned = new Set<string>();
     const onBatchLine = (b: BatchLine): void => {
       // Every object carries its input line: two identical lines are otherwise indistinguishable.
       if (json) stdoutLines.write(JSON.stringify(b.report ? { line: b.line, ...traceReportJson(b.report) } : { line: b.line, error: b.error }));
-      else if (b.report) stdoutLines.write(renderBatchLine(b, this.style));
-      else {
+      else if (b.report) {
+        stdoutLines.write(renderBatchLine(b, this.style));
+        const warnings = renderVerdictWarnings(b.report, this.style, warned);
+        if (warnings.length) {
+          stdoutLines.flush();
+          for (const w of warnings) this.logToStderr(w);
+        }
+      } else {
         stdoutLines.flush();
         this.logToStderr(b.error!);
       }
@@ -215,6 +224,8 @@ With --flows-file and --json the command prints one JSON object per traced line,
     }
     if (this.jsonEnabled()) return traceReportJson(result.single);
     this.print(renderTrace(result, this.style, { minimal: detail === 'minimal', tree: explicit !== undefined || !endpoints }));
+    // --minimal prints the verdict line alone: what its "see warnings" points at goes to stderr.
+    if (detail === 'minimal') for (const w of renderVerdictWarnings(result.single, this.style)) this.logToStderr(w);
     return result.single;
   }
 }

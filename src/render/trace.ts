@@ -104,6 +104,31 @@ export function verdictLine(r: TraceReport, style: ChalkInstance): string {
   return `${line}${stale}${r.dataErrors ? style.yellow(` (${r.dataErrors.summary}: the verdict may be wrong; see warnings)`) : ''}`;
 }
 
+/**
+ * The warnings a verdict line's "see warnings" points at, its reply's too: the stale-flows ones
+ * (src/services/trace-stale-flows.ts) and the damaged-input ones (trace-data-errors.ts), told by
+ * the prefix those modules give them. Empty when the line points at none.
+ */
+export function verdictWarnings(r: TraceReport): string[] {
+  const own = [...(r.staleFlows ? r.warnings.filter((w) => w.startsWith('stale flows: ')) : []), ...(r.dataErrors ? r.warnings.filter((w) => w.startsWith('damaged input: ')) : [])];
+  return r.reply ? [...own, ...verdictWarnings(r.reply).filter((w) => !own.includes(w))] : own;
+}
+
+/**
+ * Those warnings as "warning: …" lines, for outputs that print only verdict lines (--minimal,
+ * --flows-file text): the CLI writes them to stderr, so stdout keeps its one-line-per-verdict form.
+ * `seen` keeps a batch from repeating a warning on every line that reads the same host.
+ */
+export function renderVerdictWarnings(r: TraceReport, style: ChalkInstance, seen: Set<string> = new Set()): string[] {
+  const out: string[] = [];
+  for (const w of verdictWarnings(r)) {
+    if (seen.has(w)) continue;
+    seen.add(w);
+    out.push(style.yellow(`warning: ${w}`));
+  }
+  return out;
+}
+
 function outcomeLine(r: TraceReport, style: ChalkInstance): string {
   if (r.delivered !== undefined) return crossVerdictLine(r, style);
   const hop = r.hops[r.hops.length - 1];
@@ -149,7 +174,9 @@ export function renderTraceReport(r: TraceReport, header: string, style: ChalkIn
   else lines.push(style.bold(`Flow: ${r.input}`) + style.dim(`  (${header}, size ${r.size} B)`), '');
   lines.push(...renderPath(r, style), '');
   if (o.tree !== false && r.tree.length) lines.push(...renderTree(r.tree, style), '');
-  for (const w of r.warnings) lines.push(style.yellow(`note: ${w}`));
+  // The path's notes (unbound ports, LB choices) are notes; what the verdict line points at is a warning.
+  const pointed = new Set(verdictWarnings({ ...r, reply: undefined }));
+  for (const w of r.warnings) lines.push(style.yellow(`${pointed.has(w) ? 'warning' : 'note'}: ${w}`));
   lines.push(`${style.bold('Verdict:')} ${r.verdict.toUpperCase()} — ${verdictLine(r, style)}`);
   if (r.reply) {
     lines.push('', style.bold.underline('Reply'), '', ...renderTraceReport(r.reply, header, style, o).split('\n'));

@@ -6,6 +6,8 @@ import { pruneTree, unflattenTree, type FlatTraceNode, type TraceNode } from '..
 import { trace } from '../../src/services/trace.js';
 import { parseInventory } from '../../src/parse/inventory.js';
 import { runCli } from '../harness/cli.js';
+import { copyFixture } from '../harness/fixture-copy.js';
+import { addControllerAnswers, DEAD_PIDFILE } from '../harness/fixture-outputs.js';
 
 
 // NO_COLOR empty: what is checked is that piping alone turns colour off.
@@ -98,6 +100,35 @@ describe('ovnscope trace --flows-file (streamed batch)', () => {
     expect(r.stdout.split('\n').filter(Boolean).map((l) => l.split(':').slice(0, 2).join(':'))).toEqual([`1: ${verdict}`, expect.stringMatching(/^2: \w+$/)]);
     expect(r.code).toBe(one.code);
     expect(r.stderr).toBe('');
+  });
+});
+
+describe('trace text outputs that end "see warnings" print the warnings', () => {
+  const flow = 'in_port=tapweb1,tcp,dl_src=0a:00:01:01:00:11,dl_dst=0a:00:01:01:00:13,nw_src=10.1.1.11,nw_dst=10.1.1.13,nw_ttl=64,tcp_src=40000,tcp_dst=80';
+  /** l3-acl with hv1's ovn-controller killed (its pidfile names a dead process). */
+  const deadHv1 = (): string => {
+    const dir = copyFixture('l3-acl');
+    addControllerAnswers(dir, 'hv1', { connection: { argv: [], status: 'failed', err: DEAD_PIDFILE('/var/run/ovn') } });
+    return dir;
+  };
+  const STALE = /^warning: stale flows: ovn-controller on hv1 is not running — .* \(doctor D17\)$/;
+
+  it('--minimal and -f … --minimal: the verdict line on stdout, the warning it points at on stderr', async () => {
+    const dir = deadHv1();
+    for (const args of [['--from', 'web1', '--to', 'web3', '--tcp', '80'], ['-H', 'hv1', '-f', flow]]) {
+      const r = await ovnscope('trace', '-s', dir, ...args, '--minimal');
+      expect(r.stdout.trimEnd().split('\n'), args.join(' ')).toEqual([expect.stringMatching(/^delivered: .*; see warnings\)$/)]);
+      expect(r.stderr.trimEnd().split('\n'), args.join(' ')).toEqual([expect.stringMatching(STALE)]);
+    }
+  });
+
+  it('--flows-file text: each distinct warning once on stderr, not once per line', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'ovnscope-batch-'));
+    const f = join(d, 'flows.txt');
+    writeFileSync(f, `${flow}\n${flow}\n${flow}\n`);
+    const r = await ovnscope('trace', '-s', deadHv1(), '-H', 'hv1', '--flows-file', f);
+    expect(r.stdout.trimEnd().split('\n')).toEqual([1, 2, 3].map((n) => expect.stringMatching(new RegExp(`^${n}: delivered: .*; see warnings\\)$`))));
+    expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(STALE)]);
   });
 });
 
