@@ -103,9 +103,14 @@ With --flows-file each non-blank line (not starting with #) is one flow, traced 
               "missing", "notes" },
     "reachedDestination": true | false,
     "dataErrors": { "count", "summary" },  (only when a file the verdict was computed from had load errors)
-    "staleFlows": { "hosts", "summary" },  (only when a host the trace read may hold stale flows: its
-              ovn-controller not running, not answering, paused or not connected to the SB, or its
-              chassis behind SB_Global.nb_cfg; doctor D17/D18. The trace is still right about the
+    "staleFlows": { "hosts", "summary",
+                    "causes": [ { "host": "hv1", "kind": "not-running" | "unresponsive" | "paused"
+                                    | "not-connected" | "nb-cfg-lag",
+                                  "check": "D17" | "D18", "text": "ovn-controller not running" } ] },
+             (only when a host the trace read may hold stale flows: its ovn-controller not running,
+              not answering, paused or not connected to the SB, or its chassis behind
+              SB_Global.nb_cfg, not in flight; doctor D17/D18, whose finding on that host has the
+              detail. One "causes" entry per host and cause. The trace is still right about the
               datapath; ovn-trace shows what the SB says now)
     "reply": { <the same object for the reply> }, "replySkipped": "..." }
 

@@ -15,7 +15,24 @@ export interface StaleFlows {
   readonly summary: string;
   /** One warning per cause, with what the host said. */
   readonly warnings: readonly string[];
+  /** One entry per host and cause, for --json consumers (the summary is prose). */
+  readonly causes: readonly StaleFlowsEntry[];
 }
+
+/** A cause as `--json` gives it: which host, which cause (the doctor check that finds it), in short. */
+export interface StaleFlowsEntry {
+  readonly host: string;
+  readonly kind: StaleFlowsCause['kind'];
+  readonly check: StaleFlowsCause['check'];
+  /** "ovn-controller not running", "1 nb_cfg generation behind". */
+  readonly text: string;
+}
+
+/** What a trace report carries (`staleFlows` in --json); the details are among its warnings. */
+export type StaleFlowsReport = Pick<StaleFlows, 'hosts' | 'summary' | 'causes'>;
+
+/** The report field of a lookup. */
+export const staleFlowsReport = (s: StaleFlows): StaleFlowsReport => ({ hosts: s.hosts, summary: s.summary, causes: s.causes });
 
 export interface StaleFlowIndex {
   /** The causes behind a verdict read from these hosts' tables; undefined when none. */
@@ -39,7 +56,8 @@ export function staleFlowIndex(snapshot: Pick<Snapshot, 'hosts' | 'sb' | 'manife
       }
       if (!found.size) return undefined;
       const warnings = [...found.values()].flat().map((c) => `stale flows: ${c.detail} (doctor ${c.check})`);
-      return { hosts: [...found.keys()], summary: summarize(found), warnings };
+      const causes = [...found.values()].flat().map((c) => ({ host: c.host, kind: c.kind, check: c.check, text: c.short }));
+      return { hosts: [...found.keys()], summary: summarize(found), warnings, causes };
     },
   };
 }

@@ -18,7 +18,7 @@ import { buildOvnIndex, type OvnIndex } from '../snapshot/ovn-index.js';
 import { createResolver, describeEndpoint, type ChassisPath, type Endpoint, type Resolver } from '../snapshot/resolve.js';
 import { dataErrorIndex, type DataErrorIndex } from './trace-data-errors.js';
 import { flowDumpNotRead } from './flow-dump.js';
-import { staleFlowIndex } from './trace-stale-flows.js';
+import { staleFlowIndex, staleFlowsReport, type StaleFlowsReport } from './trace-stale-flows.js';
 
 export interface TraceRequest {
   readonly snapshot: string;
@@ -100,7 +100,7 @@ export interface TraceReport {
    * answering, paused or not connected; its chassis behind the SB's nb_cfg): which, and why. The
    * details are in `warnings`.
    */
-  readonly staleFlows?: { readonly hosts: readonly string[]; readonly summary: string };
+  readonly staleFlows?: StaleFlowsReport;
 }
 
 /**
@@ -114,7 +114,7 @@ function withDataErrors(r: TraceReport, index: DataErrorIndex, hosts: readonly s
   const e = index.forHosts(read);
   const checked = e ? { ...base, warnings: [...base.warnings, ...e.warnings], dataErrors: { count: e.count, summary: e.summary } } : base;
   const s = index.staleFlows?.forHosts(read);
-  return s ? { ...checked, warnings: [...s.warnings, ...checked.warnings], staleFlows: { hosts: s.hosts, summary: s.summary } } : checked;
+  return s ? { ...checked, warnings: [...s.warnings, ...checked.warnings], staleFlows: staleFlowsReport(s) } : checked;
 }
 
 export interface BatchLine {

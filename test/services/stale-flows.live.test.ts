@@ -90,7 +90,14 @@ describe.skipIf(!live)('a chassis whose ovn-controller was killed: stale flows, 
     const report = JSON.parse(r.stdout) as TraceReport;
     expect(report.verdict).toBe('delivered');
     expect(report.hops.map((h) => h.host)).toEqual(['hv1', 'hv2']);
-    expect(report.staleFlows).toEqual({ hosts: ['hv1'], summary: 'stale flows on hv1 — ovn-controller not running, 1 nb_cfg generation behind' });
+    expect(report.staleFlows).toEqual({
+      hosts: ['hv1'],
+      summary: 'stale flows on hv1 — ovn-controller not running, 1 nb_cfg generation behind',
+      causes: [
+        { host: 'hv1', kind: 'not-running', check: 'D17', text: 'ovn-controller not running' },
+        { host: 'hv1', kind: 'nb-cfg-lag', check: 'D18', text: '1 nb_cfg generation behind' },
+      ],
+    });
     expect(report.warnings.filter((w) => w.startsWith('stale flows: ovn-controller on hv1 is not running'))).toHaveLength(1);
 
     // The oracles: every host trace replayed with live ofproto/trace agrees; ovn-trace (the SB now) drops.

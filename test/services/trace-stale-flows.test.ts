@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { makeStyle } from '../../src/render/style.js';
-import { verdictLine } from '../../src/render/trace.js';
+import { traceReportJson, verdictLine } from '../../src/render/trace.js';
 import { trace, type TraceReport, type TraceRequest } from '../../src/services/trace.js';
 import { copyFixture } from '../harness/fixture-copy.js';
 import { addControllerAnswers, addNbCfg, DEAD_PIDFILE, HEALTHY } from '../harness/fixture-outputs.js';
@@ -34,7 +34,7 @@ describe('trace over a chassis whose flows may be stale', () => {
     const dir = deadHv1();
     const r = await traceIn(dir, { from: 'web1', to: 'web3', protocol: { kind: 'tcp', port: 80 } });
     expect(r.hops.map((h) => h.host)).toEqual(['hv1', 'hv2']);
-    expect(r.staleFlows).toEqual({ hosts: ['hv1'], summary: 'stale flows on hv1 — ovn-controller not running' });
+    expect(r.staleFlows).toEqual({ hosts: ['hv1'], summary: 'stale flows on hv1 — ovn-controller not running', causes: [{ host: 'hv1', kind: 'not-running', check: 'D17', text: 'ovn-controller not running' }] });
     expect(r.warnings.filter((w) => STALE.test(w))).toHaveLength(1);
     expect(verdictLine(r, plain)).toMatch(/ \(stale flows on hv1 — ovn-controller not running: this is what the datapath does, not what the NB\/SB say now; see warnings\)$/);
     // The same packet over the same tables without the dead controller: same verdict, no warning.
@@ -86,7 +86,16 @@ describe('trace over a chassis whose flows may be stale', () => {
       { name: 'hv2', chassisUuid: HV2, nbCfg: 4, timestamp: Date.parse('2026-11-21T08:44:58Z') },
     ]);
     const r = await traceIn(dir, { from: 'web1', to: 'web3', protocol: { kind: 'tcp', port: 80 } });
-    expect(r.staleFlows).toEqual({ hosts: ['hv1'], summary: 'stale flows on hv1 — ovn-controller not running, 1 nb_cfg generation behind' });
+    // --json: one structured entry per host and cause (jq: .staleFlows.causes[] | select(.check == "D17")).
+    expect(r.staleFlows).toEqual({
+      hosts: ['hv1'],
+      summary: 'stale flows on hv1 — ovn-controller not running, 1 nb_cfg generation behind',
+      causes: [
+        { host: 'hv1', kind: 'not-running', check: 'D17', text: 'ovn-controller not running' },
+        { host: 'hv1', kind: 'nb-cfg-lag', check: 'D18', text: '1 nb_cfg generation behind' },
+      ],
+    });
+    expect(JSON.parse(JSON.stringify(traceReportJson(r))).staleFlows).toEqual(r.staleFlows);
     expect(r.warnings.filter((w) => w.startsWith('stale flows'))).toEqual([expect.stringMatching(STALE), expect.stringMatching(/^stale flows: chassis hv1 has applied nb_cfg 3 while the SB is at 4 \(1 generation behind; last applied at 2026-11-21T08:30:00Z, 15 min before collection\).* \(doctor D18\)$/)]);
   });
 });
