@@ -134,6 +134,24 @@ describe.skipIf(!live)('a chassis whose ovn-controller was killed: stale flows, 
     expect(loaded.value.hosts[0]!.ovnController).toMatchObject({ kind: 'running', connected: true, paused: false });
   });
 
+  it('a healthy ovn-controller that ovn-appctl looks for in the wrong run directory (no OVN_RUNDIR, no ovn_controller.wrapper): D17 warns it could not be reached, probably runs elsewhere; no FAIL, no stale-flows warning', async () => {
+    const hv2 = sb.chassis['hv2']!;
+    const inventory = join(work, 'no-ovn-rundir.yaml');
+    await writeFile(inventory, `hosts:\n  hv2: { transport: local, wrapper: "env OVS_RUNDIR=${hv2.dir}" }\novn:\n  via: hv2\n  nb: ${sb.central.nbSock}\n  sb: ${sb.central.sbSock}\n`);
+    const out = join(work, 'no-ovn-rundir');
+    const c = await ovnscope(['collect', '-i', inventory, '-o', out, '--json']);
+    expect(c.code, c.stderr).toBe(0);
+    const r = await ovnscope(['doctor', '-s', out, '--severity', 'n-a', '--json']);
+    const result = JSON.parse(r.stdout) as DoctorResult;
+    const d17 = result.findings.filter((f) => f.id === 'D17');
+    // What the real ovn-appctl says when it looks in its default run directory.
+    expect(d17.map((f) => [f.host, f.severity])).toEqual([['hv2', 'warn']]);
+    expect(d17[0]!.message).toMatch(/^could not reach ovn-controller on hv2 \(no pidfile at \/.*\/ovn-controller\.pid\): the SB says chassis hv2 is applying NB changes — it last applied nb_cfg \d+ .*the SB's latest — so it probably runs elsewhere/);
+    expect(result.findings.filter((f) => f.severity === 'fail' && (f.id === 'D17' || f.id === 'D18'))).toEqual([]);
+    const t = await ovnscope(['trace', '-s', out, '--from', 'web3', '--to', 'db1', '--tcp', '5432', '--json']);
+    expect((JSON.parse(t.stdout) as TraceReport).staleFlows).toBeUndefined();
+  });
+
   it('a trace that stays on hv2 says nothing about stale flows', async () => {
     const r = await ovnscope(['trace', '-s', snap, '--from', 'web3', '--to', 'db1', '--tcp', '5432', '--json']);
     const report = JSON.parse(r.stdout) as TraceReport;
