@@ -254,14 +254,28 @@ export function buildGuestPacket(view: SnapshotView, resolver: Resolver, from: E
       dlDst = gw.mac;
       arpTarget = gw.ips.find((x) => family(x) === fam && gw.networks.some((n) => inCidr(nwSrc!, n))) ?? gw.ips.find((x) => family(x) === fam);
     } else {
-      const mac = to.kind === 'lb-vip' || to.kind === 'external-ip' ? learnedMac(view, nwDst) : to.mac;
-      if (mac) dlDst = mac;
+      // A VIP on the guest's own subnet is not a port: the guest ARPs for it, and what it learns
+      // is the MAC of whatever answers (OVN's routers do for the VIPs of their load balancers).
+      const responder = to.kind === 'lb-vip' ? resolver.vipResponder(src, nwDst) : undefined;
+      const mac = responder?.mac ?? (to.kind === 'lb-vip' || to.kind === 'external-ip' ? learnedMac(view, nwDst) : to.mac);
+      const sw = src.datapath?.name ?? 'the source switch';
+      if (responder) {
+        dlDst = responder.mac;
+        notes.push(`${nwDst} is on ${sw}'s subnet and router ${responder.router} answers ARP/ND for it (${responder.why})${o.protocol.kind === 'arp' ? '' : `: the guest sends to ${responder.port}'s MAC ${responder.mac}`}`);
+      } else if (mac) dlDst = mac;
       else {
         const subnets = resolver.subnets(src);
         const off = !subnets.some((n) => inCidr(nwDst, n)) && subnets.length > 0;
         if (off || (to.kind !== 'external-ip' && to.kind !== 'lb-vip')) return fail(`--to ${to.input}: ${src.logicalPort}'s switch ${src.datapath?.name ?? '?'} has no router port to reach ${nwDst}: the guest has no gateway for it`);
+        // Flooding it would reach the backends un-balanced (eth.mcast skips the load balancer)
+        // and read as delivered; a real guest never sends it.
+        if (to.kind === 'lb-vip' && !o.dstMac && o.protocol.kind !== 'arp')
+          return fail(
+            `--to ${to.input}: ${nwDst} is on ${sw}'s subnet, but no router port on ${sw} answers ARP/ND for it (${to.lb!.name} is on ${to.lb!.datapaths.join(', ') || 'no switch or router'}, and OVN's switches answer for no VIP): a real guest's ${family(nwDst) === 6 ? 'neighbour solicitation' : 'ARP'} goes unanswered and it never sends this packet. Attach the load balancer to a router on ${sw} (ovn-nbctl lr-lb-add), or trace it anyway with --dst-mac`,
+            1,
+          );
         dlDst = 'ff:ff:ff:ff:ff:ff';
-        notes.push(`no MAC known for ${nwDst} on ${src.datapath?.name ?? 'the source switch'} (a guest would ARP first): sent to ff:ff:ff:ff:ff:ff`);
+        if (!o.dstMac) notes.push(`no MAC known for ${nwDst} on ${sw} (a guest would ARP first): sent to ff:ff:ff:ff:ff:ff`);
       }
       arpTarget = nwDst;
     }

@@ -160,11 +160,26 @@ export interface Gateway {
   readonly networks: readonly string[];
 }
 
+/** A router port that answers ARP/ND for a load-balancer VIP on a guest's switch. */
+export interface VipResponder {
+  /** Router port name (SB logical_port of the router side). */
+  readonly port: string;
+  readonly router: string;
+  readonly mac: string;
+  /** Why we think so: the NB load balancer on the router, or the SB flow that sends the VIP's ARP/ND to the router port. */
+  readonly why: string;
+}
+
 export interface Resolver {
   resolve(text: string, options?: ResolveOptions): Result<Endpoint>;
   chassisPath(from: Endpoint, to: Endpoint): ChassisPath;
   /** The guest's next hop for `to`: its gateway router port, or undefined when `to` is on its own subnet. */
   gateway(from: Endpoint, to: Endpoint): Gateway | undefined;
+  /**
+   * The router port on `from`'s switch that answers ARP/ND for load-balancer VIP `ip` (the MAC a
+   * guest on that subnet learns for it), or undefined when no router there answers for it.
+   */
+  vipResponder(from: Endpoint, ip: string): VipResponder | undefined;
   /** Logical datapaths from one datapath to another (by UUID, shortest), or undefined when not connected. */
   datapathPath(fromDp: string, toDp: string): readonly string[] | undefined;
   /** The endpoint of a logical port by name (no fuzzy matching). */
@@ -861,10 +876,51 @@ export function createResolver(view: SnapshotView): Resolver {
     return { port: best.logicalPort, router: dpRef(best.datapath)!.name, mac: a.mac, ips: a.ips, networks: a.networks };
   };
 
+  /**
+   * OVN's routers answer ARP/ND for the VIPs of their load balancers on every router port
+   * (lr_in_ip_input: `arp.tpa == $_rtr_lb_N_ip4` => ARP reply; switches answer for none), so a
+   * guest sends to a VIP on its own subnet through the MAC of the router port on its switch. The
+   * NB says which router has the LB; without the NB, the SB's ls_in_l2_lkup flow that sends an
+   * ARP/NS for the VIP to a router port (`arp.tpa == VIP` => `outport = "<router link>"`) does.
+   */
+  const vipResponder = (from: Endpoint, ip: string): VipResponder | undefined => {
+    const s = from.datapath?.uuid;
+    if (!s || isRouterDp(s)) return undefined;
+    const links = pbs
+      .filter((p) => p.datapath === s && (p.type === 'patch' || p.type === 'l3gateway') && p.peer)
+      .map((p) => ({ switchSide: p.logicalPort, rp: pbByName.get(p.peer!) }))
+      .filter((x): x is { switchSide: string; rp: SbPortBinding } => !!x.rp && isRouterDp(x.rp.datapath))
+      .sort((a, b) => a.rp.logicalPort.localeCompare(b.rp.logicalPort));
+    const answer = (rp: SbPortBinding, why: string): VipResponder | undefined => {
+      const mac = addressesOf(rp).mac;
+      return mac ? { port: rp.logicalPort, router: dpRef(rp.datapath)!.name, mac, why } : undefined;
+    };
+    const lbs = lbVips(ip);
+    for (const { rp } of links) {
+      const router = dpRef(rp.datapath)!.name;
+      const lb = lbs.find((l) => l.datapaths.includes(router) && (nb?.routers ?? []).some((r) => r.name === router && r.loadBalancer.includes(l.uuid)));
+      const r = lb ? answer(rp, `load balancer ${lb.name} is on router ${router}`) : undefined;
+      if (r) return r;
+    }
+    const groups = new Map((sb?.dpGroups ?? []).map((g) => [g.uuid, g.datapaths] as const));
+    const asks = (m: string) => [...m.matchAll(/\b(?:arp\.tpa|nd\.target)\s*==\s*([0-9a-fA-F:.]+)/g)].some((x) => canonicalIp(x[1]!) === ip);
+    for (const f of sb?.logicalFlows ?? []) {
+      if (f.stageName !== 'ls_in_l2_lkup' || !asks(f.match)) continue;
+      if (!(f.logicalDatapath === s || (f.logicalDpGroup !== undefined && (groups.get(f.logicalDpGroup) ?? []).includes(s)))) continue;
+      for (const { switchSide, rp } of links) {
+        if (!f.actions.includes(`outport = "${switchSide}"`) && !f.actions.includes(`outport = ${switchSide};`)) continue;
+        const r = answer(rp, `the SB sends an ARP/NS for ${ip} on ${dpRef(s)!.name} to ${switchSide} (${f.stageName}, ${f.match})`);
+        if (r) return r;
+      }
+    }
+    return undefined;
+  };
+
   return {
     resolve,
     chassisPath: chassisPathOf,
     gateway,
+    vipResponder,
     datapathPath: (a, b) => datapathPath(a, b),
     port,
     hostOfChassis,

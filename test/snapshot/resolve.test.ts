@@ -312,3 +312,26 @@ describe('address helpers', () => {
     expect(editDistance('', 'abc')).toBe(3);
   });
 });
+
+describe('vipResponder: the router port that answers ARP/ND for a load-balancer VIP on a switch (fixtures/lb-nat-3chassis)', () => {
+  // lb-ext (172.16.0.100:80) is on router lr0 only; lr0-ext (0a:00:02:ff:00:01, 172.16.0.10/24) is
+  // on switch ext, whose only other port is the localnet. The fixture's SB has northd's
+  // ls_in_l2_lkup flow on ext `arp.tpa == 172.16.0.100` => `clone {outport = "ext-lr0"; ...}`.
+  it('from the NB: the router with the load balancer and a port on the switch', () => {
+    const r = createResolver(lb);
+    const from = r.port('ext-localnet')!;
+    expect(r.vipResponder(from, '172.16.0.100')).toEqual({ port: 'lr0-ext', router: 'lr0', mac: '0a:00:02:ff:00:01', why: 'load balancer lb-ext is on router lr0' });
+    // Not a VIP: nobody answers for it.
+    expect(r.vipResponder(from, '172.16.0.101')).toBeUndefined();
+  });
+
+  it('from the SB alone (no NB collected): the ls_in_l2_lkup flow that sends the VIP’s ARP to the router port', () => {
+    const r = createResolver({ hosts: lb.hosts, sb: lb.sb! });
+    const from = r.port('ext-localnet')!;
+    const got = r.vipResponder(from, '172.16.0.100');
+    expect(got).toMatchObject({ port: 'lr0-ext', router: 'lr0', mac: '0a:00:02:ff:00:01' });
+    expect(got!.why).toMatch(/ls_in_l2_lkup, .*arp\.tpa == 172\.16\.0\.100/);
+    // tenant-a's router port is lr0-a, but the SB sends no ARP for 172.16.0.100 there.
+    expect(r.vipResponder(r.port('a1')!, '172.16.0.100')).toBeUndefined();
+  });
+});
