@@ -15,7 +15,7 @@ import { loadMtu, type MtuSnapshot } from '../snapshot/load-mtu.js';
 import { loadHostIdentities, loadOpenedSnapshot } from '../snapshot/load.js';
 import { openSnapshot, type SnapshotSource } from '../snapshot/reader.js';
 import { buildOvnIndex, type OvnIndex } from '../snapshot/ovn-index.js';
-import { createResolver, describeEndpoint, type ChassisPath, type Endpoint, type Resolver } from '../snapshot/resolve.js';
+import { createResolver, describeEndpoint, splitHostPort, type ChassisPath, type Endpoint, type Resolver } from '../snapshot/resolve.js';
 import { dataErrorIndex, type DataErrorIndex } from './trace-data-errors.js';
 import { flowDumpNotRead } from './flow-dump.js';
 import { staleFlowIndex, staleFlowsReport, type StaleFlowsReport } from './trace-stale-flows.js';
@@ -150,11 +150,12 @@ function natDstMatches(actions: readonly Action[], addr: bigint, port: number | 
  * port. `where` names the bridges in the error ("of hv3's bridges (br-ex, br-int)").
  */
 export function bucketsForBackend(bridges: readonly Pick<BridgeState, 'groups'>[], lbDst: string, where: string): Result<Map<number, number>> {
-  const m = /^\[?([0-9a-fA-F:.]+?)\]?(?::(\d+))?$/.exec(lbDst.trim());
-  const addrText = m?.[1] ?? '';
-  const addr = addrText.includes(':') && !/^\d+\.\d+\.\d+\.\d+$/.test(addrText) ? parseIpv6(addrText) : parseIpv4(addrText);
-  if (!m || addr === undefined) return fail(`--lb-dst ${lbDst}: expected IP or IP:PORT (IPv6 as [addr]:port)`);
-  const port = m[2] !== undefined ? Number(m[2]) : undefined;
+  // A whole IPv6 address is an address, never address + port: 2001:db8::13:8080 is the address
+  // 2001:db8::13:8080 (a port needs the brackets, [2001:db8::13]:8080), as in OVN's VIPs.
+  const hp = splitHostPort(lbDst);
+  const addr = hp ? (hp.ip.includes(':') ? parseIpv6(hp.ip) : parseIpv4(hp.ip)) : undefined;
+  if (!hp || addr === undefined || (hp.port !== undefined && hp.port > 65535)) return fail(`--lb-dst ${lbDst}: expected IP or IP:PORT (IPv6 as addr or [addr]:port)`);
+  const port = hp.port;
   const chosen = new Map<number, number>();
   for (const b of bridges)
     for (const g of b.groups) {
@@ -162,7 +163,10 @@ export function bucketsForBackend(bridges: readonly Pick<BridgeState, 'groups'>[
       const i = g.buckets.findIndex((x) => natDstMatches(x.actions, addr, port));
       if (i >= 0) chosen.set(g.groupId, typeof g.buckets[i]!.bucketId === 'number' ? (g.buckets[i]!.bucketId as number) : i);
     }
-  if (chosen.size === 0) return fail(`--lb-dst ${lbDst}: no load-balancer group ${where} has that backend`);
+  if (chosen.size === 0) {
+    const bareV6 = hp.ip.includes(':') && !lbDst.trim().startsWith('[');
+    return fail(`--lb-dst ${lbDst}: no load-balancer group ${where} has that backend${bareV6 ? ` (read as the IPv6 address ${hp.ip}; an IPv6 backend with a port is written [addr]:port)` : ''}`);
+  }
   return ok(chosen);
 }
 
@@ -486,8 +490,9 @@ function reached(r: CrossResult, resolver: Resolver, from: Endpoint, to: Endpoin
   if (to.kind === 'lb-vip') {
     const backends = new Set<string>();
     for (const b of to.lb!.backends) {
-      const e = resolver.resolve(b.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''), { near: from });
-      if (e.ok && e.value.logicalPort) backends.add(e.value.logicalPort);
+      const ip = splitHostPort(b)?.ip;
+      const e = ip ? resolver.resolve(ip, { near: from }) : undefined;
+      if (e?.ok && e.value.logicalPort) backends.add(e.value.logicalPort);
     }
     return r.delivered.some((d) => d.logicalPort !== undefined && backends.has(d.logicalPort));
   }
@@ -659,7 +664,8 @@ function traceReply(req: TraceRequest, snapshot: Snapshot, ctx: CrossContext, re
   let replier = to;
   if (to.kind === 'lb-vip') {
     const backend = cross.lbChoices[0]?.backend ?? req.lbDst ?? to.lb!.backends[0];
-    const b = backend ? resolver.resolve(backend.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')) : undefined;
+    const ip = backend ? splitHostPort(backend)?.ip : undefined;
+    const b = ip ? resolver.resolve(ip) : undefined;
     if (!b?.ok) return fail(`the forward packet did not arrive and the backend of ${to.lb!.name} is not a logical port: no reply to trace`);
     replier = b.value;
   } else if (to.kind === 'nat' && to.logicalPort) {

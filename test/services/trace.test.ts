@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { trace, type TraceReport } from '../../src/services/trace.js';
+import { bucketsForBackend, trace, type TraceReport } from '../../src/services/trace.js';
+import { parseOfctlGroups } from '../../src/parse/ofctl-groups.js';
 import { verdictLine } from '../../src/render/trace.js';
 import { makeStyle } from '../../src/render/style.js';
 import { copyFixture } from '../harness/fixture-copy.js';
@@ -211,5 +212,39 @@ describe('trace CLI', () => {
     expect(r.stdout).toMatch(/web: ingress ls_in_check_port_sec/);
     expect(r.stdout).toMatch(/reg14: 0 -> 0x4/);
     expect(r.stdout).toMatch(/Verdict: DROPPED — ACL_DROP: dropped by ACL "pg_db-default-drop"/);
+  });
+});
+
+describe('bucketsForBackend: parsing --lb-dst', () => {
+  // Two groups as OVS 3.1 / OVN 23.03 dump them (the ipv6 sandbox with an IPv4 and an IPv6 VIP):
+  // group 1 balances [2001:db8:5::13]:8080 and [2001:db8:5:1::11]:8080, group 3 10.5.0.13:8080
+  // and 10.5.1.11:8080.
+  const groups = parseOfctlGroups(
+    [
+      'OFPST_GROUP_DESC reply (OF1.5) (xid=0x2):',
+      ' group_id=1,type=select,selection_method=dp_hash,bucket=bucket_id:0,weight:100,actions=ct(commit,table=21,zone=NXM_NX_REG13[0..15],nat(dst=[2001:db8:5::13]:8080),exec(set_field:0x2/0x2->ct_mark)),bucket=bucket_id:1,weight:100,actions=ct(commit,table=21,zone=NXM_NX_REG13[0..15],nat(dst=[2001:db8:5:1::11]:8080),exec(set_field:0x2/0x2->ct_mark))',
+      ' group_id=3,type=select,selection_method=dp_hash,bucket=bucket_id:0,weight:100,actions=ct(commit,table=16,zone=NXM_NX_REG11[0..15],nat(dst=10.5.0.13:8080),exec(set_field:0x2/0x2->ct_mark)),bucket=bucket_id:1,weight:100,actions=ct(commit,table=16,zone=NXM_NX_REG11[0..15],nat(dst=10.5.1.11:8080),exec(set_field:0x2/0x2->ct_mark))',
+    ].join('\n'),
+  ).value.groups;
+  const pick = (lbDst: string) => {
+    const r = bucketsForBackend([{ groups }], lbDst, 'of hv1');
+    return r.ok ? Object.fromEntries(r.value) : r.error;
+  };
+
+  it('a bare IPv6 address is a backend of any port, like [addr]; [addr]:port picks the port', () => {
+    expect(groups.map((g) => g.groupId)).toEqual([1, 3]);
+    for (const lbDst of ['2001:db8:5:1::11', '[2001:db8:5:1::11]', '[2001:db8:5:1::11]:8080', '2001:DB8:5:1:0::11']) expect(pick(lbDst), lbDst).toEqual({ 1: 1 });
+    expect(pick('2001:db8:5::13')).toEqual({ 1: 0 });
+    expect(pick('[2001:db8:5:1::11]:80')).toMatchObject({ exitCode: 2, message: '--lb-dst [2001:db8:5:1::11]:80: no load-balancer group of hv1 has that backend' });
+    for (const lbDst of ['10.5.1.11', '10.5.1.11:8080']) expect(pick(lbDst), lbDst).toEqual({ 3: 1 });
+  });
+
+  it('an address that could be read as addr:port is the IPv6 address it spells, and the error says how to give a port', () => {
+    // 2001:db8:5::13:8080 is a valid IPv6 address (…:0:13:8080), not 2001:db8:5::13 port 8080.
+    expect(pick('2001:db8:5::13:8080')).toMatchObject({
+      exitCode: 2,
+      message: '--lb-dst 2001:db8:5::13:8080: no load-balancer group of hv1 has that backend (read as the IPv6 address 2001:db8:5::13:8080; an IPv6 backend with a port is written [addr]:port)',
+    });
+    for (const bad of ['web-1', '10.5.1', '[10.5.1.11', '2001:db8::1::2', '10.5.1.11:99999']) expect(pick(bad), bad).toMatchObject({ exitCode: 2, message: expect.stringContaining('expected IP or IP:PORT (IPv6 as addr or [addr]:port)') });
   });
 });

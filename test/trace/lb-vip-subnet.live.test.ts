@@ -31,6 +31,8 @@ function topology(): Topology {
     loadBalancers: [
       { name: 'lb4', protocol: 'tcp', vips: { '10.5.0.100:80': ['10.5.0.13:8080', '10.5.1.11:8080'] }, switches: ['v6-a'], routers: ['lr6'] },
       { name: 'lb6', protocol: 'tcp', vips: { '[2001:db8:5::100]:80': ['[2001:db8:5::13]:8080', '[2001:db8:5:1::11]:8080'] }, switches: ['v6-a'], routers: ['lr6'] },
+      // Port-less, so its backends are bare IPv6 addresses.
+      { name: 'lbp6', vips: { '2001:db8:5::101': ['2001:db8:5::13', '2001:db8:5:1::11'] }, switches: ['v6-a'], routers: ['lr6'] },
       // On the switch only: no router answers ARP/ND for these.
       { name: 'lbsw4', protocol: 'tcp', vips: { '10.5.0.200:80': ['10.5.0.13:8080'] }, switches: ['v6-a'] },
       { name: 'lbsw6', protocol: 'tcp', vips: { '[2001:db8:5::200]:80': ['[2001:db8:5::13]:8080'] }, switches: ['v6-a'] },
@@ -82,6 +84,15 @@ describe.skipIf(!live)('trace --to a load-balancer VIP in the sender’s own sub
       expect(chosen.code, chosen.stderr).toBe(0);
       expect(JSON.parse(chosen.stdout).delivered.map((d: { logicalPort?: string }) => d.logicalPort)).toEqual(['v6b1']);
     }
+    // --lb-dst with a bare IPv6 address (any port), and a port-less VIP whose backends are bare
+    // IPv6 addresses: delivered to that backend, which is --to's (exit 0).
+    for (const vip of ['2001:db8:5::100', '2001:db8:5::101']) {
+      const r = await runCli(['trace', '-s', snap, '--from', 'v6a1', '--to', vip, '--tcp', '80', '--lb-dst', '2001:db8:5:1::11', '--json']);
+      expect(r.code, `${vip}: ${r.stdout}${r.stderr}`).toBe(0);
+      const j = JSON.parse(r.stdout);
+      expect(j.delivered.map((d: { logicalPort?: string }) => d.logicalPort), vip).toEqual(['v6b1']);
+      expect(j.reachedDestination, vip).toBe(true);
+    }
     for (const vip of ['10.5.0.200', '2001:db8:5::200']) {
       const r = await runCli(['trace', '-s', snap, '--from', 'v6a1', '--to', vip, '--tcp', '80']);
       expect(r.code, `${vip}: ${r.stdout}`).toBe(1);
@@ -96,6 +107,7 @@ describe.skipIf(!live)('trace --to a load-balancer VIP in the sender’s own sub
       { from: 'v6a1', to: '10.5.0.100', protocol: { kind: 'tcp' as const, port: 80 }, lbDst: '10.5.1.11:8080' },
       { from: 'v6a1', to: '2001:db8:5::100', protocol: { kind: 'tcp' as const, port: 80 } },
       { from: 'v6a1', to: '2001:db8:5::100', protocol: { kind: 'tcp' as const, port: 80 }, lbDst: '[2001:db8:5:1::11]:8080' },
+      { from: 'v6a1', to: '2001:db8:5::101', protocol: { kind: 'tcp' as const, port: 80 }, lbDst: '2001:db8:5:1::11' },
     ];
     for (const [i, req] of cases.entries()) {
       const o = await runCase(sb, loaded.value, undefined, { id: `lbvip-${i}`, category: 'lb-vip-subnet', req });
