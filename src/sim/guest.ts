@@ -12,7 +12,7 @@ import { formatIpv4, formatIpv6, formatMac, parseIpv6, quoteName } from '../mode
 import { fail, ok, type Result } from '../model/result.js';
 import type { HostState } from '../model/snapshot.js';
 import type { TunnelFields } from '../model/trace.js';
-import { canonicalIp, describeEndpoint, inCidr, type Endpoint, type Resolver, type SnapshotView } from '../snapshot/resolve.js';
+import { canonicalIp, describeEndpoint, inCidr, splitHostPort, type Endpoint, type Resolver, type SnapshotView } from '../snapshot/resolve.js';
 import { ETH_TYPE_ARP, ETH_TYPE_IP, ETH_TYPE_IPV6, SP, VLAN_CFI, type PacketState } from './state.js';
 
 export type Protocol =
@@ -232,8 +232,10 @@ export function buildGuestPacket(view: SnapshotView, resolver: Resolver, from: E
   if (!nwDst) return fail(`--to ${to.input}: ${describeEndpoint(to)} has no IPv${fam} address, and the source sends IPv${fam} (${nwSrc})`);
   if (to.kind === 'lb-vip' && o.protocol.kind !== 'arp') {
     const lbProto = to.lb!.protocol ?? 'tcp';
-    const vipPort = /:(\d+)$/.exec(to.lb!.vip)?.[1];
-    if (o.protocol.kind === 'icmp' || o.protocol.kind !== lbProto || (vipPort && String(o.protocol.port) !== vipPort))
+    // A VIP without a port (an IPv6 one is a bare address: its last group is no port) balances
+    // every packet to its address, whatever the protocol.
+    const vipPort = splitHostPort(to.lb!.vip)?.port;
+    if (vipPort !== undefined && (o.protocol.kind === 'icmp' || o.protocol.kind !== lbProto || o.protocol.port !== vipPort))
       notes.push(`${to.lb!.name} balances ${lbProto}${vipPort ? ` port ${vipPort}` : ''} on ${to.lb!.vip}: this packet does not match the VIP`);
   }
 
