@@ -52,6 +52,25 @@ function missingPidfile(st: HostState['ovnController']): string | undefined {
   return m ? m[1] || 'where ovn-appctl looked' : undefined;
 }
 
+/**
+ * No pidfile, and the chassis has neither a Chassis nor a Chassis_Private row in an SB listing
+ * that was read: what a clean exit (ovn-appctl exit) leaves, since ovn-controller deletes both on
+ * its way out. That makes the missing pidfile conclusive; in a container it runs, and keeps its rows.
+ */
+type SbView = Pick<Snapshot, 'sb' | 'manifest' | 'diagnostics'>;
+function stoppedCleanly(snap: SbView, h: HostState): boolean {
+  const st = h.ovnController;
+  if (st?.kind !== 'not-running' || missingPidfile(st) === undefined || h.chassis === undefined || !snap.sb) return false;
+  if (unusableOutput(snap, undefined, 'ovn-sbctl.list.Chassis') !== undefined) return false;
+  if (snap.sb.chassis.some((c) => c.name === h.chassis)) return false;
+  return !(snap.sb.chassisPrivate ?? []).some((r) => r.name === h.chassis);
+}
+
+/** ovn-appctl's answer says ovn-controller is not running: a pidfile naming a dead process, a refused socket, or a clean exit. */
+function notRunning(snap: SbView, h: HostState): boolean {
+  return h.ovnController?.kind === 'not-running' && (missingPidfile(h.ovnController) === undefined || stoppedCleanly(snap, h));
+}
+
 /** How long before the collection a chassis' last applied nb_cfg still says "its ovn-controller was working then". */
 const RECENT_MS = 60_000;
 
@@ -125,11 +144,11 @@ const IN_FLIGHT_SLACK_MS = 5_000;
  * the clause after "its ovn-controller" and D17's fix. Undefined when D17 found nothing wrong (or
  * could not tell).
  */
-function d17Cause(h: HostState): { readonly clause: string; readonly fix: string } | undefined {
+function d17Cause(snap: SbView, h: HostState): { readonly clause: string; readonly fix: string } | undefined {
   const st = h.ovnController;
   switch (st?.kind) {
     case 'not-running':
-      return missingPidfile(st) !== undefined
+      return !notRunning(snap, h)
         ? { clause: 'could not be reached', fix: `${REACH_IT}; if it is stopped: on ${h.name}, systemctl status ovn-controller and start it` }
         : { clause: 'is not running', fix: `on ${h.name}: systemctl status ovn-controller (why it stopped: ovn-controller.log, journalctl, a core dump); start it — it recomputes and replaces the stale flows` };
     case 'unresponsive':
@@ -144,8 +163,9 @@ function d17Cause(h: HostState): { readonly clause: string; readonly fix: string
 }
 
 /** ovn-controller said (conclusively) that it applies nothing now: not running, not answering, paused, not connected. */
-function controllerOut(st: HostState['ovnController']): boolean {
-  if (st?.kind === 'not-running') return missingPidfile(st) === undefined;
+function controllerOut(snap: SbView, h: HostState): boolean {
+  const st = h.ovnController;
+  if (st?.kind === 'not-running') return notRunning(snap, h);
   return st?.kind === 'unresponsive' || (st?.kind === 'running' && (st.paused === true || !st.connected));
 }
 
@@ -154,13 +174,13 @@ function controllerOut(st: HostState['ovnController']): boolean {
  * chassis' own ovn-controller did not say it is out: one killed seconds after applying a change
  * has a recent timestamp too.
  */
-function nbCfgLags(snap: Pick<Snapshot, 'sb' | 'manifest' | 'hosts'>): Map<string, NbCfgLag> {
+function nbCfgLags(snap: Pick<Snapshot, 'sb' | 'manifest' | 'hosts' | 'diagnostics'>): Map<string, NbCfgLag> {
   const out = new Map<string, NbCfgLag>();
   const global = snap.sb?.global;
   const target = global?.nbCfg;
   if (!global || target === undefined || target <= 0) return out;
   const started = Date.parse(snap.manifest.created);
-  const controllersOut = new Set(snap.hosts.filter((h) => h.chassis !== undefined && controllerOut(h.ovnController)).map((h) => h.chassis!));
+  const controllersOut = new Set(snap.hosts.filter((h) => h.chassis !== undefined && controllerOut(snap, h)).map((h) => h.chassis!));
   for (const row of snap.sb?.chassisPrivate ?? []) {
     if (row.nbCfg === undefined || row.nbCfg >= target) continue;
     const inFlight = !controllersOut.has(row.name) && row.nbCfgTimestamp !== undefined && row.nbCfgTimestamp > 0 && !Number.isNaN(started) && row.nbCfgTimestamp >= started - IN_FLIGHT_SLACK_MS;
@@ -176,7 +196,7 @@ function lagSentence(lag: NbCfgLag, created: string): string {
 }
 
 /** Why a host's flows may not be what the NB/SB say now; empty when nothing says so (or nothing is known). */
-export function staleFlowCauses(snap: Pick<Snapshot, 'hosts' | 'sb' | 'manifest'>): Map<string, StaleFlowsCause[]> {
+export function staleFlowCauses(snap: Pick<Snapshot, 'hosts' | 'sb' | 'manifest' | 'diagnostics'>): Map<string, StaleFlowsCause[]> {
   const out = new Map<string, StaleFlowsCause[]>();
   const push = (c: StaleFlowsCause) => out.set(c.host, [...(out.get(c.host) ?? []), c]);
   const lags = nbCfgLags(snap);
@@ -185,7 +205,7 @@ export function staleFlowCauses(snap: Pick<Snapshot, 'hosts' | 'sb' | 'manifest'
     // A missing pidfile is not conclusive (see NO_PIDFILE): on a containerised deployment it would
     // be on every trace, and it is D17's warning to make, not a trace's.
     if (st?.kind === 'not-running') {
-      if (h.chassis !== undefined && missingPidfile(st) === undefined) push({ host: h.name, kind: 'not-running', check: 'D17', short: 'ovn-controller not running', detail: `ovn-controller on ${h.name} is not running — ${noAnswer(st.error)}: ${STALE_FLOWS}` });
+      if (h.chassis !== undefined && notRunning(snap, h)) push({ host: h.name, kind: 'not-running', check: 'D17', short: 'ovn-controller not running', detail: `ovn-controller on ${h.name} is not running — ${noAnswer(st.error)}: ${STALE_FLOWS}` });
     }
     else if (st?.kind === 'unresponsive') push({ host: h.name, kind: 'unresponsive', check: 'D17', short: 'ovn-controller not answering', detail: `ovn-controller on ${h.name} did not answer (${st.error}): busy in a long recompute, or hung; while it is, it applies no NB/SB change, so its flows may be stale` });
     else if (st?.kind === 'running' && st.paused) push({ host: h.name, kind: 'paused', check: 'D17', short: 'ovn-controller paused', detail: `ovn-controller on ${h.name} is paused (debug/pause): ${STALE_FLOWS}` });
@@ -229,7 +249,8 @@ export function checkControllers(input: ControllerInput): Finding[] {
           break;
         }
         const pidfile = missingPidfile(st);
-        if (pidfile !== undefined) {
+        const cleanExit = stoppedCleanly(snap, h);
+        if (pidfile !== undefined && !cleanExit) {
           const elsewhere = appliedRecently(row, snap.sb?.global, snap.manifest.created);
           add({
             id: 'D17',
@@ -242,7 +263,7 @@ export function checkControllers(input: ControllerInput): Finding[] {
                 : `it may be stopped, or run in its own container or with another OVN_RUNDIR where this ovn-appctl did not look${last ? `; ${last}` : ''}`
             }`,
             evidence: [evidenceOf(st.evidence), ...rowEv, ...ovsEvidence(h)],
-            fix: elsewhere ? REACH_IT : d17Cause(h)!.fix,
+            fix: elsewhere ? REACH_IT : d17Cause(snap, h)!.fix,
           });
           break;
         }
@@ -251,17 +272,17 @@ export function checkControllers(input: ControllerInput): Finding[] {
           severity: 'fail',
           host: h.name,
           subject,
-          message: `ovn-controller is not running on ${h.name}: ${noAnswer(st.error)}; ${STALE_FLOWS}${last ? `. ${last[0]!.toUpperCase()}${last.slice(1)}` : ''}`,
+          message: `ovn-controller is not running on ${h.name}: ${noAnswer(st.error)}${cleanExit ? `, and chassis ${h.chassis} has no Chassis or Chassis_Private row in the SB (D7): ovn-controller deletes both when it exits cleanly` : ''}; ${STALE_FLOWS}${last ? `. ${last[0]!.toUpperCase()}${last.slice(1)}` : ''}`,
           evidence: [evidenceOf(st.evidence), ...rowEv, ...ovsEvidence(h)],
-          fix: d17Cause(h)!.fix,
+          fix: d17Cause(snap, h)!.fix,
         });
         break;
       case 'unresponsive':
-        add({ id: 'D17', severity: 'warn', host: h.name, subject, message: `ovn-controller on ${h.name} did not answer on its control socket (${st.error}): busy in a long recompute, or hung — while it is, it applies no NB/SB change${last ? `; ${last}` : ''}`, evidence: [evidenceOf(st.evidence), ...rowEv], fix: d17Cause(h)!.fix });
+        add({ id: 'D17', severity: 'warn', host: h.name, subject, message: `ovn-controller on ${h.name} did not answer on its control socket (${st.error}): busy in a long recompute, or hung — while it is, it applies no NB/SB change${last ? `; ${last}` : ''}`, evidence: [evidenceOf(st.evidence), ...rowEv], fix: d17Cause(snap, h)!.fix });
         break;
       case 'running': {
         const ev = [evidenceOf(st.evidence), ...(st.pausedEvidence ? [evidenceOf(st.pausedEvidence)] : [])];
-        if (st.paused) add({ id: 'D17', severity: 'fail', host: h.name, subject, message: `ovn-controller on ${h.name} is paused (debug/status: paused): ${STALE_FLOWS}${last ? `. ${last[0]!.toUpperCase()}${last.slice(1)}` : ''}`, evidence: [...ev, ...rowEv], fix: d17Cause(h)!.fix });
+        if (st.paused) add({ id: 'D17', severity: 'fail', host: h.name, subject, message: `ovn-controller on ${h.name} is paused (debug/status: paused): ${STALE_FLOWS}${last ? `. ${last[0]!.toUpperCase()}${last.slice(1)}` : ''}`, evidence: [...ev, ...rowEv], fix: d17Cause(snap, h)!.fix });
         else if (!st.connected) {
           const remote = h.openVswitch?.ovnRemote;
           add({
@@ -271,7 +292,7 @@ export function checkControllers(input: ControllerInput): Finding[] {
             subject,
             message: `ovn-controller on ${h.name} runs but is not connected to the SB${remote ? ` (ovn-remote ${remote})` : ''}: it keeps the flows it installed, but no SB change since the connection dropped is in them${last ? `; ${last}` : ''}`,
             evidence: [...ev, ...ovsEvidence(h), ...rowEv],
-            fix: d17Cause(h)!.fix,
+            fix: d17Cause(snap, h)!.fix,
           });
         } else add({ id: 'D17', severity: 'pass', host: h.name, subject, message: `running${st.paused === false ? ', not paused,' : ''} and connected to the SB${st.version ? ` (${st.version})` : ''}`, evidence: [] });
         break;
@@ -305,7 +326,7 @@ export function checkControllers(input: ControllerInput): Finding[] {
       continue;
     }
     const loaded = host !== undefined ? snap.hosts.find((h) => h.name === host) : undefined;
-    const cause = loaded ? d17Cause(loaded) : undefined;
+    const cause = loaded ? d17Cause(snap, loaded) : undefined;
     const why = cause ? ` — its ovn-controller ${cause.clause} (D17)` : '';
     add({
       id: 'D18',

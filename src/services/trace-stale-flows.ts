@@ -45,7 +45,7 @@ function summarize(causes: ReadonlyMap<string, readonly StaleFlowsCause[]>): str
 }
 
 /** Built once per loaded snapshot: the causes of every loaded host, looked up per trace. */
-export function staleFlowIndex(snapshot: Pick<Snapshot, 'hosts' | 'sb' | 'manifest'>): StaleFlowIndex {
+export function staleFlowIndex(snapshot: Pick<Snapshot, 'hosts' | 'sb' | 'manifest' | 'diagnostics'>): StaleFlowIndex {
   const byHost = staleFlowCauses(snapshot);
   return {
     forHosts(hosts) {

@@ -7,7 +7,9 @@ import { checkControllers, staleFlowCauses } from '../../src/checks/controller.j
 import type { Finding } from '../../src/model/finding.js';
 import { loadSnapshot } from '../../src/snapshot/load.js';
 import { copyFixture } from '../harness/fixture-copy.js';
-import { addControllerAnswers, addNbCfg, DEAD_PIDFILE, HEALTHY } from '../harness/fixture-outputs.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { addCentralOutput, addControllerAnswers, addNbCfg, DEAD_PIDFILE, HEALTHY } from '../harness/fixture-outputs.js';
 
 const HV1 = '104ab27f-754d-435c-a7c8-28a096618492';
 const HV2 = '004d4b97-d569-4718-b796-08d00754e0e0';
@@ -87,6 +89,31 @@ describe('D17: ovn-controller answers on every host', () => {
     const [d18] = pick(fs, 'D18', 'hv1');
     expect(d18!.message).toMatch(/ — its ovn-controller could not be reached \(D17\)/);
     expect(d18!.message).not.toMatch(/not running/);
+  });
+
+  it('no pidfile and the chassis gone from the SB Chassis (and Chassis_Private) list: a clean exit (ovn-appctl exit), so it fails as not running, and a trace warns', async () => {
+    const dir = copyFixture('l3-acl');
+    addControllerAnswers(dir, 'hv2', NO_PIDFILE);
+    addControllerAnswers(dir, 'hv1', HEALTHY);
+    // What a clean exit leaves: ovn-controller deleted hv2's Chassis row on its way out.
+    const chassisFile = join(dir, 'central/ovn-sbctl.list.Chassis.out');
+    const listing = JSON.parse(readFileSync(chassisFile, 'utf8')) as { headings: string[]; data: unknown[][] };
+    const nameAt = listing.headings.indexOf('name');
+    const kept = { ...listing, data: listing.data.filter((r) => r[nameAt] !== 'hv2') };
+    expect(kept.data).toHaveLength(listing.data.length - 1);
+    addCentralOutput(dir, 'ovn-sbctl.list.Chassis', { argv: ['ovn-sbctl', '--format=json', 'list', 'Chassis'], out: JSON.stringify(kept) });
+    const fs = await findings(dir);
+    const [hv2] = pick(fs, 'D17', 'hv2');
+    expect(hv2!.severity).toBe('fail');
+    expect(hv2!.message).toMatch(/^ovn-controller is not running on hv2: its control socket did not answer \(ovn-appctl: cannot read pidfile "\/var\/run\/ovn\/ovn-controller\.pid" \(No such file or directory\)\), and chassis hv2 has no Chassis or Chassis_Private row in the SB \(D7\): ovn-controller deletes both when it exits cleanly; /);
+    expect(pick(fs, 'D17', 'hv1').map((f) => f.severity)).toEqual(['pass']);
+    const r = await loadSnapshot(dir);
+    if (!r.ok) throw new Error(r.error.message);
+    expect(staleFlowCauses(r.value).get('hv2')?.map((c) => c.kind)).toEqual(['not-running']);
+    // The same missing pidfile with hv2 still in the SB stays a warning (the container case above).
+    const kept2 = copyFixture('l3-acl');
+    addControllerAnswers(kept2, 'hv2', NO_PIDFILE);
+    expect(pick(await findings(kept2), 'D17', 'hv2').map((f) => f.severity)).toEqual(['warn']);
   });
 
   it('not connected to the SB warns and names ovn-remote; paused fails; a timeout warns', async () => {

@@ -104,10 +104,11 @@ describe.skipIf(!live)('doctor on a live sandbox broken the OVN way', () => {
     // Its flows still point at the tunnel port ovn-controller removed on the way out.
     expect(f.some((x) => x.id === 'F5' && x.host === 'hv2' && x.severity === 'warn')).toBe(true);
 
-    // ovn-controller itself: its control socket is gone with it (a clean exit removes the pidfile).
+    // ovn-controller itself: its control socket is gone with it (a clean exit removes the pidfile),
+    // and so are its SB rows, which is what makes the missing pidfile conclusive.
     const d17 = f.find((x) => x.id === 'D17' && x.host === 'hv2')!;
     expect(d17.severity).toBe('fail');
-    expect(d17.message).toMatch(/^ovn-controller is not running on hv2: its control socket did not answer \(ovn-appctl: cannot read pidfile ".*" \(No such file or directory\); no pidfile there: stopped/);
+    expect(d17.message).toMatch(/^ovn-controller is not running on hv2: its control socket did not answer \(ovn-appctl: cannot read pidfile ".*" \(No such file or directory\)\), and chassis hv2 has no Chassis or Chassis_Private row in the SB \(D7\)/);
 
     // The stale tunnel.
     const d9 = f.find((x) => x.id === 'D9' && x.subject === 'tunnel stale0')!;
