@@ -71,6 +71,25 @@ function notRunning(snap: SbView, h: HostState): boolean {
   return h.ovnController?.kind === 'not-running' && (missingPidfile(h.ovnController) === undefined || stoppedCleanly(snap, h));
 }
 
+/**
+ * A host's ovn-controller in a word or two, as D17 judges it (for listings such as `snapshot
+ * show`): undefined when nothing was asked (older snapshots) or nothing can be told.
+ */
+export function controllerStateText(snap: SbView, h: HostState): string | undefined {
+  const st = h.ovnController;
+  switch (st?.kind) {
+    case 'running':
+      return st.paused ? 'paused' : st.connected ? 'connected' : 'not connected';
+    case 'unresponsive':
+      return 'not answering';
+    case 'not-running':
+      if (h.chassis === undefined) return undefined;
+      return notRunning(snap, h) ? 'not running' : 'not reached';
+    default:
+      return undefined;
+  }
+}
+
 /** How long before the collection a chassis' last applied nb_cfg still says "its ovn-controller was working then". */
 const RECENT_MS = 60_000;
 

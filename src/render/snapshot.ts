@@ -12,6 +12,14 @@ function ovsCell(h: SnapshotSummary['hosts'][number], style: ChalkInstance): str
   return style.yellow(h.ovsVersion ? `${h.ovsVersion}, not running` : 'not running');
 }
 
+/** ovn-controller's state, coloured by what it means for the flows (see doctor D17). */
+function controllerCell(h: SnapshotSummary['hosts'][number], style: ChalkInstance): string {
+  const state = h.ovnController;
+  if (state === undefined) return '-';
+  if (state === 'connected') return state;
+  return state === 'not running' || state === 'paused' ? style.red(state) : style.yellow(state);
+}
+
 export function renderSnapshotSummary(s: SnapshotSummary, style: ChalkInstance): string {
   const out: string[] = [];
   out.push(`${style.bold('snapshot')} ${s.dir}  (created ${s.created} by ovnscope ${s.toolVersion})`);
@@ -22,12 +30,12 @@ export function renderSnapshotSummary(s: SnapshotSummary, style: ChalkInstance):
   if (!s.damaged.length || s.missing.length || s.interrupted) out.push(s.complete ? style.green('complete') : style.yellow(`INCOMPLETE${s.interrupted ? ' (interrupted)' : ''}`));
   for (const m of s.missing) out.push(`  missing: ${m}`);
   out.push('', style.bold('hosts'));
-  const hosts = new Table({ head: ['host', 'status', 'chassis', 'encap ip', 'OVS', 'bridge', 'flows', 'groups', 'ports', 'tables'], style: plain });
+  const hosts = new Table({ head: ['host', 'status', 'chassis', 'encap ip', 'OVS', 'ovn-controller', 'bridge', 'flows', 'groups', 'ports', 'tables'], style: plain });
   for (const h of s.hosts) {
     const bridges = h.bridges.length ? h.bridges : [{ name: '-', flows: 0, groups: 0, ports: 0, flowsPerTable: {} }];
     for (const [i, b] of bridges.entries()) {
       const status = h.status === 'ok' ? style.green('ok') : h.status === 'partial' ? style.yellow('partial') : style.red(h.status);
-      hosts.push([i === 0 ? h.name : '', i === 0 ? status : '', i === 0 ? (h.chassis ?? '-') : '', i === 0 ? (h.encapIp ?? '-') : '', i === 0 ? ovsCell(h, style) : '', b.name, b.flows, b.groups, b.ports, Object.keys(b.flowsPerTable).length]);
+      hosts.push([i === 0 ? h.name : '', i === 0 ? status : '', i === 0 ? (h.chassis ?? '-') : '', i === 0 ? (h.encapIp ?? '-') : '', i === 0 ? ovsCell(h, style) : '', i === 0 ? controllerCell(h, style) : '', b.name, b.flows, b.groups, b.ports, Object.keys(b.flowsPerTable).length]);
     }
   }
   out.push(hosts.toString());

@@ -2,6 +2,7 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import type { Result } from '../model/result.js';
 import { ok } from '../model/result.js';
 import { loadSnapshot } from '../snapshot/load.js';
+import { controllerStateText } from '../checks/controller.js';
 
 export interface SnapshotSummary {
   readonly dir: string;
@@ -25,6 +26,12 @@ export interface SnapshotSummary {
     readonly ovsVersion?: string;
     /** The OVS database answered (`ovs-vsctl list Open_vSwitch` succeeded): OVS was running. */
     readonly ovsRunning: boolean;
+    /**
+     * What ovn-controller answered, as doctor D17 judges it: connected, not connected, paused, not
+     * answering, not running, or not reached (no pidfile where ovn-appctl looked). Absent when it
+     * was not asked (snapshots of older ovnscope) or the host is no chassis.
+     */
+    readonly ovnController?: string;
     /** Bridges with an OpenFlow output that succeeded; a bridge name the collection only assumed (br-int when list-br failed) is not one. */
     readonly bridges: readonly { readonly name: string; readonly flows: number; readonly groups: number; readonly ports: number; readonly flowsPerTable: Readonly<Record<string, number>> }[];
   }[];
@@ -75,6 +82,7 @@ export async function showSnapshot(dir: string): Promise<Result<SnapshotSummary>
       encapIp: h.encapIp,
       ...(collected(h.name, 'ovs-vsctl.version') && h.version?.version ? { ovsVersion: h.version.version } : {}),
       ovsRunning: collected(h.name, 'ovs-vsctl.list.Open_vSwitch'),
+      ...((state) => (state ? { ovnController: state } : {}))(controllerStateText(s, h)),
       bridges: h.bridges.filter((b) => bridgeCollected(h.name, b.name)).map((b) => {
         const perTable: Record<string, number> = {};
         for (const f of b.flows) perTable[f.table] = (perTable[f.table] ?? 0) + 1;

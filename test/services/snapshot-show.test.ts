@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { renderSnapshotSummary } from '../../src/render/snapshot.js';
 import { showSnapshot } from '../../src/services/snapshot-show.js';
 import { copyFixture } from '../harness/fixture-copy.js';
+import { addControllerAnswers, DEAD_PIDFILE, HEALTHY } from '../harness/fixture-outputs.js';
 
 const plain = new Chalk({ level: 0 });
 
@@ -72,7 +73,8 @@ describe('snapshot show says what was collected from each host', () => {
     const hv1 = s.hosts.find((h) => h.name === 'hv1')!;
     expect([hv1.ovsRunning, hv1.bridges.map((b) => b.name)]).toEqual([true, ['br-int']]);
     const row = renderSnapshotSummary(s, plain).split('\n').find((l) => l.includes(' hv2 '))!;
-    expect(row).toMatch(/│ hv2\s+│ partial\s+│ -\s+│ -\s+│ 3\.1\.0, not running │ -\s+│ 0\s+│/);
+    // The ovn-controller column ("-": not asked in this older snapshot) sits between OVS and the bridge.
+    expect(row).toMatch(/│ hv2\s+│ partial\s+│ -\s+│ -\s+│ 3\.1\.0, not running │ -\s+│ -\s+│ 0\s+│/);
   });
 
   it('an output whose command failed is not shown as collected (no OVS version from a failed ovs-vsctl --version)', async () => {
@@ -84,5 +86,29 @@ describe('snapshot show says what was collected from each host', () => {
     writeFileSync(mf, JSON.stringify(m));
     const hv2 = (await show(dir)).hosts.find((h) => h.name === 'hv2')!;
     expect(hv2.ovsVersion).toBeUndefined();
+  });
+});
+
+describe('snapshot show: ovn-controller per host', () => {
+  it('says what ovn-controller answered, as doctor D17 judges it; "-" when it was not asked', async () => {
+    const before = await show(copyFixture('l3-acl'));
+    expect(before.hosts.map((h) => h.ovnController)).toEqual([undefined, undefined]);
+    const dir = copyFixture('l3-acl');
+    addControllerAnswers(dir, 'hv1', HEALTHY);
+    // SIGKILLed: the pidfile names a process that is gone (conclusive).
+    addControllerAnswers(dir, 'hv2', { connection: { argv: [], status: 'failed', err: DEAD_PIDFILE('/var/run/ovn') } });
+    const s = await show(dir);
+    expect(s.hosts.map((h) => [h.name, h.ovnController])).toEqual([
+      ['hv1', 'connected'],
+      ['hv2', 'not running'],
+    ]);
+    const lines = renderSnapshotSummary(s, plain).split('\n');
+    expect(lines.find((l) => l.includes('host') && l.includes('status'))).toMatch(/│ OVS +│ ovn-controller │ bridge/);
+    expect(lines.find((l) => l.includes(' hv1 '))).toMatch(/│ 3\.1\.0 +│ connected +│ br-int/);
+    expect(lines.find((l) => l.includes(' hv2 '))).toMatch(/│ 3\.1\.0 +│ not running +│ br-int/);
+    // No pidfile where ovn-appctl looked, the chassis still in the SB: not reached, not "not running".
+    const elsewhere = copyFixture('l3-acl');
+    addControllerAnswers(elsewhere, 'hv2', { connection: { argv: [], status: 'failed', err: 'ovn-appctl: cannot read pidfile "/var/run/ovn/ovn-controller.pid" (No such file or directory)\n' } });
+    expect((await show(elsewhere)).hosts.find((h) => h.name === 'hv2')!.ovnController).toBe('not reached');
   });
 });

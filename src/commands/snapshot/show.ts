@@ -5,7 +5,7 @@ import { showSnapshot } from '../../services/snapshot-show.js';
 
 export default class SnapshotShow extends BaseCommand {
   static override summary = 'Summarise a snapshot: hosts, bridges, flows per table, chassis, encaps, bindings, what failed.';
-  static override description = 'Reads a snapshot directory written by "ovnscope collect" and shows what it holds and what is missing from it (failed commands, unreachable hosts, parser diagnostics with file and line). A snapshot whose files changed after collection (missing, or not the size/sha256 its manifest recorded) is shown as DAMAGED, with the files listed, never as complete.';
+  static override description = 'Reads a snapshot directory written by "ovnscope collect" and shows what it holds and what is missing from it (failed commands, unreachable hosts, parser diagnostics with file and line). A snapshot whose files changed after collection (missing, or not the size/sha256 its manifest recorded) is shown as DAMAGED, with the files listed, never as complete. Each host\'s row says what its ovn-controller answered, as doctor D17 judges it: connected, not connected, paused, not answering, not running, or not reached (no pidfile where ovn-appctl looked; see doctor D17); "-" when the snapshot did not ask (older ovnscope) or the host is no chassis.';
   static override examples = ['<%= config.bin %> snapshot show fixtures/l3-acl', '<%= config.bin %> snapshot show snap --json | jq .chassis'];
   static override enableJsonFlag = true;
   static override args = { dir: Args.string({ description: 'Snapshot directory.', required: true }) };
