@@ -66,28 +66,48 @@ function stoppedCleanly(snap: SbView, h: HostState): boolean {
   return !(snap.sb.chassisPrivate ?? []).some((r) => r.name === h.chassis);
 }
 
-/** ovn-appctl's answer says ovn-controller is not running: a pidfile naming a dead process, a refused socket, or a clean exit. */
-function notRunning(snap: SbView, h: HostState): boolean {
-  return h.ovnController?.kind === 'not-running' && (missingPidfile(h.ovnController) === undefined || stoppedCleanly(snap, h));
-}
-
 /**
- * A host's ovn-controller in a word or two, as D17 judges it (for listings such as `snapshot
- * show`): undefined when nothing was asked (older snapshots) or nothing can be told.
+ * D17's judgement of a host's ovn-controller, made here once for the check, D18's wording, trace
+ * warnings and `snapshot show`. `not-running`: a pidfile naming a dead process, a refused socket,
+ * or a clean exit; `not-reached`: no pidfile where ovn-appctl looked (inconclusive). Undefined
+ * when nothing was asked (older snapshots) or nothing can be told (not a chassis).
  */
-export function controllerStateText(snap: SbView, h: HostState): string | undefined {
+export type ControllerVerdict = 'connected' | 'not-connected' | 'paused' | 'unresponsive' | 'not-running' | 'not-reached';
+
+export function controllerVerdict(snap: SbView, h: HostState): ControllerVerdict | undefined {
   const st = h.ovnController;
   switch (st?.kind) {
     case 'running':
-      return st.paused ? 'paused' : st.connected ? 'connected' : 'not connected';
+      return st.paused ? 'paused' : st.connected ? 'connected' : 'not-connected';
     case 'unresponsive':
-      return 'not answering';
+      return 'unresponsive';
     case 'not-running':
       if (h.chassis === undefined) return undefined;
-      return notRunning(snap, h) ? 'not running' : 'not reached';
+      return missingPidfile(st) === undefined || stoppedCleanly(snap, h) ? 'not-running' : 'not-reached';
     default:
       return undefined;
   }
+}
+
+const VERDICT_TEXT: Record<ControllerVerdict, string> = {
+  connected: 'connected',
+  'not-connected': 'not connected',
+  paused: 'paused',
+  unresponsive: 'not answering',
+  'not-running': 'not running',
+  'not-reached': 'not reached',
+};
+
+/** A host's ovn-controller in a word or two (for listings such as `snapshot show`), as D17 judges it. */
+export function controllerStateText(snap: SbView, h: HostState): string | undefined {
+  const v = controllerVerdict(snap, h);
+  return v && VERDICT_TEXT[v];
+}
+
+/** What ovn-appctl said when the control socket did not answer ('' otherwise). */
+function answerError(h: HostState): string {
+  const st = h.ovnController;
+  return st?.kind === 'not-running' || st?.kind === 'unresponsive' ? st.error : '';
 }
 
 /** How long before the collection a chassis' last applied nb_cfg still says "its ovn-controller was working then". */
@@ -164,18 +184,17 @@ const IN_FLIGHT_SLACK_MS = 5_000;
  * could not tell).
  */
 function d17Cause(snap: SbView, h: HostState): { readonly clause: string; readonly fix: string } | undefined {
-  const st = h.ovnController;
-  switch (st?.kind) {
+  switch (controllerVerdict(snap, h)) {
+    case 'not-reached':
+      return { clause: 'could not be reached', fix: `${REACH_IT}; if it is stopped: on ${h.name}, systemctl status ovn-controller and start it` };
     case 'not-running':
-      return !notRunning(snap, h)
-        ? { clause: 'could not be reached', fix: `${REACH_IT}; if it is stopped: on ${h.name}, systemctl status ovn-controller and start it` }
-        : { clause: 'is not running', fix: `on ${h.name}: systemctl status ovn-controller (why it stopped: ovn-controller.log, journalctl, a core dump); start it — it recomputes and replaces the stale flows` };
+      return { clause: 'is not running', fix: `on ${h.name}: systemctl status ovn-controller (why it stopped: ovn-controller.log, journalctl, a core dump); start it — it recomputes and replaces the stale flows` };
     case 'unresponsive':
       return { clause: 'does not answer', fix: `on ${h.name}: ovn-appctl -t ovn-controller connection-status again; top -p $(pidof ovn-controller); ovn-controller.log` };
-    case 'running':
-      if (st.paused) return { clause: 'is paused', fix: `on ${h.name}: ovn-appctl -t ovn-controller debug/resume` };
-      if (!st.connected) return { clause: 'is not connected to the SB', fix: `on ${h.name}: check that ${h.openVswitch?.ovnRemote ?? 'ovn-remote'} is reachable (and its SSL/RBAC setup); ovn-controller.log says why it disconnected` };
-      return undefined;
+    case 'paused':
+      return { clause: 'is paused', fix: `on ${h.name}: ovn-appctl -t ovn-controller debug/resume` };
+    case 'not-connected':
+      return { clause: 'is not connected to the SB', fix: `on ${h.name}: check that ${h.openVswitch?.ovnRemote ?? 'ovn-remote'} is reachable (and its SSL/RBAC setup); ovn-controller.log says why it disconnected` };
     default:
       return undefined;
   }
@@ -183,9 +202,8 @@ function d17Cause(snap: SbView, h: HostState): { readonly clause: string; readon
 
 /** ovn-controller said (conclusively) that it applies nothing now: not running, not answering, paused, not connected. */
 function controllerOut(snap: SbView, h: HostState): boolean {
-  const st = h.ovnController;
-  if (st?.kind === 'not-running') return notRunning(snap, h);
-  return st?.kind === 'unresponsive' || (st?.kind === 'running' && (st.paused === true || !st.connected));
+  const v = controllerVerdict(snap, h);
+  return v === 'not-running' || v === 'unresponsive' || v === 'paused' || v === 'not-connected';
 }
 
 /**
@@ -220,15 +238,22 @@ export function staleFlowCauses(snap: Pick<Snapshot, 'hosts' | 'sb' | 'manifest'
   const push = (c: StaleFlowsCause) => out.set(c.host, [...(out.get(c.host) ?? []), c]);
   const lags = nbCfgLags(snap);
   for (const h of snap.hosts) {
-    const st = h.ovnController;
-    // A missing pidfile is not conclusive (see NO_PIDFILE): on a containerised deployment it would
-    // be on every trace, and it is D17's warning to make, not a trace's.
-    if (st?.kind === 'not-running') {
-      if (h.chassis !== undefined && notRunning(snap, h)) push({ host: h.name, kind: 'not-running', check: 'D17', short: 'ovn-controller not running', detail: `ovn-controller on ${h.name} is not running — ${noAnswer(st.error)}: ${STALE_FLOWS}` });
+    // A missing pidfile ('not-reached') is not conclusive (see NO_PIDFILE): on a containerised
+    // deployment it would be on every trace, and it is D17's warning to make, not a trace's.
+    switch (controllerVerdict(snap, h)) {
+      case 'not-running':
+        push({ host: h.name, kind: 'not-running', check: 'D17', short: 'ovn-controller not running', detail: `ovn-controller on ${h.name} is not running — ${noAnswer(answerError(h))}: ${STALE_FLOWS}` });
+        break;
+      case 'unresponsive':
+        push({ host: h.name, kind: 'unresponsive', check: 'D17', short: 'ovn-controller not answering', detail: `ovn-controller on ${h.name} did not answer (${answerError(h)}): busy in a long recompute, or hung; while it is, it applies no NB/SB change, so its flows may be stale` });
+        break;
+      case 'paused':
+        push({ host: h.name, kind: 'paused', check: 'D17', short: 'ovn-controller paused', detail: `ovn-controller on ${h.name} is paused (debug/pause): ${STALE_FLOWS}` });
+        break;
+      case 'not-connected':
+        push({ host: h.name, kind: 'not-connected', check: 'D17', short: 'ovn-controller not connected to the SB', detail: `ovn-controller on ${h.name} is not connected to the SB: it keeps the flows it installed, but no SB change since the connection dropped is in them` });
+        break;
     }
-    else if (st?.kind === 'unresponsive') push({ host: h.name, kind: 'unresponsive', check: 'D17', short: 'ovn-controller not answering', detail: `ovn-controller on ${h.name} did not answer (${st.error}): busy in a long recompute, or hung; while it is, it applies no NB/SB change, so its flows may be stale` });
-    else if (st?.kind === 'running' && st.paused) push({ host: h.name, kind: 'paused', check: 'D17', short: 'ovn-controller paused', detail: `ovn-controller on ${h.name} is paused (debug/pause): ${STALE_FLOWS}` });
-    else if (st?.kind === 'running' && !st.connected) push({ host: h.name, kind: 'not-connected', check: 'D17', short: 'ovn-controller not connected to the SB', detail: `ovn-controller on ${h.name} is not connected to the SB: it keeps the flows it installed, but no SB change since the connection dropped is in them` });
     const lag = h.chassis !== undefined ? lags.get(h.chassis) : undefined;
     if (lag && !lag.inFlight) push({ host: h.name, kind: 'nb-cfg-lag', check: 'D18', short: `${plural(lag.behind, 'nb_cfg generation')} behind`, detail: lagSentence(lag, snap.manifest.created) });
   }
@@ -268,8 +293,7 @@ export function checkControllers(input: ControllerInput): Finding[] {
           break;
         }
         const pidfile = missingPidfile(st);
-        const cleanExit = stoppedCleanly(snap, h);
-        if (pidfile !== undefined && !cleanExit) {
+        if (controllerVerdict(snap, h) === 'not-reached') {
           const elsewhere = appliedRecently(row, snap.sb?.global, snap.manifest.created);
           add({
             id: 'D17',
@@ -291,7 +315,7 @@ export function checkControllers(input: ControllerInput): Finding[] {
           severity: 'fail',
           host: h.name,
           subject,
-          message: `ovn-controller is not running on ${h.name}: ${noAnswer(st.error)}${cleanExit ? `, and chassis ${h.chassis} has no Chassis or Chassis_Private row in the SB (D7): ovn-controller deletes both when it exits cleanly` : ''}; ${STALE_FLOWS}${last ? `. ${last[0]!.toUpperCase()}${last.slice(1)}` : ''}`,
+          message: `ovn-controller is not running on ${h.name}: ${noAnswer(st.error)}${pidfile !== undefined ? `, and chassis ${h.chassis} has no Chassis or Chassis_Private row in the SB (D7): ovn-controller deletes both when it exits cleanly` : ''}; ${STALE_FLOWS}${last ? `. ${last[0]!.toUpperCase()}${last.slice(1)}` : ''}`,
           evidence: [evidenceOf(st.evidence), ...rowEv, ...ovsEvidence(h)],
           fix: d17Cause(snap, h)!.fix,
         });
