@@ -1,6 +1,8 @@
 import type { ChalkInstance } from 'chalk';
 import { flattenTree, type FlatTraceNode, type TraceNode } from '../model/trace.js';
 import type { BatchLine, TraceReport, TraceServiceResult } from '../services/trace.js';
+import { DATA_ERROR_WARNING } from '../services/trace-data-errors.js';
+import { STALE_FLOWS_WARNING } from '../services/trace-stale-flows.js';
 import { renderPath, renderPathHeader } from './trace-path.js';
 
 function nodeLine(n: TraceNode, style: ChalkInstance): string {
@@ -110,7 +112,7 @@ export function verdictLine(r: TraceReport, style: ChalkInstance): string {
  * the prefix those modules give them. Empty when the line points at none.
  */
 export function verdictWarnings(r: TraceReport): string[] {
-  const own = [...(r.staleFlows ? r.warnings.filter((w) => w.startsWith('stale flows: ')) : []), ...(r.dataErrors ? r.warnings.filter((w) => w.startsWith('damaged input: ')) : [])];
+  const own = [...(r.staleFlows ? r.warnings.filter((w) => w.startsWith(STALE_FLOWS_WARNING)) : []), ...(r.dataErrors ? r.warnings.filter((w) => w.startsWith(DATA_ERROR_WARNING)) : [])];
   return r.reply ? [...own, ...verdictWarnings(r.reply).filter((w) => !own.includes(w))] : own;
 }
 

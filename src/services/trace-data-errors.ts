@@ -18,6 +18,9 @@ export interface DataErrors {
   readonly listed: readonly string[];
 }
 
+/** How a damaged-input warning begins in a report's `warnings` (the renderer finds them by it). */
+export const DATA_ERROR_WARNING = 'damaged input: ';
+
 /** Diagnostics listed one by one in a report; the rest are counted. */
 export const DATA_ERRORS_LISTED = 3;
 
@@ -61,8 +64,8 @@ function dataErrorsOf(diags: readonly Diagnostic[]): DataErrors | undefined {
     texts.push(text);
   }
   if (!unique.length) return undefined;
-  const listed = texts.slice(0, DATA_ERRORS_LISTED).map((t) => `damaged input: ${t}`);
-  if (texts.length > DATA_ERRORS_LISTED) listed.push(`damaged input: and ${plural(texts.length - DATA_ERRORS_LISTED, 'more error', 'more errors')} (see "ovnscope doctor" or "ovnscope snapshot show")`);
+  const listed = texts.slice(0, DATA_ERRORS_LISTED).map((t) => `${DATA_ERROR_WARNING}${t}`);
+  if (texts.length > DATA_ERRORS_LISTED) listed.push(`${DATA_ERROR_WARNING}and ${plural(texts.length - DATA_ERRORS_LISTED, 'more error', 'more errors')} (see "ovnscope doctor" or "ovnscope snapshot show")`);
   return { count: unique.length, summary: summarize(unique), warnings: listed, listed: texts.slice(0, DATA_ERRORS_LISTED) };
 }
 

@@ -8,6 +8,9 @@ import type { Snapshot } from '../model/snapshot.js';
  * the datapath (ofproto/trace agrees) and may be wrong about what the NB says now (ovn-trace):
  * the report must say which, not leave the engineer to find out.
  */
+/** How a stale-flows warning begins in a report's `warnings` (the renderer finds them by it). */
+export const STALE_FLOWS_WARNING = 'stale flows: ';
+
 export interface StaleFlows {
   /** The hosts the trace read whose flows may be stale, in the order given. */
   readonly hosts: readonly string[];
@@ -55,7 +58,7 @@ export function staleFlowIndex(snapshot: Pick<Snapshot, 'hosts' | 'sb' | 'manife
         if (cs && !found.has(h)) found.set(h, cs);
       }
       if (!found.size) return undefined;
-      const warnings = [...found.values()].flat().map((c) => `stale flows: ${c.detail} (doctor ${c.check})`);
+      const warnings = [...found.values()].flat().map((c) => `${STALE_FLOWS_WARNING}${c.detail} (doctor ${c.check})`);
       const causes = [...found.values()].flat().map((c) => ({ host: c.host, kind: c.kind, check: c.check, text: c.short }));
       return { hosts: [...found.keys()], summary: summarize(found), warnings, causes };
     },
