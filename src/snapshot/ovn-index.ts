@@ -1,4 +1,4 @@
-import { cookieOf } from '../model/ovn.js';
+import { cookieOf, lflowDatapaths } from '../model/ovn.js';
 import type { SbDatapathBinding, SbLoadBalancer, SbLogicalFlow, SbMacBinding, SbMulticastGroup, SbPortBinding } from '../model/ovn.js';
 import type { NbAcl, NbLoadBalancer, NbLogicalRouterPort, NbLogicalSwitchPort, NbNat, NbStaticRoute } from '../model/ovn.js';
 import type { Snapshot } from '../model/snapshot.js';
@@ -55,7 +55,7 @@ export function buildOvnIndex(snapshot: Snapshot): OvnIndex {
   for (const d of sb?.datapaths ?? []) if (d.tunnelKey !== undefined) datapathByKey.set(d.tunnelKey, d);
   const groups = new Map((sb?.dpGroups ?? []).map((g) => [g.uuid, g] as const));
   for (const f of sb?.logicalFlows ?? []) {
-    const dpUuids = f.logicalDatapath ? [f.logicalDatapath] : (f.logicalDpGroup ? groups.get(f.logicalDpGroup)?.datapaths ?? [] : []);
+    const dpUuids = lflowDatapaths(f, groups);
     add(f.uuid, { kind: 'logical-flow', flow: f, datapaths: dpUuids.map((u) => datapathByUuid.get(u)).filter((d): d is SbDatapathBinding => !!d) });
   }
   const portByKeys = new Map<string, SbPortBinding>();

@@ -25,7 +25,7 @@
  * distance, substrings).
  */
 import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../model/masked.js';
-import { splitAddresses, type NbLogicalRouterPort, type NbNat, type SbDatapathBinding, type SbPortBinding } from '../model/ovn.js';
+import { lflowDatapaths, splitAddresses, type NbLogicalRouterPort, type NbNat, type SbDatapathBinding, type SbPortBinding } from '../model/ovn.js';
 import { fail, ok, type Result } from '../model/result.js';
 import type { HostState, NorthboundState, SouthboundState } from '../model/snapshot.js';
 
@@ -902,11 +902,11 @@ export function createResolver(view: SnapshotView): Resolver {
       const r = lb ? answer(rp, `load balancer ${lb.name} is on router ${router}`) : undefined;
       if (r) return r;
     }
-    const groups = new Map((sb?.dpGroups ?? []).map((g) => [g.uuid, g.datapaths] as const));
+    const groups = new Map((sb?.dpGroups ?? []).map((g) => [g.uuid, g] as const));
     const asks = (m: string) => [...m.matchAll(/\b(?:arp\.tpa|nd\.target)\s*==\s*([0-9a-fA-F:.]+)/g)].some((x) => canonicalIp(x[1]!) === ip);
     for (const f of sb?.logicalFlows ?? []) {
       if (f.stageName !== 'ls_in_l2_lkup' || !asks(f.match)) continue;
-      if (!(f.logicalDatapath === s || (f.logicalDpGroup !== undefined && (groups.get(f.logicalDpGroup) ?? []).includes(s)))) continue;
+      if (!lflowDatapaths(f, groups).includes(s)) continue;
       for (const { switchSide, rp } of links) {
         if (!f.actions.includes(`outport = "${switchSide}"`) && !f.actions.includes(`outport = ${switchSide};`)) continue;
         const r = answer(rp, `the SB sends an ARP/NS for ${ip} on ${dpRef(s)!.name} to ${switchSide} (${f.stageName}, ${f.match})`);
