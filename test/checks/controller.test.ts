@@ -9,7 +9,7 @@ import { loadSnapshot } from '../../src/snapshot/load.js';
 import { copyFixture } from '../harness/fixture-copy.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addCentralOutput, addControllerAnswers, addNbCfg, DEAD_PIDFILE, HEALTHY } from '../harness/fixture-outputs.js';
+import { addCentralOutput, addControllerAnswers, addNbCfg, DEAD_PIDFILE, HEALTHY, KILLED } from '../harness/fixture-outputs.js';
 
 const HV1 = '104ab27f-754d-435c-a7c8-28a096618492';
 const HV2 = '004d4b97-d569-4718-b796-08d00754e0e0';
@@ -207,7 +207,7 @@ describe('D18: every chassis applied the SB nb_cfg', () => {
 
   it('a recent timestamp is no excuse when the chassis\' ovn-controller says it is out (killed right after applying), nor when it is old', async () => {
     const dir = copyFixture('l3-acl');
-    addControllerAnswers(dir, 'hv1', { connection: { argv: [], status: 'failed', err: DEAD_PIDFILE('/var/run/ovn') } });
+    addControllerAnswers(dir, 'hv1', KILLED);
     addControllerAnswers(dir, 'hv2', HEALTHY);
     addNbCfg(dir, 7, [
       { name: 'hv1', chassisUuid: HV1, nbCfg: 6, timestamp: CREATED - 1000 },
@@ -236,7 +236,7 @@ describe('D18: every chassis applied the SB nb_cfg', () => {
       ['paused', { connection: { argv: [], out: 'connected\n' }, debug: { argv: [], out: 'paused\n' } }, 'is paused'],
       ['not connected', { connection: { argv: [], out: 'not connected\n' }, debug: { argv: [], out: 'running\n' } }, 'is not connected to the SB'],
       ['unresponsive', { connection: { argv: [], status: 'timeout', error: 'no output for 15000 ms: killed' } }, 'does not answer'],
-      ['dead', { connection: { argv: [], status: 'failed', err: DEAD_PIDFILE('/var/run/ovn') } }, 'is not running'],
+      ['dead', KILLED, 'is not running'],
       ['no pidfile', { connection: { argv: [], status: 'failed', err: 'ovn-appctl: cannot read pidfile "/var/run/ovn/ovn-controller.pid" (No such file or directory)\n' } }, 'could not be reached'],
     ];
     for (const [name, answers, clause] of cases) {

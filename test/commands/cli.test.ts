@@ -6,8 +6,7 @@ import { pruneTree, unflattenTree, type FlatTraceNode, type TraceNode } from '..
 import { trace } from '../../src/services/trace.js';
 import { parseInventory } from '../../src/parse/inventory.js';
 import { runCli } from '../harness/cli.js';
-import { copyFixture } from '../harness/fixture-copy.js';
-import { addControllerAnswers, DEAD_PIDFILE } from '../harness/fixture-outputs.js';
+import { deadHv1 } from '../harness/fixture-outputs.js';
 
 
 // NO_COLOR empty: what is checked is that piping alone turns colour off.
@@ -105,12 +104,6 @@ describe('ovnscope trace --flows-file (streamed batch)', () => {
 
 describe('trace text outputs that end "see warnings" print the warnings', () => {
   const flow = 'in_port=tapweb1,tcp,dl_src=0a:00:01:01:00:11,dl_dst=0a:00:01:01:00:13,nw_src=10.1.1.11,nw_dst=10.1.1.13,nw_ttl=64,tcp_src=40000,tcp_dst=80';
-  /** l3-acl with hv1's ovn-controller killed (its pidfile names a dead process). */
-  const deadHv1 = (): string => {
-    const dir = copyFixture('l3-acl');
-    addControllerAnswers(dir, 'hv1', { connection: { argv: [], status: 'failed', err: DEAD_PIDFILE('/var/run/ovn') } });
-    return dir;
-  };
   const STALE = /^warning: stale flows: ovn-controller on hv1 is not running — .* \(doctor D17\)$/;
 
   it('--minimal and -f … --minimal: the verdict line on stdout, the warning it points at on stderr', async () => {

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandStatus } from '../../src/collect/transport.js';
 import type { Manifest, ManifestCommand } from '../../src/model/manifest.js';
+import { copyFixture } from './fixture-copy.js';
 
 export interface RecordedOutput {
   readonly argv: readonly string[];
@@ -81,6 +82,17 @@ export const HEALTHY = {
   debug: { argv: [], out: 'running\n' },
   version: { argv: [], out: 'ovn-controller 23.03.1\nOpen vSwitch Library 3.1.0\n' },
 } as const;
+
+/** A SIGKILLed ovn-controller: connection-status fails on a pidfile naming a dead process. */
+export const KILLED = { connection: { argv: [], status: 'failed' as const, err: DEAD_PIDFILE('/var/run/ovn') } };
+
+/** A copy of l3-acl with hv1's ovn-controller killed (stale pidfile) and hv2's answering. */
+export function deadHv1(): string {
+  const dir = copyFixture('l3-acl');
+  addControllerAnswers(dir, 'hv1', KILLED);
+  addControllerAnswers(dir, 'hv2', HEALTHY);
+  return dir;
+}
 
 /** SB Chassis_Private and SB_Global listings (`ovn-sbctl --format=json list …`, the shape OVN 23.03 prints). */
 export function addNbCfg(dir: string, global: number, chassis: readonly { name: string; chassisUuid: string; nbCfg: number; timestamp: number }[]): void {

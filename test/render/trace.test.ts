@@ -10,7 +10,7 @@ import { makeStyle } from '../../src/render/style.js';
 import { renderTrace, renderVerdictWarnings, verdictLine } from '../../src/render/trace.js';
 import { trace, type TraceReport, type TraceRequest } from '../../src/services/trace.js';
 import { copyFixture } from '../harness/fixture-copy.js';
-import { addControllerAnswers, DEAD_PIDFILE, HEALTHY } from '../harness/fixture-outputs.js';
+import { addControllerAnswers, deadHv1, HEALTHY } from '../harness/fixture-outputs.js';
 
 const plain = makeStyle({ isTTY: false }, {});
 
@@ -18,13 +18,6 @@ async function traceIn(snapshot: string, req: Partial<TraceRequest>): Promise<Tr
   const r = await trace({ snapshot, bridge: 'br-int', ctNext: [], detail: 'summary', followTunnels: true, ...req });
   if (!r.ok) throw new Error(r.error.message);
   return r.value.single!;
-}
-
-function deadHv1(): string {
-  const dir = copyFixture('l3-acl');
-  addControllerAnswers(dir, 'hv1', { connection: { argv: [], status: 'failed', err: DEAD_PIDFILE('/var/run/ovn') } });
-  addControllerAnswers(dir, 'hv2', HEALTHY);
-  return dir;
 }
 
 const web1ToWeb3 = { from: 'web1', to: 'web3', protocol: { kind: 'tcp' as const, port: 80 } };

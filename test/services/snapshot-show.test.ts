@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { renderSnapshotSummary } from '../../src/render/snapshot.js';
 import { showSnapshot } from '../../src/services/snapshot-show.js';
 import { copyFixture } from '../harness/fixture-copy.js';
-import { addControllerAnswers, DEAD_PIDFILE, HEALTHY } from '../harness/fixture-outputs.js';
+import { addControllerAnswers, HEALTHY, KILLED } from '../harness/fixture-outputs.js';
 
 const plain = new Chalk({ level: 0 });
 
@@ -96,7 +96,7 @@ describe('snapshot show: ovn-controller per host', () => {
     const dir = copyFixture('l3-acl');
     addControllerAnswers(dir, 'hv1', HEALTHY);
     // SIGKILLed: the pidfile names a process that is gone (conclusive).
-    addControllerAnswers(dir, 'hv2', { connection: { argv: [], status: 'failed', err: DEAD_PIDFILE('/var/run/ovn') } });
+    addControllerAnswers(dir, 'hv2', KILLED);
     const s = await show(dir);
     expect(s.hosts.map((h) => [h.name, h.ovnController])).toEqual([
       ['hv1', 'connected'],

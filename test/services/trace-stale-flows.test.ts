@@ -7,7 +7,7 @@ import { makeStyle } from '../../src/render/style.js';
 import { traceReportJson, verdictLine } from '../../src/render/trace.js';
 import { trace, type TraceReport, type TraceRequest } from '../../src/services/trace.js';
 import { copyFixture } from '../harness/fixture-copy.js';
-import { addControllerAnswers, addNbCfg, DEAD_PIDFILE, HEALTHY } from '../harness/fixture-outputs.js';
+import { addControllerAnswers, addNbCfg, deadHv1, HEALTHY } from '../harness/fixture-outputs.js';
 
 const plain = makeStyle({ isTTY: false }, {});
 const HV1 = '104ab27f-754d-435c-a7c8-28a096618492';
@@ -17,14 +17,6 @@ async function traceIn(snapshot: string, req: Partial<TraceRequest>): Promise<Tr
   const r = await trace({ snapshot, bridge: 'br-int', ctNext: [], detail: 'minimal', followTunnels: true, ...req });
   if (!r.ok) throw new Error(r.error.message);
   return r.value.single!;
-}
-
-/** l3-acl with hv1's ovn-controller killed (stale pidfile) and hv2's answering. */
-function deadHv1(): string {
-  const dir = copyFixture('l3-acl');
-  addControllerAnswers(dir, 'hv1', { connection: { argv: [], status: 'failed', err: DEAD_PIDFILE('/var/run/ovn') } });
-  addControllerAnswers(dir, 'hv2', HEALTHY);
-  return dir;
 }
 
 const STALE = /^stale flows: ovn-controller on hv1 is not running — its control socket did not answer \(ovn-appctl: cannot read pidfile "\/var\/run\/ovn\/ovn-controller\.pid" \(No such process\)\): its OpenFlow flows are what it last installed; .* \(doctor D17\)$/;
