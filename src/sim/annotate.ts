@@ -13,7 +13,7 @@ import type { FlowEntry, Match } from '../model/flow.js';
 import type { Detail, DropReason, HopStep, LogicalFlowRef, TraceDrop, TraceHop, TraceNode, TraceResult } from '../model/trace.js';
 import type { SbDatapathBinding, SbLogicalFlow } from '../model/ovn.js';
 import { datapathName, type CookieTarget, type NbObject, type OvnIndex } from '../snapshot/ovn-index.js';
-import { copyWith, nodeField, SimNode, tableEntry, type NodeFormat } from './report.js';
+import { copyWith, nodeField, SimNode, tableEntry, type NodeFormat, type SummaryLog } from './report.js';
 
 export interface StepName {
   readonly logicalFlow: LogicalFlowRef;
@@ -387,6 +387,18 @@ function annotateNode(n: TraceNode, w: AnnotateWalk, around: string | undefined)
   return children === n.children ? n : new SimNode(n.kind, n.detail, ANNOTATED, n, undefined, undefined, undefined, children as TraceNode[]);
 }
 
+/** The summary events of a trace's summary log: what `annotateNodes` collects from a summary tree. */
+function eventsFromLog(log: SummaryLog, w: AnnotateWalk): void {
+  for (const e of log.events) {
+    if (e.kind === 'ct') {
+      w.events.push({ kind: 'ct', bridge: e.bridge, node: e.node });
+      continue;
+    }
+    const named = flowStep(w.index, w.memo, e.entry);
+    if (named) w.events.push({ kind: 'table', bridge: e.bridge, named: named.step, node: undefined, post: e.post, table: e.table, cookie: e.entry.cookie });
+  }
+}
+
 /** `[first, ...rest]`, allocated at its size. */
 function withFirst(first: TraceNode, rest: readonly TraceNode[]): TraceNode[] {
   const out = new Array<TraceNode>(rest.length + 1);
@@ -500,7 +512,9 @@ export function annotateTrace<T extends TraceResult>(result: T, index: OvnIndex,
  */
 export function annotateWithSummary<T extends TraceResult>(result: T, index: OvnIndex, treeDetail: Detail = 'detailed'): { annotated: T; hopDetails: (bridge?: string) => HopSummary } {
   const w: AnnotateWalk = { index, memo: flowStepsOf(index), events: [], post: 0, rebuild: treeDetail !== 'minimal' };
-  const annotated = annotateNodes(result.tree, w, undefined);
+  // A tree made at minimal detail has no tables to walk: its summary log says what they were.
+  const log = treeDetail === 'minimal' ? (result as { summaryLog?: SummaryLog }).summaryLog : undefined;
+  const annotated = log ? (eventsFromLog(log, w), result.tree) : annotateNodes(result.tree, w, undefined);
   const tree = annotated === result.tree ? annotated.slice() : (annotated as TraceNode[]);
   // The interpreter lists every punt with the flow that issued it (SimTraceResult.controllers).
   const punts = (result as { controllers?: readonly { bridge: string; table: number; cookie?: string; reason: string }[] }).controllers ?? [];

@@ -11,7 +11,7 @@ import { compileHost, type CompiledBridge, type CompiledHost } from './compile.j
 import type { ConntrackTable } from './conntrack.js';
 import { EXECUTORS } from './executors.js';
 import { formatFlowState } from './format.js';
-import { makeNode } from './report.js';
+import { makeNode, type SummaryLog } from './report.js';
 import { ETH_TYPE_IP, ETH_TYPE_IPV6, OFPP, PacketState, SP, VLAN_CFI } from './state.js';
 import { Xlate, fmtCtState, type ControllerEvent, type DropEvent, type ExecutorTableLike, type FdbEntry, type OutputEvent, type PassResult } from './xlate.js';
 import { plural } from '../model/plural.js';
@@ -102,6 +102,11 @@ export interface SimTraceResult extends TraceResult {
   readonly ctStates: readonly string[];
   /** A dp_hash select group stopped a pass (as in ofproto/trace), whatever the verdict. */
   readonly dpHashStop?: { readonly groupId?: number; readonly bridge: string };
+  /**
+   * A trace made at `minimal` detail has no summary nodes: the tables and NATs the annotation
+   * reads of them are here instead (not enumerable; a copy of the result has none).
+   */
+  readonly summaryLog?: SummaryLog;
 }
 
 const CT_FLAGS: Readonly<Record<string, number>> = { new: 0x01, est: 0x02, rel: 0x04, rpl: 0x08, inv: 0x10, trk: 0x20, snat: 0x40, dnat: 0x80 };
@@ -487,6 +492,8 @@ export function traceHost(host: HostState | CompiledHost, bridge: string, microf
     const error: MissingBucketError = { ...fail(`--select-bucket ${mb.bucket}: select group ${mb.groupId} on ${ch.host.name} ${mb.bridge} has ${plural(n, 'bucket')} (bucket ids ${mb.buckets.join(', ') || 'none'}); give one of those`).error, missingBucket: true };
     return { ok: false, error };
   }
-  return ok(buildResult(x, input, bridge, tree, size));
+  const result = buildResult(x, input, bridge, tree, size);
+  if (x.log) Object.defineProperty(result, 'summaryLog', { value: x.log, enumerable: false });
+  return ok(result);
 }
 

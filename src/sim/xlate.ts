@@ -21,7 +21,7 @@ import { formatFlowState } from './format.js';
 import { bestLiveBucket, bucketAlive, bucketId, hashFieldsBasis, type CompiledGroup } from './groups.js';
 import type { OvnControllerOp } from './ovn.js';
 import type { ConntrackTable } from './conntrack.js';
-import { ACTION, makeNode, Reporter, SET, SimNode, TABLE, type Lazy, type NodeFormat } from './report.js';
+import { ACTION, makeNode, Reporter, SET, SimNode, SummaryLog, TABLE, type Lazy, type NodeFormat } from './report.js';
 import { ETH_TYPE_IP, OFPP, SP, type PacketState } from './state.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -240,10 +240,14 @@ export class Xlate {
   frames: Frame[] = [];
   visited = new Map<string, PacketState>();
 
+  /** At `minimal` detail: the tables and NATs the annotation reads, instead of summary nodes. */
+  readonly log: SummaryLog | undefined;
+
   constructor(host: CompiledHost, opts: XlateOptions, executors: ExecutorTableLike) {
     this.host = host;
     this.opts = opts;
     this.executors = executors;
+    this.log = opts.treeDetail === 'minimal' ? new SummaryLog() : undefined;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -316,7 +320,10 @@ export class Xlate {
         bridge: item.bridge.name,
       });
       root.push(header);
-      if (item.nat) simulateNat(item.nat, st, header);
+      if (item.nat) {
+        const nat = simulateNat(item.nat, st, header);
+        this.log?.nat(item.bridge.name, nat);
+      }
       this.runPass(item.bridge, st, item, header.children);
     }
   }
@@ -351,7 +358,7 @@ export class Xlate {
   private resetPass(bridge: CompiledBridge, s: PacketState, root: TraceNode[]): void {
     this.bridge = bridge;
     this.s = s;
-    this.rep = new Reporter(root, this.opts.treeDetail);
+    this.rep = new Reporter(root, this.opts.treeDetail, this.log !== undefined);
     this.tableId = 0;
     this.depth = 0;
     this.resubmits = 0;
@@ -394,16 +401,20 @@ export class Xlate {
       // A user-given recirc_id names a frozen state only the live datapath has.
       this.setError(`Recirculation context not found for ID ${s.space(SP.recirc_id).toString(16)}`);
     }
-    const res = this.error ? NO_TABLE : this.lookupRule(s.inPort, this.tableId);
-    const tableNode = this.error ? makeNode('no-match', 'summary', 'no lookup') : this.reportTable(res, this.tableId);
+    const looked = !this.error;
+    const res = looked ? this.lookupRule(s.inPort, this.tableId) : NO_TABLE;
+    const tableNode = looked ? this.reportTable(res, this.tableId) : makeNode('no-match', 'summary', 'no lookup');
     this.frames.push({ table: this.tableId, flow: res.flow });
-    if (!this.error) this.rep.within(tableNode, () => {
-      this.doActions(res.flow ? res.flow.entry.actions : EMPTY_ACTIONS, true, false);
-      if (!this.error) {
-        if (!this.freezing) this.executeActionSet();
-        if (this.freezing) this.finishFreezing();
-      }
-    });
+    if (looked) {
+      this.rep.within(tableNode, () => {
+        this.doActions(res.flow ? res.flow.entry.actions : EMPTY_ACTIONS, true, false);
+        if (!this.error) {
+          if (!this.freezing) this.executeActionSet();
+          if (this.freezing) this.finishFreezing();
+        }
+      });
+      this.log?.closeTable();
+    }
     this.frames.pop();
     let error: PassResult['error'];
     if (this.error) {
@@ -502,12 +513,15 @@ export class Xlate {
   /** A table node: `8. metadata=0x2, priority 50, cookie 0x5b86b5e` or `73. No match.` */
   reportTable(res: LookupResult, table: number): TraceNode {
     const f = res.flow;
+    // A shadow pass's nodes are not in the tree: nor are its tables in the log.
+    this.log?.openTable(this.shadow ? undefined : this.bridge.name, f?.entry, table);
     if (!f) {
       const bridge = this.bridge.name;
       return this.report('no-match', 'summary', () => `${pad2(table)}. No match.`, { table, bridge });
     }
     const e = f.entry;
-    const node = this.rep.add(new SimNode('table', 'summary', TABLE, e, table, this.bridge.name, res.conjId));
+    // Logged: a stand-in whose children are the current list, where the prune would move them.
+    const node = this.log ? this.report('table', 'summary', '') : this.rep.add(new SimNode('table', 'summary', TABLE, e, table, this.bridge.name, res.conjId));
     if (res.overlaps.length) {
       const others = res.overlaps;
       const differ = others.some((o) => !sameActions(o, f));
@@ -574,6 +588,7 @@ export class Xlate {
       else this.doActions(actions, isLast, false);
     } finally {
       this.rep.current = saved;
+      this.log?.closeTable();
     }
     this.frames.pop();
     this.depth -= deepens;
@@ -1113,7 +1128,7 @@ function ipFlowText(s: PacketState, family: 4 | 6 | undefined): string {
  * `nat` or `nat(src)` / `nat(dst)` without a range changes nothing (the connection's existing
  * NAT is not known offline).
  */
-export function simulateNat(nat: NatSpec, s: PacketState, header: TraceNode): void {
+export function simulateNat(nat: NatSpec, s: PacketState, header: TraceNode): TraceNode {
   const fam = nat.family;
   const before = ipFlowText(s, fam);
   if (nat.kind === 'src') {
@@ -1130,6 +1145,7 @@ export function simulateNat(nat: NatSpec, s: PacketState, header: TraceNode): vo
   const n = makeNode('ct', 'summary', 'Replacing src/dst IP/ports to simulate NAT:', { nat: nat.kind ?? 'existing', before, after });
   n.children.push(makeNode('set', 'detailed', ` Initial flow: ${before}`), makeNode('set', 'detailed', ` Modified flow: ${after}`));
   header.children.push(n);
+  return n;
 }
 
 export type { FieldRef };
