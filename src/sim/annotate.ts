@@ -394,8 +394,12 @@ function eventsFromLog(log: SummaryLog, w: AnnotateWalk): void {
       w.events.push({ kind: 'ct', bridge: e.bridge, node: e.node });
       continue;
     }
-    const named = flowStep(w.index, w.memo, e.entry);
-    if (named) w.events.push({ kind: 'table', bridge: e.bridge, named: named.step, node: undefined, post: e.post, table: e.table, cookie: e.entry.cookie });
+    // Memoised on the compiled flow (one per index): the byLine memo is a cache miss a table.
+    const f = e.flow;
+    let memo = f.annotation as { readonly index: OvnIndex; readonly step: FlowStep | null } | undefined;
+    if (memo?.index !== w.index) f.annotation = memo = { index: w.index, step: flowStep(w.index, w.memo, f.entry) };
+    const named = memo.step;
+    if (named) w.events.push({ kind: 'table', bridge: e.bridge, named: named.step, node: undefined, post: e.post, table: e.table, cookie: f.entry.cookie });
   }
 }
 

@@ -59,6 +59,11 @@ export interface CompiledFlow {
   readonly conj: readonly Conjunction[] | undefined;
   /** Smallest n among `conj` (OVS `min_n_clauses`). */
   readonly minClauses: number;
+  /**
+   * The OVN annotation's memo of this flow (owned by annotate.ts, undefined until it names the
+   * flow): a slot on the object the lookup just returned is read without a cache miss.
+   */
+  annotation?: unknown;
 }
 
 export interface FlowProblem {
@@ -759,7 +764,7 @@ export class FlowTable {
       const order = this.arrays.flowPos[i];
       const entry = this.bridgeFlows[order];
       const conj = conjunctionsOf(entry);
-      f = { entry, priority: entry.priority, order, conj, minClauses: conj ? Math.min(...conj.map((c) => c.nClauses)) : 0 };
+      f = { entry, priority: entry.priority, order, conj, minClauses: conj ? Math.min(...conj.map((c) => c.nClauses)) : 0, annotation: undefined };
       this.flows[i] = f;
     }
     return f;

@@ -21,6 +21,7 @@
  * properties by name.
  */
 import type { Action, FlowEntry } from '../model/flow.js';
+import type { CompiledFlow } from './classifier.js';
 import type { FieldDef } from '../model/fields.js';
 import { detailRank, type Detail, type TraceNode, type TraceNodeKind } from '../model/trace.js';
 import { formatAction, formatMatch } from '../parse/ofctl-flows.js';
@@ -265,7 +266,7 @@ export class Reporter {
 export interface LoggedTable {
   readonly kind: 'table';
   readonly bridge: string;
-  readonly entry: FlowEntry;
+  readonly flow: CompiledFlow;
   readonly table: number;
   /** Order of completion: the table node's position in the tree's post-order. */
   post: number;
@@ -292,11 +293,11 @@ export class SummaryLog {
   #post = 0;
 
   /** A table lookup; `bridge` undefined: not recorded (a pass that is not in the tree). */
-  openTable(bridge: string | undefined, entry: FlowEntry | undefined, table: number): void {
+  openTable(bridge: string | undefined, flow: CompiledFlow | undefined, table: number): void {
     let e: LoggedTable | undefined;
-    if (bridge !== undefined && entry !== undefined) {
+    if (bridge !== undefined && flow !== undefined) {
       // Stamped now as a leaf; stamped again when its actions end (closeTable), if they run.
-      e = { kind: 'table', bridge, entry, table, post: this.#post++ };
+      e = { kind: 'table', bridge, flow, table, post: this.#post++ };
       this.events.push(e);
     }
     this.#open.push(e);

@@ -514,7 +514,7 @@ export class Xlate {
   reportTable(res: LookupResult, table: number): TraceNode {
     const f = res.flow;
     // A shadow pass's nodes are not in the tree: nor are its tables in the log.
-    this.log?.openTable(this.shadow ? undefined : this.bridge.name, f?.entry, table);
+    this.log?.openTable(this.shadow ? undefined : this.bridge.name, f, table);
     if (!f) {
       const bridge = this.bridge.name;
       return this.report('no-match', 'summary', () => `${pad2(table)}. No match.`, { table, bridge });

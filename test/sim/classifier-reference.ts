@@ -82,6 +82,7 @@ export class ReferenceTable {
         order,
         conj,
         minClauses: conj ? Math.min(...conj.map((c) => c.nClauses)) : 0,
+        annotation: undefined,
       };
       let list: CompiledFlow[];
       if (spaces.length === 0) list = st.root as CompiledFlow[];
