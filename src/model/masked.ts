@@ -83,16 +83,28 @@ function hexPad(v: bigint, digits: number): string {
 // ---------------------------------------------------------------------------------------------
 // MAC
 
+/** Value of a hex digit's char code, or -1. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const l = c | 0x20;
+  return l >= 97 && l <= 102 ? l - 87 : -1;
+}
+
 export function parseMac(s: string): bigint | undefined {
   if (s.length !== 17) return undefined;
-  let v = 0n;
+  // Two 24-bit halves in plain numbers, one BigInt at the end: a flow dump has a MAC in most lines.
+  let hi = 0;
+  let lo = 0;
   for (let i = 0; i < 6; i++) {
-    if (i > 0 && s.charCodeAt(i * 3 - 1) !== 58) return undefined;
-    const b = parseInt(s.substr(i * 3, 2), 16);
-    if (Number.isNaN(b) || !/^[0-9a-fA-F]{2}$/.test(s.substr(i * 3, 2))) return undefined;
-    v = (v << 8n) | BigInt(b);
+    const at = i * 3;
+    if (i > 0 && s.charCodeAt(at - 1) !== 58) return undefined;
+    const d1 = hexDigit(s.charCodeAt(at));
+    const d2 = hexDigit(s.charCodeAt(at + 1));
+    if (d1 < 0 || d2 < 0) return undefined;
+    if (i < 3) hi = hi * 256 + d1 * 16 + d2;
+    else lo = lo * 256 + d1 * 16 + d2;
   }
-  return v;
+  return BigInt(hi * 0x1000000 + lo);
 }
 
 export function formatMac(v: bigint): string {

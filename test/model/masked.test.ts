@@ -62,7 +62,8 @@ describe('masked values', () => {
   it('rejects malformed addresses', () => {
     for (const s of ['1.2.3', '1.2.3.256', '1..2.3', 'a.b.c.d', '']) expect(parseIpv4(s)).toBeUndefined();
     for (const s of ['1:2', ':::', '1::2::3', 'g::1', '1:2:3:4:5:6:7:8:9']) expect(parseIpv6(s)).toBeUndefined();
-    for (const s of ['00:11:22:33:44', '00:11:22:33:44:5g', '0011:22:33:44:55']) expect(parseMac(s)).toBeUndefined();
+    for (const s of ['00:11:22:33:44', '00:11:22:33:44:5g', '0011:22:33:44:55', '00:11:22:33:44:+5', '00:11:22:33:44: 5', 'g0:11:22:33:44:55', '00-11-22-33-44-55']) expect(parseMac(s)).toBeUndefined();
+    expect(parseMac('ff:FF:0a:0B:c0:01')).toBe(0xffff0a0bc001n);
     expect(typeof parseFieldValue(field('reg0'), '0x100000000')).toBe('string');
     expect(typeof parseFieldValue(field('ct_state'), '+bogus')).toBe('string');
   });
@@ -91,5 +92,18 @@ describe('masked values', () => {
         { numRuns: 200 },
       );
     }
+  });
+});
+
+describe('parseMac', () => {
+  // The definition: six two-digit hex bytes separated by colons, nothing else.
+  const reference = (s: string): bigint | undefined => (/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(s) ? BigInt('0x' + s.replaceAll(':', '')) : undefined);
+  it('reads every MAC and rejects everything else, as the definition says', () => {
+    const hexChar = fc.constantFrom(...'0123456789abcdefABCDEFgG:-+ x/'.split(''));
+    const mac = fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 6, maxLength: 6 }).map((b) => b.map((x) => x.toString(16).padStart(2, '0')).join(':'));
+    const mangled = fc.tuple(mac, fc.nat(16), hexChar).map(([m, i, c]) => m.slice(0, i) + c + m.slice(i + 1));
+    fc.assert(fc.property(fc.oneof(mac, mangled, fc.string({ maxLength: 20 }), fc.stringMatching(/^[0-9a-fA-F:]{17}$/)), (s) => {
+        expect(parseMac(s)).toBe(reference(s));
+      }), { numRuns: 3000 });
   });
 });
