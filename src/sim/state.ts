@@ -207,16 +207,19 @@ export const N_WORDS: readonly number[] = SPACES.map((sp) => Math.ceil(sp.width 
 /** `BigInt(32 * i)`: the shift of word i, made once. */
 const WORD_SHIFT: readonly bigint[] = Array.from({ length: Math.max(...N_WORDS) }, (_, i) => BigInt(32 * i));
 
+/**
+ * The 32-bit words of multi-word spaces, made per word on demand (a lookup reads a few words of
+ * `regs`, not all sixteen). One cache per space for the whole process, keyed by the space's value
+ * (bigints compare by value): the states a trace clones share their values, so a per-state cache
+ * made a Uint32Array per clone and space (~18 KB a packet on an OVN node) to hold the same words.
+ * Valid while `CACHED_VALUE[space] === v[space]`, for the words whose bit is set in `CACHED_VALID`.
+ */
+const CACHED_VALUE: (bigint | undefined)[] = new Array<bigint | undefined>(N_SPACES).fill(undefined);
+const CACHED_WORDS: readonly Uint32Array[] = N_WORDS.map((n) => new Uint32Array(n));
+const CACHED_VALID = new Uint32Array(N_SPACES);
+
 export class PacketState {
   readonly v: bigint[];
-  /**
-   * Derived cache of the 32-bit words of multi-word spaces, made per word on demand (a lookup
-   * reads a few words of `regs`, not all sixteen): valid while `v[space] === wordsOf[space]`,
-   * for the words whose bit is set in `wordsValid[space]`.
-   */
-  private readonly words: (Uint32Array | undefined)[] = [];
-  private readonly wordsOf: (bigint | undefined)[] = [];
-  private readonly wordsValid: number[] = [];
 
   constructor(values?: readonly bigint[]) {
     this.v = values ? values.slice() : new Array<bigint>(N_SPACES).fill(0n);
@@ -226,21 +229,16 @@ export class PacketState {
   word(space: number, idx: number): number {
     const x = this.v[space];
     if (N_WORDS[space] === 1) return Number(x);
-    let w = this.words[space];
-    if (w === undefined) {
-      w = new Uint32Array(N_WORDS[space]);
-      this.words[space] = w;
-      this.wordsOf[space] = x;
-      this.wordsValid[space] = 0;
-    } else if (this.wordsOf[space] !== x) {
-      this.wordsOf[space] = x;
-      this.wordsValid[space] = 0;
+    if (CACHED_VALUE[space] !== x) {
+      CACHED_VALUE[space] = x;
+      CACHED_VALID[space] = 0;
     }
     const bit = 1 << idx;
-    if (this.wordsValid[space] & bit) return w[idx];
+    const w = CACHED_WORDS[space];
+    if (CACHED_VALID[space] & bit) return w[idx];
     const n = Number(BigInt.asUintN(32, idx === 0 ? x : x >> WORD_SHIFT[idx]));
     w[idx] = n;
-    this.wordsValid[space] |= bit;
+    CACHED_VALID[space] |= bit;
     return n;
   }
 
