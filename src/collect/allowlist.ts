@@ -79,6 +79,7 @@ export const NB_TABLES = [
   'Port_Group',
   'Address_Set',
   'Load_Balancer',
+  'Load_Balancer_Group',
   'NAT',
   'Logical_Router_Static_Route',
   'Logical_Router_Policy',

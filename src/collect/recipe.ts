@@ -96,7 +96,9 @@ export function centralCommands(nb?: string, sb?: string): RecipeCommand[] {
     // Logical_DP_Group is only used by some northd versions; Chassis_Private (OVN ≥ 20.09) and
     // SB_Global only tell whether each chassis applied the latest NB change: optional.
     ...SB_TABLES.map((t) => cmd(`ovn-sbctl.list.${t}`, list('ovn-sbctl', sb, t), !['Logical_DP_Group', 'Chassis_Private', 'SB_Global'].includes(t), 2 * DEFAULT_TIMEOUT_MS)),
-    ...NB_TABLES.map((t) => cmd(`ovn-nbctl.list.${t}`, list('ovn-nbctl', nb, t), !['Logical_Router_Policy', 'DHCP_Options', 'Gateway_Chassis'].includes(t))),
+    // Load_Balancer_Group (OVN-Kubernetes attaches nearly every load balancer through it) is
+    // missing from older NB schemas: optional, like the other tables not every NB has.
+    ...NB_TABLES.map((t) => cmd(`ovn-nbctl.list.${t}`, list('ovn-nbctl', nb, t), !['Logical_Router_Policy', 'DHCP_Options', 'Gateway_Chassis', 'Load_Balancer_Group'].includes(t))),
   ];
 }
 

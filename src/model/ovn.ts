@@ -282,6 +282,18 @@ export interface NbLoadBalancer {
   readonly raw: OvsdbRow;
 }
 
+/**
+ * NB `Load_Balancer_Group`: a set of load balancers that switches and routers take all at once
+ * through their `load_balancer_group` column (OVN-Kubernetes attaches nearly every load balancer
+ * this way, not through `load_balancer`).
+ */
+export interface NbLoadBalancerGroup {
+  readonly uuid: string;
+  readonly name: string;
+  readonly loadBalancer: readonly string[];
+  readonly raw: OvsdbRow;
+}
+
 export interface NbNat {
   readonly uuid: string;
   /** `snat`, `dnat`, `dnat_and_snat`. */

@@ -9,6 +9,7 @@ import type {
   NbAcl,
   NbAddressSet,
   NbLoadBalancer,
+  NbLoadBalancerGroup,
   NbLogicalRouter,
   NbLogicalRouterPort,
   NbLogicalSwitch,
@@ -132,6 +133,11 @@ export interface NorthboundState {
   readonly portGroups: readonly NbPortGroup[];
   readonly addressSets: readonly NbAddressSet[];
   readonly loadBalancers: readonly NbLoadBalancer[];
+  /**
+   * Absent when not collected (older snapshots, or an NB without the table); a switch's or router's
+   * `loadBalancerGroup` then names groups whose members are unknown.
+   */
+  readonly loadBalancerGroups?: readonly NbLoadBalancerGroup[];
   readonly nats: readonly NbNat[];
   readonly staticRoutes: readonly NbStaticRoute[];
 }

@@ -45,6 +45,7 @@ import type {
   NbAcl,
   NbAddressSet,
   NbLoadBalancer,
+  NbLoadBalancerGroup,
   NbLogicalRouter,
   NbLogicalRouterPort,
   NbLogicalSwitch,
@@ -325,6 +326,7 @@ export const KNOWN_HEADINGS = {
     Address_Set: '_uuid addresses external_ids name',
     Gateway_Chassis: '_uuid chassis_name external_ids name options priority',
     Load_Balancer: '_uuid external_ids health_check ip_port_mappings name options protocol selection_fields vips',
+    Load_Balancer_Group: '_uuid load_balancer name',
     Logical_Router: '_uuid copp enabled external_ids load_balancer load_balancer_group name nat options policies ports static_routes',
     Logical_Router_Port: '_uuid enabled external_ids gateway_chassis ha_chassis_group ipv6_prefix ipv6_ra_configs mac name networks options peer',
     Logical_Router_Static_Route: '_uuid bfd external_ids ip_prefix nexthop options output_port policy route_table',
@@ -1190,6 +1192,13 @@ export const toNbLoadBalancers: RowConverter<NbLoadBalancer> = converter('Load_B
   externalIds: r.map('external_ids'),
   selectionFields: r.strSet('selection_fields'),
   healthCheck: r.refSet('health_check'),
+  raw: r.row,
+}));
+
+export const toNbLoadBalancerGroups: RowConverter<NbLoadBalancerGroup> = converter('Load_Balancer_Group', (r) => ({
+  uuid: r.uuid,
+  name: r.text('name'),
+  loadBalancer: r.refSet('load_balancer'),
   raw: r.row,
 }));
 

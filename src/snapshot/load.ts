@@ -14,6 +14,7 @@ import {
   toNbAcls,
   toNbAddressSets,
   toNbLoadBalancers,
+  toNbLoadBalancerGroups,
   toNbLogicalRouterPorts,
   toNbLogicalRouters,
   toNbLogicalSwitches,
@@ -273,6 +274,8 @@ async function loadCentral(source: SnapshotSource, diagnostics: Diagnostic[]): P
     portGroups: rows(await nbOut('Port_Group'), host, toNbPortGroups, diagnostics),
     addressSets: rows(await nbOut('Address_Set'), host, toNbAddressSets, diagnostics),
     loadBalancers: rows(await nbOut('Load_Balancer'), host, toNbLoadBalancers, diagnostics),
+    // Optional (older NBs have no such table, older snapshots no such listing): absent, not empty.
+    ...(centralOk(central, 'ovn-nbctl.list.Load_Balancer_Group') ? { loadBalancerGroups: rows(await nbOut('Load_Balancer_Group'), host, toNbLoadBalancerGroups, diagnostics) } : {}),
     nats: rows(await nbOut('NAT'), host, toNbNats, diagnostics),
     staticRoutes: rows(await nbOut('Logical_Router_Static_Route'), host, toNbStaticRoutes, diagnostics),
   };

@@ -57,6 +57,15 @@ describe('read-only allow-list', () => {
     ]);
   });
 
+  it('lists NB Load_Balancer_Group read-only, optional (older NB schemas have no such table)', () => {
+    const lbg = centralCommands('unix:/run/nb.sock').filter((c) => c.id === 'ovn-nbctl.list.Load_Balancer_Group');
+    expect(lbg.map((c) => [c.argv.join(' '), c.required])).toEqual([['ovn-nbctl --db=unix:/run/nb.sock --format=json list Load_Balancer_Group', false]]);
+    expect(checkAllowed(lbg[0]!.argv)).toMatchObject({ allowed: true });
+    // Listing only: the commands that change a group are not shapes of the allow-list.
+    expect(checkAllowed(['ovn-nbctl', '--format=json', 'create', 'Load_Balancer_Group', 'name=g']).allowed).toBe(false);
+    expect(checkAllowed(['ovn-nbctl', 'add', 'Logical_Switch', 'sw0', 'load_balancer_group', 'd0ca5d29-88fc-4996-9c1a-c7668a1ef716']).allowed).toBe(false);
+  });
+
   it('puts a host\'s ovn_controller.wrapper before ovn-appctl only, and allows it only in a read-only wrapper shape', () => {
     const host = { name: 'hv1', transport: 'ssh' as const, wrapper: ['sudo', '-n'], ovnController: { wrapper: ['podman', 'exec', 'ovn_controller'] } };
     const cmds = hostCommands(host);

@@ -12,6 +12,7 @@ import {
   toNbAcls,
   toNbAddressSets,
   toNbLoadBalancers,
+  toNbLoadBalancerGroups,
   toNbLogicalRouterPorts,
   toNbLogicalRouters,
   toNbLogicalSwitchPorts,
@@ -73,7 +74,7 @@ const cellOf = (json: unknown): OvsdbValue | undefined => {
 const ALL_CONVERTERS: RowConverter<unknown>[] = [
   toOpenVswitch, toOvsBridges, toOvsPorts, toOvsInterfaces,
   toSbChassis, toSbEncaps, toSbPortBindings, toSbDatapathBindings, toSbLogicalFlows, toSbLogicalDpGroups, toSbMulticastGroups, toSbMacBindings, toSbLoadBalancers,
-  toNbLogicalSwitches, toNbLogicalSwitchPorts, toNbLogicalRouters, toNbLogicalRouterPorts, toNbAcls, toNbPortGroups, toNbAddressSets, toNbLoadBalancers, toNbNats, toNbStaticRoutes,
+  toNbLogicalSwitches, toNbLogicalSwitchPorts, toNbLogicalRouters, toNbLogicalRouterPorts, toNbAcls, toNbPortGroups, toNbAddressSets, toNbLoadBalancers, toNbLoadBalancerGroups, toNbNats, toNbStaticRoutes,
 ] as RowConverter<unknown>[];
 
 describe('OVSDB JSON encodings', () => {
@@ -486,7 +487,7 @@ describe('properties', () => {
   });
 
   it('converters never throw on tables of random values', () => {
-    const cols = ['_uuid', 'name', 'type', 'ofport', 'options', 'external_ids', 'status', 'mtu', 'tunnel_key', 'logical_port', 'match', 'vips', 'ports', 'chassis', 'mac', 'priority'];
+    const cols = ['_uuid', 'name', 'type', 'ofport', 'options', 'external_ids', 'status', 'mtu', 'tunnel_key', 'logical_port', 'match', 'vips', 'ports', 'chassis', 'mac', 'priority', 'load_balancer'];
     fc.assert(
       fc.property(fc.array(fc.array(valueArb, { minLength: cols.length, maxLength: cols.length }), { maxLength: 4 }), (rows) => {
         const table: OvsdbTable = { headings: cols, rows: rows.map((cells, index) => ({ index, uuid: undefined, cells: new Map(cells.map((v, i) => [cols[i], v])) })) };

@@ -6,6 +6,7 @@ import {
   toNbAcls,
   toNbAddressSets,
   toNbLoadBalancers,
+  toNbLoadBalancerGroups,
   toNbLogicalRouterPorts,
   toNbLogicalRouters,
   toNbLogicalSwitchPorts,
@@ -57,6 +58,7 @@ const acls = rows('nb/ACL.json', toNbAcls);
 const pgs = rows('nb/Port_Group.json', toNbPortGroups);
 const addressSets = rows('nb/Address_Set.json', toNbAddressSets);
 const nbLbs = rows('nb/Load_Balancer.json', toNbLoadBalancers);
+const lbGroups = rows('nb/Load_Balancer_Group.json', toNbLoadBalancerGroups);
 const nats = rows('nb/NAT.json', toNbNats);
 const routes = rows('nb/Logical_Router_Static_Route.json', toNbStaticRoutes);
 
@@ -285,6 +287,19 @@ describe('NB rows', () => {
     expect(one(nbLbs, (l) => l.name === 'lb1')).toMatchObject({ protocol: 'tcp', vips: { '172.16.0.120': '10.0.0.12,10.0.1.11' }, selectionFields: [], healthCheck: [] });
     // lb-add with a different protocol on an existing LB switched the whole LB to udp
     expect(one(nbLbs, (l) => l.name === 'lb0').protocol).toBe('udp');
+  });
+
+  it('reads load balancer groups: two members, none, and one printed as a bare uuid', () => {
+    // Captured from a scratch NB of its own (see the fixtures README): the sandbox topology has no groups.
+    expect(lbGroups.map((g) => [g.name, g.loadBalancer.length])).toEqual([
+      ['clusterLBGroup', 2],
+      ['clusterSwitchLBGroup', 0],
+      ['webLBGroup', 1],
+    ]);
+    const cluster = one(lbGroups, (g) => g.name === 'clusterLBGroup');
+    expect(cluster.uuid).toBe('d0ca5d29-88fc-4996-9c1a-c7668a1ef716');
+    expect([...cluster.loadBalancer].sort()).toEqual(['6ade20d1-5e52-4e20-bccf-b7be7a0816c2', 'ee66ae9e-0e30-4932-9a2d-7bee97e365a7']);
+    expect(one(lbGroups, (g) => g.name === 'webLBGroup').loadBalancer).toEqual(['6ade20d1-5e52-4e20-bccf-b7be7a0816c2']);
   });
 
   it('reads NAT rules', () => {

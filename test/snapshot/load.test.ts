@@ -10,6 +10,7 @@ import { runDoctor } from '../../src/services/doctor.js';
 import { trace } from '../../src/services/trace.js';
 import { loadSnapshot } from '../../src/snapshot/load.js';
 import { copyFixture } from '../harness/fixture-copy.js';
+import { addCentralOutput } from '../harness/fixture-outputs.js';
 
 const L3 = join(import.meta.dirname, '../../fixtures/l3-acl');
 const HV1_IFACES = 'hosts/hv1/ovs-vsctl.list.Interface.out';
@@ -96,5 +97,42 @@ describe('an output of a command that failed is not read as data, like in the ot
     const dir = withFailed('ovs-ofctl.dump-flows.br-int', 'exit 1');
     const r = await trace({ snapshot: dir, host: 'hv1', bridge: 'br-int', flow: 'in_port="tapweb1",ip', ctNext: [], detail: 'minimal' });
     expect(!r.ok && r.error).toEqual({ kind: 'user-error', exitCode: 3, message: 'hv1/br-int has no flows in the snapshot: ovs-ofctl.dump-flows.br-int failed (exit 1), so what it printed is not read' });
+  });
+});
+
+describe('NB Load_Balancer_Group: optional, absent (not empty) when not collected', () => {
+  const LB_GROUP = 'ovn-nbctl.list.Load_Balancer_Group';
+  const argv = ['ovn-nbctl', '--format=json', 'list', 'Load_Balancer_Group'];
+  const lbGroupDiagnostics = (s: Awaited<ReturnType<typeof load>>) => s.diagnostics.filter((d) => /Load_Balancer_Group/.test(`${d.file ?? ''} ${d.message}`));
+
+  it('collected: its rows are loaded, members by uuid', async () => {
+    const dir = copyFixture('lb-nat-3chassis');
+    const lbs = (await load(dir)).nb!.loadBalancers;
+    const web = lbs.find((l) => l.name === 'lb-web')!.uuid;
+    const ext = lbs.find((l) => l.name === 'lb-ext')!.uuid;
+    // The shape ovn-nbctl 23.03 prints (test/fixtures/ovsdb/nb/Load_Balancer_Group.json): a one-member set is a bare uuid.
+    const out = { data: [[['uuid', 'd0ca5d29-88fc-4996-9c1a-c7668a1ef716'], ['set', [['uuid', web], ['uuid', ext]]], 'clusterLBGroup'], [['uuid', 'e40ced13-6ab4-4974-b189-5bb24e121220'], ['uuid', web], 'webLBGroup']], headings: ['_uuid', 'load_balancer', 'name'] };
+    addCentralOutput(dir, LB_GROUP, { argv, out: `${JSON.stringify(out)}\n` });
+    const s = await load(dir);
+    expect(s.nb!.loadBalancerGroups!.map((g) => [g.name, g.loadBalancer])).toEqual([
+      ['clusterLBGroup', [web, ext]],
+      ['webLBGroup', [web]],
+    ]);
+    expect(lbGroupDiagnostics(s)).toEqual([]);
+  });
+
+  it('not in the manifest (the bundled fixtures predate it) or failed (an ovn-nbctl without the table): absent, with no diagnostic and no failing finding', async () => {
+    const bundled = copyFixture('lb-nat-3chassis');
+    const failed = copyFixture('lb-nat-3chassis');
+    addCentralOutput(failed, LB_GROUP, { argv, status: 'failed', err: 'ovn-nbctl: unknown table "Load_Balancer_Group"\n', error: 'exit 1' });
+    for (const dir of [bundled, failed]) {
+      const s = await load(dir);
+      expect(s.nb!.loadBalancers.length, dir).toBeGreaterThan(0);
+      expect(s.nb!.loadBalancerGroups, dir).toBeUndefined();
+      expect(lbGroupDiagnostics(s), dir).toEqual([]);
+      const doctor = await runDoctor({ snapshot: dir, severity: 'n-a' });
+      if (!doctor.ok) throw new Error(doctor.error.message);
+      expect(doctor.value.findings.filter((f) => (f.severity === 'fail' || f.severity === 'warn') && /Load_Balancer_Group/.test(JSON.stringify(f))), dir).toEqual([]);
+    }
   });
 });
