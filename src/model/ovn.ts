@@ -362,3 +362,23 @@ export function lflowDatapaths(flow: Pick<SbLogicalFlow, 'logicalDatapath' | 'lo
   if (flow.logicalDpGroup !== undefined) return groups.get(flow.logicalDpGroup)?.datapaths ?? [];
   return [];
 }
+
+/** The switches and routers a load balancer is applied to: directly, or through a load balancer group. */
+export interface LoadBalancerAttachments {
+  readonly switches: readonly NbLogicalSwitch[];
+  readonly routers: readonly NbLogicalRouter[];
+}
+
+/**
+ * Where NB load balancer `lbUuid` applies: every switch and router that lists it in
+ * `load_balancer`, or lists a `Load_Balancer_Group` that holds it (northd applies both alike). A
+ * group reference with no row (the groups were not collected) attaches nothing.
+ */
+export function loadBalancerAttachments(
+  nb: { readonly switches: readonly NbLogicalSwitch[]; readonly routers: readonly NbLogicalRouter[]; readonly loadBalancerGroups?: readonly NbLoadBalancerGroup[] },
+  lbUuid: string,
+): LoadBalancerAttachments {
+  const groups = new Set((nb.loadBalancerGroups ?? []).filter((g) => g.loadBalancer.includes(lbUuid)).map((g) => g.uuid));
+  const carries = (d: { readonly loadBalancer: readonly string[]; readonly loadBalancerGroup: readonly string[] }) => d.loadBalancer.includes(lbUuid) || d.loadBalancerGroup.some((g) => groups.has(g));
+  return { switches: nb.switches.filter(carries), routers: nb.routers.filter(carries) };
+}

@@ -25,7 +25,7 @@
  * distance, substrings).
  */
 import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../model/masked.js';
-import { lflowDatapaths, splitAddresses, type NbLogicalRouterPort, type NbNat, type SbDatapathBinding, type SbPortBinding } from '../model/ovn.js';
+import { lflowDatapaths, loadBalancerAttachments, splitAddresses, type NbLogicalRouterPort, type NbNat, type SbDatapathBinding, type SbPortBinding } from '../model/ovn.js';
 import { fail, ok, type Result } from '../model/result.js';
 import type { HostState, NorthboundState, SouthboundState } from '../model/snapshot.js';
 
@@ -637,13 +637,13 @@ export function createResolver(view: SnapshotView): Resolver {
 
   const lbVips = (ip: string): { name: string; uuid: string; vip: string; protocol: string | undefined; backends: string[]; datapaths: string[] }[] => {
     const out: { name: string; uuid: string; vip: string; protocol: string | undefined; backends: string[]; datapaths: string[] }[] = [];
-    for (const lb of nb?.loadBalancers ?? []) {
+    if (!nb) return out;
+    for (const lb of nb.loadBalancers) {
       for (const [vip, backends] of Object.entries(lb.vips)) {
         if (splitHostPort(vip)?.ip !== ip) continue;
-        const dps = [
-          ...(nb?.switches ?? []).filter((s) => s.loadBalancer.includes(lb.uuid)).map((s) => s.name),
-          ...(nb?.routers ?? []).filter((r) => r.loadBalancer.includes(lb.uuid)).map((r) => r.name),
-        ];
+        // Directly or through a Load_Balancer_Group (how OVN-Kubernetes attaches them).
+        const on = loadBalancerAttachments(nb, lb.uuid);
+        const dps = [...on.switches.map((s) => s.name), ...on.routers.map((r) => r.name)];
         out.push({ name: lb.name || lb.uuid.slice(0, 8), uuid: lb.uuid, vip, protocol: lb.protocol, backends: backends.split(',').map((b) => b.trim()).filter(Boolean), datapaths: dps });
       }
     }
@@ -669,8 +669,16 @@ export function createResolver(view: SnapshotView): Resolver {
     iface: undefined,
     names: {},
     lb,
-    notes: [`${ip} is VIP ${lb.vip} of load balancer ${lb.name} (${lb.backends.length ? `backends ${lb.backends.join(', ')}` : 'no backends'})`, ...notes],
+    notes: [`${ip} is VIP ${lb.vip} of load balancer ${lb.name} (${lb.backends.length ? `backends ${lb.backends.join(', ')}` : 'no backends'})`, ...ungroupedNote(), ...notes],
   });
+
+  /** A snapshot without the NB Load_Balancer_Group listing cannot tell which load balancers the groups the NB references hold. */
+  const ungroupedNote = (): string[] => {
+    if (!nb || nb.loadBalancerGroups) return [];
+    const users = [...nb.switches, ...nb.routers].filter((d) => d.loadBalancerGroup.length > 0).map((d) => d.name);
+    if (!users.length) return [];
+    return [`the snapshot has no NB Load_Balancer_Group listing, but ${users.slice(0, 5).join(', ')}${users.length > 5 ? ', …' : ''} take${users.length === 1 ? 's' : ''} load balancers through groups: the switches and routers this VIP applies on may be incomplete (collect again with this ovnscope to list the groups)`];
+  };
 
   const resolve = (text: string, o?: ResolveOptions): Result<Endpoint> => {
     const input = text.trim();
@@ -898,7 +906,7 @@ export function createResolver(view: SnapshotView): Resolver {
     const lbs = lbVips(ip);
     for (const { rp } of links) {
       const router = dpRef(rp.datapath)!.name;
-      const lb = lbs.find((l) => l.datapaths.includes(router) && (nb?.routers ?? []).some((r) => r.name === router && r.loadBalancer.includes(l.uuid)));
+      const lb = nb ? lbs.find((l) => loadBalancerAttachments(nb, l.uuid).routers.some((r) => r.name === router)) : undefined;
       const r = lb ? answer(rp, `load balancer ${lb.name} is on router ${router}`) : undefined;
       if (r) return r;
     }

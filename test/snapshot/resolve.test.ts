@@ -335,3 +335,72 @@ describe('vipResponder: the router port that answers ARP/ND for a load-balancer 
     expect(r.vipResponder(r.port('a1')!, '172.16.0.100')).toBeUndefined();
   });
 });
+
+describe('load balancers attached through a Load_Balancer_Group (OVN-Kubernetes style NB, fixtures/lb-nat-3chassis)', () => {
+  // The fixture lists lb-web on tenant-a and lr0 and lb-ext on lr0 in load_balancer. The same NB with
+  // every load balancer moved into groups on the same switches and routers means the same to northd,
+  // so it must resolve to the same datapaths, router answer and chassis as the direct attachment.
+  const G_ALL = '0b5c3b6e-8f3a-4d53-9c39-6f1c2a7d9e01';
+  function grouped(withGroups = true): SnapshotView {
+    const nb = lb.nb!;
+    // One group per attachment set, as OVN-Kubernetes does: what tenant-a lists (also on lr0) goes
+    // into G_ALL, taken by both; what only lr0 lists (lb-ext) into G_LR0, taken by lr0 alone.
+    const onTenantA = nb.switches.find((s) => s.name === 'tenant-a')!.loadBalancer;
+    const onLr0 = nb.routers.find((r) => r.name === 'lr0')!.loadBalancer;
+    const G_LR0 = '7f0e4c1d-2a6b-4e8f-9d3c-5b1a0e2f4c6d';
+    const raw = nb.loadBalancers[0]!.raw; // (not read by the resolver)
+    const groups = [
+      { uuid: G_ALL, name: 'clusterLBGroup', loadBalancer: [...onTenantA], raw },
+      { uuid: G_LR0, name: 'clusterRouterLBGroup', loadBalancer: onLr0.filter((u) => !onTenantA.includes(u)), raw },
+    ];
+    const move = <T extends { name: string; loadBalancer: readonly string[]; loadBalancerGroup: readonly string[] }>(d: T, gs: string[]): T => ({ ...d, loadBalancer: [], loadBalancerGroup: gs });
+    return {
+      ...lb,
+      nb: {
+        ...nb,
+        switches: nb.switches.map((s) => (s.loadBalancer.length ? move(s, s.name === 'tenant-a' ? [G_ALL] : []) : s)),
+        routers: nb.routers.map((r) => (r.loadBalancer.length ? move(r, r.name === 'lr0' ? [G_ALL, G_LR0] : []) : r)),
+        ...(withGroups ? { loadBalancerGroups: groups } : {}),
+      },
+    };
+  }
+
+  it('the premise: in the rewritten NB no switch or router lists a load balancer directly', () => {
+    const v = grouped();
+    expect([...v.nb!.switches, ...v.nb!.routers].flatMap((d) => d.loadBalancer)).toEqual([]);
+    expect(v.nb!.switches.find((s) => s.name === 'tenant-a')!.loadBalancerGroup).toEqual([G_ALL]);
+  });
+
+  it('a VIP endpoint carries the datapaths of its group, as when listed directly', () => {
+    const direct = must(lb, '10.2.0.100');
+    expect(direct.lb!.datapaths).toEqual(['tenant-a', 'lr0']);
+    expect(must(grouped(), '10.2.0.100').lb).toEqual(direct.lb);
+    expect(must(grouped(), '172.16.0.100').lb!.datapaths).toEqual(['lr0']);
+  });
+
+  it('vipResponder: the router whose group holds the load balancer answers, from the NB', () => {
+    const r = createResolver(grouped());
+    expect(r.vipResponder(r.port('ext-localnet')!, '172.16.0.100')).toEqual({ port: 'lr0-ext', router: 'lr0', mac: '0a:00:02:ff:00:01', why: 'load balancer lb-ext is on router lr0' });
+    expect(r.vipResponder(r.port('ext-localnet')!, '172.16.0.101')).toBeUndefined();
+  });
+
+  it('the chassis path to a grouped VIP is the direct one (its backends are destinations)', () => {
+    const path = (v: SnapshotView) => {
+      const r = chassisPath(v, 'a1', '10.2.0.100');
+      if (!r.ok) throw new Error(r.error.message);
+      return r.value;
+    };
+    expect(path(grouped())).toEqual(path(lb));
+  });
+
+  it('groups referenced but not collected (an older snapshot): the VIP applies nowhere known, and the endpoint says why', () => {
+    const e = must(grouped(false), '10.2.0.100');
+    expect(e.lb!.datapaths).toEqual([]);
+    expect(e.notes.join('\n')).toMatch(/no NB Load_Balancer_Group listing, but tenant-a, lr0 take load balancers through groups/);
+    // The SB still says which router port the VIP's ARP goes to.
+    const r = createResolver(grouped(false));
+    expect(r.vipResponder(r.port('ext-localnet')!, '172.16.0.100')).toMatchObject({ port: 'lr0-ext', router: 'lr0', why: expect.stringMatching(/ls_in_l2_lkup/) });
+    // A direct NB with no groups anywhere has no such note.
+    expect(must(lb, '10.2.0.100').notes.join('\n')).not.toMatch(/Load_Balancer_Group/);
+  });
+});
