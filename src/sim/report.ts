@@ -250,8 +250,9 @@ export class Reporter {
     return n;
   }
 
-  /** Runs `fn` with new nodes going under `parent`. */
-  within<T>(parent: TraceNode, fn: () => T): T {
+  /** Runs `fn` with new nodes going under `parent` (undefined: where they go now). */
+  within<T>(parent: TraceNode | undefined, fn: () => T): T {
+    if (!parent) return fn();
     const saved = this.current;
     this.current = parent.children;
     try {

@@ -11,7 +11,7 @@
  */
 import { PREREQS, fieldByName, type FieldDef } from '../model/fields.js';
 import type { Action, FieldRef, GroupBucket, NatSpec } from '../model/flow.js';
-import { formatIpv4, formatIpv6, formatMac, onesMask } from '../model/masked.js';
+import { bigOf, formatIpv4, formatIpv6, formatMac, onesMask } from '../model/masked.js';
 import type { BridgePort } from '../model/snapshot.js';
 import type { Detail, DropReason, OutputKind, TraceNode } from '../model/trace.js';
 import { formatAction, formatMatch } from '../parse/ofctl-flows.js';
@@ -403,7 +403,7 @@ export class Xlate {
     }
     const looked = !this.error;
     const res = looked ? this.lookupRule(s.inPort, this.tableId) : NO_TABLE;
-    const tableNode = looked ? this.reportTable(res, this.tableId) : makeNode('no-match', 'summary', 'no lookup');
+    const tableNode = looked ? this.reportTable(res, this.tableId) : undefined;
     this.frames.push({ table: this.tableId, flow: res.flow });
     if (looked) {
       this.rep.within(tableNode, () => {
@@ -494,7 +494,7 @@ export class Xlate {
     if (!t) return NO_TABLE;
     const s = this.s;
     const savedIn = s.space(SP.in_port);
-    s.setSpace(SP.in_port, BigInt(inPort));
+    s.setSpace(SP.in_port, bigOf(inPort));
     let savedTp: [bigint, bigint] | undefined;
     if (this.bridge.fragNormal && (s.space(SP.ip_frag) & 1n) && s.isIp()) {
       savedTp = [s.space(SP.tp_src), s.space(SP.tp_dst)];
@@ -510,18 +510,23 @@ export class Xlate {
     return r;
   }
 
-  /** A table node: `8. metadata=0x2, priority 50, cookie 0x5b86b5e` or `73. No match.` */
-  reportTable(res: LookupResult, table: number): TraceNode {
+  /**
+   * A table node: `8. metadata=0x2, priority 50, cookie 0x5b86b5e` or `73. No match.`; undefined
+   * when the tree is made at minimal detail (the summary log has the table): what the table's
+   * actions report then goes where the prune would move it, the current list.
+   */
+  reportTable(res: LookupResult, table: number): TraceNode | undefined {
     const f = res.flow;
+    const log = this.log;
     // A shadow pass's nodes are not in the tree: nor are its tables in the log.
-    this.log?.openTable(this.shadow ? undefined : this.bridge.name, f, table);
+    log?.openTable(this.shadow ? undefined : this.bridge.name, f, table);
     if (!f) {
+      if (log) return undefined;
       const bridge = this.bridge.name;
       return this.report('no-match', 'summary', () => `${pad2(table)}. No match.`, { table, bridge });
     }
     const e = f.entry;
-    // Logged: a stand-in whose children are the current list, where the prune would move them.
-    const node = this.log ? this.report('table', 'summary', '') : this.rep.add(new SimNode('table', 'summary', TABLE, e, table, this.bridge.name, res.conjId));
+    const node = log ? undefined : this.rep.add(new SimNode('table', 'summary', TABLE, e, table, this.bridge.name, res.conjId));
     if (res.overlaps.length) {
       const others = res.overlaps;
       const differ = others.some((o) => !sameActions(o, f));
@@ -582,7 +587,7 @@ export class Xlate {
     this.frames.push({ table, flow: res.flow });
     const actions = res.flow ? res.flow.entry.actions : EMPTY_ACTIONS;
     const saved = this.rep.current;
-    this.rep.current = node.children;
+    if (node) this.rep.current = node.children;
     try {
       if (asClone) this.cloneActions(actions, isLast, onCloneEnd);
       else this.doActions(actions, isLast, false);
