@@ -38,7 +38,7 @@ With --flows-file each non-blank line (not starting with #) is one flow, traced 
   static manSections: readonly ManSection[] = [
     {
       title: 'Exit codes of a trace',
-      body: `0: the packet was delivered — with --from/--to, to the --to endpoint (its port, a backend of its VIP, the port behind its NAT address, the router port that answers, or out of an uplink for an address outside the overlay) — or, with --no-follow-tunnels, handed to a tunnel. 1: dropped, punted to ovn-controller, stopped early, (--from/--to) a packet the guest would never send (a VIP on its subnet no router answers ARP/ND for), or delivered somewhere that is not --to (the verdict line ends "— not to B"; "reachedDestination": false); with --reply, the worse of the packet and its reply; with --flows-file, the worst line. 2: usage error (also a --flows-file line that could not be parsed). 3: the snapshot lacks what the trace needs.`,
+      body: `0: the packet was delivered — with --from/--to, to the --to endpoint (its port, a backend of its VIP, the port behind its NAT address, the router port that answers, or out of an uplink for an address outside the overlay; for --arp, an answer: an ARP reply back to the sender, ovn-controller's neighbour advertisement, or a copy delivered to the port that has the address) — or, with --no-follow-tunnels, handed to a tunnel. 1: dropped, punted to ovn-controller, stopped early, (--from/--to) a packet the guest would never send (a VIP on its subnet no router answers ARP/ND for), or delivered somewhere that is not --to (the verdict line ends "— not to B"; "reachedDestination": false) — for --arp, nobody answered (the verdict line ends "— nobody answered the ARP request for IP": e.g. a VIP of a load balancer on no router with a port on the sender's switch, whose request is only flooded, its copies reaching ports that do not have the address); with --reply, the worse of the packet and its reply; with --flows-file, the worst line. 2: usage error (also a --flows-file line that could not be parsed). 3: the snapshot lacks what the trace needs.`,
     },
     {
       title: 'Output formats',
@@ -102,6 +102,9 @@ With --flows-file each non-blank line (not starting with #) is one flow, traced 
     "path": { "chassis": [ { "chassis", "roles", "host", "why" } ], "datapaths", "routers",
               "missing", "notes" },
     "reachedDestination": true | false,
+    "arpAnswer": "reply" | "neighbour-advertisement" | "owner" | "none",  (--arp: how the request was
+             answered — an ARP reply back out of the sender's port, ovn-controller's nd_na/nd_na_router,
+             delivered to the port that has the address — or "none": flooded copies at most)
     "dataErrors": { "count", "summary" },  (only when a file the verdict was computed from had load errors)
     "staleFlows": { "hosts", "summary",
                     "causes": [ { "host": "hv1", "kind": "not-running" | "unresponsive" | "paused"

@@ -66,10 +66,23 @@ function renderTree(nodes: readonly TraceNode[], style: ChalkInstance, depth = 0
  */
 function routerAnswered(r: TraceReport): string {
   const sender = r.from?.logicalPort;
+  // --arp: the flooded copies of the request are delivered too; say which delivery is the answer.
+  if (r.arpAnswer === 'reply' || r.arpAnswer === 'neighbour-advertisement') {
+    const who = r.to?.kind === 'router' ? `router ${r.to.router ?? r.to.logicalPort ?? r.to.input} answered` : 'answered';
+    const others = r.delivered?.some((d) => d.logicalPort !== sender) ? '; the other ports got the flooded request' : '';
+    return r.arpAnswer === 'reply' ? `${who} (ARP reply back to the sender${others}): ` : `${who} (ovn-controller sends the neighbour advertisement back to the sender${others}): `;
+  }
   if (r.to?.kind !== 'router' || !r.reachedDestination || !sender || !r.delivered?.some((d) => d.logicalPort === sender)) return '';
   const kind = r.packet?.protocol.kind;
   const answer = kind === 'icmp' ? 'echo reply' : kind === 'arp' ? (r.packet?.family === 6 ? 'neighbour advertisement' : 'ARP reply') : 'its answer';
   return `router ${r.to.router ?? r.to.logicalPort ?? r.to.input} answered (${answer} back to the sender): `;
+}
+
+/** The end of the verdict line of a packet that did not reach --to (for --arp: nobody answered it). */
+function missed(r: TraceReport): string {
+  if (r.reachedDestination !== false || !r.to) return '';
+  if (r.arpAnswer === 'none') return ` — nobody answered ${r.packet?.family === 6 ? 'the neighbour solicitation' : 'the ARP request'} for ${r.packet?.nwDst ?? r.to.input}${r.delivered?.length ? ' (only the flooded request was delivered)' : ''}`;
+  return ` — not to ${r.to.input}`;
 }
 
 /** The verdict line of a cross-host trace (one that carries `delivered`). */
@@ -80,8 +93,7 @@ function crossVerdictLine(r: TraceReport, style: ChalkInstance): string {
       const left = r.hops.flatMap((h) => h.outputs.flatMap((o) => (o.next?.status === 'left' ? [`left ${o.next.host} via ${o.next.via}${o.next.network ? ` (${o.next.network}${o.logicalPort ? `, ${o.logicalPort}` : ''})` : ''}`] : [])));
       const own = ports.length || left.length ? [] : r.hops.flatMap((h) => h.outputs.filter((o) => o.next?.status === 'delivered').map((o) => `${o.port} (${h.host}/${h.bridge})`));
       const parts = [...(ports.length || own.length ? [`delivered to ${[...ports, ...own].join(', ')}`] : []), ...left];
-      const miss = r.reachedDestination === false && r.to ? ` — not to ${r.to.input}` : '';
-      return style.green(`${routerAnswered(r)}${parts.join('; ')}${miss}`);
+      return style.green(`${routerAnswered(r)}${parts.join('; ')}${missed(r)}`);
     }
     case 'tunnel': {
       const outs = r.hops.flatMap((h) => h.outputs.filter((o) => o.kind === 'tunnel' && o.next?.status === 'not-followed').map((o) => `${o.port} → ${o.tunnel?.chassis ?? o.tunnel?.remoteIp ?? '?'} (tun_id ${o.tunnel?.tunId ?? '?'}${o.tunnel?.metadata0 ? `, tun_metadata0 ${o.tunnel.metadata0}` : ''})`));

@@ -9,13 +9,13 @@ import { pruneTree } from '../model/trace.js';
 import { annotateTrace } from '../sim/annotate.js';
 import { createCrossContext, lbDstNotABackend, traceAcross, type CrossContext, type CrossOptions, type CrossResult, type LbChoice } from '../sim/cross.js';
 import { buildGuestPacket, DEFAULT_TTL, flowFromState, type GuestPacket, type Protocol } from '../sim/guest.js';
-import { compileHost, traceHost, type CompiledHost, type PacketState, type SimTraceResult, type TraceOptions } from '../sim/index.js';
+import { compileHost, traceHost, type CompiledHost, type PacketState, type SimOutput, type SimTraceResult, type TraceOptions } from '../sim/index.js';
 import { checkTunnelMtu } from '../checks/mtu-trace.js';
 import { loadMtu, type MtuSnapshot } from '../snapshot/load-mtu.js';
 import { loadHostIdentities, loadOpenedSnapshot } from '../snapshot/load.js';
 import { openSnapshot, type SnapshotSource } from '../snapshot/reader.js';
 import { buildOvnIndex, type OvnIndex } from '../snapshot/ovn-index.js';
-import { createResolver, describeEndpoint, splitHostPort, type ChassisPath, type Endpoint, type Resolver } from '../snapshot/resolve.js';
+import { canonicalIp, createResolver, describeEndpoint, splitHostPort, type ChassisPath, type Endpoint, type Resolver } from '../snapshot/resolve.js';
 import { dataErrorIndex, type DataErrorIndex } from './trace-data-errors.js';
 import { flowDumpNotRead } from './flow-dump.js';
 import { staleFlowIndex, staleFlowsReport, type StaleFlowsReport } from './trace-stale-flows.js';
@@ -88,8 +88,16 @@ export interface TraceReport {
   readonly reply?: TraceReport;
   /** Why the reply was not traced. */
   readonly replySkipped?: string;
-  /** Did the packet reach the `--to` endpoint (its port, a LB backend, the uplink for an outside address)? */
+  /** Did the packet reach the `--to` endpoint (its port, a LB backend, the uplink for an outside address; for `--arp`, was it answered)? */
   readonly reachedDestination?: boolean;
+  /**
+   * `--arp`: whether and how the request was answered — `reply` (an ARP reply came back out of the
+   * sender's port: OVN's ARP responder or a router), `neighbour-advertisement` (the pipeline hands
+   * the solicitation to ovn-controller's nd_na/nd_na_router, which sends the advertisement back),
+   * `owner` (delivered to a port that has the address, which answers itself) or `none` (flooded
+   * copies at most: nobody answers).
+   */
+  readonly arpAnswer?: ArpAnswer;
   /**
    * Set when files the verdict was computed from (the tables of the hosts the trace read, the
    * central NB/SB) had load errors: how many, and which files. The errors are in `warnings`.
@@ -475,18 +483,60 @@ function traceGuest(req: TraceRequest, snapshot: Snapshot, ctx: CrossContext, re
   const { chassis, datapaths, routers, missing, notes } = resolver.chassisPath(from, to);
   const pathRest = { chassis, datapaths, routers, missing, notes };
   const base = crossReport(p.flow, r.value, req.detail);
-  const warnings = [...p.notes, ...base.warnings];
+  const arp = protocol.kind === 'arp' ? arpAnswerOf(r.value, resolver, from, p.nwDst) : undefined;
+  const unanswered = arp === 'none' ? unansweredVip(r.value, resolver, from, to, p) : undefined;
+  const warnings = [...p.notes, ...(unanswered ? [unanswered] : []), ...base.warnings];
   return ok({
     cross: r.value,
-    report: { ...base, warnings, from, to, packet: p, path: pathRest, reachedDestination: reached(r.value, resolver, from, to, protocol.kind === 'arp') },
+    report: { ...base, warnings, from, to, packet: p, path: pathRest, reachedDestination: reached(r.value, resolver, from, to, arp), ...(arp ? { arpAnswer: arp } : {}) },
   });
 }
 
+export type ArpAnswer = 'reply' | 'neighbour-advertisement' | 'owner' | 'none';
+
+/**
+ * How an ARP request or neighbour solicitation for `target` was answered. A copy delivered back to
+ * the sender's port with arp.op = 2 is an answer (OVN never floods a packet back out of its inport:
+ * that is ls_in_arp_rsp's or lr_in_ip_input's reply, `outport = inport; flags.loopback = 1`); an
+ * NA is built by ovn-controller (nd_na, nd_na_router), so the answer is the punt; a copy delivered
+ * to a port that has the address is answered by that guest. Flooded copies to ports without the
+ * address are the request, not an answer.
+ */
+function arpAnswerOf(r: CrossResult, resolver: Resolver, from: Endpoint, target: string): ArpAnswer {
+  const packetOf = (d: CrossResult['delivered'][number]) => (r.hops[d.hop]?.outputs.find((o) => o.port === d.port) as Partial<SimOutput> | undefined)?.packet ?? '';
+  if (r.delivered.some((d) => d.logicalPort !== undefined && d.logicalPort === from.logicalPort && /(^|,)arp_op=2(,|$)/.test(packetOf(d)))) return 'reply';
+  if (r.runs.some((run) => run.result.controllers.some((c) => c.reason === 'ND_NA' || c.reason === 'ND_NA_ROUTER'))) return 'neighbour-advertisement';
+  const owner = (lp: string) => resolver.port(lp)?.ips.some((ip) => canonicalIp(ip) === target) === true;
+  if (r.delivered.some((d) => d.logicalPort !== undefined && d.logicalPort !== from.logicalPort && owner(d.logicalPort))) return 'owner';
+  return 'none';
+}
+
+/**
+ * `--arp` to a load-balancer VIP that nobody answered: why (the load balancer is on no router
+ * with a port on the sender's switch: OVN's switches answer ARP/ND for no VIP), and that the
+ * flooded copies are not an answer.
+ */
+function unansweredVip(r: CrossResult, resolver: Resolver, from: Endpoint, to: Endpoint, p: GuestPacket): string | undefined {
+  if (to.kind !== 'lb-vip' || p.nextHop.kind !== 'direct') return undefined;
+  const lb = to.lb!;
+  const sw = from.datapath?.name ?? 'the source switch';
+  const what = p.family === 6 ? 'neighbour solicitation' : 'ARP request';
+  const copies = [...new Set(r.delivered.flatMap((d) => (d.logicalPort ? [d.logicalPort] : [])))];
+  const flooded = copies.length ? ` The ${what} is flooded: the copies that reach ${copies.join(', ')} are not answers (none of those ports has ${p.nwDst}).` : '';
+  const responder = resolver.vipResponder(from, p.nwDst);
+  if (responder)
+    return `nobody answered the ${what} for ${p.nwDst} (VIP ${lb.vip} of load balancer ${lb.name}): router ${responder.router} should answer it on ${responder.port} (${responder.why}), but this trace shows no answer — see where the copy sent to ${responder.router} went.${flooded}`;
+  return `nobody answers ${p.family === 6 ? 'ND' : 'ARP'} for ${p.nwDst} on ${sw}: it is VIP ${lb.vip} of load balancer ${lb.name}, which is on no router with a port on ${sw} (it is on ${lb.datapaths.join(', ') || 'no switch or router'}; OVN's switches answer ARP/ND for no VIP, its routers answer for the VIPs of their load balancers).${flooded} Check that the load balancer is on a router with a port on ${sw} (ovn-nbctl lr-lb-add ROUTER ${lb.name}).`;
+}
+
 /** Whether the packet arrived where --to said: its port, a backend of its VIP, the port behind its NAT address, or the uplink for outside. */
-function reached(r: CrossResult, resolver: Resolver, from: Endpoint, to: Endpoint, arp: boolean): boolean {
+function reached(r: CrossResult, resolver: Resolver, from: Endpoint, to: Endpoint, arp: ArpAnswer | undefined): boolean {
   // An unassigned address of a switch subnet: no port has it, nothing can receive the packet.
   if (to.unassigned) return false;
   if (to.kind === 'external-ip') return r.delivered.some((d) => d.kind === 'physical' || d.kind === 'patch');
+  // An ARP request (NS) reaches its destination when it is answered: a VIP is no port's address,
+  // so the flooded copies that reach its backends are not.
+  if (arp !== undefined) return arp !== 'none';
   if (to.kind === 'lb-vip') {
     const backends = new Set<string>();
     for (const b of to.lb!.backends) {
@@ -496,8 +546,8 @@ function reached(r: CrossResult, resolver: Resolver, from: Endpoint, to: Endpoin
     }
     return r.delivered.some((d) => d.logicalPort !== undefined && backends.has(d.logicalPort));
   }
-  // A router port answers (ICMP echo, ARP) back to the sender; so does the ARP responder.
-  if (to.kind === 'router' || arp) return r.delivered.some((d) => d.logicalPort === from.logicalPort) || r.delivered.some((d) => d.logicalPort !== undefined && d.logicalPort === to.logicalPort);
+  // A router port answers (ICMP echo) back to the sender.
+  if (to.kind === 'router') return r.delivered.some((d) => d.logicalPort === from.logicalPort) || r.delivered.some((d) => d.logicalPort !== undefined && d.logicalPort === to.logicalPort);
   return r.delivered.some((d) => d.logicalPort !== undefined && d.logicalPort === to.logicalPort);
 }
 

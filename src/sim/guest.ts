@@ -277,7 +277,8 @@ export function buildGuestPacket(view: SnapshotView, resolver: Resolver, from: E
             1,
           );
         dlDst = 'ff:ff:ff:ff:ff:ff';
-        if (!o.dstMac) notes.push(`no MAC known for ${nwDst} on ${sw} (a guest would ARP first): sent to ff:ff:ff:ff:ff:ff`);
+        // An ARP request is that first step: the note is for the packets that would follow it.
+        if (!o.dstMac && o.protocol.kind !== 'arp') notes.push(`no MAC known for ${nwDst} on ${sw} (a guest would ARP first): sent to ff:ff:ff:ff:ff:ff`);
       }
       arpTarget = nwDst;
     }

@@ -86,6 +86,41 @@ describe('trace --from/--to: the packet a guest sends', () => {
   });
 });
 
+describe('trace --arp to a load-balancer VIP on the sender\'s subnet', () => {
+  // l3-acl plus a load balancer on switch web only, its VIP in web's subnet and backed by web3:
+  // OVN adds no ARP flow for a switch-only VIP (ls_in_arp_rsp answers for port addresses, a router's
+  // lr_in_ip_input for the VIPs of the router's own load balancers; see ovn-northd(8)), so the
+  // fixture's flows are what OVN would install for it, and the request is flooded. The router case
+  // is checked against the live system in test/trace/lb-vip-subnet.live.test.ts.
+  const switchOnlyLb = (): Snapshot => {
+    const lb = { uuid: '0b0b0b0b-0000-4000-8000-000000000001', name: 'lbsw', vips: { '10.1.1.200:80': '10.1.1.13:8080' }, protocol: 'tcp', options: {}, externalIds: {}, selectionFields: [], healthCheck: [], raw: { index: 0, uuid: '0b0b0b0b-0000-4000-8000-000000000001', cells: new Map() } };
+    const nb = l3.nb!;
+    return { ...l3, nb: { ...nb, loadBalancers: [...nb.loadBalancers, lb], switches: nb.switches.map((sw) => (sw.name === 'web' ? { ...sw, loadBalancer: [...sw.loadBalancer, lb.uuid] } : sw)) } };
+  };
+
+  it('nobody answers: the flooded copy that reaches a backend is not an answer — not reached, exit 1, and the note says what to check', () => {
+    const r = run(switchOnlyLb(), { from: 'web1', to: '10.1.1.200', protocol: { kind: 'arp' } });
+    expect(r.to).toMatchObject({ kind: 'lb-vip', lb: { name: 'lbsw' } });
+    expect(r.input).toMatch(/,arp,.*arp_op=1,arp_spa=10\.1\.1\.11,arp_tpa=10\.1\.1\.200,/);
+    // The request is flooded on web: web3 (the backend) gets a copy, and so does web2.
+    expect(r.delivered!.map((d) => d.logicalPort).sort()).toEqual(['web2', 'web3']);
+    expect(r.arpAnswer).toBe('none');
+    expect(r.reachedDestination).toBe(false);
+    expect(verdictExitCode(r)).toBe(1);
+    expect(verdictLine(r, plain)).toMatch(/ — nobody answered the ARP request for 10\.1\.1\.200 \(only the flooded request was delivered\)$/);
+    const note = r.warnings.find((w) => w.startsWith('nobody answers ARP for 10.1.1.200 on web'));
+    expect(note, r.warnings.join('\n')).toMatch(/VIP 10\.1\.1\.200:80 of load balancer lbsw, which is on no router with a port on web .*the copies that reach web2, web3 are not answers .*ovn-nbctl lr-lb-add ROUTER lbsw/);
+    // The "a guest would ARP first" note is for the packets after the ARP, not for the ARP itself.
+    expect(r.warnings.join('\n')).not.toMatch(/a guest would ARP first/);
+  });
+
+  it('an ARP for a port\'s address is answered by the ARP responder, back to the sender (reply), and is reached', () => {
+    const r = run(switchOnlyLb(), { from: 'web1', to: 'web3', protocol: { kind: 'arp' } });
+    expect(r).toMatchObject({ arpAnswer: 'reply', reachedDestination: true });
+    expect(r.delivered).toEqual([expect.objectContaining({ logicalPort: 'web1' })]);
+  });
+});
+
 describe('trace --from/--to: which IP family the packet has', () => {
   // l3-acl with web1 and web3 made dual-stack (as the ipv6 topology's ports are): the family is
   // the typed address's; names alone keep the port's first IPv4 (test/trace/ipv6.live.test.ts
