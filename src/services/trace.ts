@@ -1,15 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import type { Action, Group } from '../model/flow.js';
-import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../model/masked.js';
+import type { Group } from '../model/flow.js';
 import { formatDiagnostic } from '../model/diagnostic.js';
 import { fail, ok, type Result } from '../model/result.js';
 import type { BridgePort, BridgeState, Snapshot } from '../model/snapshot.js';
 import type { Detail, HopEntry, TraceDrop, TraceResult } from '../model/trace.js';
 import { pruneTree } from '../model/trace.js';
 import { annotateTrace } from '../sim/annotate.js';
-import { createCrossContext, lbDstNotABackend, traceAcross, type CrossContext, type CrossOptions, type CrossResult, type LbChoice } from '../sim/cross.js';
+import { bucketBackend, createCrossContext, lbDstNotABackend, traceAcross, type CrossContext, type CrossOptions, type CrossResult, type LbChoice } from '../sim/cross.js';
 import { buildGuestPacket, DEFAULT_TTL, flowFromState, type GuestPacket, type Protocol } from '../sim/guest.js';
 import { compileHost, traceHost, type CompiledHost, type PacketState, type SimOutput, type SimTraceResult, type TraceOptions } from '../sim/index.js';
+import { bucketOfBackend, parseLbBackend, portlessBackendHint } from '../sim/lb-backend.js';
 import { checkTunnelMtu } from '../checks/mtu-trace.js';
 import { loadMtu, type MtuSnapshot } from '../snapshot/load-mtu.js';
 import { loadHostIdentities, loadOpenedSnapshot } from '../snapshot/load.js';
@@ -143,14 +143,6 @@ export interface TraceServiceResult {
   readonly loadedHosts?: readonly string[];
 }
 
-function natDstMatches(actions: readonly Action[], addr: bigint, port: number | undefined): boolean {
-  return actions.some((a) => {
-    if (a.type === 'ct') return (a.nat?.kind === 'dst' && a.nat.addrMin === addr && (port === undefined || a.nat.portMin === port)) || natDstMatches(a.exec, addr, port);
-    if (a.type === 'clone') return natDstMatches(a.actions, addr, port);
-    return false;
-  });
-}
-
 /**
  * `--lb-dst 10.0.0.5:8080` → group id → bucket id, for every select group of `bridges` that has
  * that backend. The bridges are all those of a host, not the one the packet enters: OVN's
@@ -158,41 +150,28 @@ function natDstMatches(actions: readonly Action[], addr: bigint, port: number | 
  * port. `where` names the bridges in the error ("of hv3's bridges (br-ex, br-int)").
  */
 export function bucketsForBackend(bridges: readonly Pick<BridgeState, 'groups'>[], lbDst: string, where: string): Result<Map<number, number>> {
-  // A whole IPv6 address is an address, never address + port: 2001:db8::13:8080 is the address
-  // 2001:db8::13:8080 (a port needs the brackets, [2001:db8::13]:8080), as in OVN's VIPs.
-  const hp = splitHostPort(lbDst);
-  const addr = hp ? (hp.ip.includes(':') ? parseIpv6(hp.ip) : parseIpv4(hp.ip)) : undefined;
-  if (!hp || addr === undefined || (hp.port !== undefined && hp.port > 65535)) return fail(`--lb-dst ${lbDst}: expected IP or IP:PORT (IPv6 as addr or [addr]:port)`);
-  const port = hp.port;
+  const wanted = parseLbBackend(lbDst);
+  if (!wanted) return fail(`--lb-dst ${lbDst}: expected IP or IP:PORT (IPv6 as addr or [addr]:port)`);
   const chosen = new Map<number, number>();
+  const hints = new Set<string>();
   for (const b of bridges)
     for (const g of b.groups) {
       if (g.type !== 'select' || chosen.has(g.groupId)) continue;
-      const i = g.buckets.findIndex((x) => natDstMatches(x.actions, addr, port));
+      const i = bucketOfBackend(g.buckets, wanted);
       if (i >= 0) chosen.set(g.groupId, typeof g.buckets[i]!.bucketId === 'number' ? (g.buckets[i]!.bucketId as number) : i);
+      const hint = portlessBackendHint(g.buckets, wanted);
+      if (hint) hints.add(hint);
     }
   if (chosen.size === 0) {
-    const bareV6 = hp.ip.includes(':') && !lbDst.trim().startsWith('[');
-    return fail(`--lb-dst ${lbDst}: no load-balancer group ${where} has that backend${bareV6 ? ` (read as the IPv6 address ${hp.ip}; an IPv6 backend with a port is written [addr]:port)` : ''}`);
+    const bareV6 = wanted.ip.includes(':') && !lbDst.trim().startsWith('[');
+    return fail(`--lb-dst ${lbDst}: no load-balancer group ${where} has that backend${bareV6 ? ` (read as the IPv6 address ${wanted.ip}; an IPv6 backend with a port is written [addr]:port)` : ''}${hints.size ? `; ${[...hints].join('; ')}` : ''}`);
   }
   return ok(chosen);
 }
 
 /** Backends (ct nat dst) of a select group, for telling the user what --lb-dst can choose. */
 function backendsOf(group: Group | undefined): string[] {
-  const out: string[] = [];
-  const walk = (actions: readonly Action[]) => {
-    for (const a of actions) {
-      if (a.type === 'ct' && a.nat?.kind === 'dst' && a.nat.addrMin !== undefined) {
-        const ip = a.nat.family === 6 ? `[${formatIpv6(a.nat.addrMin)}]` : formatIpv4(a.nat.addrMin);
-        out.push(a.nat.portMin !== undefined ? `${ip}:${a.nat.portMin}` : ip);
-      }
-      if (a.type === 'ct') walk(a.exec);
-      if (a.type === 'clone') walk(a.actions);
-    }
-  };
-  for (const b of group?.buckets ?? []) walk(b.actions);
-  return out;
+  return (group?.buckets ?? []).map(bucketBackend).filter((b): b is string => b !== undefined);
 }
 
 function report(input: string, r: SimTraceResult, detail: Detail, index: OvnIndex | undefined, groups: readonly Group[]): TraceReport {

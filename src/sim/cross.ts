@@ -22,21 +22,21 @@
  * value that selects it — the hop's `input` is then exactly what ofproto/trace needs to agree.
  */
 import { cookieOf } from '../model/ovn.js';
-import { formatIpv4, formatIpv6 } from '../model/masked.js';
-import type { Action, FlowEntry, GroupBucket } from '../model/flow.js';
+import type { FlowEntry, GroupBucket } from '../model/flow.js';
 import { flowKeyOf } from '../model/flow-list.js';
 import { fail, ok, type Result, type UserError } from '../model/result.js';
 import type { BridgePort, BridgeState, HostState, Snapshot } from '../model/snapshot.js';
 import type { Detail, HopEntry, HopStep, OutputNext, TraceDrop, TraceHop, TraceNode, TraceOutput, TraceResult, TunnelFields, Verdict } from '../model/trace.js';
 import { formatFlow } from '../parse/ofctl-flows.js';
 import { datapathName, type OvnIndex } from '../snapshot/ovn-index.js';
-import { splitHostPort, type Resolver } from '../snapshot/resolve.js';
+import type { Resolver } from '../snapshot/resolve.js';
 import { annotateWithSummary, classifyPunt, describeNb, hopDetails, nameStep } from './annotate.js';
 import { compileHost, type CompiledHost } from './compile.js';
 import { ConntrackTable } from './conntrack.js';
 import { formatFlowState } from './format.js';
 import { flowFromState } from './guest.js';
 import { bucketId, type CompiledGroup } from './groups.js';
+import { bucketOfBackend, formatLbBackend, natBackend, parseLbBackend, portlessBackendHint } from './lb-backend.js';
 import { ETH_TYPE_IP, ETH_TYPE_IPV6, SP, VLAN_CFI } from './state.js';
 import { traceHost, type SimOutput, type SimTraceResult, type TraceOptions } from './trace.js';
 import { plural } from '../model/plural.js';
@@ -186,34 +186,10 @@ function hx(n: number | bigint): string {
   return '0x' + n.toString(16);
 }
 
-function natDst(actions: readonly Action[]): string | undefined {
-  for (const a of actions) {
-    if (a.type === 'ct') {
-      if (a.nat?.kind === 'dst' && a.nat.addrMin !== undefined) {
-        const ip = a.nat.family === 6 ? `[${formatIpv6(a.nat.addrMin)}]` : formatIpv4(a.nat.addrMin);
-        return a.nat.portMin !== undefined ? `${ip}:${a.nat.portMin}` : ip;
-      }
-      const inner = natDst(a.exec);
-      if (inner) return inner;
-    }
-    if (a.type === 'clone') {
-      const inner = natDst(a.actions);
-      if (inner) return inner;
-    }
-  }
-  return undefined;
-}
-
-/** The backend (`ct(nat(dst=IP:PORT))`) a select-group bucket sends to. */
+/** The backend (`ct(nat(dst=IP:PORT))`) a select-group bucket sends to, as --lb-dst writes it. */
 export function bucketBackend(b: GroupBucket): string | undefined {
-  return natDst(b.actions);
-}
-
-/** `10.0.0.5:8080` names the same backend as `10.0.0.5` (any port) and `10.0.0.5:8080`. */
-function sameBackend(a: string, b: string): boolean {
-  const x = splitHostPort(a);
-  const y = splitHostPort(b);
-  return !!x && !!y && x.ip === y.ip && (x.port === undefined || y.port === undefined || x.port === y.port);
+  const backend = natBackend(b.actions);
+  return backend ? formatLbBackend(backend) : undefined;
 }
 
 /** A dp_hash value that makes a dp_hash select group pick `bucket` (nonzero: 0 means "not hashed yet"). */
@@ -250,7 +226,9 @@ export function lbDstNotABackend(lbDst: string, result: SimTraceResult, buckets:
   const lb = vip ? loadBalancerOfVip(snapshot, vip) : undefined;
   const backends = buckets.map(bucketBackend).filter((b): b is string => b !== undefined);
   const what = vip ? `VIP ${vip}${lb ? ` (load balancer ${lb})` : ''}` : `the load balancer of group ${groupId}`;
-  return `--lb-dst ${lbDst} is not a backend of ${what}, which the packet meets on ${host} (group ${groupId}): its backends are ${backends.join(', ') || '(none named)'}`;
+  const wanted = parseLbBackend(lbDst);
+  const hint = wanted ? portlessBackendHint(buckets, wanted) : undefined;
+  return `--lb-dst ${lbDst} is not a backend of ${what}, which the packet meets on ${host} (group ${groupId}): its backends are ${backends.join(', ') || '(none named)'}${hint ? `; ${hint}` : ''}`;
 }
 
 /** A failure of the user's --lb-dst or --select-bucket choice: the whole trace fails, whichever host it happened on. */
@@ -272,7 +250,8 @@ function runHost(compiled: CompiledHost, bridge: string, flow: string, base: Tra
     for (const b of compiled.bridges.values()) group ??= b.groups.get(inc.groupId);
     if (!group) return ok(done);
     const buckets = group.group.buckets;
-    let bucket = lbDst ? buckets.find((b) => bucketBackend(b) !== undefined && sameBackend(bucketBackend(b)!, lbDst)) : undefined;
+    const wanted = lbDst !== undefined ? parseLbBackend(lbDst) : undefined;
+    let bucket = wanted ? buckets[bucketOfBackend(buckets, wanted)] : undefined;
     // Another load balancer's backend (or none): tracing the first bucket would answer a question nobody asked.
     if (lbDst && !bucket) return { ...fail(lbDstNotABackend(lbDst, r.value, buckets, compiled.host.name, inc.groupId, snapshot)), usage: true };
     const why = bucket ? `--lb-dst ${lbDst}` : 'the first bucket (OVS would hash the packet; choose with --lb-dst)';
