@@ -5,7 +5,7 @@
  */
 import type { FieldDef } from '../model/fields.js';
 import type { Action, ActionType, FieldRef, PortRef } from '../model/flow.js';
-import { formatFieldValue } from '../model/masked.js';
+import { bigOf, formatFieldValue } from '../model/masked.js';
 import { formatSubfieldValue } from './format.js';
 import { decodeOvnUserdata } from './ovn.js';
 import { ETH_TYPE_IP, F, OFPP, SP, VLAN_CFI } from './state.js';
@@ -67,8 +67,13 @@ function execSetField(x: Xlate, f: FieldDef, value: bigint, mask: bigint | undef
   setFieldValue(x, f, value, mask);
 }
 
+/** `r`'s bits in field coordinates, made once per (offset, width): OVN loads single bits of registers all the time. */
+const SUB_MASKS = new Map<number, bigint>();
 function subMask(r: FieldRef): bigint {
-  return ((1n << BigInt(r.nBits)) - 1n) << BigInt(r.ofs);
+  const key = r.ofs * 4096 + r.nBits;
+  let m = SUB_MASKS.get(key);
+  if (m === undefined) SUB_MASKS.set(key, (m = ((1n << BigInt(r.nBits)) - 1n) << BigInt(r.ofs)));
+  return m;
 }
 
 function ifIpv4(x: Xlate, fn: () => void): void {
@@ -136,7 +141,7 @@ const executors = {
   load: (x, a) => {
     const r = a.dst;
     if (r.ofs === 0 && r.nBits === r.field.width) return execSetField(x, r.field, a.value, undefined);
-    return execSetField(x, r.field, a.value << BigInt(r.ofs), subMask(r));
+    return execSetField(x, r.field, a.value << bigOf(r.ofs), subMask(r));
   },
   set_field: (x, a) => {
     let value = a.value;
@@ -151,9 +156,12 @@ const executors = {
     const v = x.s.getSub(a.src);
     const old = x.s.get(a.dst.field);
     x.s.setSub(a.dst, v);
-    // The value now, formatted when read (the packet will have moved on by then).
-    const now = x.s.get(a.dst.field);
-    x.report('action', 'detailed', () => formatSubfieldValue(a.dst, now));
+    // The value now, formatted when read (the packet will have moved on by then). Detailed
+    // nodes only exist in a detailed tree: elsewhere not even their thunks are made.
+    if (x.rep.detailed) {
+      const now = x.s.get(a.dst.field);
+      x.report('action', 'detailed', () => formatSubfieldValue(a.dst, now));
+    }
     x.changed(a.dst.field, old);
   },
   push: (x, a) => {
@@ -167,8 +175,10 @@ const executors = {
     }
     const old = x.s.get(a.dst.field);
     x.s.setSub(a.dst, v);
-    const now = x.s.get(a.dst.field);
-    x.report('action', 'detailed', () => formatSubfieldValue(a.dst, now));
+    if (x.rep.detailed) {
+      const now = x.s.get(a.dst.field);
+      x.report('action', 'detailed', () => formatSubfieldValue(a.dst, now));
+    }
     x.changed(a.dst.field, old);
   },
   drop: () => undefined,
@@ -182,9 +192,9 @@ const executors = {
     // empty nested list prints "drop" in ofproto/trace, which drops nothing).
     if (a.nat) {
       const nat = a.nat;
-      x.report('ct', 'detailed', () => natText(nat), { nat: nat.kind ?? 'existing' });
+      if (x.rep.detailed) x.report('ct', 'detailed', () => natText(nat), { nat: nat.kind ?? 'existing' });
       x.ctNat = nat;
-    } else if (!a.exec.length) x.report('action', 'detailed', 'drop');
+    } else if (!a.exec.length && x.rep.detailed) x.report('action', 'detailed', 'drop');
     if (a.exec.length) x.doActions(a.exec, env.last, false);
     if (a.table !== undefined) {
       x.conntracked = true;
@@ -192,11 +202,12 @@ const executors = {
     }
     x.ctNat = null;
     x.s.clearConntrack();
-    x.report('ct', 'detailed', 'Sets the packet to an untracked state, and clears all the conntrack fields.', {
-      zone,
-      commit: a.commit,
-      ...(a.table !== undefined ? { table: a.table } : {}),
-    });
+    if (x.rep.detailed)
+      x.report('ct', 'detailed', 'Sets the packet to an untracked state, and clears all the conntrack fields.', {
+        zone,
+        commit: a.commit,
+        ...(a.table !== undefined ? { table: a.table } : {}),
+      });
     x.conntracked = false;
   },
   ct_clear: (x) => {

@@ -425,13 +425,15 @@ export class Xlate {
       for (let i = nOutputs; i < this.outputs.length; i++) this.outputs[i].voided = true;
       for (let i = nControllers; i < this.controllers.length; i++) this.controllers[i].voided = true;
     }
-    this.visited.set(bridge.name, s.clone());
+    // One copy for both: passes' states are only read from here on.
+    const final = s.clone();
+    this.visited.set(bridge.name, final);
     const pass: PassResult = {
       index,
       recircId: resume?.id ?? 0,
       bridge: bridge.name,
       initial,
-      final: s.clone(),
+      final,
       node: bridgeNode,
       ...(error ? { error } : {}),
       ...(this.freezes.length > nFreezes ? { frozen: this.freezes[nFreezes] } : {}),
