@@ -718,6 +718,9 @@ function traceReply(req: TraceRequest, snapshot: Snapshot, ctx: CrossContext, re
  * script asking "does A reach B" must not read a packet that left through the uplink as yes.
  */
 export function verdictExitCode(r: TraceReport): number {
-  const one = (x: TraceReport) => ((x.verdict === 'delivered' && x.reachedDestination !== false) || x.verdict === 'tunnel' ? 0 : 1);
+  // An --arp trace succeeds when the request is answered, whatever the verdict: IPv6 routers
+  // answer a neighbour solicitation through ovn-controller (nd_na_router), a punt.
+  const answered = (x: TraceReport) => (x.arpAnswer !== undefined && x.arpAnswer !== 'none' && x.reachedDestination === true);
+  const one = (x: TraceReport) => ((x.verdict === 'delivered' && x.reachedDestination !== false) || x.verdict === 'tunnel' || answered(x) ? 0 : 1);
   return Math.max(one(r), r.reply ? one(r.reply) : 0);
 }

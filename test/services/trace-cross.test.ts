@@ -558,6 +558,12 @@ describe('trace CLI with --from/--to', () => {
     expect(verdictExitCode(flowMode)).toBe(0);
     // The reply counts too.
     expect(verdictExitCode({ ...base, reply: { ...base, reachedDestination: false } })).toBe(1);
+    // --arp: answered is 0 whatever the verdict (an IPv6 router's neighbour advertisement comes
+    // from ovn-controller: a punt), unanswered is 1 even when flooded copies were delivered.
+    expect(verdictExitCode({ ...base, verdict: 'controller', reachedDestination: true, arpAnswer: 'neighbour-advertisement' })).toBe(0);
+    expect(verdictExitCode({ ...base, verdict: 'controller', reachedDestination: false, arpAnswer: 'none' })).toBe(1);
+    expect(verdictExitCode({ ...base, verdict: 'delivered', reachedDestination: false, arpAnswer: 'none' })).toBe(1);
+    expect(verdictExitCode({ ...base, verdict: 'dropped', reachedDestination: false })).toBe(1);
   });
 
   it('prints the path and exits 1 on a drop, 0 when delivered; --json carries the contract; --format dot', async () => {

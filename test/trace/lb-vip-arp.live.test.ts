@@ -86,6 +86,12 @@ describe.skipIf(!live)('trace --arp to a load-balancer VIP in the sender’s own
       expect(t.json, vip).toMatchObject({ verdict: 'delivered', reachedDestination: true, arpAnswer: answer });
       expect(t.line, vip).toMatch(/^delivered: answered \((ARP reply|ovn-controller sends the neighbour advertisement) back to the sender; the other ports got the flooded request\): /);
     }
+    // The router's own IPv6 address: the switch hands the solicitation to ovn-controller
+    // (nd_na_router), a punt that is the answer — exit 0 as the man page says, like the ARP reply.
+    const own6 = await traced('2001:db8:5::1');
+    expect(own6.json, own6.line).toMatchObject({ reachedDestination: true, arpAnswer: 'neighbour-advertisement' });
+    expect(own6.code, own6.line).toBe(0);
+    expect(own6.textCode, own6.line).toBe(0);
     for (const vip of ['10.5.0.200', '2001:db8:5::200']) {
       const t = await traced(vip);
       const what = vip.includes(':') ? 'the neighbour solicitation' : 'the ARP request';
