@@ -505,7 +505,7 @@ function unansweredVip(r: CrossResult, resolver: Resolver, from: Endpoint, to: E
   const responder = resolver.vipResponder(from, p.nwDst);
   if (responder)
     return `nobody answered the ${what} for ${p.nwDst} (VIP ${lb.vip} of load balancer ${lb.name}): router ${responder.router} should answer it on ${responder.port} (${responder.why}), but this trace shows no answer — see where the copy sent to ${responder.router} went.${flooded}`;
-  return `nobody answers ${p.family === 6 ? 'ND' : 'ARP'} for ${p.nwDst} on ${sw}: it is VIP ${lb.vip} of load balancer ${lb.name}, which is on no router with a port on ${sw} (it is on ${lb.datapaths.join(', ') || 'no switch or router'}; OVN's switches answer ARP/ND for no VIP, its routers answer for the VIPs of their load balancers).${flooded} Check that the load balancer is on a router with a port on ${sw} (ovn-nbctl lr-lb-add ROUTER ${lb.name}).`;
+  return `nobody answers ${p.family === 6 ? 'ND' : 'ARP'} for ${p.nwDst} on ${sw}: it is VIP ${lb.vip} of load balancer ${lb.name}, which is on no router with a port on ${sw} (it is on ${lb.datapaths.join(', ') || 'no switch or router'}; OVN's switches answer ARP/ND for no VIP, its routers answer for the VIPs of their load balancers).${flooded} Check that the load balancer is on a router with a port on ${sw} (ovn-nbctl lr-lb-add ROUTER ${lb.name}, or add a Load_Balancer_Group that holds it to the router's load_balancer_group, as OVN-Kubernetes does).`;
 }
 
 /** Whether the packet arrived where --to said: its port, a backend of its VIP, the port behind its NAT address, or the uplink for outside. */

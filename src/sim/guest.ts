@@ -273,7 +273,7 @@ export function buildGuestPacket(view: SnapshotView, resolver: Resolver, from: E
         // and read as delivered; a real guest never sends it.
         if (to.kind === 'lb-vip' && !o.dstMac && o.protocol.kind !== 'arp')
           return fail(
-            `--to ${to.input}: ${nwDst} is on ${sw}'s subnet, but no router port on ${sw} answers ARP/ND for it (${to.lb!.name} is on ${to.lb!.datapaths.join(', ') || 'no switch or router'}, and OVN's switches answer for no VIP): a real guest's ${family(nwDst) === 6 ? 'neighbour solicitation' : 'ARP'} goes unanswered and it never sends this packet. Attach the load balancer to a router on ${sw} (ovn-nbctl lr-lb-add), or trace it anyway with --dst-mac`,
+            `--to ${to.input}: ${nwDst} is on ${sw}'s subnet, but no router port on ${sw} answers ARP/ND for it (${to.lb!.name} is on ${to.lb!.datapaths.join(', ') || 'no switch or router'}, and OVN's switches answer for no VIP): a real guest's ${family(nwDst) === 6 ? 'neighbour solicitation' : 'ARP'} goes unanswered and it never sends this packet. Attach the load balancer to a router on ${sw} (ovn-nbctl lr-lb-add, or through a Load_Balancer_Group in the router's load_balancer_group), or trace it anyway with --dst-mac`,
             1,
           );
         dlDst = 'ff:ff:ff:ff:ff:ff';
