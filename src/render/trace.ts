@@ -101,8 +101,12 @@ function crossVerdictLine(r: TraceReport, style: ChalkInstance): string {
     }
     case 'dropped':
       return style.red(r.drop ? `${r.drop.reason}: ${r.drop.explanation}${r.drop.host ? ` [${r.drop.host}${r.drop.bridge ? ` ${r.drop.bridge}` : ''}]` : ''}` : 'dropped');
-    case 'controller':
-      return style.yellow(`punted to ovn-controller: ${r.drop?.explanation ?? r.hops.find((h) => h.controller)?.controllerReason ?? 'controller action'}`);
+    case 'controller': {
+      const why = r.drop?.explanation ?? r.hops.find((h) => h.controller)?.controllerReason ?? 'controller action';
+      // --arp to an IPv6 router address: ovn-controller's neighbour advertisement is the answer.
+      if (r.arpAnswer === 'neighbour-advertisement' && r.reachedDestination) return style.green(`${routerAnswered(r)}punted to ovn-controller: ${why}`);
+      return style.yellow(`punted to ovn-controller: ${why}`);
+    }
     case 'error':
       return style.red(r.incomplete ? `trace stopped: ${r.incomplete.reason}. ${r.incomplete.hint}` : `error: ${r.warnings.join('; ')}`);
   }

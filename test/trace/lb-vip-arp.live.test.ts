@@ -92,6 +92,7 @@ describe.skipIf(!live)('trace --arp to a load-balancer VIP in the sender’s own
     expect(own6.json, own6.line).toMatchObject({ reachedDestination: true, arpAnswer: 'neighbour-advertisement' });
     expect(own6.code, own6.line).toBe(0);
     expect(own6.textCode, own6.line).toBe(0);
+    expect(own6.line).toMatch(/^controller: router \S+ answered \(ovn-controller sends the neighbour advertisement back to the sender\): punted to ovn-controller: ND_NA_ROUTER /);
     for (const vip of ['10.5.0.200', '2001:db8:5::200']) {
       const t = await traced(vip);
       const what = vip.includes(':') ? 'the neighbour solicitation' : 'the ARP request';
