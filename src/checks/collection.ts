@@ -13,6 +13,7 @@
 import type { Diagnostic } from '../model/diagnostic.js';
 import { excerptOf, type Evidence, type Finding } from '../model/finding.js';
 import type { Manifest, ManifestCommand } from '../model/manifest.js';
+import { OVN_CONTROLLER_IDS } from '../model/ovn-controller.js';
 import { plural } from '../model/plural.js';
 
 export const COLLECTION_CHECKS: Readonly<Record<string, string>> = {
@@ -63,6 +64,8 @@ export interface CollectionInput {
   readonly hosts?: readonly string[];
 }
 
+const CONTROLLER_IDS: ReadonlySet<string> = new Set(Object.values(OVN_CONTROLLER_IDS));
+
 export function checkCollection(input: CollectionInput): Finding[] {
   const m = input.manifest;
   const out: Finding[] = [];
@@ -101,7 +104,9 @@ export function checkCollection(input: CollectionInput): Finding[] {
     if (optionalMissing.length) {
       const byWhy = new Map<string, string[]>();
       for (const c of optionalMissing) {
-        const reason = c.status === 'unavailable' ? `not installed${c.error ? ` (${c.error})` : ''}` : `${c.status}${c.error ? ` (${c.error})` : ''}`;
+        let reason = c.status === 'unavailable' ? `not installed${c.error ? ` (${c.error})` : ''}` : `${c.status}${c.error ? ` (${c.error})` : ''}`;
+        // ovn-controller not answering is D17's finding, with its consequences: point there.
+        if (CONTROLLER_IDS.has(c.id)) reason += ' — ovn-controller did not answer, see D17';
         byWhy.set(reason, [...(byWhy.get(reason) ?? []), c.id]);
       }
       out.push({

@@ -5,7 +5,7 @@
  * shows (src/snapshot/load-controller.ts reads the failure and its stderr).
  */
 import type { HostSpec } from '../model/inventory.js';
-import { OVN_CONTROLLER_IDS } from '../snapshot/load-controller.js';
+import { OVN_CONTROLLER_IDS } from '../model/ovn-controller.js';
 import type { RecipeCommand, RecipeModule } from './recipe.js';
 
 // recipe.ts imports this file for HOST_MODULES: take only types from it (a value import would be a cycle).

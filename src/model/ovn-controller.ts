@@ -32,3 +32,13 @@ export type OvnControllerState =
   | { readonly kind: 'unresponsive'; readonly error: string; readonly evidence: ControllerEvidence }
   /** Nothing can be said: not collected (older snapshot), ovn-appctl not installed, refused, the connection broke, or an answer ovnscope cannot read. */
   | { readonly kind: 'unknown'; readonly why: string; readonly evidence?: ControllerEvidence };
+
+/**
+ * Command ids (files `hosts/<host>/<id>.out`): src/collect/recipe-controller.ts runs them,
+ * src/snapshot/load-controller.ts reads them, doctor C3 points their absence at D17.
+ */
+export const OVN_CONTROLLER_IDS = {
+  connectionStatus: 'ovn-appctl.connection-status',
+  debugStatus: 'ovn-appctl.debug-status',
+  version: 'ovn-appctl.version',
+} as const;

@@ -7,17 +7,11 @@
  */
 import { locate, type Diagnostic } from '../model/diagnostic.js';
 import type { ManifestCommand } from '../model/manifest.js';
-import type { ControllerEvidence, OvnControllerState } from '../model/ovn-controller.js';
+import { OVN_CONTROLLER_IDS, type ControllerEvidence, type OvnControllerState } from '../model/ovn-controller.js';
 import { parseConnectionStatus, parseDebugStatus } from '../parse/ovn-controller.js';
 import { parseToolVersion } from '../parse/ovs-version.js';
 import type { SnapshotSource } from './reader.js';
 
-/** Command ids (files `hosts/<host>/<id>.out`); src/collect/recipe-controller.ts runs them. */
-export const OVN_CONTROLLER_IDS = {
-  connectionStatus: 'ovn-appctl.connection-status',
-  debugStatus: 'ovn-appctl.debug-status',
-  version: 'ovn-appctl.version',
-} as const;
 
 const firstLineOf = (s: string | undefined): string | undefined => s?.split('\n').map((l) => l.trim()).find((l) => l !== '');
 

@@ -84,6 +84,14 @@ describe('collection checks', () => {
     expect(fs.find((f) => f.id === 'C3')!.message).toBe('3 optional outputs missing: frr.version, frr.bgp-summary: not installed (vtysh: not found); devlink.eswitch: failed (exit code 1)');
   });
 
+  it('C3: ovn-controller answers that are missing point at D17, which says why', () => {
+    const fs = checkCollection({
+      manifest: manifest({ hosts: [host('hv1', [cmd('ovn-appctl.connection-status', 'failed', false, 'exit code 1'), cmd('ovn-appctl.version', 'failed', false, 'exit code 1'), cmd('devlink.eswitch', 'failed', false, 'exit code 1')])] }),
+      diagnostics: [],
+    });
+    expect(fs.find((f) => f.id === 'C3')!.message).toBe('3 optional outputs missing: ovn-appctl.connection-status, ovn-appctl.version: failed (exit code 1) — ovn-controller did not answer, see D17; devlink.eswitch: failed (exit code 1)');
+  });
+
   it('C4: no NB/SB warns, a failed SB listing warns; C5: an interrupted collection warns', () => {
     expect(ids(checkCollection({ manifest: manifest({ central: undefined }), diagnostics: [] }))).toEqual(['warn C4 -']);
     expect(ids(checkCollection({ manifest: manifest({ central: { via: 'hv1', commands: [cmd('ovn-sbctl.list.Port_Binding', 'failed', true, 'database connection failed')] } }), diagnostics: [] }))).toEqual(['warn C4 -']);
