@@ -114,14 +114,17 @@ function answerError(h: HostState): string {
 const RECENT_MS = 60_000;
 
 /**
- * Did the SB see this chassis apply the latest nb_cfg, or apply one about when the collection
- * started? Then an ovn-controller ovn-appctl could not find is alive somewhere else.
+ * What the SB says of a chassis whose ovn-controller ovn-appctl could not find: `recent`, it
+ * applied an nb_cfg about when the collection started (alive, somewhere else); `latest`, it has
+ * applied the SB's latest, longer ago — weaker: nb_cfg moves only when something waits for it
+ * (ovn-nbctl --wait=hv), so that says it was running then, not now; undefined: neither.
  */
-function appliedRecently(row: SbChassisPrivate | undefined, global: SbGlobal | undefined, created: string): boolean {
-  if (row?.nbCfg === undefined) return false;
-  if (global?.nbCfg !== undefined && global.nbCfg > 0 && row.nbCfg === global.nbCfg) return true;
+function appliedLately(row: SbChassisPrivate | undefined, global: SbGlobal | undefined, created: string): 'recent' | 'latest' | undefined {
+  if (row?.nbCfg === undefined) return undefined;
   const at = Date.parse(created);
-  return row.nbCfgTimestamp !== undefined && row.nbCfgTimestamp > 0 && !Number.isNaN(at) && row.nbCfgTimestamp >= at - RECENT_MS;
+  if (row.nbCfgTimestamp !== undefined && row.nbCfgTimestamp > 0 && !Number.isNaN(at) && row.nbCfgTimestamp >= at - RECENT_MS) return 'recent';
+  if (global?.nbCfg !== undefined && global.nbCfg > 0 && row.nbCfg === global.nbCfg) return 'latest';
+  return undefined;
 }
 
 /** "(error)" of a control socket that did not answer. */
@@ -294,19 +297,23 @@ export function checkControllers(input: ControllerInput): Finding[] {
         }
         const pidfile = missingPidfile(st);
         if (controllerVerdict(snap, h) === 'not-reached') {
-          const elsewhere = appliedRecently(row, snap.sb?.global, snap.manifest.created);
+          const elsewhere = appliedLately(row, snap.sb?.global, snap.manifest.created);
+          const latest = row?.nbCfg === snap.sb?.global?.nbCfg ? ', the SB\'s latest' : '';
           add({
             id: 'D17',
             severity: 'warn',
             host: h.name,
             subject,
             message: `could not reach ovn-controller on ${h.name} (no pidfile at ${pidfile}): ${
-              elsewhere
-                ? `the SB says chassis ${h.chassis} is applying NB changes${last ? ` — ${last}${row?.nbCfg === snap.sb?.global?.nbCfg ? ', the SB\'s latest' : ''} —` : ''} so it probably runs elsewhere (in its own container, or with another OVN_RUNDIR) where this ovn-appctl did not look`
-                : `it may be stopped, or run in its own container or with another OVN_RUNDIR where this ovn-appctl did not look${last ? `; ${last}` : ''}`
+              elsewhere === 'recent'
+                ? `the SB says chassis ${h.chassis} is applying NB changes${last ? ` — ${last}${latest} —` : ''} so it probably runs elsewhere (in its own container, or with another OVN_RUNDIR) where this ovn-appctl did not look`
+                : elsewhere === 'latest'
+                  ? `the SB says chassis ${h.chassis} has applied the latest NB changes${last ? ` — ${last}${latest} —` : ''} so it probably runs elsewhere (in its own container, or with another OVN_RUNDIR) where this ovn-appctl did not look; nb_cfg moves only when something waits for it (ovn-nbctl --wait=hv), so this says it was running then, not that it runs now`
+                  : `it may be stopped, or run in its own container or with another OVN_RUNDIR where this ovn-appctl did not look${last ? `; ${last}` : ''}`
             }`,
             evidence: [evidenceOf(st.evidence), ...rowEv, ...ovsEvidence(h)],
-            fix: elsewhere ? REACH_IT : d17Cause(snap, h)!.fix,
+            // Running then, maybe not now: how to reach it, and what to do if it has stopped.
+            fix: elsewhere === 'recent' ? REACH_IT : d17Cause(snap, h)!.fix,
           });
           break;
         }
