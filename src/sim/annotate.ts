@@ -394,7 +394,7 @@ function eventsFromLog(log: SummaryLog, w: AnnotateWalk): void {
       w.events.push({ kind: 'ct', bridge: e.bridge, node: e.node });
       continue;
     }
-    // Memoised on the compiled flow (one per index): the byLine memo is a cache miss a table.
+    // Memoised on the compiled flow (one per index), not looked up in the byLine memo.
     const f = e.flow;
     let memo = f.annotation as { readonly index: OvnIndex; readonly step: FlowStep | null } | undefined;
     if (memo?.index !== w.index) f.annotation = memo = { index: w.index, step: flowStep(w.index, w.memo, f.entry) };

@@ -61,7 +61,7 @@ export interface CompiledFlow {
   readonly minClauses: number;
   /**
    * The OVN annotation's memo of this flow (owned by annotate.ts, undefined until it names the
-   * flow): a slot on the object the lookup just returned is read without a cache miss.
+   * flow): a slot on the flow itself, instead of a search of a dump-line-indexed array.
    */
   annotation?: unknown;
 }
