@@ -9,7 +9,7 @@ import { annotateTrace } from '../sim/annotate.js';
 import { bucketBackend, createCrossContext, lbDstNotABackend, traceAcross, type CrossContext, type CrossOptions, type CrossResult, type LbChoice } from '../sim/cross.js';
 import { buildGuestPacket, DEFAULT_TTL, flowFromState, type GuestPacket, type Protocol } from '../sim/guest.js';
 import { compileHost, traceHost, type CompiledHost, type PacketState, type SimOutput, type SimTraceResult, type TraceOptions } from '../sim/index.js';
-import { bucketOfBackend, parseLbBackend, portlessBackendHint } from '../sim/lb-backend.js';
+import { bucketOfBackend, parseLbBackend, portlessBackendHint, severalBackendsError } from '../sim/lb-backend.js';
 import { checkTunnelMtu } from '../checks/mtu-trace.js';
 import { loadMtu, type MtuSnapshot } from '../snapshot/load-mtu.js';
 import { loadHostIdentities, loadOpenedSnapshot } from '../snapshot/load.js';
@@ -158,6 +158,7 @@ export function bucketsForBackend(bridges: readonly Pick<BridgeState, 'groups'>[
     for (const g of b.groups) {
       if (g.type !== 'select' || chosen.has(g.groupId)) continue;
       const i = bucketOfBackend(g.buckets, wanted);
+      if (typeof i === 'object') return fail(severalBackendsError(lbDst, g.groupId, '', i));
       if (i >= 0) chosen.set(g.groupId, typeof g.buckets[i]!.bucketId === 'number' ? (g.buckets[i]!.bucketId as number) : i);
       const hint = portlessBackendHint(g.buckets, wanted);
       if (hint) hints.add(hint);

@@ -36,7 +36,7 @@ import { ConntrackTable } from './conntrack.js';
 import { formatFlowState } from './format.js';
 import { flowFromState } from './guest.js';
 import { bucketId, type CompiledGroup } from './groups.js';
-import { bucketOfBackend, formatLbBackend, natBackend, parseLbBackend, portlessBackendHint } from './lb-backend.js';
+import { bucketOfBackend, formatLbBackend, natBackend, parseLbBackend, portlessBackendHint, severalBackendsError } from './lb-backend.js';
 import { ETH_TYPE_IP, ETH_TYPE_IPV6, SP, VLAN_CFI } from './state.js';
 import { traceHost, type SimOutput, type SimTraceResult, type TraceOptions } from './trace.js';
 import { plural } from '../model/plural.js';
@@ -251,7 +251,9 @@ function runHost(compiled: CompiledHost, bridge: string, flow: string, base: Tra
     if (!group) return ok(done);
     const buckets = group.group.buckets;
     const wanted = lbDst !== undefined ? parseLbBackend(lbDst) : undefined;
-    let bucket = wanted ? buckets[bucketOfBackend(buckets, wanted)] : undefined;
+    const index = wanted ? bucketOfBackend(buckets, wanted) : -1;
+    if (typeof index === 'object') return { ...fail(severalBackendsError(lbDst!, inc.groupId, ` on ${compiled.host.name}`, index)), usage: true };
+    let bucket = index >= 0 ? buckets[index] : undefined;
     // Another load balancer's backend (or none): tracing the first bucket would answer a question nobody asked.
     if (lbDst && !bucket) return { ...fail(lbDstNotABackend(lbDst, r.value, buckets, compiled.host.name, inc.groupId, snapshot)), usage: true };
     const why = bucket ? `--lb-dst ${lbDst}` : 'the first bucket (OVS would hash the packet; choose with --lb-dst)';

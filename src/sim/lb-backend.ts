@@ -61,12 +61,32 @@ export function lbBackendMatches(wanted: LbBackend, bucket: LbBackend): boolean 
   return wanted.ip === bucket.ip && (wanted.port === undefined || wanted.port === bucket.port);
 }
 
-/** The index of the first bucket whose backend `wanted` names (`lbBackendMatches`), or -1. */
-export function bucketOfBackend(buckets: readonly Pick<GroupBucket, 'actions'>[], wanted: LbBackend): number {
-  return buckets.findIndex((b) => {
+/** `--lb-dst IP` naming several backends of one group: the address on different ports. */
+export interface SeveralBackends {
+  readonly several: readonly string[];
+}
+
+/**
+ * The index of the bucket whose backend `wanted` names (`lbBackendMatches`; the first of equal
+ * ones), or -1. When `wanted` has no port and the group has its address on several ports (a pod
+ * serving a VIP on two ports), the backends it names: choosing one silently would trace a backend
+ * the user may not mean.
+ */
+export function bucketOfBackend(buckets: readonly Pick<GroupBucket, 'actions'>[], wanted: LbBackend): number | SeveralBackends {
+  let first = -1;
+  const named = new Set<string>();
+  buckets.forEach((b, i) => {
     const have = natBackend(b.actions);
-    return have !== undefined && lbBackendMatches(wanted, have);
+    if (have === undefined || !lbBackendMatches(wanted, have)) return;
+    if (first < 0) first = i;
+    named.add(formatLbBackend(have));
   });
+  return named.size > 1 ? { several: [...named] } : first;
+}
+
+/** The usage error of `--lb-dst IP` naming several backends of group `groupId`. */
+export function severalBackendsError(lbDst: string, groupId: number, where: string, several: SeveralBackends): string {
+  return `--lb-dst ${lbDst} names ${several.several.length} backends of load-balancer group ${groupId}${where}: ${several.several.join(', ')}; give one with its port`;
 }
 
 /**

@@ -114,3 +114,36 @@ describe('--lb-dst with a backend that is port-less in one load balancer and has
     expect(!r.ok && r.error.message).toBe('--lb-dst ::a02:20b: no load-balancer group in the snapshot has that backend (read as the IPv6 address ::10.2.2.11; an IPv6 backend with a port is written [addr]:port)');
   });
 });
+
+describe('--lb-dst IP when the group has that address on several ports', () => {
+  // A pod serving one VIP on two ports: `--lb-dst IP` names two backends. Taking the first would
+  // trace a backend the user may not mean; both the check and the choice say so instead.
+  it('bucketOfBackend lists them; the same backend twice, or IP:PORT, is one', () => {
+    const g = group(7, '10.0.0.5:80', '10.0.0.6:80', '10.0.0.5:8080');
+    expect(bucketOfBackend(g.buckets, parseLbBackend('10.0.0.5')!)).toEqual({ several: ['10.0.0.5:80', '10.0.0.5:8080'] });
+    expect(bucketOfBackend(g.buckets, parseLbBackend('10.0.0.5:8080')!)).toBe(2);
+    expect(bucketOfBackend(g.buckets, parseLbBackend('10.0.0.6')!)).toBe(1);
+    expect(bucketOfBackend(group(8, '10.0.0.5:80', '10.0.0.5:80').buckets, parseLbBackend('10.0.0.5')!)).toBe(0);
+    const checked = bucketsForBackend([{ groups: [g] }], '10.0.0.5', 'here');
+    expect(!checked.ok && checked.error.message).toBe('--lb-dst 10.0.0.5 names 2 backends of load-balancer group 7: 10.0.0.5:80, 10.0.0.5:8080; give one with its port');
+  });
+
+  it('a trace with --lb-dst IP that meets such a group is a usage error naming them; IP:PORT chooses', async () => {
+    // lb-nat-3chassis: lb-web's group 1 (met by a1 → 10.2.0.100:80 on hv1) gets 10.2.2.11 on port 8081 as its second backend.
+    const dir = copyFixture('lb-nat-3chassis');
+    for (const host of readdirSync(join(dir, 'hosts'))) {
+      const file = join(dir, 'hosts', host, 'ovs-ofctl.dump-groups.br-int.out');
+      const text = readFileSync(file, 'utf8');
+      writeFileSync(file, text.split('\n').map((l) => (/^\s*group_id=1,/.test(l) ? l.replace('nat(dst=10.2.2.12:8080)', 'nat(dst=10.2.2.11:8081)') : l)).join('\n'));
+    }
+    const req = (lbDst: string): TraceRequest => ({ snapshot: dir, bridge: 'br-int', ctNext: [], detail: 'minimal', from: 'a1', to: '10.2.0.100', protocol: { kind: 'tcp', port: 80 }, lbDst });
+    const r = await trace(req('10.2.2.11'));
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.exitCode).toBe(2);
+    expect(r.error.message).toMatch(/^--lb-dst 10\.2\.2\.11 names 2 backends of load-balancer group 1: 10\.2\.2\.11:8080, 10\.2\.2\.11:8081; give one with its port$/);
+    const chosen = await trace(req('10.2.2.11:8081'));
+    if (!chosen.ok) throw new Error(chosen.error.message);
+    expect(chosen.value.single!.lbChoices).toEqual([expect.objectContaining({ host: 'hv1', groupId: 1, bucket: 1, backend: '10.2.2.11:8081' })]);
+  });
+});
