@@ -103,10 +103,14 @@ export function checkCollection(input: CollectionInput): Finding[] {
     const optionalMissing = h.commands.filter((c) => !c.required && c.status !== 'ok');
     if (optionalMissing.length) {
       const byWhy = new Map<string, string[]>();
+      // ovn-controller not answering is D17's finding, with its consequences: point there — only
+      // when connection-status itself failed or timed out (not refused, interrupted, not
+      // installed, or denied by the socket's permissions, which say nothing about the daemon).
+      const cs = h.commands.find((c) => c.id === OVN_CONTROLLER_IDS.connectionStatus);
+      const silent = cs !== undefined && (cs.status === 'timeout' || (cs.status === 'failed' && !/Permission denied|Operation not permitted/.test(cs.error ?? '')));
       for (const c of optionalMissing) {
         let reason = c.status === 'unavailable' ? `not installed${c.error ? ` (${c.error})` : ''}` : `${c.status}${c.error ? ` (${c.error})` : ''}`;
-        // ovn-controller not answering is D17's finding, with its consequences: point there.
-        if (CONTROLLER_IDS.has(c.id)) reason += ' — ovn-controller did not answer, see D17';
+        if (silent && CONTROLLER_IDS.has(c.id) && (c.status === 'failed' || c.status === 'timeout')) reason += ' — ovn-controller did not answer, see D17';
         byWhy.set(reason, [...(byWhy.get(reason) ?? []), c.id]);
       }
       out.push({

@@ -116,8 +116,9 @@ const RECENT_MS = 60_000;
 /**
  * What the SB says of a chassis whose ovn-controller ovn-appctl could not find: `recent`, it
  * applied an nb_cfg about when the collection started (alive, somewhere else); `latest`, it has
- * applied the SB's latest, longer ago — weaker: nb_cfg moves only when something waits for it
- * (ovn-nbctl --wait=hv), so that says it was running then, not now; undefined: neither.
+ * applied the SB's latest, longer ago — weaker: nb_cfg moves only when something bumps it
+ * (ovn-nbctl --wait=hv, a CMS liveness check), so that says it was running then, not now;
+ * undefined: neither.
  */
 function appliedLately(row: SbChassisPrivate | undefined, global: SbGlobal | undefined, created: string): 'recent' | 'latest' | undefined {
   if (row?.nbCfg === undefined) return undefined;
@@ -308,7 +309,7 @@ export function checkControllers(input: ControllerInput): Finding[] {
               elsewhere === 'recent'
                 ? `the SB says chassis ${h.chassis} is applying NB changes${last ? ` — ${last}${latest} —` : ''} so it probably runs elsewhere (in its own container, or with another OVN_RUNDIR) where this ovn-appctl did not look`
                 : elsewhere === 'latest'
-                  ? `the SB says chassis ${h.chassis} has applied the latest NB changes${last ? ` — ${last}${latest} —` : ''} so it probably runs elsewhere (in its own container, or with another OVN_RUNDIR) where this ovn-appctl did not look; nb_cfg moves only when something waits for it (ovn-nbctl --wait=hv), so this says it was running then, not that it runs now`
+                  ? `chassis ${h.chassis} has applied the SB's latest nb_cfg${last ? ` (${last.replace(/^it /, '')})` : ''}, so its ovn-controller was running then; nothing newer says whether it runs now (nb_cfg moves only when something bumps it: ovn-nbctl --wait=hv, a CMS liveness check): it may have stopped since, or run in its own container or with another OVN_RUNDIR where this ovn-appctl did not look`
                   : `it may be stopped, or run in its own container or with another OVN_RUNDIR where this ovn-appctl did not look${last ? `; ${last}` : ''}`
             }`,
             evidence: [evidenceOf(st.evidence), ...rowEv, ...ovsEvidence(h)],

@@ -92,6 +92,18 @@ describe('collection checks', () => {
     expect(fs.find((f) => f.id === 'C3')!.message).toBe('3 optional outputs missing: ovn-appctl.connection-status, ovn-appctl.version: failed (exit code 1) — ovn-controller did not answer, see D17; devlink.eswitch: failed (exit code 1)');
   });
 
+  it('C3: no pointer at D17 when the outputs do not say ovn-controller is silent', () => {
+    const c3 = (...cmds: ManifestCommand[]) => checkCollection({ manifest: manifest({ hosts: [host('hv1', cmds)] }), diagnostics: [] }).find((f) => f.id === 'C3')!.message;
+    // Not installed, denied by the socket's permissions, or interrupted: nothing about the daemon.
+    expect(c3(cmd('ovn-appctl.connection-status', 'unavailable', false, 'ovn-appctl: not found'))).not.toMatch(/D17/);
+    expect(c3(cmd('ovn-appctl.connection-status', 'failed', false, 'exit code 1: ovn-appctl: cannot connect to "/var/run/ovn/ovn-controller.7.ctl" (Permission denied)'))).not.toMatch(/D17/);
+    expect(c3(cmd('ovn-appctl.connection-status', 'interrupted', false))).not.toMatch(/D17/);
+    // connection-status answered: a failed version is only that.
+    expect(c3(cmd('ovn-appctl.connection-status'), cmd('ovn-appctl.version', 'failed', false, 'exit code 1'))).not.toMatch(/D17/);
+    // A timeout is silence.
+    expect(c3(cmd('ovn-appctl.connection-status', 'timeout', false, 'timed out after 10s'))).toMatch(/ — ovn-controller did not answer, see D17$/);
+  });
+
   it('C4: no NB/SB warns, a failed SB listing warns; C5: an interrupted collection warns', () => {
     expect(ids(checkCollection({ manifest: manifest({ central: undefined }), diagnostics: [] }))).toEqual(['warn C4 -']);
     expect(ids(checkCollection({ manifest: manifest({ central: { via: 'hv1', commands: [cmd('ovn-sbctl.list.Port_Binding', 'failed', true, 'database connection failed')] } }), diagnostics: [] }))).toEqual(['warn C4 -']);
