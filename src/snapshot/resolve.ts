@@ -12,7 +12,8 @@
  * on one level are an ambiguity error listing them):
  *   1. an IP address (v4 or v6): a logical port whose Port_Binding/NB addresses hold it (VIF
  *      before router port), a NAT external IP, a load-balancer VIP, else an address outside the
- *      overlay (kind `external-ip`). `IP@DATAPATH` picks among overlapping tenant addresses;
+ *      overlay (kind `external-ip`). `IP@DATAPATH` picks among overlapping tenant addresses.
+ *      With `options.packet`, of several VIPs on one address the one the packet matches is taken;
  *   2. a MAC address;
  *   3. a logical port name (SB Port_Binding.logical_port, NB switch/router port);
  *   4. an OVS interface name on a collected host (its external_ids:iface-id);
@@ -122,6 +123,19 @@ export interface ResolveOptions {
   readonly label?: string;
   /** Prefer candidates logically connected to this endpoint (for an IP that several tenants use). */
   readonly near?: Endpoint;
+  /**
+   * The packet that will be sent to the address (`trace --tcp PORT`, `--icmp`, …). A load
+   * balancer applies to a packet by its VIP's protocol and port, so this picks the VIP among
+   * several on one address. Without it: the first VIP.
+   */
+  readonly packet?: PacketMatch;
+}
+
+/** What of a packet decides which load-balancer VIP it meets (structurally, the trace's Protocol). */
+export interface PacketMatch {
+  readonly kind: 'tcp' | 'udp' | 'sctp' | 'icmp' | 'arp';
+  /** Destination port (TCP/UDP/SCTP). */
+  readonly port?: number;
 }
 
 export type PathRole = 'source' | 'destination' | 'gateway';
@@ -576,8 +590,8 @@ export function createResolver(view: SnapshotView): Resolver {
     // Load-balancer VIPs.
     const lbs = lbVips(ip);
     if (lbs.length) {
-      const notes = lbs.length > 1 ? [`${ip} is a VIP of ${lbs.map((l) => `${l.name} (${l.vip})`).join(', ')}; the port and protocol pick which one applies`] : [];
-      return ok(lbEndpoint(input, ip, lbs[0]!, notes));
+      const hit = o?.packet ? matchingVip(lbs, o.packet) : undefined;
+      return ok(lbEndpoint(input, ip, hit ?? lbs[0]!, severalVipsNote(ip, lbs, hit)));
     }
     const snat = (nb?.nats ?? []).find((n) => canonicalIp(n.externalIp) === ip);
     const subnet = snat ? undefined : switchSubnetOf(ip);
@@ -648,6 +662,28 @@ export function createResolver(view: SnapshotView): Resolver {
       }
     }
     return out;
+  };
+
+  /**
+   * The VIP entry a packet meets, as northd's lr_in_dnat / ls_in_lb flows match it: `IP:PORT`
+   * takes its load balancer's protocol (default tcp) to that port; a port-less VIP takes every
+   * IP packet to the address (its flow matches only `ip4.dst == VIP`). An exact port wins over a
+   * port-less VIP. ARP is no IP packet: it meets none.
+   */
+  const matchingVip = (vips: ReturnType<typeof lbVips>, packet: PacketMatch): ReturnType<typeof lbVips>[number] | undefined => {
+    if (packet.kind === 'arp') return undefined;
+    const exact = vips.find((v) => {
+      const port = splitHostPort(v.vip)?.port;
+      return port !== undefined && packet.kind !== 'icmp' && (v.protocol ?? 'tcp') === packet.kind && packet.port === port;
+    });
+    return exact ?? vips.find((v) => splitHostPort(v.vip)?.port === undefined);
+  };
+
+  /** Several VIP entries on one address: which one the packet picked, or that its port and protocol pick. */
+  const severalVipsNote = (ip: string, vips: ReturnType<typeof lbVips>, hit: ReturnType<typeof lbVips>[number] | undefined): string[] => {
+    if (vips.length < 2) return [];
+    const list = vips.map((l) => `${l.name} (${l.vip})`).join(', ');
+    return [hit ? `${ip} is a VIP of ${list}; this packet matches ${hit.vip} of ${hit.name}` : `${ip} is a VIP of ${list}; the port and protocol pick which one applies`];
   };
 
   const lbEndpoint = (input: string, ip: string, lb: ReturnType<typeof lbVips>[number], notes: string[]): Endpoint => ({

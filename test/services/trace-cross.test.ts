@@ -590,3 +590,23 @@ describe('trace CLI with --from/--to', () => {
     expect(none.code).toBe(2);
   });
 });
+
+describe('--to a load-balancer VIP: the packet’s protocol and port pick the load balancer', () => {
+  // lb-nat-3chassis: lb-web balances 10.2.0.100:80 to b1/b2 (10.2.2.11/12:8080) on tenant-a and lr0;
+  // a1 and a2 are 10.2.1.11/12. The collected flows stay as they are; only the NB is edited, so the
+  // packet goes where it always did and what changes is what --to says it is aiming at.
+  it('two load balancers on one VIP address with different ports: the one whose port the packet has (exit 0), whichever is listed first', () => {
+    const nb = lb.nb!;
+    const web = nb.loadBalancers.find((l) => l.name === 'lb-web')!;
+    // Another Service on the same ClusterIP, port 81, listed ahead of lb-web, attached where lb-web is.
+    const other = { ...web, uuid: '00000000-0000-4000-8000-000000000081', name: 'lb-web81', vips: { '10.2.0.100:81': '10.2.1.12:81' } };
+    const attach = <T extends { loadBalancer: readonly string[] }>(d: T): T => (d.loadBalancer.includes(web.uuid) ? { ...d, loadBalancer: [other.uuid, ...d.loadBalancer] } : d);
+    const two: Snapshot = { ...lb, nb: { ...nb, loadBalancers: [other, ...nb.loadBalancers], switches: nb.switches.map(attach), routers: nb.routers.map(attach) } };
+    const r = run(two, { from: 'a1', to: '10.2.0.100', protocol: { kind: 'tcp', port: 80 }, lbDst: '10.2.2.11:8080' });
+    expect(r.to!.lb).toMatchObject({ name: 'lb-web', vip: '10.2.0.100:80' });
+    expect(r.delivered).toEqual([expect.objectContaining({ logicalPort: 'b1' })]);
+    expect(r.reachedDestination).toBe(true);
+    expect(verdictExitCode(r)).toBe(0);
+    expect(r.warnings.join('\n')).not.toMatch(/does not match the VIP/);
+  });
+});

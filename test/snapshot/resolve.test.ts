@@ -5,7 +5,7 @@ import { selectPath } from '../../src/collect/scope.js';
 import type { HostSpec } from '../../src/model/inventory.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
 import { loadSnapshot } from '../../src/snapshot/load.js';
-import { canonicalIp, chassisPath, createResolver, describeEndpoint, editDistance, inCidr, resolveEndpoint, splitHostPort, type Endpoint, type SnapshotView } from '../../src/snapshot/resolve.js';
+import { canonicalIp, chassisPath, createResolver, describeEndpoint, editDistance, inCidr, resolveEndpoint, splitHostPort, type Endpoint, type PacketMatch, type SnapshotView } from '../../src/snapshot/resolve.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const fixture = (name: string) => join(root, 'fixtures', name);
@@ -402,5 +402,65 @@ describe('load balancers attached through a Load_Balancer_Group (OVN-Kubernetes 
     expect(r.vipResponder(r.port('ext-localnet')!, '172.16.0.100')).toMatchObject({ port: 'lr0-ext', router: 'lr0', why: expect.stringMatching(/ls_in_l2_lkup/) });
     // A direct NB with no groups anywhere has no such note.
     expect(must(lb, '10.2.0.100').notes.join('\n')).not.toMatch(/Load_Balancer_Group/);
+  });
+});
+
+describe('--to IP that is a load-balancer VIP: the packet’s protocol and port pick the VIP (fixtures/lb-nat-3chassis)', () => {
+  // The NB below adds what OVN-Kubernetes makes: two Services on one ClusterIP with different ports.
+  function withLbs(extra: { name: string; vips: Record<string, string>; protocol?: string }[]): SnapshotView {
+    const nb = lb.nb!;
+    const template = nb.loadBalancers[0]!;
+    const added = extra.map((x, i) => ({ ...template, uuid: `00000000-0000-4000-8000-00000000000${i}`, name: x.name, vips: x.vips, protocol: x.protocol }));
+    const uuids = added.map((x) => x.uuid);
+    // Ahead of the fixture's own, so that "the first VIP on the address" is one of them.
+    return {
+      ...lb,
+      nb: { ...nb, loadBalancers: [...added, ...nb.loadBalancers], routers: nb.routers.map((r) => (r.name === 'lr0' ? { ...r, loadBalancer: [...uuids, ...r.loadBalancer] } : r)) },
+    };
+  }
+  const resolveWith = (v: SnapshotView, text: string, packet?: PacketMatch): Endpoint => {
+    const r = resolveEndpoint(v, text, { label: '--to', ...(packet ? { packet } : {}) });
+    if (!r.ok) throw new Error(r.error.message);
+    return r.value;
+  };
+
+  describe('several load balancers on one VIP address', () => {
+    const two = () => withLbs([
+      { name: 'lb-s2', vips: { '10.2.0.104:81': '10.2.2.12:8080' }, protocol: 'tcp' },
+      { name: 'lb-s1', vips: { '10.2.0.104:80': '10.2.2.11:8080' }, protocol: 'tcp' },
+    ]);
+
+    it('the one whose port and protocol match the packet, whichever is listed first', () => {
+      const e80 = resolveWith(two(), '10.2.0.104', { kind: 'tcp', port: 80 });
+      expect(e80.lb).toMatchObject({ name: 'lb-s1', vip: '10.2.0.104:80', backends: ['10.2.2.11:8080'] });
+      expect(e80.notes.join('\n')).toContain('this packet matches 10.2.0.104:80 of lb-s1');
+      expect(resolveWith(two(), '10.2.0.104', { kind: 'tcp', port: 81 }).lb).toMatchObject({ name: 'lb-s2', vip: '10.2.0.104:81' });
+    });
+
+    it('the protocol counts: UDP to port 80 is not a TCP VIP’s', () => {
+      const v = withLbs([
+        { name: 'lb-dns-tcp', vips: { '10.2.0.105:53': '10.2.2.11:53' }, protocol: 'tcp' },
+        { name: 'lb-dns-udp', vips: { '10.2.0.105:53': '10.2.2.12:53' }, protocol: 'udp' },
+      ]);
+      expect(resolveWith(v, '10.2.0.105', { kind: 'udp', port: 53 }).lb!.name).toBe('lb-dns-udp');
+      expect(resolveWith(v, '10.2.0.105', { kind: 'tcp', port: 53 }).lb!.name).toBe('lb-dns-tcp');
+    });
+
+    it('an exact port wins over a port-less VIP, which takes the other ports', () => {
+      const v = withLbs([
+        { name: 'lb-any', vips: { '10.2.0.104': '10.2.2.12' } },
+        { name: 'lb-s1', vips: { '10.2.0.104:80': '10.2.2.11:8080' }, protocol: 'tcp' },
+      ]);
+      expect(resolveWith(v, '10.2.0.104', { kind: 'tcp', port: 80 }).lb!.name).toBe('lb-s1');
+      expect(resolveWith(v, '10.2.0.104', { kind: 'tcp', port: 82 }).lb!.name).toBe('lb-any');
+    });
+
+    it('no VIP matching (or no packet given): the first, with the note that the port and protocol pick', () => {
+      for (const packet of [{ kind: 'tcp', port: 82 } as const, undefined]) {
+        const e = resolveWith(two(), '10.2.0.104', packet);
+        expect(e.lb!.name).toBe('lb-s2');
+        expect(e.notes.join('\n')).toContain('10.2.0.104 is a VIP of lb-s2 (10.2.0.104:81), lb-s1 (10.2.0.104:80); the port and protocol pick which one applies');
+      }
+    });
   });
 });
