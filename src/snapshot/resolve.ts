@@ -13,7 +13,9 @@
  *   1. an IP address (v4 or v6): a logical port whose Port_Binding/NB addresses hold it (VIF
  *      before router port), a NAT external IP, a load-balancer VIP, else an address outside the
  *      overlay (kind `external-ip`). `IP@DATAPATH` picks among overlapping tenant addresses.
- *      With `options.packet`, of several VIPs on one address the one the packet matches is taken;
+ *      With `options.packet`, a router port's address that is also a VIP the packet matches
+ *      (protocol and port: a NodePort) is the VIP, and of several VIPs on one address the one
+ *      the packet matches is taken;
  *   2. a MAC address;
  *   3. a logical port name (SB Port_Binding.logical_port, NB switch/router port);
  *   4. an OVS interface name on a collected host (its external_ids:iface-id);
@@ -126,7 +128,9 @@ export interface ResolveOptions {
   /**
    * The packet that will be sent to the address (`trace --tcp PORT`, `--icmp`, …). A load
    * balancer applies to a packet by its VIP's protocol and port, so this picks the VIP among
-   * several on one address. Without it: the first VIP.
+   * several on one address, and makes an address that is both a router port's and a VIP's
+   * (OVN-Kubernetes NodePort: `NODE_IP:30080` on the gateway router) the VIP when the packet
+   * matches one. Without it: the router port, else the first VIP.
    */
   readonly packet?: PacketMatch;
 }
@@ -576,7 +580,19 @@ export function createResolver(view: SnapshotView): Resolver {
       const dp = dpRef(top[0]!.pb.datapath)?.name;
       return fail(`${label(o, input)}: ${ip} is an address of ${top.length} logical ports: ${list}; name the port, or qualify the address with its switch, e.g. ${ip}@${dp}`);
     }
-    if (top.length === 1) return ok(endpointOf(top[0]!.pb, input, 'ip', ip));
+    if (top.length === 1) {
+      const owner = endpointOf(top[0]!.pb, input, 'ip', ip);
+      if (owner.kind !== 'router') return ok(owner);
+      // A VIP on a router port's own address (OVN-Kubernetes NodePort on the gateway router's IP):
+      // the router's load balancer takes the packets that match the VIP (lr_in_dnat, before
+      // lr_in_ip_input answers for the port); the rest (ICMP echo, ARP, other ports) is the port's.
+      const vips = lbVips(ip);
+      const hit = o?.packet ? matchingVip(vips, o.packet) : undefined;
+      if (hit) return ok(lbEndpoint(input, ip, hit, [`${ip} is also the address of router port ${owner.logicalPort} (${owner.router ?? '?'}); ${packetText(o!.packet!)} matches VIP ${hit.vip}, so the load balancer takes it (another port or protocol would be the router's)`, ...severalVipsNote(ip, vips, hit)]));
+      if (!vips.length) return ok(owner);
+      const vipList = vips.map((l) => `${l.vip} (${l.name})`).join(', ');
+      return ok({ ...owner, notes: [...owner.notes, `${ip} is also VIP ${vipList}: ${o?.packet ? `${packetText(o.packet)} matches none of them, so it is the router port's` : 'a packet to the VIP\'s port and protocol (--tcp/--udp/--sctp PORT) goes to the load balancer instead'}`] });
+    }
     if (dpFilter) {
       // IP@SWITCH names an address on that switch: one that is elsewhere (or nowhere) is not an outside address.
       const elsewhere = pbs.filter((pb) => pb.type !== 'chassisredirect' && addressesOf(pb).ips.includes(ip));
@@ -678,6 +694,8 @@ export function createResolver(view: SnapshotView): Resolver {
     });
     return exact ?? vips.find((v) => splitHostPort(v.vip)?.port === undefined);
   };
+
+  const packetText = (p: PacketMatch): string => (p.kind === 'icmp' || p.kind === 'arp' || p.port === undefined ? p.kind.toUpperCase() : `${p.kind} port ${p.port}`);
 
   /** Several VIP entries on one address: which one the packet picked, or that its port and protocol pick. */
   const severalVipsNote = (ip: string, vips: ReturnType<typeof lbVips>, hit: ReturnType<typeof lbVips>[number] | undefined): string[] => {

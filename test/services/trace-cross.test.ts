@@ -595,6 +595,21 @@ describe('--to a load-balancer VIP: the packet’s protocol and port pick the lo
   // lb-nat-3chassis: lb-web balances 10.2.0.100:80 to b1/b2 (10.2.2.11/12:8080) on tenant-a and lr0;
   // a1 and a2 are 10.2.1.11/12. The collected flows stay as they are; only the NB is edited, so the
   // packet goes where it always did and what changes is what --to says it is aiming at.
+  it('NodePort: a VIP that is also a router port’s own address is the load balancer for a packet matching it (exit 0), the router port for ICMP', () => {
+    const nb = lb.nb!;
+    // OVN-Kubernetes NodePort: the VIP is the (gateway) router's own IP. Here lr0-b also gets
+    // lb-web's VIP address as a network of its own.
+    const np: Snapshot = { ...lb, nb: { ...nb, routerPorts: nb.routerPorts.map((p) => (p.name === 'lr0-b' ? { ...p, networks: [...p.networks, '10.2.0.100/24'] } : p)) } };
+    const r = run(np, { from: 'a1', to: '10.2.0.100', protocol: { kind: 'tcp', port: 80 }, lbDst: '10.2.2.12:8080' });
+    expect(r.to).toMatchObject({ kind: 'lb-vip', lb: { name: 'lb-web', vip: '10.2.0.100:80' } });
+    expect(r.delivered).toEqual([expect.objectContaining({ logicalPort: 'b2' })]);
+    expect(r.reachedDestination).toBe(true);
+    expect(verdictExitCode(r)).toBe(0);
+    expect(verdictLine(r, plain)).toMatch(/^delivered to b2 \(hv2 b2\)$/);
+    // ICMP echo to that address is the router port's to answer.
+    expect(run(np, { from: 'a1', to: '10.2.0.100', protocol: { kind: 'icmp' } }).to).toMatchObject({ kind: 'router', logicalPort: 'lr0-b' });
+  });
+
   it('two load balancers on one VIP address with different ports: the one whose port the packet has (exit 0), whichever is listed first', () => {
     const nb = lb.nb!;
     const web = nb.loadBalancers.find((l) => l.name === 'lb-web')!;

@@ -406,7 +406,9 @@ describe('load balancers attached through a Load_Balancer_Group (OVN-Kubernetes 
 });
 
 describe('--to IP that is a load-balancer VIP: the packet’s protocol and port pick the VIP (fixtures/lb-nat-3chassis)', () => {
-  // The NB below adds what OVN-Kubernetes makes: two Services on one ClusterIP with different ports.
+  // The fixture's lr0-ext is 172.16.0.10/24 on lr0 (the gateway port), and lb-web's VIP is
+  // 10.2.0.100:80. The NB below adds what OVN-Kubernetes makes: a NodePort load balancer whose VIP
+  // is the gateway router's own address, and two Services on one ClusterIP with different ports.
   function withLbs(extra: { name: string; vips: Record<string, string>; protocol?: string }[]): SnapshotView {
     const nb = lb.nb!;
     const template = nb.loadBalancers[0]!;
@@ -423,6 +425,34 @@ describe('--to IP that is a load-balancer VIP: the packet’s protocol and port 
     if (!r.ok) throw new Error(r.error.message);
     return r.value;
   };
+
+  describe('NodePort: a VIP on a router port’s own address', () => {
+    const np = () => withLbs([{ name: 'lb-np', vips: { '172.16.0.10:30080': '10.2.1.11:80' }, protocol: 'tcp' }]);
+
+    it('the premise: without load balancers there, 172.16.0.10 is router port lr0-ext', () => {
+      expect(resolveWith(lb, '172.16.0.10', { kind: 'tcp', port: 30080 })).toMatchObject({ kind: 'router', logicalPort: 'lr0-ext', router: 'lr0' });
+    });
+
+    it('a packet matching the VIP’s protocol and port is the load balancer’s (lr_in_dnat takes it before the router answers)', () => {
+      const e = resolveWith(np(), '172.16.0.10', { kind: 'tcp', port: 30080 });
+      expect(e).toMatchObject({ kind: 'lb-vip', matchedBy: 'lb-vip', ip: '172.16.0.10', logicalPort: undefined, lb: { name: 'lb-np', vip: '172.16.0.10:30080', backends: ['10.2.1.11:80'], datapaths: ['lr0'] } });
+      expect(e.notes.join('\n')).toContain('172.16.0.10 is also the address of router port lr0-ext (lr0); tcp port 30080 matches VIP 172.16.0.10:30080');
+    });
+
+    it('anything else to that address is the router port’s: ICMP, ARP, another port, another protocol, or no packet given', () => {
+      for (const packet of [{ kind: 'icmp' }, { kind: 'arp' }, { kind: 'tcp', port: 30081 }, { kind: 'udp', port: 30080 }, undefined] as const) {
+        const e = resolveWith(np(), '172.16.0.10', packet);
+        expect(e, JSON.stringify(packet)).toMatchObject({ kind: 'router', logicalPort: 'lr0-ext' });
+        expect(e.notes.join('\n'), JSON.stringify(packet)).toContain('172.16.0.10 is also VIP 172.16.0.10:30080 (lb-np)');
+      }
+    });
+
+    it('a port-less VIP on the address takes every IP packet, as its flow matches only the address', () => {
+      const v = withLbs([{ name: 'lb-all', vips: { '172.16.0.10': '10.2.1.11' } }]);
+      expect(resolveWith(v, '172.16.0.10', { kind: 'icmp' })).toMatchObject({ kind: 'lb-vip', lb: { name: 'lb-all' } });
+      expect(resolveWith(v, '172.16.0.10', { kind: 'arp' })).toMatchObject({ kind: 'router' });
+    });
+  });
 
   describe('several load balancers on one VIP address', () => {
     const two = () => withLbs([
