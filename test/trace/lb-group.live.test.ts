@@ -2,7 +2,9 @@
 // `load_balancer_group` column of the switch and the router), with nothing in `load_balancer`. The
 // topology of lb-vip-subnet.live.test.ts (a VIP inside the sender's own subnet), built with groups:
 // collected with the real CLI, the router's ARP answer checked with live ofproto/trace, every host
-// run of the trace with live ofproto/trace and the logical outcome with ovn-trace.
+// run of the trace with live ofproto/trace and the logical outcome with ovn-trace. The group also
+// holds a NodePort-style VIP on the router port's own address and two load balancers on one VIP
+// address with different ports: --to IP is the VIP the packet's protocol and port match.
 //
 //   npx vitest run --project live test/trace/lb-group.live.test.ts
 
@@ -33,6 +35,11 @@ function topology(): Topology {
       { name: 'lb4', protocol: 'tcp', vips: { '10.5.0.100:80': ['10.5.0.13:8080', '10.5.1.11:8080'] } },
       { name: 'lb6', protocol: 'tcp', vips: { '[2001:db8:5::100]:80': ['[2001:db8:5::13]:8080', '[2001:db8:5:1::11]:8080'] } },
       { name: 'lbsw4', protocol: 'tcp', vips: { '10.5.0.200:80': ['10.5.0.13:8080'] } },
+      // OVN-Kubernetes NodePort: a VIP on the router's own address (lr6-a is 10.5.0.1).
+      { name: 'lbnp', protocol: 'tcp', vips: { '10.5.0.1:30080': ['10.5.1.11:8080'] } },
+      // Two Services on one ClusterIP with different ports.
+      { name: 'lbs2', protocol: 'tcp', vips: { '10.5.0.104:81': ['10.5.1.11:8080'] } },
+      { name: 'lbs1', protocol: 'tcp', vips: { '10.5.0.104:80': ['10.5.0.13:8080'] } },
     ],
   };
 }
@@ -48,8 +55,8 @@ describe.skipIf(!live)('trace --to a VIP of a load balancer attached through a L
     const { sandbox: sb } = await sandboxes.startTopology(topology());
     // As OVN-Kubernetes does: a cluster-wide group on the switch and the router, a switch-only one.
     const uuid = async (table: string, name: string) => (await sb.nbctl('--bare', '--columns=_uuid', 'find', table, `name=${name}`)).trim();
-    const [lb4, lb6, lbsw4] = await Promise.all(['lb4', 'lb6', 'lbsw4'].map((n) => uuid('Load_Balancer', n)));
-    const cluster = (await sb.nbctl('create', 'Load_Balancer_Group', 'name=clusterLBGroup', `load_balancer=[${lb4},${lb6}]`)).trim();
+    const [lb4, lb6, lbsw4, lbnp, lbs2, lbs1] = await Promise.all(['lb4', 'lb6', 'lbsw4', 'lbnp', 'lbs2', 'lbs1'].map((n) => uuid('Load_Balancer', n)));
+    const cluster = (await sb.nbctl('create', 'Load_Balancer_Group', 'name=clusterLBGroup', `load_balancer=[${lb4},${lb6},${lbnp},${lbs2},${lbs1}]`)).trim();
     const switchOnly = (await sb.nbctl('create', 'Load_Balancer_Group', 'name=clusterSwitchLBGroup', `load_balancer=${lbsw4}`)).trim();
     await sb.nbctl('add', 'Logical_Switch', 'v6-a', 'load_balancer_group', cluster, switchOnly);
     await sb.nbctl('add', 'Logical_Router', 'lr6', 'load_balancer_group', cluster);
@@ -67,7 +74,7 @@ describe.skipIf(!live)('trace --to a VIP of a load balancer attached through a L
     const loaded = await loadSnapshot(snap);
     if (!loaded.ok) throw new Error(loaded.error.message);
     expect(loaded.value.nb!.loadBalancerGroups!.map((g) => [g.name, g.loadBalancer.length]).sort()).toEqual([
-      ['clusterLBGroup', 2],
+      ['clusterLBGroup', 5],
       ['clusterSwitchLBGroup', 1],
     ]);
 
@@ -89,8 +96,24 @@ describe.skipIf(!live)('trace --to a VIP of a load balancer attached through a L
     expect(sw.code, sw.stdout).toBe(1);
     expect(sw.stderr.replace(/\s*›\s*/g, ' ')).toMatch(/no router port on v6-a answers ARP\/ND for it \(lbsw4 is on v6-a, .*goes unanswered and it never sends this packet/);
 
+    // --to IP picks the VIP whose protocol and port the packet has: the NodePort on lr6-a's own
+    // address (the router port for anything else), and of lbs1/lbs2 on 10.5.0.104 the one with
+    // its port. Where each packet goes is checked against ovn-trace with the cases below.
+    const to = async (ip: string, ...proto: string[]) => {
+      const r = await runCli(['trace', '-s', snap, '--from', 'v6a1', '--to', ip, ...proto, '--json']);
+      const j = JSON.parse(r.stdout);
+      return { code: r.code, kind: j.to.kind, lb: j.to.lb?.name, delivered: j.delivered.map((d: { logicalPort?: string }) => d.logicalPort), out: `${r.stdout}${r.stderr}` };
+    };
+    expect(await to('10.5.0.1', '--tcp', '30080')).toMatchObject({ code: 0, kind: 'lb-vip', lb: 'lbnp', delivered: ['v6b1'] });
+    expect(await to('10.5.0.1', '--icmp')).toMatchObject({ code: 0, kind: 'router', delivered: ['v6a1'] });
+    expect(await to('10.5.0.104', '--tcp', '80')).toMatchObject({ code: 0, kind: 'lb-vip', lb: 'lbs1', delivered: ['v6a3'] });
+    expect(await to('10.5.0.104', '--tcp', '81')).toMatchObject({ code: 0, kind: 'lb-vip', lb: 'lbs2', delivered: ['v6b1'] });
+
     // The oracle, hop by hop (ofproto/trace) and logically (ovn-trace).
     const cases = [
+      { from: 'v6a1', to: '10.5.0.1', protocol: { kind: 'tcp' as const, port: 30080 } },
+      { from: 'v6a1', to: '10.5.0.104', protocol: { kind: 'tcp' as const, port: 80 } },
+      { from: 'v6a1', to: '10.5.0.104', protocol: { kind: 'tcp' as const, port: 81 } },
       { from: 'v6a1', to: '10.5.0.100', protocol: { kind: 'tcp' as const, port: 80 } },
       { from: 'v6a1', to: '10.5.0.100', protocol: { kind: 'tcp' as const, port: 80 }, lbDst: '10.5.1.11:8080' },
       { from: 'v6a1', to: '2001:db8:5::100', protocol: { kind: 'tcp' as const, port: 80 } },
