@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Group } from '../model/flow.js';
+import type { NbLoadBalancer } from '../model/ovn.js';
 import { formatDiagnostic } from '../model/diagnostic.js';
 import { fail, ok, type Result } from '../model/result.js';
 import type { BridgePort, BridgeState, Snapshot } from '../model/snapshot.js';
@@ -9,7 +10,7 @@ import { annotateTrace } from '../sim/annotate.js';
 import { bucketBackend, createCrossContext, lbDstNotABackend, traceAcross, type CrossContext, type CrossOptions, type CrossResult, type LbChoice } from '../sim/cross.js';
 import { buildGuestPacket, DEFAULT_TTL, flowFromState, type GuestPacket, type Protocol } from '../sim/guest.js';
 import { compileHost, traceHost, type CompiledHost, type PacketState, type SimOutput, type SimTraceResult, type TraceOptions } from '../sim/index.js';
-import { bucketOfBackend, parseLbBackend, portlessBackendHint, severalBackendsError } from '../sim/lb-backend.js';
+import { bucketOfBackend, hasPortlessBackend, parseLbBackend, severalBackendsError, vipsOfBackends } from '../sim/lb-backend.js';
 import { checkTunnelMtu } from '../checks/mtu-trace.js';
 import { loadMtu, type MtuSnapshot } from '../snapshot/load-mtu.js';
 import { loadHostIdentities, loadOpenedSnapshot } from '../snapshot/load.js';
@@ -149,23 +150,34 @@ export interface TraceServiceResult {
  * load-balancer groups are in br-int, and a packet entering br-ex reaches them through the patch
  * port. `where` names the bridges in the error ("of hv3's bridges (br-ex, br-int)").
  */
-export function bucketsForBackend(bridges: readonly Pick<BridgeState, 'groups'>[], lbDst: string, where: string): Result<Map<number, number>> {
+export function bucketsForBackend(bridges: readonly Pick<BridgeState, 'groups'>[], lbDst: string, where: string, loadBalancers: readonly NbLoadBalancer[] = []): Result<Map<number, number>> {
   const wanted = parseLbBackend(lbDst);
   if (!wanted) return fail(`--lb-dst ${lbDst}: expected IP or IP:PORT (IPv6 as addr or [addr]:port)`);
   const chosen = new Map<number, number>();
-  const hints = new Set<string>();
+  // The port-less backends of any group of the snapshot, by the VIPs they serve (found from the
+  // backends; '' when none is) → group ids: a hint that did not say whose backend it is would read
+  // as advice for the VIP being traced, which may not have that address at all.
+  const portless = new Map<string, number[]>();
   for (const b of bridges)
     for (const g of b.groups) {
       if (g.type !== 'select' || chosen.has(g.groupId)) continue;
       const i = bucketOfBackend(g.buckets, wanted);
       if (typeof i === 'object') return fail(severalBackendsError(lbDst, g.groupId, '', i));
       if (i >= 0) chosen.set(g.groupId, typeof g.buckets[i]!.bucketId === 'number' ? (g.buckets[i]!.bucketId as number) : i);
-      const hint = portlessBackendHint(g.buckets, wanted);
-      if (hint) hints.add(hint);
+      if (!hasPortlessBackend(g.buckets, wanted)) continue;
+      const vips = vipsOfBackends(loadBalancers, g.buckets).join('; ');
+      const ids = portless.get(vips) ?? [];
+      if (!ids.includes(g.groupId)) portless.set(vips, [...ids, g.groupId]);
     }
+  const groupsText = (ids: readonly number[]) => `load-balancer group${ids.length > 1 ? 's' : ''} ${ids.join(', ')}`;
+  const hints = [...portless].map(([vips, ids]) =>
+    vips
+      ? `${wanted.ip} is a backend without a port of ${vips} (${groupsText(ids)}; a VIP without a port keeps the packet's destination port): --lb-dst ${wanted.ip} names it for that VIP`
+      : `${wanted.ip} is a backend without a port in ${groupsText(ids)} (of a VIP without a port, which keeps the packet's destination port): --lb-dst ${wanted.ip} names it for that group's VIP`,
+  );
   if (chosen.size === 0) {
     const bareV6 = wanted.ip.includes(':') && !lbDst.trim().startsWith('[');
-    return fail(`--lb-dst ${lbDst}: no load-balancer group ${where} has that backend${bareV6 ? ` (read as the IPv6 address ${wanted.ip}; an IPv6 backend with a port is written [addr]:port)` : ''}${hints.size ? `; ${[...hints].join('; ')}` : ''}`);
+    return fail(`--lb-dst ${lbDst}: no load-balancer group ${where} has that backend${bareV6 ? ` (read as the IPv6 address ${wanted.ip}; an IPv6 backend with a port is written [addr]:port)` : ''}${hints.length ? `; ${hints.join('; ')}` : ''}`);
   }
   return ok(chosen);
 }
@@ -254,7 +266,7 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
   } else {
     let selectBucket: TraceOptions['selectBucket'] = req.selectBucket;
     if (req.lbDst) {
-      const chosen = bucketsForBackend(host.bridges, req.lbDst, `of ${host.name}'s bridges (${host.bridges.map((b) => b.name).join(', ')})`);
+      const chosen = bucketsForBackend(host.bridges, req.lbDst, `of ${host.name}'s bridges (${host.bridges.map((b) => b.name).join(', ')})`, snapshot.nb?.loadBalancers);
       if (!chosen.ok) return chosen;
       selectBucket = chosen.value;
     }
@@ -303,7 +315,7 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
 
 /** --lb-dst must be a backend of some load-balancer group of the snapshot. */
 function lbBackendCheck(snapshot: Snapshot, lbDst: string): Result<true> {
-  const r = bucketsForBackend(snapshot.hosts.flatMap((h) => h.bridges), lbDst, 'in the snapshot');
+  const r = bucketsForBackend(snapshot.hosts.flatMap((h) => h.bridges), lbDst, 'in the snapshot', snapshot.nb?.loadBalancers);
   return r.ok ? ok(true) : r;
 }
 

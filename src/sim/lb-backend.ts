@@ -4,6 +4,7 @@
 // groups, the bucket chosen where the packet meets a group, the backends listed in hints).
 
 import type { Action, GroupBucket } from '../model/flow.js';
+import type { NbLoadBalancer } from '../model/ovn.js';
 import { formatIpv4, formatIpv6 } from '../model/masked.js';
 import { splitHostPort } from '../snapshot/resolve.js';
 
@@ -94,10 +95,31 @@ export function severalBackendsError(lbDst: string, groupId: number, where: stri
  * port: the hint that it is named by its address. Undefined otherwise.
  */
 export function portlessBackendHint(buckets: readonly Pick<GroupBucket, 'actions'>[], wanted: LbBackend): string | undefined {
-  if (wanted.port === undefined) return undefined;
-  const portless = buckets.some((b) => {
+  return hasPortlessBackend(buckets, wanted) ? `${wanted.ip} is a backend without a port there (of a VIP without a port: the packet keeps its destination port), which --lb-dst ${formatLbBackend(wanted)} does not name: give --lb-dst ${wanted.ip}` : undefined;
+}
+
+/** Whether `wanted` (with a port) names a bucket's address that has no port. */
+export function hasPortlessBackend(buckets: readonly Pick<GroupBucket, 'actions'>[], wanted: LbBackend): boolean {
+  if (wanted.port === undefined) return false;
+  return buckets.some((b) => {
     const have = natBackend(b.actions);
     return have !== undefined && have.ip === wanted.ip && have.port === undefined;
   });
-  return portless ? `${wanted.ip} is a backend without a port there (of a VIP without a port: the packet keeps its destination port), which --lb-dst ${formatLbBackend(wanted)} does not name: give --lb-dst ${wanted.ip}` : undefined;
+}
+
+/**
+ * The NB VIPs (`VIP of load balancer NAME`) whose backends are those of `buckets`, as sets: a
+ * select group carries no VIP, and naming one back to its load balancer from the backends is
+ * cheaper than reading the logical flows. Several VIPs may share their backends (a service's
+ * ClusterIP and NodePort): all are named.
+ */
+export function vipsOfBackends(loadBalancers: readonly Pick<NbLoadBalancer, 'name' | 'uuid' | 'vips'>[], buckets: readonly Pick<GroupBucket, 'actions'>[]): string[] {
+  const key = (backends: readonly (LbBackend | undefined)[]): string | undefined => (backends.every((b) => b !== undefined) && backends.length ? [...new Set(backends.map((b) => formatLbBackend(b!)))].sort().join(',') : undefined);
+  const group = key(buckets.map((b) => natBackend(b.actions)));
+  if (group === undefined) return [];
+  const out: string[] = [];
+  for (const lb of loadBalancers)
+    for (const [vip, backends] of Object.entries(lb.vips))
+      if (key(backends.split(',').map((b) => b.trim()).filter(Boolean).map(parseLbBackend)) === group) out.push(`VIP ${vip} of load balancer ${lb.name || lb.uuid.slice(0, 8)}`);
+  return out;
 }

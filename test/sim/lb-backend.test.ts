@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { Group } from '../../src/model/flow.js';
 import { parseGroupLine } from '../../src/parse/ofctl-groups.js';
 import { bucketsForBackend, trace, type TraceRequest } from '../../src/services/trace.js';
-import { bucketOfBackend, formatLbBackend, lbBackendMatches, natBackend, parseLbBackend } from '../../src/sim/lb-backend.js';
+import { bucketOfBackend, formatLbBackend, lbBackendMatches, natBackend, parseLbBackend, vipsOfBackends } from '../../src/sim/lb-backend.js';
 import { copyFixture } from '../harness/fixture-copy.js';
 
 /** A select group of one bucket per backend, as OVN writes them (`ct(nat(dst=...))`). */
@@ -145,5 +145,34 @@ describe('--lb-dst IP when the group has that address on several ports', () => {
     const chosen = await trace(req('10.2.2.11:8081'));
     if (!chosen.ok) throw new Error(chosen.error.message);
     expect(chosen.value.single!.lbChoices).toEqual([expect.objectContaining({ host: 'hv1', groupId: 1, bucket: 1, backend: '10.2.2.11:8081' })]);
+  });
+});
+
+describe('the snapshot-wide --lb-dst check: a port-less backend of another load balancer', () => {
+  // As in the reviewer's snapshot: the traced VIP 10.2.0.102:80 (lb-dup) has 10.2.2.11 on ports
+  // 8080 and 8081; lb-noport's VIP 10.2.0.150 (no port) has 10.2.2.11 and 10.2.2.12 without a
+  // port, in a switch group (6) and a router group (13). --lb-dst 10.2.2.11:9999 is nobody's
+  // backend; the hint about 10.2.2.11 comes from lb-noport and must say so, not "there".
+  const groups = [group(5, '10.2.2.11:8080', '10.2.2.11:8081'), group(6, '10.2.2.11', '10.2.2.12'), group(13, '10.2.2.11', '10.2.2.12')];
+  const nbLb = (name: string, vips: Record<string, string>) => ({ name, uuid: `${name}-uuid`, vips, protocol: undefined, options: {}, externalIds: {}, selectionFields: [], healthCheck: [], raw: {} as never });
+  const loadBalancers = [nbLb('lb-dup', { '10.2.0.102:80': '10.2.2.11:8080,10.2.2.11:8081' }), nbLb('lb-noport', { '10.2.0.150': '10.2.2.11,10.2.2.12' })];
+
+  it('names the VIP and load balancer the port-less backend belongs to (found from the group\'s backends), once for its groups', () => {
+    const r = bucketsForBackend([{ groups }], '10.2.2.11:9999', 'in the snapshot', loadBalancers);
+    expect(!r.ok && r.error.message).toBe(
+      "--lb-dst 10.2.2.11:9999: no load-balancer group in the snapshot has that backend; 10.2.2.11 is a backend without a port of VIP 10.2.0.150 of load balancer lb-noport (load-balancer groups 6, 13; a VIP without a port keeps the packet's destination port): --lb-dst 10.2.2.11 names it for that VIP",
+    );
+  });
+
+  it('without an NB VIP of those backends, names the groups', () => {
+    const r = bucketsForBackend([{ groups }], '10.2.2.11:9999', 'in the snapshot');
+    expect(!r.ok && r.error.message).toBe(
+      "--lb-dst 10.2.2.11:9999: no load-balancer group in the snapshot has that backend; 10.2.2.11 is a backend without a port in load-balancer groups 6, 13 (of a VIP without a port, which keeps the packet's destination port): --lb-dst 10.2.2.11 names it for that group's VIP",
+    );
+  });
+
+  it('vipsOfBackends matches the backends as sets, in any order and spelling', () => {
+    expect(vipsOfBackends(loadBalancers, group(9, '10.2.2.12', '10.2.2.11').buckets)).toEqual(['VIP 10.2.0.150 of load balancer lb-noport']);
+    expect(vipsOfBackends(loadBalancers, group(9, '10.2.2.11').buckets)).toEqual([]);
   });
 });
