@@ -29,7 +29,7 @@ import type { BridgePort, BridgeState, HostState, Snapshot } from '../model/snap
 import type { Detail, HopEntry, HopStep, OutputNext, TraceDrop, TraceHop, TraceNode, TraceOutput, TraceResult, TunnelFields, Verdict } from '../model/trace.js';
 import { formatFlow } from '../parse/ofctl-flows.js';
 import { datapathName, type OvnIndex } from '../snapshot/ovn-index.js';
-import type { Resolver } from '../snapshot/resolve.js';
+import { splitHostPort, type Resolver } from '../snapshot/resolve.js';
 import { annotateWithSummary, classifyPunt, describeNb, hopDetails, nameStep } from './annotate.js';
 import { compileHost, type CompiledHost } from './compile.js';
 import { ConntrackTable } from './conntrack.js';
@@ -211,9 +211,20 @@ function vipOf(result: SimTraceResult): string | undefined {
   return port !== undefined && port !== '0' ? `${ip}:${port}` : ip;
 }
 
-/** The NB load balancer whose VIPs include `vip` (`IP:PORT` or `IP`). */
-function loadBalancerOfVip(snapshot: Pick<Snapshot, 'nb'>, vip: string): string | undefined {
-  return snapshot.nb?.loadBalancers.find((lb) => Object.keys(lb.vips).some((k) => k === vip || k === vip.replace(/:\d+$/, '')))?.name;
+/**
+ * The NB load balancer whose VIPs include `vip` (`IP:PORT` or `IP`, as `vipOf` writes it) and the
+ * VIP key that matched: `vip` itself, else its address alone (a VIP without a port, which takes
+ * the packet on whatever port it was sent to).
+ */
+function loadBalancerOfVip(snapshot: Pick<Snapshot, 'nb'>, vip: string): { name: string; portless: boolean } | undefined {
+  const lbs = snapshot.nb?.loadBalancers ?? [];
+  const hp = splitHostPort(vip);
+  if (!hp) return undefined;
+  const having = (port: number | undefined) => lbs.find((lb) => Object.keys(lb.vips).some((k) => { const key = splitHostPort(k); return key?.ip === hp.ip && key.port === port; }));
+  const exact = hp.port !== undefined ? having(hp.port) : undefined;
+  if (exact) return { name: exact.name, portless: false };
+  const portless = having(undefined);
+  return portless ? { name: portless.name, portless: true } : undefined;
 }
 
 /**
@@ -225,7 +236,11 @@ export function lbDstNotABackend(lbDst: string, result: SimTraceResult, buckets:
   const vip = vipOf(result);
   const lb = vip ? loadBalancerOfVip(snapshot, vip) : undefined;
   const backends = buckets.map(bucketBackend).filter((b): b is string => b !== undefined);
-  const what = vip ? `VIP ${vip}${lb ? ` (load balancer ${lb})` : ''}` : `the load balancer of group ${groupId}`;
+  // vipOf appends the packet's port; a VIP without a port (the NB says so, or without the NB its
+  // backends have none: OVN gives a VIP's and its backends' ports together) is not IP:PORT.
+  const noPort = lb ? lb.portless : buckets.length > 0 && buckets.every((b) => { const n = natBackend(b.actions); return n !== undefined && n.port === undefined; });
+  const about = [...(noPort ? ['any port'] : []), ...(lb ? [`load balancer ${lb.name}`] : [])];
+  const what = vip ? `VIP ${noPort ? vip.replace(/:\d+$/, '') : vip}${about.length ? ` (${about.join('; ')})` : ''}` : `the load balancer of group ${groupId}`;
   const wanted = parseLbBackend(lbDst);
   const hint = wanted ? portlessBackendHint(buckets, wanted) : undefined;
   return `--lb-dst ${lbDst} is not a backend of ${what}, which the packet meets on ${host} (group ${groupId}): its backends are ${backends.join(', ') || '(none named)'}${hint ? `; ${hint}` : ''}`;

@@ -176,3 +176,35 @@ describe('the snapshot-wide --lb-dst check: a port-less backend of another load 
     expect(vipsOfBackends(loadBalancers, group(9, '10.2.2.11').buckets)).toEqual([]);
   });
 });
+
+describe('--lb-dst not a backend of a VIP without a port', () => {
+  // lb-nat-3chassis with lb-web's VIP made port-less in the NB ("10.2.0.100" → 10.2.2.11,
+  // 10.2.2.12) and in its switch group 1, met by a1 → 10.2.0.100 on hv1. The packet goes to port
+  // 80, but the VIP takes any port: "VIP 10.2.0.100:80" names a VIP that does not exist.
+  const portlessVip = (nbVip: string): string => {
+    const dir = copyFixture('lb-nat-3chassis');
+    for (const host of readdirSync(join(dir, 'hosts'))) {
+      const file = join(dir, 'hosts', host, 'ovs-ofctl.dump-groups.br-int.out');
+      const text = readFileSync(file, 'utf8');
+      writeFileSync(file, text.split('\n').map((l) => (/^\s*group_id=1,/.test(l) ? l.replace(/nat\(dst=(10\.2\.2\.1[12]):8080\)/g, 'nat(dst=$1)') : l)).join('\n'));
+    }
+    const nb = join(dir, 'central', 'ovn-nbctl.list.Load_Balancer.out');
+    const text = readFileSync(nb, 'utf8');
+    const edited = text.replace('"10.2.0.100:80","10.2.2.11:8080,10.2.2.12:8080"', `"${nbVip}","10.2.2.11,10.2.2.12"`);
+    if (edited === text) throw new Error('lb-web VIP not found in the fixture NB');
+    writeFileSync(nb, edited);
+    return dir;
+  };
+  const req = (snapshot: string): TraceRequest => ({ snapshot, bridge: 'br-int', ctNext: [], detail: 'minimal', from: 'a1', to: '10.2.0.100', protocol: { kind: 'tcp', port: 80 }, lbDst: '10.2.2.12:8080', followTunnels: true });
+
+  it('says "VIP IP (any port)" when the NB VIP has no port', async () => {
+    const r = await trace(req(portlessVip('10.2.0.100')));
+    expect(!r.ok && r.error.message).toMatch(/^--lb-dst 10\.2\.2\.12:8080 is not a backend of VIP 10\.2\.0\.100 \(any port; load balancer lb-web\), which the packet meets on hv1 \(group 1\): its backends are 10\.2\.2\.11, 10\.2\.2\.12;/);
+  });
+
+  it('without the VIP in the NB, the port-less buckets say it has no port', async () => {
+    // The VIP moved to another address: the NB no longer names 10.2.0.100, the group still serves it.
+    const r = await trace(req(portlessVip('10.2.0.199')));
+    expect(!r.ok && r.error.message).toMatch(/^--lb-dst 10\.2\.2\.12:8080 is not a backend of VIP 10\.2\.0\.100 \(any port\), which the packet meets on hv1 \(group 1\)/);
+  });
+});
