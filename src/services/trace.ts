@@ -544,8 +544,21 @@ function reached(r: CrossResult, resolver: Resolver, from: Endpoint, to: Endpoin
 }
 
 /** `trace --from A --to B`: resolve both ends, build the guest's packet, follow it across chassis. */
+/**
+ * `--arp` with `--reply`: the ARP request's answer (OVN's ARP responder, a router, the guest that
+ * has the address) is part of the forward trace (`arpAnswer`). A reply trace would take the
+ * answered request for "did not arrive" and send another request from the destination.
+ */
+function arpReplyError(req: Pick<TraceRequest, 'protocol' | 'reply'>): Result<never> | undefined {
+  if (req.reply && req.protocol?.kind === 'arp')
+    return fail('--reply with --arp: the answer to an ARP request or neighbour solicitation (OVN\'s ARP responder, a router port, the port that has the address) is part of the forward trace ("arpAnswer"): there is no reply to trace; drop --reply');
+  return undefined;
+}
+
 async function traceEndpoints(req: TraceRequest): Promise<Result<TraceServiceResult>> {
   if (req.from === undefined || req.to === undefined) return fail('give both --from and --to');
+  const arpReply = arpReplyError(req);
+  if (arpReply) return arpReply;
   if (req.flow !== undefined || req.flowsFile !== undefined) return fail('--from/--to build the packet themselves: do not give --flow or --flows-file with them');
   const opened = await openSnapshot(req.snapshot);
   if (!opened.ok) return opened;
@@ -626,6 +639,8 @@ function withCentralErrors<T>(r: Result<T> & { ok: false }, snapshot: Snapshot):
 /** `--from/--to` on a loaded snapshot (the service without I/O). */
 export function traceEndpointsIn(snapshot: Snapshot, req: TraceRequest, extras: TraceExtras = {}): Result<EndpointTraceDetail> {
   if (req.from === undefined || req.to === undefined) return fail('give both --from and --to');
+  const arpReply = arpReplyError(req);
+  if (arpReply) return arpReply;
   const ctx = extras.context ?? createTraceContext(snapshot);
   const resolver = ctx.resolver;
   const from = resolver.resolve(req.from, { label: '--from' });

@@ -548,6 +548,19 @@ describe('trace CLI with --from/--to', () => {
     expect(good.stdout).toMatch(/^delivered: delivered to b2/m);
   });
 
+  it('--arp with --reply is a usage error (exit 2): the ARP answer is part of the forward trace', async () => {
+    // web1 → web2 on one switch: ls_in_arp_rsp answers the request (arpAnswer: reply). A reply
+    // trace took that for "the forward packet did not arrive" and sent an ARP request from web2.
+    const forward = run(l3, { from: 'web1', to: 'web2', protocol: { kind: 'arp' } });
+    expect(forward.arpAnswer).toBe('reply');
+    const r = traceEndpointsIn(l3, { snapshot: l3.dir, bridge: 'br-int', ctNext: [], detail: 'summary', followTunnels: true, from: 'web1', to: 'web2', protocol: { kind: 'arp' }, reply: true });
+    expect(!r.ok && r.error.exitCode).toBe(2);
+    const c = await cli('-s', 'fixtures/l3-acl', '--from', 'web1', '--to', 'web2', '--arp', '--reply');
+    expect(c.code).toBe(2);
+    expect(c.stderr.replace(/\s*›\s*/g, ' ')).toMatch(/--reply with --arp: the answer to an ARP request .* is part of the forward trace \("arpAnswer"\): there is no reply to trace; drop --reply/);
+    expect(c.stdout).toBe('');
+  });
+
   it('verdictExitCode: delivered counts only when the destination was reached', () => {
     const base = run(l3, { from: 'web1', to: 'db1', protocol: { kind: 'tcp', port: 5432 } });
     expect(base.reachedDestination).toBe(true);
