@@ -16,7 +16,7 @@ import { loadMtu, type MtuSnapshot } from '../snapshot/load-mtu.js';
 import { loadHostIdentities, loadOpenedSnapshot } from '../snapshot/load.js';
 import { openSnapshot, type SnapshotSource } from '../snapshot/reader.js';
 import { buildOvnIndex, type OvnIndex } from '../snapshot/ovn-index.js';
-import { canonicalIp, createResolver, describeEndpoint, splitHostPort, type ChassisPath, type Endpoint, type Resolver } from '../snapshot/resolve.js';
+import { canonicalIp, createResolver, describeEndpoint, lbPlacement, splitHostPort, type ChassisPath, type Endpoint, type Resolver } from '../snapshot/resolve.js';
 import { dataErrorIndex, type DataErrorIndex } from './trace-data-errors.js';
 import { flowDumpNotRead } from './flow-dump.js';
 import { staleFlowIndex, staleFlowsReport, type StaleFlowsReport } from './trace-stale-flows.js';
@@ -518,6 +518,8 @@ function unansweredVip(r: CrossResult, resolver: Resolver, from: Endpoint, to: E
   const responder = resolver.vipResponder(from, p.nwDst);
   if (responder)
     return `nobody answered the ${what} for ${p.nwDst} (VIP ${lb.vip} of load balancer ${lb.name}): router ${responder.router} should answer it on ${responder.port} (${responder.why}), but this trace shows no answer — see where the copy sent to ${responder.router} went.${flooded}`;
+  if (lb.groupsUnlistedOn?.length)
+    return `nobody answered the ${what} for ${p.nwDst} on ${sw}: it is VIP ${lb.vip} of load balancer ${lb.name}, on no router with a port on ${sw} that the snapshot shows: ${lbPlacement(lb)}. OVN's switches answer ARP/ND for no VIP, its routers answer for the VIPs of their load balancers.${flooded} Check that the load balancer is on a router with a port on ${sw} (ovn-nbctl lr-lb-add ROUTER ${lb.name}, or add a Load_Balancer_Group that holds it to the router's load_balancer_group, as OVN-Kubernetes does).`;
   return `nobody answers ${p.family === 6 ? 'ND' : 'ARP'} for ${p.nwDst} on ${sw}: it is VIP ${lb.vip} of load balancer ${lb.name}, which is on no router with a port on ${sw} (it is on ${lb.datapaths.join(', ') || 'no switch or router'}; OVN's switches answer ARP/ND for no VIP, its routers answer for the VIPs of their load balancers).${flooded} Check that the load balancer is on a router with a port on ${sw} (ovn-nbctl lr-lb-add ROUTER ${lb.name}, or add a Load_Balancer_Group that holds it to the router's load_balancer_group, as OVN-Kubernetes does).`;
 }
 

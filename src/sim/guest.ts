@@ -12,7 +12,7 @@ import { formatIpv4, formatIpv6, formatMac, parseIpv6, quoteName } from '../mode
 import { fail, ok, type Result } from '../model/result.js';
 import type { HostState } from '../model/snapshot.js';
 import type { TunnelFields } from '../model/trace.js';
-import { canonicalIp, describeEndpoint, inCidr, splitHostPort, type Endpoint, type Resolver, type SnapshotView } from '../snapshot/resolve.js';
+import { canonicalIp, describeEndpoint, inCidr, lbPlacement, splitHostPort, type Endpoint, type Resolver, type SnapshotView } from '../snapshot/resolve.js';
 import { ETH_TYPE_ARP, ETH_TYPE_IP, ETH_TYPE_IPV6, SP, VLAN_CFI, type PacketState } from './state.js';
 
 export type Protocol =
@@ -271,9 +271,13 @@ export function buildGuestPacket(view: SnapshotView, resolver: Resolver, from: E
         if (off || (to.kind !== 'external-ip' && to.kind !== 'lb-vip')) return fail(`--to ${to.input}: ${src.logicalPort}'s switch ${src.datapath?.name ?? '?'} has no router port to reach ${nwDst}: the guest has no gateway for it`);
         // Flooding it would reach the backends un-balanced (eth.mcast skips the load balancer)
         // and read as delivered; a real guest never sends it.
+        // Without the NB group listing, a router may carry it through a group: say what is unknown.
+        const unlisted = (to.lb?.groupsUnlistedOn?.length ?? 0) > 0;
         if (to.kind === 'lb-vip' && !o.dstMac && o.protocol.kind !== 'arp')
           return fail(
-            `--to ${to.input}: ${nwDst} is on ${sw}'s subnet, but no router port on ${sw} answers ARP/ND for it (${to.lb!.name} is on ${to.lb!.datapaths.join(', ') || 'no switch or router'}, and OVN's switches answer for no VIP): a real guest's ${family(nwDst) === 6 ? 'neighbour solicitation' : 'ARP'} goes unanswered and it never sends this packet. Attach the load balancer to a router on ${sw} (ovn-nbctl lr-lb-add, or through a Load_Balancer_Group in the router's load_balancer_group), or trace it anyway with --dst-mac`,
+            unlisted
+              ? `--to ${to.input}: ${nwDst} is on ${sw}'s subnet, but no router port on ${sw} is known to answer ARP/ND for it: ${lbPlacement(to.lb!)}. OVN's switches answer for no VIP: if no router on ${sw} has ${to.lb!.name}, a real guest's ${family(nwDst) === 6 ? 'neighbour solicitation' : 'ARP'} goes unanswered and it never sends this packet. Then attach the load balancer to a router on ${sw} (ovn-nbctl lr-lb-add, or through a Load_Balancer_Group in the router's load_balancer_group); or trace it anyway with --dst-mac (the MAC of the router port that answers)`
+              : `--to ${to.input}: ${nwDst} is on ${sw}'s subnet, but no router port on ${sw} answers ARP/ND for it (${lbPlacement(to.lb!)}, and OVN's switches answer for no VIP): a real guest's ${family(nwDst) === 6 ? 'neighbour solicitation' : 'ARP'} goes unanswered and it never sends this packet. Attach the load balancer to a router on ${sw} (ovn-nbctl lr-lb-add, or through a Load_Balancer_Group in the router's load_balancer_group), or trace it anyway with --dst-mac`,
             1,
           );
         dlDst = 'ff:ff:ff:ff:ff:ff';

@@ -108,7 +108,19 @@ export interface Endpoint {
   /** Gateway chassis of a distributed gateway port (its chassisredirect port). */
   readonly gatewayPort?: string;
   /** kind `lb-vip`: the load balancer, the VIP and its backends. */
-  readonly lb?: { readonly name: string; readonly uuid: string; readonly vip: string; readonly protocol: string | undefined; readonly backends: readonly string[]; readonly datapaths: readonly string[] };
+  readonly lb?: {
+    readonly name: string;
+    readonly uuid: string;
+    readonly vip: string;
+    readonly protocol: string | undefined;
+    readonly backends: readonly string[];
+    readonly datapaths: readonly string[];
+    /**
+     * Without the NB Load_Balancer_Group listing: the switches and routers that take load balancers
+     * through groups, any of which may carry this one (`datapaths` may then be incomplete).
+     */
+    readonly groupsUnlistedOn?: readonly string[];
+  };
   /** kind `nat`: the NAT rule and the router holding it. */
   readonly nat?: { readonly uuid: string; readonly type: string; readonly externalIp: string; readonly logicalIp: string; readonly router: string | undefined; readonly logicalPort: string | undefined };
   /** How resolution went (not bound, took one of several, …). */
@@ -262,6 +274,32 @@ export function networkOf(cidr: string): string {
 }
 
 /** `10.0.0.1:80`, `10.0.0.1`, `[2001:db8::1]:80`, `2001:db8::1` → canonical IP and port. */
+/**
+ * The switches and routers that take load balancers through Load_Balancer_Groups when the snapshot
+ * has no NB Load_Balancer_Group listing (collected before it was): which load balancers those
+ * groups hold is unknown. Empty with the listing.
+ */
+export function lbGroupsUnlistedOn(nb: Pick<NorthboundState, 'switches' | 'routers' | 'loadBalancerGroups'> | undefined): string[] {
+  if (!nb || nb.loadBalancerGroups) return [];
+  return [...nb.switches, ...nb.routers].filter((d) => d.loadBalancerGroup.length > 0).map((d) => d.name);
+}
+
+/** The caveat of `lbGroupsUnlistedOn`: "the snapshot has no NB Load_Balancer_Group listing, but A, B take load balancers through groups". */
+export function lbGroupsUnlistedCaveat(on: readonly string[]): string {
+  return `the snapshot has no NB Load_Balancer_Group listing, but ${on.slice(0, 5).join(', ')}${on.length > 5 ? ', …' : ''} take${on.length === 1 ? 's' : ''} load balancers through groups`;
+}
+
+/**
+ * Where a VIP's load balancer is, for messages that say it is on no router of a switch: "LB is on
+ * A, B" — or, when groups the snapshot cannot open may carry it, the caveat instead of "on no
+ * switch or router".
+ */
+export function lbPlacement(lb: NonNullable<Endpoint['lb']>): string {
+  const on = lb.datapaths.join(', ');
+  if (!lb.groupsUnlistedOn?.length) return `${lb.name} is on ${on || 'no switch or router'}`;
+  return `${lb.name} is on ${on || 'no switch or router'} as far as the snapshot shows; ${lbGroupsUnlistedCaveat(lb.groupsUnlistedOn)}, so ${lb.name} may be on those too (collect again with this ovnscope to list the groups)`;
+}
+
 export function splitHostPort(s: string): { ip: string; port: number | undefined } | undefined {
   const t = s.trim();
   const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
@@ -665,16 +703,17 @@ export function createResolver(view: SnapshotView): Resolver {
     };
   };
 
-  const lbVips = (ip: string): { name: string; uuid: string; vip: string; protocol: string | undefined; backends: string[]; datapaths: string[] }[] => {
-    const out: { name: string; uuid: string; vip: string; protocol: string | undefined; backends: string[]; datapaths: string[] }[] = [];
+  const lbVips = (ip: string): { name: string; uuid: string; vip: string; protocol: string | undefined; backends: string[]; datapaths: string[]; groupsUnlistedOn?: string[] }[] => {
+    const out: { name: string; uuid: string; vip: string; protocol: string | undefined; backends: string[]; datapaths: string[]; groupsUnlistedOn?: string[] }[] = [];
     if (!nb) return out;
+    const unlisted = lbGroupsUnlistedOn(nb);
     for (const lb of nb.loadBalancers) {
       for (const [vip, backends] of Object.entries(lb.vips)) {
         if (splitHostPort(vip)?.ip !== ip) continue;
         // Directly or through a Load_Balancer_Group (how OVN-Kubernetes attaches them).
         const on = loadBalancerAttachments(nb, lb.uuid);
         const dps = [...on.switches.map((s) => s.name), ...on.routers.map((r) => r.name)];
-        out.push({ name: lb.name || lb.uuid.slice(0, 8), uuid: lb.uuid, vip, protocol: lb.protocol, backends: backends.split(',').map((b) => b.trim()).filter(Boolean), datapaths: dps });
+        out.push({ name: lb.name || lb.uuid.slice(0, 8), uuid: lb.uuid, vip, protocol: lb.protocol, backends: backends.split(',').map((b) => b.trim()).filter(Boolean), datapaths: dps, ...(unlisted.length ? { groupsUnlistedOn: unlisted } : {}) });
       }
     }
     return out;
@@ -723,16 +762,8 @@ export function createResolver(view: SnapshotView): Resolver {
     iface: undefined,
     names: {},
     lb,
-    notes: [`${ip} is VIP ${lb.vip} of load balancer ${lb.name} (${lb.backends.length ? `backends ${lb.backends.join(', ')}` : 'no backends'})`, ...ungroupedNote(), ...notes],
+    notes: [`${ip} is VIP ${lb.vip} of load balancer ${lb.name} (${lb.backends.length ? `backends ${lb.backends.join(', ')}` : 'no backends'})`, ...(lb.groupsUnlistedOn ? [`${lbGroupsUnlistedCaveat(lb.groupsUnlistedOn)}: the switches and routers this VIP applies on may be incomplete (collect again with this ovnscope to list the groups)`] : []), ...notes],
   });
-
-  /** A snapshot without the NB Load_Balancer_Group listing cannot tell which load balancers the groups the NB references hold. */
-  const ungroupedNote = (): string[] => {
-    if (!nb || nb.loadBalancerGroups) return [];
-    const users = [...nb.switches, ...nb.routers].filter((d) => d.loadBalancerGroup.length > 0).map((d) => d.name);
-    if (!users.length) return [];
-    return [`the snapshot has no NB Load_Balancer_Group listing, but ${users.slice(0, 5).join(', ')}${users.length > 5 ? ', …' : ''} take${users.length === 1 ? 's' : ''} load balancers through groups: the switches and routers this VIP applies on may be incomplete (collect again with this ovnscope to list the groups)`];
-  };
 
   const resolve = (text: string, o?: ResolveOptions): Result<Endpoint> => {
     const input = text.trim();

@@ -121,6 +121,49 @@ describe('trace --arp to a load-balancer VIP on the sender\'s subnet', () => {
   });
 });
 
+describe('a VIP on the sender\'s subnet in a snapshot without the NB Load_Balancer_Group listing', () => {
+  // l3-acl (collected without the listing) plus a load balancer attached directly nowhere, and web
+  // and lr0 taking load balancers through a group: the group may hold it, so "on no switch or
+  // router" is not known. The messages carry the caveat of the VIP endpoint's note instead.
+  const unlisted = (): Snapshot => {
+    const lb = { uuid: '0b0b0b0b-0000-4000-8000-000000000002', name: 'lbgrp', vips: { '10.1.1.200:80': '10.1.1.13:8080' }, protocol: 'tcp', options: {}, externalIds: {}, selectionFields: [], healthCheck: [], raw: { index: 0, uuid: '0b0b0b0b-0000-4000-8000-000000000002', cells: new Map() } };
+    const nb = l3.nb!;
+    const G = '0c0c0c0c-0000-4000-8000-000000000001';
+    return {
+      ...l3,
+      nb: {
+        ...nb,
+        loadBalancers: [...nb.loadBalancers, lb],
+        switches: nb.switches.map((sw) => (sw.name === 'web' ? { ...sw, loadBalancerGroup: [G] } : sw)),
+        routers: nb.routers.map((r) => (r.name === 'lr0' ? { ...r, loadBalancerGroup: [G] } : r)),
+      },
+    };
+  };
+  const caveat = 'lbgrp is on no switch or router as far as the snapshot shows; the snapshot has no NB Load_Balancer_Group listing, but web, lr0 take load balancers through groups, so lbgrp may be on those too (collect again with this ovnscope to list the groups)';
+
+  it('the premise: the listing is absent and the load balancer is attached directly nowhere', () => {
+    const v = unlisted();
+    expect(v.nb!.loadBalancerGroups).toBeUndefined();
+    expect([...v.nb!.switches, ...v.nb!.routers].filter((d) => d.loadBalancer.includes('0b0b0b0b-0000-4000-8000-000000000002'))).toEqual([]);
+  });
+
+  it('the packet a guest would not send: the refusal says no router is known to answer, not that the load balancer is on none', () => {
+    const r = traceEndpointsIn(unlisted(), { snapshot: l3.dir, bridge: 'br-int', ctNext: [], detail: 'minimal', followTunnels: true, from: 'web1', to: '10.1.1.200', protocol: { kind: 'tcp', port: 80 } });
+    if (r.ok) throw new Error(`traced ${r.value.report.input}`);
+    expect(r.error.exitCode).toBe(1);
+    expect(r.error.message).toContain(`--to 10.1.1.200: 10.1.1.200 is on web's subnet, but no router port on web is known to answer ARP/ND for it: ${caveat}. OVN's switches answer for no VIP: if no router on web has lbgrp,`);
+    expect(r.error.message).not.toMatch(/is on no switch or router[,)]/);
+  });
+
+  it('--arp that nobody answered: the note says where the snapshot shows it, with the caveat', () => {
+    const r = run(unlisted(), { from: 'web1', to: '10.1.1.200', protocol: { kind: 'arp' } });
+    expect(r.arpAnswer).toBe('none');
+    const note = r.warnings.find((w) => w.startsWith('nobody answered the ARP request for 10.1.1.200 on web'));
+    expect(note, r.warnings.join('\n')).toContain(`VIP 10.1.1.200:80 of load balancer lbgrp, on no router with a port on web that the snapshot shows: ${caveat}.`);
+    expect(r.warnings.join('\n')).not.toMatch(/is on no switch or router;/);
+  });
+});
+
 describe('trace --from/--to: which IP family the packet has', () => {
   // l3-acl with web1 and web3 made dual-stack (as the ipv6 topology's ports are): the family is
   // the typed address's; names alone keep the port's first IPv4 (test/trace/ipv6.live.test.ts
