@@ -2,6 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import { flattenTree, type FlatTraceNode, type TraceNode } from '../model/trace.js';
 import type { BatchLine, TraceReport, TraceServiceResult } from '../services/trace.js';
 import { DATA_ERROR_WARNING } from '../services/trace-data-errors.js';
+import { canonicalIp } from '../snapshot/resolve.js';
 import { STALE_FLOWS_WARNING } from '../services/trace-stale-flows.js';
 import { renderPath, renderPathHeader } from './trace-path.js';
 
@@ -71,6 +72,14 @@ function routerAnswered(r: TraceReport): string {
     const who = r.to?.kind === 'router' ? `router ${r.to.router ?? r.to.logicalPort ?? r.to.input} answered` : 'answered';
     const others = r.delivered?.some((d) => d.logicalPort !== sender) ? '; the other ports got the flooded request' : '';
     return r.arpAnswer === 'reply' ? `${who} (ARP reply back to the sender${others}): ` : `${who} (ovn-controller sends the neighbour advertisement back to the sender${others}): `;
+  }
+  // The port that has the address answers itself: name it among the flooded copies' ports (the
+  // --to endpoint is that port when it has the address asked for).
+  if (r.arpAnswer === 'owner') {
+    const target = r.packet?.nwDst;
+    const owners = [...new Set((r.delivered ?? []).flatMap((d) => (d.logicalPort !== undefined && d.logicalPort === r.to?.logicalPort && (target === undefined || r.to.ips.some((ip) => canonicalIp(ip) === canonicalIp(target))) ? [d.logicalPort] : [])))];
+    const others = r.delivered?.some((d) => d.logicalPort !== undefined && !owners.includes(d.logicalPort)) ? '; the other ports got the flooded request' : '';
+    return `answered by ${owners.join(', ') || 'the port that has the address'} (${target ? `has ${target}` : 'has the address'}${others}): `;
   }
   if (r.to?.kind !== 'router' || !r.reachedDestination || !sender || !r.delivered?.some((d) => d.logicalPort === sender)) return '';
   const kind = r.packet?.protocol.kind;

@@ -114,6 +114,18 @@ describe('trace --arp to a load-balancer VIP on the sender\'s subnet', () => {
     expect(r.warnings.join('\n')).not.toMatch(/a guest would ARP first/);
   });
 
+  it('an ARP answered by the port that has the address: the verdict line names it among the flooded copies', () => {
+    // web3 given a second address, 10.1.1.201, that OVN's ARP responder has no flow for (the
+    // fixture's flows predate it, as for a secondary IP the guest itself owns): the request is
+    // flooded to web2 and web3, and web3 answers it itself (arpAnswer owner).
+    const v: Snapshot = { ...l3, sb: { ...l3.sb!, portBindings: l3.sb!.portBindings.map((pb) => (pb.logicalPort === 'web3' ? { ...pb, mac: pb.mac.map((m) => `${m} 10.1.1.201`) } : pb)) } };
+    const r = run(v, { from: 'web1', to: '10.1.1.201', protocol: { kind: 'arp' } });
+    expect(r.to).toMatchObject({ kind: 'vif', logicalPort: 'web3' });
+    expect(r.delivered!.map((d) => d.logicalPort).sort()).toEqual(['web2', 'web3']);
+    expect(r).toMatchObject({ arpAnswer: 'owner', reachedDestination: true });
+    expect(verdictLine(r, plain)).toMatch(/^answered by web3 \(has 10\.1\.1\.201; the other ports got the flooded request\): delivered to (web2|web3) .*, (web2|web3) /);
+  });
+
   it('an ARP for a port\'s address is answered by the ARP responder, back to the sender (reply), and is reached', () => {
     const r = run(switchOnlyLb(), { from: 'web1', to: 'web3', protocol: { kind: 'arp' } });
     expect(r).toMatchObject({ arpAnswer: 'reply', reachedDestination: true });
