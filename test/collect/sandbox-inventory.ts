@@ -1,4 +1,8 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect } from 'vitest';
 import type { Inventory } from '../../src/model/inventory.js';
+import { runCli } from '../harness/cli.js';
 import type { Sandbox } from '../harness/sandbox.js';
 
 /** The inventory a user would write for a sandbox: local transport, one env wrapper per chassis. */
@@ -13,4 +17,17 @@ export function sandboxInventoryYaml(sb: Sandbox, via = sb.chassisNames[0]!): st
   const inv = sandboxInventory(sb, via);
   const hosts = inv.hosts.map((h) => `  ${h.name}: { transport: local, wrapper: "${h.wrapper.join(' ')}" }`).join('\n');
   return `hosts:\n${hosts}\novn:\n  via: ${inv.ovn!.via}\n  nb: ${inv.ovn!.nb}\n  sb: ${inv.ovn!.sb}\n`;
+}
+
+/**
+ * Collects a running sandbox the way a user would (`ovnscope collect -i INVENTORY --out DIR`, the
+ * real CLI) into `dir`: the snapshot the live trace suites compare with the live tools.
+ */
+export async function collectSandboxWithCli(sb: Sandbox, dir: string): Promise<string> {
+  const inv = join(dir, 'inv.yaml');
+  await writeFile(inv, sandboxInventoryYaml(sb));
+  const snap = join(dir, 'snap');
+  const collected = await runCli(['collect', '-i', inv, '--out', snap]);
+  expect(collected.code, collected.stderr).toBe(0);
+  return snap;
 }

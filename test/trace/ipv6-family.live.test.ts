@@ -4,12 +4,12 @@
 //
 //   npx vitest run --project live test/trace/ipv6-family.live.test.ts
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSnapshot } from '../../src/snapshot/load.js';
-import { sandboxInventoryYaml } from '../collect/sandbox-inventory.js';
+import { collectSandboxWithCli } from '../collect/sandbox-inventory.js';
 import { runCli } from '../harness/cli.js';
 import { ipv6 } from '../harness/topologies.js';
 import { liveSuiteGuard, useSandboxes } from '../harness/vitest.js';
@@ -27,11 +27,7 @@ describe.skipIf(!live)('trace --from/--to on dual-stack ports: the typed address
   it('an IPv6 --to traces IPv6 (the v6-ssh-drop ACL), as ofproto/trace and ovn-trace do', async () => {
     const { sandbox: sb } = await sandboxes.startTopology(ipv6());
     work = await mkdtemp(join(tmpdir(), 'ovnscope-v6f-'));
-    const inv = join(work, 'inv.yaml');
-    await writeFile(inv, sandboxInventoryYaml(sb));
-    const snap = join(work, 'snap');
-    const collected = await runCli(['collect', '-i', inv, '--out', snap]);
-    expect(collected.code, collected.stderr).toBe(0);
+    const snap = await collectSandboxWithCli(sb, work);
 
     // The topology: v6b1 is 10.5.1.11 + 2001:db8:5:1::11, v6a3 10.5.0.13 + 2001:db8:5::13; ssh
     // to v6a3 over IPv6 is dropped by "v6-ssh-drop" (ip6 only), over IPv4 nothing drops it.

@@ -5,12 +5,12 @@
 //
 //   npx vitest run --project live test/trace/ipv6-underlay.live.test.ts
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSnapshot } from '../../src/snapshot/load.js';
-import { sandboxInventoryYaml } from '../collect/sandbox-inventory.js';
+import { collectSandboxWithCli } from '../collect/sandbox-inventory.js';
 import { runCli } from '../harness/cli.js';
 import { l3Acl } from '../harness/topologies.js';
 import { liveSuiteGuard, useSandboxes } from '../harness/vitest.js';
@@ -31,11 +31,7 @@ describe.skipIf(!live)('trace across an IPv6 underlay vs live ofproto/trace', ()
     // The tunnel ports OVN made point at the IPv6 TEPs.
     expect((await sb.tunnelPorts('hv1')).map((t) => t.remoteIp)).toEqual(['fd00::2']);
     work = await mkdtemp(join(tmpdir(), 'ovnscope-v6u-'));
-    const inv = join(work, 'inv.yaml');
-    await writeFile(inv, sandboxInventoryYaml(sb));
-    const snap = join(work, 'snap');
-    const collected = await runCli(['collect', '-i', inv, '--out', snap]);
-    expect(collected.code, collected.stderr).toBe(0);
+    const snap = await collectSandboxWithCli(sb, work);
 
     // web1 (hv1) → db1 (hv2) tcp 22: the pg_db default drop on hv2, exit 1 — not "sent into the tunnel", exit 0.
     const r = await runCli(['trace', '-s', snap, '--from', 'web1', '--to', 'db1', '--tcp', '22', '--json']);

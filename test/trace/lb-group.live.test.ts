@@ -8,12 +8,12 @@
 //
 //   npx vitest run --project live test/trace/lb-group.live.test.ts
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSnapshot } from '../../src/snapshot/load.js';
-import { sandboxInventoryYaml } from '../collect/sandbox-inventory.js';
+import { collectSandboxWithCli } from '../collect/sandbox-inventory.js';
 import { runCli } from '../harness/cli.js';
 import { ipv6 } from '../harness/topologies.js';
 import type { Topology } from '../harness/topology.js';
@@ -66,11 +66,7 @@ describe.skipIf(!live)('trace --to a VIP of a load balancer attached through a L
     expect((await sb.nbctl('--bare', '--columns=load_balancer', 'list', 'Logical_Router', 'lr6')).trim()).toBe('');
 
     work = await mkdtemp(join(tmpdir(), 'ovnscope-lbgroup-'));
-    const inv = join(work, 'inv.yaml');
-    await writeFile(inv, sandboxInventoryYaml(sb));
-    const snap = join(work, 'snap');
-    const collected = await runCli(['collect', '-i', inv, '--out', snap]);
-    expect(collected.code, collected.stderr).toBe(0);
+    const snap = await collectSandboxWithCli(sb, work);
     const loaded = await loadSnapshot(snap);
     if (!loaded.ok) throw new Error(loaded.error.message);
     expect(loaded.value.nb!.loadBalancerGroups!.map((g) => [g.name, g.loadBalancer.length]).sort()).toEqual([

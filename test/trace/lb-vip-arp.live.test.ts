@@ -9,12 +9,12 @@
 //
 //   npx vitest run --project live test/trace/lb-vip-arp.live.test.ts
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSnapshot } from '../../src/snapshot/load.js';
-import { sandboxInventoryYaml } from '../collect/sandbox-inventory.js';
+import { collectSandboxWithCli } from '../collect/sandbox-inventory.js';
 import { runCli } from '../harness/cli.js';
 import { ipv6 } from '../harness/topologies.js';
 import type { Topology } from '../harness/topology.js';
@@ -56,11 +56,7 @@ describe.skipIf(!live)('trace --arp to a load-balancer VIP in the sender’s own
   it('is reached when the router answers for its load balancer’s VIP, and not when nobody does (a switch-only load balancer), as ovn-trace says', async () => {
     const { sandbox: sb } = await sandboxes.startTopology(topology());
     work = await mkdtemp(join(tmpdir(), 'ovnscope-lbvip-arp-'));
-    const inv = join(work, 'inv.yaml');
-    await writeFile(inv, sandboxInventoryYaml(sb));
-    const snap = join(work, 'snap');
-    const collected = await runCli(['collect', '-i', inv, '--out', snap]);
-    expect(collected.code, collected.stderr).toBe(0);
+    const snap = await collectSandboxWithCli(sb, work);
 
     // The premise, from live ovn-trace: lr6 answers the ARP for its VIP (arp.op = 2, out of v6a1)
     // and the NS for its IPv6 VIP (nd_na); for the switch-only VIPs nothing answers, and the

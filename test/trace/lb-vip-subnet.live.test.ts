@@ -6,12 +6,12 @@
 //
 //   npx vitest run --project live test/trace/lb-vip-subnet.live.test.ts
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSnapshot } from '../../src/snapshot/load.js';
-import { sandboxInventoryYaml } from '../collect/sandbox-inventory.js';
+import { collectSandboxWithCli } from '../collect/sandbox-inventory.js';
 import { runCli } from '../harness/cli.js';
 import { ipv6 } from '../harness/topologies.js';
 import type { Topology } from '../harness/topology.js';
@@ -50,11 +50,7 @@ describe.skipIf(!live)('trace --to a load-balancer VIP in the sender’s own sub
   it('goes to the MAC of the router port that answers ARP/ND for the VIP and is load-balanced, as ofproto/trace and ovn-trace do; a VIP nobody answers for is said so', async () => {
     const { sandbox: sb } = await sandboxes.startTopology(topology());
     work = await mkdtemp(join(tmpdir(), 'ovnscope-lbvip-'));
-    const inv = join(work, 'inv.yaml');
-    await writeFile(inv, sandboxInventoryYaml(sb));
-    const snap = join(work, 'snap');
-    const collected = await runCli(['collect', '-i', inv, '--out', snap]);
-    expect(collected.code, collected.stderr).toBe(0);
+    const snap = await collectSandboxWithCli(sb, work);
 
     // The premise, from the live system: lr6 answers an ARP for the IPv4 VIP with lr6-a's MAC
     // (ofproto/trace's datapath actions rewrite the request into the reply), and none for the
