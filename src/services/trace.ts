@@ -516,11 +516,12 @@ function unansweredVip(r: CrossResult, resolver: Resolver, from: Endpoint, to: E
   const copies = [...new Set(r.delivered.flatMap((d) => (d.logicalPort ? [d.logicalPort] : [])))];
   const flooded = copies.length ? ` The ${what} is flooded: the copies that reach ${copies.join(', ')} are not answers (none of those ports has ${p.nwDst}).` : '';
   const responder = resolver.vipResponder(from, p.nwDst);
+  const check = `${flooded} Check that the load balancer is on a router with a port on ${sw} (ovn-nbctl lr-lb-add ROUTER ${lb.name}, or add a Load_Balancer_Group that holds it to the router's load_balancer_group, as OVN-Kubernetes does).`;
   if (responder)
     return `nobody answered the ${what} for ${p.nwDst} (VIP ${lb.vip} of load balancer ${lb.name}): router ${responder.router} should answer it on ${responder.port} (${responder.why}), but this trace shows no answer — see where the copy sent to ${responder.router} went.${flooded}`;
   if (lb.groupsUnlistedOn?.length)
-    return `nobody answered the ${what} for ${p.nwDst} on ${sw}: it is VIP ${lb.vip} of load balancer ${lb.name}, on no router with a port on ${sw} that the snapshot shows: ${lbPlacement(lb)}. OVN's switches answer ARP/ND for no VIP, its routers answer for the VIPs of their load balancers.${flooded} Check that the load balancer is on a router with a port on ${sw} (ovn-nbctl lr-lb-add ROUTER ${lb.name}, or add a Load_Balancer_Group that holds it to the router's load_balancer_group, as OVN-Kubernetes does).`;
-  return `nobody answers ${p.family === 6 ? 'ND' : 'ARP'} for ${p.nwDst} on ${sw}: it is VIP ${lb.vip} of load balancer ${lb.name}, which is on no router with a port on ${sw} (it is on ${lb.datapaths.join(', ') || 'no switch or router'}; OVN's switches answer ARP/ND for no VIP, its routers answer for the VIPs of their load balancers).${flooded} Check that the load balancer is on a router with a port on ${sw} (ovn-nbctl lr-lb-add ROUTER ${lb.name}, or add a Load_Balancer_Group that holds it to the router's load_balancer_group, as OVN-Kubernetes does).`;
+    return `nobody answered the ${what} for ${p.nwDst} on ${sw}: it is VIP ${lb.vip} of load balancer ${lb.name}, on no router with a port on ${sw} that the snapshot shows: ${lbPlacement(lb)}. OVN's switches answer ARP/ND for no VIP, its routers answer for the VIPs of their load balancers.${check}`;
+  return `nobody answers ${p.family === 6 ? 'ND' : 'ARP'} for ${p.nwDst} on ${sw}: it is VIP ${lb.vip} of load balancer ${lb.name}, which is on no router with a port on ${sw} (it is on ${lb.datapaths.join(', ') || 'no switch or router'}; OVN's switches answer ARP/ND for no VIP, its routers answer for the VIPs of their load balancers).${check}`;
 }
 
 /** Whether the packet arrived where --to said: its port, a backend of its VIP, the port behind its NAT address, or the uplink for outside. */
@@ -545,7 +546,6 @@ function reached(r: CrossResult, resolver: Resolver, from: Endpoint, to: Endpoin
   return r.delivered.some((d) => d.logicalPort !== undefined && d.logicalPort === to.logicalPort);
 }
 
-/** `trace --from A --to B`: resolve both ends, build the guest's packet, follow it across chassis. */
 /**
  * `--arp` with `--reply`: the ARP request's answer (OVN's ARP responder, a router, the guest that
  * has the address) is part of the forward trace (`arpAnswer`). A reply trace would take the
@@ -557,8 +557,10 @@ function arpReplyError(req: Pick<TraceRequest, 'protocol' | 'reply'>): Result<ne
   return undefined;
 }
 
+/** `trace --from A --to B`: resolve both ends, build the guest's packet, follow it across chassis. */
 async function traceEndpoints(req: TraceRequest): Promise<Result<TraceServiceResult>> {
   if (req.from === undefined || req.to === undefined) return fail('give both --from and --to');
+  // Before the snapshot is loaded (traceEndpointsIn checks again for callers without a load).
   const arpReply = arpReplyError(req);
   if (arpReply) return arpReply;
   if (req.flow !== undefined || req.flowsFile !== undefined) return fail('--from/--to build the packet themselves: do not give --flow or --flows-file with them');

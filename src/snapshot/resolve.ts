@@ -273,7 +273,6 @@ export function networkOf(cidr: string): string {
   return `${a.width === 32 ? formatIpv4(v) : formatIpv6(v)}/${c.prefix}`;
 }
 
-/** `10.0.0.1:80`, `10.0.0.1`, `[2001:db8::1]:80`, `2001:db8::1` → canonical IP and port. */
 /**
  * The switches and routers that take load balancers through Load_Balancer_Groups when the snapshot
  * has no NB Load_Balancer_Group listing (collected before it was): which load balancers those
@@ -300,6 +299,7 @@ export function lbPlacement(lb: NonNullable<Endpoint['lb']>): string {
   return `${lb.name} is on ${on || 'no switch or router'} as far as the snapshot shows; ${lbGroupsUnlistedCaveat(lb.groupsUnlistedOn)}, so ${lb.name} may be on those too (collect again with this ovnscope to list the groups)`;
 }
 
+/** `10.0.0.1:80`, `10.0.0.1`, `[2001:db8::1]:80`, `2001:db8::1` → canonical IP and port. */
 export function splitHostPort(s: string): { ip: string; port: number | undefined } | undefined {
   const t = s.trim();
   const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
@@ -348,6 +348,9 @@ interface NameEntry {
 const LEVEL = { port: 3, iface: 4, neutronName: 5, device: 6, pod: 7 } as const;
 
 /** Builds the lookups once; every method is then cheap. */
+/** A VIP entry of an NB load balancer on one address, where it applies (`Endpoint.lb`). */
+type LbVip = NonNullable<Endpoint['lb']> & { readonly backends: string[]; readonly datapaths: string[]; readonly groupsUnlistedOn?: string[] };
+
 export function createResolver(view: SnapshotView): Resolver {
   const sb = view.sb;
   const nb = view.nb;
@@ -703,8 +706,8 @@ export function createResolver(view: SnapshotView): Resolver {
     };
   };
 
-  const lbVips = (ip: string): { name: string; uuid: string; vip: string; protocol: string | undefined; backends: string[]; datapaths: string[]; groupsUnlistedOn?: string[] }[] => {
-    const out: { name: string; uuid: string; vip: string; protocol: string | undefined; backends: string[]; datapaths: string[]; groupsUnlistedOn?: string[] }[] = [];
+  const lbVips = (ip: string): LbVip[] => {
+    const out: LbVip[] = [];
     if (!nb) return out;
     const unlisted = lbGroupsUnlistedOn(nb);
     for (const lb of nb.loadBalancers) {
@@ -725,7 +728,7 @@ export function createResolver(view: SnapshotView): Resolver {
    * IP packet to the address (its flow matches only `ip4.dst == VIP`). An exact port wins over a
    * port-less VIP. ARP is no IP packet: it meets none.
    */
-  const matchingVip = (vips: ReturnType<typeof lbVips>, packet: PacketMatch): ReturnType<typeof lbVips>[number] | undefined => {
+  const matchingVip = (vips: LbVip[], packet: PacketMatch): LbVip | undefined => {
     if (packet.kind === 'arp') return undefined;
     const exact = vips.find((v) => {
       const port = splitHostPort(v.vip)?.port;
@@ -737,13 +740,13 @@ export function createResolver(view: SnapshotView): Resolver {
   const packetText = (p: PacketMatch): string => (p.kind === 'icmp' || p.kind === 'arp' || p.port === undefined ? p.kind.toUpperCase() : `${p.kind} port ${p.port}`);
 
   /** Several VIP entries on one address: which one the packet picked, or that its port and protocol pick. */
-  const severalVipsNote = (ip: string, vips: ReturnType<typeof lbVips>, hit: ReturnType<typeof lbVips>[number] | undefined): string[] => {
+  const severalVipsNote = (ip: string, vips: LbVip[], hit: LbVip | undefined): string[] => {
     if (vips.length < 2) return [];
     const list = vips.map((l) => `${l.name} (${l.vip})`).join(', ');
     return [hit ? `${ip} is a VIP of ${list}; this packet matches ${hit.vip} of ${hit.name}` : `${ip} is a VIP of ${list}; the port and protocol pick which one applies`];
   };
 
-  const lbEndpoint = (input: string, ip: string, lb: ReturnType<typeof lbVips>[number], notes: string[]): Endpoint => ({
+  const lbEndpoint = (input: string, ip: string, lb: LbVip, notes: string[]): Endpoint => ({
     input,
     kind: 'lb-vip',
     matchedBy: 'lb-vip',
