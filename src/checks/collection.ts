@@ -13,7 +13,7 @@
 import type { Diagnostic } from '../model/diagnostic.js';
 import { excerptOf, type Evidence, type Finding } from '../model/finding.js';
 import type { Manifest, ManifestCommand } from '../model/manifest.js';
-import { OVN_CONTROLLER_IDS } from '../model/ovn-controller.js';
+import { OVN_CONTROLLER_IDS, SOCKET_PERMISSION_DENIED } from '../model/ovn-controller.js';
 import { plural } from '../model/plural.js';
 
 export const COLLECTION_CHECKS: Readonly<Record<string, string>> = {
@@ -107,7 +107,7 @@ export function checkCollection(input: CollectionInput): Finding[] {
       // when connection-status itself failed or timed out (not refused, interrupted, not
       // installed, or denied by the socket's permissions, which say nothing about the daemon).
       const cs = h.commands.find((c) => c.id === OVN_CONTROLLER_IDS.connectionStatus);
-      const silent = cs !== undefined && (cs.status === 'timeout' || (cs.status === 'failed' && !/Permission denied|Operation not permitted/.test(cs.error ?? '')));
+      const silent = cs !== undefined && (cs.status === 'timeout' || (cs.status === 'failed' && !SOCKET_PERMISSION_DENIED.test(cs.error ?? '')));
       for (const c of optionalMissing) {
         let reason = c.status === 'unavailable' ? `not installed${c.error ? ` (${c.error})` : ''}` : `${c.status}${c.error ? ` (${c.error})` : ''}`;
         if (silent && CONTROLLER_IDS.has(c.id) && (c.status === 'failed' || c.status === 'timeout')) reason += ' — ovn-controller did not answer, see D17';

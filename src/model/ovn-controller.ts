@@ -42,3 +42,10 @@ export const OVN_CONTROLLER_IDS = {
   debugStatus: 'ovn-appctl.debug-status',
   version: 'ovn-appctl.version',
 } as const;
+
+/**
+ * `ovn-appctl` refused by the socket's permissions says nothing about the daemon: it may well be
+ * running. Every other failure of a command that ran (no pidfile, a pidfile of a dead process,
+ * connection refused, no socket) means nothing answered.
+ */
+export const SOCKET_PERMISSION_DENIED = /Permission denied|Operation not permitted/;

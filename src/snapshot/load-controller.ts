@@ -7,7 +7,7 @@
  */
 import { locate, type Diagnostic } from '../model/diagnostic.js';
 import type { ManifestCommand } from '../model/manifest.js';
-import { OVN_CONTROLLER_IDS, type ControllerEvidence, type OvnControllerState } from '../model/ovn-controller.js';
+import { OVN_CONTROLLER_IDS, SOCKET_PERMISSION_DENIED, type ControllerEvidence, type OvnControllerState } from '../model/ovn-controller.js';
 import { parseConnectionStatus, parseDebugStatus } from '../parse/ovn-controller.js';
 import { parseToolVersion } from '../parse/ovs-version.js';
 import type { SnapshotSource } from './reader.js';
@@ -25,12 +25,6 @@ function appctlError(stderr: string | undefined): string | undefined {
   return lines.find((l) => l.startsWith('ovn-appctl:')) ?? lines.at(-1);
 }
 
-/**
- * `ovn-appctl` refused by the socket's permissions says nothing about the daemon: it may well be
- * running. Every other failure of a command that ran (no pidfile, a pidfile of a dead process,
- * connection refused, no socket) means nothing answered.
- */
-const PERMISSION = /Permission denied|Operation not permitted/;
 
 /** What the host's ovn-controller said, or why nothing can be said. */
 export async function loadOvnController(source: SnapshotSource, host: string, diagnostics: Diagnostic[]): Promise<OvnControllerState> {
@@ -55,7 +49,7 @@ export async function loadOvnController(source: SnapshotSource, host: string, di
       const err = await source.hostStderr(host, cs.id, diagnostics);
       const said = appctlError(err?.text) ?? cs.error ?? `exit code ${cs.exitCode}`;
       const evidence: ControllerEvidence = { file: err?.file ?? cs.errFile ?? 'manifest.json', text: said };
-      if (PERMISSION.test(said)) return { kind: 'unknown', why: `ovn-appctl could not open ovn-controller's control socket (${said}): collect as a user that can (root, or a wrapper "sudo -n")`, evidence };
+      if (SOCKET_PERMISSION_DENIED.test(said)) return { kind: 'unknown', why: `ovn-appctl could not open ovn-controller's control socket (${said}): collect as a user that can (root, or a wrapper "sudo -n")`, evidence };
       return { kind: 'not-running', error: said, evidence };
     }
     case 'timeout':
