@@ -9,10 +9,11 @@
  *
  * Storage: fields that overlap in the datapath flow share a `storage.space` and differ by bit
  * offset/width, so an interpreter that keeps one bigint per space reads and writes every view
- * consistently. The 16 32-bit registers form one 512-bit space `regs`: `regN` occupies bits
- * [32*(15-N), 32*(15-N)+32); `xregN` overlays reg(2N) (most significant half) and reg(2N+1);
- * `xxregN` overlays reg(4N) (most significant) .. reg(4N+3) (least significant), as
- * ovs-fields(7) documents. `pkt_regN`/`OXM_OF_PKT_REGN` are aliases of `xregN`.
+ * consistently. The 16 32-bit registers live in four 128-bit spaces, one per `xxregN`:
+ * `xxregN` overlays reg(4N) (most significant) .. reg(4N+3) (least significant) and `xregN`
+ * reg(2N) (most significant half) and reg(2N+1), as ovs-fields(7) documents, so every register
+ * view lies within one space. (Not one 512-bit space: OVN writes registers in nearly every table,
+ * and each write then made a 512-bit bigint.) `pkt_regN`/`OXM_OF_PKT_REGN` are aliases of `xregN`.
  * Other shared spaces: `tp_src`/`tp_dst` (tcp/udp/sctp ports and ICMP type/code), `nw_src`/
  * `nw_dst` (IPv4 and ARP SPA/TPA), `nw_proto` (also ARP opcode), `arp_sha`/`arp_tha` (also ND
  * SLL/TLL), `nw_tos` (DSCP bits 2..7, ECN bits 0..1), `vlan_tci` (VID bits 0..11, CFI 12, PCP
@@ -85,6 +86,9 @@ export interface FieldStorage {
   /** Width in bits of the view. */
   readonly width: number;
 }
+
+/** The storage spaces of the registers, xxreg0's first. */
+export const REGISTER_SPACES: readonly string[] = ['xxreg0', 'xxreg1', 'xxreg2', 'xxreg3'];
 
 export interface FieldDef {
   /** Dense index into FIELDS; stable for a given build, use it for arrays/bitsets. */
@@ -226,34 +230,34 @@ const ROWS: readonly Row[] = [
   ['ct_ipv6_dst', 'ct_ipv6_dst', 'NXM_NX_CT_IPV6_DST', ['NXM_NX_CT_IPV6_DST'], 128, true, 'ipv6', 'ipv6', 'ct', false, 'ct_ipv6_dst', 0],
   ['ct_tp_src', 'ct_tp_src', 'NXM_NX_CT_TP_SRC', ['NXM_NX_CT_TP_SRC'], 16, true, 'decimal', 'dec_hexmask', 'ct', false, 'ct_tp_src', 0],
   ['ct_tp_dst', 'ct_tp_dst', 'NXM_NX_CT_TP_DST', ['NXM_NX_CT_TP_DST'], 16, true, 'decimal', 'dec_hexmask', 'ct', false, 'ct_tp_dst', 0],
-  ['reg0', 'reg0', 'NXM_NX_REG0', ['NXM_NX_REG0'], 32, true, 'hex', 'hex', 'none', true, 'regs', 480],
-  ['reg1', 'reg1', 'NXM_NX_REG1', ['NXM_NX_REG1'], 32, true, 'hex', 'hex', 'none', true, 'regs', 448],
-  ['reg2', 'reg2', 'NXM_NX_REG2', ['NXM_NX_REG2'], 32, true, 'hex', 'hex', 'none', true, 'regs', 416],
-  ['reg3', 'reg3', 'NXM_NX_REG3', ['NXM_NX_REG3'], 32, true, 'hex', 'hex', 'none', true, 'regs', 384],
-  ['reg4', 'reg4', 'NXM_NX_REG4', ['NXM_NX_REG4'], 32, true, 'hex', 'hex', 'none', true, 'regs', 352],
-  ['reg5', 'reg5', 'NXM_NX_REG5', ['NXM_NX_REG5'], 32, true, 'hex', 'hex', 'none', true, 'regs', 320],
-  ['reg6', 'reg6', 'NXM_NX_REG6', ['NXM_NX_REG6'], 32, true, 'hex', 'hex', 'none', true, 'regs', 288],
-  ['reg7', 'reg7', 'NXM_NX_REG7', ['NXM_NX_REG7'], 32, true, 'hex', 'hex', 'none', true, 'regs', 256],
-  ['reg8', 'reg8', 'NXM_NX_REG8', ['NXM_NX_REG8'], 32, true, 'hex', 'hex', 'none', true, 'regs', 224],
-  ['reg9', 'reg9', 'NXM_NX_REG9', ['NXM_NX_REG9'], 32, true, 'hex', 'hex', 'none', true, 'regs', 192],
-  ['reg10', 'reg10', 'NXM_NX_REG10', ['NXM_NX_REG10'], 32, true, 'hex', 'hex', 'none', true, 'regs', 160],
-  ['reg11', 'reg11', 'NXM_NX_REG11', ['NXM_NX_REG11'], 32, true, 'hex', 'hex', 'none', true, 'regs', 128],
-  ['reg12', 'reg12', 'NXM_NX_REG12', ['NXM_NX_REG12'], 32, true, 'hex', 'hex', 'none', true, 'regs', 96],
-  ['reg13', 'reg13', 'NXM_NX_REG13', ['NXM_NX_REG13'], 32, true, 'hex', 'hex', 'none', true, 'regs', 64],
-  ['reg14', 'reg14', 'NXM_NX_REG14', ['NXM_NX_REG14'], 32, true, 'hex', 'hex', 'none', true, 'regs', 32],
-  ['reg15', 'reg15', 'NXM_NX_REG15', ['NXM_NX_REG15'], 32, true, 'hex', 'hex', 'none', true, 'regs', 0],
-  ['xreg0', 'xreg0', 'OXM_OF_PKT_REG0', ['OXM_OF_PKT_REG0', 'pkt_reg0'], 64, true, 'hex', 'hex', 'none', true, 'regs', 448],
-  ['xreg1', 'xreg1', 'OXM_OF_PKT_REG1', ['OXM_OF_PKT_REG1', 'pkt_reg1'], 64, true, 'hex', 'hex', 'none', true, 'regs', 384],
-  ['xreg2', 'xreg2', 'OXM_OF_PKT_REG2', ['OXM_OF_PKT_REG2', 'pkt_reg2'], 64, true, 'hex', 'hex', 'none', true, 'regs', 320],
-  ['xreg3', 'xreg3', 'OXM_OF_PKT_REG3', ['OXM_OF_PKT_REG3', 'pkt_reg3'], 64, true, 'hex', 'hex', 'none', true, 'regs', 256],
-  ['xreg4', 'xreg4', 'OXM_OF_PKT_REG4', ['OXM_OF_PKT_REG4', 'pkt_reg4'], 64, true, 'hex', 'hex', 'none', true, 'regs', 192],
-  ['xreg5', 'xreg5', 'OXM_OF_PKT_REG5', ['OXM_OF_PKT_REG5', 'pkt_reg5'], 64, true, 'hex', 'hex', 'none', true, 'regs', 128],
-  ['xreg6', 'xreg6', 'OXM_OF_PKT_REG6', ['OXM_OF_PKT_REG6', 'pkt_reg6'], 64, true, 'hex', 'hex', 'none', true, 'regs', 64],
-  ['xreg7', 'xreg7', 'OXM_OF_PKT_REG7', ['OXM_OF_PKT_REG7', 'pkt_reg7'], 64, true, 'hex', 'hex', 'none', true, 'regs', 0],
-  ['xxreg0', 'xxreg0', 'NXM_NX_XXREG0', ['NXM_NX_XXREG0'], 128, true, 'hex', 'hexbytes', 'none', true, 'regs', 384],
-  ['xxreg1', 'xxreg1', 'NXM_NX_XXREG1', ['NXM_NX_XXREG1'], 128, true, 'hex', 'hexbytes', 'none', true, 'regs', 256],
-  ['xxreg2', 'xxreg2', 'NXM_NX_XXREG2', ['NXM_NX_XXREG2'], 128, true, 'hex', 'hexbytes', 'none', true, 'regs', 128],
-  ['xxreg3', 'xxreg3', 'NXM_NX_XXREG3', ['NXM_NX_XXREG3'], 128, true, 'hex', 'hexbytes', 'none', true, 'regs', 0],
+  ['reg0', 'reg0', 'NXM_NX_REG0', ['NXM_NX_REG0'], 32, true, 'hex', 'hex', 'none', true, 'xxreg0', 96],
+  ['reg1', 'reg1', 'NXM_NX_REG1', ['NXM_NX_REG1'], 32, true, 'hex', 'hex', 'none', true, 'xxreg0', 64],
+  ['reg2', 'reg2', 'NXM_NX_REG2', ['NXM_NX_REG2'], 32, true, 'hex', 'hex', 'none', true, 'xxreg0', 32],
+  ['reg3', 'reg3', 'NXM_NX_REG3', ['NXM_NX_REG3'], 32, true, 'hex', 'hex', 'none', true, 'xxreg0', 0],
+  ['reg4', 'reg4', 'NXM_NX_REG4', ['NXM_NX_REG4'], 32, true, 'hex', 'hex', 'none', true, 'xxreg1', 96],
+  ['reg5', 'reg5', 'NXM_NX_REG5', ['NXM_NX_REG5'], 32, true, 'hex', 'hex', 'none', true, 'xxreg1', 64],
+  ['reg6', 'reg6', 'NXM_NX_REG6', ['NXM_NX_REG6'], 32, true, 'hex', 'hex', 'none', true, 'xxreg1', 32],
+  ['reg7', 'reg7', 'NXM_NX_REG7', ['NXM_NX_REG7'], 32, true, 'hex', 'hex', 'none', true, 'xxreg1', 0],
+  ['reg8', 'reg8', 'NXM_NX_REG8', ['NXM_NX_REG8'], 32, true, 'hex', 'hex', 'none', true, 'xxreg2', 96],
+  ['reg9', 'reg9', 'NXM_NX_REG9', ['NXM_NX_REG9'], 32, true, 'hex', 'hex', 'none', true, 'xxreg2', 64],
+  ['reg10', 'reg10', 'NXM_NX_REG10', ['NXM_NX_REG10'], 32, true, 'hex', 'hex', 'none', true, 'xxreg2', 32],
+  ['reg11', 'reg11', 'NXM_NX_REG11', ['NXM_NX_REG11'], 32, true, 'hex', 'hex', 'none', true, 'xxreg2', 0],
+  ['reg12', 'reg12', 'NXM_NX_REG12', ['NXM_NX_REG12'], 32, true, 'hex', 'hex', 'none', true, 'xxreg3', 96],
+  ['reg13', 'reg13', 'NXM_NX_REG13', ['NXM_NX_REG13'], 32, true, 'hex', 'hex', 'none', true, 'xxreg3', 64],
+  ['reg14', 'reg14', 'NXM_NX_REG14', ['NXM_NX_REG14'], 32, true, 'hex', 'hex', 'none', true, 'xxreg3', 32],
+  ['reg15', 'reg15', 'NXM_NX_REG15', ['NXM_NX_REG15'], 32, true, 'hex', 'hex', 'none', true, 'xxreg3', 0],
+  ['xreg0', 'xreg0', 'OXM_OF_PKT_REG0', ['OXM_OF_PKT_REG0', 'pkt_reg0'], 64, true, 'hex', 'hex', 'none', true, 'xxreg0', 64],
+  ['xreg1', 'xreg1', 'OXM_OF_PKT_REG1', ['OXM_OF_PKT_REG1', 'pkt_reg1'], 64, true, 'hex', 'hex', 'none', true, 'xxreg0', 0],
+  ['xreg2', 'xreg2', 'OXM_OF_PKT_REG2', ['OXM_OF_PKT_REG2', 'pkt_reg2'], 64, true, 'hex', 'hex', 'none', true, 'xxreg1', 64],
+  ['xreg3', 'xreg3', 'OXM_OF_PKT_REG3', ['OXM_OF_PKT_REG3', 'pkt_reg3'], 64, true, 'hex', 'hex', 'none', true, 'xxreg1', 0],
+  ['xreg4', 'xreg4', 'OXM_OF_PKT_REG4', ['OXM_OF_PKT_REG4', 'pkt_reg4'], 64, true, 'hex', 'hex', 'none', true, 'xxreg2', 64],
+  ['xreg5', 'xreg5', 'OXM_OF_PKT_REG5', ['OXM_OF_PKT_REG5', 'pkt_reg5'], 64, true, 'hex', 'hex', 'none', true, 'xxreg2', 0],
+  ['xreg6', 'xreg6', 'OXM_OF_PKT_REG6', ['OXM_OF_PKT_REG6', 'pkt_reg6'], 64, true, 'hex', 'hex', 'none', true, 'xxreg3', 64],
+  ['xreg7', 'xreg7', 'OXM_OF_PKT_REG7', ['OXM_OF_PKT_REG7', 'pkt_reg7'], 64, true, 'hex', 'hex', 'none', true, 'xxreg3', 0],
+  ['xxreg0', 'xxreg0', 'NXM_NX_XXREG0', ['NXM_NX_XXREG0'], 128, true, 'hex', 'hexbytes', 'none', true, 'xxreg0', 0],
+  ['xxreg1', 'xxreg1', 'NXM_NX_XXREG1', ['NXM_NX_XXREG1'], 128, true, 'hex', 'hexbytes', 'none', true, 'xxreg1', 0],
+  ['xxreg2', 'xxreg2', 'NXM_NX_XXREG2', ['NXM_NX_XXREG2'], 128, true, 'hex', 'hexbytes', 'none', true, 'xxreg2', 0],
+  ['xxreg3', 'xxreg3', 'NXM_NX_XXREG3', ['NXM_NX_XXREG3'], 128, true, 'hex', 'hexbytes', 'none', true, 'xxreg3', 0],
   ['dl_src', 'eth_src', 'NXM_OF_ETH_SRC', ['eth_src', 'NXM_OF_ETH_SRC', 'OXM_OF_ETH_SRC'], 48, true, 'mac', 'mac', 'none', true, 'dl_src', 0],
   ['dl_dst', 'eth_dst', 'NXM_OF_ETH_DST', ['eth_dst', 'NXM_OF_ETH_DST', 'OXM_OF_ETH_DST'], 48, true, 'mac', 'mac', 'none', true, 'dl_dst', 0],
   ['dl_type', 'eth_type', 'NXM_OF_ETH_TYPE', ['eth_type', 'NXM_OF_ETH_TYPE', 'OXM_OF_ETH_TYPE'], 16, false, 'hex', 'hex04', 'none', false, 'dl_type', 0],

@@ -183,7 +183,7 @@ type Words = number[];
 const DL_TYPE = field('dl_type');
 const NW_PROTO = field('nw_proto');
 
-/** Words per space is at most this (regs: 16); a word's key is `space * WORD_KEYS + word`. */
+/** Words per space is at most this (tun_metadataN: 31); a word's key is `space * WORD_KEYS + word`. */
 const WORD_KEYS = 64;
 if (Math.max(...N_WORDS) > WORD_KEYS) throw new Error('a storage space is wider than the classifier keys allow');
 

@@ -8,7 +8,7 @@
 import { CT_STATE_BITS, formatFieldValue, formatFlagsMasked, formatIpv4, formatIpv6, formatMac, formatPort, TCP_FLAG_BITS, TUN_FLAG_BITS } from '../model/masked.js';
 import type { FieldRef } from '../model/flow.js';
 import { formatFieldRef } from '../parse/ofp-actions.js';
-import { ETH_TYPE_ARP, ETH_TYPE_IP, ETH_TYPE_IPV6, ETH_TYPE_RARP, SP, spaceIndex, type PacketState } from './state.js';
+import { ETH_TYPE_ARP, ETH_TYPE_IP, ETH_TYPE_IPV6, ETH_TYPE_RARP, REG_SPACES, SP, spaceIndex, type PacketState } from './state.js';
 
 /** `%#x`: `0` for zero. */
 function hx(v: bigint): string {
@@ -22,6 +22,8 @@ export function putHex(v: bigint): string {
 }
 
 const REG_NAMES = Array.from({ length: 16 }, (_, i) => `reg${i}`);
+/** Shift of register 4q + j within its xxreg space. */
+const REG_SHIFTS = [96n, 64n, 32n, 0n];
 const TUN_MD_SPACES = Array.from({ length: 64 }, (_, i) => spaceIndex(`tun_metadata${i}`));
 
 const CS_NEW = 0x01n;
@@ -134,11 +136,12 @@ export function formatFlowState(s: PacketState): string {
     else skipType = false;
   }
 
-  const regs = v[SP.regs];
-  if (regs) {
-    for (let i = 0; i < 16; i++) {
-      const r = (regs >> BigInt(32 * (15 - i))) & 0xffffffffn;
-      if (r) out.push(`${REG_NAMES[i]}=${hx(r)}`);
+  for (let q = 0; q < 4; q++) {
+    const regs = v[REG_SPACES[q]];
+    if (!regs) continue;
+    for (let j = 0; j < 4; j++) {
+      const r = (regs >> REG_SHIFTS[j]) & 0xffffffffn;
+      if (r) out.push(`${REG_NAMES[4 * q + j]}=${hx(r)}`);
     }
   }
 

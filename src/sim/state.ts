@@ -11,7 +11,7 @@
  *   - `tun_md_present`: bit N set when tun_metadataN is present (OVS `metadata.present.map`).
  *   - `vlan_tci1`: the second (inner) VLAN header, so push/pop_vlan keep two tags as OVS does.
  */
-import { FIELDS, field, type FieldDef } from '../model/fields.js';
+import { FIELDS, REGISTER_SPACES, field, type FieldDef } from '../model/fields.js';
 import type { FieldRef } from '../model/flow.js';
 
 export interface SpaceDef {
@@ -86,7 +86,6 @@ export function access(f: FieldDef): FieldAccess {
 
 // Frequently used spaces/fields, resolved once.
 export const SP = {
-  regs: spaceIndex('regs'),
   metadata: spaceIndex('metadata'),
   in_port: spaceIndex('in_port'),
   dl_type: spaceIndex('dl_type'),
@@ -172,6 +171,9 @@ const CT_SPACES: readonly number[] = [
 ];
 
 /** Tunnel metadata (OVS `flow->tunnel`), cleared when crossing a patch port. */
+/** The register spaces, xxreg0 first: register N is word 3 - N % 4 of space N / 4. */
+export const REG_SPACES: readonly number[] = REGISTER_SPACES.map(spaceIndex);
+
 const TUNNEL_SPACES: readonly number[] = SPACES.filter((s) => s.name.startsWith('tun_')).map((s) => s.index);
 
 export const ETH_TYPE_IP = 0x0800n;
@@ -342,7 +344,7 @@ export class PacketState {
   }
 
   clearRegs(): void {
-    this.v[SP.regs] = 0n;
+    for (const i of REG_SPACES) this.v[i] = 0n;
   }
 
   /** True when tun_metadataN is present. */

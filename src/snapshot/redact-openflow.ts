@@ -18,7 +18,7 @@
  * A line the parser cannot read, or cannot reproduce byte for byte, is mapped as text instead
  * and reported.
  */
-import type { FieldDef } from '../model/fields.js';
+import { REGISTER_SPACES, type FieldDef } from '../model/fields.js';
 import type { Action, FieldRef, FlowEntry, Group, LearnSpec, MatchItem, NatSpec, PortRef } from '../model/flow.js';
 import { cidrBits, isCidrMask, onesMask } from '../model/masked.js';
 import { formatFlow, parseOfctlFlows } from '../parse/ofctl-flows.js';
@@ -44,7 +44,7 @@ export function addressKindOf(f: FieldDef): AddressKind | undefined {
   return f.format === 'ipv4' || f.format === 'ipv6' || f.format === 'mac' ? f.format : undefined;
 }
 
-const isRegister = (f: FieldDef) => f.storage.space === 'regs';
+const isRegister = (f: FieldDef) => REGISTER_SPACES.includes(f.storage.space);
 
 function trailingZeros(v: bigint): number {
   let n = 0;
