@@ -88,6 +88,7 @@ class NamedStep implements StepName {
   #lf: LogicalFlowRef | undefined;
   #nb: NbDescription | undefined | null = null;
   #decision: StageDecision | null = null;
+  #hopStep: StageStep | undefined | null = null;
 
   constructor(index: OvnIndex, target: LogicalFlowTarget, metadata: number | Match | undefined) {
     this.#index = index;
@@ -126,6 +127,12 @@ class NamedStep implements StepName {
     // undefined is an answer (no decision): null means not asked yet.
     if (this.#decision === null) this.#decision = stageDecision(this.stage ?? '');
     return this.#decision;
+  }
+
+  /** The hop-summary step this flow makes in table `table` (its own table: the same every time), made once. */
+  hopStep(table: number): StageStep | undefined {
+    if (this.#hopStep === null) this.#hopStep = stageStep(this.decision, this.logicalFlow, this.nb, table);
+    return this.#hopStep;
   }
 }
 
@@ -564,6 +571,33 @@ export interface HopSummary {
   steps: HopStep[];
 }
 
+/** A step of the hop summary as a stage makes it (before the NAT it leads to is known), and the key that lists it once. */
+interface StageStep {
+  readonly key: string;
+  readonly step: HopStep;
+}
+
+/** The hop-summary step of a logical flow in a stage that decides (ACL, LB, NAT, route); undefined: it names none. */
+function stageStep(decision: StageDecision, lf: LogicalFlowRef, nb: NbDescription | undefined, table: number): StageStep | undefined {
+  if (!decision) return undefined;
+  const { acl, lb, nat, route } = decision;
+  const base = { datapath: lf.datapath, stage: lf.stage, table, logicalFlow: lf, ...(nb ? { nb } : {}) };
+  if (nb?.kind === 'acl' && acl) {
+    const row = nb.row ?? {};
+    return { key: `acl/${lf.uuid}`, step: { kind: 'acl', ...base, text: `ACL ${row['name'] ? `"${String(row['name'])}" ` : ''}${String(row['direction'] ?? '')} ${String(row['priority'] ?? '')} ${String(row['action'] ?? '')}${row['portGroup'] ? ` (port group ${String(row['portGroup'])})` : ''}: ${String(row['match'] ?? lf.match)}` } };
+  }
+  if (nb?.kind === 'load-balancer' && lb) return { key: `lb/${lf.uuid}`, step: { kind: 'lb', ...base, text: `load balancer ${String(nb.row?.['name'] ?? nb.uuid.slice(0, 8))}: ${lf.match.replace(/^ct\.new && !ct\.rel && |^ct\.new && /, '')}` } };
+  if (nb?.kind === 'nat' && nat) return { key: `nat/${nb.uuid}`, step: { kind: 'nat', ...base, text: nb.text } };
+  if (route && !NOT_A_ROUTE.test(lf.match)) {
+    const out = /outport = "([^"]+)"/.exec(lf.actions)?.[1];
+    const nh = /reg0 = ([0-9.]+);/.exec(lf.actions)?.[1] ?? /xxreg0 = ([0-9a-f:]+);/.exec(lf.actions)?.[1];
+    const dst = /ip[46]\.dst == ([^ )]+)/.exec(lf.match)?.[1];
+    const text = nb?.kind === 'static-route' ? `${nb.text}${out ? ` out ${out}` : ''}` : `route ${dst ?? lf.match}${out ? ` → ${out}` : ''}${nh && nh !== '0.0.0.0' && !/ip4\.dst/.test(lf.actions) ? ` via ${nh}` : ''}`;
+    return { key: `route/${lf.uuid}`, step: { kind: 'route', ...base, text } };
+  }
+  return undefined;
+}
+
 function summarize(events: readonly SummaryEvent[], bridge: string | undefined): HopSummary {
   const datapaths: string[] = [];
   const steps: HopStep[] = [];
@@ -585,30 +619,22 @@ function summarize(events: readonly SummaryEvent[], bridge: string | undefined):
       const lfOf = e.named;
       const datapath = lfOf.datapath;
       if (datapath && datapaths[datapaths.length - 1] !== datapath) datapaths.push(datapath);
-      const decision = named ? named.decision : stageDecision(lfOf.stage ?? '');
-      if (!decision) continue;
-      const { acl, lb, nat, route } = decision;
-      const lf = named ? named.logicalFlow : (lfOf as LogicalFlowRef);
-      const table = typeof e.table === 'number' ? e.table : lf.tableId;
-      // The NB object is described only for the stages that name one.
-      const nb = named ? named.nb : (nodeField(e.node!, 'nb') as NbDescription | undefined);
-      const base = { datapath: lf.datapath, stage: lf.stage, table, logicalFlow: lf, ...(nb ? { nb } : {}) };
-      if (nb?.kind === 'acl' && acl) {
-        const row = nb.row ?? {};
-        push(`acl/${lf.uuid}`, { kind: 'acl', ...base, text: `ACL ${row['name'] ? `"${String(row['name'])}" ` : ''}${String(row['direction'] ?? '')} ${String(row['priority'] ?? '')} ${String(row['action'] ?? '')}${row['portGroup'] ? ` (port group ${String(row['portGroup'])})` : ''}: ${String(row['match'] ?? lf.match)}` });
-      } else if (nb?.kind === 'load-balancer' && lb) {
-        const i = push(`lb/${lf.uuid}`, { kind: 'lb', ...base, text: `load balancer ${String(nb.row?.['name'] ?? nb.uuid.slice(0, 8))}: ${lf.match.replace(/^ct\.new && !ct\.rel && |^ct\.new && /, '')}` });
+      let made: StageStep | undefined;
+      if (named) made = named.hopStep(typeof e.table === 'number' ? e.table : named.logicalFlow.tableId);
+      else {
+        const decision = stageDecision(lfOf.stage ?? '');
+        if (!decision) continue;
+        const lf = lfOf as LogicalFlowRef;
+        // The NB object is described only for the stages that name one.
+        made = stageStep(decision, lf, nodeField(e.node!, 'nb') as NbDescription | undefined, typeof e.table === 'number' ? e.table : lf.tableId);
+      }
+      if (!made) continue;
+      const i = push(made.key, made.step);
+      if (made.step.kind === 'lb') {
         if (i >= 0) lastLb = { i };
-      } else if (nb?.kind === 'nat' && nat) {
-        const i = push(`nat/${nb.uuid}`, { kind: 'nat', ...base, text: nb.text });
-        if (i >= 0) lastNat = { i };
-        else lastNat = { i: steps.findIndex((x) => x.kind === 'nat' && x.nb?.uuid === nb.uuid) };
-      } else if (route && !NOT_A_ROUTE.test(lf.match)) {
-        const out = /outport = "([^"]+)"/.exec(lf.actions)?.[1];
-        const nh = /reg0 = ([0-9.]+);/.exec(lf.actions)?.[1] ?? /xxreg0 = ([0-9a-f:]+);/.exec(lf.actions)?.[1];
-        const dst = /ip[46]\.dst == ([^ )]+)/.exec(lf.match)?.[1];
-        const text = nb?.kind === 'static-route' ? `${nb.text}${out ? ` out ${out}` : ''}` : `route ${dst ?? lf.match}${out ? ` → ${out}` : ''}${nh && nh !== '0.0.0.0' && !/ip4\.dst/.test(lf.actions) ? ` via ${nh}` : ''}`;
-        push(`route/${lf.uuid}`, { kind: 'route', ...base, text });
+      } else if (made.step.kind === 'nat') {
+        const uuid = made.step.nb?.uuid;
+        lastNat = { i: i >= 0 ? i : steps.findIndex((x) => x.kind === 'nat' && x.nb?.uuid === uuid) };
       }
     } else {
       const nat = nodeField(e.node, 'nat');
