@@ -163,6 +163,22 @@ export interface HopStep {
   readonly nb?: NbRef;
 }
 
+/** One conntrack NAT of the model at a recirculation (`TraceHop.ctNat`). */
+export interface HopCtNat {
+  /** Which recirculation: the position (from 1) of its state in the hop's `ctNext`. */
+  readonly recirc: number;
+  readonly recircId: number;
+  readonly bridge: string;
+  readonly zone: number;
+  readonly rewrite: 'snat' | 'dnat' | 'un-snat' | 'un-dnat';
+  /** `un-SNAT dst 172.16.0.10 → 10.2.1.11` */
+  readonly text: string;
+  /** Where the connection was committed: `reply of the connection committed in hop 3 (hv3 br-int) of the forward trace`. */
+  readonly committed: string;
+  /** Whether ofproto/trace, resumed with the same state, rewrites the packet the same way. */
+  readonly replayable: boolean;
+}
+
 export interface TraceHop {
   readonly host: string;
   readonly bridge: string;
@@ -186,6 +202,13 @@ export interface TraceHop {
    * entry on br-ex): the conntrack states are shown under their hop, replayed from this one.
    */
   readonly ctBridges?: readonly string[];
+  /**
+   * With `ctNext`: the recirculations where the conntrack model rewrote the packet as conntrack
+   * does from the connection it belongs to (un-SNAT / un-DNAT of a reply). ofproto/trace knows no
+   * connection: where `replayable` is false, a replay with `input` and `ctNext` agrees with this
+   * hop only up to that recirculation.
+   */
+  readonly ctNat?: readonly HopCtNat[];
   /** Logical datapaths crossed in this hop, in order. */
   readonly datapaths?: readonly string[];
   readonly steps?: readonly HopStep[];

@@ -5,7 +5,7 @@
  * structure as Graphviz.
  */
 import type { ChalkInstance } from 'chalk';
-import type { HopStep, TraceDrop, TraceHop, TraceOutput } from '../model/trace.js';
+import type { HopCtNat, HopStep, TraceDrop, TraceHop, TraceOutput } from '../model/trace.js';
 import type { TraceReport } from '../services/trace.js';
 import { describeEndpoint } from '../snapshot/resolve.js';
 import { plural } from '../model/plural.js';
@@ -94,6 +94,13 @@ export function renderPath(r: TraceReport, style: ChalkInstance): string[] {
     if (!head.ctBridges) return head === h ? head.ctNext : undefined;
     return head.ctBridges.includes(h.bridge) ? head.ctNext : undefined;
   };
+  /** The conntrack model's rewrites of hop i's host run, under the hop whose bridge made them. */
+  const ctNatOf = (i: number): readonly HopCtNat[] | undefined => {
+    const h = hops[i]!;
+    let head = h;
+    for (let n = 0; head.entry?.kind === 'patch' && head.entry.fromHop !== undefined && hops[head.entry.fromHop] && n < hops.length; n++) head = hops[head.entry.fromHop]!;
+    return head.ctNat?.filter((n) => n.bridge === h.bridge);
+  };
   const renderHop = (i: number, pad: string): void => {
     const h = hops[i];
     if (!h || rendered.has(i)) return;
@@ -107,6 +114,12 @@ export function renderPath(r: TraceReport, style: ChalkInstance): string[] {
     // They belong to the hop whose tables ran ct, which is not the entry hop after a patch port.
     const ct = conntrackOf(i);
     if (ct?.some((c) => c !== 'new,trk')) lines.push(`${inner}${style.dim(`conntrack: ${ctSummary(ct)}`)}`);
+    // The model's un-SNAT / un-DNAT: what conntrack does to the reply, and where a replay of the hop
+    // in ofproto/trace (which knows no connection) stops agreeing.
+    for (const n of ctNatOf(i) ?? []) {
+      lines.push(`${inner}${style.cyan('⇄')} conntrack: ${n.text} (${n.committed}, zone ${n.zone})`);
+      if (!n.replayable) lines.push(`${inner}${style.dim(`  ofproto/trace cannot ${n.rewrite.startsWith('un-') ? 'un-NAT' : 'NAT'} from a connection: a replay with this hop's --ct-next states agrees only up to recirculation ${n.recirc}`)}`);
+    }
     for (const s of h.steps ?? []) lines.push(`${inner}${stepMark(s, style)} ${s.datapath ? style.dim(`${s.datapath}: `) : ''}${s.text}`);
     if (h.drop) {
       lines.push(`${inner}${style.red(`✗ ${h.drop.reason}: ${h.drop.explanation}`)}`);

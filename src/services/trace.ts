@@ -402,6 +402,8 @@ function crossOptions(req: TraceRequest, snapshot: Snapshot, ends: { from: strin
   return {
     ...(extras.fdb ? { fdb: extras.fdb } : {}),
     ...(extras.conntrack === false ? { conntrack: false as const } : {}),
+    // The connections it commits are the forward's; traceReply names its own.
+    conntrackTrace: 'forward',
     ctNext,
     ...(req.selectBucket !== undefined ? { selectBucket: req.selectBucket } : {}),
     ...(req.lbDst ? { lbDst: req.lbDst } : {}),
@@ -704,18 +706,18 @@ function traceReply(req: TraceRequest, snapshot: Snapshot, ctx: CrossContext, re
       const entry: HopEntry = { kind: arrival.kind === 'physical' ? 'uplink' : 'start', port: arrival.port };
       const ends = { from: req.to ?? to.input, to: req.from ?? from.input };
       const opts = model && extras.conntrack !== false ? { ...crossOptions(req, snapshot, ends, [], extras), conntrack: model } : crossOptions(req, snapshot, ends, ctNext, extras);
-      const r = traceAcross(ctx, { host: hop.host, bridge: hop.bridge, flow, entry }, { ...opts, lbDst: undefined });
+      const r = traceAcross(ctx, { host: hop.host, bridge: hop.bridge, flow, entry }, { ...opts, lbDst: undefined, conntrackTrace: 'reply' });
       if (!r.ok) return r;
       const back = arrival.logicalPort ? resolver.port(arrival.logicalPort) : undefined;
       const base = crossReport(flow, r.value, req.detail);
       const how = model
-        ? 'each conntrack lookup answers from the connections the forward packet committed on that host (est+rpl where it did, new where it did not: an asymmetric path shows up as new)'
-        : `conntrack state ${REPLY_CT_STATE} at every recirculation`;
+        ? 'each conntrack lookup answers from the connections the forward packet committed on that host (est+rpl where it did, new where it did not: an asymmetric path shows up as new), and a ct(nat) of a connection committed with a NAT undoes it as conntrack does (un-SNAT, un-DNAT: each named in its hop; ofproto/trace cannot, so a --ct-next replay of such a hop agrees only up to that recirculation)'
+        : `conntrack state ${REPLY_CT_STATE} at every recirculation. Without the conntrack model (--ct-next) NAT and load-balancer rewrites are not undone on the reply, as in ofproto/trace`;
       return ok({
         cross: r.value,
         report: {
           ...base,
-          warnings: [`reply built from the packet as it arrived at ${arrival.logicalPort ?? arrival.port} on ${hop.host}, source and destination swapped; ${how}. Conntrack would also undo NAT/LB rewrites; like ofproto/trace, ovnscope does not rewrite them`, ...base.warnings],
+          warnings: [`reply built from the packet as it arrived at ${arrival.logicalPort ?? arrival.port} on ${hop.host}, source and destination swapped; ${how}`, ...base.warnings],
           ...(back ? { from: back } : {}),
           to: from,
           reachedDestination: r.value.delivered.some((d) => (from.logicalPort ? d.logicalPort === from.logicalPort : d.kind === 'physical')),

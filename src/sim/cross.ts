@@ -26,13 +26,13 @@ import type { FlowEntry, GroupBucket } from '../model/flow.js';
 import { flowKeyOf } from '../model/flow-list.js';
 import { fail, ok, type Result, type UserError } from '../model/result.js';
 import type { BridgePort, BridgeState, HostState, Snapshot } from '../model/snapshot.js';
-import type { Detail, HopEntry, HopStep, OutputNext, TraceDrop, TraceHop, TraceNode, TraceOutput, TraceResult, TunnelFields, Verdict } from '../model/trace.js';
+import type { Detail, HopCtNat, HopEntry, HopStep, OutputNext, TraceDrop, TraceHop, TraceNode, TraceOutput, TraceResult, TunnelFields, Verdict } from '../model/trace.js';
 import { formatFlow } from '../parse/ofctl-flows.js';
 import { datapathName, type OvnIndex } from '../snapshot/ovn-index.js';
 import { splitHostPort, type Resolver } from '../snapshot/resolve.js';
 import { annotateWithSummary, classifyPunt, describeNb, hopDetails, nameStep } from './annotate.js';
 import { compileHost, type CompiledHost } from './compile.js';
-import { ConntrackTable } from './conntrack.js';
+import { ConntrackTable, describeNatRewrite, describeOrigin } from './conntrack.js';
 import { formatFlowState } from './format.js';
 import { flowFromState } from './guest.js';
 import { bucketId, type CompiledGroup } from './groups.js';
@@ -112,6 +112,8 @@ export interface CrossOptions {
    * (every recirculation trk|new, as ofproto/trace by default).
    */
   readonly conntrack?: Map<string, ConntrackTable> | false;
+  /** This trace's name for the connections it commits (`forward`), which a later trace's nodes name. */
+  readonly conntrackTrace?: string;
   /**
    * Does a frame of `frameLength` bytes, encapsulated at a tunnel output of `host` toward
    * `remoteIp`, fit the underlay egress (every ECMP leg)? Injected by the trace service from the
@@ -485,6 +487,20 @@ function hopVerdict(h: TraceHop): Verdict {
   return 'dropped';
 }
 
+/** The conntrack model's rewrites of a host run, as its first hop reports them. */
+function hopCtNats(sim: SimTraceResult, trace: string | undefined): HopCtNat[] {
+  return sim.ctNats.map((n) => ({
+    recirc: n.recirc + 1,
+    recircId: n.recircId,
+    bridge: n.bridge,
+    zone: n.zone,
+    rewrite: n.rewrite.kind,
+    text: describeNatRewrite(n.rewrite),
+    committed: `${n.reply ? 'reply of' : 'a packet of'} the connection committed ${describeOrigin(n.origin(), trace)}`,
+    replayable: !n.diverges,
+  }));
+}
+
 /** Traces a packet from `start` across every chassis it reaches. */
 export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOptions): Result<CrossResult> {
   const maxHops = o.maxHops ?? 32;
@@ -528,7 +544,8 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
     const compiled = ctx.compiled(p.host);
     if (!compiled) return fail(`host ${p.host} is not in the snapshot`, 4);
     const fdb = o.fdb?.[p.host];
-    const base: TraceOptions = { ctNext, ...(o.selectBucket !== undefined ? { selectBucket: o.selectBucket } : {}), ...(size !== undefined ? { size } : {}), ...(fdb ? { fdb } : {}), ...(o.treeDetail ? { treeDetail: o.treeDetail } : {}) };
+    const base: TraceOptions = { ctNext, ...(o.conntrackTrace !== undefined ? { conntrackTrace: o.conntrackTrace } : {}), ...(o.selectBucket !== undefined ? { selectBucket: o.selectBucket } : {}), ...(size !== undefined ? { size } : {}), ...(fdb ? { fdb } : {}), ...(o.treeDetail ? { treeDetail: o.treeDetail } : {}) };
+    const committedBefore = tables?.get(p.host)?.size ?? 0;
     const r = runHost(compiled, p.bridge, p.flow, base, o.lbDst, tables ? (tables.get(p.host) ?? new ConntrackTable()) : undefined, ctx.snapshot);
     if (!r.ok) {
       if (!runs.length || 'usage' in r) return fail(r.error.message, r.error.exitCode);
@@ -552,6 +569,9 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
     const ann = named ? named.annotated : sim;
     const host = compiled.host;
     const first = hops.length;
+    // The connections this run committed are named by the hop of their bridge.
+    r.value.ct?.placeCommits(committedBefore, { host: p.host, ...(o.conntrackTrace !== undefined ? { trace: o.conntrackTrace } : {}), hopOf: (bridge) => { const i = ann.hops.findIndex((x) => x.bridge === bridge); return i < 0 ? undefined : first + i; } });
+    const ctNat = hopCtNats(sim, o.conntrackTrace);
     const indexes: number[] = [];
     for (const [i, h] of ann.hops.entries()) {
       const idx = hops.length;
@@ -575,7 +595,7 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
         index: idx,
         ...(host.chassis ? { chassis: host.chassis } : {}),
         entry,
-        ...(i === 0 ? { input: r.value.flow, ctNext: sim.ctStates, ...(sim.ctStates.length ? { ctBridges: [...new Set(sim.passes.filter((x) => x.recircId !== 0).map((x) => x.bridge))] } : {}) } : {}),
+        ...(i === 0 ? { input: r.value.flow, ctNext: sim.ctStates, ...(sim.ctStates.length ? { ctBridges: [...new Set(sim.passes.filter((x) => x.recircId !== 0).map((x) => x.bridge))] } : {}), ...(ctNat.length ? { ctNat } : {}) } : {}),
         ...(named ? named.hopDetails(h.bridge) : hopDetails(ann.tree, h.bridge)),
       };
       hops.push(hop);

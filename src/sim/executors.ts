@@ -187,6 +187,9 @@ const executors = {
     if (typeof a.zone === 'number') zone = a.zone;
     else if (a.zone) zone = Number(x.s.getSub(a.zone));
     x.ctNat = null;
+    // The datapath looks the connection up before this action commits it: a connection this ct
+    // creates is new to the packet that creates it.
+    const found = a.table !== undefined ? x.ctLookup(zone) : undefined;
     if (a.commit) x.ctCommit(zone, a.nat);
     // Nested actions: nat(...) then exec(...), as OVS keeps them inside the ct action (an
     // empty nested list prints "drop" in ofproto/trace, which drops nothing).
@@ -198,7 +201,7 @@ const executors = {
     if (a.exec.length) x.doActions(a.exec, env.last, false);
     if (a.table !== undefined) {
       x.conntracked = true;
-      x.forkRecirc(a.table, zone);
+      x.forkRecirc(a.table, zone, found, a.commit);
     }
     x.ctNat = null;
     x.s.clearConntrack();

@@ -13,7 +13,7 @@ import { EXECUTORS } from './executors.js';
 import { formatFlowState } from './format.js';
 import { makeNode, type SummaryLog } from './report.js';
 import { ETH_TYPE_IP, ETH_TYPE_IPV6, OFPP, PacketState, SP, VLAN_CFI } from './state.js';
-import { Xlate, fmtCtState, type ControllerEvent, type DropEvent, type ExecutorTableLike, type FdbEntry, type OutputEvent, type PassResult } from './xlate.js';
+import { Xlate, fmtCtState, type ControllerEvent, type CtNatEvent, type DropEvent, type ExecutorTableLike, type FdbEntry, type OutputEvent, type PassResult } from './xlate.js';
 import { plural } from '../model/plural.js';
 
 export interface TraceOptions {
@@ -36,6 +36,8 @@ export interface TraceOptions {
   readonly fdb?: Readonly<Record<string, readonly FdbEntry[]>>;
   /** Conntrack model (see conntrack.ts): states of recirculations beyond `ctNext`; commits are recorded in it. */
   readonly conntrack?: ConntrackTable;
+  /** This trace's name for the connections it commits (`forward`), which a later trace's tree names. */
+  readonly conntrackTrace?: string;
   /** The most detail anyone will read of the tree (`XlateOptions.treeDetail`); default all of it. */
   readonly treeDetail?: Detail;
 }
@@ -100,6 +102,11 @@ export interface SimTraceResult extends TraceResult {
   readonly size: number;
   /** The ct_state of every conntrack recirculation, in order: `--ct-next` values that replay this trace. */
   readonly ctStates: readonly string[];
+  /**
+   * Where the conntrack model rewrote the packet at a recirculation (un-SNAT/un-DNAT of a reply):
+   * with `diverges`, a `--ct-next` replay in ofproto/trace agrees only up to that recirculation.
+   */
+  readonly ctNats: readonly CtNatEvent[];
   /** A dp_hash select group stopped a pass (as in ofproto/trace), whatever the verdict. */
   readonly dpHashStop?: { readonly groupId?: number; readonly bridge: string };
   /**
@@ -422,6 +429,7 @@ function buildResult(x: Xlate, input: string, entry: string, tree: TraceNode[], 
     size,
     ...(dpHashFreeze ? { dpHashStop: { ...(dpHashFreeze.groupId !== undefined ? { groupId: dpHashFreeze.groupId } : {}), bridge: dpHashFreeze.bridge } } : {}),
     ctStates: x.ctUsed.map((cs) => fmtCtState(BigInt(cs)).replace(/\|/g, ',')),
+    ctNats: x.ctNats.slice(),
   };
 }
 
@@ -476,6 +484,7 @@ export function traceHost(host: HostState | CompiledHost, bridge: string, microf
       maxPasses: 64,
       ...(options.fdb ? { fdb: options.fdb } : {}),
       ...(options.conntrack ? { conntrack: options.conntrack } : {}),
+      ...(options.conntrackTrace !== undefined ? { conntrackTrace: options.conntrackTrace } : {}),
       ...(options.treeDetail ? { treeDetail: options.treeDetail } : {}),
     },
     EXECUTORS as unknown as ExecutorTableLike,

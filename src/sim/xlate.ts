@@ -20,7 +20,7 @@ import type { CompiledBridge, CompiledHost } from './compile.js';
 import { formatFlowState } from './format.js';
 import { bestLiveBucket, bucketAlive, bucketId, hashFieldsBasis, type CompiledGroup } from './groups.js';
 import type { OvnControllerOp } from './ovn.js';
-import type { ConntrackTable } from './conntrack.js';
+import { connectionNat, CS_DST_NAT, CS_SRC_NAT, describeNatRewrite, describeOrigin, natFlag, type ConntrackTable, type CtMatch, type CtNatRewrite, type CtOrigin } from './conntrack.js';
 import { ACTION, makeNode, Reporter, SET, SimNode, SummaryLog, TABLE, type Lazy, type NodeFormat } from './report.js';
 import { ETH_TYPE_IP, OFPP, SP, type PacketState } from './state.js';
 
@@ -60,6 +60,26 @@ export interface XlateOptions {
    * answers (committed connections of the trace) instead of `trk|new`; `ct(commit)` records.
    */
   readonly conntrack?: ConntrackTable;
+  /** The name of this trace for the connections it commits (`forward`): a later trace's tree says whose they are. */
+  readonly conntrackTrace?: string;
+}
+
+/**
+ * A rewrite the conntrack model made at a recirculation (un-SNAT / un-DNAT of a reply, the NAT of
+ * a later packet of the original direction): what conntrack does and ofproto/trace cannot.
+ */
+export interface CtNatEvent {
+  /** Which recirculation, as an index into the `--ct-next` states (`Xlate.ctUsed`). */
+  readonly recirc: number;
+  readonly recircId: number;
+  readonly bridge: string;
+  readonly zone: number;
+  readonly reply: boolean;
+  readonly rewrite: CtNatRewrite;
+  /** Where the connection was committed (completed in place once the cross-host trace knows the hop). */
+  readonly origin: () => CtOrigin | undefined;
+  /** ofproto/trace, resumed with the same --ct-next state, leaves the packet otherwise: a replay agrees only up to here. */
+  readonly diverges: boolean;
 }
 
 export interface TunnelInfo {
@@ -136,6 +156,8 @@ export interface RecircItem {
   readonly skip?: boolean;
   /** The conntrack model's answer at the time of the lookup (when a model is in use). */
   readonly modelState?: number;
+  /** The model's connection when the `ct` asked for NAT and the connection has one: conntrack rewrites the packet. */
+  readonly modelNat?: CtMatch;
 }
 
 export interface PassResult {
@@ -216,6 +238,8 @@ export class Xlate {
   private ctNextIndex = 0;
   /** ct_state of every recirculation in queue order (skipped ones too): replays as --ct-next. */
   readonly ctUsed: number[] = [];
+  /** Where the conntrack model rewrote a packet (see `CtNatEvent`). */
+  readonly ctNats: CtNatEvent[] = [];
   unsupported = false;
   /** The first select group that has no bucket `--select-bucket` names: a usage error, not a drop. */
   missingBucket?: { readonly groupId: number; readonly bucket: number; readonly bridge: string; readonly buckets: readonly number[] };
@@ -295,12 +319,14 @@ export class Xlate {
       const st = item.state;
       let ctText: string;
       let cs: number;
+      let fromModel = false;
       if (this.ctNextIndex < this.opts.ctNext.length) {
         cs = this.opts.ctNext[this.ctNextIndex++];
         ctText = `resume conntrack with ct_state=${fmtCtState(BigInt(cs))}`;
       } else if (item.modelState !== undefined) {
         cs = item.modelState;
-        ctText = `resume conntrack with ct_state=${fmtCtState(BigInt(cs))} (conntrack model: ${cs === 0x21 ? 'no connection of this trace matches' : cs & 0x08 ? 'reply of a connection committed in this trace' : 'a connection committed in this trace'} in zone ${item.zone})`;
+        fromModel = true;
+        ctText = `resume conntrack with ct_state=${fmtCtState(BigInt(cs))} (conntrack model: ${cs & 0x01 ? `no connection of this trace matches${cs & 0xc0 ? ', the ct commits one with its NAT' : ''}` : cs & 0x08 ? 'reply of a connection committed earlier' : 'a connection committed earlier'} in zone ${item.zone})`;
       } else {
         cs = 0x21;
         ctText = 'resume conntrack with default ct_state=trk|new (use --ct-next to customize)';
@@ -309,7 +335,7 @@ export class Xlate {
       this.ctUsed.push(cs);
       if (item.skip) {
         shadows++;
-        this.runShadow(item, st);
+        this.runShadow(item, st, fromModel);
         continue;
       }
       const header = makeNode('recirc', 'summary', () => `recirc(0x${item.id.toString(16)}) - ${ctText}`, {
@@ -320,7 +346,10 @@ export class Xlate {
         bridge: item.bridge.name,
       });
       root.push(header);
-      if (item.nat) {
+      if (item.modelNat && fromModel) {
+        const nat = this.modelNat(item, item.modelNat, st, header);
+        this.log?.nat(item.bridge.name, nat);
+      } else if (item.nat) {
         const nat = simulateNat(item.nat, st, header);
         this.log?.nat(item.bridge.name, nat);
       }
@@ -336,12 +365,13 @@ export class Xlate {
    * resumes it (consuming --ct-next states, forking further recirculations in queue order), so
    * it is run here too — and then forgotten: no outputs, punts, drops, passes or commits.
    */
-  private runShadow(item: RecircItem, st: PacketState): void {
+  private runShadow(item: RecircItem, st: PacketState, fromModel: boolean): void {
     const marks = { o: this.outputs.length, c: this.controllers.length, d: this.drops.length, f: this.freezes.length, w: this.warnings.length, a: this.ambiguities.length, p: this.passes.length, q: this.recircQueue.length };
     const unsupported = this.unsupported;
     const wasShadow = this.shadow;
     this.shadow = true;
-    if (item.nat) simulateNat(item.nat, st, makeNode('recirc', 'detailed', 'not taken'));
+    if (item.modelNat && fromModel) connectionNat(item.modelNat, st);
+    else if (item.nat) simulateNat(item.nat, st, makeNode('recirc', 'detailed', 'not taken'));
     this.runPass(item.bridge, st, item, []);
     this.shadow = wasShadow;
     this.outputs.length = marks.o;
@@ -353,6 +383,35 @@ export class Xlate {
     this.passes.length = marks.p;
     this.unsupported = unsupported;
     for (let i = marks.q; i < this.recircQueue.length; i++) this.recircQueue[i] = { ...this.recircQueue[i], skip: true };
+  }
+
+  /**
+   * conntrack's NAT of a packet of a connection the model knows (un-SNAT / un-DNAT of a reply, the
+   * forward NAT again on the original direction), as a node under the recirculation; recorded
+   * with whether ofproto/trace, which would run `simulateNat` here, ends up with another packet.
+   */
+  private modelNat(item: RecircItem, m: CtMatch, st: PacketState, header: TraceNode): TraceNode {
+    const family = st.space(SP.dl_type) === ETH_TYPE_IP ? 4 : 6;
+    const before = ipFlowText(st, family);
+    const theirs = st.clone();
+    if (item.nat) simulateNat(item.nat, theirs, makeNode('ct', 'detailed', 'ofproto/trace'));
+    const rewrite = connectionNat(m, st)!;
+    const after = ipFlowText(st, family);
+    const diverges = after !== ipFlowText(theirs, family);
+    const entry = m.entry!;
+    const trace = this.opts.conntrackTrace;
+    this.ctNats.push({ recirc: this.ctUsed.length - 1, recircId: item.id, bridge: item.bridge.name, zone: item.zone, reply: m.reply, rewrite, origin: () => entry.origin, diverges });
+    const n = makeNode(
+      'ct',
+      'minimal',
+      () =>
+        `conntrack model: ${m.reply ? 'reply of' : 'a packet of'} the connection committed ${describeOrigin(entry.origin, trace)}, zone ${item.zone}: ${describeNatRewrite(rewrite)}${
+          diverges ? ' (conntrack rewrites the packet from the connection; ofproto/trace cannot: a --ct-next replay of this hop agrees only up to this recirculation)' : ''
+        }`,
+      () => ({ nat: 'existing', before, after, conntrack: { rewrite: rewrite.kind, reply: m.reply, zone: item.zone, committed: describeOrigin(entry.origin, trace), replayable: !diverges } }),
+    );
+    header.children.push(n);
+    return n;
   }
 
   private resetPass(bridge: CompiledBridge, s: PacketState, root: TraceNode[]): void {
@@ -849,15 +908,37 @@ export class Xlate {
   // -------------------------------------------------------------------------------------------
   // Conntrack
 
-  /** Queues the conntrack recirculation `ct(table=N)` forks. */
-  forkRecirc(table: number, zone: number): void {
+  /** The conntrack model's lookup of the packet in `zone` (commits made earlier in this pass count); undefined without a model. */
+  ctLookup(zone: number): CtMatch | undefined {
+    return this.opts.conntrack?.find(zone, this.s);
+  }
+
+  /**
+   * Queues the conntrack recirculation `ct(table=N)` forks, with the conntrack model's lookup made
+   * before the action committed (`found`). A ct that asks for NAT of a connection that has one
+   * gets that NAT (`modelNat`); one that commits a new connection with a NAT range gets the range
+   * (simulateNat, as ofproto/trace); the ct_state says so (snat/dnat), as OVS sets it.
+   */
+  forkRecirc(table: number, zone: number, found?: CtMatch, committed = false): void {
     const id = ++this.recircCounter;
     const st = this.s.clone();
     st.setSpace(SP.recirc_id, BigInt(id));
     st.setSpace(SP.ct_zone, BigInt(zone));
-    // The datapath looks the connection up now (commits made earlier in this pass count).
-    const modelState = this.opts.conntrack ? this.opts.conntrack.lookup(zone, st) : undefined;
-    this.recircQueue.push({ id, bridge: this.bridge, state: st, table, nat: this.ctNat, stack: this.stack.slice(), actionSet: this.actionSet.slice(), zone, ...(modelState !== undefined ? { modelState } : {}) });
+    const nat = this.ctNat;
+    const flag = !found || !nat ? 0 : found.entry ? natFlag(found) : committed && nat.addrMin !== undefined ? (nat.kind === 'src' ? CS_SRC_NAT : nat.kind === 'dst' ? CS_DST_NAT : 0) : 0;
+    const modelState = found ? found.state | flag : undefined;
+    this.recircQueue.push({
+      id,
+      bridge: this.bridge,
+      state: st,
+      table,
+      nat: this.ctNat,
+      stack: this.stack.slice(),
+      actionSet: this.actionSet.slice(),
+      zone,
+      ...(modelState !== undefined ? { modelState } : {}),
+      ...(flag && found?.entry ? { modelNat: found } : {}),
+    });
     this.report('recirc', 'summary', () => `A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table ${table}.`, {
       recircId: id,
       table,
@@ -867,7 +948,7 @@ export class Xlate {
 
   /** `ct(commit, ...)`: the conntrack model (if any) records the connection. */
   ctCommit(zone: number, nat: NatSpec | null | undefined): void {
-    if (!this.shadow) this.opts.conntrack?.commit(zone, this.s, nat);
+    if (!this.shadow) this.opts.conntrack?.commit(zone, this.s, nat, this.bridge.name);
   }
 
   // -------------------------------------------------------------------------------------------

@@ -371,6 +371,26 @@ describe('--reply', () => {
     expect(back.hops[0]!.ctNext).toContain('est,rpl,trk');
   });
 
+  it('the reply of a load-balanced connection is un-DNATed in the client’s zone, as conntrack does: a1 gets it from the VIP, and the hop says ofproto/trace cannot replay that', () => {
+    // a1 → lb-web 10.2.0.100:80, DNATed to b1 10.2.2.11:8080 in a1's zone on hv1 (tenant-a's ls_in_lb).
+    const r = run(lb, { from: 'a1', to: '10.2.0.100', protocol: { kind: 'tcp', port: 80 }, reply: true });
+    // The packet that creates the connection is new to it; the DNAT its commit sets up is flagged.
+    expect(r.hops[0]!.ctNext).toEqual(['new,trk', 'new,trk,dnat']);
+    const back = r.reply!;
+    expect(back).toMatchObject({ verdict: 'delivered', reachedDestination: true });
+    const hv1 = back.hops.find((h) => h.host === 'hv1')!;
+    // tenant-a's egress ct_lb_mark (ct(nat)) in a1's zone meets the reply of the DNATed connection:
+    // un_nat_packet() gives it the VIP as source, and ct_state gets snat (it is the source it rewrote).
+    expect(hv1.ctNext).toEqual(['est,rpl,trk,snat']);
+    expect(hv1.ctNat).toEqual([
+      { recirc: 1, recircId: 1, bridge: 'br-int', zone: expect.any(Number), rewrite: 'un-dnat', text: 'un-DNAT src 10.2.2.11 → 10.2.0.100, tp_src 8080 → 80', committed: 'reply of the connection committed in hop 0 (hv1 br-int) of the forward trace', replayable: false },
+    ]);
+    expect(hv1.finalFlow).toMatch(/(^|,)nw_src=10\.2\.0\.100,.*tp_src=80(,|$)/);
+    const text = renderTrace({ host: 'hv2', bridge: 'br-int', mode: 'endpoints', single: back }, plain, { minimal: false, tree: false });
+    expect(text).toMatch(/⇄ conntrack: un-DNAT src 10\.2\.2\.11 → 10\.2\.0\.100, tp_src 8080 → 80 \(reply of the connection committed in hop 0 \(hv1 br-int\) of the forward trace, zone \d+\)\n.*ofproto\/trace cannot un-NAT from a connection: a replay with this hop's --ct-next states agrees only up to recirculation 1/);
+    expect(back.warnings.join('\n')).toMatch(/a ct\(nat\) of a connection committed with a NAT undoes it as conntrack does/);
+  });
+
   it('an echo request that did not arrive: the reply traced is the echo reply the destination would send', () => {
     const r = run(l3, { from: 'web1', to: 'db1', protocol: { kind: 'icmp' }, reply: true });
     // db's ACLs drop ICMP from web: the forward request does not arrive.

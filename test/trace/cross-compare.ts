@@ -6,6 +6,7 @@ import type { Snapshot } from '../../src/model/snapshot.js';
 import type { TraceNode } from '../../src/model/trace.js';
 import { traceEndpointsIn, type TraceExtras, type TraceReport } from '../../src/services/trace.js';
 import type { CrossResult, HostRun } from '../../src/sim/cross.js';
+import type { SimTraceResult } from '../../src/sim/trace.js';
 import type { FdbEntry } from '../../src/sim/index.js';
 import type { Sandbox } from '../harness/sandbox.js';
 import { parseFlowFields } from '../oracle/ofproto-trace.js';
@@ -22,6 +23,8 @@ export interface Outcome {
   readonly logicalCompared: number;
   readonly hops: number;
   readonly tunnels: number;
+  /** Host runs where the conntrack model un-NATed the packet: compared with ofproto/trace up to that recirculation. */
+  readonly unNatRuns: number;
   readonly verdict?: string;
   readonly reason?: string;
   readonly replyVerdict?: string;
@@ -33,7 +36,7 @@ export function logicalOutcome(r: CrossResult): string[] {
   return [...new Set(r.delivered.flatMap((d) => (d.logicalPort ? [d.logicalPort] : [])))].sort();
 }
 
-async function compareRun(sb: Sandbox, snapshot: Snapshot, run: HostRun, all: readonly HostRun[], result: CrossResult): Promise<{ diffs: string[]; tunnels: number }> {
+async function compareRun(sb: Sandbox, snapshot: Snapshot, run: HostRun, all: readonly HostRun[], result: CrossResult): Promise<{ diffs: string[]; tunnels: number; unNat?: number }> {
   const host = snapshot.hosts.find((h) => h.name === run.host)!;
   const dpNames = new Map<number, string>();
   const roles = new Map<string, string>();
@@ -47,6 +50,18 @@ async function compareRun(sb: Sandbox, snapshot: Snapshot, run: HostRun, all: re
   const args = run.ctNext.flatMap((s) => ['--ct-next', s]);
   const text = await sb.appctl(run.host, 'ofproto/trace', run.bridge, run.flow, ...args);
   const view = oracleView(text, dpNames, roles, run.size);
+  // Where the conntrack model un-NATed the packet (ofproto/trace cannot), the replay agrees only up
+  // to that recirculation: the passes before it are compared, and that ofproto/trace resumed it.
+  const nat = run.result.ctNats.find((n) => n.diverges);
+  if (nat) {
+    const upTo = run.result.passes.findIndex((p) => p.recircId === nat.recircId);
+    const diffs: string[] = [];
+    if (upTo < 0 || view.passes.length <= upTo) diffs.push(`${run.host}: ofproto/trace did not resume recirculation 0x${nat.recircId.toString(16)} (${view.passes.length} passes)`);
+    const partial = { ...run.result, passes: run.result.passes.slice(0, upTo) };
+    const before = compareWithOracle(partial as SimTraceResult, { ...view, passes: view.passes.slice(0, upTo) }).filter((d) => /^pass \d+ /.test(d));
+    diffs.push(...before.map((d) => `${run.host}: ${d}`));
+    return { diffs, tunnels: 0, unNat: 1 };
+  }
   const diffs = compareWithOracle(run.result, view).map((d) => `${run.host}: ${d}`);
   // The tunnel header ofproto/trace wrote, output by output, is the one the next hop entered with.
   // (Only outputs the packet takes: a check_pkt_larger branch it does not take is printed too.)
@@ -143,15 +158,17 @@ export async function runCase(sb: Sandbox, snapshot: Snapshot, context: TraceExt
   for (const h of snapshot.hosts) for (const b of h.bridges) if (b.name !== 'br-int') (fdb[h.name] ??= {})[b.name] = parseFdbShow(await sb.appctl(h.name, 'fdb/show', b.name));
   const req = { snapshot: '', bridge: 'br-int', ctNext: [], detail: 'minimal' as const, followTunnels: true, ...c.req };
   const r = traceEndpointsIn(snapshot, req, { fdb, context });
-  if (!r.ok) return { c, hopDiffs: [], logicalDiffs: [], notComparable: [], logicalCompared: 0, hops: 0, tunnels: 0, error: r.error.message };
+  if (!r.ok) return { c, hopDiffs: [], logicalDiffs: [], notComparable: [], logicalCompared: 0, hops: 0, tunnels: 0, error: r.error.message, unNatRuns: 0 };
   const hopDiffs: string[] = [];
   let tunnels = 0;
   let hops = 0;
+  let unNatRuns = 0;
   for (const result of [r.value.forward, ...(r.value.reply ? [r.value.reply] : [])]) {
     for (const run of result.runs) {
       const cmp = await compareRun(sb, snapshot, run, result.runs, result);
       hopDiffs.push(...cmp.diffs);
       tunnels += cmp.tunnels;
+      unNatRuns += cmp.unNat ?? 0;
       hops++;
     }
   }
@@ -177,6 +194,6 @@ export async function runCase(sb: Sandbox, snapshot: Snapshot, context: TraceExt
     }
   }
   const rep: TraceReport = r.value.report;
-  return { c, hopDiffs, logicalDiffs, notComparable, logicalCompared, hops, tunnels, verdict: rep.verdict, ...(rep.drop ? { reason: rep.drop.reason } : {}), ...(rep.reply ? { replyVerdict: rep.reply.verdict } : {}) };
+  return { c, hopDiffs, logicalDiffs, notComparable, logicalCompared, hops, tunnels, unNatRuns, verdict: rep.verdict, ...(rep.drop ? { reason: rep.drop.reason } : {}), ...(rep.reply ? { replyVerdict: rep.reply.verdict } : {}) };
 }
 
