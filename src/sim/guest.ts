@@ -135,6 +135,9 @@ function uplinkEntry(view: SnapshotView, resolver: Resolver, to: Endpoint): Resu
     const lrpName = pb.type === 'chassisredirect' ? pb.options['distributed-port'] : pb.logicalPort;
     const lrp = lrpName ? resolver.port(lrpName) : undefined;
     if (!lrp?.datapath) continue;
+    // A gateway router's patch has an l3gateway binding on both ends: the switch's end is not a
+    // gateway port (its peer is the router, which has no provider network behind it).
+    if (lrp.datapath.kind === 'switch') continue;
     const d = toDps.length ? Math.min(...toDps.map((t) => resolver.datapathPath(lrp.datapath!.uuid, t)?.length ?? Infinity)) : 0;
     if (d === Infinity) continue;
     candidates.push({ lrp, dist: d });
