@@ -188,7 +188,12 @@ export function renderPathHeader(r: TraceReport, style: ChalkInstance): string[]
     // ARP has no TTL, and an NS is always sent with hop limit 255 (RFC 4861), whatever --ttl says.
     const arp = p.protocol.kind === 'arp';
     const nh =
-      p.nextHop.kind === 'gateway' ? (arp ? `asks for the gateway ${p.nextHop.port} (${p.nextHop.router}): the destination is off-subnet` : `via gateway ${p.nextHop.port} (${p.nextHop.router}) ${p.nextHop.mac}`) : 'same subnet';
+      p.nextHop.kind === 'gateway'
+        ? arp
+          ? `asks for the gateway ${p.nextHop.port} (${p.nextHop.router}): the destination is off-subnet`
+          : // The line describes the packet built: a dl_dst other than the gateway's MAC says why.
+            `via gateway ${p.nextHop.port} (${p.nextHop.router})${p.dlDstWhy ? `, sent to ${p.dlDst}: ${p.dlDstWhy}, not the gateway's MAC ${p.nextHop.mac}` : ` ${p.nextHop.mac}`}`
+        : 'same subnet';
     const ttl = !arp ? `TTL ${p.ttl}, ` : p.family === 6 ? 'hop limit 255, ' : '';
     out.push(`${style.bold('Packet')} ${l4}, ${p.nwSrc} → ${p.nwDst}, ${p.dlSrc} → ${p.dlDst} (${nh}), ${ttl}${r.size} B`);
     out.push(`${style.dim(`       enters ${p.entry.host} ${p.entry.bridge} at ${p.entry.port}: ${r.input}`)}`);

@@ -67,6 +67,8 @@ export interface GuestPacket {
   readonly ttl: number;
   /** `direct` (same subnet) or the gateway router port the guest sends to. */
   readonly nextHop: { readonly kind: 'direct' } | { readonly kind: 'gateway'; readonly port: string; readonly router: string; readonly mac: string; readonly ip?: string };
+  /** Why `dlDst` is not the next hop's MAC (`--dst-mac`, a distributed floating IP's external_mac), when it is not. */
+  readonly dlDstWhy?: string;
   readonly notes: readonly string[];
 }
 
@@ -158,12 +160,12 @@ function uplinkEntry(view: SnapshotView, resolver: Resolver, to: Endpoint): Resu
   let hostName = gw.host;
   let chassis = gw.chassis;
   const notes: string[] = [];
-  if (to.kind === 'nat' && to.nat?.type === 'dnat_and_snat' && to.nat.logicalPort && to.mac && to.host && to.chassis) {
+  if (to.kind === 'nat' && to.nat?.distributed && to.nat.externalMac && to.host && to.chassis) {
     const h = view.hosts.find((x) => x.name === to.host);
     if (network && h?.openVswitch?.ovnBridgeMappings[network]) {
       hostName = to.host;
       chassis = to.chassis;
-      notes.push(`${to.ip} is a distributed floating IP: its MAC ${to.mac} is answered by ${to.chassis}, where ${to.nat.logicalPort} is bound`);
+      notes.push(`${to.ip} is a distributed floating IP: its MAC ${to.nat.externalMac} is answered by ${to.chassis}, where ${to.nat.logicalPort} is bound`);
     }
   }
   const host = view.hosts.find((h) => h.name === hostName)!;
@@ -246,9 +248,11 @@ export function buildGuestPacket(view: SnapshotView, resolver: Resolver, from: E
   let nextHop: GuestPacket['nextHop'] = { kind: 'direct' };
   let dlDst: string;
   let arpTarget: string | undefined;
+  let dlDstWhy: string | undefined;
   if (routerFromOutside) {
-    const distributedFip = to.kind === 'nat' && to.nat?.type === 'dnat_and_snat' && to.nat.logicalPort && to.mac && entry.host === to.host && entry.host !== routerFromOutside.host;
-    dlDst = (distributedFip ? to.mac : routerFromOutside.mac) ?? 'ff:ff:ff:ff:ff:ff';
+    const distributedFip = to.kind === 'nat' && to.nat?.distributed && to.nat.externalMac && entry.host === to.host && entry.host !== routerFromOutside.host;
+    dlDst = (distributedFip ? to.nat!.externalMac : routerFromOutside.mac) ?? 'ff:ff:ff:ff:ff:ff';
+    if (distributedFip) dlDstWhy = `the external_mac of distributed floating IP ${to.ip}`;
     nextHop = { kind: 'gateway', port: routerFromOutside.logicalPort!, router: routerFromOutside.router ?? '?', mac: routerFromOutside.mac ?? dlDst, ...(routerFromOutside.ip ? { ip: routerFromOutside.ip } : {}) };
     arpTarget = to.kind === 'router' ? nwDst : (routerFromOutside.ips.find((x) => family(x) === fam) ?? nwDst);
     if (to.kind === 'nat' || to.kind === 'lb-vip' || to.kind === 'router') arpTarget = nwDst;
@@ -290,7 +294,10 @@ export function buildGuestPacket(view: SnapshotView, resolver: Resolver, from: E
       arpTarget = nwDst;
     }
   }
-  if (o.dstMac) dlDst = o.dstMac.toLowerCase();
+  if (o.dstMac) {
+    dlDst = o.dstMac.toLowerCase();
+    dlDstWhy = 'given with --dst-mac';
+  }
   const sport = o.protocol.kind === 'tcp' || o.protocol.kind === 'udp' || o.protocol.kind === 'sctp' ? (o.sport ?? DEFAULT_SPORT) : undefined;
   const body = l3l4({ family: fam, protocol: o.protocol, dlSrc, dlDst, nwSrc, nwDst, ttl, ...(sport !== undefined ? { sport } : {}), ...(arpTarget ? { arpTarget } : {}) });
   const flow = `in_port=${quoteName(entry.port)},${body}`;
@@ -307,6 +314,7 @@ export function buildGuestPacket(view: SnapshotView, resolver: Resolver, from: E
     ...(o.protocol.kind === 'tcp' || o.protocol.kind === 'udp' || o.protocol.kind === 'sctp' ? { dport: o.protocol.port } : {}),
     ttl,
     nextHop,
+    ...(dlDstWhy && nextHop.kind === 'gateway' && nextHop.mac !== dlDst ? { dlDstWhy } : {}),
     notes,
   });
 }

@@ -121,8 +121,22 @@ export interface Endpoint {
      */
     readonly groupsUnlistedOn?: readonly string[];
   };
-  /** kind `nat`: the NAT rule and the router holding it. */
-  readonly nat?: { readonly uuid: string; readonly type: string; readonly externalIp: string; readonly logicalIp: string; readonly router: string | undefined; readonly logicalPort: string | undefined };
+  /**
+   * kind `nat`: the NAT rule and the router holding it. `logicalPort` is the rule's, else the port
+   * that has its logical IP; `distributed`: the rule has both `logical_port` and `external_mac`, the
+   * only case OVN handles on the port's chassis (ovn-nb(5) NAT) — else the gateway chassis does,
+   * answering ARP for the external IP with the gateway port's MAC.
+   */
+  readonly nat?: {
+    readonly uuid: string;
+    readonly type: string;
+    readonly externalIp: string;
+    readonly logicalIp: string;
+    readonly router: string | undefined;
+    readonly logicalPort: string | undefined;
+    readonly externalMac?: string;
+    readonly distributed: boolean;
+  };
   /** How resolution went (not bound, took one of several, …). */
   /**
    * An `external-ip` inside a logical switch's subnet that no port owns: not outside the overlay
@@ -683,6 +697,8 @@ export function createResolver(view: SnapshotView): Resolver {
     const inner = n.logicalPort ? pbByName.get(n.logicalPort) : pbs.find((p) => p.type === '' && addressesOf(p).ips.includes(canonicalIp(n.logicalIp) ?? ''));
     const router = routerOfNat(n);
     const base = inner ? endpointOf(inner, input, 'nat') : undefined;
+    const externalMac = n.externalMac?.toLowerCase();
+    const distributed = n.type === 'dnat_and_snat' && !!n.logicalPort && !!externalMac;
     return {
       input,
       kind: 'nat',
@@ -691,7 +707,9 @@ export function createResolver(view: SnapshotView): Resolver {
       portType: base?.portType,
       datapath: base?.datapath,
       portKey: base?.portKey,
-      mac: n.externalMac?.toLowerCase() ?? base?.mac,
+      // The MAC that answers for the external IP: its external_mac when distributed; a centralized
+      // one is answered by the gateway port (not the VM: its MAC is no address on the outside).
+      mac: distributed ? externalMac : undefined,
       ips: [ip],
       ip,
       networks: [],
@@ -701,8 +719,11 @@ export function createResolver(view: SnapshotView): Resolver {
       ofport: base?.ofport,
       iface: base?.iface,
       names: base?.names ?? {},
-      nat: { uuid: n.uuid, type: n.type, externalIp: ip, logicalIp: n.logicalIp, router, logicalPort: n.logicalPort ?? base?.logicalPort },
-      notes: [`${ip} is the ${n.type} address of ${n.logicalIp}${router ? ` on router ${router}` : ''}`, ...notes],
+      nat: { uuid: n.uuid, type: n.type, externalIp: ip, logicalIp: n.logicalIp, router, logicalPort: n.logicalPort ?? base?.logicalPort, ...(externalMac ? { externalMac } : {}), distributed },
+      notes: [
+        `${ip} is the ${n.type} address of ${n.logicalIp}${router ? ` on router ${router}` : ''}${n.type === 'dnat_and_snat' ? (distributed ? ` (distributed: external_mac ${externalMac}, handled on the chassis of ${n.logicalPort})` : ' (centralized: handled on the gateway chassis; OVN distributes a floating IP only with both logical_port and external_mac set)') : ''}`,
+        ...notes,
+      ],
     };
   };
 

@@ -1,0 +1,85 @@
+// --from/--to on a Neutron-shaped snapshot (test/fixtures/neutron, topology in
+// test/trace/neutron-topology.ts): centralized vs distributed floating IPs, the metadata localport,
+// allowed address pairs, and floating IP to floating IP over the provider network. Expected values
+// come from the topology and OVN's rules (ovn-nb(5) NAT, localport), not from earlier output.
+import { resolve } from 'node:path';
+import { Chalk } from 'chalk';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Snapshot } from '../../src/model/snapshot.js';
+import { renderPathHeader } from '../../src/render/trace-path.js';
+import { trace, verdictExitCode, type TraceRequest } from '../../src/services/trace.js';
+import { loadOpenedSnapshot } from '../../src/snapshot/load.js';
+import { openSnapshot } from '../../src/snapshot/reader.js';
+import { createResolver, describeEndpoint } from '../../src/snapshot/resolve.js';
+
+const SNAP = resolve(import.meta.dirname, '../fixtures/neutron/neutron-1gw.tar.gz');
+const VM1 = '10000001-0000-4000-8000-000000000001';
+const VM2 = '10000002-0000-4000-8000-000000000002';
+const VMAAP = '10000003-0000-4000-8000-000000000003';
+const VM3 = '10000004-0000-4000-8000-000000000004';
+const META_A = '20000001-0000-4000-8000-000000000001';
+const META_B = '20000002-0000-4000-8000-000000000002';
+const GW_MAC = 'fa:16:3e:ff:04:0a';
+const FIP3_MAC = 'fa:16:3e:aa:01:01';
+
+function req(from: string, to: string, extra: Partial<TraceRequest> = {}): TraceRequest {
+  return { snapshot: SNAP, bridge: 'br-int', ctNext: [], detail: 'summary', followTunnels: true, from, to, ...extra };
+}
+
+async function run(from: string, to: string, extra: Partial<TraceRequest> = {}) {
+  const r = await trace(req(from, to, extra));
+  if (!r.ok) throw new Error(r.error.message);
+  if (!r.value.single) throw new Error('no single report');
+  return r.value.single;
+}
+
+async function usage(from: string, to: string, extra: Partial<TraceRequest> = {}): Promise<{ message: string; exitCode: number | undefined }> {
+  const r = await trace(req(from, to, extra));
+  if (r.ok) throw new Error(`traced: ${r.value.single?.verdict}`);
+  return { message: r.error.message, exitCode: r.error.exitCode };
+}
+
+let snapshot: Snapshot;
+beforeAll(async () => {
+  const src = await openSnapshot(SNAP);
+  if (!src.ok) throw new Error(src.error.message);
+  const l = await loadOpenedSnapshot(src.value, SNAP, { tablesOf: [] });
+  if (!l.ok) throw new Error(l.error.message);
+  snapshot = l.value;
+});
+
+describe('floating IPs from outside: centralized unless logical_port and external_mac are both set', () => {
+  it('a centralized FIP (no external_mac) enters the gateway chassis hv3 toward the gateway port MAC, and is delivered', async () => {
+    const r = await run('8.8.8.8', '172.24.4.100', { protocol: { kind: 'tcp', port: 22 } });
+    expect(r.to?.nat).toMatchObject({ distributed: false });
+    // The gateway chassis answers ARP for a centralized FIP with the gateway port's MAC; the VM's
+    // MAC is no address on the provider network.
+    expect(r.to?.mac).toBeUndefined();
+    expect(r.packet?.entry.host).toBe('hv3');
+    expect(r.packet?.dlDst).toBe(GW_MAC);
+    expect(r.packet?.flow).toContain(`dl_dst=${GW_MAC}`);
+    expect(r.verdict).toBe('delivered');
+    expect((r.delivered ?? []).some((d) => d.logicalPort === VM1)).toBe(true);
+    expect(verdictExitCode(r)).toBe(0);
+  });
+
+  it('a distributed FIP enters its VM’s chassis hv2 toward its external_mac, and the packet line says why dl_dst is not the gateway MAC', async () => {
+    const r = await run('8.8.8.8', '172.24.4.101', { protocol: { kind: 'tcp', port: 22 } });
+    expect(r.to?.nat).toMatchObject({ distributed: true, externalMac: FIP3_MAC });
+    expect(r.packet?.entry.host).toBe('hv2');
+    expect(r.packet?.dlDst).toBe(FIP3_MAC);
+    expect(r.packet?.dlDstWhy).toMatch(/external_mac of distributed floating IP 172\.24\.4\.101/);
+    // The Packet line describes the packet built: dl_dst and why it is not the gateway's MAC.
+    const line = renderPathHeader(r, new Chalk({ level: 0 })).find((l) => l.startsWith('Packet'));
+    expect(line).toContain(`→ ${FIP3_MAC} (via gateway`);
+    expect(line).toContain(`not the gateway's MAC ${GW_MAC}`);
+    expect((r.delivered ?? []).some((d) => d.logicalPort === VM3)).toBe(true);
+  });
+
+  it('--dst-mac is the packet’s dl_dst and the packet line says it is not the gateway’s', async () => {
+    const r = await run('8.8.8.8', '172.24.4.100', { protocol: { kind: 'tcp', port: 22 }, dstMac: '0a:00:00:00:00:01' });
+    expect(r.packet?.dlDst).toBe('0a:00:00:00:00:01');
+    expect(r.packet?.dlDstWhy).toBe('given with --dst-mac');
+  });
+});
+
