@@ -653,7 +653,7 @@ export function traceEndpointsIn(snapshot: Snapshot, req: TraceRequest, extras: 
   if (!from.ok) return withCentralErrors(from, snapshot);
   // The packet's protocol and port pick the load-balancer VIP an address is (NodePort on a router's
   // own IP, two load balancers on one VIP address).
-  const to = resolver.resolve(req.to, { label: '--to', near: from.value, ...(req.protocol ? { packet: req.protocol } : {}) });
+  const to = resolver.resolve(req.to, { label: '--to', near: from.value, ...(req.protocol ? { packet: req.protocol } : {}), ...(req.dstMac ? { dstMac: req.dstMac } : {}) });
   if (!to.ok) return withCentralErrors(to, snapshot);
   // A port to itself meets ovn-controller's loopback check (table 41 drops outport == inport),
   // which reads as an unexplained drop: say so. Traced all the same, since what comes before it

@@ -159,6 +159,11 @@ export interface ResolveOptions {
    * matches one. Without it: the router port, else the first VIP.
    */
   readonly packet?: PacketMatch;
+  /**
+   * The destination MAC the packet is sent to (`trace --dst-mac`): of several ports that carry an
+   * address as an allowed address pair (a keepalived VIP), the one with this MAC.
+   */
+  readonly dstMac?: string;
 }
 
 /** What of a packet decides which load-balancer VIP it meets (structurally, the trace's Protocol). */
@@ -664,6 +669,10 @@ export function createResolver(view: SnapshotView): Resolver {
       const hit = o?.packet ? matchingVip(lbs, o.packet) : undefined;
       return ok(lbEndpoint(input, ip, hit ?? lbs[0]!, severalVipsNote(ip, lbs, hit)));
     }
+    // Allowed address pairs: an address only in a port's port_security (how Neutron writes them,
+    // e.g. a keepalived VIP). The guest answers ARP for it, so a packet goes to that port's MAC.
+    const pairs = nearFilter(allowedPairOwners(ip), o);
+    if (pairs.length) return allowedPairEndpoint(input, ip, pairs, o);
     const snat = (nb?.nats ?? []).find((n) => canonicalIp(n.externalIp) === ip);
     const subnet = snat ? undefined : switchSubnetOf(ip);
     if (subnet) {
@@ -676,6 +685,54 @@ export function createResolver(view: SnapshotView): Resolver {
         : `${ip} is not an address of any logical port: it is outside the overlay, reached through a gateway`,
     ];
     return ok({ input, kind: 'external-ip', matchedBy: 'external', logicalPort: undefined, portType: undefined, datapath: undefined, portKey: undefined, mac: undefined, ips: [ip], ip, networks: [], chassis: undefined, host: undefined, bridge: undefined, ofport: undefined, iface: undefined, names: {}, notes });
+  };
+
+  /**
+   * VIF ports whose port_security (SB, or the NB's when the SB has none) holds `ip` as a host
+   * address (`MAC IP…` entries; a whole CIDR there allows a range, it names no address).
+   */
+  const allowedPairOwners = (ip: string): { pb: SbPortBinding }[] =>
+    pbs
+      .filter((pb) => pb.type === '' || pb.type === 'virtual')
+      .filter((pb) => {
+        const entries = pb.portSecurity.length ? pb.portSecurity : (lspByName.get(pb.logicalPort)?.portSecurity ?? []);
+        return entries.some((e) =>
+          splitAddresses(e).ips.some((w) => {
+            const c = splitCidr(w);
+            return !!c && c.ip === ip && (c.prefix === undefined || c.prefix === (ip.includes(':') ? 128 : 32));
+          }),
+        );
+      })
+      .map((pb) => ({ pb }));
+
+  /**
+   * An allowed-address-pair address as the port that has it. Several ports (keepalived on two VMs:
+   * the usual case) are told apart as a guest would learn it — by ARP, whose answer the snapshot
+   * may hold as a router's MAC_Binding for the address — or by `--dst-mac`; else it is a question
+   * for the user.
+   */
+  const allowedPairEndpoint = (input: string, ip: string, owners: { pb: SbPortBinding }[], o: ResolveOptions | undefined): Result<Endpoint> => {
+    const note = (pb: SbPortBinding) => `${ip} is an allowed address pair of ${pb.logicalPort} (in its port_security, not its addresses): its guest answers ARP/ND for it`;
+    const at = (pb: SbPortBinding, why: string[]) => {
+      const e = endpointOf(pb, input, 'ip', ip);
+      return ok({ ...e, ips: e.ips.includes(ip) ? e.ips : [...e.ips, ip], notes: [...e.notes, note(pb), ...why] });
+    };
+    if (owners.length === 1) return at(owners[0]!.pb, []);
+    const macOf = (pb: SbPortBinding) => addressesOf(pb).mac;
+    const list = owners.map((x) => `${x.pb.logicalPort} (MAC ${macOf(x.pb) ?? '?'})`).join(', ');
+    const want = o?.dstMac?.toLowerCase();
+    if (want) {
+      const hit = owners.find((x) => macOf(x.pb) === want);
+      if (hit) return at(hit.pb, [`${ip} is an allowed address pair of ${list}: --dst-mac ${want} picks ${hit.pb.logicalPort}`]);
+    }
+    const learned = [...(sb?.macBindings ?? [])].filter((m) => canonicalIp(m.ip) === ip).sort((a, b) => (b.timestamp ?? 0) - (a.timestamp ?? 0));
+    for (const m of learned) {
+      const hit = owners.find((x) => macOf(x.pb) === m.mac.toLowerCase());
+      if (hit) return at(hit.pb, [`${ip} is an allowed address pair of ${list}: the active one is whichever answered ARP last, and router port ${m.logicalPort} learned ${m.mac} for it (SB MAC_Binding), which is ${hit.pb.logicalPort}'s`]);
+    }
+    return fail(
+      `${label(o, input)}: ${ip} is an allowed address pair of ${owners.length} ports: ${list} (a keepalived/VRRP VIP?). The one that has it now is whichever answered ARP last, and the snapshot does not say (no router MAC_Binding for ${ip}): pick it with --dst-mac MAC (e.g. --dst-mac ${macOf(owners[0]!.pb) ?? 'MAC'} for ${owners[0]!.pb.logicalPort}), or give the port name`,
+    );
   };
 
   /** The logical switch whose subnet holds `ip` (the most specific one). */

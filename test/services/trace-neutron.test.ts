@@ -83,3 +83,33 @@ describe('floating IPs from outside: centralized unless logical_port and externa
   });
 });
 
+describe('allowed address pairs: an address only in a port’s port_security', () => {
+  it('--to the pair’s address resolves to the port, goes unicast to its MAC and is delivered', async () => {
+    const r = await run(VM1, '10.0.0.100', { protocol: { kind: 'icmp' } });
+    expect(r.to).toMatchObject({ kind: 'vif', logicalPort: VMAAP, ip: '10.0.0.100' });
+    expect(r.to?.notes.join('\n')).toMatch(/allowed address pair of 10000003/);
+    expect(r.packet?.dlDst).toBe('fa:16:3e:00:00:13');
+    expect((r.delivered ?? []).some((d) => d.logicalPort === VMAAP)).toBe(true);
+    expect(verdictExitCode(r)).toBe(0);
+  });
+
+  it('on two ports (keepalived): a router’s MAC_Binding or --dst-mac picks one, else a usage error lists them', () => {
+    // vm2 (fa:16:3e:00:00:12) carries 10.0.0.100 too.
+    const sb = snapshot.sb!;
+    const portBindings = sb.portBindings.map((pb) => (pb.logicalPort === VM2 ? { ...pb, portSecurity: ['fa:16:3e:00:00:12 10.0.0.12 10.0.0.100'] } : pb));
+    const view = { hosts: snapshot.hosts, nb: snapshot.nb, sb: { ...sb, portBindings } };
+    const asked = createResolver(view).resolve('10.0.0.100', { label: '--to' });
+    expect(asked.ok).toBe(false);
+    if (!asked.ok) {
+      expect(asked.error.message).toContain(VM2);
+      expect(asked.error.message).toContain(VMAAP);
+      expect(asked.error.message).toMatch(/--dst-mac/);
+    }
+    const picked = createResolver(view).resolve('10.0.0.100', { dstMac: 'fa:16:3e:00:00:12' });
+    expect(picked.ok && picked.value.logicalPort).toBe(VM2);
+    const learned = { ...view, sb: { ...view.sb, macBindings: [...sb.macBindings, { uuid: 'x', logicalPort: 'lrp-30000001-0000-4000-8000-000000000001', ip: '10.0.0.100', mac: 'fa:16:3e:00:00:13', datapath: undefined, timestamp: 1, raw: {} as never }] } };
+    const byArp = createResolver(learned).resolve('10.0.0.100');
+    expect(byArp.ok && byArp.value.logicalPort).toBe(VMAAP);
+  });
+});
+
