@@ -479,11 +479,27 @@ function traceGuest(req: TraceRequest, snapshot: Snapshot, ctx: CrossContext, re
   const base = crossReport(p.flow, r.value, req.detail);
   const arp = protocol.kind === 'arp' ? arpAnswerOf(r.value, resolver, from, p.nwDst) : undefined;
   const unanswered = arp === 'none' ? unansweredVip(r.value, resolver, from, to, p) : undefined;
-  const warnings = [...p.notes, ...(unanswered ? [unanswered] : []), ...base.warnings];
+  const arrived = reached(r.value, resolver, from, to, arp);
+  const localport = arrived ? undefined : localportStop(from, to, p.entry.host);
+  const warnings = [...p.notes, ...(unanswered ? [unanswered] : []), ...(localport ? [localport] : []), ...base.warnings];
   return ok({
     cross: r.value,
-    report: { ...base, warnings, from, to, packet: p, path: pathRest, reachedDestination: reached(r.value, resolver, from, to, arp), ...(arp ? { arpAnswer: arp } : {}) },
+    report: { ...base, warnings, from, to, packet: p, path: pathRest, reachedDestination: arrived, ...(arp ? { arpAnswer: arp } : {}) },
   });
+}
+
+/**
+ * Why a packet to or from a localport did not arrive, when that is the reason: OVN keeps localport
+ * traffic on the chassis it is sent on (the flows that would tunnel it are not installed: table 40
+ * drops it), so a localport is reached only where it has an interface, and reaches only ports there.
+ */
+function localportStop(from: Endpoint, to: Endpoint, host: string): string | undefined {
+  const what = (e: Endpoint) => `${e.names.neutronDeviceOwner === 'network:distributed' ? "Neutron's metadata port" : 'localport'} ${e.logicalPort}`;
+  if (to.kind === 'localport' && !to.localportHosts?.includes(host))
+    return `${to.ip ?? to.input} is ${what(to)}, which has no interface on ${host} (no${to.names.neutronDeviceOwner === 'network:distributed' ? ' metadata' : ''} tap with external_ids:iface-id=${to.logicalPort}${to.localportHosts?.length ? `; ${to.localportHosts.join(', ')} ${to.localportHosts.length === 1 ? 'has' : 'have'} one` : '; no host of the snapshot has one'}): localport traffic never crosses a tunnel, so ${host} drops the packet`;
+  if (from.kind === 'localport' && to.host && to.host !== host)
+    return `${what(from)} sends from ${host}, and ${to.logicalPort ?? to.input} is on ${to.host}: localport traffic never crosses a tunnel, so ${host} drops the packet${from.localportHosts?.includes(to.host) ? ` (from ${to.host}'s interface it would arrive: --from ${from.input.replace(/@[^@]*$/, '')}@${to.host})` : ''}`;
+  return undefined;
 }
 
 export type ArpAnswer = 'reply' | 'neighbour-advertisement' | 'owner' | 'none';
@@ -649,12 +665,14 @@ export function traceEndpointsIn(snapshot: Snapshot, req: TraceRequest, extras: 
   if (arpReply) return arpReply;
   const ctx = extras.context ?? createTraceContext(snapshot);
   const resolver = ctx.resolver;
-  const from = resolver.resolve(req.from, { label: '--from' });
-  if (!from.ok) return withCentralErrors(from, snapshot);
+  const fromText = resolver.resolve(req.from, { label: '--from' });
+  if (!fromText.ok) return withCentralErrors(fromText, snapshot);
   // The packet's protocol and port pick the load-balancer VIP an address is (NodePort on a router's
   // own IP, two load balancers on one VIP address).
-  const to = resolver.resolve(req.to, { label: '--to', near: from.value, ...(req.protocol ? { packet: req.protocol } : {}), ...(req.dstMac ? { dstMac: req.dstMac } : {}) });
+  const to = resolver.resolve(req.to, { label: '--to', near: fromText.value, ...(req.protocol ? { packet: req.protocol } : {}), ...(req.dstMac ? { dstMac: req.dstMac } : {}) });
   if (!to.ok) return withCentralErrors(to, snapshot);
+  const from = placeLocalport(resolver, fromText.value, to.value, req.from);
+  if (!from.ok) return from;
   // A port to itself meets ovn-controller's loopback check (table 41 drops outport == inport),
   // which reads as an unexplained drop: say so. Traced all the same, since what comes before it
   // (port security against a spoofed address, TTL) is worth seeing; its own NAT address or a VIP
@@ -681,6 +699,21 @@ export function traceEndpointsIn(snapshot: Snapshot, req: TraceRequest, extras: 
     single = rep.ok ? { ...single, reply: rep.value.report } : { ...single, replySkipped: rep.error.message };
   }
   return ok({ report: single, forward: fwd.value.cross, ...(reply ? { reply } : {}), ...(reply?.needHosts?.length ? { needHosts: reply.needHosts } : {}) });
+}
+
+/**
+ * `--from` a localport (Neutron's metadata port, on every chassis that has its interface): on the
+ * chassis of the other end when that is one of them (localport traffic never crosses a tunnel),
+ * on the only one, else a question.
+ */
+function placeLocalport(resolver: Resolver, from: Endpoint, to: Endpoint, text: string): Result<Endpoint> {
+  const hosts = from.localportHosts;
+  if (from.kind !== 'localport' || from.host || !hosts || hosts.length < 2) return ok(from);
+  if (to.host && hosts.includes(to.host)) {
+    const e = resolver.onHost(from, to.host);
+    return e.ok ? ok({ ...e.value, notes: [...e.value.notes, `${from.logicalPort} is a localport with an interface on ${hosts.join(', ')}: sending from ${to.host}, where ${to.logicalPort ?? to.input} is (localport traffic never crosses a tunnel)`] }) : e;
+  }
+  return fail(`--from ${text}: ${from.logicalPort} is a localport (Neutron's metadata port is one) with an interface on ${hosts.length} hosts, ${hosts.join(', ')}, and its traffic never leaves the chassis it is sent on: say which with --from ${text}@HOST (e.g. --from ${text}@${hosts[0]})`);
 }
 
 /**

@@ -211,6 +211,13 @@ export function buildGuestPacket(view: SnapshotView, resolver: Resolver, from: E
   } else if (src.kind === 'router' || src.kind === 'lb-vip' || src.kind === 'localnet') {
     return fail(`--from ${from.input} is a ${src.kind === 'lb-vip' ? 'load-balancer VIP' : src.kind === 'router' ? 'router port' : 'localnet port'}: it sends no packets of its own; give a VM/pod port, or an address outside the overlay`);
   } else {
+    if (src.kind === 'localport' && !src.host)
+      return fail(
+        src.localportHosts?.length
+          ? `--from ${from.input}: localport ${src.logicalPort} has an interface on ${src.localportHosts.join(', ')}: say which with --from ${from.input}@HOST`
+          : `--from ${from.input}: ${src.logicalPort} is a localport (never bound in the SB; present on every chassis that has its interface), and no host of the snapshot has an OVS interface with external_ids:iface-id=${src.logicalPort}${src.names.neutronDeviceOwner === 'network:distributed' ? ' (is the metadata agent running, with its tap plugged?)' : ''}`,
+        3,
+      );
     if (!src.chassis) return fail(`--from ${from.input}: ${src.logicalPort} is not bound to any chassis, so no packet can come from it (is the VM/pod running?)`);
     if (!src.host) return fail(notCollected(src, '--from'), 3);
     if (src.ofport === undefined || !src.bridge || !src.iface) return fail(`--from ${from.input}: ${src.host} has no OVS interface with external_ids:iface-id=${src.logicalPort} in the snapshot`, 3);

@@ -101,6 +101,8 @@ export interface Endpoint {
   readonly names: {
     readonly neutronPortName?: string;
     readonly neutronDeviceId?: string;
+    /** `neutron:device_owner` (`compute:nova` for a VM, `network:distributed` for the metadata port, …). */
+    readonly neutronDeviceOwner?: string;
     readonly pod?: string;
   };
   /** For `router`: the router's name. For `vif`: the switch. */
@@ -143,6 +145,13 @@ export interface Endpoint {
    * but an unassigned address there (OVN floods or drops it; nothing answers).
    */
   readonly unassigned?: { readonly switch: string; readonly datapath: string; readonly subnet: string };
+  /**
+   * kind `localport` (Neutron's metadata port): the snapshot hosts with an OVS interface for it. A
+   * localport is never bound in the SB: it is present on every chassis that has its interface, and
+   * its traffic never crosses a tunnel. With one such host the endpoint is placed there; with
+   * several, the other end (or `PORT@HOST`) says which.
+   */
+  readonly localportHosts?: readonly string[];
   readonly notes: readonly string[];
 }
 
@@ -237,6 +246,8 @@ export interface Resolver {
   hostOfChassis(chassis: string): string | undefined;
   /** Subnets (CIDRs) of the switch an endpoint is on: its router ports' networks, other_config:subnet. */
   subnets(e: Endpoint): readonly string[];
+  /** A localport placed on one of the hosts that have its interface (`localportHosts`). */
+  onHost(e: Endpoint, host: string): Result<Endpoint>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -546,11 +557,24 @@ export function createResolver(view: SnapshotView): Resolver {
     }
     if (kind === 'vif' && !chassis) notes.push(`${pb.logicalPort} is not bound to any chassis (VM stopped, pod gone, or ovn-controller down there?)`);
     if (pb.additionalChassis.length) notes.push(`${pb.logicalPort} is also bound to ${pb.additionalChassis.map(chassisName).join(', ')} (live migration?)`);
-    const host = chassis ? hostOfChassis(chassis) : undefined;
+    let host = chassis ? hostOfChassis(chassis) : undefined;
     if (chassis && !host && view.hosts.length) notes.push(`chassis ${chassis} is not a host of this snapshot`);
+    // A localport has no chassis in the SB: it is wherever its interface is.
+    const localportHosts = kind === 'localport' ? view.hosts.filter((h) => vifOnHost(h.name, pb.logicalPort)).map((h) => h.name) : undefined;
+    if (localportHosts?.length === 1) {
+      host = localportHosts[0]!;
+      chassis = chassisOfHost(host);
+    }
+    if (localportHosts && localportHosts.length !== 1)
+      notes.push(
+        localportHosts.length
+          ? `${pb.logicalPort} is a localport (never bound in the SB): it has an interface on ${localportHosts.join(', ')}`
+          : `${pb.logicalPort} is a localport (never bound in the SB) and no host of the snapshot has an OVS interface with external_ids:iface-id=${pb.logicalPort}${view.hosts.length ? '' : ' (no hosts collected)'}`,
+      );
     const vif = kind !== 'router' ? vifOnHost(host, pb.logicalPort) : undefined;
     if (host && !vif && kind === 'vif') notes.push(`no OVS interface with external_ids:iface-id=${pb.logicalPort} on ${host}`);
     const pod = pb.pod ? (pb.pod.namespace ? `${pb.pod.namespace}/${pb.pod.name}` : pb.pod.name) : undefined;
+    const deviceOwner = pb.externalIds['neutron:device_owner'] ?? lspByName.get(pb.logicalPort)?.externalIds['neutron:device_owner'];
     const router = kind === 'router' ? dpRef(pb.datapath)?.name : undefined;
     const chosenIp = ip ?? addr.ips.find((x) => !x.includes(':')) ?? addr.ips[0];
     return {
@@ -573,12 +597,27 @@ export function createResolver(view: SnapshotView): Resolver {
       names: {
         ...(pb.neutronPortName ? { neutronPortName: pb.neutronPortName } : {}),
         ...(pb.neutronDeviceId ? { neutronDeviceId: pb.neutronDeviceId } : {}),
+        ...(deviceOwner ? { neutronDeviceOwner: deviceOwner } : {}),
         ...(pod ? { pod } : {}),
       },
       ...(router ? { router } : {}),
       ...(gatewayPort ? { gatewayPort } : {}),
+      ...(localportHosts ? { localportHosts } : {}),
       notes,
     };
+  };
+
+  /** The chassis name of a snapshot host (its system-id), else the host's name. */
+  const chassisOfHost = (host: string): string => {
+    const h = view.hosts.find((x) => x.name === host);
+    return h?.chassis ?? (sb?.chassis ?? []).find((c) => hostOfChassis(c.name) === host)?.name ?? host;
+  };
+
+  const onHost = (e: Endpoint, host: string): Result<Endpoint> => {
+    if (e.kind !== 'localport' || !e.logicalPort) return fail(`${e.input}@${host}: @HOST picks the chassis of a localport (a metadata port), and ${e.logicalPort ?? e.input} is a ${e.kind} port, bound where the SB says`);
+    const vif = vifOnHost(host, e.logicalPort);
+    if (!vif) return fail(`${e.input}@${host}: ${host} has no OVS interface with external_ids:iface-id=${e.logicalPort}${e.localportHosts?.length ? ` (${e.localportHosts.join(', ')} ${e.localportHosts.length === 1 ? 'has' : 'have'} one)` : ''}`);
+    return ok({ ...e, host, chassis: chassisOfHost(host), bridge: vif.bridge, ofport: vif.ofport, iface: vif.iface, notes: e.notes.filter((n) => !n.includes('is a localport (never bound in the SB)')) });
   };
 
   // Names, for exact and fuzzy lookups.
@@ -850,6 +889,13 @@ export function createResolver(view: SnapshotView): Resolver {
     const input = text.trim();
     if (!input) return fail(`${o?.label ?? 'endpoint'}: empty; give a logical port, VM or pod name, or an IP address`);
     if (!sb) return fail(`${label(o, input)}: the snapshot has no OVN southbound database (collect it with "ovn: { via: HOST }" in the inventory)`, 3);
+    // NAME@HOST / IP@HOST: a localport on one of the hosts that have its interface.
+    const hostAt = input.lastIndexOf('@');
+    const onHostName = hostAt > 0 ? input.slice(hostAt + 1) : undefined;
+    if (onHostName && view.hosts.some((h) => h.name === onHostName) && ![...dpByUuid.values()].some((d) => dpRef(d.uuid)?.name === onHostName)) {
+      const e = resolve(input.slice(0, hostAt), o);
+      return e.ok ? onHost({ ...e.value, input }, onHostName) : e;
+    }
     // IP, optionally qualified with its switch.
     const at = input.lastIndexOf('@');
     const ipPart = at > 0 ? input.slice(0, at) : input;
@@ -1099,6 +1145,7 @@ export function createResolver(view: SnapshotView): Resolver {
     port,
     hostOfChassis,
     subnets: (e) => (e.datapath ? subnetsOf(e.datapath.uuid) : []),
+    onHost,
   };
 }
 
@@ -1124,7 +1171,10 @@ export function chassisPath(view: SnapshotView, from: Endpoint | string, to: End
 
 /** One line naming an endpoint for humans: `web1 (web, VM web-vm-1) on hv1 ofport 4`. */
 export function describeEndpoint(e: Endpoint): string {
-  const extra = [e.names.neutronPortName && e.names.neutronPortName !== e.input ? `port ${e.names.neutronPortName}` : '', e.names.neutronDeviceId ? `VM ${e.names.neutronDeviceId}` : '', e.names.pod ? `pod ${e.names.pod}` : '']
+  // neutron:device_id names a VM only for compute ports: network:distributed is the metadata port.
+  const owner = e.names.neutronDeviceOwner;
+  const device = !e.names.neutronDeviceId ? '' : !owner || owner.startsWith('compute:') ? `VM ${e.names.neutronDeviceId}` : owner === 'network:distributed' ? `Neutron metadata port ${e.names.neutronDeviceId}` : `device ${e.names.neutronDeviceId} (${owner})`;
+  const extra = [e.names.neutronPortName && e.names.neutronPortName !== e.input ? `port ${e.names.neutronPortName}` : '', device, e.names.pod ? `pod ${e.names.pod}` : '']
     .filter(Boolean)
     .join(', ');
   switch (e.kind) {

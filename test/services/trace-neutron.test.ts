@@ -113,3 +113,45 @@ describe('allowed address pairs: an address only in a port’s port_security', (
   });
 });
 
+describe('the metadata localport (never bound in the SB; an interface on hv1 and hv2)', () => {
+  it('--from it sends from the chassis of the other end when that chassis has its interface', async () => {
+    for (const [to, host] of [[VM1, 'hv1'], [VM2, 'hv2']] as const) {
+      const r = await run(META_A, to, { protocol: { kind: 'tcp', port: 22 } });
+      expect(r.packet?.entry).toMatchObject({ kind: 'vif', host, port: 'tapmeta-a' });
+      expect((r.delivered ?? []).some((d) => d.logicalPort === to)).toBe(true);
+      expect(verdictExitCode(r)).toBe(0);
+    }
+    // By its address too.
+    expect((await run('10.0.0.2', '10.0.0.12', { protocol: { kind: 'tcp', port: 22 } })).packet?.entry.host).toBe('hv2');
+  });
+
+  it('with no such chassis it asks which, naming the hosts and PORT@HOST; PORT@HOST picks one', async () => {
+    const e = await usage(META_A, '8.8.8.8', { protocol: { kind: 'icmp' } });
+    expect(e.message).toMatch(/hv1, hv2/);
+    expect(e.message).toContain(`--from ${META_A}@HOST`);
+    const r = await run(`${META_A}@hv2`, '8.8.8.8', { protocol: { kind: 'icmp' } });
+    expect(r.packet?.entry.host).toBe('hv2');
+    const other = await usage(`${VM1}@hv2`, VM2);
+    expect(other.message).toMatch(/picks the chassis of a localport/);
+  });
+
+  it('from a chassis where the other end is not, the drop says localport traffic never crosses a tunnel', async () => {
+    const r = await run(`${META_A}@hv2`, VM1, { protocol: { kind: 'icmp' } });
+    expect(r.verdict).toBe('dropped');
+    expect(r.warnings.join('\n')).toMatch(/never crosses a tunnel/);
+  });
+
+  it('--to a localport with no interface on the sender’s chassis says so', async () => {
+    const r = await run(VM3, '10.0.1.2', { protocol: { kind: 'icmp' } });
+    expect(r.verdict).toBe('dropped');
+    expect(r.warnings.join('\n')).toMatch(new RegExp(`metadata port ${META_B}, which has no interface on hv2.*never crosses a tunnel`));
+  });
+
+  it('is labelled as Neutron’s metadata port, not a VM', () => {
+    const e = createResolver(snapshot).resolve('10.0.0.2');
+    if (!e.ok) throw new Error(e.error.message);
+    expect(describeEndpoint(e.value)).toMatch(/Neutron metadata port ovnmeta-/);
+    expect(describeEndpoint(e.value)).not.toMatch(/VM ovnmeta-/);
+  });
+});
+
