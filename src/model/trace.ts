@@ -81,7 +81,12 @@ export interface TunnelFields {
 
 /** What became of an output in a cross-host trace. */
 export type OutputNext =
-  | { readonly status: 'followed'; readonly hop: number; readonly host: string }
+  /**
+   * Continued on `host`: through a tunnel, or (with `network`) over the provider network to the
+   * chassis that answers the packet's destination MAC `toward` (`why`: a distributed floating IP's
+   * external_mac, a gateway port's MAC).
+   */
+  | { readonly status: 'followed'; readonly hop: number; readonly host: string; readonly network?: string; readonly toward?: string; readonly why?: string }
   | { readonly status: 'not-followed'; readonly reason: string }
   | { readonly status: 'not-collected'; readonly chassis?: string; readonly remoteIp?: string; readonly hint: string }
   | { readonly status: 'loop'; readonly hop: number }

@@ -55,6 +55,10 @@ function reportGraph(r: TraceReport, prefix: string, out: string[], title: strin
         out.push(`    ${from} -> ${id(`h${nx.hop}`)} [label=${q(label)}, color="#1a73e8", fontname="Helvetica"];`);
         continue;
       }
+      if (nx.status === 'followed') {
+        out.push(`    ${from} -> ${id(`h${nx.hop}`)} [label=${q(`${nx.network ? `provider network ${nx.network}` : o.port}${nx.toward ? `\nto ${nx.toward}` : ''}`)}, color="#1a73e8", fontname="Helvetica"];`);
+        continue;
+      }
       const end = id(`end${n++}`);
       let label: string;
       let color: string;

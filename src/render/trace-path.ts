@@ -135,6 +135,14 @@ export function renderPath(r: TraceReport, style: ChalkInstance): string[] {
         renderHop(o.next.hop, pad);
         continue;
       }
+      if (o.next?.status === 'followed' && o.next.network) {
+        lines.push(`${inner}out ${o.port}`);
+        lines.push(`${pad}│`);
+        lines.push(`${pad}├─▶ ${style.cyan(`provider network ${o.next.network} ${h.host} → ${o.next.host}  to ${o.next.toward ?? '?'}${o.next.why ? `: ${o.next.why}` : ''}`)}`);
+        lines.push(`${pad}│`);
+        renderHop(o.next.hop, pad);
+        continue;
+      }
       const l = outputLine(h, o, style);
       if (l) lines.push(`${inner}${l}`);
     }

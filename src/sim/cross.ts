@@ -27,6 +27,7 @@ import { flowKeyOf } from '../model/flow-list.js';
 import { fail, ok, type Result, type UserError } from '../model/result.js';
 import type { BridgePort, BridgeState, HostState, Snapshot } from '../model/snapshot.js';
 import type { Detail, HopCtNat, HopEntry, HopStep, OutputNext, TraceDrop, TraceHop, TraceNode, TraceOutput, TraceResult, TunnelFields, Verdict } from '../model/trace.js';
+import { formatMac } from '../model/masked.js';
 import { formatFlow } from '../parse/ofctl-flows.js';
 import { datapathName, type OvnIndex } from '../snapshot/ovn-index.js';
 import { splitHostPort, type Resolver } from '../snapshot/resolve.js';
@@ -179,10 +180,32 @@ interface Pending {
   readonly entry: HopEntry;
   /** The output this continues (its `next` is filled in when the hop exists). */
   readonly from?: { output: MutableOutput };
+  /** Reached over the provider network (not a tunnel): which, toward which MAC, and why there. */
+  readonly provider?: { readonly network: string; readonly toward: string; readonly why: string };
 }
 
 type MutableOutput = { -readonly [K in keyof TraceOutput]: TraceOutput[K] } & { state?: SimOutput['state'] };
 type MutableHop = { -readonly [K in keyof TraceHop]: TraceHop[K] };
+
+/**
+ * Where a packet leaving `host` into provider network `network` arrives, when the snapshot knows
+ * which chassis answers its destination MAC: that chassis' provider bridge, entered through its
+ * uplink (the physical port of the bridge ovn-bridge-mappings names for the network).
+ */
+function providerNext(ctx: CrossContext, host: string, network: string, out: MutableOutput, idx: number): { kind: 'follow'; pending: Pending } | { kind: 'need'; host: string } | { kind: 'note'; text: string } | undefined {
+  const mac = formatMac(out.state!.space(SP.dl_dst));
+  const owner = ctx.resolver.providerMacOwner(network, mac);
+  if (!owner || owner.host === host) return undefined;
+  if (!owner.host) return { kind: 'note', text: `${host}: the packet left on provider network ${network} toward ${mac}, ${owner.why}: chassis ${owner.chassis} is not in the snapshot, so it is traced no further (collect it too)` };
+  if (ctx.unloaded?.has(owner.host)) return { kind: 'need', host: owner.host };
+  const rc = ctx.compiled(owner.host);
+  const bridgeName = rc?.host.openVswitch?.ovnBridgeMappings[network];
+  const bridge = bridgeName ? rc?.bridges.get(bridgeName) : undefined;
+  const uplink = bridge?.state.ports.find((x) => x.role.kind === 'physical');
+  if (!bridge || !uplink) return { kind: 'note', text: `${host}: the packet left on provider network ${network} toward ${mac}, ${owner.why}, but ${owner.host} has no bridge with a physical port for ${network} in the snapshot: traced no further` };
+  const flow = flowFromState(out.state!, { inPort: uplink.name });
+  return { kind: 'follow', pending: { host: owner.host, bridge: bridge.state.name, flow, entry: { kind: 'uplink', port: uplink.name, ofport: uplink.ofport, fromHop: idx, fromHost: host, fromPort: out.port }, from: { output: out }, provider: { network, toward: mac, why: owner.why } } };
+}
 
 function hx(n: number | bigint): string {
   return '0x' + n.toString(16);
@@ -601,7 +624,7 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
       hops.push(hop);
     }
     runs.push({ host: p.host, bridge: p.bridge, flow: r.value.flow, ctNext: sim.ctStates, size: sim.size, result: sim, hops: indexes, lbChoices: r.value.choices });
-    if (p.from) p.from.output.next = { status: 'followed', hop: first, host: p.host };
+    if (p.from) p.from.output.next = { status: 'followed', hop: first, host: p.host, ...(p.provider ? { network: p.provider.network, toward: p.provider.toward, why: p.provider.why } : {}) };
     tree.push({ kind: 'hop', detail: 'minimal', text: hopNodeText(p.host, p.bridge, p.entry), data: { hop: first, host: p.host, bridge: p.bridge, entry: p.entry, input: r.value.flow }, children: ann.tree });
     for (const c of r.value.choices)
       warnings.push(`load balancer on ${c.host}: group ${c.groupId} bucket ${c.bucket}${c.backend ? ` (backend ${c.backend})` : ''} chosen by ${c.why}; traced with dp_hash=${hx(c.dpHash)}`);
@@ -627,6 +650,15 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
           const localnet = bridge?.ports.map((x) => host.ovsPorts.find((op) => op.name === x.name)?.externalIds['ovn-localnet-port']).find((x): x is string => !!x);
           if (localnet) out.logicalPort = localnet;
           out.next = { status: 'left', host: p.host, via: out.port, ...(physnet ? { network: physnet } : {}) };
+          // The provider network carries it on to the chassis that answers its destination MAC
+          // (a distributed floating IP's external_mac, a gateway port's MAC): followed there, into
+          // that chassis' provider bridge through its uplink, as a tunnel is followed.
+          const next = out.kind === 'physical' && physnet && out.state ? providerNext(ctx, p.host, physnet, out, idx) : undefined;
+          if (next?.kind === 'follow') queue.push(next.pending);
+          else if (next?.kind === 'need') {
+            needHosts.add(next.host);
+            out.next = { status: 'not-followed', reason: `the tables of ${next.host} are not loaded` };
+          } else if (next?.kind === 'note' && !warnings.includes(next.text)) warnings.push(next.text);
         } else if (out.kind === 'tunnel' && out.tunnel) {
           const tunSrc = port ? tunSrcOf(host, port, ctx) : host.encapIp;
           const names = decodeTunnel(ctx, out.tunnel.tunId, out.tunnel.metadata0);

@@ -246,6 +246,13 @@ export interface Resolver {
   hostOfChassis(chassis: string): string | undefined;
   /** Subnets (CIDRs) of the switch an endpoint is on: its router ports' networks, other_config:subnet. */
   subnets(e: Endpoint): readonly string[];
+  /**
+   * The chassis that answers `mac` on provider network `network` (a packet leaving a provider
+   * bridge toward it arrives there): the port's chassis for a distributed floating IP's
+   * external_mac, the active chassis of a distributed gateway port for its MAC. Undefined for
+   * MACs the snapshot does not place.
+   */
+  providerMacOwner(network: string, mac: string): { chassis: string; host: string | undefined; why: string } | undefined;
   /** A localport placed on one of the hosts that have its interface (`localportHosts`). */
   onHost(e: Endpoint, host: string): Result<Endpoint>;
 }
@@ -605,6 +612,33 @@ export function createResolver(view: SnapshotView): Resolver {
       ...(localportHosts ? { localportHosts } : {}),
       notes,
     };
+  };
+
+  /** The provider network (localnet network_name) of the switch behind a router port, if any. */
+  const networkBehind = (lrp: SbPortBinding | undefined): string | undefined => {
+    const outside = lrp?.peer ? pbByName.get(lrp.peer)?.datapath : undefined;
+    return pbs.find((p) => p.datapath === outside && p.type === 'localnet')?.options['network_name'];
+  };
+
+  const providerMacOwner = (network: string, mac0: string): { chassis: string; host: string | undefined; why: string } | undefined => {
+    const mac = mac0.toLowerCase();
+    for (const n of nb?.nats ?? []) {
+      if (n.type !== 'dnat_and_snat' || !n.logicalPort || n.externalMac?.toLowerCase() !== mac) continue;
+      const router = (nb?.routers ?? []).find((r) => r.nat.includes(n.uuid));
+      const routerDp = [...dpByUuid.values()].find((d) => dpRef(d.uuid)?.name === router?.name)?.uuid;
+      const gw = routerDp ? gatewayPortsOf(routerDp).map((g) => (g.pb.type === 'chassisredirect' ? pbByName.get(g.pb.options['distributed-port'] ?? '') : g.pb)) : [];
+      if (gw.length && !gw.some((g) => networkBehind(g) === network)) continue;
+      const chassis = chassisName(pbByName.get(n.logicalPort)?.chassis);
+      if (chassis) return { chassis, host: hostOfChassis(chassis), why: `the external_mac of distributed floating IP ${canonicalIp(n.externalIp) ?? n.externalIp} (${n.logicalPort} is bound on ${chassis})` };
+    }
+    for (const cr of pbs) {
+      if (cr.type !== 'chassisredirect') continue;
+      const lrp = pbByName.get(cr.options['distributed-port'] ?? '');
+      if (!lrp || addressesOf(lrp).mac !== mac || networkBehind(lrp) !== network) continue;
+      const chassis = chassisName(cr.chassis);
+      if (chassis) return { chassis, host: hostOfChassis(chassis), why: `the MAC of gateway port ${lrp.logicalPort} (${cr.logicalPort} is active on ${chassis})` };
+    }
+    return undefined;
   };
 
   /** The chassis name of a snapshot host (its system-id), else the host's name. */
@@ -1145,6 +1179,7 @@ export function createResolver(view: SnapshotView): Resolver {
     port,
     hostOfChassis,
     subnets: (e) => (e.datapath ? subnetsOf(e.datapath.uuid) : []),
+    providerMacOwner,
     onHost,
   };
 }

@@ -155,3 +155,15 @@ describe('the metadata localport (never bound in the SB; an interface on hv1 and
   });
 });
 
+describe('floating IP to floating IP across chassis: followed over the provider network', () => {
+  it('vm1 → vm3’s distributed FIP leaves hv3’s br-ex toward its external_mac and continues on hv2’s br-ex to vm3', async () => {
+    const r = await run(VM1, '172.24.4.101', { protocol: { kind: 'tcp', port: 22 } });
+    const out = r.hops.flatMap((h) => h.outputs.map((o) => ({ h, o }))).find(({ o }) => o.next?.status === 'followed' && o.next.network !== undefined);
+    expect(out?.h.host).toBe('hv3');
+    expect(out?.o.next).toMatchObject({ status: 'followed', host: 'hv2', network: 'physnet1', toward: FIP3_MAC });
+    const next = r.hops.find((h) => h.host === 'hv2' && h.entry?.kind === 'uplink');
+    expect(next?.bridge).toBe('br-ex');
+    expect((r.delivered ?? []).some((d) => d.logicalPort === VM3 && d.host === 'hv2')).toBe(true);
+    expect(verdictExitCode(r)).toBe(0);
+  });
+});
