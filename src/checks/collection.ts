@@ -64,6 +64,9 @@ export interface CollectionInput {
   readonly hosts?: readonly string[];
 }
 
+/** Parser messages that say the output ended early (empty, or cut off mid-document), not that a line was not understood. */
+const CUT_SHORT = /\bempty output\b|output truncated\?|\bunexpected end of input\b/i;
+
 const CONTROLLER_IDS: ReadonlySet<string> = new Set(Object.values(OVN_CONTROLLER_IDS));
 
 export function checkCollection(input: CollectionInput): Finding[] {
@@ -196,14 +199,21 @@ export function checkCollection(input: CollectionInput): Finding[] {
   for (const [k, ds] of byFile) {
     const [host, file] = k.split('\u0000') as [string, string];
     const errors = ds.filter((d) => d.severity === 'error');
+    const shown = (errors[0] ?? ds[0])!;
     out.push({
       id: 'C6',
       severity: errors.length ? 'warn' : 'info',
       ...(host && !host.startsWith('central') ? { host } : {}),
       subject: file,
-      message: `${plural(ds.length, 'parser diagnostic')}${errors.length ? ` (${plural(errors.length, 'error')})` : ''}: ${(errors[0] ?? ds[0])!.message}${errors.length ? ' — the lines it could not read are ignored by every check' : ''}`,
+      message: `${plural(ds.length, 'parser diagnostic')}${errors.length ? ` (${plural(errors.length, 'error')})` : ''}: ${shown.message}${errors.length ? ' — the lines it could not read are ignored by every check' : ''}`,
       evidence: ds.slice(0, 3).map((d) => ({ file: d.file ?? file, ...(d.line !== undefined ? { line: d.line } : {}), excerpt: excerptOf(d.excerpt ?? d.message) })),
-      ...(errors.length ? { fix: 'please report it with the file (ovnscope fixture pack --redact) — a parser should read every line OVS/OVN/FRR prints' } : {}),
+      // An empty or cut-short output is what the collection left (a timeout, a killed command, a
+      // full disk), not text a parser failed to understand: the advice is to collect it again.
+      ...(CUT_SHORT.test(shown.message)
+        ? { fix: 'the output is empty or cut short — a collection problem (a timeout, a killed command, a full disk), not a parser bug: collect again (a timeout: raise --timeout; see the .err file)' }
+        : errors.length
+          ? { fix: 'please report it with the file (ovnscope fixture pack --redact) — a parser should read every line OVS/OVN/FRR prints' }
+          : {}),
     });
   }
   if (!byFile.size) out.push({ id: 'C6', severity: 'pass', subject: 'parsers', message: 'every output parsed without diagnostics', evidence: [] });

@@ -177,8 +177,9 @@ function ovsEvidence(ctx: Ctx, h: HostState): Evidence {
 }
 
 /**
- * Why a check cannot use an output: it was not collected (or its command failed), or its file is
- * damaged (missing, or changed after collection: the reader's damage diagnostics). Undefined when
+ * Why a check cannot use an output: it was not collected (or its command failed), its file is
+ * damaged (missing, or changed after collection: the reader's damage diagnostics), or the parser
+ * could not read it (an error diagnostic on the file: empty, cut short, not JSON). Undefined when
  * the output is there and intact. A check whose input is unusable is n/a, never a finding about
  * the host: an absent Interface listing is not "no tunnel ports".
  */
@@ -190,6 +191,11 @@ export function unusableOutput(snap: Pick<Snapshot, 'manifest' | 'diagnostics'>,
   if (cmd.status !== 'ok' || !cmd.file?.endsWith('.out')) return `${id} was not collected from ${where} (${cmd.status}${cmd.error ? `: ${cmd.error}` : ''})`;
   const damaged = snap.diagnostics.find((d) => d.damage !== undefined && d.file === cmd.file);
   if (damaged) return `its input ${cmd.file} is damaged (${damaged.damage === 'missing' ? 'missing: removed after collection' : 'changed after collection'})`;
+  // Intact as collected but not readable (empty, cut short, not JSON): an OVSDB listing the parser
+  // could not read whole would make a check judge from what is left — "no tunnel ports", "no
+  // system-id" — so the check is n/a, naming the file and the parser's first error (C6 has them all).
+  const unreadable = snap.diagnostics.find((d) => d.severity === 'error' && d.file === cmd.file);
+  if (unreadable) return `its input ${cmd.file}${unreadable.line !== undefined ? ` (line ${unreadable.line})` : ''} could not be read: ${unreadable.message}`;
   return undefined;
 }
 
@@ -723,6 +729,11 @@ function outsideBindings(ctx: Ctx, sbPorts: readonly SbPortBinding[]): void {
 }
 
 function duplicateSystemIds(ctx: Ctx, fleet: readonly HostIdentity[]): void {
+  // A host whose Open_vSwitch listing is unusable has no known system-id: D16 cannot say it is distinct.
+  for (const h of ctx.snap.hosts) {
+    const gap = firstGap(ctx, h.name, [HEALTH_IDS.openVswitch]);
+    if (gap) notChecked(ctx, ['D16'], h.name, 'system-id', gap);
+  }
   const by = new Map<string, string[]>();
   for (const h of fleet) if (h.chassis) by.set(h.chassis, [...(by.get(h.chassis) ?? []), h.name]);
   let dup = false;

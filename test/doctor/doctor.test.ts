@@ -13,6 +13,7 @@ import { makeStyle } from '../../src/render/style.js';
 import { runDoctor, type DoctorResult } from '../../src/services/doctor.js';
 import { fixture } from '../offload/snapshot-builder.js';
 import { copyFixture } from '../harness/fixture-copy.js';
+import { rewriteCollectedOutput } from '../harness/fixture-outputs.js';
 import { healthy, withHost, writeSynthetic, type SynthSpec } from './synthetic.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -280,5 +281,50 @@ describe('doctor keeps the diagnostics of the offload and BGP loaders when those
     const out = 'hosts/hv1/uname.r.out';
     expect(r.value.diagnostics).toEqual(expect.arrayContaining([expect.objectContaining({ host: 'hv1', file: out, damage: 'missing' })]));
     expect(r.value.findings.filter((f) => f.id === 'C8' && f.severity !== 'pass').map((f) => [f.host, f.subject])).toEqual([['hv1', out]]);
+  });
+});
+
+describe('doctor on outputs collected intact but unreadable (empty, cut short, garbage): every check still appears', () => {
+  const key = (f: Finding) => `${f.id} ${f.host ?? '-'}`;
+
+  it('hv1 with an empty Interface listing, a cut-short Open_vSwitch listing and an unparseable flow line: D4/D5/D7-D10/D12/D16 are n/a naming the file; C6 says re-collect for the cut-short ones', async () => {
+    const intact = await runDoctor({ snapshot: copyFixture('l3-acl'), severity: 'n-a' });
+    const dir = copyFixture('l3-acl');
+    rewriteCollectedOutput(dir, 'hosts/hv1/ovs-vsctl.list.Interface.out', '');
+    rewriteCollectedOutput(dir, 'hosts/hv1/ovs-vsctl.list.Open_vSwitch.out', '{"garbage":\n');
+    const dump = 'hosts/hv1/ovs-ofctl.dump-flows.br-int.out';
+    rewriteCollectedOutput(dir, dump, `${readFileSync(join(dir, dump), 'utf8')} cookie=0x0, duration=1.000s, table=zz, n_packets=0, n_bytes=0, priority=1 actions=drop\n`);
+    const r = await runDoctor({ snapshot: dir, severity: 'n-a' });
+    expect(intact.ok && r.ok).toBe(true);
+    if (!intact.ok || !r.ok) return;
+    // The digests match: this is not C8's "changed after collection".
+    expect(r.value.findings.filter((f) => f.id === 'C8').map((f) => f.severity)).toEqual(['pass']);
+
+    // Every health check the intact copy reports about hv1 is still reported about hv1.
+    const before = intact.value.findings.filter((f) => /^D\d+$/.test(f.id) && f.host === 'hv1').map(key);
+    const after = new Set(r.value.findings.map(key));
+    expect(before.length).toBeGreaterThan(5);
+    expect(before.filter((k) => !after.has(k))).toEqual([]);
+
+    const hv1 = (id: string) => r.value.findings.filter((f) => f.id === id && f.host === 'hv1');
+    for (const id of ['D4', 'D5', 'D12']) {
+      expect(hv1(id).map((f) => f.severity), id).toEqual(['n-a']);
+      expect(hv1(id)[0]!.message, id).toMatch(/not checked on hv1, its input hosts\/hv1\/ovs-vsctl\.list\.Interface\.out could not be read: empty output/);
+    }
+    for (const id of ['D7', 'D8', 'D9', 'D10', 'D16']) {
+      expect(hv1(id).map((f) => f.severity), id).toEqual(['n-a']);
+      expect(hv1(id)[0]!.message, id).toMatch(/its input hosts\/hv1\/ovs-vsctl\.list\.Open_vSwitch\.out \(line 2\) could not be read: JSON: unexpected end of input/);
+    }
+    // hv2 is untouched: still checked.
+    expect(r.value.findings.find((f) => f.id === 'D7' && f.host === 'hv2')?.severity).toBe('pass');
+
+    // C6: a cut-short or empty output is a collection problem (collect again); a line the parser does not understand is a parser bug (report it).
+    const c6 = (file: string) => r.value.findings.find((f) => f.id === 'C6' && f.subject === file)!;
+    for (const file of ['hosts/hv1/ovs-vsctl.list.Interface.out', 'hosts/hv1/ovs-vsctl.list.Open_vSwitch.out']) {
+      expect(c6(file).fix, file).toMatch(/empty or cut short — a collection problem .*collect again/);
+      expect(c6(file).fix, file).not.toMatch(/report/);
+    }
+    expect(c6(dump).message).toContain('table=zz');
+    expect(c6(dump).fix).toMatch(/please report it/);
   });
 });
