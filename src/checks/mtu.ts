@@ -1133,7 +1133,16 @@ export function checkPath(snap: MtuSnapshot, path: PathSpec, options: MtuCheckOp
   );
   // A tunnel whose egress is unknown leaves the answer unknown (a VIF's MTU alone would mislead).
   const underlayKnown = segments.length === hops.length && segments.every((s) => s.egress && egressLimits(s.egress, options).min !== undefined);
-  if (!underlayKnown) notes.unshift('the largest packet is unknown: the egress MTU of at least one tunnel on the path was not collected (ip -j link/route on the sending host)');
+  if (!underlayKnown) {
+    // Collected but unreadable is a damaged file, not a gap in the collection: say which and why.
+    const unknownFrom = segments.filter((s) => !(s.egress && egressLimits(s.egress, options).min !== undefined)).map((s) => hostOf(snap, s.fromHost));
+    const damaged = [...new Set(unknownFrom.flatMap((h) => (h ? [KERNEL_IDS.link, KERNEL_IDS.route, MTU_IDS.route6, KERNEL_IDS.nexthop].flatMap((id) => h.unreadable.get(id) ?? []) : [])))];
+    notes.unshift(
+      damaged.length
+        ? `the largest packet is unknown: the egress MTU of at least one tunnel on the path was collected but cannot be read — damaged: ${damaged.join('; ')} (collect again, or get an intact copy of the snapshot)`
+        : 'the largest packet is unknown: the egress MTU of at least one tunnel on the path was not collected (ip -j link/route on the sending host)',
+    );
+  }
   let bottleneck: HopRow | undefined;
   if (underlayKnown) for (const r of forwardRows) if (!bottleneck || r.maxInner! < bottleneck.maxInner!) bottleneck = r;
   const largestInner = bottleneck?.maxInner;
@@ -1190,6 +1199,9 @@ export interface ClusterMtuReport {
   readonly findings: readonly Finding[];
 }
 
+/** The outputs a tunnel's egress is read from (OVS tunnel ports and TEP, the kernel's devices and routes). */
+const EGRESS_INPUTS = [SHARED_IDS.openVswitch, SHARED_IDS.interface, KERNEL_IDS.link, KERNEL_IDS.route, MTU_IDS.route6, KERNEL_IDS.nexthop];
+
 /** Cluster-wide rules: H1 (every network fits the smallest underlay between any pair of chassis) and H8 (consistency), plus per host H0/H3/H4/H6/H7. */
 export function checkCluster(snap: MtuSnapshot, options: MtuCheckOptions = {}): ClusterMtuReport {
   const c = snap.central;
@@ -1233,6 +1245,14 @@ export function checkCluster(snap: MtuSnapshot, options: MtuCheckOptions = {}): 
       const evidence = bySwitch ? { file: '(command line)', excerpt: `--switch-mtu ${options.switchMtu}${options.switchMtuSemantics === 'l2' ? ' --switch-mtu-semantics l2' : ''}` } : dev ? linkEvidence(h, dev) : limiter?.kind === 'pmtu' && e.routeGet ? routeEvidence(h, e.routeGet, MTU_IDS.routeGet(tep)) : e.route ? routeEvidence(h, e.route) : undefined;
       pairs.push({ host: h.host, chassis: h.chassis, toChassis: ch, remoteTep: tep, legs: e.legs.map((l) => ({ label: l.label, ...legLimit(l, options) })), underlay: lim.min, evidence, maxInner: lim.min !== undefined ? lim.min - O : undefined, source: e.source });
     }
+  }
+  // A host whose OVS or kernel listings are collected but unreadable has tunnels and egress
+  // devices nobody can see: say so per host (n/a, the file and why) instead of listing nothing.
+  for (const h of snap.hosts) {
+    const damaged = EGRESS_INPUTS.flatMap((id) => h.unreadable.get(id) ?? []);
+    if (!damaged.length) continue;
+    for (const id of ['MTU-H3', 'MTU-H4'])
+      findings.push({ id, severity: 'n-a', host: h.host, subject: id === 'MTU-H3' ? 'geneve ports' : 'egress toward the other TEPs', message: `not checked on ${h.host}: collected but cannot be read — damaged: ${damaged.join('; ')}`, evidence: [{ file: damaged[0]!.slice(0, damaged[0]!.indexOf(':')), excerpt: excerptOf(damaged[0]!) }], fix: 'collect again (or get an intact copy of the snapshot)' });
   }
   // Nothing to check is said, not left as an empty table.
   if (!pairs.length) {

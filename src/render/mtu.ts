@@ -59,7 +59,7 @@ export function renderPath(r: PathMtuReport, snapshot: string, style: ChalkInsta
   out.push('');
   out.push(hopTable(r.rows, style));
   out.push('');
-  if (r.largestInner === undefined) out.push(style.yellow('Largest inner packet: unknown (an egress MTU on the path was not collected; see the notes)'));
+  if (r.largestInner === undefined) out.push(style.yellow('Largest inner packet: unknown (an egress MTU on the path is unknown; see the notes)'));
   else {
     const legs = r.largestInnerBestLeg !== undefined && r.largestInnerBestLeg > r.largestInner ? `; ${r.largestInnerBestLeg} B on the best ECMP leg` : '';
     const underlayBound = r.bottleneck && ['H4', 'H5', 'H6'].includes(r.bottleneck.hop);

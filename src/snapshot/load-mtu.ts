@@ -98,6 +98,12 @@ export interface MtuHostState {
   readonly datapath?: OvnBridgeDatapath;
   readonly files: ReadonlyMap<string, MtuSourceFile>;
   readonly commands: ReadonlyMap<string, ManifestCommand>;
+  /**
+   * Outputs that were collected but cannot be read, by command id: `FILE: why` (changed or
+   * removed after collection, empty, cut short, not JSON). What is missing for that reason is
+   * "damaged", not "not collected".
+   */
+  readonly unreadable: ReadonlyMap<string, string>;
 }
 
 export interface OvnBridgeDatapath {
@@ -303,12 +309,18 @@ async function loadCentral(source: SnapshotSource, diagnostics: Diagnostic[]): P
 async function loadHost(source: SnapshotSource, host: string, manifestCommands: readonly ManifestCommand[], diagnostics: Diagnostic[]): Promise<MtuHostState> {
   const files = new Map<string, MtuSourceFile>();
   const commands = new Map(manifestCommands.map((c) => [c.id, c] as const));
+  const unreadable = new Map<string, string>();
   const read = async <T>(id: string, parse: (text: string, file: string) => Parsed<T>): Promise<T | undefined> => {
+    const before = diagnostics.length;
     const out = await source.hostOutput(host, id, diagnostics);
+    const damage = diagnostics.slice(before).find((d) => d.damage !== undefined);
+    if (damage?.file) unreadable.set(id, `${damage.file}: ${damage.message}`);
     if (!out || out.command.status !== 'ok') return undefined;
     files.set(id, { file: out.file, lines: out.text.split('\n') });
     const parsed = parse(out.text, out.file);
     diagnostics.push(...locate(parsed.diagnostics, { file: out.file, host }));
+    const bad = parsed.diagnostics.find((d) => d.severity === 'error' || /^empty output\b/.test(d.message));
+    if (bad && !unreadable.has(id)) unreadable.set(id, `${out.file}${bad.line !== undefined ? `:${bad.line}` : ''}: ${bad.message}`);
     return parsed.value;
   };
   const openVswitch = (await read(SHARED_IDS.openVswitch, (t, f) => parseOvsdbRows(t, toOpenVswitch, f)))?.[0];
@@ -353,5 +365,6 @@ async function loadHost(source: SnapshotSource, host: string, manifestCommands: 
     ...(datapath ? { datapath } : {}),
     files,
     commands,
+    unreadable,
   };
 }

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MtuAuditResult } from '../../src/services/mtu.js';
 import { central, interfaces, mtuFixture, openVswitch, routes, snapshotDir } from './builder.js';
 import { runCli } from '../harness/cli.js';
+import { copyFixture } from '../harness/fixture-copy.js';
+import { addHostOutput } from '../harness/fixture-outputs.js';
 
 
 const ovnscope = (...args: string[]) => runCli(args, { env: { NO_COLOR: '1' } });
@@ -93,6 +95,26 @@ describe('ovnscope mtu (CLI)', () => {
     const m = await ovnscope('mtu', '--snapshot', 'fixtures/l3-acl', '--from', 'web1', '--to', 'db1', '--mtu', '1400');
     expect(m.code).toBe(1);
     expect(m.stdout).toMatch(/FAIL MTU-H0 hv1 tapweb1 \(web1\): OVS Interface tapweb1 \(type dummy\) mtu 1500 > network MTU 1400/);
+  });
+
+  it('path mode: an egress device listing collected but unreadable (empty ip -j link) is called damaged, with the file and why, not "not collected"', async () => {
+    const dir = copyFixture('l3-acl');
+    addHostOutput(dir, 'hv1', 'ip.link', { argv: ['ip', '-j', '-d', 'link'], out: '' });
+    const r = await ovnscope('mtu', '--snapshot', dir, '--from', 'web1', '--to', 'db1', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as MtuAuditResult;
+    expect(j.path!.largestInner).toBeUndefined();
+    expect(j.path!.notes[0]).toMatch(/largest packet is unknown: the egress MTU of at least one tunnel on the path was collected but cannot be read — damaged: hosts\/hv1\/ip\.link\.out:1: empty output/);
+    expect(j.path!.notes.join('\n')).not.toMatch(/was not collected/);
+    const t = await ovnscope('mtu', '--snapshot', dir, '--from', 'web1', '--to', 'db1');
+    expect(t.stdout).toContain('Largest inner packet: unknown (an egress MTU on the path is unknown; see the notes)');
+    expect(t.stdout).toContain('damaged: hosts/hv1/ip.link.out');
+    // --all (doctor's MTU audit): hv1's tunnels are n/a, saying why, not left out.
+    const all = JSON.parse((await ovnscope('mtu', '--snapshot', dir, '--all', '--json')).stdout) as MtuAuditResult;
+    const hv1 = all.findings.filter((f) => f.host === 'hv1' && (f.id === 'MTU-H3' || f.id === 'MTU-H4') && /damaged/.test(f.message));
+    expect(hv1.map((f) => `${f.severity} ${f.id}`)).toEqual(['n-a MTU-H3', 'n-a MTU-H4']);
+    expect(hv1[1]!.message).toMatch(/^not checked on hv1: collected but cannot be read — damaged: hosts\/hv1\/ip\.link\.out:1: empty output/);
+    expect(hv1[1]!.evidence[0]!.file).toBe('hosts/hv1/ip.link.out');
   });
 
   it('usage errors exit 2 and say what to give', async () => {
