@@ -14,7 +14,7 @@
  */
 import type { Evidence, Finding } from '../model/finding.js';
 import type { SbChassisPrivate, SbGlobal } from '../model/ovn.js';
-import type { ControllerEvidence } from '../model/ovn-controller.js';
+import { OVN_CONTROLLER_IDS, type ControllerEvidence } from '../model/ovn-controller.js';
 import type { HostState, Snapshot } from '../model/snapshot.js';
 import { plural } from '../model/plural.js';
 import { HEALTH_CHECKS, rowEvidence, unusableOutput, type HostIdentity } from './health.js';
@@ -67,9 +67,31 @@ function stoppedCleanly(snap: SbView, h: HostState): boolean {
 }
 
 /**
+ * The run directory the inventory pointed ovn-appctl at — `OVN_RUNDIR=DIR` in the host's wrapper
+ * or its ovn_controller wrapper, as the manifest records the executed command — when the pidfile
+ * ovn-appctl did not find is in it. Then "it runs with another OVN_RUNDIR" is ruled out by the
+ * user's own setting, and no pidfile there means stopped (ovn-controller removes its pidfile on
+ * exit, SIGTERM included). Undefined when no run directory was given (the default /var/run/ovn).
+ */
+export function givenRundir(snap: Pick<Snapshot, 'manifest'>, h: HostState): string | undefined {
+  const pidfile = missingPidfile(h.ovnController);
+  if (pidfile === undefined) return undefined;
+  const cmd = snap.manifest.hosts.find((x) => x.name === h.name)?.commands.find((c) => c.id === OVN_CONTROLLER_IDS.connectionStatus);
+  const executed = cmd?.executed ?? [];
+  const appctl = executed.indexOf('ovn-appctl');
+  const dir = executed
+    .slice(0, appctl < 0 ? 0 : appctl)
+    .map((a) => /^OVN_RUNDIR=(.+)$/.exec(a)?.[1])
+    .filter((d): d is string => d !== undefined)
+    .pop();
+  return dir !== undefined && pidfile.startsWith(`${dir.replace(/\/+$/, '')}/`) ? dir : undefined;
+}
+
+/**
  * D17's judgement of a host's ovn-controller, made here once for the check, D18's wording, trace
  * warnings and `snapshot show`. `not-running`: a pidfile naming a dead process, a refused socket,
- * or a clean exit; `not-reached`: no pidfile where ovn-appctl looked (inconclusive). Undefined
+ * a clean exit, or no pidfile in the run directory the inventory gave; `not-reached`: no pidfile
+ * where ovn-appctl looked by default (inconclusive). Undefined
  * when nothing was asked (older snapshots) or nothing can be told (not a chassis).
  */
 export type ControllerVerdict = 'connected' | 'not-connected' | 'paused' | 'unresponsive' | 'not-running' | 'not-reached';
@@ -83,7 +105,7 @@ export function controllerVerdict(snap: SbView, h: HostState): ControllerVerdict
       return 'unresponsive';
     case 'not-running':
       if (h.chassis === undefined) return undefined;
-      return missingPidfile(st) === undefined || stoppedCleanly(snap, h) ? 'not-running' : 'not-reached';
+      return missingPidfile(st) === undefined || stoppedCleanly(snap, h) || givenRundir(snap, h) !== undefined ? 'not-running' : 'not-reached';
     default:
       return undefined;
   }
@@ -297,6 +319,7 @@ export function checkControllers(input: ControllerInput): Finding[] {
           break;
         }
         const pidfile = missingPidfile(st);
+        const rundir = givenRundir(snap, h);
         if (controllerVerdict(snap, h) === 'not-reached') {
           const elsewhere = appliedLately(row, snap.sb?.global, snap.manifest.created);
           const latest = row?.nbCfg === snap.sb?.global?.nbCfg ? ', the SB\'s latest' : '';
@@ -323,9 +346,15 @@ export function checkControllers(input: ControllerInput): Finding[] {
           severity: 'fail',
           host: h.name,
           subject,
-          message: `ovn-controller is not running on ${h.name}: ${noAnswer(st.error)}${pidfile !== undefined ? `, and chassis ${h.chassis} has no Chassis or Chassis_Private row in the SB (D7): ovn-controller deletes both when it exits cleanly` : ''}; ${STALE_FLOWS}${last ? `. ${last[0]!.toUpperCase()}${last.slice(1)}` : ''}`,
+          message: `ovn-controller is not running on ${h.name}: ${noAnswer(st.error)}${
+            pidfile === undefined
+              ? ''
+              : stoppedCleanly(snap, h)
+                ? `, and chassis ${h.chassis} has no Chassis or Chassis_Private row in the SB (D7): ovn-controller deletes both when it exits cleanly`
+                : `; the pidfile is missing from the run directory the inventory gives (OVN_RUNDIR=${rundir}), and ovn-controller removes it when it stops`
+          }; ${STALE_FLOWS}${last ? `. ${last[0]!.toUpperCase()}${last.slice(1)}` : ''}`,
           evidence: [evidenceOf(st.evidence), ...rowEv, ...ovsEvidence(h)],
-          fix: d17Cause(snap, h)!.fix,
+          fix: `${d17Cause(snap, h)!.fix}${rundir !== undefined && !stoppedCleanly(snap, h) ? ` (if it runs with another run directory than ${rundir}, correct OVN_RUNDIR in the inventory and collect again)` : ''}`,
         });
         break;
       case 'unresponsive':

@@ -126,6 +126,42 @@ describe('D17: ovn-controller answers on every host', () => {
     expect(pick(await findings(kept2), 'D17', 'hv2').map((f) => f.severity)).toEqual(['warn']);
   });
 
+  it('no pidfile in the run directory the inventory gives (OVN_RUNDIR in the wrapper; a snapshot edit of what a live SIGTERM collection recorded): stopped, so it fails as not running and a trace warns, even with the latest nb_cfg applied', async () => {
+    // SIGTERM: ovn-controller removes its pidfile and exits; its Chassis/Chassis_Private rows stay.
+    // ovn-appctl's stderr and the executed command verbatim from such a collection (OVN 23.03, l3-acl sandbox).
+    const stopped = (rundir: string) => ({
+      connection: {
+        argv: [],
+        executed: ['env', 'OVS_RUNDIR=/run/sbx/hv2', `OVN_RUNDIR=${rundir}`],
+        status: 'failed' as const,
+        err: '2026-11-22T02:08:34Z|00001|daemon_unix|WARN|/run/sbx/hv2/ovn-controller.pid: open: No such file or directory\novn-appctl: cannot read pidfile "/run/sbx/hv2/ovn-controller.pid" (No such file or directory)\n',
+      },
+    });
+    const dir = copyFixture('l3-acl');
+    addControllerAnswers(dir, 'hv1', HEALTHY);
+    addControllerAnswers(dir, 'hv2', stopped('/run/sbx/hv2'));
+    // hv2 applied the SB's latest nb_cfg 20 min before: without the run directory that alone would only warn.
+    addNbCfg(dir, 7, [
+      { name: 'hv1', chassisUuid: HV1, nbCfg: 7, timestamp: CREATED - 20 * 60_000 },
+      { name: 'hv2', chassisUuid: HV2, nbCfg: 7, timestamp: CREATED - 20 * 60_000 },
+    ]);
+    const fs = await findings(dir);
+    const [hv2] = pick(fs, 'D17', 'hv2');
+    expect(hv2!.severity).toBe('fail');
+    expect(hv2!.message).toMatch(/^ovn-controller is not running on hv2: its control socket did not answer \(ovn-appctl: cannot read pidfile "\/run\/sbx\/hv2\/ovn-controller\.pid" \(No such file or directory\)\); the pidfile is missing from the run directory the inventory gives \(OVN_RUNDIR=\/run\/sbx\/hv2\), and ovn-controller removes it when it stops; its OpenFlow flows are what it last installed/);
+    expect(hv2!.message).not.toMatch(/container|no Chassis or Chassis_Private row/);
+    expect(hv2!.fix).toMatch(/^on hv2: systemctl status ovn-controller .*start it .*\(if it runs with another run directory than \/run\/sbx\/hv2, correct OVN_RUNDIR in the inventory and collect again\)$/);
+    expect(hv2!.fix).not.toMatch(/^set OVN_RUNDIR/);
+    const r = await loadSnapshot(dir);
+    if (!r.ok) throw new Error(r.error.message);
+    expect(staleFlowCauses(r.value).get('hv2')?.map((c) => c.kind)).toEqual(['not-running']);
+
+    // An OVN_RUNDIR that is not where ovn-appctl looked (the pidfile elsewhere) proves nothing: still a warning.
+    const other = copyFixture('l3-acl');
+    addControllerAnswers(other, 'hv2', stopped('/run/elsewhere'));
+    expect(pick(await findings(other), 'D17', 'hv2').map((f) => f.severity)).toEqual(['warn']);
+  });
+
   it('not connected to the SB warns and names ovn-remote; paused fails; a timeout warns', async () => {
     const dir = copyFixture('l3-acl');
     addControllerAnswers(dir, 'hv1', { connection: { argv: [], out: 'not connected\n' }, debug: { argv: [], out: 'running\n' } });

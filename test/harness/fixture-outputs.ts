@@ -11,6 +11,8 @@ import { copyFixture } from './fixture-copy.js';
 
 export interface RecordedOutput {
   readonly argv: readonly string[];
+  /** What ran, wrapper included (default: argv). */
+  readonly executed?: readonly string[];
   readonly status?: CommandStatus;
   readonly exitCode?: number | null;
   /** stdout (written when the command completed: ok or failed). */
@@ -29,7 +31,7 @@ function entry(dir: string, base: string, id: string, o: RecordedOutput): Manife
   return {
     id,
     argv: o.argv,
-    executed: o.argv,
+    executed: o.executed ?? o.argv,
     required: false,
     status,
     exitCode: o.exitCode !== undefined ? o.exitCode : status === 'ok' ? 0 : status === 'failed' ? 1 : null,
@@ -68,7 +70,7 @@ export function addCentralOutput(dir: string, id: string, o: RecordedOutput): vo
 /** The `ovn-appctl -t ovn-controller …` outputs of a host, as the recipe records them. */
 export function addControllerAnswers(dir: string, host: string, answers: { connection?: RecordedOutput; debug?: RecordedOutput; version?: RecordedOutput }): void {
   const argv = (c: string) => ['ovn-appctl', '-t', 'ovn-controller', c];
-  if (answers.connection) addHostOutput(dir, host, 'ovn-appctl.connection-status', { ...answers.connection, argv: argv('connection-status') });
+  if (answers.connection) addHostOutput(dir, host, 'ovn-appctl.connection-status', { ...answers.connection, argv: argv('connection-status'), ...(answers.connection.executed ? { executed: [...answers.connection.executed, ...argv('connection-status')] } : {}) });
   if (answers.debug) addHostOutput(dir, host, 'ovn-appctl.debug-status', { ...answers.debug, argv: argv('debug/status') });
   if (answers.version) addHostOutput(dir, host, 'ovn-appctl.version', { ...answers.version, argv: argv('version') });
 }
