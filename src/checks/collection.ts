@@ -65,7 +65,7 @@ export interface CollectionInput {
 }
 
 /** Parser messages that say the output ended early (empty, or cut off mid-document), not that a line was not understood. */
-const CUT_SHORT = /\bempty output\b|output truncated\?|\bunexpected end of input\b/i;
+export const CUT_SHORT = /\bempty output\b|output truncated\?|\bunexpected end of input\b/i;
 
 const CONTROLLER_IDS: ReadonlySet<string> = new Set(Object.values(OVN_CONTROLLER_IDS));
 

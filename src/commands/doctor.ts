@@ -18,7 +18,7 @@ export default class Doctor extends BaseCommand {
   static override summary = 'Run every check ovnscope has over one snapshot — port bindings, chassis, tunnels, flow tables, collection gaps, offload, MTU, BGP — ordered by severity.';
   static override description = `One run for "what is wrong here?": the OVN/OVS health checks D1-D18 (port bindings unbound or down, chassis without encaps, tunnel ports towards unknown chassis, tunnel BFD down, interface errors, ovn-encap-ip drift, and whether each chassis' flows are current: ovn-controller not running, paused or not connected to the SB, a chassis behind SB_Global.nb_cfg), the flow-table checks F1-F5 (tables flows continue into but that have no flows, equal-priority overlapping flows, flows that can never match, missing groups, ports flows use that the bridge lacks), the collection checks C1-C8 (unreachable hosts, missing outputs, parser diagnostics, path scope, files damaged after collection), and the GENEVE offload (O1-O9, H1-H10), MTU (MTU-H0…H8, cluster-wide) and underlay BGP (B1-B14) audits when the snapshot holds their data. An audit or check whose data is not in the snapshot, is in a file damaged after collection, or is in an output the parser cannot read (empty, cut short, not JSON), is reported as n/a for each host it applies to, with the reason naming the file, never as a failure and never left out.
 
-Findings are grouped by host (fleet-wide SB/NB and collection findings first), most severe first; every one quotes the raw file and line (or OVSDB row) it rests on and says what to do. The exit status is 1 when any check fails, so scripts and CI can use it; --severity only changes what is listed.`;
+Findings are grouped by host (fleet-wide SB/NB and collection findings first), most severe first; every one quotes the raw file and line (or OVSDB row) it rests on and says what to do. The exit status is 1 when any check fails, so scripts and CI can use it; otherwise 3 when the snapshot is incomplete for the selected hosts — what makes collect exit 3 (a host unreachable, a required output such as dump-flows failed or timed out, the collection interrupted, no NB/SB) or an output changed after collection (C8) or collected empty or cut short (C6) — because the checks did not see everything: "doctor && echo healthy" never passes a fleet whose flow tables were not looked at. The summary names what is missing (--json: "incomplete"). 0 only when every check ran on complete input and none failed; --severity only changes what is listed.`;
   static override examples = [
     '<%= config.bin %> doctor --snapshot snap',
     '<%= config.bin %> doctor --snapshot bug-1234.tar.gz --host hv1 --host hv2',
@@ -50,6 +50,7 @@ Findings are grouped by host (fleet-wide SB/NB and collection findings first), m
     const result = await runDoctor({ snapshot: flags.snapshot, hosts: flags.host, severity: flags.severity as FindingSeverity, maxFlowComparisons: flags['max-flow-comparisons'] });
     if (!result.ok) this.failWith(result.error);
     if (result.value.failed) process.exitCode = ExitCode.findingOrDrop;
+    else if (result.value.incomplete.length) process.exitCode = ExitCode.incomplete;
     this.print(renderDoctor(result.value, this.style));
     return result.value;
   }

@@ -79,7 +79,12 @@ export function renderDoctor(r: DoctorResult, style: ChalkInstance): string {
     `${countsText(r.counts, style)}` +
       style.dim(`  (listed: ${r.threshold === 'n-a' ? 'everything' : `${r.threshold} and worse`}${r.hidden ? `; ${r.hidden} more below that: --severity n-a lists everything` : ''})`),
   );
-  out.push(r.failed ? style.red.bold('FAILED: at least one check failed (exit status 1)') : style.green('no check failed'));
+  out.push(r.failed ? style.red.bold('FAILED: at least one check failed (exit status 1)') : r.incomplete.length ? style.yellow.bold('INCOMPLETE: no check failed, but the snapshot is incomplete, so not everything was checked (exit status 3)') : style.green('no check failed'));
+  if (r.incomplete.length) {
+    out.push(style.yellow(`missing from the snapshot${r.failed ? ' (the checks did not see everything)' : ''}:`));
+    for (const m of r.incomplete.slice(0, 8)) out.push(`  ${m}`);
+    if (r.incomplete.length > 8) out.push(style.dim(`  … and ${r.incomplete.length - 8} more (--json: "incomplete")`));
+  }
   if (r.diagnostics.length) {
     out.push('', style.yellow(plural(r.diagnostics.length, 'parser diagnostic')) + (r.diagnostics.length > 5 ? ' (first 5; see C6)' : ''));
     for (const d of r.diagnostics.slice(0, 5)) out.push(`  ${formatDiagnostic(d)}`);

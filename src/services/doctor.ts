@@ -1,12 +1,13 @@
 import { checkBgp, DEFAULT_EXPECTED_UPLINKS } from '../checks/bgp.js';
 import { checkControllers } from '../checks/controller.js';
-import { checkCollection, COLLECTION_CHECKS, recordedScope, type RecordedScope } from '../checks/collection.js';
+import { checkCollection, COLLECTION_CHECKS, CUT_SHORT, recordedScope, type RecordedScope } from '../checks/collection.js';
 import { checkFlowTables, FLOW_TABLE_CHECKS } from '../checks/flow-table.js';
 import { checkHealth, HEALTH_CHECKS, hostIdentity, type HostIdentity } from '../checks/health.js';
 import { checkOffload } from '../checks/offload.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Diagnostic } from '../model/diagnostic.js';
+import type { Manifest } from '../model/manifest.js';
 import { compareFindings, countBySeverity, excerptOf, FINDING_SEVERITIES, SEVERITY_RANK, worstSeverity, type Finding, type FindingSeverity, type SeverityCounts } from '../model/finding.js';
 import { fail, ok, type Result } from '../model/result.js';
 import { KERNEL_IDS, loadBgp, loadTunnelSide } from '../snapshot/load-bgp.js';
@@ -64,6 +65,14 @@ export interface DoctorResult {
   readonly hidden: number;
   /** True when any finding failed (the command exits 1). */
   readonly failed: boolean;
+  /**
+   * What the snapshot lacks for the selected hosts: the manifest's missing list (a host
+   * unreachable, a required output failed or timed out, the collection interrupted, no NB/SB —
+   * what makes collect exit 3), outputs damaged after collection (C8) and outputs collected empty
+   * or cut short (C6). Non-empty: the checks
+   * did not see everything, and the command exits 3 unless a check failed (1).
+   */
+  readonly incomplete: readonly string[];
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -188,6 +197,25 @@ async function quoteRawLines(dir: string, findings: readonly Finding[]): Promise
   });
 }
 
+/**
+ * What the selected hosts' part of the snapshot lacks (see DoctorResult.incomplete): the
+ * manifest's own list — entries about a host count only when that host is selected — every
+ * output file damaged after collection, and every one the parser found empty or cut short.
+ */
+function incompleteInput(manifest: Manifest, diagnostics: readonly Diagnostic[], hosts: readonly string[] | undefined): string[] {
+  const selected = (host: string | undefined) => !hosts || host === undefined || hosts.includes(host);
+  const out = manifest.missing.filter((m) => selected(/^host (\S+):/.exec(m)?.[1]));
+  if (manifest.interrupted && !out.some((m) => /interrupted/.test(m))) out.push('the collection was interrupted');
+  const damaged = new Set<string>();
+  for (const d of diagnostics) if (d.damage && d.file && selected(d.host?.startsWith('central') ? undefined : d.host)) damaged.add(d.file);
+  for (const f of damaged) out.push(`${f}: damaged after collection (C8)`);
+  // Collected "ok" but empty or cut short: as missing as a failed command, for the checks.
+  const cut = new Set<string>();
+  for (const d of diagnostics) if (!d.damage && d.file && !damaged.has(d.file) && CUT_SHORT.test(d.message) && selected(d.host?.startsWith('central') ? undefined : d.host)) cut.add(d.file);
+  for (const f of cut) out.push(`${f}: empty or cut short (C6)`);
+  return out;
+}
+
 /** `ovnscope doctor`: every check ovnscope has, over one snapshot, ordered by severity. */
 export async function runDoctor(options: DoctorOptions): Promise<Result<DoctorResult>> {
   const threshold = options.severity ?? 'info';
@@ -232,6 +260,7 @@ export async function runDoctor(options: DoctorOptions): Promise<Result<DoctorRe
     mtu.run,
   ];
   const shown = everything.filter((f) => SEVERITY_RANK[f.severity] <= SEVERITY_RANK[threshold]);
+  const incomplete = incompleteInput(snap.manifest, allDiagnostics, hosts);
 
   const groups = new Map<string | undefined, Finding[]>();
   for (const f of everything) groups.set(f.host, [...(groups.get(f.host) ?? []), f]);
@@ -252,6 +281,7 @@ export async function runDoctor(options: DoctorOptions): Promise<Result<DoctorRe
     byHost,
     hidden: everything.length - shown.length,
     failed: everything.some((f) => f.severity === 'fail'),
+    incomplete,
     diagnostics: allDiagnostics,
   });
 }

@@ -328,3 +328,53 @@ describe('doctor on outputs collected intact but unreadable (empty, cut short, g
     expect(c6(dump).fix).toMatch(/please report it/);
   });
 });
+
+describe('doctor on an incomplete snapshot exits 3, not 0 ("doctor && echo healthy" must not pass it)', () => {
+  /** l3-acl as an interrupted collection leaves it: hv2's dump-flows never finished (no file, status timeout). */
+  function interrupted(): string {
+    const dir = copyFixture('l3-acl');
+    const file = join(dir, 'manifest.json');
+    const m = JSON.parse(readFileSync(file, 'utf8')) as { complete: boolean; interrupted: boolean; missing: string[]; hosts: { name: string; commands: Record<string, unknown>[] }[] };
+    const hv2 = m.hosts.find((h) => h.name === 'hv2')!;
+    hv2.commands = hv2.commands.map((c) => (c['id'] === 'ovs-ofctl.dump-flows.br-int' ? { ...c, status: 'timeout', exitCode: null, file: undefined, bytes: 0, sha256: undefined, error: 'interrupted' } : c));
+    rmSync(join(dir, 'hosts/hv2/ovs-ofctl.dump-flows.br-int.out'));
+    Object.assign(m, { complete: false, interrupted: true, missing: ['host hv2: ovs-ofctl.dump-flows.br-int timeout (interrupted)', 'collection interrupted by the user (Ctrl-C)'] });
+    writeFileSync(file, JSON.stringify(m, null, 2));
+    return dir;
+  }
+
+  it('no check fails, but hv2\'s flow table was never read: exit 3, the summary says what is missing; --host hv1 alone is complete for hv1 but the interruption still counts', async () => {
+    const dir = interrupted();
+    // flows, on the same snapshot, exits 3 for the missing dump: doctor agrees.
+    expect((await ovnscope(['flows', '-s', dir, '--host', 'hv2'])).code).toBe(3);
+    const t = await ovnscope(['doctor', '-s', dir]);
+    expect(t.code, t.stderr).toBe(3);
+    expect(t.stdout).toContain('INCOMPLETE: no check failed, but the snapshot is incomplete, so not everything was checked (exit status 3)');
+    expect(t.stdout).toContain('  host hv2: ovs-ofctl.dump-flows.br-int timeout (interrupted)');
+    expect(t.stdout).not.toContain('no check failed\n');
+    const j = await ovnscope(['doctor', '-s', dir, '--json']);
+    expect(j.code).toBe(3);
+    const v = JSON.parse(j.stdout) as DoctorResult;
+    expect(v.failed).toBe(false);
+    expect(v.incomplete).toEqual(['host hv2: ovs-ofctl.dump-flows.br-int timeout (interrupted)', 'collection interrupted by the user (Ctrl-C)']);
+    // Only hv1: hv2's gap is not hv1's, the interrupted collection is everyone's.
+    const only = await runDoctor({ snapshot: dir, hosts: ['hv1'] });
+    expect(only.ok && only.value.incomplete).toEqual(['collection interrupted by the user (Ctrl-C)']);
+    // The intact fixture: complete, exit 0.
+    const intact = await runDoctor({ snapshot: copyFixture('l3-acl') });
+    expect(intact.ok && intact.value.incomplete).toEqual([]);
+  });
+
+  it('a failing check still exits 1 on an incomplete snapshot (a finding outranks the gap), and the gap is still listed', async () => {
+    const dir = interrupted();
+    // hv1's tunnel to hv2 removed: D10 fails on hv1.
+    const ifaces = 'hosts/hv1/ovs-vsctl.list.Interface.out';
+    const listing = JSON.parse(readFileSync(join(dir, ifaces), 'utf8')) as { headings: string[]; data: unknown[][] };
+    const typeAt = listing.headings.indexOf('type');
+    rewriteCollectedOutput(dir, ifaces, JSON.stringify({ ...listing, data: listing.data.filter((r) => r[typeAt] !== 'geneve') }));
+    const t = await ovnscope(['doctor', '-s', dir]);
+    expect(t.code).toBe(1);
+    expect(t.stdout).toContain('FAILED: at least one check failed (exit status 1)');
+    expect(t.stdout).toMatch(/missing from the snapshot \(the checks did not see everything\):\n {2}host hv2: ovs-ofctl\.dump-flows\.br-int timeout/);
+  });
+});

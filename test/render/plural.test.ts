@@ -37,7 +37,7 @@ describe('parser diagnostic counts in the shared renderers', () => {
   });
 
   it('doctor', () => {
-    const result = (n: number): DoctorResult => ({ snapshot: 'snap', created: '2026-01-01T00:00:00Z', complete: true, hosts: [], threshold: 'info', audits: [], findings: [], counts, byHost: [], hidden: 0, failed: false, diagnostics: diags(n) });
+    const result = (n: number): DoctorResult => ({ snapshot: 'snap', created: '2026-01-01T00:00:00Z', complete: true, hosts: [], threshold: 'info', audits: [], findings: [], counts, byHost: [], hidden: 0, failed: false, incomplete: [], diagnostics: diags(n) });
     expect(renderDoctor(result(1), style).split('\n')).toContain('1 parser diagnostic');
     expect(renderDoctor(result(2), style).split('\n')).toContain('2 parser diagnostics');
   });
