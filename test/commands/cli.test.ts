@@ -22,6 +22,26 @@ describe('ovnscope CLI', () => {
     expect(j.chassis.length).toBe(3);
   });
 
+  it('snapshot show takes --snapshot/-s like every other command; DIR still works; both must agree', async () => {
+    const viaFlag = await ovnscope('snapshot', 'show', '--snapshot', 'fixtures/l3-acl', '--json');
+    expect(viaFlag.code, viaFlag.stderr).toBe(0);
+    const viaShort = await ovnscope('snapshot', 'show', '-s', 'fixtures/l3-acl', '--json');
+    const viaArg = await ovnscope('snapshot', 'show', 'fixtures/l3-acl', '--json');
+    // The same snapshot whichever way it is named.
+    expect(JSON.parse(viaShort.stdout)).toEqual(JSON.parse(viaFlag.stdout));
+    expect(JSON.parse(viaArg.stdout)).toEqual(JSON.parse(viaFlag.stdout));
+    expect((JSON.parse(viaFlag.stdout) as { dir: string }).dir).toMatch(/l3-acl$/);
+    const same = await ovnscope('snapshot', 'show', 'fixtures/l3-acl', '--snapshot', 'fixtures/l3-acl');
+    expect(same.code).toBe(0);
+    const differ = await ovnscope('snapshot', 'show', 'fixtures/l3-acl', '--snapshot', 'fixtures/lb-nat-3chassis');
+    expect(differ.code).toBe(2);
+    // oclif wraps the message at the terminal width with " ›   " margins.
+    expect(differ.stderr.replace(/\s*›\s*/g, ' ').replace(/\s+/g, ' ')).toMatch(/--snapshot fixtures\/lb-nat-3chassis and DIR fixtures\/l3-acl name different snapshots/);
+    const none = await ovnscope('snapshot', 'show');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--snapshot/);
+  });
+
   it('prints no escape codes when piped', async () => {
     const r = await ovnscope('flows', '--snapshot', 'fixtures/l3-acl', '--host', 'hv1', '--table', '0');
     expect(r.code).toBe(0);
