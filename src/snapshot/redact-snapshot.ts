@@ -36,9 +36,9 @@ import { parseToolVersion } from '../parse/ovs-version.js';
 import { parseOvsdbJson } from '../parse/ovsdb-json.js';
 import { parseTlvMap } from '../parse/tlv-map.js';
 import { loadSnapshot } from './load.js';
-import { MAPPING_KINDS, Redactor, type MappingKind } from './redact.js';
+import { KEPT_USERS, MAPPING_KINDS, Redactor, type MappingKind } from './redact.js';
 import { learnFlowDump, learnGroupDump, redactFlowDump, redactGroupDump } from './redact-openflow.js';
-import { jsonStrings, rewriteJsonStrings, rewriteText } from './redact-text.js';
+import { FINGERPRINT_RE, HOME_DIR_RE, jsonStrings, rewriteJsonStrings, rewriteText, SSH_ENDPOINT_RE } from './redact-text.js';
 import { needlesOf, scanForOriginals, structureDiff, structureOf, type Residue } from './redact-verify.js';
 
 export interface RedactSnapshotOptions {
@@ -88,6 +88,7 @@ export const KEPT_DESCRIPTION: readonly string[] = [
   'prefix-preserving: common prefix lengths, subnets and masks keep their meaning',
   '10/8, 172.16/12, 192.168/16, 100.64/10, fe80::/64, fc00::/7, 2001:db8::/32 map into themselves',
   'logical names (switches, ports, ACLs) kept unless they contain a keyword; UUIDs and cookies kept',
+  `the accounts ${KEPT_USERS.join(', ')} kept (other user names, in home directories and user@host, become user-N)`,
 ];
 
 type FileKind = 'flows' | 'groups' | 'ofctl-show' | 'ovsdb' | 'dpif' | 'tlv' | 'version' | 'auto';
@@ -179,6 +180,10 @@ interface Facts {
   encaps: { chassis: string; ip: string }[];
   readonly chassisRefs: Set<string>;
   readonly otherHosts: Set<string>;
+  /** Users named by home directories and SSH endpoints (`user@host`). */
+  readonly users: Set<string>;
+  /** SSH host-key fingerprints (manifest errors, stderr). */
+  readonly fingerprints: Set<string>;
 }
 
 const TUNNEL_TYPES = new Set(['geneve', 'vxlan', 'stt', 'gre', 'erspan', 'ip6gre', 'ip6erspan', 'gtpu', 'bareudp', 'lisp']);
@@ -186,6 +191,23 @@ const REMOTE_RE = /\b(?:tcp|ssl|ptcp|pssl):([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-
 
 function isAddressLiteral(s: string): boolean {
   return parseIpv4(s) !== undefined || parseIpv6(s) !== undefined;
+}
+
+/**
+ * Who ran the collection and how it connected, as the transport's messages say it (manifest
+ * errors, stderr): user names in home directories, `user@host` endpoints (users, and host names
+ * such as a jump host's that nothing else in the snapshot names) and host-key fingerprints.
+ * `endpoints`: only in text ovnscope's transports wrote; an `@` in command output (chassis@encap,
+ * `@port_group`) is not an SSH endpoint.
+ */
+function learnIdentities(text: string, facts: Facts, endpoints: boolean): void {
+  for (const m of text.matchAll(FINGERPRINT_RE)) facts.fingerprints.add(m[0]);
+  for (const m of text.matchAll(HOME_DIR_RE)) facts.users.add(m[1]);
+  if (!endpoints) return;
+  for (const m of text.matchAll(SSH_ENDPOINT_RE)) {
+    facts.users.add(m[1]);
+    if (/[A-Za-z]/.test(m[2]) && !m[2].startsWith('[') && !isAddressLiteral(m[2])) facts.otherHosts.add(m[2]);
+  }
 }
 
 function learnNamesFromStrings(strings: Iterable<string>, facts: Facts): void {
@@ -244,6 +266,7 @@ function learnOvsdb(job: FileJob, text: string, facts: Facts): void {
 
 function learnFile(job: FileJob, text: string, r: Redactor, facts: Facts): void {
   const learner = r.learner();
+  learnIdentities(text, facts, job.rel.endsWith('.err'));
   switch (job.kind) {
     case 'flows':
       learnFlowDump(text, r);
@@ -268,7 +291,7 @@ function learnFile(job: FileJob, text: string, r: Redactor, facts: Facts): void 
         learnNamesFromStrings(strings, facts);
         for (const m of text.matchAll(/"hostname"\s*:\s*"((?:[^"\\]|\\.)+)"/g)) facts.otherHosts.add(m[1]);
       } else {
-        rewriteText(text, learner);
+        rewriteText(text.replace(FINGERPRINT_RE, ' '), learner);
         learnNamesFromStrings([text], facts);
       }
     }
@@ -352,6 +375,12 @@ function assignNames(manifest: Manifest, order: readonly string[], facts: Facts,
   for (const ref of [...facts.chassisRefs].sort()) namer.chassis(ref, namer.numberOf(ref) ?? namer.fresh());
   if (manifest.central?.via && !r.hasName(manifest.central.via)) namer.host(manifest.central.via, namer.fresh());
   for (const h of [...facts.otherHosts].sort()) if (!r.hasName(h)) namer.host(h, namer.numberOf(h.split('.')[0]) ?? namer.fresh());
+  // Users and fingerprints after the hosts: `hv2@...` names a host, not a user.
+  const keptUsers = new Set(KEPT_USERS);
+  let user = 0;
+  for (const u of [...facts.users].sort()) if (!keptUsers.has(u.toLowerCase()) && !r.hasName(u)) r.setName('user', u, `user-${++user}`);
+  let fp = 0;
+  for (const f of [...facts.fingerprints].sort()) r.setName('fingerprint', f, `${/^(SHA256|MD5):/.exec(f)?.[0] ?? ''}fingerprint-${++fp}`);
 
   // Tunnel ports: ovn-<chassis[:6]>-<index>, per host.
   const encapChassis = new Map(facts.encaps.map((e) => [e.ip, e.chassis] as const));
@@ -503,13 +532,16 @@ function safeRel(rel: string): boolean {
 export async function redactSnapshotDir(src: string, dst: string, manifest: Manifest, options: RedactSnapshotOptions): Promise<Result<RedactedSnapshot>> {
   const r = new Redactor({ key: options.key, keywords: options.keywords });
   const jobs = jobsOf(manifest);
-  const facts: Facts = { hosts: new Map(), chassis: [], encaps: [], chassisRefs: new Set(), otherHosts: new Set() };
+  const facts: Facts = { hosts: new Map(), chassis: [], encaps: [], chassisRefs: new Set(), otherHosts: new Set(), users: new Set(), fingerprints: new Set() };
   for (const h of manifest.hosts) facts.hosts.set(h.name, { interfaces: new Set(), tunnels: [] });
   learnNamesFromStrings([manifest.central?.nb ?? '', manifest.central?.sb ?? ''], facts);
 
   // 1. Learn, one file at a time.
   for (const job of jobs) learnFile(job, await readFile(join(src, job.rel), 'utf8'), r, facts);
-  for (const s of manifestStrings(manifest)) rewriteText(s, r.learner());
+  for (const s of manifestStrings(manifest)) {
+    learnIdentities(s, facts, true);
+    rewriteText(s.replace(FINGERPRINT_RE, ' '), r.learner());
+  }
 
   // 2. Names.
   assignNames(manifest, options.hostOrder ?? manifest.hosts.map((h) => h.name), facts, r);

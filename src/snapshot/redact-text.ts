@@ -11,6 +11,22 @@
  */
 import { formatIpv4, formatIpv6, formatMac, parseIpv4, parseIpv6, parseMac } from '../model/masked.js';
 
+/**
+ * SSH host-key fingerprints as ssh and ovnscope print them: `SHA256:` + 43 base64 characters,
+ * `MD5:` + 16 colon-separated hex bytes, or those 16 bytes bare (ssh before 6.8). Matched whole,
+ * before addresses: the address tokeniser would otherwise read MACs inside the MD5 bytes.
+ */
+export const FINGERPRINT_RE = /(?<![A-Za-z0-9+/:])(?:SHA256:[A-Za-z0-9+/]{43}=?|(?:MD5:)?[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){15})(?![A-Za-z0-9+/=:])/g;
+
+/** A user's home directory in a path (`/home/alice/.ssh/known_hosts`, macOS `/Users/alice`): group 1 is the user. */
+export const HOME_DIR_RE = /\/(?:home|Users)\/([A-Za-z0-9_][A-Za-z0-9._-]*)(?![A-Za-z0-9._-])/g;
+
+/**
+ * An SSH endpoint as ovnscope's transport messages write it, `user@host[:port]` (host a name,
+ * an address, or `[IPv6]`): group 1 is the user, group 2 the host.
+ */
+export const SSH_ENDPOINT_RE = /(?<![A-Za-z0-9._@-])([A-Za-z_][A-Za-z0-9._-]*)@(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)/g;
+
 export interface AddressMapper {
   /**
    * Image of an IPv4 address, or undefined to keep it. With `mask` the text was a network

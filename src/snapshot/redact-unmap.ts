@@ -75,7 +75,7 @@ function tables(m: MappingFile, dir: Dir): Tables {
   }
   for (const x of e['ipv4-network'] ?? []) t.nets4.set(...pair(x));
   for (const x of e['ipv6-network'] ?? []) t.nets6.set(...pair(x));
-  for (const k of ['hostname', 'domain', 'chassis', 'tunnel-port'] as const) {
+  for (const k of ['hostname', 'domain', 'chassis', 'tunnel-port', 'user', 'fingerprint'] as const) {
     for (const x of e[k] ?? []) {
       const [a, b] = pair(x);
       const target = x.scope !== undefined ? (t.scoped.get(x.scope) ?? t.scoped.set(x.scope, new Map()).get(x.scope)!) : t.names;
@@ -109,7 +109,7 @@ export class MappingTranslator implements ForwardTranslator {
   backward(text: string, scope?: string): string {
     this.unknown = new Set();
     const out = rewriteText(text, this.mapper(this.bwd, 'backward', scope));
-    for (const m of out.matchAll(/\b(?:host|chassis)-\d+\b|\bdomain-\d+\.example\b|\bkw\d+\b/g)) this.unknown.add(m[0]);
+    for (const m of out.matchAll(/\b(?:host|chassis|user|fingerprint)-\d+\b|\bdomain-\d+\.example\b|\bkw\d+\b/g)) this.unknown.add(m[0]);
     return out;
   }
 

@@ -43,15 +43,21 @@
 import { createHmac } from 'node:crypto';
 import { cidrBits, cidrMask, formatIpv4, formatIpv6, formatMac, isCidrMask, onesMask, parseIpv4, parseIpv6 } from '../model/masked.js';
 import { fail, ok, type Result } from '../model/result.js';
-import { rewriteText, type AddressMapper } from './redact-text.js';
+import { FINGERPRINT_RE, rewriteText, type AddressMapper } from './redact-text.js';
 
 export const MAPPING_FORMAT = 'ovnscope-redaction-mapping';
 export const MAPPING_FORMAT_VERSION = 1;
 
 export type AddressKind = 'ipv4' | 'ipv6' | 'mac';
-export type NameKind = 'hostname' | 'domain' | 'chassis' | 'tunnel-port' | 'keyword';
+export type NameKind = 'hostname' | 'domain' | 'chassis' | 'tunnel-port' | 'user' | 'fingerprint' | 'keyword';
 export type MappingKind = AddressKind | 'ipv4-network' | 'ipv6-network' | NameKind;
-export const MAPPING_KINDS: readonly MappingKind[] = ['ipv4', 'ipv4-network', 'ipv6', 'ipv6-network', 'mac', 'hostname', 'domain', 'chassis', 'tunnel-port', 'keyword'];
+export const MAPPING_KINDS: readonly MappingKind[] = ['ipv4', 'ipv4-network', 'ipv6', 'ipv6-network', 'mac', 'hostname', 'domain', 'chassis', 'tunnel-port', 'user', 'fingerprint', 'keyword'];
+
+/**
+ * Accounts every cloud image or installer has: they name nobody, and replacing such common words
+ * everywhere (`core`, `admin`, `stack`) would reach text that is not about users.
+ */
+export const KEPT_USERS: readonly string[] = ['root', 'core', 'admin', 'ubuntu', 'centos', 'rocky', 'fedora', 'debian', 'ec2-user', 'cloud-user', 'stack', 'heat-admin', 'tripleo-admin', 'zuul'];
 
 export interface MappingEntry {
   readonly original: string;
@@ -360,6 +366,8 @@ export class Redactor implements ForwardTranslator {
   private readonly scoped = new Map<string, Map<string, NameEntry>>();
   private readonly keywordList: readonly string[];
   private readonly matchers = new Map<string, NameMatcher>();
+  /** Host-key fingerprints registered: text is searched for them only when there are some. */
+  private fingerprints = 0;
   readonly notes: string[] = [];
 
   constructor(options: RedactorOptions) {
@@ -604,6 +612,7 @@ export class Redactor implements ForwardTranslator {
     }
     if (this.names.has(key)) return;
     this.names.set(key, { kind, original, mapped });
+    if (kind === 'fingerprint') this.fingerprints++;
     this.matchers.clear();
   }
 
@@ -673,9 +682,20 @@ export class Redactor implements ForwardTranslator {
     return undefined;
   }
 
-  /** Rewrites free text: every address, name and keyword. `scope` = host the text belongs to. */
+  /** Rewrites free text: every host-key fingerprint, address, name and keyword. `scope` = host the text belongs to. */
   text(s: string, scope?: string): string {
-    return rewriteText(s, this.mapper(scope));
+    const mapper = this.mapper(scope);
+    if (!this.fingerprints) return rewriteText(s, mapper);
+    // Fingerprints first and whole: their bytes must not be read as addresses.
+    let out = '';
+    let pos = 0;
+    for (const m of s.matchAll(FINGERPRINT_RE)) {
+      const entry = this.names.get(m[0].toLowerCase());
+      if (entry?.kind !== 'fingerprint') continue;
+      out += rewriteText(s.slice(pos, m.index), mapper) + entry.mapped;
+      pos = m.index + m[0].length;
+    }
+    return pos === 0 ? rewriteText(s, mapper) : out + rewriteText(s.slice(pos), mapper);
   }
 
   forward(text: string, scope?: string): string {
