@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
+import { BGP_JSON, jsonContractSection } from '../cli/json-contract.js';
 import { DEFAULT_EXPECTED_UPLINKS } from '../checks/bgp.js';
 import { anyFailed } from '../model/finding.js';
 import { ExitCode } from '../model/result.js';
@@ -51,6 +52,7 @@ B14 MTU of every ECMP leg: with --overlay-mtu, at least overlay MTU + 58; withou
       title: 'FRR access',
       body: `How vtysh is reached is decided per host at collection time: an inventory "frr:" setting when present; otherwise a host whose wrapper enters a network namespace ("ip netns exec NS") runs FRR as the instance named after it ("vtysh -N NS"); otherwise plain "vtysh".`,
     },
+    jsonContractSection(BGP_JSON),
   ];
   static override enableJsonFlag = true;
   static override flags = {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
+import { COLLECT_JSON, jsonContractSection } from '../cli/json-contract.js';
 import { checkWrapper } from '../collect/allowlist.js';
 import { loadInventory } from '../collect/inventory.js';
 import { PassphraseProvider } from '../collect/ssh-auth.js';
@@ -57,6 +58,7 @@ Host keys: transport, wrapper, address (or hostname), user, port, proxy_jump, id
     '<%= config.bin %> collect -i prod.yaml --from vm-a-port --to 10.0.2.15 --out snap-path',
     '<%= config.bin %> collect -i prod.yaml -F ./ssh_config --accept-new --parallel 32 --timeout 30 --json --out snap',
   ];
+  static manSections = [jsonContractSection(COLLECT_JSON)];
   static override enableJsonFlag = true;
   static override flags = {
     inventory: Flags.string({ char: 'i', summary: 'Inventory YAML file (hosts, groups, defaults, transports, wrappers, ovn.via/nb/sb).' }),

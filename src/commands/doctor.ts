@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
+import { DOCTOR_JSON, jsonContractSection } from '../cli/json-contract.js';
 import type { ManSection } from '../cli/man-section.js';
 import { COLLECTION_CHECKS } from '../checks/collection.js';
 import { DEFAULT_MAX_COMPARISONS, FLOW_TABLE_CHECKS } from '../checks/flow-table.js';
@@ -36,6 +37,7 @@ Findings are grouped by host (fleet-wide SB/NB and collection findings first), m
       title: 'Audits included',
       body: `GENEVE offload (see ovnscope-offload(1)) runs when at least one host has offload data (the offload recipe's ethtool/other_config outputs). Underlay BGP (see ovnscope-bgp(1)) runs when FRR answered on at least one host, with the default of 2 expected uplinks. MTU (see ovnscope-mtu(1)) runs in its cluster mode (as "ovnscope mtu --all") when at least one host has "ip -j -d link" output. An audit whose data is on no host is one n/a finding (id OFFLOAD, BGP or MTU) saying why; hosts without the data get the audit's own n/a findings. The MTU audit with no pair of chassis to measure (no SB Encap, no OVS TEP) is n/a with that reason. The header counts n/a findings too; an audit whose every finding is n/a is shown as n/a, not as a clean run.`,
     },
+    jsonContractSection(DOCTOR_JSON),
   ];
   static override enableJsonFlag = true;
   static override flags = {

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
+import { FLOWS_JSON, jsonContractSection } from '../cli/json-contract.js';
 import { ExitCode } from '../model/result.js';
 import { renderFlows } from '../render/flows.js';
 import { listFlows } from '../services/flows.js';
@@ -12,6 +13,7 @@ export default class Flows extends BaseCommand {
     '<%= config.bin %> flows --snapshot snap --host hv1 --filter "ip,reg15=0x2,metadata=0x1"',
     '<%= config.bin %> flows --snapshot snap --host hv2 --cookie 0x6c1d0b4a --json',
   ];
+  static manSections = [jsonContractSection(FLOWS_JSON)];
   static override enableJsonFlag = true;
   static override flags = {
     snapshot: Flags.string({ char: 's', summary: 'Snapshot directory.', required: true }),

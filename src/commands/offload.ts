@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
+import { OFFLOAD_JSON, jsonContractSection } from '../cli/json-contract.js';
 import { anyFailed } from '../model/finding.js';
 import { ExitCode } from '../model/result.js';
 import { renderOffload } from '../render/offload.js';
@@ -60,6 +61,7 @@ H9 GENEVE option classes in the br-int TLV map: a second class/type on an mlx5 h
 
 H10 gateway_mtu of gateway routers under hw-offload: missing warns (PMTUD gap), set is noted.`,
     },
+    jsonContractSection(OFFLOAD_JSON),
   ];
   static override enableJsonFlag = true;
   static override flags = {
