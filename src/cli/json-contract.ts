@@ -41,7 +41,7 @@ const FINDING_NOTE = 'severity is one of fail, warn, info, pass, n-a; host is ab
 export const DOCTOR_JSON: JsonContract = {
   intro: '--json prints one object:',
   shapes: [
-    { at: '', fields: ['snapshot', 'created', 'complete', 'hosts', 'scope?', 'threshold', 'audits', 'findings', 'counts', 'byHost', 'hidden', 'failed', 'diagnostics'], note: 'hosts: the hosts checked; scope: the path scope the snapshot was collected with (collect --from/--to), when it was; threshold: the --severity below which findings are hidden (hidden counts them); failed: some finding failed (exit 1); diagnostics: parser diagnostics of the snapshot.' },
+    { at: '', fields: ['snapshot', 'created', 'complete', 'hosts', 'scope?', 'threshold', 'audits', 'findings', 'counts', 'byHost', 'hidden', 'failed', 'incomplete', 'diagnostics'], note: 'hosts: the hosts checked; scope: the path scope the snapshot was collected with (collect --from/--to), when it was; threshold: the --severity below which findings are hidden (hidden counts them); failed: some finding failed (exit 1); incomplete: what the snapshot lacks (missing outputs of the selected hosts, files damaged after collection (C8), outputs empty or cut short (C6)); empty when complete, else exit 3 unless a check failed; diagnostics: parser diagnostics of the snapshot.' },
     { at: 'audits[]', fields: ['name', 'title', 'checks', 'ran', 'why?', 'counts'], note: 'one per audit doctor includes (see AUDITS INCLUDED); why says why one did not run.' },
     { at: 'findings[]', fields: FINDING, note: FINDING_NOTE },
     { at: 'findings[].evidence[]', fields: EVIDENCE },
