@@ -184,6 +184,35 @@ export function checkAllowed(argv: readonly string[]): AllowVerdict {
 }
 
 /**
+ * The variables a wrapper may set with `env`: where OVS/OVN keep their sockets, databases, logs
+ * and configuration, the OVSDB remotes, the ctl timeout, and the locale. Nothing else: PATH,
+ * LD_PRELOAD, LD_LIBRARY_PATH, BASH_ENV, ... would let an inventory choose which program (or
+ * which code inside it) actually runs, and the allow-list checks names, not binaries.
+ */
+export const ENV_VARIABLES: ReadonlySet<string> = new Set([
+  'OVS_RUNDIR',
+  'OVS_DBDIR',
+  'OVS_LOGDIR',
+  'OVS_SYSCONFDIR',
+  'OVS_CTL_TIMEOUT',
+  'OVN_RUNDIR',
+  'OVN_DBDIR',
+  'OVN_LOGDIR',
+  'OVN_SYSCONFDIR',
+  'OVN_NB_DB',
+  'OVN_SB_DB',
+  'LC_ALL',
+  'LANG',
+]);
+
+function envRefusal(name: string): string {
+  const why = /^(PATH|LD_|DYLD_)/.test(name)
+    ? 'it would choose which program or library actually runs'
+    : 'ovnscope lets a wrapper set only the OVS/OVN directories, OVSDB remotes and locale';
+  return `env may not set ${name}: ${why} (allowed: ${[...ENV_VARIABLES].join(', ')})`;
+}
+
+/**
  * Wrappers are prefixes users put in front of every command (`sudo -n`, `podman exec ovn_controller`,
  * `env OVS_RUNDIR=...`, `ip netns exec hv1`). They are allowed only in these read-only shapes, so an
  * inventory cannot turn a wrapper into an arbitrary command.
@@ -195,7 +224,9 @@ export function checkWrapper(wrapper: readonly string[]): AllowVerdict {
     const w = at(i)!;
     if (w === 'env') {
       i++;
-      while (i < wrapper.length && /^[A-Za-z_][A-Za-z0-9_]*=[A-Za-z0-9_./:,@=-]*$/.test(at(i)!)) i++;
+      for (let m: RegExpExecArray | null; (m = /^([A-Za-z_][A-Za-z0-9_]*)=[A-Za-z0-9_./:,@=-]*$/.exec(at(i) ?? '')); i++) {
+        if (!ENV_VARIABLES.has(m[1]!)) return { allowed: false, reason: envRefusal(m[1]!) };
+      }
       continue;
     }
     if (w === 'sudo') {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
 import { COLLECT_JSON, jsonContractSection } from '../cli/json-contract.js';
-import { checkWrapper } from '../collect/allowlist.js';
+import { checkWrapper, ENV_VARIABLES } from '../collect/allowlist.js';
 import { loadInventory } from '../collect/inventory.js';
 import { PassphraseProvider } from '../collect/ssh-auth.js';
 import { loadSshConfig } from '../collect/ssh-config.js';
@@ -24,7 +24,7 @@ Transports: ssh (the default; one connection per host, commands multiplexed over
 
 SSH behaves like OpenSSH: it reads ~/.ssh/config then /etc/ssh/ssh_config (or only -F FILE) — Host patterns, Match host/user, Include, HostName, User, Port, IdentityFile, IdentitiesOnly, IdentityAgent, ProxyJump (several hops; each hop configured like "ssh -J"), ConnectTimeout, ServerAliveInterval/CountMax, UserKnownHostsFile, GlobalKnownHostsFile, HashKnownHosts, HostKeyAlias, StrictHostKeyChecking, Ciphers, KexAlgorithms, MACs, HostKeyAlgorithms (with the +, - and ^ forms; algorithms ovnscope's SSH client lacks are skipped, and a list that leaves none is an error naming what is supported). Keys come from ssh-agent ($SSH_AUTH_SOCK) and IdentityFile; an encrypted key's passphrase comes from --passphrase-file, $${PASSPHRASE_ENV}, or is asked once on the terminal, and is never stored. Host keys are checked against known_hosts (hashed entries too): an unknown key is refused with its fingerprint unless --accept-new (or StrictHostKeyChecking accept-new) records it; a changed key is always refused. ProxyCommand and "Match exec" are not run (ovnscope runs no local commands from configuration): use ProxyJump. Password and keyboard-interactive authentication are never used.
 
-Wrappers ("sudo -n", "podman exec ovn_controller", "docker exec ovs", "env OVS_RUNDIR=...", "ip netns exec NS") are allowed only in those read-only shapes; any other wrapper (in the inventory, frr.wrapper, ovn_controller.wrapper or --wrapper) is refused before anything is collected (exit 2). sudo is only used as "sudo -n": when it wants a password the command is recorded as failed with that reason; nothing is ever typed.
+Wrappers ("sudo -n", "podman exec ovn_controller", "docker exec ovs", "env OVS_RUNDIR=...", "ip netns exec NS") are allowed only in those read-only shapes; env may set only ${[...ENV_VARIABLES].join(', ')} (never PATH, LD_PRELOAD or the like, which would choose the program that actually runs); any other wrapper (in the inventory, frr.wrapper, ovn_controller.wrapper or --wrapper) is refused before anything is collected (exit 2). sudo is only used as "sudo -n": when it wants a password the command is recorded as failed with that reason; nothing is ever typed.
 
 Path-scoped collection: --from PORT --to IP|PORT reads the SB through "ovn.via" first, then collects only the chassis on that path (the source's and destination's chassis, and the gateway chassis of the routers in between). The manifest records the path, the chassis and why each was chosen.
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { checkAllowed, checkWrapper, shellQuote } from '../../src/collect/allowlist.js';
+import { checkAllowed, checkKubectl, checkWrapper, isAllowed, shellQuote } from '../../src/collect/allowlist.js';
 import { bridgeCommands, centralCommands, hostCommands } from '../../src/collect/recipe.js';
 
 describe('read-only allow-list', () => {
@@ -85,6 +85,50 @@ describe('read-only allow-list', () => {
     expect(checkWrapper(['bash', '-c']).allowed).toBe(false);
     expect(checkWrapper(['env', 'X=1', 'rm', '-rf']).allowed).toBe(false);
     expect(checkWrapper(['podman', 'run', 'x']).allowed).toBe(false);
+  });
+
+  it('lets env set only the OVS/OVN directories, OVSDB remotes and locale: never PATH or the dynamic loader', () => {
+    // What the docs and the sandbox inventories use stays allowed.
+    expect(checkWrapper(['env', 'OVS_RUNDIR=/tmp/sb/hv1', 'OVN_RUNDIR=/tmp/sb/hv1', 'OVS_DBDIR=/tmp/sb/hv1', 'LC_ALL=C']).allowed).toBe(true);
+    expect(checkWrapper(['sudo', '-n', 'env', 'OVN_RUNDIR=/run/ovn']).allowed).toBe(true);
+    // Each of these would let the inventory pick the program (or code loaded into it) that runs
+    // under an allow-listed name: the reviewer's fake ovs-vsctl earlier in PATH.
+    for (const v of ['PATH=/tmp/fakebin:/usr/bin', 'LD_PRELOAD=/tmp/x.so', 'LD_LIBRARY_PATH=/tmp/lib', 'BASH_ENV=/tmp/rc', 'HOME=/tmp', 'PYTHONPATH=/tmp']) {
+      const name = v.split('=')[0]!;
+      for (const wrapper of [['env', v], ['env', 'OVS_RUNDIR=/x', v], ['sudo', '-n', 'env', v], ['podman', 'exec', 'ovs', 'env', v], ['ip', 'netns', 'exec', 'hv1', 'env', v]]) {
+        const verdict = checkWrapper(wrapper);
+        expect(verdict, wrapper.join(' ')).toMatchObject({ allowed: false, reason: expect.stringContaining(`env may not set ${name}`) });
+        expect(isAllowed(wrapper, ['ovs-vsctl', 'list-br']).allowed, wrapper.join(' ')).toBe(false);
+      }
+    }
+    expect(checkWrapper(['env', 'PATH=/x'])).toMatchObject({ reason: expect.stringMatching(/choose which program or library actually runs/) });
+    // The same through the wrapper-before-vtysh/ovn-appctl form and inside a kubectl exec.
+    expect(checkAllowed(['env', 'PATH=/tmp/fake', 'vtysh', '-c', 'show version']).allowed).toBe(false);
+    expect(checkAllowed(['env', 'LD_PRELOAD=/tmp/x.so', 'ovn-appctl', '-t', 'ovn-controller', 'version']).allowed).toBe(false);
+    expect(checkKubectl(['kubectl', '-n', 'ovn', 'exec', 'pod-1', '-c', 'ovs', '--', 'env', 'PATH=/tmp/fake', 'ovs-vsctl', 'list-br']).allowed).toBe(false);
+    expect(checkKubectl(['kubectl', '-n', 'ovn', 'exec', 'pod-1', '-c', 'ovs', '--', 'env', 'OVS_RUNDIR=/x', 'ovs-vsctl', 'list-br']).allowed).toBe(true);
+  });
+
+  it('refuses options smuggled into the other wrapper forms (sudo, podman/docker exec, ip netns exec, env)', () => {
+    const refused = [
+      ['sudo', '-n', '-E'], // keep the caller's environment (PATH, LD_PRELOAD) across sudo
+      ['sudo', '-n', '-u', '-E'],
+      ['sudo', '-n', '-u', 'root', '-E'],
+      ['sudo', '-n', '--preserve-env=PATH'],
+      ['sudo', '-E', '-n'],
+      ['podman', 'exec', '--privileged', 'ovs'],
+      ['podman', 'exec', '--privileged'],
+      ['docker', 'exec', '-e', 'PATH=/tmp/fake', 'ovs'],
+      ['docker', 'exec', '-u', '0', 'ovs'],
+      ['ip', 'netns', 'exec', '--all'],
+      ['ip', '-n', 'x', 'netns', 'exec', 'hv1'],
+      ['env', '-i'],
+      ['env', '-S', 'ovs-vsctl'],
+      ['env', '-u', 'OVS_RUNDIR'],
+    ];
+    for (const w of refused) expect(checkWrapper(w).allowed, w.join(' ')).toBe(false);
+    expect(checkWrapper(['sudo', '-n', '-u', 'openvswitch']).allowed).toBe(true);
+    expect(checkWrapper(['podman', 'exec', '-i', 'ovn_controller']).allowed).toBe(true);
   });
 
   it('shell-quotes anything that a shell would interpret', () => {

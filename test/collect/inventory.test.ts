@@ -9,6 +9,19 @@ import { loadInventory } from '../../src/collect/inventory.js';
 import { runCli } from '../harness/cli.js';
 
 describe('loadInventory: wrappers against the allow-list', () => {
+  it('refuses env setting PATH or LD_PRELOAD in a wrapper, on its line, naming the variable and why', () => {
+    const text = `hosts:
+  hv1: { transport: local, wrapper: "env OVS_RUNDIR=/tmp/hv1 LC_ALL=C" }
+  lab: { transport: local, wrapper: "env PATH=/tmp/fakebin:/usr/bin:/bin OVS_RUNDIR=/tmp/x" }
+  hv2: { transport: local, wrapper: "sudo -n env LD_PRELOAD=/tmp/none.so" }
+`;
+    const { diagnostics } = loadInventory(text, 'inv.yaml');
+    expect(diagnostics.map((d) => [d.severity, d.file, d.line, d.message])).toEqual([
+      ['error', 'inv.yaml', 3, expect.stringMatching(/^host "lab": wrapper "env PATH=.*" is not allowed: env may not set PATH: it would choose which program or library actually runs/)],
+      ['error', 'inv.yaml', 4, expect.stringMatching(/^host "hv2": wrapper "sudo -n env LD_PRELOAD=.*" is not allowed: env may not set LD_PRELOAD/)],
+    ]);
+  });
+
   it('refuses a wrapper the transports would refuse, wherever it is set, naming the host and the wrapper, on its line', () => {
     const text = `defaults: { wrapper: "nsenter -t 1" }
 groups:
