@@ -185,8 +185,14 @@ export function createSshTransport(options: SshTransportOptions): Transport {
     async close() {
       closed = true;
       if (!connecting) return;
-      const conn = await connecting.catch(() => undefined);
-      if (conn) for (const c of [...conn.clients].reverse()) c.end();
+      // Not awaited: a login still in progress (say, waiting out ConnectTimeout) must not hold up
+      // writing the snapshot; its connection is ended once it is up.
+      void connecting.then(
+        (conn) => {
+          for (const c of [...conn.clients].reverse()) c.end();
+        },
+        () => undefined,
+      );
     },
   };
 }
@@ -235,7 +241,8 @@ function execOne(conn: Connection, options: SshTransportOptions, request: RunReq
       conn.onClose.delete(onLost);
       resolve(outcome);
     };
-    const kill = (outcome: CommandOutcome) => {
+    /** `graceMs`: how long to wait for the server to confirm the close (and flush what it had) before giving up on it. */
+    const kill = (outcome: CommandOutcome, graceMs = 2000) => {
       cut ??= outcome;
       if (!channel) return finish(cut);
       try {
@@ -244,14 +251,21 @@ function execOne(conn: Connection, options: SshTransportOptions, request: RunReq
         /* channel already gone */
       }
       channel.close();
+      if (graceMs === 0) {
+        // Nothing more is wanted from this channel: stop writing into the sink before it is closed.
+        channel.unpipe(request.stdout);
+        return finish(cut);
+      }
       // If the server never answers the close, do not wait for it.
-      setTimeout(() => finish(cut!), 2000).unref();
+      setTimeout(() => finish(cut!), graceMs).unref();
     };
     const timer = setTimeout(
       () => kill({ status: 'timeout', exitCode: null, durationMs: elapsed(), stderr, error: `not finished within ${request.timeoutMs} ms (killed)` }),
       request.timeoutMs,
     );
-    const onAbort = () => kill(aborted(request.signal!, elapsed(), stderr, request.timeoutMs));
+    // Interrupted (Ctrl-C, SIGTERM, SIGHUP): the collection is ending, do not wait for sshd to
+    // confirm the close (it does not while the command still runs): a second signal must not find us waiting.
+    const onAbort = () => kill(aborted(request.signal!, elapsed(), stderr, request.timeoutMs), abortKind(request.signal!) === 'interrupted' ? 0 : 2000);
     request.signal?.addEventListener('abort', onAbort, { once: true });
     const onLost = () =>
       finish(cut ?? { status: 'transport-error', exitCode: null, durationMs: elapsed(), stderr, error: conn.lost ?? `connection to ${options.host} lost` });

@@ -57,6 +57,24 @@ export class HostDeadline extends Error {
   }
 }
 
+/**
+ * Why a run's signal was aborted when the collection was stopped from outside: Ctrl-C (SIGINT),
+ * `timeout`/systemd/kill (SIGTERM), a dropped terminal or bastion session (SIGHUP). Every one is
+ * an interruption: the running commands are abandoned and the snapshot is written as incomplete.
+ */
+export class Interrupted extends Error {
+  constructor(readonly signalName: NodeJS.Signals) {
+    super(`interrupted by ${signalName}`);
+    this.name = 'Interrupted';
+  }
+}
+
+/** How the manifest names an interruption: "Ctrl-C" for SIGINT, else the signal. */
+export function interruptionName(reason: unknown): string {
+  if (reason instanceof Interrupted && reason.signalName !== 'SIGINT') return reason.signalName;
+  return 'Ctrl-C';
+}
+
 export function abortKind(signal: AbortSignal): 'host-timeout' | 'interrupted' {
   return signal.reason instanceof HostDeadline ? 'host-timeout' : 'interrupted';
 }

@@ -5,6 +5,7 @@ import { COLLECT_JSON, jsonContractSection } from '../cli/json-contract.js';
 import { checkWrapper, ENV_VARIABLES } from '../collect/allowlist.js';
 import { loadInventory } from '../collect/inventory.js';
 import { PassphraseProvider } from '../collect/ssh-auth.js';
+import { Interrupted } from '../collect/transport.js';
 import { loadSshConfig } from '../collect/ssh-config.js';
 import { formatDiagnostic } from '../model/diagnostic.js';
 import type { HostSpec, Inventory } from '../model/inventory.js';
@@ -18,7 +19,7 @@ export const PASSPHRASE_ENV = 'OVNSCOPE_SSH_PASSPHRASE';
 
 export default class Collect extends BaseCommand {
   static override summary = 'Collect flows, bindings and OVS/OVN state from hypervisors into a snapshot directory.';
-  static override description = `Runs a fixed, read-only set of commands (ovs-ofctl dump-flows/show/dump-groups, ovs-vsctl list, ovs-appctl dpif/show, ovn-appctl -t ovn-controller connection-status/debug/status/version on every host; ovn-sbctl/ovn-nbctl list once through the "ovn.via" host) and stores the raw outputs verbatim with a manifest. Every command is checked against ovnscope's read-only allow-list by the transport before it is sent; a command not on it cannot run. The snapshot is written to a temporary directory and renamed into place at the end. A command that fails is recorded and the rest goes on (an optional one's failure is data: ovn-appctl that gets no answer from ovn-controller is how doctor D17 knows it is not running); the exit code is 3 when the snapshot is incomplete (a host unreachable, a command timed out, Ctrl-C), and the manifest says what is missing and why. Outputs stream to disk as they arrive.
+  static override description = `Runs a fixed, read-only set of commands (ovs-ofctl dump-flows/show/dump-groups, ovs-vsctl list, ovs-appctl dpif/show, ovn-appctl -t ovn-controller connection-status/debug/status/version on every host; ovn-sbctl/ovn-nbctl list once through the "ovn.via" host) and stores the raw outputs verbatim with a manifest. Every command is checked against ovnscope's read-only allow-list by the transport before it is sent; a command not on it cannot run. The snapshot is written to a temporary directory and renamed into place at the end. A command that fails is recorded and the rest goes on (an optional one's failure is data: ovn-appctl that gets no answer from ovn-controller is how doctor D17 knows it is not running); the exit code is 3 when the snapshot is incomplete (a host unreachable, a command timed out, Ctrl-C), and the manifest says what is missing and why. Ctrl-C, SIGTERM and SIGHUP all stop a collection the same way: the commands still running are abandoned, the manifest is written with "interrupted": true and the snapshot renamed into place (a repeated signal does not cut that short), and its path is printed. Outputs stream to disk as they arrive.
 
 Transports: ssh (the default; one connection per host, commands multiplexed over channels), kubectl (kubectl exec into the node's OVS/OVN pod) and local.
 
@@ -136,50 +137,81 @@ Host keys: transport, wrapper, address (or hostname), user, port, proxy_jump, id
       prompt: process.stdin.isTTY ? (q) => promptHidden(q, display) : undefined,
     });
 
+    // Ctrl-C, SIGTERM (`timeout 600 ovnscope collect`, systemd) and SIGHUP (the bastion session
+    // dropped) all mean the same: abandon what is running, write the manifest as interrupted and
+    // rename the snapshot into place. A repeated signal must not kill us half-way (that would leave
+    // only a hidden .partial directory), so the handlers stay installed until the snapshot is written.
     const abort = new AbortController();
-    const onSigint = () => {
+    let signals = 0;
+    const say = (line: string) => {
       display?.pause();
-      this.logToStderr('interrupted: finishing the snapshot as incomplete…');
-      abort.abort();
+      this.logToStderr(line);
     };
-    process.once('SIGINT', onSigint);
-    const result = await collect({
-      inventory: { hosts, ovn },
-      out: flags.out,
-      parallel: flags.parallel,
-      perHostConcurrency: flags['per-host'],
-      timeoutMs: flags.timeout ? flags.timeout * 1000 : undefined,
-      hostTimeoutMs: flags['host-timeout'] ? flags['host-timeout'] * 1000 : undefined,
-      signal: abort.signal,
-      scope: flags.from && flags.to ? { from: flags.from, to: flags.to } : undefined,
-      onProgress: display ? (e) => display.update(e) : undefined,
-      transportOptions: {
-        ssh: sshConfig?.ok
-          ? {
-              config: sshConfig.value,
-              acceptNew: flags['accept-new'],
-              passphrases,
-              agentSocket: process.env.SSH_AUTH_SOCK || undefined,
-              connectTimeoutMs: flags['connect-timeout'] * 1000,
-              maxChannels: flags['per-host'],
-            }
-          : undefined,
-        kubectl: flags.kubectl,
-        onNotice: (host, message) => {
-          if (this.jsonEnabled()) return;
-          display?.pause();
-          this.logToStderr(`${host}: ${message}`);
-          display?.resume();
+    const onSignal = (name: NodeJS.Signals) => {
+      signals++;
+      if (signals === 1) {
+        say(`${name === 'SIGINT' ? 'interrupted' : `got ${name}`}: abandoning the running commands, writing the snapshot as incomplete…`);
+        abort.abort(new Interrupted(name));
+      } else say(`${name} again: already finishing; the snapshot is being written (kill -9 would lose it)`);
+    };
+    const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((name) => [name, () => onSignal(name)] as const);
+    for (const [name, h] of handlers) process.on(name, h);
+    // After SIGHUP the terminal is gone: a failed write to it must not crash us before the rename.
+    const ignoreWriteError = () => undefined;
+    process.stdout.on('error', ignoreWriteError);
+    process.stderr.on('error', ignoreWriteError);
+    // A bug that escapes as an uncaught exception: at least say where the outputs are.
+    let workDir: string | undefined;
+    const onCrash = (e: unknown) => {
+      display?.stop();
+      process.stderr.write(`ovnscope collect: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+      if (workDir) process.stderr.write(`The outputs collected so far are in ${workDir} (no manifest.json: not a snapshot).\n`);
+      process.exit(ExitCode.internal);
+    };
+    process.on('uncaughtException', onCrash);
+    try {
+      const result = await collect({
+        onWorkDir: (dir) => (workDir = dir),
+        inventory: { hosts, ovn },
+        out: flags.out,
+        parallel: flags.parallel,
+        perHostConcurrency: flags['per-host'],
+        timeoutMs: flags.timeout ? flags.timeout * 1000 : undefined,
+        hostTimeoutMs: flags['host-timeout'] ? flags['host-timeout'] * 1000 : undefined,
+        signal: abort.signal,
+        scope: flags.from && flags.to ? { from: flags.from, to: flags.to } : undefined,
+        onProgress: display ? (e) => display.update(e) : undefined,
+        transportOptions: {
+          ssh: sshConfig?.ok
+            ? {
+                config: sshConfig.value,
+                acceptNew: flags['accept-new'],
+                passphrases,
+                agentSocket: process.env.SSH_AUTH_SOCK || undefined,
+                connectTimeoutMs: flags['connect-timeout'] * 1000,
+                maxChannels: flags['per-host'],
+              }
+            : undefined,
+          kubectl: flags.kubectl,
+          onNotice: (host, message) => {
+            if (this.jsonEnabled()) return;
+            display?.pause();
+            this.logToStderr(`${host}: ${message}`);
+            display?.resume();
+          },
         },
-      },
-    });
-    process.off('SIGINT', onSigint);
-    display?.stop();
-    if (!result.ok) this.failWith(result.error);
-    const { manifest, dir } = result.value;
-    if (!manifest.complete) process.exitCode = ExitCode.incomplete;
-    this.print(renderCollectSummary(dir, manifest, this.style));
-    return { dir, complete: manifest.complete, interrupted: manifest.interrupted, missing: manifest.missing, scope: manifest.options['scope'], manifest };
+      });
+      display?.stop();
+      if (!result.ok) this.failWith(result.error);
+      const { manifest, dir } = result.value;
+      if (!manifest.complete) process.exitCode = ExitCode.incomplete;
+      this.print(renderCollectSummary(dir, manifest, this.style));
+      return { dir, complete: manifest.complete, interrupted: manifest.interrupted, missing: manifest.missing, scope: manifest.options['scope'], manifest };
+    } finally {
+      // Only now: a signal that comes while the summary is printed must not turn exit 3 into 143.
+      process.off('uncaughtException', onCrash);
+      for (const [name, h] of handlers) process.off(name, h);
+    }
   }
 }
 

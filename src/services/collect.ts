@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { bridgesOf, centralCommands, HOST_MODULES, type RecipeCommand, type RecipeModule } from '../collect/recipe.js';
 import { selectPath, type PathScope } from '../collect/scope.js';
-import { HostDeadline, type CommandOutcome, type Transport } from '../collect/transport.js';
+import { HostDeadline, interruptionName, type CommandOutcome, type Transport } from '../collect/transport.js';
 import { createTransport, type TransportFactoryOptions } from '../collect/transports.js';
 import type { HostSpec, Inventory } from '../model/inventory.js';
 import { SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION, type Manifest, type ManifestCommand, type ManifestHost } from '../model/manifest.js';
@@ -28,6 +28,8 @@ export interface CollectOptions {
   readonly transportOptions?: TransportFactoryOptions;
   /** `--from/--to`: collect only the chassis on that path (needs `ovn.via`). */
   readonly scope?: { readonly from: string; readonly to: string };
+  /** Told where the outputs are written until the snapshot is renamed into place (for a crash message). */
+  readonly onWorkDir?: (dir: string) => void;
   /** The host recipe (default HOST_MODULES). */
   readonly modules?: readonly RecipeModule[];
 }
@@ -58,6 +60,17 @@ export async function collect(options: CollectOptions): Promise<Result<CollectRe
   if (options.signal) setMaxListeners(0, options.signal);
   const created = new Date().toISOString();
   const writer = await SnapshotWriter.create(options.out);
+  options.onWorkDir?.(writer.workDir);
+  try {
+    return await collectInto(writer, created, options);
+  } catch (e) {
+    // A bug, not a user error: keep what was collected and say where it is (no manifest, so no
+    // command would read it as a snapshot, but the raw outputs are worth having at 2 a.m.).
+    return fail(`internal error while collecting: ${(e as Error).stack ?? String(e)}\nThe outputs collected so far are in ${writer.workDir} (no manifest.json: not a snapshot).`, 4);
+  }
+}
+
+async function collectInto(writer: SnapshotWriter, created: string, options: CollectOptions): Promise<Result<CollectResult>> {
   const modules = options.modules ?? HOST_MODULES;
 
   // One transport (one SSH connection) per host, shared by its recipe and the central commands.
@@ -230,7 +243,7 @@ export async function collect(options: CollectOptions): Promise<Result<CollectRe
   if (!ovn) missing.push('no "ovn:" section in the inventory: NB/SB not collected, so flows cannot be named');
   missing.push(...scopeMissing);
   const interrupted = options.signal?.aborted ?? false;
-  if (interrupted && !missing.some((m) => /interrupted/.test(m))) missing.push('collection interrupted by the user (Ctrl-C)');
+  if (interrupted) missing.unshift(`collection interrupted (${interruptionName(options.signal?.reason)}): the commands still running then were abandoned`);
 
   const manifest: Manifest = {
     format: SNAPSHOT_FORMAT,
@@ -266,8 +279,8 @@ export async function collect(options: CollectOptions): Promise<Result<CollectRe
     const dir = await writer.commit(manifest);
     return ok({ dir, manifest, scope: pathScope });
   } catch (e) {
-    await writer.abandon();
-    return fail(`could not write the snapshot to ${options.out}: ${(e as Error).message}`, 4);
+    // Not abandoned: the outputs (and the manifest, if it got written) are all there is.
+    return fail(`could not write the snapshot to ${options.out}: ${(e as Error).message}; what was collected is in ${writer.workDir}`, 4);
   }
 }
 

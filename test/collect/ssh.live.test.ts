@@ -503,7 +503,7 @@ describe.skipIf(!live)('ovnscope collect CLI over SSH (built CLI, real sshd)', (
         address,
         authorizedKeys: [pub],
         env: sb.chassis[name]!.env,
-        hook: `if [ -e '${ws.dir}/slow' ]; then case "$c" in *'ovs-ofctl --no-names dump-flows'*) exec sleep 60;; esac; fi`,
+        hook: `if [ -e '${ws.dir}/slow' ] || [ -e '${ws.dir}/slow.${name}' ]; then case "$c" in *'ovs-ofctl --no-names dump-flows'*) exec sleep 60;; esac; fi`,
       });
     writeFileSync(join(sshDir, 'config'), `Host hv1\n  HostName 127.0.0.31\n  Port ${sshd.hv1!.port}\nHost hv2\n  HostName 127.0.0.32\n  Port ${sshd.hv2!.port}\nHost *\n  User root\n  GlobalKnownHostsFile /dev/null\n`);
     env = { ...process.env, HOME: ws.dir, SSH_AUTH_SOCK: '', OVNSCOPE_SSH_PASSPHRASE: '' };
@@ -542,39 +542,66 @@ describe.skipIf(!live)('ovnscope collect CLI over SSH (built CLI, real sshd)', (
     expect(r.stdout).toMatch(/path a1 → a2: collected 1 of 2 inventory hosts \(hv1 source\+destination\)/);
   });
 
-  it('Ctrl-C: the snapshot is written, marked interrupted and incomplete (exit 3), and still loads', async () => {
-    const inv = join(ws.dir, 'inv2.yaml');
-    writeFileSync(inv, `hosts:\n  hv1: {}\n  hv2: {}\novn:\n  via: hv1\n  nb: ${sb.central.nbSock}\n  sb: ${sb.central.sbSock}\n`);
-    writeFileSync(join(ws.dir, 'slow'), '');
-    for (const s of Object.values(sshd)) writeFileSync(join(s.dir, 'commands.log'), '');
-    try {
-      const outDir = join(ws.dir, 's4');
-      const child = spawn(process.execPath, [join(root, 'bin/run.js'), 'collect', '-i', inv, '--out', outDir], { env, cwd: ws.dir, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      const code = await new Promise<number | null>((resolveExit) => {
-        const poll = setInterval(() => {
-          if (sshd.hv1!.commands().some((l) => l.includes('ovs-ofctl --no-names dump-flows')) && sshd.hv2!.commands().some((l) => l.includes('ovs-ofctl --no-names dump-flows'))) {
+  // Ctrl-C, SIGTERM (`timeout 600 ovnscope collect`), SIGHUP (the bastion session dropped) and an
+  // impatient second Ctrl-C all end the same way: a valid snapshot under the --out name, marked
+  // interrupted, with every host that finished kept whole; never only a hidden .partial directory.
+  it.each([[['SIGINT']], [['SIGTERM']], [['SIGHUP']], [['SIGINT', 'SIGINT']], [['SIGTERM', 'SIGINT', 'SIGHUP']]] as NodeJS.Signals[][][])(
+    '%j mid-collection: the snapshot is written, marked interrupted and incomplete (exit 3), finished hosts kept, and it loads',
+    async (signals) => {
+      const inv = join(ws.dir, 'inv2.yaml');
+      writeFileSync(inv, `hosts:\n  hv1: {}\n  hv2: {}\novn:\n  via: hv1\n  nb: ${sb.central.nbSock}\n  sb: ${sb.central.sbSock}\n`);
+      writeFileSync(join(ws.dir, 'slow.hv2'), ''); // hv2's dump-flows hangs; hv1 finishes
+      for (const s of Object.values(sshd)) writeFileSync(join(s.dir, 'commands.log'), '');
+      try {
+        const name = `sig-${signals.join('-')}`;
+        const outDir = join(ws.dir, name);
+        const started = Date.now();
+        const child = spawn(process.execPath, [join(root, 'bin/run.js'), 'collect', '-i', inv, '--accept-new', '--out', outDir], { env, cwd: ws.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stderr += d));
+        let signalledAt = 0;
+        const end = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
+          let seenAt = 0;
+          const poll = setInterval(() => {
+            const hv2Hangs = sshd.hv2!.commands().some((l) => l.includes('ovs-ofctl --no-names dump-flows'));
+            const hv1Dumped = sshd.hv1!.commands().some((l) => l.includes('ovs-ofctl --no-names dump-flows'));
+            if (!seenAt && hv2Hangs && hv1Dumped) seenAt = Date.now();
+            // A moment for hv1 to finish its last commands: it is the host that must come out whole.
+            if (seenAt && Date.now() - seenAt > 1500 && !signalledAt) {
+              clearInterval(poll);
+              signalledAt = Date.now();
+              signals.forEach((sig, i) => setTimeout(() => child.kill(sig), i * 30));
+            }
+          }, 50);
+          child.on('exit', (code, signal) => {
             clearInterval(poll);
-            child.kill('SIGINT');
-          }
-        }, 50);
-        child.on('exit', (c) => {
-          clearInterval(poll);
-          resolveExit(c);
+            resolveExit({ code, signal });
+          });
         });
-      });
-      expect(code).toBe(3);
-      expect(stdout).toMatch(/snapshot INCOMPLETE \(interrupted\)/);
-      const m = JSON.parse(await readFile(join(outDir, 'manifest.json'), 'utf8')) as Manifest;
-      expect(m.interrupted).toBe(true);
-      expect(m.complete).toBe(false);
-      expect(m.hosts.flatMap((h) => h.commands).filter((c) => c.status === 'interrupted').map((c) => c.id)).toContain('ovs-ofctl.dump-flows.br-int');
-      expect(m.missing.some((x) => /interrupted/.test(x))).toBe(true);
-      await verifyManifest(outDir, m);
-      expect((await loadSnapshot(outDir)).ok).toBe(true);
-    } finally {
-      rmSync(join(ws.dir, 'slow'));
-    }
-  });
+        expect(signalledAt, `never reached the hung dump-flows; stderr: ${stderr}`).toBeGreaterThan(started);
+        expect(end, stderr).toEqual({ code: 3, signal: null });
+        // Quick: the abandoned channels are not waited for (sshd does not confirm a close while the command runs).
+        expect(Date.now() - signalledAt).toBeLessThan(4000);
+        expect(stdout).toMatch(/snapshot INCOMPLETE \(interrupted\)/);
+        expect(stdout).toContain(outDir); // the user is told where it is
+        // Renamed into place: no hidden work directory left beside it.
+        expect((await readdir(ws.dir)).filter((f) => f.startsWith(`.${name}.partial`))).toEqual([]);
+        const m = JSON.parse(await readFile(join(outDir, 'manifest.json'), 'utf8')) as Manifest;
+        expect(m.interrupted).toBe(true);
+        expect(m.complete).toBe(false);
+        expect(m.missing[0]).toBe(`collection interrupted (${signals[0] === 'SIGINT' ? 'Ctrl-C' : signals[0]}): the commands still running then were abandoned`);
+        const hv1 = m.hosts.find((h) => h.name === 'hv1')!;
+        const hv2 = m.hosts.find((h) => h.name === 'hv2')!;
+        expect(hv1.status).toBe('ok');
+        expect(hv1.commands.find((c) => c.id === 'ovs-ofctl.dump-flows.br-int')).toMatchObject({ status: 'ok', file: 'hosts/hv1/ovs-ofctl.dump-flows.br-int.out' });
+        expect(hv2.commands.find((c) => c.id === 'ovs-ofctl.dump-flows.br-int')).toMatchObject({ status: 'interrupted' });
+        await verifyManifest(outDir, m); // sizes match, .out only for completed commands, no stray file
+        expect((await loadSnapshot(outDir)).ok).toBe(true);
+      } finally {
+        rmSync(join(ws.dir, 'slow.hv2'));
+      }
+    },
+  );
 });
