@@ -32,11 +32,26 @@ export async function runChild(
     cancelSignal: request.signal,
     env: options.env,
     extendEnv: options.extendEnv ?? true,
+    // Its own process group: what it started (sudo's child, a shell's pipeline) is killed with it
+    // below, and a Ctrl-C on the terminal reaches ovnscope only, which then cancels it.
+    detached: true,
   });
+  // execa kills the child only; a grandchild would live on (and hold stdout open). Kill the group.
+  const killGroup = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  };
+  const timer = setTimeout(killGroup, request.timeoutMs);
+  request.signal?.addEventListener('abort', killGroup, { once: true });
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (c: string) => (stderr = appendBounded(stderr, c)));
   child.stdout?.pipe(request.stdout, { end: false });
   const result = (await child) as Result;
+  clearTimeout(timer);
+  request.signal?.removeEventListener('abort', killGroup);
   if (child.stdout) await finished(child.stdout).catch(() => undefined);
   if (result.isCanceled)
     return {
