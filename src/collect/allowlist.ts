@@ -243,11 +243,16 @@ export function checkWrapper(wrapper: readonly string[]): AllowVerdict {
       i++;
       continue;
     }
+    // coreutils `timeout -k K N`: bounds how long the command may run; it cannot make it do anything else.
+    if (w === 'timeout' && at(i + 1) === '-k' && /^[1-9]\d{0,5}$/.test(at(i + 2) ?? '') && /^[1-9]\d{0,5}$/.test(at(i + 3) ?? '')) {
+      i += 4;
+      continue;
+    }
     if (w === 'ip' && at(i + 1) === 'netns' && at(i + 2) === 'exec' && at(i + 3) && isSafeName(at(i + 3)!)) {
       i += 4;
       continue;
     }
-    return { allowed: false, reason: `wrapper word "${w}" is not one of: env VAR=value, sudo -n, podman exec, docker exec, ip netns exec` };
+    return { allowed: false, reason: `wrapper word "${w}" is not one of: env VAR=value, sudo -n, podman exec, docker exec, ip netns exec, timeout -k K N` };
   }
   return { allowed: true, patternId: 'wrapper' };
 }

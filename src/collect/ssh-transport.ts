@@ -149,6 +149,8 @@ export function createSshTransport(options: SshTransportOptions): Transport {
     connecting ??= connectRoute(options);
     return connecting;
   };
+  // Whether the host has coreutils `timeout`: assumed until a command says it has not.
+  let hostHasTimeout = true;
 
   return {
     host: options.host,
@@ -173,7 +175,13 @@ export function createSshTransport(options: SshTransportOptions): Transport {
         // sshd refuses a channel while it still counts closed sessions against MaxSessions (10);
         // under load that lags, so a refused open is retried with backoff before it counts as an error.
         for (let attempt = 0; ; attempt++) {
-          const outcome = await execOne(conn, options, request, started);
+          const bounded = hostHasTimeout;
+          let outcome = await execOne(conn, options, request, started, bounded ? remoteBound(request.timeoutMs) : []);
+          if (bounded && lacksTimeout(outcome)) {
+            // No coreutils `timeout` on this host: run it unbounded (ovnscope's own timer still abandons it).
+            hostHasTimeout = false;
+            outcome = await execOne(conn, options, request, started, []);
+          }
           const refusedOpen = outcome.status === 'transport-error' && /could not open a channel.*open failed/.test(outcome.error ?? '');
           if (!refusedOpen || attempt >= 8 || conn.lost || request.signal?.aborted || elapsed() + 1000 > request.timeoutMs) return outcome;
           await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
@@ -222,11 +230,33 @@ function raceAbort<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T
   });
 }
 
+/** Seconds coreutils `timeout` waits after its SIGTERM before it sends SIGKILL. */
+const KILL_AFTER_S = 5;
+
+/**
+ * The words that bound a command on the host itself: `timeout -k 5 N`. ovnscope cannot stop a
+ * remote command over SSH: the channel's stdin is closed at once (so ssh2 no longer sends a
+ * `signal` request), and OpenSSH refuses signal requests for root logins and ForceCommand
+ * sessions anyway. Without this every timeout or retry would leave an ovs-ofctl or vtysh hanging
+ * on the hypervisor. The words are on the allow-list (checkWrapper) like any wrapper.
+ */
+export function remoteBound(timeoutMs: number): string[] {
+  return ['timeout', '-k', String(KILL_AFTER_S), String(Math.max(1, Math.ceil(timeoutMs / 1000)))];
+}
+
+/** The host's shell saying there is no `timeout` program (not `timeout` failing to start the command). */
+function lacksTimeout(outcome: CommandOutcome): boolean {
+  return outcome.exitCode === 127 && /(^|\n)[^\n]*\btimeout: (command )?not found/.test(outcome.stderr);
+}
+
 /** Runs one command on an open connection; stdout streams into request.stdout with backpressure. */
-function execOne(conn: Connection, options: SshTransportOptions, request: RunRequest, started: number): Promise<CommandOutcome> {
+function execOne(conn: Connection, options: SshTransportOptions, request: RunRequest, started: number, bound: readonly string[]): Promise<CommandOutcome> {
   const elapsed = () => Math.round(performance.now() - started);
-  const full = [...options.wrapper, ...request.argv];
+  const full = [...bound, ...options.wrapper, ...request.argv];
   const line = full.map(shellQuote).join(' ');
+  const boundS = bound.length ? Number(bound[3]) : undefined;
+  // What becomes of a command ovnscope stops waiting for: said as it is, never "killed".
+  const leftRunning = boundS !== undefined ? `\`timeout\` on ${options.host} is set to stop it ${boundS} s after it started` : `it may still be running on ${options.host} (no \`timeout\` there to stop it)`;
   return new Promise<CommandOutcome>((resolve) => {
     let stderr = '';
     let settled = false;
@@ -239,17 +269,14 @@ function execOne(conn: Connection, options: SshTransportOptions, request: RunReq
       clearTimeout(timer);
       request.signal?.removeEventListener('abort', onAbort);
       conn.onClose.delete(onLost);
-      resolve(outcome);
+      resolve({ executed: full, ...outcome });
     };
     /** `graceMs`: how long to wait for the server to confirm the close (and flush what it had) before giving up on it. */
     const kill = (outcome: CommandOutcome, graceMs = 2000) => {
       cut ??= outcome;
       if (!channel) return finish(cut);
-      try {
-        channel.signal('KILL'); // sshd ≥ 7.9 delivers it to the command
-      } catch {
-        /* channel already gone */
-      }
+      // No channel.signal('KILL'): it sends nothing on a channel whose stdin is closed, and sshd
+      // refuses it for root and ForceCommand sessions. The remote `timeout` is what stops it.
       channel.close();
       if (graceMs === 0) {
         // Nothing more is wanted from this channel: stop writing into the sink before it is closed.
@@ -259,13 +286,26 @@ function execOne(conn: Connection, options: SshTransportOptions, request: RunReq
       // If the server never answers the close, do not wait for it.
       setTimeout(() => finish(cut!), graceMs).unref();
     };
+    // With a remote `timeout` the host ends the command and we hear how (exit 124/137); this
+    // timer is the backstop for a host that does not answer. Without one, it is the only bound.
+    const backstopMs = boundS !== undefined ? boundS * 1000 + (KILL_AFTER_S + 3) * 1000 : request.timeoutMs;
     const timer = setTimeout(
-      () => kill({ status: 'timeout', exitCode: null, durationMs: elapsed(), stderr, error: `not finished within ${request.timeoutMs} ms (killed)` }),
-      request.timeoutMs,
+      () =>
+        kill({
+          status: 'timeout',
+          exitCode: null,
+          durationMs: elapsed(),
+          stderr,
+          error: `not finished within ${request.timeoutMs} ms; abandoned after ${Math.round(backstopMs / 1000)} s: ${boundS !== undefined ? `\`timeout\` on ${options.host} did not end it either, it may still be running there` : leftRunning}`,
+        }),
+      backstopMs,
     );
     // Interrupted (Ctrl-C, SIGTERM, SIGHUP): the collection is ending, do not wait for sshd to
     // confirm the close (it does not while the command still runs): a second signal must not find us waiting.
-    const onAbort = () => kill(aborted(request.signal!, elapsed(), stderr, request.timeoutMs), abortKind(request.signal!) === 'interrupted' ? 0 : 2000);
+    const onAbort = () => {
+      const why = aborted(request.signal!, elapsed(), stderr, request.timeoutMs);
+      kill({ ...why, error: `${why.error}; abandoned: ${leftRunning}` }, abortKind(request.signal!) === 'interrupted' ? 0 : 2000);
+    };
     request.signal?.addEventListener('abort', onAbort, { once: true });
     const onLost = () =>
       finish(cut ?? { status: 'transport-error', exitCode: null, durationMs: elapsed(), stderr, error: conn.lost ?? `connection to ${options.host} lost` });
@@ -291,7 +331,16 @@ function execOne(conn: Connection, options: SshTransportOptions, request: RunReq
         if (cut) return finish({ ...cut, stderr, durationMs: elapsed() });
         if (!exit) return finish({ status: 'transport-error', exitCode: null, durationMs: elapsed(), stderr, error: conn.lost ?? `connection to ${options.host} lost before the command ended` });
         if (exit.code === null) return finish({ status: 'failed', exitCode: null, durationMs: elapsed(), stderr, error: `killed by signal ${exit.signal ?? '?'}` });
-        finish(classifyExit(exit.code, stderr, elapsed(), request.argv[0]!, full[0]!, options.host));
+        // coreutils timeout: 124 = it sent SIGTERM and the command ended, 137 = it had to send SIGKILL.
+        if (boundS !== undefined && (exit.code === 124 || exit.code === 137) && elapsed() >= boundS * 1000 - 1000)
+          return finish({
+            status: 'timeout',
+            exitCode: exit.code,
+            durationMs: elapsed(),
+            stderr,
+            error: `not finished within ${boundS} s: stopped on ${options.host} by \`timeout\` (${exit.code === 124 ? 'SIGTERM' : `SIGKILL, ${KILL_AFTER_S} s after SIGTERM`})`,
+          });
+        finish({ ...classifyExit(exit.code, stderr, elapsed(), request.argv[0]!, (bound.length ? options.wrapper[0] ?? request.argv[0] : full[0])!, options.host) });
       });
     });
   });

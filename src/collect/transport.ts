@@ -18,6 +18,8 @@ export interface CommandOutcome {
   readonly stderr: string;
   /** Human explanation when status is not ok. */
   readonly error?: string;
+  /** The full argv sent, when the transport added words of its own (the remote `timeout`). */
+  readonly executed?: readonly string[];
 }
 
 export interface RunRequest {

@@ -102,7 +102,7 @@ async function collectInto(writer: SnapshotWriter, created: string, options: Col
     const written = await sink.finish(outcome);
     return {
       ...base,
-      executed: outcome.status === 'refused' ? [] : [...scope.wrapper, ...recipe.argv],
+      executed: outcome.status === 'refused' ? [] : (outcome.executed ?? [...scope.wrapper, ...recipe.argv]),
       status: outcome.status,
       exitCode: outcome.exitCode,
       durationMs: outcome.durationMs,

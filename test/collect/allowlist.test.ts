@@ -131,6 +131,17 @@ describe('read-only allow-list', () => {
     expect(checkWrapper(['podman', 'exec', '-i', 'ovn_controller']).allowed).toBe(true);
   });
 
+  it('allows coreutils timeout only as "timeout -k K N" (a bound on how long, nothing else)', () => {
+    expect(checkWrapper(['timeout', '-k', '5', '60']).allowed).toBe(true);
+    expect(checkWrapper(['timeout', '-k', '5', '300', 'sudo', '-n', 'podman', 'exec', 'ovn_controller']).allowed).toBe(true);
+    expect(isAllowed(['timeout', '-k', '5', '60'], ['ovs-ofctl', '--no-names', 'dump-flows', 'br-int']).allowed).toBe(true);
+    expect(checkAllowed(['timeout', '-k', '5', '60', 'vtysh', '-c', 'show version']).allowed).toBe(true);
+    for (const w of [['timeout', '60'], ['timeout', '-k', '5'], ['timeout', '-k', '5', '60s'], ['timeout', '-s', 'KILL', '60'], ['timeout', '--foreground', '-k', '5', '60'], ['timeout', '-k', '0', '60'], ['timeout', '-k', '5', '60', 'rm']])
+      expect(checkWrapper(w).allowed, w.join(' ')).toBe(false);
+    // It bounds only allow-listed commands: what follows is checked as before.
+    expect(isAllowed(['timeout', '-k', '5', '60'], ['ovs-ofctl', 'del-flows', 'br-int']).allowed).toBe(false);
+  });
+
   it('shell-quotes anything that a shell would interpret', () => {
     expect(shellQuote('br-int')).toBe('br-int');
     expect(shellQuote("a'b c")).toBe(`'a'\\''b c'`);

@@ -87,7 +87,10 @@ describe.skipIf(!live)('collect over SSH from real sshd on loopback (OVN sandbox
     await agent.add(agentKey.private);
     const authorized = [agentKey.publicText, encKey.publicText];
     const env = (hv: string) => sb.chassis[hv]!.env;
+    // hv2.hang: the hang replaces the whole command line (a host whose `timeout` does not work);
+    // hv2.hang-bounded: only the dump-flows itself hangs, under whatever ovnscope put before it.
     const hv2Hook = `if [ -e '${ws.dir}/hv2.hang' ]; then case "$c" in *'ovs-ofctl --no-names dump-flows'*) exec sleep 60;; esac; fi
+if [ -e '${ws.dir}/hv2.hang-bounded' ]; then case "$c" in *'ovs-ofctl --no-names dump-flows'*) c=$(printf '%s' "$c" | sed 's/ovs-ofctl --no-names dump-flows .*/sleep 617/');; esac; fi
 if [ -e '${ws.dir}/hv2.slowdump' ]; then case "$c" in *'ovs-ofctl --no-names dump-flows'*) head -c 65536 /dev/zero | tr '\\0' x; exec sleep 60;; esac; fi`;
     const bigHook = `case "$c" in *'ovs-ofctl --no-names dump-flows'*) yes '${FLOW_LINE.trim()}' | head -c 314572800; exit 0;; esac`;
     const sudoBin = join(ws.dir, 'sudo-bin');
@@ -295,7 +298,7 @@ if [ -e '${ws.dir}/hv2.slowdump' ]; then case "$c" in *'ovs-ofctl --no-names dum
     expect(r.value.manifest.hosts.find((x) => x.name === 'hv2')!.status).toBe('ok');
   });
 
-  it('fault: a command that hangs past its timeout is killed and recorded; the rest of the host and the other hosts complete', async () => {
+  it('fault: a command that hangs past its timeout is abandoned and recorded as such; the rest of the host and the other hosts complete', async () => {
     writeFileSync(join(ws.dir, 'hv2.hang'), '');
     try {
       const started = Date.now();
@@ -306,7 +309,11 @@ if [ -e '${ws.dir}/hv2.slowdump' ]; then case "$c" in *'ovs-ofctl --no-names dum
       expect(Date.now() - started).toBeLessThan(30_000);
       const hv2 = r.value.manifest.hosts.find((h) => h.name === 'hv2')!;
       expect(hv2.status).toBe('partial');
-      expect(hv2.commands.find((c) => c.id === 'ovs-ofctl.dump-flows.br-int')).toMatchObject({ status: 'timeout', error: expect.stringMatching(/not finished within 8000 ms/) });
+      // The hang bypassed the host's `timeout`: ovnscope cannot know the command stopped, and says so.
+      expect(hv2.commands.find((c) => c.id === 'ovs-ofctl.dump-flows.br-int')).toMatchObject({
+        status: 'timeout',
+        error: expect.stringMatching(/^not finished within 8000 ms; abandoned after 16 s: `timeout` on hv2 did not end it either, it may still be running there$/),
+      });
       expect(hv2.commands.filter((c) => c.required && c.id !== 'ovs-ofctl.dump-flows.br-int').every((c) => c.status === 'ok')).toBe(true);
       expect(r.value.manifest.hosts.find((h) => h.name === 'hv1')!.status).toBe('ok');
       expect(r.value.manifest.missing).toEqual([expect.stringMatching(/^host hv2: ovs-ofctl.dump-flows.br-int timeout/)]);
@@ -314,6 +321,44 @@ if [ -e '${ws.dir}/hv2.slowdump' ]; then case "$c" in *'ovs-ofctl --no-names dum
     } finally {
       rmSync(join(ws.dir, 'hv2.hang'));
     }
+  });
+
+  it('fault: a command past its timeout is stopped on the host by `timeout`, and the manifest says so (nothing left running)', async () => {
+    writeFileSync(join(ws.dir, 'hv2.hang-bounded'), '');
+    writeFileSync(join(sshd.hv2!.dir, 'commands.log'), '');
+    const leftover = () => run('pgrep', ['-f', 'sleep 617']).then((r) => r.stdout.trim(), () => '');
+    try {
+      const r = await go({ inventory: inv([host('hv2')]), timeoutMs: 4000 });
+      expect(r.ok).toBe(true);
+      if (!r.ok) return;
+      const dump = r.value.manifest.hosts[0]!.commands.find((c) => c.id === 'ovs-ofctl.dump-flows.br-int')!;
+      expect(dump).toMatchObject({ status: 'timeout', exitCode: 124, error: 'not finished within 4 s: stopped on hv2 by `timeout` (SIGTERM)' });
+      expect(dump.executed).toEqual(['timeout', '-k', '5', '4', 'ovs-ofctl', '--no-names', 'dump-flows', 'br-int']);
+      expect(dump.durationMs).toBeLessThan(8000);
+      expect(await leftover()).toBe('');
+      // What was sent is still only allow-listed commands, `timeout` included.
+      expectAllAllowed(sshd.hv2!.commands(), 'hv2');
+      expect(sshd.hv2!.commands().every((l) => l.startsWith('timeout -k 5 4 '))).toBe(true);
+    } finally {
+      rmSync(join(ws.dir, 'hv2.hang-bounded'));
+      const pids = await leftover();
+      for (const pid of pids.split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
+    }
+  });
+
+  it('a host without coreutils `timeout` is collected all the same, unbounded', async () => {
+    for (const s of Object.values(sshd)) writeFileSync(join(s.dir, 'commands.log'), '');
+    const r = await go({ inventory: inv([host('bare')]), modules: [ovsModule] });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const bare = r.value.manifest.hosts[0]!;
+    expect(bare.status).toBe('ok');
+    expect(bare.commands.every((c) => c.status === 'ok' && c.executed[0] !== 'timeout')).toBe(true);
+    // Found out once: the first command tried `timeout`, the rest went straight.
+    const lines = sshd.bare!.commands();
+    expect(lines.filter((l) => l.startsWith('timeout ')).length).toBeGreaterThanOrEqual(1);
+    expect(lines.filter((l) => l.startsWith('timeout ')).length).toBeLessThan(bare.commands.length);
+    expectAllAllowed(lines, 'bare');
   });
 
   it('fault: a per-host time budget cuts what is left of a slow host and records it as timeout', async () => {
@@ -410,7 +455,7 @@ if [ -e '${ws.dir}/hv2.slowdump' ]; then case "$c" in *'ovs-ofctl --no-names dum
     const h = r.value.manifest.hosts[0]!;
     expect(h.status).toBe('unreachable');
     expect(h.commands.every((c) => c.status === 'failed' && /wants a password; ovnscope never types one/.test(c.error!))).toBe(true);
-    expect(sshd.sudo!.commands().every((l) => l.startsWith('sudo -n '))).toBe(true);
+    expect(sshd.sudo!.commands().every((l) => l.replace(/^timeout -k 5 \d+ /, '').startsWith('sudo -n '))).toBe(true);
     expectAllAllowed(sshd.sudo!.commands(), 'sudo');
     expect(readFileSync(join(ws.dir, 'sudo-bin', 'stdin.log'), 'utf8')).toBe('');
   });
