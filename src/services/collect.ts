@@ -161,6 +161,8 @@ async function collectInto(writer: SnapshotWriter, created: string, options: Col
       const tick = () => report('running', ++done, total);
       const commands = await runMany(transport, scope, phase1, hostAbort.signal, undefined, tick);
       const connectError = commands.every((c) => c.status === 'transport-error') ? commands[0]?.error : undefined;
+      // The connection's failure (a host-key banner is 6 lines) is said once, on the host; each command points to it.
+      if (connectError) for (const [i, c] of commands.entries()) if (c.error === connectError) commands[i] = { ...c, error: UNREACHABLE_COMMAND_ERROR };
       const notes: string[] = [];
       const phase2: RecipeCommand[] = [];
       let bridges: string[] = [];
@@ -178,7 +180,7 @@ async function collectInto(writer: SnapshotWriter, created: string, options: Col
       }
       const failedRequired = commands.filter((c) => c.required && c.status !== 'ok');
       const allFailed = commands.every((c) => c.status !== 'ok');
-      const error = allFailed ? firstError(commands) : notes.join('; ') || undefined;
+      const error = connectError ?? (allFailed ? firstError(commands) : notes.join('; ') || undefined);
       report(failedRequired.length ? 'failed' : 'done', done, total, failedRequired.length ? (allFailed ? error : `${failedRequired.length} required command(s) failed`) : undefined);
       return { name: spec.name, transport: spec.transport, wrapper: spec.wrapper, status: allFailed ? 'unreachable' : failedRequired.length ? 'partial' : 'ok', error, bridges, commands };
     } finally {
@@ -231,8 +233,13 @@ async function collectInto(writer: SnapshotWriter, created: string, options: Col
   const hostLimit = pLimit(Math.max(1, options.parallel));
   for (const h of hostSpecs) options.onProgress?.({ host: h.name, state: 'pending', done: 0, total: 0 });
   const hostsPromise = Promise.all(hostSpecs.map((h) => hostLimit(() => collectHost(h))));
-  const [hosts, central] = await Promise.all([hostsPromise, centralPromise]);
+  const [hosts, centralAsRun] = await Promise.all([hostsPromise, centralPromise]);
   await closeAll(transports);
+  // The central commands failed for the same reason as their host: point to it there too.
+  const viaHost = centralAsRun && hosts.find((h) => h.name === centralAsRun.via && h.status === 'unreachable' && h.error);
+  const central = viaHost
+    ? { ...centralAsRun, commands: centralAsRun.commands.map((c) => (c.status === 'transport-error' && c.error === viaHost.error ? { ...c, error: `host ${viaHost.name} unreachable (see the host's error)` } : c)) }
+    : centralAsRun;
 
   const missing: string[] = [];
   for (const h of hosts) {
@@ -283,6 +290,9 @@ async function collectInto(writer: SnapshotWriter, created: string, options: Col
     return fail(`could not write the snapshot to ${options.out}: ${(e as Error).message}; what was collected is in ${writer.workDir}`, 4);
   }
 }
+
+/** A command's error when its host could not be reached at all: the reason is the host's `error`. */
+export const UNREACHABLE_COMMAND_ERROR = "host unreachable (see the host's error)";
 
 async function closeAll(transports: ReadonlyMap<string, Result<Transport>>): Promise<void> {
   await Promise.all([...transports.values()].map((t) => (t.ok ? t.value.close().catch(() => undefined) : undefined)));

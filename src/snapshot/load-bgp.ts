@@ -117,7 +117,9 @@ function telling(stderr: string | undefined): string | undefined {
 }
 
 /** Why FRR gave nothing on a host, from its manifest entries (and vtysh's stderr when kept). */
-function unavailableReason(commands: readonly ManifestCommand[], stderr: string | undefined): string {
+function unavailableReason(commands: readonly ManifestCommand[], stderr: string | undefined, unreachable: boolean): string {
+  // Not a vtysh failure: nothing ran on the host (its connection error is on the host, doctor C1).
+  if (unreachable) return 'the host was unreachable, nothing ran on it (the reason is the host\'s error, doctor C1)';
   const frr = commands.filter((c) => c.id.startsWith('frr.'));
   if (!frr.length) return 'FRR was not collected on this host (snapshot taken without the FRR recipe)';
   if (frr.every((c) => c.status === 'unavailable')) return frr[0]!.error ?? 'vtysh is not installed';
@@ -134,12 +136,12 @@ export async function loadBgp(source: SnapshotSource, options: { readonly hosts?
   const hosts: BgpHostState[] = [];
   for (const mh of source.manifest.hosts) {
     if (wanted && !wanted.has(mh.name)) continue;
-    hosts.push(await loadHost(source, mh.name, mh.commands, diagnostics));
+    hosts.push(await loadHost(source, mh.name, mh.commands, diagnostics, mh.status === 'unreachable'));
   }
   return { hosts, diagnostics };
 }
 
-async function loadHost(source: SnapshotSource, host: string, commands: readonly ManifestCommand[], diagnostics: Diagnostic[]): Promise<BgpHostState> {
+async function loadHost(source: SnapshotSource, host: string, commands: readonly ManifestCommand[], diagnostics: Diagnostic[], unreachable: boolean): Promise<BgpHostState> {
   const files = new Map<string, SourceFile>();
   const read = async <T>(id: string, parse: (text: string, file: string) => Parsed<T | undefined>): Promise<T | undefined> => {
     const out: OutputText | undefined = await source.hostOutput(host, id, diagnostics);
@@ -182,7 +184,7 @@ async function loadHost(source: SnapshotSource, host: string, commands: readonly
   if (!answered && vtyshCmd?.errFile) stderr = (await source.hostStderr(host, vtyshCmd.id, diagnostics))?.text;
   return {
     host,
-    frr: { available: answered, reason: answered ? undefined : unavailableReason(commands, stderr), executed: vtyshCmd?.executed },
+    frr: { available: answered, reason: answered ? undefined : unavailableReason(commands, stderr, unreachable), executed: vtyshCmd?.executed },
     version,
     runningConfig,
     summary,
