@@ -478,7 +478,7 @@ function explainDrop(drop: TraceDrop, events: readonly SummaryEvent[], index: Ov
   }
   const where = lf ? `${lf.stage ?? lf.pipeline}, table ${drop.table}` : `table ${drop.table}`;
   const explanation =
-    reason === 'NO_MATCH' && !lf ? drop.explanation : `${reason === 'ACL_DROP' ? 'dropped by ' : 'dropped: '}${because || drop.explanation} (${where}${lf?.datapath ? ` on ${lf.datapath}` : ''})`;
+    (reason === 'NO_MATCH' && !lf) || reason === 'UNSUPPORTED' ? drop.explanation : `${reason === 'ACL_DROP' ? 'dropped by ' : 'dropped: '}${because || drop.explanation} (${where}${lf?.datapath ? ` on ${lf.datapath}` : ''})`;
   return { ...drop, reason, explanation, ...(lf ? { logicalFlow: lf } : {}), ...(nb ? { nb } : {}) };
 }
 

@@ -742,7 +742,9 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
         const flow = d.reason === 'NO_MATCH' ? undefined : flowEvidence(host, hop.bridge, d.table, d.line, d.cookie, d.priority);
         const miss = d.reason === 'NO_MATCH' ? tableMissEvidence(compiled, hop.bridge, d.table) : {};
         hop.drop = { ...d, host: p.host, bridge: hop.bridge, ...(flow ? { flow } : {}), ...miss, ...enrichDrop(d, hop, ctx) };
-        stops.push({ hop: idx, verdict: d.reason === 'LOOP' || d.reason === 'UNSUPPORTED' ? 'error' : 'dropped', drop: hop.drop });
+        // An action the simulator skipped: the trace stops there, and says how to replay that hop live.
+        const replay = d.reason === 'UNSUPPORTED' ? { incomplete: { reason: `${p.host}: ${d.explanation}`, hint: `replay the hop by hand: ovs-appctl ofproto/trace ${p.bridge} '${p.flow}' on ${p.host}` } } : {};
+        stops.push({ hop: idx, verdict: d.reason === 'LOOP' || d.reason === 'UNSUPPORTED' ? 'error' : 'dropped', drop: hop.drop, ...replay });
       } else if (hop.controller && !hop.outputs.length) {
         const punt = sim.controllers.find((c) => c.bridge === hop.bridge);
         const flow = punt ? flowEvidence(host, hop.bridge, punt.table, undefined, punt.cookie, punt.priority) : undefined;

@@ -90,11 +90,25 @@ function setSpaceReport(x: Xlate, f: FieldDef, value: bigint): void {
   x.changed(f, old);
 }
 
+/**
+ * An action ovnscope does not simulate: a warning, and a drop of reason UNSUPPORTED at the flow
+ * that holds it, so that a packet going nowhere afterwards reads as "the trace could not follow
+ * it here" (verdict error), never as a table miss further on that the skipped action may have
+ * caused or avoided.
+ */
 function unsupported(x: Xlate, what: string): Flow {
   const msg = `action ${what} is not simulated by ovnscope: ignored (the trace may differ from OVS from here)`;
   x.warnings.push(msg);
   x.unsupported = true;
   x.warn(msg);
+  recordUnsupported(x, `action ${what} is not simulated by ovnscope`);
+}
+
+function recordUnsupported(x: Xlate, what: string): void {
+  const w = x.where();
+  const file = x.bridge.state.flowsFile;
+  const at = w.line !== undefined ? ` (table ${w.table}, ${file ? `${file}:${w.line}` : `line ${w.line}`})` : ` (table ${w.table})`;
+  x.drops.push({ pass: x.pass, bridge: x.bridge.name, reason: 'UNSUPPORTED', explanation: `${what}${at}: the trace cannot say where the packet goes from here`, where: w });
 }
 
 const executors = {
@@ -392,6 +406,7 @@ const executors = {
     x.warnings.push(msg);
     x.unsupported = true;
     x.warn(msg, { action: a.text });
+    recordUnsupported(x, `action "${a.text}" could not be read by ovnscope`);
   },
 } satisfies { readonly [K in ActionType]: Executor<K> };
 

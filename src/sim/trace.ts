@@ -381,6 +381,8 @@ function buildResult(x: Xlate, input: string, entry: string, tree: TraceNode[], 
   else if (outputs.length) verdict = 'tunnel';
   else if (controllers.length) verdict = 'controller';
   else if (errorPass || dpHashFreeze) verdict = 'error';
+  // An action the simulator skipped, and then the packet went nowhere: not a drop it can explain.
+  else if (x.drops.some((d) => d.reason === 'UNSUPPORTED')) verdict = 'error';
   else verdict = 'dropped';
 
   const simPasses: SimPass[] = passes.map((p: PassResult) => {

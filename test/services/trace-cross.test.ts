@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lazyFlowList } from '../../src/model/flow-list.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
-import { formatFlow } from '../../src/parse/ofctl-flows.js';
+import { formatFlow, parseOfctlFlows } from '../../src/parse/ofctl-flows.js';
 import { renderTrace, verdictLine } from '../../src/render/trace.js';
 import { renderTraceDot } from '../../src/render/trace-dot.js';
 import { renderPathHeader } from '../../src/render/trace-path.js';
@@ -259,6 +259,39 @@ describe('following GENEVE tunnels', () => {
     expect(r.incomplete).toMatchObject({ chassis: 'hv2', hint: 'collect it: chassis hv2, TEP 192.168.0.2: ovnscope collect --host hv2 --out DIR — or only the chassis on this path: ovnscope collect -i INVENTORY --from web1 --to db1 --out DIR' });
     expect(r.hops[0]!.outputs[0]!.next).toMatchObject({ status: 'not-collected', chassis: 'hv2', remoteIp: '192.168.0.2' });
     expect(verdictLine(r, plain)).toMatch(/^trace stopped: REMOTE_NOT_COLLECTED: the packet left hv1 through ovn-hv2-0 \(tun_id=0x2, tun_metadata0=0x10003, for db1\), but chassis hv2 \(192\.168\.0\.2\) is not in the snapshot\. collect it: /);
+  });
+
+  it('an action ovnscope does not simulate where the packet would leave: verdict error, UNSUPPORTED at that flow (file:line) with the hop to replay, not a table miss', () => {
+    // hv1's flow that sends db1's packets into the tunnel, with its output replaced by an action
+    // the simulator does not follow (as OVN's L3-HA `bundle` once was).
+    const hv1 = l3.hosts.find((h) => h.name === 'hv1')!;
+    const tunnel = hv1.bridges.find((b) => b.name === 'br-int')!.ports.find((p) => p.name === 'ovn-hv2-0')!.ofport;
+    const lines: number[] = [];
+    const hosts = l3.hosts.map((h) =>
+      h !== hv1
+        ? h
+        : {
+            ...h,
+            bridges: h.bridges.map((b) => ({
+              ...b,
+              flows: Array.from({ length: b.flows.length }, (_, i) => {
+                const f = b.flows[i]!;
+                if (!f.actions.some((a) => a.type === 'output' && a.port.kind === 'number' && a.port.port === tunnel)) return f;
+                lines.push(f.line);
+                const text = formatFlow(f).replace(new RegExp(`output:${tunnel}\\b`), 'multipath(eth_src,50,modulo_n,1,0,NXM_NX_REG0[])');
+                return { ...parseOfctlFlows(text).value.flows[0]!, line: f.line };
+              }),
+            })),
+          },
+    );
+    expect(lines.length).toBeGreaterThan(0);
+    const r = run({ ...l3, hosts }, { from: 'web1', to: 'db1', protocol: { kind: 'tcp', port: 5432 } });
+    expect(r.verdict).toBe('error');
+    expect(r.drop).toMatchObject({ reason: 'UNSUPPORTED', host: 'hv1' });
+    expect(lines).toContain(r.drop!.line);
+    expect(r.drop!.explanation).toContain(`action multipath is not simulated by ovnscope (table ${r.drop!.table}, hosts/hv1/ovs-ofctl.dump-flows.br-int.out:${r.drop!.line})`);
+    expect(r.incomplete?.hint).toMatch(/^replay the hop by hand: ovs-appctl ofproto\/trace br-int 'in_port=tapweb1,tcp,.*' on hv1$/);
+    expect(verdictLine(r, plain)).toMatch(/^trace stopped: hv1: action multipath is not simulated by ovnscope/);
   });
 
   it('a receiving chassis without a tunnel port for the sender drops it (TUNNEL_NOT_FOUND)', () => {

@@ -448,6 +448,31 @@ describe('actions without forwarding effect', () => {
   });
 });
 
+describe('an action ovnscope does not simulate', () => {
+  // A skipped action can be what would have made the packet go somewhere (or nowhere): the
+  // packet going nowhere after it is "cannot trace", not a miss of whatever table came next.
+  it('then nothing output: verdict error, UNSUPPORTED at the flow holding it (line), not the table miss that follows', () => {
+    const r = trace(['table=0, priority=100,in_port=1 actions=multipath(eth_src,50,modulo_n,1,0,NXM_NX_REG0[]),resubmit(,1)', 'table=1, priority=100,reg0=0x7 actions=output:2'].join('\n'), TCP);
+    expect(r.unsupported).toBe(true);
+    expect(r.verdict).toBe('error');
+    const d = r.hops[0].drop!;
+    expect(d).toMatchObject({ reason: 'UNSUPPORTED', table: 0, line: 1 });
+    expect(d.explanation).toMatch(/^action multipath is not simulated by ovnscope \(table 0, line 1\): the trace cannot say where the packet goes from here$/);
+  });
+
+  it('an action that could not be read, then nothing output: the same', () => {
+    const r = trace(['table=0, priority=100,in_port=1 actions=frobnicate(7),resubmit(,1)', 'table=2, priority=1 actions=output:2'].join('\n'), TCP);
+    expect(r.verdict).toBe('error');
+    expect(r.hops[0].drop).toMatchObject({ reason: 'UNSUPPORTED', table: 0, explanation: expect.stringContaining('"frobnicate(7)" could not be read') });
+  });
+
+  it('a later explicit drop does not hide it either', () => {
+    const r = trace('table=0, priority=100,in_port=1 actions=encap(nsh),resubmit(,1)\ntable=1, priority=1 actions=drop', TCP);
+    expect(r.verdict).toBe('error');
+    expect(r.hops[0].drop?.reason).toBe('UNSUPPORTED');
+  });
+});
+
 describe('patch ports', () => {
   it('continue in the peer bridge, then restore the packet', () => {
     const h = patchedHost('table=0, priority=100,in_port=1 actions=load:0x5->NXM_NX_REG15[],output:5,output:2');
