@@ -60,7 +60,12 @@ export type DropReason =
   | 'LOOP'
   | 'UNSUPPORTED'
   /** The receiving chassis has no tunnel port for the sender's encap IP: OVS drops the packet. */
-  | 'TUNNEL_NOT_FOUND';
+  | 'TUNNEL_NOT_FOUND'
+  /**
+   * A `bundle` action (OVN: L3-HA gateway chassis, reached over BFD-monitored tunnels) has no live
+   * member: OVS outputs to no port.
+   */
+  | 'NO_LIVE_MEMBER';
 
 export type OutputKind = 'local' | 'tunnel' | 'patch' | 'physical' | 'reserved';
 

@@ -6,6 +6,7 @@
 import type { FieldDef } from '../model/fields.js';
 import type { Action, ActionType, FieldRef, PortRef } from '../model/flow.js';
 import { bigOf, formatFieldValue } from '../model/masked.js';
+import { bundleExecute, type BundleChoice, type MemberLiveness } from './bundle.js';
 import { formatSubfieldValue } from './format.js';
 import { decodeOvnUserdata } from './ovn.js';
 import { ETH_TYPE_IP, F, OFPP, SP, VLAN_CFI } from './state.js';
@@ -109,6 +110,65 @@ function recordUnsupported(x: Xlate, what: string): void {
   const file = x.bridge.state.flowsFile;
   const at = w.line !== undefined ? ` (table ${w.table}, ${file ? `${file}:${w.line}` : `line ${w.line}`})` : ` (table ${w.table})`;
   x.drops.push({ pass: x.pass, bridge: x.bridge.name, reason: 'UNSUPPORTED', explanation: `${what}${at}: the trace cannot say where the packet goes from here`, where: w });
+}
+
+function memberText(m: MemberLiveness): string {
+  const name = m.name ?? `port ${m.ofport}`;
+  return `${m.chassis ? `tunnel ${name} (chassis ${m.chassis})` : name} ${m.why}`;
+}
+
+/** `xlate_bundle_action()`: choose a member (bundle.ts), then output to it or load it into a field. */
+function execBundle(x: Xlate, a: ActionFor<'bundle'>, env: ExecutorEnv): Flow {
+  const ports = a.members.map((m) => portNumber(x, m) ?? 0);
+  const c: BundleChoice = bundleExecute(a, ports, x.s, (p) => x.bridge.portByOfport.get(p));
+  const chosen = c.members.find((m) => m.ofport === c.port);
+  const name = a.dst ? 'bundle_load' : 'bundle';
+  x.report('action', 'summary', () => `${name} ${a.algorithm}: ${chosen ? `member ${chosen.name ?? chosen.ofport} (ofport ${chosen.ofport}${chosen.chassis ? `, chassis ${chosen.chassis}` : ''})` : 'no live member'} — ${c.members.map(memberText).join('; ')}`, {
+    algorithm: a.algorithm,
+    chosen: c.port,
+    members: c.members,
+  });
+  if (c.hrw && x.rep.detailed) {
+    const hrw = c.hrw;
+    x.report('action', 'detailed', () => `hrw: flow hash 0x${hrw.flowHash.toString(16)} (${a.fields}, basis ${a.basis}); ${hrw.scores.map((sc) => `ofport ${sc.ofport} weight 0x${sc.score.toString(16)}`).join(', ')}`);
+  }
+  for (const m of c.members) {
+    if (!m.assumed) continue;
+    const msg = `${name}: liveness of member ${m.name ?? m.ofport} is not in the snapshot (${m.why}); OVS may choose another member`;
+    x.warnings.push(msg);
+    x.warn(msg);
+  }
+  if (c.notReproduced) {
+    const msg = `${name}(${a.fields},${a.basis},hrw): ${c.notReproduced}; OVS may choose another member`;
+    x.warnings.push(msg);
+    x.warn(msg);
+  }
+  if (a.dst) {
+    // nxm_reg_load(): the port number, OFPP_NONE (0xffff) when no member is live.
+    const old = x.s.get(a.dst.field);
+    x.s.setSub(a.dst, BigInt(c.port));
+    if (x.rep.detailed) {
+      const now = x.s.get(a.dst.field);
+      const dst = a.dst;
+      x.report('action', 'detailed', () => formatSubfieldValue(dst, now));
+    }
+    x.changed(a.dst.field, old);
+    return;
+  }
+  if (c.port === OFPP.NONE) {
+    // xlate_output_action(OFPP_NONE) outputs nothing: with no other output the packet is dropped.
+    const tunnels = c.members.length > 0 && c.members.every((m) => m.chassis);
+    const what = tunnels ? 'no gateway chassis is reachable' : `no member of ${name}(${a.algorithm}) is live`;
+    x.drops.push({
+      pass: x.pass,
+      bridge: x.bridge.name,
+      reason: 'NO_LIVE_MEMBER',
+      explanation: `${what}: ${c.members.map(memberText).join(', ')} — OVS outputs the packet nowhere`,
+      where: x.where(),
+    });
+    return;
+  }
+  x.outputAction(c.port, env.last, env.inBucket);
 }
 
 const executors = {
@@ -365,7 +425,7 @@ const executors = {
   },
   pop_queue: () => undefined,
   multipath: (x) => unsupported(x, 'multipath'),
-  bundle: (x) => unsupported(x, 'bundle'),
+  bundle: execBundle,
   encap: (x) => unsupported(x, 'encap'),
   decap: (x) => unsupported(x, 'decap'),
   write_metadata: (x, a) => {

@@ -302,6 +302,7 @@ const DROP_PRIORITY: Readonly<Record<DropReason, number>> = {
   MTU_EXCEEDED: 1,
   REMOTE_NOT_COLLECTED: 1,
   TUNNEL_NOT_FOUND: 1,
+  NO_LIVE_MEMBER: 1,
 };
 
 function decisiveDrop(drops: readonly DropEvent[]): DropEvent | undefined {

@@ -179,6 +179,12 @@ export function oracleTunnelOutputs(passes: readonly OraclePass[], tunnelOfports
         }
         m = /^output:(\d+)$/.exec(a);
         if (m && tunnelOfports.has(Number(m[1]))) out.push({ ofport: Number(m[1]), tunId: '0x' + tunId.toString(16), ...(md !== undefined ? { metadata0: '0x' + md.toString(16) } : {}) });
+        // bundle (OVN L3-HA) prints no output line for the member it chose: every tunnel member
+        // is a candidate; the caller keeps the ones the datapath actions output to.
+        m = /^bundle\([^)]*members:([\d,]+)\)$/.exec(a);
+        if (m)
+          for (const port of m[1]!.split(',').map(Number))
+            if (tunnelOfports.has(port)) out.push({ ofport: port, tunId: '0x' + tunId.toString(16), ...(md !== undefined ? { metadata0: '0x' + md.toString(16) } : {}) });
       }
   }
   return out;
