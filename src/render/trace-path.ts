@@ -188,20 +188,24 @@ export function renderPathHeader(r: TraceReport, style: ChalkInstance): string[]
   // ...): often the reason for the verdict below. Those the warnings repeat are left to them.
   const endpointNotes = (e: NonNullable<TraceReport['from']>) => (e.notes ?? []).filter((n) => !r.warnings.includes(n)).map((n) => style.dim(`       note: ${n}`));
   if (r.from) out.push(`${style.bold('From  ')} ${describeEndpoint(r.from)}`, ...endpointNotes(r.from));
-  if (r.to) out.push(`${style.bold('To    ')} ${describeEndpoint(r.to)}`, ...endpointNotes(r.to));
   const p = r.packet;
+  const dhcp = p?.protocol.kind === 'dhcp';
+  // A DHCP request goes to the broadcast, not outside the overlay: ovn-controller is its server.
+  if (r.to) out.push(`${style.bold('To    ')} ${dhcp ? `${r.to.ip} (the DHCP${p!.family === 6 ? 'v6' : ''} server: OVN's native DHCP, ovn-controller on ${r.from?.chassis ?? 'the port\'s chassis'})` : describeEndpoint(r.to)}`, ...endpointNotes(r.to));
   if (p) {
-    const l4 = p.protocol.kind === 'icmp' ? `${p.family === 6 ? 'icmp6' : 'icmp'} echo ${p.protocol.reply ? 'reply' : 'request'}` : p.protocol.kind === 'arp' ? (p.family === 6 ? `neighbour solicitation for ${p.nwDst}` : `arp who-has ${p.nwDst}`) : `${p.protocol.kind} ${p.sport} → ${p.dport}`;
+    const l4 = dhcp ? `${p.family === 6 ? 'DHCPv6 Solicit' : 'DHCPDISCOVER'}, udp ${p.sport} → ${p.dport}` : p.protocol.kind === 'icmp' ? `${p.family === 6 ? 'icmp6' : 'icmp'} echo ${p.protocol.reply ? 'reply' : 'request'}` : p.protocol.kind === 'arp' ? (p.family === 6 ? `neighbour solicitation for ${p.nwDst}` : `arp who-has ${p.nwDst}`) : `${p.protocol.kind} ${p.sport} → ${p.dport}`;
     // ARP and neighbour solicitation are not routed: they ask for the gateway, they do not go via it;
     // ARP has no TTL, and an NS is always sent with hop limit 255 (RFC 4861), whatever --ttl says.
     const arp = p.protocol.kind === 'arp';
     const nh =
-      p.nextHop.kind === 'gateway'
-        ? arp
-          ? `asks for the gateway ${p.nextHop.port} (${p.nextHop.router}): the destination is off-subnet`
-          : // The line describes the packet built: a dl_dst other than the gateway's MAC says why.
-            `via gateway ${p.nextHop.port} (${p.nextHop.router})${p.dlDstWhy ? `, sent to ${p.dlDst}: ${p.dlDstWhy}, not the gateway's MAC ${p.nextHop.mac}` : ` ${p.nextHop.mac}`}`
-        : 'same subnet';
+      dhcp
+        ? "broadcast on the port's switch"
+        : p.nextHop.kind === 'gateway'
+          ? arp
+            ? `asks for the gateway ${p.nextHop.port} (${p.nextHop.router}): the destination is off-subnet`
+            : // The line describes the packet built: a dl_dst other than the gateway's MAC says why.
+              `via gateway ${p.nextHop.port} (${p.nextHop.router})${p.dlDstWhy ? `, sent to ${p.dlDst}: ${p.dlDstWhy}, not the gateway's MAC ${p.nextHop.mac}` : ` ${p.nextHop.mac}`}`
+          : 'same subnet';
     const ttl = !arp ? `TTL ${p.ttl}, ` : p.family === 6 ? 'hop limit 255, ' : '';
     out.push(`${style.bold('Packet')} ${l4}, ${p.nwSrc} → ${p.nwDst}, ${p.dlSrc} → ${p.dlDst} (${nh}), ${ttl}${r.size} B`);
     out.push(`${style.dim(`       enters ${p.entry.host} ${p.entry.bridge} at ${p.entry.port}: ${r.input}`)}`);

@@ -87,11 +87,40 @@ function routerAnswered(r: TraceReport): string {
   return `router ${r.to.router ?? r.to.logicalPort ?? r.to.input} answered (${answer} back to the sender): `;
 }
 
+/** `--dhcp` without an answer: the end of the verdict line, with why ('' when answered). */
+function dhcpUnanswered(r: TraceReport): string {
+  if (!r.dhcpAnswer || r.dhcpAnswer.answered) return '';
+  return ` — nobody answers the ${r.packet?.family === 6 ? 'DHCPv6 Solicit' : 'DHCPDISCOVER'}: ${r.dhcpAnswer.why ?? 'no put_dhcp_opts flow took it'}`;
+}
+
 /** The end of the verdict line of a packet that did not reach --to (for --arp: nobody answered it). */
 function missed(r: TraceReport): string {
+  if (r.dhcpAnswer) return dhcpUnanswered(r);
   if (r.reachedDestination !== false || !r.to) return '';
   if (r.arpAnswer === 'none') return ` — nobody answered ${r.packet?.family === 6 ? 'the neighbour solicitation' : 'the ARP request'} for ${r.packet?.nwDst ?? r.to.input}${r.delivered?.length ? ' (only the flooded request was delivered)' : ''}`;
   return ` — not to ${r.to.input}`;
+}
+
+/** Option names of put_dhcp_opts / put_dhcpv6_opts in the verdict line, in this order. */
+const DHCP_OPTION_WORDS: readonly (readonly [string, string])[] = [
+  ['netmask', 'netmask'],
+  ['router', 'router'],
+  ['dns_server', 'DNS'],
+  ['domain_name', 'domain'],
+  ['lease_time', 'lease'],
+  ['mtu', 'MTU'],
+  ['server_id', 'server'],
+];
+
+/** `--dhcp` answered: what ovn-controller offers, from the put_dhcp_opts arguments. */
+function dhcpAnswered(r: TraceReport): string {
+  const a = r.dhcpAnswer!;
+  const o = a.options ?? {};
+  const words = DHCP_OPTION_WORDS.flatMap(([k, w]) => (o[k] !== undefined ? [`${w} ${o[k]!.replace(/^\{(.*)\}$/, '$1')}${k === 'lease_time' ? ' s' : ''}`] : []));
+  const what = a.offer ? `offer ${a.offer}` : a.action === 'put_dhcpv6_opts' ? 'options only (stateless DHCPv6, no address)' : 'an offer';
+  const to = r.from?.logicalPort ?? r.from?.input ?? 'the sender';
+  const where = a.stage ? ` from ${a.stage}${a.datapath ? ` on ${a.datapath}` : ''}` : '';
+  return `ovn-controller answers: ${what}${words.length ? ` (${words.join(', ')})` : ''} — ${a.action === 'put_dhcpv6_opts' ? 'DHCPv6 Advertise' : 'DHCPOFFER'} back to ${to} (${a.action ?? 'put_dhcp_opts'}${where})`;
 }
 
 /** The verdict line of a cross-host trace (one that carries `delivered`). */
@@ -109,12 +138,13 @@ function crossVerdictLine(r: TraceReport, style: ChalkInstance): string {
       return style.green(`sent into the tunnel ${outs.join(', ')}`);
     }
     case 'dropped':
-      return style.red(r.drop ? `${r.drop.reason}: ${r.drop.explanation}${r.drop.host ? ` [${r.drop.host}${r.drop.bridge ? ` ${r.drop.bridge}` : ''}]` : ''}` : 'dropped');
+      return style.red(r.drop ? `${r.drop.reason}: ${r.drop.explanation}${r.drop.host ? ` [${r.drop.host}${r.drop.bridge ? ` ${r.drop.bridge}` : ''}]` : ''}${dhcpUnanswered(r)}` : `dropped${dhcpUnanswered(r)}`);
     case 'controller': {
+      if (r.dhcpAnswer?.answered) return style.green(dhcpAnswered(r));
       const why = r.drop?.explanation ?? r.hops.find((h) => h.controller)?.controllerReason ?? 'controller action';
       // --arp to an IPv6 router address: ovn-controller's neighbour advertisement is the answer.
       if (r.arpAnswer === 'neighbour-advertisement' && r.reachedDestination) return style.green(`${routerAnswered(r)}punted to ovn-controller: ${why}`);
-      return style.yellow(`punted to ovn-controller: ${why}`);
+      return style.yellow(`punted to ovn-controller: ${why}${dhcpUnanswered(r)}`);
     }
     case 'error':
       return style.red(r.incomplete ? `trace stopped: ${r.incomplete.reason}. ${r.incomplete.hint}` : `error: ${r.warnings.join('; ')}`);

@@ -6,13 +6,13 @@ import { fail, ok, type Result } from '../model/result.js';
 import type { BridgePort, BridgeState, Snapshot } from '../model/snapshot.js';
 import type { Detail, HopEntry, TraceDrop, TraceResult } from '../model/trace.js';
 import { pruneTree } from '../model/trace.js';
-import { annotateTrace } from '../sim/annotate.js';
+import { annotateTrace, nameStep } from '../sim/annotate.js';
 import { bucketBackend, createCrossContext, lbDstNotABackend, traceAcross, type CrossContext, type CrossOptions, type CrossResult, type LbChoice } from '../sim/cross.js';
-import { buildGuestPacket, DEFAULT_TTL, flowFromState, type GuestPacket, type Protocol } from '../sim/guest.js';
+import { buildGuestPacket, DEFAULT_TTL, DHCP_SERVER_ADDRESS, flowFromState, type GuestPacket, type Protocol } from '../sim/guest.js';
 import { compileHost, traceHost, type CompiledHost, type PacketState, type SimOutput, type SimTraceResult, type TraceOptions } from '../sim/index.js';
 import { bucketOfBackend, hasPortlessBackend, parseLbBackend, severalBackendsError, vipsOfBackends } from '../sim/lb-backend.js';
 import { checkTunnelMtu } from '../checks/mtu-trace.js';
-import { loadMtu, type MtuSnapshot } from '../snapshot/load-mtu.js';
+import { dhcpv4OptionsOf, dhcpv6OptionsOf, loadMtu, type MtuSnapshot } from '../snapshot/load-mtu.js';
 import { loadHostIdentities, loadOpenedSnapshot } from '../snapshot/load.js';
 import { openSnapshot, type SnapshotSource } from '../snapshot/reader.js';
 import { buildOvnIndex, type OvnIndex } from '../snapshot/ovn-index.js';
@@ -99,6 +99,8 @@ export interface TraceReport {
    * copies at most: nobody answers).
    */
   readonly arpAnswer?: ArpAnswer;
+  /** `--dhcp`: whether ovn-controller answers the DISCOVER (Solicit), with what, or why not. */
+  readonly dhcpAnswer?: DhcpAnswer;
   /**
    * Set when files the verdict was computed from (the tables of the hosts the trace read, the
    * central NB/SB) had load errors: how many, and which files. The errors are in `warnings`.
@@ -474,17 +476,19 @@ function traceGuest(req: TraceRequest, snapshot: Snapshot, ctx: CrossContext, re
   const ends = { from: req.from ?? from.input, to: req.to ?? to.input };
   const r = traceAcross(ctx, { host: p.entry.host, bridge: p.entry.bridge, flow: p.flow, entry }, crossOptions(req, snapshot, ends, opts.ctNext, opts.extras));
   if (!r.ok) return r;
-  const { chassis, datapaths, routers, missing, notes } = resolver.chassisPath(from, to);
+  // A DHCP request is answered on the sender's own chassis and switch: its path is the port's.
+  const { chassis, datapaths, routers, missing, notes } = resolver.chassisPath(from, protocol.kind === 'dhcp' ? from : to);
   const pathRest = { chassis, datapaths, routers, missing, notes };
   const base = crossReport(p.flow, r.value, req.detail);
   const arp = protocol.kind === 'arp' ? arpAnswerOf(r.value, resolver, from, p.nwDst) : undefined;
   const unanswered = arp === 'none' ? unansweredVip(r.value, resolver, from, to, p) : undefined;
-  const arrived = reached(r.value, resolver, from, to, arp);
+  const dhcp = protocol.kind === 'dhcp' ? dhcpAnswerOf(r.value, ctx.index, snapshot, from, p) : undefined;
+  const arrived = dhcp ? dhcp.answered : reached(r.value, resolver, from, to, arp);
   const localport = arrived ? undefined : localportStop(from, to, p.entry.host);
   const warnings = [...p.notes, ...(unanswered ? [unanswered] : []), ...(localport ? [localport] : []), ...base.warnings];
   return ok({
     cross: r.value,
-    report: { ...base, warnings, from, to, packet: p, path: pathRest, reachedDestination: arrived, ...(arp ? { arpAnswer: arp } : {}) },
+    report: { ...base, warnings, from, to, packet: p, path: pathRest, reachedDestination: arrived, ...(arp ? { arpAnswer: arp } : {}), ...(dhcp ? { dhcpAnswer: dhcp } : {}) },
   });
 }
 
@@ -503,6 +507,83 @@ function localportStop(from: Endpoint, to: Endpoint, host: string): string | und
 }
 
 export type ArpAnswer = 'reply' | 'neighbour-advertisement' | 'owner' | 'none';
+
+/**
+ * `--dhcp`: OVN's native DHCP answers in ovn-controller. ls_in_dhcp_options punts the request
+ * (put_dhcp_opts / put_dhcpv6_opts, the options as the action's arguments), ovn-controller fills
+ * in the reply and resumes it, and ls_in_dhcp_response sends it back out of the port: the punt
+ * is the answer, as ovn-trace shows it delivered to the sender. Without that flow (no
+ * DHCP_Options on the port) the request is an ordinary broadcast nobody answers.
+ */
+export interface DhcpAnswer {
+  readonly answered: boolean;
+  readonly action?: 'put_dhcp_opts' | 'put_dhcpv6_opts';
+  /** The address offered (offerip; DHCPv6 ia_addr); absent for stateless DHCPv6. */
+  readonly offer?: string;
+  /** The action's arguments as written in the logical flow (router, lease_time, server_id, …). */
+  readonly options?: Readonly<Record<string, string>>;
+  /** The logical stage and datapath that punted. */
+  readonly stage?: string;
+  readonly datapath?: string;
+  /** Not answered: why. */
+  readonly why?: string;
+}
+
+/** `put_dhcp_opts(offerip = 10.0.0.12, dns_server = {10.0.0.2}, …)` → its arguments; undefined when the action is not there. */
+export function dhcpActionArguments(actions: string, action: 'put_dhcp_opts' | 'put_dhcpv6_opts'): Record<string, string> | undefined {
+  const start = actions.indexOf(`${action}(`);
+  if (start < 0) return undefined;
+  const args: Record<string, string> = {};
+  let depth = 0;
+  let part = '';
+  const flush = () => {
+    const eq = part.indexOf('=');
+    if (eq > 0) args[part.slice(0, eq).trim()] = part.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+    part = '';
+  };
+  // Commas inside {…} (lists) and "…" (strings) do not separate arguments.
+  let quoted = false;
+  for (let i = start + action.length + 1; i < actions.length; i++) {
+    const c = actions[i]!;
+    if (c === '"' && actions[i - 1] !== '\\') quoted = !quoted;
+    if (!quoted && c === '{') depth++;
+    if (!quoted && c === '}') depth--;
+    if (!quoted && depth === 0 && c === ')') break;
+    if (!quoted && depth === 0 && c === ',') flush();
+    else part += c;
+  }
+  flush();
+  return args;
+}
+
+function dhcpAnswerOf(r: CrossResult, index: OvnIndex | undefined, snapshot: Snapshot, from: Endpoint, p: GuestPacket): DhcpAnswer {
+  const v6 = p.family === 6;
+  const action = v6 ? 'put_dhcpv6_opts' : 'put_dhcp_opts';
+  for (const run of r.runs)
+    for (const c of run.result.controllers) {
+      if (c.reason !== (v6 ? 'PUT_DHCPV6_OPTS' : 'PUT_DHCP_OPTS')) continue;
+      const lf = index ? nameStep(index, c.cookie)?.logicalFlow : undefined;
+      const options = lf ? dhcpActionArguments(lf.actions, action) : undefined;
+      const offer = options?.[v6 ? 'ia_addr' : 'offerip'];
+      return { answered: true, action, ...(offer ? { offer } : {}), ...(options ? { options } : {}), ...(lf?.stage ? { stage: lf.stage } : {}), ...(lf?.datapath ? { datapath: lf.datapath } : {}) };
+    }
+  return { answered: false, why: dhcpUnanswered(r, snapshot, from, p) };
+}
+
+/** Why no put_dhcp_opts (put_dhcpv6_opts) flow took the request: the port's DHCP options in the NB, and what became of it. */
+function dhcpUnanswered(r: CrossResult, snapshot: Snapshot, from: Endpoint, p: GuestPacket): string {
+  const v = p.family === 6 ? 'v6' : 'v4';
+  const action = p.family === 6 ? 'put_dhcpv6_opts' : 'put_dhcp_opts';
+  const port = from.logicalPort ?? from.input;
+  const lsp = snapshot.nb?.switchPorts.find((x) => x.name === from.logicalPort);
+  const uuid = lsp ? (p.family === 6 ? dhcpv6OptionsOf(lsp) : dhcpv4OptionsOf(lsp)) : undefined;
+  // What became of the request: flooded copies (nobody on the switch answers DHCP) or a drop.
+  const copies = [...new Set(r.delivered.map((d) => d.logicalPort ?? d.port))];
+  const fate = copies.length ? `; the request is only flooded (to ${copies.join(', ')})` : r.drop ? `; the request was dropped (${r.drop.reason})` : '';
+  if (!lsp) return `no ${action} flow took the request${snapshot.nb ? ` (${port} is not in the NB)` : ' (the snapshot has no NB to tell whether the port has DHCP options)'}${fate}`;
+  if (!uuid) return `${port} has no DHCP${v} options (NB Logical_Switch_Port dhcp${v}_options is empty), so OVN installs no ${action} flow for it and ovn-controller does not answer${fate}. Set them (ovn-nbctl lsp-set-dhcp${v}-options ${port} UUID; Neutron: enable_dhcp on the subnet)`;
+  return `${port} has DHCP${v} options ${uuid.slice(0, 8)}, but no ${action} flow took the request${fate}. ovn-northd installs that flow only when the DHCP_Options row has ${p.family === 6 ? 'server_id' : 'server_id, server_mac and lease_time'} and the port has an address inside its cidr`;
+}
 
 /**
  * How an ARP request or neighbour solicitation for `target` was answered. A copy delivered back to
@@ -570,6 +651,8 @@ function reached(r: CrossResult, resolver: Resolver, from: Endpoint, to: Endpoin
  * answered request for "did not arrive" and send another request from the destination.
  */
 function arpReplyError(req: Pick<TraceRequest, 'protocol' | 'reply'>): Result<never> | undefined {
+  if (req.reply && req.protocol?.kind === 'dhcp')
+    return fail('--reply with --dhcp: ovn-controller\'s answer to the DHCP request is part of the forward trace ("dhcpAnswer"): there is no reply to trace; drop --reply');
   if (req.reply && req.protocol?.kind === 'arp')
     return fail('--reply with --arp: the answer to an ARP request or neighbour solicitation (OVN\'s ARP responder, a router port, the port that has the address) is part of the forward trace ("arpAnswer"): there is no reply to trace; drop --reply');
   return undefined;
@@ -577,7 +660,7 @@ function arpReplyError(req: Pick<TraceRequest, 'protocol' | 'reply'>): Result<ne
 
 /** `trace --from A --to B`: resolve both ends, build the guest's packet, follow it across chassis. */
 async function traceEndpoints(req: TraceRequest): Promise<Result<TraceServiceResult>> {
-  if (req.from === undefined || req.to === undefined) return fail('give both --from and --to');
+  if (req.from === undefined || (req.to === undefined && req.protocol?.kind !== 'dhcp')) return fail('give both --from and --to');
   // Before the snapshot is loaded (traceEndpointsIn checks again for callers without a load).
   const arpReply = arpReplyError(req);
   if (arpReply) return arpReply;
@@ -660,13 +743,15 @@ function withCentralErrors<T>(r: Result<T> & { ok: false }, snapshot: Snapshot):
 
 /** `--from/--to` on a loaded snapshot (the service without I/O). */
 export function traceEndpointsIn(snapshot: Snapshot, req: TraceRequest, extras: TraceExtras = {}): Result<EndpointTraceDetail> {
-  if (req.from === undefined || req.to === undefined) return fail('give both --from and --to');
+  if (req.from === undefined || (req.to === undefined && req.protocol?.kind !== 'dhcp')) return fail('give both --from and --to');
   const arpReply = arpReplyError(req);
   if (arpReply) return arpReply;
   const ctx = extras.context ?? createTraceContext(snapshot);
   const resolver = ctx.resolver;
   const fromText = resolver.resolve(req.from, { label: '--from' });
   if (!fromText.ok) return withCentralErrors(fromText, snapshot);
+  if (req.protocol?.kind === 'dhcp') return traceDhcp(snapshot, req, ctx, fromText.value, extras);
+  if (req.to === undefined) return fail('give both --from and --to');
   // The packet's protocol and port pick the load-balancer VIP an address is (NodePort on a router's
   // own IP, two load balancers on one VIP address).
   const to = resolver.resolve(req.to, { label: '--to', near: fromText.value, ...(req.protocol ? { packet: req.protocol } : {}), ...(req.dstMac ? { dstMac: req.dstMac } : {}) });
@@ -689,7 +774,14 @@ export function traceEndpointsIn(snapshot: Snapshot, req: TraceRequest, extras: 
   const fwd = traceGuest(req, snapshot, ctx, resolver, from.value, to.value, protocol, { ...(req.sport !== undefined ? { sport: req.sport } : {}), ctNext: req.ctNext, extras });
   if (!fwd.ok) return fwd;
   if (fwd.value.cross.needHosts?.length) return ok({ report: fwd.value.report, forward: fwd.value.cross, needHosts: fwd.value.cross.needHosts });
-  let single = samePort ? { ...fwd.value.report, warnings: [samePort, ...fwd.value.report.warnings] } : fwd.value.report;
+  // udp/67 (547) by hand is rarely what a DHCP client sends: point at --dhcp.
+  const dhcpPort = protocol.kind === 'udp' && (protocol.port === 67 || protocol.port === 547) ? protocol.port : undefined;
+  const dhcpHint =
+    dhcpPort !== undefined
+      ? `udp/${dhcpPort} is the DHCP${dhcpPort === 547 ? 'v6' : ''} server port: this is the packet as given, not a client's ${dhcpPort === 547 ? 'Solicit ([link-local]:546 → [ff02::1:2]:547' : 'DHCPDISCOVER (0.0.0.0:68 → 255.255.255.255:67'}, to the broadcast MAC), which is what OVN's native DHCP answers: trace that with --dhcp`
+      : undefined;
+  const early = [...(samePort ? [samePort] : []), ...(dhcpHint ? [dhcpHint] : [])];
+  let single = early.length ? { ...fwd.value.report, warnings: [...early, ...fwd.value.report.warnings] } : fwd.value.report;
   let reply: CrossResult | undefined;
   if (req.reply && to.value.kind === 'router' && fwd.value.report.reachedDestination) {
     single = { ...single, replySkipped: `${to.value.input} is a router port: its answer (echo reply, ARP reply) is the packet the forward trace delivered back to ${from.value.logicalPort ?? from.value.input}` };
@@ -714,6 +806,45 @@ function placeLocalport(resolver: Resolver, from: Endpoint, to: Endpoint, text: 
     return e.ok ? ok({ ...e.value, notes: [...e.value.notes, `${from.logicalPort} is a localport with an interface on ${hosts.join(', ')}: sending from ${to.host}, where ${to.logicalPort ?? to.input} is (localport traffic never crosses a tunnel)`] }) : e;
   }
   return fail(`--from ${text}: ${from.logicalPort} is a localport (Neutron's metadata port is one) with an interface on ${hosts.length} hosts, ${hosts.join(', ')}, and its traffic never leaves the chassis it is sent on: say which with --from ${text}@HOST (e.g. --from ${text}@${hosts[0]})`);
+}
+
+/**
+ * `--dhcp`: the DHCP client's first message from `from` (src/sim/guest.ts `dhcpPacket`), to the
+ * broadcast or ff02::1:2 — `--to` names which when given (an IPv6 --src-ip picks IPv6), else
+ * IPv4 when the port has an IPv4 address.
+ */
+function traceDhcp(snapshot: Snapshot, req: TraceRequest, ctx: CrossContext, from: Endpoint, extras: TraceExtras): Result<EndpointTraceDetail> {
+  const typed = req.to !== undefined ? canonicalIp(req.to) : undefined;
+  const fam: 4 | 6 | undefined = typed === DHCP_SERVER_ADDRESS[4] ? 4 : typed === DHCP_SERVER_ADDRESS[6] ? 6 : undefined;
+  if (req.to !== undefined && fam === undefined)
+    return fail(`--dhcp --to ${req.to}: a DHCP client sends its first message to ${DHCP_SERVER_ADDRESS[4]} (DHCPDISCOVER) or ${DHCP_SERVER_ADDRESS[6]} (DHCPv6 Solicit), whoever the server is: give one of those, or leave --to out`);
+  const srcFam = req.srcIp !== undefined && canonicalIp(req.srcIp) ? (canonicalIp(req.srcIp)!.includes(':') ? 6 : 4) : undefined;
+  if (fam !== undefined && srcFam !== undefined && fam !== srcFam) return fail(`--src-ip ${req.srcIp} is IPv${srcFam} and --to ${req.to} is IPv${fam}: a packet has one family`);
+  const family = fam ?? srcFam ?? (from.ips.some((ip) => !ip.includes(':')) || !from.ips.length ? 4 : 6);
+  const ip = DHCP_SERVER_ADDRESS[family];
+  const server: Endpoint = {
+    input: req.to ?? ip,
+    kind: 'external-ip',
+    matchedBy: 'external',
+    logicalPort: undefined,
+    portType: undefined,
+    datapath: from.datapath,
+    portKey: undefined,
+    mac: undefined,
+    ips: [ip],
+    ip,
+    networks: [],
+    chassis: from.chassis,
+    host: from.host,
+    bridge: undefined,
+    ofport: undefined,
+    iface: undefined,
+    names: {},
+    notes: [],
+  };
+  const fwd = traceGuest(req, snapshot, ctx, ctx.resolver, from, server, { kind: 'dhcp' }, { ctNext: req.ctNext, extras });
+  if (!fwd.ok) return fwd;
+  return ok({ report: fwd.value.report, forward: fwd.value.cross, ...(fwd.value.cross.needHosts?.length ? { needHosts: fwd.value.cross.needHosts } : {}) });
 }
 
 /**
@@ -789,7 +920,8 @@ function traceReply(req: TraceRequest, snapshot: Snapshot, ctx: CrossContext, re
 export function verdictExitCode(r: TraceReport): number {
   // An --arp trace succeeds when the request is answered, whatever the verdict: IPv6 routers
   // answer a neighbour solicitation through ovn-controller (nd_na_router), a punt.
-  const answered = (x: TraceReport) => (x.arpAnswer !== undefined && x.arpAnswer !== 'none' && x.reachedDestination === true);
+  // A --dhcp trace, when ovn-controller answers (put_dhcp_opts): also a punt.
+  const answered = (x: TraceReport) => (x.arpAnswer !== undefined && x.arpAnswer !== 'none' && x.reachedDestination === true) || x.dhcpAnswer?.answered === true;
   const one = (x: TraceReport) => ((x.verdict === 'delivered' && x.reachedDestination !== false) || x.verdict === 'tunnel' || answered(x) ? 0 : 1);
   return Math.max(one(r), r.reply ? one(r.reply) : 0);
 }

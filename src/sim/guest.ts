@@ -19,7 +19,13 @@ export type Protocol =
   | { readonly kind: 'tcp' | 'udp' | 'sctp'; readonly port: number }
   /** An echo request; `reply`: the echo reply (the answer traced when the request did not arrive). */
   | { readonly kind: 'icmp'; readonly reply?: boolean }
-  | { readonly kind: 'arp' };
+  | { readonly kind: 'arp' }
+  /**
+   * A DHCP client's first message: DHCPDISCOVER from 0.0.0.0:68 to 255.255.255.255:67, or (IPv6)
+   * a DHCPv6 Solicit from the port's link-local address, port 546, to ff02::1:2 port 547; from the
+   * port's MAC to the broadcast (33:33:00:01:00:02) MAC. The family is that of the destination.
+   */
+  | { readonly kind: 'dhcp' };
 
 export interface GuestOptions {
   readonly protocol: Protocol;
@@ -113,7 +119,26 @@ function l3l4(p: { family: 4 | 6; protocol: Protocol; dlSrc: string; dlDst: stri
       }
       return `arp,dl_src=${p.dlSrc},dl_dst=ff:ff:ff:ff:ff:ff,arp_op=1,arp_spa=${p.nwSrc},arp_tpa=${target},arp_sha=${p.dlSrc}`;
     }
+    case 'dhcp': {
+      const { sport, dport } = dhcpPorts(p.family);
+      return `udp${v6 ? '6' : ''},${eth},${src},${dst},nw_ttl=${p.ttl},udp_src=${sport},udp_dst=${dport}`;
+    }
   }
+}
+
+/** The UDP ports of a DHCP client's message to its server (68 → 67; DHCPv6 546 → 547). */
+export function dhcpPorts(fam: 4 | 6): { sport: number; dport: number } {
+  return fam === 6 ? { sport: 546, dport: 547 } : { sport: 68, dport: 67 };
+}
+
+/** Where a DHCP client sends its first message: the IPv4 broadcast, or All_DHCP_Relay_Agents_and_Servers. */
+export const DHCP_SERVER_ADDRESS: Readonly<Record<4 | 6, string>> = { 4: '255.255.255.255', 6: 'ff02::1:2' };
+
+/** The EUI-64 link-local address of a MAC (fe80::/64, universal/local bit flipped): a DHCPv6 client's source. */
+export function linkLocalOf(mac: string): string {
+  const m = BigInt(`0x${mac.replace(/:/g, '')}`);
+  const eui = (((m >> 24n) ^ 0x020000n) << 40n) | (0xfffen << 24n) | (m & 0xffffffn);
+  return formatIpv6((0xfe80n << 112n) | eui);
 }
 
 /** The MAC a router learned for `ip` (SB MAC_Binding), if any. */
@@ -199,6 +224,8 @@ export function buildGuestPacket(view: SnapshotView, resolver: Resolver, from: E
   let dlSrc: string;
   let nwSrc: string | undefined;
   let routerFromOutside: Endpoint | undefined;
+  if (o.protocol.kind === 'dhcp' && (src.kind === 'external-ip' || src.kind === 'router' || src.kind === 'lb-vip' || src.kind === 'localnet'))
+    return fail(`--from ${from.input}: --dhcp is the request of a DHCP client, a VM/pod port asking OVN's native DHCP for its address: give the port (not ${describeEndpoint(src)})`);
   if (src.kind === 'external-ip') {
     if (to.kind === 'external-ip') return fail(`--from ${from.input} and --to ${to.input} are both outside the overlay: nothing to trace`);
     const up = uplinkEntry(view, resolver, to);
@@ -226,6 +253,7 @@ export function buildGuestPacket(view: SnapshotView, resolver: Resolver, from: E
     dlSrc = (o.srcMac ?? src.mac!).toLowerCase();
     nwSrc = src.ip;
   }
+  if (o.protocol.kind === 'dhcp') return ok(dhcpPacket(entry, dlSrc, to, o, notes));
   // An address typed on either side (--from/--to IP, --src-ip) picks the packet's family; names
   // alone keep the port's first IPv4. A dual-stack port named by its IPv6 address is traced in IPv6.
   const srcTyped = o.srcIp !== undefined ? { flag: `--src-ip ${o.srcIp}`, fam: family(canonicalIp(o.srcIp)!) } : typedIp(from) ? { flag: `--from ${from.input}`, fam: family(from.ip!) } : undefined;
@@ -324,6 +352,24 @@ export function buildGuestPacket(view: SnapshotView, resolver: Resolver, from: E
     ...(dlDstWhy && nextHop.kind === 'gateway' && nextHop.mac !== dlDst ? { dlDstWhy } : {}),
     notes,
   });
+}
+
+/**
+ * A DHCP client's first message (`Protocol` 'dhcp'), in the family of `to`'s address (the
+ * broadcast or ff02::1:2): the client has no address yet, so its source is 0.0.0.0 (IPv6: the
+ * link-local address of its MAC), its destination the broadcast (multicast) MAC; --src-ip and
+ * --dst-mac override them. Not routed: the answer, if any, comes from ovn-controller on the
+ * port's own chassis (ls_in_dhcp_options' put_dhcp_opts / put_dhcpv6_opts).
+ */
+function dhcpPacket(entry: PacketEntry, dlSrc: string, to: Endpoint, o: GuestOptions, notes: string[]): GuestPacket {
+  const fam = to.ip && family(to.ip) === 6 ? 6 : 4;
+  const nwSrc = o.srcIp !== undefined ? canonicalIp(o.srcIp)! : fam === 6 ? linkLocalOf(dlSrc) : '0.0.0.0';
+  const nwDst = DHCP_SERVER_ADDRESS[fam];
+  const dlDst = (o.dstMac ?? (fam === 6 ? '33:33:00:01:00:02' : 'ff:ff:ff:ff:ff:ff')).toLowerCase();
+  const ttl = o.ttl ?? DEFAULT_TTL;
+  const { sport, dport } = dhcpPorts(fam);
+  const flow = `in_port=${quoteName(entry.port)},${l3l4({ family: fam, protocol: o.protocol, dlSrc, dlDst, nwSrc, nwDst, ttl })}`;
+  return { entry, flow, family: fam, protocol: o.protocol, dlSrc, dlDst, nwSrc, nwDst, sport, dport, ttl, nextHop: { kind: 'direct' }, notes };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ const PROTOCOLS: readonly Protocol[] = [
 ];
 
 function protoText(p: Protocol): string {
-  return p.kind === 'icmp' || p.kind === 'arp' ? p.kind : `${p.kind}/${p.port}`;
+  return p.kind === 'icmp' || p.kind === 'arp' || p.kind === 'dhcp' ? p.kind : `${p.kind}/${p.port}`;
 }
 
 /** ≥ 500 deterministic cases: every source to every target with a few protocols, plus variants. */
