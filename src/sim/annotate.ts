@@ -543,17 +543,22 @@ const ROUTE_STEP_STAGES: ReadonlySet<string> = new Set(['lr_in_ip_routing', 'lr_
 const NOT_A_ROUTE = /^(1|reg8\[0\.\.15\] == 0)$|mcast/;
 const NAT_STAGES: ReadonlySet<string> = new Set(['lr_in_unsnat', 'lr_in_dnat', 'lr_out_undnat', 'lr_out_snat', 'lr_out_post_undnat', 'lr_in_lb_aff_check', 'lr_out_post_snat']);
 
-function natTuple(text: unknown): string | undefined {
+/**
+ * The destination a NAT node's `after` text names: IP[:PORT]. `ports` false (the ct node's
+ * `ports`: ICMP, whose type and code ofproto/trace's text shows as tp_src/tp_dst) prints no port.
+ */
+function natTuple(text: unknown, ports = true): string | undefined {
   if (typeof text !== 'string') return undefined;
   const ip = /(?:nw|ipv6)_dst=\[?([^,\]]+)\]?/.exec(text)?.[1];
-  const port = /tp_dst=(\d+)/.exec(text)?.[1];
+  const port = ports ? /tp_dst=(\d+)/.exec(text)?.[1] : undefined;
   return ip ? `${ip}${port && port !== '0' ? `:${port}` : ''}` : undefined;
 }
 
-function natSource(text: unknown): string | undefined {
+/** natTuple for the source. */
+function natSource(text: unknown, ports = true): string | undefined {
   if (typeof text !== 'string') return undefined;
   const ip = /(?:nw|ipv6)_src=\[?([^,\]]+)\]?/.exec(text)?.[1];
-  const port = /tp_src=(\d+)/.exec(text)?.[1];
+  const port = ports ? /tp_src=(\d+)/.exec(text)?.[1] : undefined;
   return ip ? `${ip}${port && port !== '0' ? `:${port}` : ''}` : undefined;
 }
 
@@ -643,11 +648,12 @@ function summarize(events: readonly SummaryEvent[], bridge: string | undefined):
       if (nat === 'existing' && lastNat && nodeField(e.node, 'before') === nodeField(e.node, 'after')) lookedUp.add(lastNat.i);
       if (nat === 'dst' || nat === 'src') {
         const after = nodeField(e.node, 'after');
+        const ports = nodeField(e.node, 'ports') !== false;
         if (nat === 'dst' && lastLb && steps[lastLb.i]) {
-          const to = natTuple(after);
+          const to = natTuple(after, ports);
           if (to && !steps[lastLb.i]!.text.includes(' → backend ')) steps[lastLb.i] = { ...steps[lastLb.i]!, text: `${steps[lastLb.i]!.text} → backend ${to}` };
         } else if (lastNat && steps[lastNat.i]) {
-          const to = nat === 'dst' ? natTuple(after) : natSource(after);
+          const to = nat === 'dst' ? natTuple(after, ports) : natSource(after, ports);
           if (to && !steps[lastNat.i]!.text.includes(' ⇒ ')) steps[lastNat.i] = { ...steps[lastNat.i]!, text: `${steps[lastNat.i]!.text} ⇒ ${nat === 'dst' ? 'destination' : 'source'} ${to}` };
         }
       }

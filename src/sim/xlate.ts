@@ -1201,6 +1201,9 @@ export function fmtField(f: FieldDef, v: bigint): string {
   }
 }
 
+/** IP protocols with ports in tp_src/tp_dst: TCP, UDP, SCTP. */
+const TRANSPORT_PROTOCOLS: ReadonlySet<bigint> = new Set([6n, 17n, 132n]);
+
 function ipFlowText(s: PacketState, family: 4 | 6 | undefined): string {
   if (family === 4) return `nw_src=${formatIpv4(s.space(SP.nw_src))},tp_src=${s.space(SP.tp_src)},nw_dst=${formatIpv4(s.space(SP.nw_dst))},tp_dst=${s.space(SP.tp_dst)}`;
   if (family === 6) {
@@ -1230,7 +1233,9 @@ export function simulateNat(nat: NatSpec, s: PacketState, header: TraceNode): Tr
     if (fam && nat.portMin) s.setSpace(SP.tp_dst, BigInt(nat.portMin));
   }
   const after = ipFlowText(s, fam);
-  const n = makeNode('ct', 'summary', 'Replacing src/dst IP/ports to simulate NAT:', { nat: nat.kind ?? 'existing', before, after });
+  // ICMP's type and code sit in tp_src/tp_dst: `ports` tells the hop summary whether they are ports.
+  const ports = TRANSPORT_PROTOCOLS.has(s.space(SP.nw_proto));
+  const n = makeNode('ct', 'summary', 'Replacing src/dst IP/ports to simulate NAT:', { nat: nat.kind ?? 'existing', before, after, ports });
   n.children.push(makeNode('set', 'detailed', ` Initial flow: ${before}`), makeNode('set', 'detailed', ` Modified flow: ${after}`));
   header.children.push(n);
   return n;
