@@ -33,13 +33,10 @@ export function describeNb(o: NbObject): NbDescription {
   switch (o.kind) {
     case 'acl': {
       const a = o.acl;
-      const where = o.portGroup ? ` on port group ${o.portGroup}` : o.logicalSwitch ? ` on switch ${o.logicalSwitch}` : '';
-      return {
-        kind: o.kind,
-        uuid: a.uuid,
-        text: `ACL ${a.name ? `"${a.name}" ` : ''}${a.direction} priority ${a.priority ?? '?'} \`${a.match}\` ${a.action}${where}`,
-        row: { name: a.name, direction: a.direction, priority: a.priority, match: a.match, action: a.action, ...(o.portGroup ? { portGroup: o.portGroup } : {}), ...(o.logicalSwitch ? { logicalSwitch: o.logicalSwitch } : {}), ...(a.log ? { log: true } : {}) },
-      };
+      const rule = a.externalIds['neutron:security_group_rule_id'];
+      const row = { name: a.name, direction: a.direction, priority: a.priority, match: a.match, action: a.action, ...(o.portGroup ? { portGroup: o.portGroup } : {}), ...(o.securityGroup ? { securityGroup: o.securityGroup } : {}), ...(rule ? { securityGroupRule: rule } : {}), ...(o.logicalSwitch ? { logicalSwitch: o.logicalSwitch } : {}), ...(a.log ? { log: true } : {}) };
+      const where = o.portGroup ? ` on ${aclOwner(row)}` : o.logicalSwitch ? ` on switch ${o.logicalSwitch}` : '';
+      return { kind: o.kind, uuid: a.uuid, text: `ACL ${a.name ? `"${a.name}" ` : ''}${a.direction} priority ${a.priority ?? '?'} \`${a.match}\` ${a.action}${where}`, row };
     }
     case 'nat':
       return {
@@ -67,6 +64,22 @@ export function describeNb(o: NbObject): NbDescription {
     case 'router-port':
       return { kind: o.kind, uuid: o.port.uuid, text: `router port ${o.port.name}`, row: { name: o.port.name, mac: o.port.mac, networks: o.port.networks } };
   }
+}
+
+/** Neutron's port group of every port with port security: its ACLs drop what no security group allowed. */
+const NEUTRON_DROP_GROUP = 'neutron_pg_drop';
+
+/**
+ * Who an ACL belongs to, from its NB description's row: the Neutron security group (and rule) of
+ * its port group when the NB says, else the port group; neutron_pg_drop in words.
+ */
+export function aclOwner(row: Readonly<Record<string, unknown>>): string {
+  const pg = typeof row['portGroup'] === 'string' ? row['portGroup'] : undefined;
+  if (pg === NEUTRON_DROP_GROUP) return `port group ${pg}: Neutron's default drop, no rule of the port's security groups allowed it`;
+  const sg = typeof row['securityGroup'] === 'string' ? row['securityGroup'] : undefined;
+  const rule = typeof row['securityGroupRule'] === 'string' ? row['securityGroupRule'] : undefined;
+  if (sg) return `security group ${sg}${rule ? ` rule ${rule}` : ''}, port group ${pg ?? '?'}`;
+  return pg ? `port group ${pg}` : '';
 }
 
 function logicalFlowRef(f: SbLogicalFlow, datapath: string | undefined): LogicalFlowRef {
@@ -589,7 +602,7 @@ function stageStep(decision: StageDecision, lf: LogicalFlowRef, nb: NbDescriptio
   const base = { datapath: lf.datapath, stage: lf.stage, table, logicalFlow: lf, ...(nb ? { nb } : {}) };
   if (nb?.kind === 'acl' && acl) {
     const row = nb.row ?? {};
-    return { key: `acl/${lf.uuid}`, step: { kind: 'acl', ...base, text: `ACL ${row['name'] ? `"${String(row['name'])}" ` : ''}${String(row['direction'] ?? '')} ${String(row['priority'] ?? '')} ${String(row['action'] ?? '')}${row['portGroup'] ? ` (port group ${String(row['portGroup'])})` : ''}: ${String(row['match'] ?? lf.match)}` } };
+    return { key: `acl/${lf.uuid}`, step: { kind: 'acl', ...base, text: `ACL ${row['name'] ? `"${String(row['name'])}" ` : ''}${String(row['direction'] ?? '')} ${String(row['priority'] ?? '')} ${String(row['action'] ?? '')}${row['portGroup'] ? ` (${aclOwner(row)})` : ''}: ${String(row['match'] ?? lf.match)}` } };
   }
   if (nb?.kind === 'load-balancer' && lb) return { key: `lb/${lf.uuid}`, step: { kind: 'lb', ...base, text: `load balancer ${String(nb.row?.['name'] ?? nb.uuid.slice(0, 8))}: ${lf.match.replace(/^ct\.new && !ct\.rel && |^ct\.new && /, '')}` } };
   if (nb?.kind === 'nat' && nat) return { key: `nat/${nb.uuid}`, step: { kind: 'nat', ...base, text: nb.text } };

@@ -33,7 +33,8 @@ export interface OvnIndex {
 
 /** The northbound object a logical flow was generated from. */
 export type NbObject =
-  | { readonly kind: 'acl'; readonly acl: NbAcl; readonly portGroup?: string; readonly logicalSwitch?: string }
+  /** `securityGroup`: the Neutron security group of its port group (external_ids:neutron:security_group_id). */
+  | { readonly kind: 'acl'; readonly acl: NbAcl; readonly portGroup?: string; readonly logicalSwitch?: string; readonly securityGroup?: string }
   | { readonly kind: 'nat'; readonly nat: NbNat }
   | { readonly kind: 'load-balancer'; readonly lb: NbLoadBalancer }
   | { readonly kind: 'static-route'; readonly route: NbStaticRoute }
@@ -73,11 +74,17 @@ export function buildOvnIndex(snapshot: Snapshot): OvnIndex {
   const nb = snapshot.nb;
   const hint = (uuid: string) => uuid.slice(0, 8);
   if (nb) {
-    const pgOfAcl = new Map<string, string>();
-    for (const pg of nb.portGroups) for (const a of pg.acls) pgOfAcl.set(a, pg.name);
+    const pgOfAcl = new Map<string, { name: string; securityGroup?: string }>();
+    for (const pg of nb.portGroups) {
+      const sg = pg.externalIds['neutron:security_group_name'] ?? pg.externalIds['neutron:security_group_id'];
+      for (const a of pg.acls) pgOfAcl.set(a, { name: pg.name, ...(sg ? { securityGroup: sg } : {}) });
+    }
     const lsOfAcl = new Map<string, string>();
     for (const ls of nb.switches) for (const a of ls.acls) lsOfAcl.set(a, ls.name);
-    for (const acl of nb.acls) nbByHint.set(hint(acl.uuid), { kind: 'acl', acl, portGroup: pgOfAcl.get(acl.uuid), logicalSwitch: lsOfAcl.get(acl.uuid) });
+    for (const acl of nb.acls) {
+      const pg = pgOfAcl.get(acl.uuid);
+      nbByHint.set(hint(acl.uuid), { kind: 'acl', acl, portGroup: pg?.name, logicalSwitch: lsOfAcl.get(acl.uuid), ...(pg?.securityGroup ? { securityGroup: pg.securityGroup } : {}) });
+    }
     for (const nat of nb.nats) nbByHint.set(hint(nat.uuid), { kind: 'nat', nat });
     for (const lb of nb.loadBalancers) nbByHint.set(hint(lb.uuid), { kind: 'load-balancer', lb });
     for (const route of nb.staticRoutes) nbByHint.set(hint(route.uuid), { kind: 'static-route', route });
