@@ -11,8 +11,9 @@
 import { field } from '../model/fields.js';
 import type { FlowEntry, Match } from '../model/flow.js';
 import type { Detail, DropReason, HopStep, LogicalFlowRef, TraceDrop, TraceHop, TraceNode, TraceResult } from '../model/trace.js';
-import type { SbDatapathBinding, SbLogicalFlow } from '../model/ovn.js';
+import type { NbNat, SbDatapathBinding, SbLogicalFlow } from '../model/ovn.js';
 import { datapathName, type CookieTarget, type NbObject, type OvnIndex } from '../snapshot/ovn-index.js';
+import { canonicalIp, inCidr } from '../snapshot/resolve.js';
 import { copyWith, nodeField, SimNode, tableEntry, type NodeFormat, type SummaryLog } from './report.js';
 
 export interface StepName {
@@ -472,14 +473,52 @@ function describeTarget(index: OvnIndex, t: CookieTarget): string | undefined {
   }
 }
 
+/** The NB description a trace gives a logical flow's NB object (`natRowOf`: which NAT row this packet used). */
+export type NbFor = (nb: NbDescription | undefined, lf: LogicalFlowRef) => NbDescription | undefined;
+
+const ADDRESS_IN_FLOW = /(?:nw_src|nw_dst|ipv6_src|ipv6_dst)=\[?([0-9a-fA-F.:]+)\]?/g;
+
+/**
+ * A flow's stage hint names one NB row; when that row is a NAT sharing its external IP with
+ * other rows of the router (Neutron: one snat per subnet), a flow that matches only the external
+ * IP (lr_in_unsnat, lr_in_arp_resolve, …) was made once for all of them. The row this packet used
+ * is the one whose logical_ip holds an address the packet had (its input on each hop, the
+ * addresses before and after each NAT): the most specific such row; when none does, all of them
+ * are named. A flow that names the row's own logical_ip (lr_out_snat) is that row's.
+ */
+export function natRowOf(index: OvnIndex, hops: readonly TraceHop[], events: readonly SummaryEvent[]): NbFor {
+  let seen: string[] | undefined;
+  const addresses = (): string[] => {
+    if (seen) return seen;
+    const texts = [...hops.map((h) => h.input ?? ''), ...events.flatMap((e) => (e.kind === 'ct' ? [String(nodeField(e.node, 'before') ?? ''), String(nodeField(e.node, 'after') ?? '')] : []))];
+    const all = new Set<string>();
+    for (const t of texts) for (const m of t.matchAll(ADDRESS_IN_FLOW)) all.add(canonicalIp(m[1]!) ?? m[1]!);
+    return (seen = [...all]);
+  };
+  return (nb, lf) => {
+    if (nb?.kind !== 'nat') return nb;
+    const o = index.nbByHint.get(nb.uuid.slice(0, 8));
+    if (o?.kind !== 'nat' || !o.sharing?.length) return nb;
+    const own = o.nat.logicalIp;
+    if (new RegExp(`(^|[\\s(])${own.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[\\s)])`).test(lf.match)) return nb;
+    const rows = [o.nat, ...o.sharing];
+    const holds = (row: NbNat, ip: string) => (row.logicalIp.includes('/') ? inCidr(ip, row.logicalIp) : canonicalIp(row.logicalIp) === ip);
+    const prefix = (row: NbNat) => Number(row.logicalIp.split('/')[1] ?? 128);
+    const used = rows.filter((row) => addresses().some((ip) => holds(row, ip))).sort((a, b) => prefix(b) - prefix(a));
+    if (used[0]) return used[0] === o.nat ? nb : describeNb({ kind: 'nat', nat: used[0] });
+    const types = [...new Set(rows.map((r) => r.type))].join('/');
+    return { ...nb, text: `NAT ${types} ${o.nat.externalIp} <-> ${rows.map((r) => r.logicalIp).join(' or ')} (one logical flow for the ${rows.length} NAT rows with external IP ${o.nat.externalIp}: which one the connection used, the packet does not show)`, row: { ...nb.row, sharedBy: rows.map((r) => ({ uuid: r.uuid, type: r.type, logicalIp: r.logicalIp })) } };
+  };
+}
+
 /** The drop of a hop, explained by the logical flow and NB object that caused it. */
-function explainDrop(drop: TraceDrop, events: readonly SummaryEvent[], index: OvnIndex): TraceDrop {
+function explainDrop(drop: TraceDrop, events: readonly SummaryEvent[], index: OvnIndex, nbFor: NbFor = (nb) => nb): TraceDrop {
   const step = namedStep(events, drop.table, drop.cookie) ?? nameStep(index, drop.cookie);
   const classified = classifyDrop(step, drop.reason);
   const { reason } = classified;
   let because = classified.because;
   const lf = step?.logicalFlow;
-  let nb = step?.nb;
+  let nb = lf ? nbFor(step?.nb, lf) : step?.nb;
   if (reason === 'PORT_SECURITY' && lf) {
     // The port whose port_security refused the packet, and what it allows.
     const port = /\b(?:inport|outport) == "([^"]+)"/.exec(lf.match)?.[1];
@@ -542,14 +581,15 @@ export function annotateWithSummary<T extends TraceResult>(result: T, index: Ovn
   const tree = annotated === result.tree ? annotated.slice() : (annotated as TraceNode[]);
   // The interpreter lists every punt with the flow that issued it (SimTraceResult.controllers).
   const punts = (result as { controllers?: readonly { bridge: string; table: number; cookie?: string; reason: string }[] }).controllers ?? [];
+  const nbFor = natRowOf(index, result.hops, w.events);
   const hops: TraceHop[] = result.hops.map((h) => {
     // copyWith, not a spread: the hop's finalFlow stays unformatted until read.
-    let hop = h.drop ? copyWith(h, { drop: explainDrop(h.drop, w.events, index) }) : h;
+    let hop = h.drop ? copyWith(h, { drop: explainDrop(h.drop, w.events, index, nbFor) }) : h;
     const punt = punts.find((p) => p.bridge === h.bridge);
     if (h.controller && punt) hop = copyWith(hop, { controllerReason: explainPunt(h.controllerReason ?? punt.reason, namedStep(w.events, punt.table, punt.cookie) ?? nameStep(index, punt.cookie)) });
     return hop;
   });
-  return { annotated: { ...result, tree, hops }, hopDetails: (bridge) => summarize(w.events, bridge) };
+  return { annotated: { ...result, tree, hops }, hopDetails: (bridge) => summarize(w.events, bridge, nbFor) };
 }
 
 const ROUTE_STEP_STAGES: ReadonlySet<string> = new Set(['lr_in_ip_routing', 'lr_in_ip_routing_ecmp', 'lr_in_policy']);
@@ -616,7 +656,7 @@ function stageStep(decision: StageDecision, lf: LogicalFlowRef, nb: NbDescriptio
   return undefined;
 }
 
-function summarize(events: readonly SummaryEvent[], bridge: string | undefined): HopSummary {
+function summarize(events: readonly SummaryEvent[], bridge: string | undefined, nbFor: NbFor = (nb) => nb): HopSummary {
   const datapaths: string[] = [];
   const steps: HopStep[] = [];
   const seen = new Set<string>();
@@ -647,6 +687,11 @@ function summarize(events: readonly SummaryEvent[], bridge: string | undefined):
         made = stageStep(decision, lf, nodeField(e.node!, 'nb') as NbDescription | undefined, typeof e.table === 'number' ? e.table : lf.tableId);
       }
       if (!made) continue;
+      // A NAT flow shared by several rows: the row this packet used.
+      if (made.step.kind === 'nat' && made.step.logicalFlow) {
+        const nb = nbFor(made.step.nb as NbDescription | undefined, made.step.logicalFlow);
+        if (nb && nb !== made.step.nb) made = { key: nb.uuid === made.step.nb?.uuid ? `${made.key}/${nb.text}` : `nat/${nb.uuid}`, step: { ...made.step, nb, text: nb.text } };
+      }
       const i = push(made.key, made.step);
       if (made.step.kind === 'lb') {
         if (i >= 0) lastLb = { i };

@@ -35,7 +35,12 @@ export interface OvnIndex {
 export type NbObject =
   /** `securityGroup`: the Neutron security group of its port group (external_ids:neutron:security_group_id). */
   | { readonly kind: 'acl'; readonly acl: NbAcl; readonly portGroup?: string; readonly logicalSwitch?: string; readonly securityGroup?: string }
-  | { readonly kind: 'nat'; readonly nat: NbNat }
+  /**
+   * `sharing`: the other NAT rows of its router with the same external IP (Neutron writes one snat
+   * per subnet): northd makes the flows that match only the external IP (unsnat, ARP, …) once, for
+   * one of them, so such a flow's stage hint does not say which row a packet used.
+   */
+  | { readonly kind: 'nat'; readonly nat: NbNat; readonly sharing?: readonly NbNat[] }
   | { readonly kind: 'load-balancer'; readonly lb: NbLoadBalancer }
   | { readonly kind: 'static-route'; readonly route: NbStaticRoute }
   | { readonly kind: 'switch-port'; readonly port: NbLogicalSwitchPort }
@@ -85,7 +90,17 @@ export function buildOvnIndex(snapshot: Snapshot): OvnIndex {
       const pg = pgOfAcl.get(acl.uuid);
       nbByHint.set(hint(acl.uuid), { kind: 'acl', acl, portGroup: pg?.name, logicalSwitch: lsOfAcl.get(acl.uuid), ...(pg?.securityGroup ? { securityGroup: pg.securityGroup } : {}) });
     }
-    for (const nat of nb.nats) nbByHint.set(hint(nat.uuid), { kind: 'nat', nat });
+    const natByUuid = new Map(nb.nats.map((n) => [n.uuid, n] as const));
+    const sharing = new Map<string, NbNat[]>();
+    for (const r of nb.routers) {
+      const byIp = new Map<string, NbNat[]>();
+      for (const u of r.nat) {
+        const n = natByUuid.get(u);
+        if (n) byIp.set(n.externalIp, [...(byIp.get(n.externalIp) ?? []), n]);
+      }
+      for (const rows of byIp.values()) if (rows.length > 1) for (const n of rows) sharing.set(n.uuid, rows.filter((x) => x !== n));
+    }
+    for (const nat of nb.nats) nbByHint.set(hint(nat.uuid), { kind: 'nat', nat, ...(sharing.has(nat.uuid) ? { sharing: sharing.get(nat.uuid)! } : {}) });
     for (const lb of nb.loadBalancers) nbByHint.set(hint(lb.uuid), { kind: 'load-balancer', lb });
     for (const route of nb.staticRoutes) nbByHint.set(hint(route.uuid), { kind: 'static-route', route });
     for (const port of nb.switchPorts) nbByHint.set(hint(port.uuid), { kind: 'switch-port', port });
