@@ -177,7 +177,10 @@ export async function runCase(sb: Sandbox, snapshot: Snapshot, context: TraceExt
   const notComparable: string[] = [];
   let logicalCompared = 0;
   if (!c.sizeDependent) {
-    const plain = traceEndpointsIn(snapshot, req, { fdb, context, conntrack: false });
+    // At 'summary' detail the tree keeps the table nodes residencyConflicts reads (where each
+    // logical pipeline ran); at 'minimal' it has none, and every is_chassis_resident on
+    // ovn-trace's path looked like a conflict, so those packets were never compared.
+    const plain = traceEndpointsIn(snapshot, { ...req, detail: 'summary' }, { fdb, context, conntrack: false });
     if (!plain.ok) logicalDiffs.push(`ovnscope (no conntrack model) refused: ${plain.error.message}`);
     else {
       const pairs: [CrossResult, boolean][] = [[plain.value.forward, false], ...(plain.value.reply ? [[plain.value.reply, true] as [CrossResult, boolean]] : [])];
