@@ -25,6 +25,8 @@ export interface Outcome {
   readonly tunnels: number;
   /** Host runs where the conntrack model un-NATed the packet: compared with ofproto/trace up to that recirculation. */
   readonly unNatRuns: number;
+  /** Outputs followed over the provider network to another chassis, checked against the hop they continued in. */
+  readonly providerHops: number;
   readonly verdict?: string;
   readonly reason?: string;
   readonly replyVerdict?: string;
@@ -36,7 +38,7 @@ export function logicalOutcome(r: CrossResult): string[] {
   return [...new Set(r.delivered.flatMap((d) => (d.logicalPort ? [d.logicalPort] : [])))].sort();
 }
 
-async function compareRun(sb: Sandbox, snapshot: Snapshot, run: HostRun, all: readonly HostRun[], result: CrossResult): Promise<{ diffs: string[]; tunnels: number; unNat?: number }> {
+async function compareRun(sb: Sandbox, snapshot: Snapshot, run: HostRun, all: readonly HostRun[], result: CrossResult): Promise<{ diffs: string[]; tunnels: number; unNat?: number; provider?: number }> {
   const host = snapshot.hosts.find((h) => h.name === run.host)!;
   const dpNames = new Map<number, string>();
   const roles = new Map<string, string>();
@@ -89,7 +91,38 @@ async function compareRun(sb: Sandbox, snapshot: Snapshot, run: HostRun, all: re
     const port = snapshot.hosts.find((h) => h.name === next.host)!.bridges.find((x) => x.name === next.bridge)!.ports.find((p) => p.name === (/in_port=(?:"([^"]+)"|([^,]+))/.exec(next.flow)?.slice(1).find(Boolean) ?? ''));
     if (port?.role.kind !== 'tunnel' || port.role.remoteIp !== t.tunSrc) diffs.push(`${next.host}: entered at ${port?.name ?? '?'}, which is not the tunnel port for ${t.tunSrc}`);
   }
-  return { diffs, tunnels: ours.length };
+  // Each output followed over the provider network (to the chassis that answers its destination
+  // MAC): the next hop enters the bridge ovn-bridge-mappings gives that network on its chassis,
+  // through that bridge's uplink, with the very packet that left here (which compareWithOracle
+  // held against the packet ofproto/trace output), and no tunnel header.
+  let provider = 0;
+  for (const out of result.hops.filter((h) => run.hops.includes(h.index!)).flatMap((h) => h.outputs)) {
+    if (out.kind !== 'physical' || out.next?.status !== 'followed' || !out.next.network) continue;
+    const { network, hop } = out.next;
+    const next = all.find((x) => x.hops.includes(hop));
+    if (!next) {
+      diffs.push(`${run.host}: ${out.port} followed over provider network ${network} to hop ${hop}, which has no host run`);
+      continue;
+    }
+    provider++;
+    const nextHost = snapshot.hosts.find((h) => h.name === next.host)!;
+    const mapped = nextHost.openVswitch?.ovnBridgeMappings[network];
+    if (next.bridge !== mapped) diffs.push(`${next.host}: entered bridge ${next.bridge}, but ovn-bridge-mappings maps ${network} to ${mapped ?? 'no bridge'}`);
+    const inPort = /in_port=(?:"([^"]+)"|([^,]+))/.exec(next.flow)?.slice(1).find(Boolean) ?? '';
+    const port = nextHost.bridges.find((x) => x.name === next.bridge)?.ports.find((p) => p.name === inPort);
+    if (port?.role.kind !== 'physical') diffs.push(`${next.host}: entered ${next.bridge} at ${inPort || '?'}, which is not its uplink (a physical port)`);
+    // A built flow names L4 ports tcp_src/udp_src…, an output packet tp_src/tp_dst.
+    const l4 = (fields: ReadonlyMap<string, string>) => new Map([...fields].map(([k, v]) => [k.replace(/^(?:tcp|udp|sctp)_(src|dst)$/, 'tp_$1'), v] as const));
+    const nf = l4(parseFlowFields(next.flow).fields);
+    for (const f of ['tun_id', 'tun_src', 'tun_dst', 'tun_ipv6_src', 'tun_ipv6_dst', 'tun_metadata0']) if (nf.has(f)) diffs.push(`${next.host}: entered from the provider network with ${f}=${nf.get(f)}`);
+    const sent = run.result.outputs.find((o) => o.port === out.port && o.kind === 'physical');
+    if (!sent) diffs.push(`${run.host}: no output to ${out.port} in the host run, yet it was followed to ${next.host}`);
+    else {
+      const sf = l4(parseFlowFields(sent.packet).fields);
+      for (const f of PACKET_FIELDS) if (sf.get(f) !== nf.get(f)) diffs.push(`${run.host}: next hop ${next.host} (provider network ${network}) has ${f}=${nf.get(f)}, the packet left ${out.port} with ${sf.get(f)}`);
+    }
+  }
+  return { diffs, tunnels: ours.length, provider };
 }
 
 /**
@@ -158,17 +191,19 @@ export async function runCase(sb: Sandbox, snapshot: Snapshot, context: TraceExt
   for (const h of snapshot.hosts) for (const b of h.bridges) if (b.name !== 'br-int') (fdb[h.name] ??= {})[b.name] = parseFdbShow(await sb.appctl(h.name, 'fdb/show', b.name));
   const req = { snapshot: '', bridge: 'br-int', ctNext: [], detail: 'minimal' as const, followTunnels: true, ...c.req };
   const r = traceEndpointsIn(snapshot, req, { fdb, context });
-  if (!r.ok) return { c, hopDiffs: [], logicalDiffs: [], notComparable: [], logicalCompared: 0, hops: 0, tunnels: 0, error: r.error.message, unNatRuns: 0 };
+  if (!r.ok) return { c, hopDiffs: [], logicalDiffs: [], notComparable: [], logicalCompared: 0, hops: 0, tunnels: 0, error: r.error.message, unNatRuns: 0, providerHops: 0 };
   const hopDiffs: string[] = [];
   let tunnels = 0;
   let hops = 0;
   let unNatRuns = 0;
+  let providerHops = 0;
   for (const result of [r.value.forward, ...(r.value.reply ? [r.value.reply] : [])]) {
     for (const run of result.runs) {
       const cmp = await compareRun(sb, snapshot, run, result.runs, result);
       hopDiffs.push(...cmp.diffs);
       tunnels += cmp.tunnels;
       unNatRuns += cmp.unNat ?? 0;
+      providerHops += cmp.provider ?? 0;
       hops++;
     }
   }
@@ -197,6 +232,6 @@ export async function runCase(sb: Sandbox, snapshot: Snapshot, context: TraceExt
     }
   }
   const rep: TraceReport = r.value.report;
-  return { c, hopDiffs, logicalDiffs, notComparable, logicalCompared, hops, tunnels, unNatRuns, verdict: rep.verdict, ...(rep.drop ? { reason: rep.drop.reason } : {}), ...(rep.reply ? { replyVerdict: rep.reply.verdict } : {}) };
+  return { c, hopDiffs, logicalDiffs, notComparable, logicalCompared, hops, tunnels, unNatRuns, providerHops, verdict: rep.verdict, ...(rep.drop ? { reason: rep.drop.reason } : {}), ...(rep.reply ? { replyVerdict: rep.reply.verdict } : {}) };
 }
 
