@@ -156,6 +156,7 @@ Host keys: transport, wrapper, address (or hostname), user, port, proxy_jump, id
     };
     const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((name) => [name, () => onSignal(name)] as const);
     for (const [name, h] of handlers) process.on(name, h);
+    collecting++;
     // After SIGHUP the terminal is gone: a failed write to it must not crash us before the rename.
     const ignoreWriteError = () => undefined;
     process.stdout.on('error', ignoreWriteError);
@@ -208,11 +209,32 @@ Host keys: transport, wrapper, address (or hostname), user, port, proxy_jump, id
       this.print(renderCollectSummary(dir, manifest, this.style));
       return { dir, complete: manifest.complete, interrupted: manifest.interrupted, missing: manifest.missing, scope: manifest.options['scope'], manifest };
     } finally {
-      // Only now: a signal that comes while the summary is printed must not turn exit 3 into 143.
       process.off('uncaughtException', onCrash);
+      // The snapshot is in place (or the error decided): a signal from here until the process
+      // exits must not turn exit 3 into 130/143 as if the work were lost. Installed before ours
+      // are removed: with no listener for a moment, the signal's default action would kill us.
+      endSignalsWithExitStatus();
+      collecting--;
       for (const [name, h] of handlers) process.off(name, h);
     }
   }
+}
+
+/** Collections running in this process: their own handlers answer signals meanwhile. */
+let collecting = 0;
+let exitOnLateSignal = false;
+
+/**
+ * From now on, SIGINT/SIGTERM/SIGHUP that come while no collection runs end the process with the
+ * exit status already set (installed once per process).
+ */
+function endSignalsWithExitStatus(): void {
+  if (exitOnLateSignal) return;
+  exitOnLateSignal = true;
+  const exit = () => {
+    if (collecting === 0) process.exit(typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok);
+  };
+  for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(name, exit);
 }
 
 /** Reads a line from the terminal without echo (the progress display is paused meanwhile). */
