@@ -69,7 +69,12 @@ live('SSH channels: 10 at once on one connection (real sshd)', () => {
         expect(r.outcome.status, r.outcome.error).toBe('ok');
         expect(createHash('sha256').update(r.out).digest('hex')).toBe(createHash('sha256').update(contents.get(r.line)!).digest('hex'));
       }
-      expect(server.commands()).toHaveLength(30);
+      // This replaying sshd has no coreutils `timeout`: the commands in flight when the transport
+      // learns that (one per open channel at most) were tried under `timeout` first, then once without.
+      const probes = server.commands().filter((l) => l.startsWith('timeout '));
+      expect(probes.length).toBeGreaterThanOrEqual(1);
+      expect(probes.length).toBeLessThanOrEqual(10);
+      expect(server.commands().filter((l) => !l.startsWith('timeout ')).sort()).toEqual(runs.map((argv) => argv.map(shellQuote).join(' ')).sort());
       expect(warnings.filter((w) => /MaxListeners/.test(w))).toEqual([]);
     } finally {
       process.off('warning', onWarning);
