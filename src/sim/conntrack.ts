@@ -218,26 +218,20 @@ export function connectionNat(m: CtMatch, s: PacketState): CtNatRewrite | undefi
     changes.push({ field, from: s.space(space), to });
     s.setSpace(space, to);
   };
-  if (m.reply) {
-    // un_nat_packet(): the reply gets the original tuple's addresses back.
-    if (kind === 'src') {
-      write('dst', dst, t.src);
-      if (ports) write('dport', SP.tp_dst, t.sport);
-      return { kind: 'un-snat', flag: CS_DST_NAT, changes, v6: t.v6 };
-    }
-    write('src', src, t.dst);
-    if (ports) write('sport', SP.tp_src, t.dport);
-    return { kind: 'un-dnat', flag: CS_SRC_NAT, changes, v6: t.v6 };
+  // un_nat_packet() gives a reply the original tuple's addresses back; nat_packet() gives the
+  // original direction the reply tuple's. A SNAT's reply and a DNAT's original get their
+  // destination rewritten, the other two their source (natFlag says which).
+  const from = m.reply ? t : r;
+  const nat = kind === 'src' ? 'snat' : 'dnat';
+  const flag = natFlag(m);
+  if (flag === CS_SRC_NAT) {
+    write('src', src, from.dst);
+    if (ports) write('sport', SP.tp_src, from.dport);
+  } else {
+    write('dst', dst, from.src);
+    if (ports) write('dport', SP.tp_dst, from.sport);
   }
-  // nat_packet(): the original direction gets the translation the connection was committed with.
-  if (kind === 'src') {
-    write('src', src, r.dst);
-    if (ports) write('sport', SP.tp_src, r.dport);
-    return { kind: 'snat', flag: CS_SRC_NAT, changes, v6: t.v6 };
-  }
-  write('dst', dst, r.src);
-  if (ports) write('dport', SP.tp_dst, r.sport);
-  return { kind: 'dnat', flag: CS_DST_NAT, changes, v6: t.v6 };
+  return { kind: m.reply ? `un-${nat}` : nat, flag, changes, v6: t.v6 };
 }
 
 /** The ct_state bit `connectionNat` will add for `m` (0 when the connection has no NAT). */
