@@ -14,7 +14,7 @@
  */
 import type { ActionFor } from './executors.js';
 import type { BridgePort } from '../model/snapshot.js';
-import { hashAdd, hashFinish, hashInt } from './groups.js';
+import { bigToBytes, hashAdd, hashFinish, hashInt } from './groups.js';
 import { ETH_TYPE_IP, ETH_TYPE_IPV6, OFPP, SP, type PacketState } from './state.js';
 
 export type BundleAction = ActionFor<'bundle'>;
@@ -135,10 +135,9 @@ function jhashFinal(r: Uint32Array): void {
 export function jhashBytes(p: Uint8Array, basis: number): number {
   let n = p.length;
   const r = new Uint32Array(3).fill((0xdeadbeef + n + basis) >>> 0);
-  const word = (q: Uint8Array, i: number) => (q[i] | (q[i + 1] << 8) | (q[i + 2] << 16) | (q[i + 3] << 24)) >>> 0;
   let off = 0;
   while (n >= 12) {
-    for (let k = 0; k < 3; k++) r[k] += word(p, off + 4 * k);
+    for (let k = 0; k < 3; k++) r[k] += leWord(p, off + 4 * k);
     jhashMix(r);
     n -= 12;
     off += 12;
@@ -147,20 +146,10 @@ export function jhashBytes(p: Uint8Array, basis: number): number {
     // The tail, zero-padded to three words.
     const tmp = new Uint8Array(12);
     tmp.set(p.subarray(off, off + n));
-    for (let k = 0; k < 3; k++) r[k] += word(tmp, 4 * k);
+    for (let k = 0; k < 3; k++) r[k] += leWord(tmp, 4 * k);
     jhashFinal(r);
   }
   return r[2];
-}
-
-/** `n` bytes of `v`, most significant first (network order, as `struct flow` holds headers). */
-function be(v: bigint, n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  for (let i = n - 1; i >= 0; i--) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  return out;
 }
 
 /** A network-order 32-bit value read as a host (little-endian) word, as `hash_add()` sees a be32. */
@@ -182,11 +171,11 @@ export function flowHashFields(s: PacketState, fields: string, basis: number): n
   const dlType = s.space(SP.dl_type);
   switch (fields) {
     case 'eth_src':
-      return jhashBytes(be(s.space(SP.dl_src), 6), basis);
+      return jhashBytes(bigToBytes(s.space(SP.dl_src), 6), basis);
     case 'nw_src':
     case 'nw_dst': {
-      if (dlType === ETH_TYPE_IP) return jhashBytes(be(s.space(fields === 'nw_src' ? SP.nw_src : SP.nw_dst), 4), basis);
-      if (dlType === ETH_TYPE_IPV6) return jhashBytes(be(s.space(fields === 'nw_src' ? SP.ipv6_src : SP.ipv6_dst), 16), basis);
+      if (dlType === ETH_TYPE_IP) return jhashBytes(bigToBytes(s.space(fields === 'nw_src' ? SP.nw_src : SP.nw_dst), 4), basis);
+      if (dlType === ETH_TYPE_IPV6) return jhashBytes(bigToBytes(s.space(fields === 'nw_src' ? SP.ipv6_src : SP.ipv6_dst), 16), basis);
       return basis;
     }
     case 'symmetric_l4':
@@ -209,20 +198,20 @@ function vlanXor(s: PacketState): bigint {
 /** `flow_hash_symmetric_l4()`: jhash of a zeroed 32-byte struct {addr union(16), eth_type, vlan_tci, tp_port, eth_addr(6), ip_proto}. */
 function symmetricL4(s: PacketState, basis: number): number {
   const f = new Uint8Array(32);
-  f.set(be(s.space(SP.dl_src) ^ s.space(SP.dl_dst), 6), 22);
-  f.set(be(vlanXor(s), 2), 18);
+  f.set(bigToBytes(s.space(SP.dl_src) ^ s.space(SP.dl_dst), 6), 22);
+  f.set(bigToBytes(vlanXor(s), 2), 18);
   const dlType = s.space(SP.dl_type);
-  f.set(be(dlType, 2), 16);
+  f.set(bigToBytes(dlType, 2), 16);
   const proto = s.space(SP.nw_proto);
   const ports = () => {
-    if (proto === IPPROTO_TCP || proto === IPPROTO_SCTP) f.set(be(s.space(SP.tp_src) ^ s.space(SP.tp_dst), 2), 20);
+    if (proto === IPPROTO_TCP || proto === IPPROTO_SCTP) f.set(bigToBytes(s.space(SP.tp_src) ^ s.space(SP.tp_dst), 2), 20);
   };
   if (dlType === ETH_TYPE_IP) {
-    f.set(be(s.space(SP.nw_src) ^ s.space(SP.nw_dst), 4), 0);
+    f.set(bigToBytes(s.space(SP.nw_src) ^ s.space(SP.nw_dst), 4), 0);
     f[28] = Number(proto & 0xffn);
     ports();
   } else if (dlType === ETH_TYPE_IPV6) {
-    f.set(be(s.space(SP.ipv6_src) ^ s.space(SP.ipv6_dst), 16), 0);
+    f.set(bigToBytes(s.space(SP.ipv6_src) ^ s.space(SP.ipv6_dst), 16), 0);
     f[28] = Number(proto & 0xffn);
     ports();
   }
@@ -233,18 +222,18 @@ function symmetricL4(s: PacketState, basis: number): number {
 function symmetricL3(s: PacketState, basis: number): number {
   const f = new Uint8Array(20);
   const dlType = s.space(SP.dl_type);
-  f.set(be(dlType, 2), 16);
-  if (dlType === ETH_TYPE_IP) f.set(be(s.space(SP.nw_src) ^ s.space(SP.nw_dst), 4), 0);
-  else if (dlType === ETH_TYPE_IPV6) f.set(be(s.space(SP.ipv6_src) ^ s.space(SP.ipv6_dst), 16), 0);
+  f.set(bigToBytes(dlType, 2), 16);
+  if (dlType === ETH_TYPE_IP) f.set(bigToBytes(s.space(SP.nw_src) ^ s.space(SP.nw_dst), 4), 0);
+  else if (dlType === ETH_TYPE_IPV6) f.set(bigToBytes(s.space(SP.ipv6_src) ^ s.space(SP.ipv6_dst), 16), 0);
   return jhashBytes(f, basis);
 }
 
 /** `flow_hash_symmetric_l2()`: hash_add of the three words {eth_type, vlan_tci, eth_addr(6), pad}. */
 function symmetricL2(s: PacketState, basis: number): number {
   const f = new Uint8Array(12);
-  f.set(be(s.space(SP.dl_type), 2), 0);
-  f.set(be(vlanXor(s), 2), 2);
-  f.set(be(s.space(SP.dl_src) ^ s.space(SP.dl_dst), 6), 4);
+  f.set(bigToBytes(s.space(SP.dl_type), 2), 0);
+  f.set(bigToBytes(vlanXor(s), 2), 2);
+  f.set(bigToBytes(s.space(SP.dl_src) ^ s.space(SP.dl_dst), 6), 4);
   let hash = basis >>> 0;
   for (let i = 0; i < 12; i += 4) hash = hashAdd(hash, leWord(f, i));
   return hashFinish(hash, basis);
@@ -255,10 +244,10 @@ function symmetricL3L4(s: PacketState, basis: number, incUdp: boolean): number {
   const dlType = s.space(SP.dl_type);
   let hash = basis >>> 0;
   if (dlType === ETH_TYPE_IP) {
-    hash = hashAdd(hash, leWord(be(s.space(SP.nw_src) ^ s.space(SP.nw_dst), 4)));
+    hash = hashAdd(hash, leWord(bigToBytes(s.space(SP.nw_src) ^ s.space(SP.nw_dst), 4)));
   } else if (dlType === ETH_TYPE_IPV6) {
     // hash_add64() of the two native 64-bit words of the xor: low word, then high word.
-    const x = be(s.space(SP.ipv6_src) ^ s.space(SP.ipv6_dst), 16);
+    const x = bigToBytes(s.space(SP.ipv6_src) ^ s.space(SP.ipv6_dst), 16);
     for (let i = 0; i < 16; i += 8) {
       hash = hashAdd(hash, leWord(x, i));
       hash = hashAdd(hash, leWord(x, i + 4));

@@ -89,7 +89,8 @@ export function hashBytes(bytes: Uint8Array, basis: number): number {
   return hashFinish(hash, n);
 }
 
-function bigToBytes(v: bigint, n: number): Uint8Array {
+/** `n` bytes of `v`, most significant first (network order, as `struct flow` holds headers). */
+export function bigToBytes(v: bigint, n: number): Uint8Array {
   const out = new Uint8Array(n);
   for (let i = n - 1; i >= 0; i--) {
     out[i] = Number(v & 0xffn);
