@@ -16,6 +16,7 @@ import { makeStyle } from '../../src/render/style.js';
 import { trace, traceEndpointsIn, verdictExitCode, type TraceReport, type TraceRequest } from '../../src/services/trace.js';
 import { loadSnapshot } from '../../src/snapshot/load.js';
 import { runCli } from '../harness/cli.js';
+import { endpointReport } from '../harness/trace-report.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const fixture = (name: string) => join(root, 'fixtures', name);
@@ -27,11 +28,7 @@ async function load(name: string, hosts?: string[]): Promise<Snapshot> {
   return r.value;
 }
 
-function run(snapshot: Snapshot, req: Partial<TraceRequest> & Pick<TraceRequest, 'from' | 'to'>): TraceReport {
-  const r = traceEndpointsIn(snapshot, { snapshot: snapshot.dir, bridge: 'br-int', ctNext: [], detail: 'summary', followTunnels: true, ...req });
-  if (!r.ok) throw new Error(r.error.message);
-  return r.value.report;
-}
+const run = (snapshot: Snapshot, req: Partial<TraceRequest> & Pick<TraceRequest, 'from' | 'to'>): TraceReport => endpointReport(snapshot, req);
 
 let l3: Snapshot;
 let lb: Snapshot;

@@ -8,8 +8,9 @@
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/model/snapshot.js';
-import { traceEndpointsIn, type TraceReport, type TraceRequest } from '../../src/services/trace.js';
+import type { TraceReport, TraceRequest } from '../../src/services/trace.js';
 import { loadSnapshot } from '../../src/snapshot/load.js';
+import { endpointReport } from '../harness/trace-report.js';
 
 const root = resolve(import.meta.dirname, '../..');
 let l3: Snapshot;
@@ -19,11 +20,7 @@ beforeAll(async () => {
   l3 = r.value;
 });
 
-function run(snapshot: Snapshot, req: Partial<TraceRequest>): TraceReport {
-  const r = traceEndpointsIn(snapshot, { snapshot: snapshot.dir, bridge: 'br-int', ctNext: [], detail: 'summary', followTunnels: true, ...req });
-  if (!r.ok) throw new Error(r.error.message);
-  return r.value.report;
-}
+const run = (snapshot: Snapshot, req: Partial<TraceRequest>): TraceReport => endpointReport(snapshot, req);
 
 /** l3-acl with Neutron's marks: pg_db is security group sg-db (its ACLs rules), pg_web renamed neutron_pg_drop. */
 function neutronShaped(): Snapshot {

@@ -4,8 +4,9 @@
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/model/snapshot.js';
-import { traceEndpointsIn, type TraceReport, type TraceRequest } from '../../src/services/trace.js';
+import type { TraceReport, TraceRequest } from '../../src/services/trace.js';
 import { loadSnapshot } from '../../src/snapshot/load.js';
+import { endpointReport } from '../harness/trace-report.js';
 
 const root = resolve(import.meta.dirname, '../..');
 let lb: Snapshot;
@@ -15,11 +16,7 @@ beforeAll(async () => {
   lb = r.value;
 });
 
-function run(snapshot: Snapshot, req: Partial<TraceRequest>): TraceReport {
-  const r = traceEndpointsIn(snapshot, { snapshot: snapshot.dir, bridge: 'br-int', ctNext: [], detail: 'summary', followTunnels: true, ...req });
-  if (!r.ok) throw new Error(r.error.message);
-  return r.value.report;
-}
+const run = (snapshot: Snapshot, req: Partial<TraceRequest>): TraceReport => endpointReport(snapshot, req);
 
 const natSteps = (r: TraceReport) => r.hops.flatMap((h) => h.steps ?? []).filter((s) => s.kind === 'nat').map((s) => s.text);
 
