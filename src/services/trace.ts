@@ -57,6 +57,12 @@ export interface TraceRequest {
   readonly dstMac?: string;
   /** Also trace the reply (conntrack est+rpl) back from where the packet arrived. */
   readonly reply?: boolean;
+  /**
+   * `--flows-file`: which of the file's flows this call traces, by their ordinal among the flows
+   * (0 = the first non-blank, non-comment line), asked in increasing order. Parallel batch workers
+   * each take a share; a flow left out is neither traced nor handed to `onBatchLine`.
+   */
+  readonly batchShare?: (ordinal: number) => boolean;
 }
 
 /** ct_state of every conntrack recirculation of a reply packet. */
@@ -302,17 +308,34 @@ export async function trace(req: TraceRequest, onBatchLine?: (line: BatchLine) =
   } catch (e) {
     return fail(`cannot read --flows-file ${req.flowsFile}: ${(e as Error).message}`);
   }
-  if (!text.split('\n').some((l) => l.trim() && !l.trim().startsWith('#'))) return fail(`no flows in ${req.flowsFile} (one flow per line; blank lines and lines starting with # are skipped)`);
+  if (!text.split('\n').some(isBatchFlow)) return fail(`no flows in ${req.flowsFile} (one flow per line; blank lines and lines starting with # are skipped)`);
   const batch: BatchLine[] = [];
+  let ordinal = 0;
   for (const [i, raw] of text.split('\n').entries()) {
+    if (!isBatchFlow(raw)) continue;
     const flow = raw.trim();
-    if (!flow || flow.startsWith('#')) continue;
+    if (req.batchShare && !req.batchShare(ordinal++)) continue;
     const r = await one(flow);
     const line: BatchLine = r.ok ? { line: i + 1, report: r.value } : { line: i + 1, error: `${req.flowsFile}:${i + 1}: ${r.error.message}` };
     if (onBatchLine) onBatchLine(line);
     else batch.push(line);
   }
   return ok({ host: host.name, bridge: req.bridge, mode: 'flow', batch, loadedHosts: loadedHosts() });
+}
+
+/** A --flows-file line that is a flow: not blank, not a # comment. */
+function isBatchFlow(raw: string): boolean {
+  const t = raw.trim();
+  return t !== '' && !t.startsWith('#');
+}
+
+/** How many flows a --flows-file holds (0 when it cannot be read: `trace` then says why). */
+export async function countBatchFlows(flowsFile: string): Promise<number> {
+  try {
+    return (await readFile(flowsFile, 'utf8')).split('\n').filter(isBatchFlow).length;
+  } catch {
+    return 0;
+  }
 }
 
 /** --lb-dst must be a backend of some load-balancer group of the snapshot. */
