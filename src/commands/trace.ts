@@ -1,12 +1,13 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
 import { createLineWriter } from '../cli/line-writer.js';
+import { batchJobs, runTraceBatch, type PrintedLine } from '../cli/trace-batch.js';
 import type { ManSection } from '../cli/man-section.js';
 import { ExitCode } from '../model/result.js';
 import type { Detail } from '../model/trace.js';
-import { renderBatchLine, renderTrace, renderVerdictWarnings, traceReportJson } from '../render/trace.js';
+import { renderTrace, renderVerdictWarnings, traceReportJson } from '../render/trace.js';
 import { renderTraceDot } from '../render/trace-dot.js';
-import { trace, verdictExitCode, type BatchLine } from '../services/trace.js';
+import { countBatchFlows, trace, verdictExitCode, type TraceRequest } from '../services/trace.js';
 import type { Protocol } from '../sim/guest.js';
 
 export default class Trace extends BaseCommand {
@@ -27,7 +28,7 @@ Every step is named: the logical datapath, the logical flow (stage, match, actio
 
 --reply also traces the answer: the delivered packet with source and destination swapped, entering where it arrived, its conntrack lookups answered by the connections the forward trace committed (est+rpl where it did; an asymmetric path meets new state and shows the drop). Where such a lookup is a ct(nat) (OVN's lr_in_unsnat, a load balancer's ct_lb_mark, ct_dnat) and the connection was committed with a NAT, the reply is un-NATed as conntrack does: the destination back to the original source for a SNAT (a pod's egress through a gateway router), the source back to the VIP and its port for a DNAT (a load balancer, a NodePort); the ct_state then carries dnat or snat, as OVS sets it. Each such rewrite is named in its hop ("⇄ conntrack: un-SNAT dst 172.16.0.10 → 10.2.1.11", "ctNat" in --json); ofproto/trace cannot un-NAT from a connection, so that hop's input and --ct-next states replay it in ofproto/trace only up to that recirculation. With --ct-next there is no conntrack model: the reply is traced with those states and nothing is un-NATed, as in ofproto/trace. When the forward packet did not arrive, the reply is built from the endpoints with trk,est,rpl. --reply with --arp is a usage error: the answer to the ARP request or neighbour solicitation is part of the forward trace ("arpAnswer").
 
-With --flows-file each non-blank line (not starting with #) is one flow, traced and printed as soon as it is read (a verdict line each; --json: one JSON object per line, with the minimal tree unless --summary or --detailed asks for more).`;
+With --flows-file each non-blank line (not starting with #) is one flow, traced and printed as soon as it is read (a verdict line each; --json: one JSON object per line, with the minimal tree unless --summary or --detailed asks for more). A batch of 1,000 flows or more is traced on several threads, one per CPU up to 4 (--jobs N sets how many; --jobs 1 keeps one): each thread loads the snapshot, so memory grows by about one loaded snapshot per thread, and the output is the same, in file order. A thread that dies (out of memory) is reported on stderr and the flows it left are traced by the others.`;
   static override examples = [
     `<%= config.bin %> trace --snapshot fixtures/l3-acl --from web-vm-1 --to db2 --tcp 22`,
     `<%= config.bin %> trace --snapshot fixtures/lb-nat-3chassis --from team-a/a1 --to 10.2.2.12 --tcp 8080 --reply`,
@@ -169,6 +170,7 @@ With --flows-file and --json the command prints one JSON object per traced line,
     detailed: Flags.boolean({ summary: 'Every table, logical flow and field change.', exclusive: ['summary', 'minimal'] }),
     summary: Flags.boolean({ summary: 'Tables and decisions only.', exclusive: ['detailed', 'minimal'] }),
     minimal: Flags.boolean({ summary: 'Only the outcome.', exclusive: ['detailed', 'summary'] }),
+    jobs: Flags.integer({ summary: 'With --flows-file: trace on this many threads (default: one per CPU, at most 4, for 1,000 flows or more; else 1). Each thread loads the snapshot, so memory grows with it; the output is the same.', min: 1, dependsOn: ['flows-file'] }),
     'no-follow-tunnels': Flags.boolean({ summary: 'Stop at the tunnel port instead of continuing on the remote chassis (one host, like ofproto/trace).' }),
   };
 
@@ -185,32 +187,8 @@ With --flows-file and --json the command prints one JSON object per traced line,
     const detail: Detail = explicit ?? (endpoints ? 'summary' : flags['flows-file'] ? 'minimal' : 'detailed');
     const protocol: Protocol | undefined =
       flags.tcp !== undefined ? { kind: 'tcp', port: flags.tcp } : flags.udp !== undefined ? { kind: 'udp', port: flags.udp } : flags.sctp !== undefined ? { kind: 'sctp', port: flags.sctp } : flags.icmp ? { kind: 'icmp' } : flags.arp ? { kind: 'arp' } : flags.dhcp ? { kind: 'dhcp' } : undefined;
-    // A --flows-file batch is printed line by line as it is traced (nothing is held until the end).
-    let batchExit = 0;
-    let lineError = false;
     const json = this.jsonEnabled();
-    const stdoutLines = createLineWriter((text) => process.stdout.write(text));
-    // The warnings a text verdict line's "see warnings" points at go to stderr, each once: a
-    // 10,000-line batch over a host with stale flows says so once, not 10,000 times.
-    const warned = new Set<string>();
-    const onBatchLine = (b: BatchLine): void => {
-      // Every object carries its input line: two identical lines are otherwise indistinguishable.
-      if (json) stdoutLines.write(JSON.stringify(b.report ? { line: b.line, ...traceReportJson(b.report) } : { line: b.line, error: b.error }));
-      else if (b.report) {
-        stdoutLines.write(renderBatchLine(b, this.style));
-        const warnings = renderVerdictWarnings(b.report, this.style, warned);
-        if (warnings.length) {
-          stdoutLines.flush();
-          for (const w of warnings) this.logToStderr(w);
-        }
-      } else {
-        stdoutLines.flush();
-        this.logToStderr(b.error!);
-      }
-      if (b.report) batchExit = Math.max(batchExit, verdictExitCode(b.report));
-      else lineError = true;
-    };
-    const r = await trace({
+    const request: TraceRequest = {
       snapshot: flags.snapshot,
       host: flags.host,
       bridge: flags.bridge,
@@ -235,14 +213,40 @@ With --flows-file and --json the command prints one JSON object per traced line,
             reply: flags.reply,
           }
         : {}),
-    }, onBatchLine).finally(() => stdoutLines.flush());
-    if (!r.ok) this.failWith(r.error);
-    const result = r.value;
-    if (!result.single) {
-      // Batch: already printed (JSON: one object per line — streams into jq and grep, and a bad line does not hide the rest).
+    };
+    if (request.flowsFile !== undefined && !endpoints) {
+      // Printed line by line as traced (JSON: one object per line — streams into jq and grep, and a
+      // bad line does not hide the rest); nothing is held until the end.
+      let batchExit = 0;
+      let lineError = false;
+      const stdoutLines = createLineWriter((text) => process.stdout.write(text));
+      // The warnings a text verdict line's "see warnings" points at go to stderr, each once: a
+      // 10,000-line batch over a host with stale flows says so once, not 10,000 times.
+      const warned = new Set<string>();
+      const print = (line: PrintedLine): void => {
+        if (line.stdout !== undefined) stdoutLines.write(line.stdout);
+        const fresh = line.warnings.filter((w) => !warned.has(w));
+        if (fresh.length || line.error !== undefined) {
+          stdoutLines.flush();
+          for (const w of fresh) {
+            warned.add(w);
+            this.logToStderr(w);
+          }
+          if (line.error !== undefined) this.logToStderr(line.error);
+        }
+        batchExit = Math.max(batchExit, line.exit);
+        if (line.failed) lineError = true;
+      };
+      const jobs = batchJobs(flags.jobs, await countBatchFlows(request.flowsFile));
+      const batch = await runTraceBatch(request, { jobs, format: { json, colorLevel: this.style.level }, style: this.style, print, warn: (m) => this.warn(m) }).finally(() => stdoutLines.flush());
+      if (!batch.result.ok) this.failWith(batch.result.error);
       process.exitCode = lineError ? ExitCode.usage : batchExit;
       return undefined;
     }
+    const r = await trace(request);
+    if (!r.ok) this.failWith(r.error);
+    const result = r.value;
+    if (!result.single) throw new Error('trace without --flows-file gave a batch');
     process.exitCode = verdictExitCode(result.single);
     if (flags.format === 'dot' && !this.jsonEnabled()) {
       if (!result.single) this.error('--format dot draws one packet: use --flow or --from/--to, not --flows-file', { exit: ExitCode.usage });
