@@ -513,9 +513,26 @@ function o4(ctx: Ctx, d: ChainDevice, geneveSocketPorts: readonly number[]): voi
 
 // ---- host-level --------------------------------------------------------------------------------
 
+/**
+ * Why the OVS Interface listing says nothing about the geneve ports: collected but unreadable
+ * (`FILE: why`), or not collected. Undefined when it was read; then an empty listing means none.
+ */
+function interfacesGap(h: OffloadHostState): { readonly why: string; readonly evidence: Evidence } | undefined {
+  const damaged = h.unreadable.get(SHARED_IDS.interface);
+  if (damaged) return { why: `the OVS Interface listing was collected but cannot be read — ${damaged}`, evidence: { file: damaged.slice(0, damaged.indexOf(':')), excerpt: excerptOf(damaged) } };
+  if (h.files.has(SHARED_IDS.interface)) return undefined;
+  const c = h.commands.get(SHARED_IDS.interface);
+  return { why: `the OVS Interface listing was not collected${c ? ` (${c.status}${c.error ? `: ${c.error}` : ''})` : ''}`, evidence: evidenceOf(h).missing(SHARED_IDS.interface, 'ovs-vsctl list Interface') };
+}
+
 function o5(ctx: Ctx, leaves: readonly ChainDevice[]): void {
   const geneve = ctx.h.interfaces.filter((i) => i.type === 'geneve');
   const ev = (extra?: string) => [ctx.ev.line(SHARED_IDS.interface, undefined, extra)];
+  const gap = interfacesGap(ctx.h);
+  if (gap) {
+    add(ctx, { id: 'O5', severity: 'n-a', subject: 'geneve ports', message: `not checked: ${gap.why}`, evidence: [gap.evidence], fix: 'collect again (or get an intact copy of the snapshot)' });
+    return;
+  }
   if (!geneve.length) {
     add(ctx, { id: 'O5', severity: 'n-a', subject: 'geneve ports', message: 'no geneve port in OVS', evidence: ev('(no geneve Interface row)') });
     return;
@@ -888,7 +905,11 @@ export function checkOffload(snapshot: OffloadSnapshot, options: OffloadCheckOpt
 
     let segmentation: Segmentation = 'unknown';
     if (!h.chain.devices.length) {
-      add(ctx, { id: 'O1', severity: 'n-a', subject: 'tunnel egress chain', message: `no tunnel egress device found: ${h.chain.notes.join('; ') || 'no geneve port and no route'}`, evidence: [ctx.ev.line(SHARED_IDS.interface, undefined, '(no tunnel_egress_iface)')] });
+      const gap = interfacesGap(h);
+      add(ctx, { id: 'O1', severity: 'n-a', subject: 'tunnel egress chain', message: `no tunnel egress device found: ${h.chain.notes.join('; ') || 'no geneve port and no route'}`, evidence: [gap ? gap.evidence : ctx.ev.line(SHARED_IDS.interface, undefined, '(no tunnel_egress_iface)')] });
+      // O5 needs no chain, only the geneve ports: a listing collected but unreadable is said here too
+      // (one not collected at all is C2's and O1's to report).
+      if (h.unreadable.has(SHARED_IDS.interface)) o5(ctx, []);
     } else {
       segmentation = segmentationCheck(ctx, 'O1', 'tx-udp_tnl-segmentation', 'GENEVE TSO', chainByName);
       const csum = h.interfaces.some((i) => i.type === 'geneve' && i.csum === true);
@@ -899,7 +920,21 @@ export function checkOffload(snapshot: OffloadSnapshot, options: OffloadCheckOpt
       }
       else
         for (const d of h.chain.devices)
-          add(ctx, { id: 'O2', severity: 'n-a', subject: subjectOf(d, h.devices.get(d.name)), message: h.interfaces.some((i) => i.type === 'geneve') ? 'the geneve ports do not set options:csum=true: outer UDP checksum off, csum segmentation not needed' : 'no geneve port: outer checksum setting unknown', evidence: [ctx.ev.line(SHARED_IDS.interface, undefined, '(no geneve port with csum=true)')] }, d.name, 'O2');
+        {
+          const gap = interfacesGap(h);
+          add(
+            ctx,
+            {
+              id: 'O2',
+              severity: 'n-a',
+              subject: subjectOf(d, h.devices.get(d.name)),
+              message: gap ? `outer checksum setting unknown: ${gap.why}` : h.interfaces.some((i) => i.type === 'geneve') ? 'the geneve ports do not set options:csum=true: outer UDP checksum off, csum segmentation not needed' : 'no geneve port: outer checksum setting unknown',
+              evidence: [gap ? gap.evidence : ctx.ev.line(SHARED_IDS.interface, undefined, '(no geneve port with csum=true)')],
+            },
+            d.name,
+            'O2',
+          );
+        }
       const geneveSocketPorts = (h.links ?? []).filter((l) => l.kind === 'geneve').map((l) => (typeof l.infoData?.port === 'number' ? (l.infoData.port as number) : 6081));
       for (const d of h.chain.devices) {
         if (d.lowers.length === 0) {

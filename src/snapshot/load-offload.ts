@@ -118,6 +118,8 @@ export interface ChainInput {
   readonly routes?: readonly IpRoute[];
   readonly nexthops?: readonly IpNexthop[];
   readonly interfaces: readonly OvsInterface[];
+  /** Why the OVS Interface listing cannot be read (`FILE: why`), when it was collected but is damaged or unreadable. */
+  readonly interfacesUnreadable?: string;
   readonly bridgeMap?: OvsBridgeMap;
 }
 
@@ -201,8 +203,10 @@ export function egressChain(input: ChainInput, limit = MAX_CHAIN_DEVICES): Egres
   if (!geneve.length) {
     const def = input.routes?.find((r) => r.family === 'inet' && r.table === 'main' && r.prefix === '0.0.0.0/0' && r.type === 'unicast');
     const devs = def ? routeDevices(input.nexthops, def) : [];
-    if (devs.length) notes.push('no geneve port in OVS: audited the devices of the default route instead');
-    else notes.push('no geneve port in OVS and no default route: no tunnel egress chain');
+    // An unreadable listing hides the geneve ports; it does not show there are none.
+    const why = input.interfacesUnreadable ? `geneve ports unknown: the OVS Interface listing cannot be read (${input.interfacesUnreadable})` : 'no geneve port in OVS';
+    if (devs.length) notes.push(`${why}: audited the devices of the default route instead`);
+    else notes.push(`${why}, and no default route: no tunnel egress chain`);
     for (const d of devs) addRoot({ device: d, source: 'default-route', route: def });
   }
 
@@ -318,6 +322,11 @@ export interface OffloadHostState {
   readonly files: ReadonlyMap<string, OffloadSourceFile>;
   /** Manifest entries, by command id (status and error of what failed). */
   readonly commands: ReadonlyMap<string, ManifestCommand>;
+  /**
+   * Outputs that were collected but cannot be read, by command id: `FILE: why` (changed or
+   * removed after collection, empty, cut short, not JSON). What they would say is unknown, not empty.
+   */
+  readonly unreadable: ReadonlyMap<string, string>;
 }
 
 export interface OffloadSnapshot {
@@ -356,14 +365,20 @@ export async function loadOffload(source: SnapshotSource, options: { readonly ho
 async function loadHost(source: SnapshotSource, host: string, manifestCommands: readonly ManifestCommand[], diagnostics: Diagnostic[]): Promise<OffloadHostState> {
   const files = new Map<string, OffloadSourceFile>();
   const commands = new Map(manifestCommands.map((c) => [c.id, c] as const));
-  /** Reads and parses one output; only commands that succeeded unless `anyStatus`. */
+  const unreadable = new Map<string, string>();
+  /** Reads and parses one output; only commands that succeeded unless `anyStatus`. Damaged or unreadable ones are noted in `unreadable`, as load-mtu does. */
   const read = async <T>(id: string, parse: (text: string, file: string) => Parsed<T>, anyStatus = false): Promise<T | undefined> => {
+    const before = diagnostics.length;
     const out = await source.hostOutput(host, id, diagnostics);
+    const damage = diagnostics.slice(before).find((d) => d.damage !== undefined);
+    if (damage?.file) unreadable.set(id, `${damage.file}: ${damage.message}`);
     if (!out) return undefined;
     if (out.command.status !== 'ok' && !anyStatus) return undefined;
     files.set(id, { file: out.file, lines: out.text.split('\n') });
     const parsed = parse(out.text, out.file);
     diagnostics.push(...locate(parsed.diagnostics, { file: out.file, host }));
+    const bad = parsed.diagnostics.find((d) => d.severity === 'error' || /^empty output\b/.test(d.message));
+    if (bad && !unreadable.has(id)) unreadable.set(id, `${out.file}${bad.line !== undefined ? `:${bad.line}` : ''}: ${bad.message}`);
     return parsed.value;
   };
   const stderrOf = async (id: string): Promise<string> => {
@@ -393,7 +408,7 @@ async function loadHost(source: SnapshotSource, host: string, manifestCommands: 
   }
   const offloadedFlows = await read(OFFLOAD_IDS.offloadedFlows, countOffloadedFlows);
 
-  const chain = egressChain({ links, routes, nexthops, interfaces, bridgeMap });
+  const chain = egressChain({ links, routes, nexthops, interfaces, interfacesUnreadable: unreadable.get(SHARED_IDS.interface), bridgeMap });
   const devices = new Map<string, DeviceViews>();
   for (const d of chain.devices) {
     const featuresText = await read(OFFLOAD_IDS.features(d.name), parseEthtoolFeatures);
@@ -428,5 +443,6 @@ async function loadHost(source: SnapshotSource, host: string, manifestCommands: 
     tlvMap,
     files,
     commands,
+    unreadable,
   };
 }

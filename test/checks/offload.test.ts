@@ -363,6 +363,47 @@ describe('hosts the audit cannot see', () => {
     expect(r.hosts[0]!.notes).toContain('ip -j -d link was not collected: the chain stops at the egress device (no VLAN parents, bond slaves or bridge ports)');
   });
 
+  // A damaged or unreadable OVS Interface listing hides the geneve ports: O5 and O2 cannot tell
+  // whether there are any (or which port and csum they use), so they are n/a with the file and the
+  // reason — never "no geneve port in OVS", which would be a claim about the host.
+  const routedHost = (): HostOutputs => ({
+    ...BASE(),
+    'ip.route': JSON.stringify([{ dst: 'default', gateway: '10.0.0.254', dev: 'eth0', protocol: 'static' }]) + '\n',
+    'ip.link': ipLinks(ipLink(2, 'eth0', {})),
+    ...device('eth0', `${E}ethtool-k/mlx5-eth2-geneve-gro-regression-lkml-2023.txt`, `${E}ethtool-i/mlx5-connectx4lx-fw14.21-netdev-2021.txt`),
+  });
+  const geneveRows = interfacesJson([{ name: 'ovn-hv2-0', type: 'geneve', options: { dst_port: '6082', remote_ip: '10.0.0.2' }, status: { tunnel_egress_iface: 'eth0' } }]);
+  const expectUnreadable = (r: OffloadReport, reason: RegExp) => {
+    const o5 = find(r, 'O5', 'hv1', /geneve ports/);
+    expect(o5).toMatchObject({ severity: 'n-a', message: expect.stringMatching(reason), fix: expect.stringMatching(/collect again/) });
+    expect(o5.message).toContain('hosts/hv1/ovs-vsctl.list.Interface.out');
+    expect(o5.evidence[0]!.file).toBe('hosts/hv1/ovs-vsctl.list.Interface.out');
+    expect(find(r, 'O2', 'hv1', /^eth0/)).toMatchObject({ severity: 'n-a', message: expect.stringMatching(/^outer checksum setting unknown: the OVS Interface listing was collected but cannot be read/) });
+    expect(r.findings.filter((f) => /no geneve port/.test(f.message)).map((f) => `${f.id} ${f.message}`)).toEqual([]);
+    expect(r.hosts[0]!.notes.join('\n')).not.toMatch(/no geneve port/);
+    expect(r.hosts[0]!.notes).toContainEqual(expect.stringMatching(/^geneve ports unknown: the OVS Interface listing cannot be read \(hosts\/hv1\/ovs-vsctl\.list\.Interface\.out.*\): audited the devices of the default route instead$/));
+  };
+
+  it('an OVS Interface listing cut short (not JSON): O5 is n/a with the file and the parser\'s reason', async () => {
+    const r = await audit({ hv1: { ...routedHost(), 'ovs-vsctl.list.Interface': geneveRows.slice(0, 40) } });
+    expectUnreadable(r, /^not checked: the OVS Interface listing was collected but cannot be read — hosts\/hv1\/ovs-vsctl\.list\.Interface\.out:\d+: JSON: /);
+  });
+
+  it('an OVS Interface listing removed after collection: O5 is n/a with the file and "missing"', async () => {
+    const dir = join(work, `s${n++}`);
+    writeSnapshot(dir, { hv1: { ...routedHost(), 'ovs-vsctl.list.Interface': geneveRows } });
+    rmSync(join(dir, 'hosts/hv1/ovs-vsctl.list.Interface.out'));
+    const opened = await openSnapshot(dir);
+    if (!opened.ok) throw new Error(opened.error.message);
+    const r = checkOffload(await loadOffload(opened.value));
+    expectUnreadable(r, /^not checked: the OVS Interface listing was collected but cannot be read — hosts\/hv1\/ovs-vsctl\.list\.Interface\.out: damaged: .*missing/);
+  });
+
+  it('an intact listing with the same rows is read: O5 judges the port (the two tests above differ only by the damage)', async () => {
+    const r = await audit({ hv1: { ...routedHost(), 'ovs-vsctl.list.Interface': geneveRows } });
+    expect(find(r, 'O5', 'hv1', /ovn-hv2-0/)).toMatchObject({ severity: 'warn', message: expect.stringMatching(/6082/) });
+  });
+
   it('falls back to the default route without geneve ports, and leaves VM taps and container veths off a bridge', async () => {
     const r = await audit({
       hv1: {

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, interfacesJson, ipLink, writeSnapshot } from './snapshot-builder.js';
 import { runCli } from '../harness/cli.js';
+import { copyFixture } from '../harness/fixture-copy.js';
 
 
 const ovnscope = (...args: string[]) => runCli(args, { env: { NO_COLOR: '1' } });
@@ -63,5 +64,18 @@ describe('ovnscope offload (CLI)', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('EXAMPLES');
     expect(help.stdout).toContain('--expect-hw-offload');
+  });
+
+  it('a damaged OVS Interface listing (bundled fixture, copied and cut short): n/a with the file and why, never "no geneve port"', async () => {
+    const dir = copyFixture('lb-nat-3chassis');
+    const file = join(dir, 'hosts/hv1/ovs-vsctl.list.Interface.out');
+    writeFileSync(file, readFileSync(file, 'utf8').slice(0, 300));
+    const r = await ovnscope('offload', '--snapshot', dir, '--host', 'hv1', '--json');
+    const out = JSON.parse(r.stdout) as { hosts: { notes: string[] }[]; findings: { id: string; severity: string; message: string; evidence: { file: string }[]; fix?: string }[] };
+    const o5 = out.findings.find((f) => f.id === 'O5');
+    expect(o5).toMatchObject({ severity: 'n-a', message: expect.stringMatching(/^not checked: the OVS Interface listing was collected but cannot be read — hosts\/hv1\/ovs-vsctl\.list\.Interface\.out: damaged: 300 bytes where the manifest recorded \d+/), fix: expect.stringMatching(/collect again/) });
+    expect(o5!.evidence[0]!.file).toBe('hosts/hv1/ovs-vsctl.list.Interface.out');
+    expect(out.findings.find((f) => f.id === 'O1')).toMatchObject({ severity: 'n-a', message: expect.stringMatching(/geneve ports unknown: the OVS Interface listing cannot be read \(hosts\/hv1\/ovs-vsctl\.list\.Interface\.out: damaged/) });
+    expect(JSON.stringify(out)).not.toMatch(/no geneve port/);
   });
 });
