@@ -399,8 +399,8 @@ export function checkBgp(input: BgpCheckInput, options: BgpCheckOptions): BgpRep
       }
       // B2 peerState
       const ps = u.summary?.peerState;
-      if (ps === undefined) add('B2', 'n-a', label, 'no peerState in the summary (FRR older than 7.5?)', [stateEv]);
-      else if (ps === 'OK') add('B2', u.established ? 'pass' : 'n-a', label, u.established ? 'peerState OK' : 'peerState OK, but the session is not Established (see B1)', [sumEv(u, 'peerState')]);
+      if (ps === undefined) add('B2', 'n-a', label, 'no peerState in the summary (FRR older than 7.5?)', [stateEv], `read the session's state by hand: vtysh -c "show bgp neighbors ${u.peer}" (FRR ≥ 7.5 reports peerState in "show bgp summary json")`);
+      else if (ps === 'OK') add('B2', u.established ? 'pass' : 'n-a', label, u.established ? 'peerState OK' : 'peerState OK, but the session is not Established (see B1)', [sumEv(u, 'peerState')], u.established ? undefined : 'bring the session up first (see B1)');
       else if (ps === 'Passive' || ps === 'NSF passive') add('B2', 'warn', label, `peerState ${ps}: this side waits for the ToR to connect`, [sumEv(u, 'peerState')], 'fine if intended; otherwise remove "neighbor ... passive"');
       else if (ps === 'Policy')
         add(
@@ -413,11 +413,11 @@ export function checkBgp(input: BgpCheckInput, options: BgpCheckOptions): BgpRep
         );
       else if (ps === 'PfxCt') add('B2', 'fail', label, 'peerState PfxCt: the maximum-prefix limit was exceeded and the session was torn down', [sumEv(u, 'peerState')], `raise "neighbor ${u.peer} maximum-prefix", then "clear bgp ${u.peer}"`);
       else if (ps === 'Admin') add('B2', 'fail', label, 'peerState Admin: shut down by configuration', [sumEv(u, 'peerState')], `"no neighbor ${u.peer} shutdown" if that was not intended`);
-      else add('B2', 'warn', label, `peerState ${ps}`, [sumEv(u, 'peerState')]);
+      else add('B2', 'warn', label, `peerState ${ps}`, [sumEv(u, 'peerState')], `vtysh -c "show bgp neighbors ${u.peer}" says why FRR holds the session in ${ps}`);
       // B4 pfxSnt
       if (u.established) {
         const snt = u.summary?.pfxSnt ?? u.neighbor?.afs.ipv4Unicast?.sentPrefixCounter;
-        if (snt === undefined) add('B4', 'n-a', label, 'pfxSnt not reported', [stateEv]);
+        if (snt === undefined) add('B4', 'n-a', label, 'pfxSnt not reported', [stateEv], `vtysh -c "show bgp ipv4 unicast neighbors ${u.peer} advertised-routes" on the host`);
         else if (snt >= 1) add('B4', 'pass', label, `sends ${plural(snt, 'prefix', 'prefixes')}`, [sumEv(u, 'pfxSnt')]);
         else add('B4', 'fail', label, `sends nothing (pfxSnt 0): the local TEP${local ? ` ${local.ip}/32` : ''} is not advertised to ${u.name}`, [sumEv(u, 'pfxSnt')], `check B5 and the outbound policy towards ${u.peer} ("show bgp ipv4 unicast neighbors ${u.peer} advertised-routes")`);
       }
@@ -443,13 +443,20 @@ export function checkBgp(input: BgpCheckInput, options: BgpCheckOptions): BgpRep
       } else if (u.neighbor?.bfd?.status) {
         const st = u.neighbor.bfd.status.toLowerCase();
         const nEv = nbrEv(u, 'peerBfdInfo');
-        add('B9', st === 'up' ? 'pass' : st === 'init' ? 'warn' : 'fail', label, `BFD ${st} (from "show bgp neighbors"; bfdd's own view was not collected)`, [nEv]);
+        add(
+          'B9',
+          st === 'up' ? 'pass' : st === 'init' ? 'warn' : 'fail',
+          label,
+          `BFD ${st} (from "show bgp neighbors"; bfdd's own view was not collected)`,
+          [nEv],
+          st === 'up' ? undefined : st === 'init' ? `check that ${u.name} has BFD enabled for this peer` : `the path to ${u.name} on ${u.interface ?? 'this uplink'} drops packets or is down: check the link and the ToR ("show bfd peers" for the diagnostic)`,
+        );
       } else add('B9', 'warn', label, 'BFD is configured for this neighbor but bfdd has no session for it', [stateEv], 'check that bfdd runs ("show bfd peers")');
       // B10 flaps
       const drops = u.summary?.connectionsDropped ?? u.neighbor?.connectionsDropped;
       const bfdDowns = u.bfdCounters?.sessionDown;
       const flaps = Math.max(drops ?? 0, bfdDowns ?? 0);
-      if (drops === undefined && bfdDowns === undefined) add('B10', 'n-a', label, 'no connectionsDropped or BFD counters', [stateEv]);
+      if (drops === undefined && bfdDowns === undefined) add('B10', 'n-a', label, 'no connectionsDropped or BFD counters', [stateEv], `vtysh -c "show bgp neighbors ${u.peer} json" (connectionsDropped) and "show bfd peers counters" on the host`);
       else {
         const parts = [`${plural(drops ?? 0, 'session drop')}`, ...(bfdDowns !== undefined ? [`${plural(bfdDowns, 'BFD session-down')}`] : [])];
         const fEv = [u.summary ? sumEv(u, 'connectionsDropped') : nbrEv(u, 'connectionsDropped'), ...(u.bfdCounters ? [ev.line(FRR_IDS.bfdCounters, u.bfdCounters.at['session-down'] ?? u.bfdCounters.line)] : []), ...resetEv];
@@ -468,7 +475,7 @@ export function checkBgp(input: BgpCheckInput, options: BgpCheckOptions): BgpRep
         const why = (ts: readonly TepInfo[]) => ts.map((t) => `${t.ip} (${t.name}): ${through.get(t.ip)!.reason}`).join('; ');
         const expectedHere = remoteTeps.filter((t) => !noPath(t));
         const excused = remoteTeps.filter(noPath);
-        if (rcd === undefined) add('B11', 'n-a', label, 'pfxRcd not reported', [stateEv]);
+        if (rcd === undefined) add('B11', 'n-a', label, 'pfxRcd not reported', [stateEv], `vtysh -c "show bgp ipv4 unicast summary" on the host (PfxRcd of ${u.peer})`);
         else if (rcd === 0 && expectedHere.length)
           add(
             'B11',
@@ -480,7 +487,15 @@ export function checkBgp(input: BgpCheckInput, options: BgpCheckOptions): BgpRep
           );
         else if (rcd === 0)
           add('B11', 'warn', label, `receives nothing (pfxRcd 0), and no remote TEP has a path through ${u.name}: ${why(excused)}`, [sumEv(u, 'pfxRcd')], `not ${u.name}'s policy: see the findings named here`);
-        else if (!h.rib) add('B11', rcd >= remoteTeps.length ? 'pass' : 'warn', label, `receives ${plural(rcd, 'prefix', 'prefixes')} for ${plural(remoteTeps.length, 'remote TEP')}`, [sumEv(u, 'pfxRcd')]);
+        else if (!h.rib)
+          add(
+            'B11',
+            rcd >= remoteTeps.length ? 'pass' : 'warn',
+            label,
+            `receives ${plural(rcd, 'prefix', 'prefixes')} for ${plural(remoteTeps.length, 'remote TEP')}`,
+            [sumEv(u, 'pfxRcd')],
+            rcd >= remoteTeps.length ? undefined : `see which TEPs are missing: vtysh -c "show bgp ipv4 unicast neighbors ${u.peer} routes"; then check that those hosts advertise them (B4/B5 on them) and ${u.name}'s outbound policy`,
+          );
         else {
           const missing = remoteTeps.filter((t) => !fromPeer(`${t.ip}/32`));
           const dflt = fromPeer('0.0.0.0/0');
@@ -523,7 +538,7 @@ export function checkBgp(input: BgpCheckInput, options: BgpCheckOptions): BgpRep
         add('B5', 'fail', subject, `${local.ip} is on ${dev.link.ifname} as /${dev.addr.prefixlen}, not a /32 on lo or a dummy device`, [devEv], 'the TEP-/32 design puts the TEP on lo (or a dummy) so it survives the loss of any one uplink');
       else if (localPath === false || (localPath === undefined && (h.rib || detail)))
         add('B5', 'fail', subject, `${local.ip}/32 is not originated by BGP (not in the BGP table as a local path): no uplink learns this TEP`, [bgpEv, devEv], `add "network ${local.ip}/32" under "address-family ipv4 unicast" (or redistribute connected with a route-map)`);
-      else if (localPath === undefined) add('B5', 'n-a', subject, 'BGP table not collected', [devEv]);
+      else if (localPath === undefined) add('B5', 'n-a', subject, 'BGP table not collected', [devEv], `vtysh -c "show bgp ipv4 unicast ${local.ip}/32 json" on the host, or collect again with this ovnscope`);
       else if (!detail?.present) add('B5', 'pass', subject, `${local.ip}/32 on ${dev?.link.ifname ?? 'lo'} and originated by BGP (advertisement not collected per prefix)`, [bgpEv, devEv]);
       else {
         const advertised = new Set(detail.advertisedTo.map((a) => a.peer));
@@ -559,7 +574,7 @@ export function checkBgp(input: BgpCheckInput, options: BgpCheckOptions): BgpRep
         const paths = h.teps.get(t.ip)?.bgp?.paths ?? h.rib?.routes.find((r) => r.prefix === `${t.ip}/32`)?.paths ?? [];
         return paths.filter((p) => p.valid && !isLocalPath(p)).length >= 2 && ecmpPaths(paths).length < 2;
       });
-      if (relax === undefined && !router) add('B8', 'n-a', 'ECMP', 'neither the summary nor the running-config was collected', [relaxEv]);
+      if (relax === undefined && !router) add('B8', 'n-a', 'ECMP', 'neither the summary nor the running-config was collected', [relaxEv], 'vtysh -c "show running-config" on the host (maximum-paths, bgp bestpath as-path multipath-relax), or collect again with this ovnscope');
       else if (!problems.length)
         add('B8', 'pass', 'ECMP', `ECMP enabled: ${needRelax ? 'multipath-relax on (uplinks in different ASes)' : 'uplinks in one AS'}; maximum-paths ${maxPaths ? maxPaths.value : `default${built ? ` (${built})` : ''}`}`, evs);
       else if (narrowed) add('B8', 'fail', 'ECMP', `${problems.join('; ')} — and routes with two valid paths use only one`, evs, '"bgp bestpath as-path multipath-relax" under "router bgp", and "maximum-paths 2" (or more) under "address-family ipv4 unicast"');
@@ -597,7 +612,7 @@ export function checkBgp(input: BgpCheckInput, options: BgpCheckOptions): BgpRep
       else status = ifaces.length >= expected ? 'ecmp' : ifaces.length === 1 ? 'single' : 'degraded';
       // B6
       const legText = fibLegs.map((l) => `${l.via ?? 'direct'} on ${l.interface ?? '?'}`).join(', ');
-      if (status === 'no-data') add('B6', 'n-a', subject, 'zebra routes not collected', [routeEv]);
+      if (status === 'no-data') add('B6', 'n-a', subject, 'zebra routes not collected', [routeEv], `vtysh -c "show ip route ${t.ip}/32 json" on the host, or collect again with this ovnscope`);
       else if (status === 'ecmp') add('B6', 'pass', subject, `installed via ${ifaces.length} ECMP next hops: ${legText}`, [routeEv]);
       else if (status === 'single' || status === 'degraded')
         add(
@@ -636,7 +651,7 @@ export function checkBgp(input: BgpCheckInput, options: BgpCheckOptions): BgpRep
             [routeEv, ...kEv, ...nhEv],
             'zebra\'s next-hop group is out of sync with the kernel (seen with FRR 8.4 after a link flap; FRR issues #12239, #14160, #15505, fixed by PR #18374): reinstall the route (restart FRR or bounce the uplink in a maintenance window) and upgrade FRR',
           );
-      } else if (route && route.protocol === 'bgp' && route.installed) add('B7', 'n-a', subject, 'kernel routes (ip -j route show table all) not collected', [routeEv]);
+      } else if (route && route.protocol === 'bgp' && route.installed) add('B7', 'n-a', subject, 'kernel routes (ip -j route show table all) not collected', [routeEv], `compare by hand: "ip route show ${t.ip}/32 table all" against FRR's "show ip route ${t.ip}/32", or collect again with this ovnscope`);
       else if (status === 'missing' && staleRoute) {
         kernelLegs = routeLegs(staleRoute).map((l) => ({ via: l.gateway, interface: l.dev }));
         agree = false;
@@ -668,8 +683,8 @@ export function checkBgp(input: BgpCheckInput, options: BgpCheckOptions): BgpRep
       const legs = [...legDevices.entries()];
       const withMtu = legs.filter(([, v]) => v.mtu !== undefined);
       const evs = withMtu.map(([, v]) => ev.row(KERNEL_IDS.link, v.line, v.raw));
-      if (!legs.length) add('B14', 'n-a', 'ECMP legs MTU', 'no installed TEP route, so no legs to measure', []);
-      else if (!withMtu.length) add('B14', 'n-a', 'ECMP legs MTU', `no MTU known for ${legs.map(([n]) => n).join(', ')} (ip -j -d link not collected)`, []);
+      if (!legs.length) add('B14', 'n-a', 'ECMP legs MTU', 'no installed TEP route, so no legs to measure', [], 'install the TEP routes first (see B6)');
+      else if (!withMtu.length) add('B14', 'n-a', 'ECMP legs MTU', `no MTU known for ${legs.map(([n]) => n).join(', ')} (ip -j -d link not collected)`, [], `"ip link show ${legs.map(([n]) => n).join(' / ')}" on the host, or collect again with this ovnscope`);
       else {
         const mtus = withMtu.map(([n, v]) => ({ n, mtu: v.mtu! }));
         const min = Math.min(...mtus.map((m) => m.mtu));
@@ -690,24 +705,26 @@ export function checkBgp(input: BgpCheckInput, options: BgpCheckOptions): BgpRep
       const hs = input.snapshot?.hosts.find((x) => x.name === h.host);
       const geneve = hs?.interfaces.filter((i) => i.type === 'geneve') ?? [];
       const ifEvidence = (name: string, text: string): Evidence => ({ file: `hosts/${h.host}/ovs-vsctl.list.Interface.out`, excerpt: excerptOf(`${name}: ${text}`) });
-      if (!hs || !hs.interfaces.length) add('B12', 'n-a', 'tunnel egress', 'no OVS data for this host', []);
-      else if (!geneve.length) add('B12', 'n-a', 'tunnel egress', 'no geneve ports in OVS', []);
+      const noOvsFix = 'collect the OVS side too: this ovnscope collects "ovs-vsctl list Interface" on every host (check that ovsdb-server runs there)';
+      const noGeneveFix = 'is ovn-controller running on this chassis? It creates a geneve port per remote chassis when external_ids:ovn-encap-type is geneve';
+      if (!hs || !hs.interfaces.length) add('B12', 'n-a', 'tunnel egress', 'no OVS data for this host', [], noOvsFix);
+      else if (!geneve.length) add('B12', 'n-a', 'tunnel egress', 'no geneve ports in OVS', [], noGeneveFix);
       else {
         const known = geneve.filter((g) => g.tunnelEgressIface);
         const bad = known.filter((g) => !uplinkIfaces.has(g.tunnelEgressIface!));
-        if (!known.length) add('B12', 'n-a', 'tunnel egress', 'OVS reports no status:tunnel_egress_iface on the geneve ports', []);
+        if (!known.length) add('B12', 'n-a', 'tunnel egress', 'OVS reports no status:tunnel_egress_iface on the geneve ports', [], 'compare by hand: "ip route get REMOTE_IP" for each remote TEP must leave through a BGP uplink (OVS fills tunnel_egress_iface only when it resolves the route)');
         else if (!bad.length) add('B12', 'pass', 'tunnel egress', `all ${plural(known.length, 'geneve port')} leave through BGP uplinks (${[...new Set(known.map((g) => g.tunnelEgressIface!))].join(', ')})`, known.slice(0, 3).map((g) => ifEvidence(g.name, `tunnel_egress_iface=${g.tunnelEgressIface}`)));
         else
           add('B12', 'fail', 'tunnel egress', `${plural(bad.length, 'geneve port')} leave through a non-uplink interface: ${bad.slice(0, 5).map((g) => `${g.name} → ${g.tunnelEgressIface} (remote ${g.remoteIp ?? '?'})`).join(', ')} — TEP reachability leaks via another route (default/mgmt)`, bad.slice(0, 5).map((g) => ifEvidence(g.name, `tunnel_egress_iface=${g.tunnelEgressIface}`)), 'fix the missing TEP /32 routes (B6) so the tunnels follow the uplinks');
       }
       const withBfd = geneve.filter((g) => g.bfd.enable === 'true');
-      if (!withBfd.length) add('B13', 'n-a', 'tunnel BFD', hs && hs.interfaces.length ? 'no geneve port has BFD enabled (only gateway chassis use it)' : 'no OVS data for this host', []);
+      if (!withBfd.length) add('B13', 'n-a', 'tunnel BFD', hs && hs.interfaces.length ? 'no geneve port has BFD enabled (only gateway chassis use it)' : 'no OVS data for this host', [], hs && hs.interfaces.length ? 'nothing to check: OVN enables tunnel BFD only between a gateway chassis and the chassis it serves (HA chassis groups)' : noOvsFix);
       else {
         const down = withBfd.filter((g) => g.bfdStatus.state === 'down');
         const notUp = withBfd.filter((g) => g.bfdStatus.state !== 'up' || g.bfdStatus.forwarding !== 'true');
         const evs = (gs: typeof withBfd) => gs.slice(0, 5).map((g) => ifEvidence(g.name, `bfd_status state=${g.bfdStatus.state ?? '?'} forwarding=${g.bfdStatus.forwarding ?? '?'} diagnostic="${g.bfdStatus.diagnostic ?? ''}"`));
         if (down.length) add('B13', 'fail', 'tunnel BFD', `tunnel BFD down on ${down.map((g) => `${g.name} (remote ${g.remoteIp ?? '?'})`).join(', ')}`, evs(down), 'the remote chassis is unreachable over the underlay (see B6 for its TEP) or its ovs-vswitchd is down');
-        else if (notUp.length) add('B13', 'warn', 'tunnel BFD', `tunnel BFD not forwarding on ${notUp.map((g) => g.name).join(', ')}`, evs(notUp));
+        else if (notUp.length) add('B13', 'warn', 'tunnel BFD', `tunnel BFD not forwarding on ${notUp.map((g) => g.name).join(', ')}`, evs(notUp), '"ovs-appctl bfd/show" on this host gives the state and diagnostic of each session; the remote chassis or the underlay path to it (B6) is the usual cause');
         else add('B13', 'pass', 'tunnel BFD', `tunnel BFD up and forwarding on ${plural(withBfd.length, 'geneve port')}`, evs(withBfd));
       }
     }

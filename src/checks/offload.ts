@@ -228,6 +228,15 @@ function noFeatures(ctx: Ctx, d: ChainDevice): string {
   return `ethtool -k ${c.status}${c.error ? `: ${c.error}` : ''}`;
 }
 
+/** The fix of a finding whose input is missing: the read-only command to run on the host, or a new collection. */
+const readByHand = (command: string) => `run "${command}" on the host, or collect again with this ovnscope (its offload recipe runs it)`;
+
+/** What to do when a device's ethtool features are unknown (the n/a of O1–O3, O6, O7, H3). */
+function noFeaturesFix(d: ChainDevice, feature: string): string {
+  if (d.role === 'dpdk') return `ethtool cannot see a DPDK port: read its offloads with "ovs-vsctl get Interface ${d.name} status" (OVS reports a DPDK port's offload capabilities there)`;
+  return readByHand(`ethtool -k ${d.name} | grep ${feature}`);
+}
+
 interface FeatureVerdict {
   readonly severity: FindingSeverity;
   readonly message: string;
@@ -273,7 +282,7 @@ function segmentationCheck(ctx: Ctx, id: 'O1' | 'O2', feature: string, what: str
     const cls = deviceClass(d, driverOf(v));
     const st = featureOf(ctx, d, feature);
     let out: FeatureVerdict;
-    if ('reason' in st) out = { severity: 'n-a', message: `${what} unknown: ${st.reason}`, evidence: featureEvidence(ctx, d.name, feature) };
+    if ('reason' in st) out = { severity: 'n-a', message: `${what} unknown: ${st.reason}`, fix: noFeaturesFix(d, feature), evidence: featureEvidence(ctx, d.name, feature) };
     else {
       const ev = featureEvidence(ctx, d.name, feature);
       const shown = featureText(st.f);
@@ -289,7 +298,12 @@ function segmentationCheck(ctx: Ctx, id: 'O1' | 'O2', feature: string, what: str
             out = { severity: 'warn', message: `${feature} is ${shown} on ${d.name}, but ${plural(failing.length, 'lower device')} (${names}) ${failing.length === 1 ? 'lacks' : 'lack'} it: ${how}`, fix: `fix ${names} (see ${id} on ${failing.length === 1 ? 'it' : 'them'})`, evidence: ev };
           } else if (accepted.length)
             // A lower NIC whose missing capability the policy reports as info (--nic-without-geneve-tso info): say so, at the same level.
-            out = { severity: 'info', message: `${feature} is ${shown} on ${d.name}; ${accepted.map((x) => x.l.name).join(', ')} ${accepted.length === 1 ? 'lacks' : 'lack'} it (a NIC capability, reported as info by policy): GENEVE through ${accepted.length === 1 ? 'it' : 'them'} is segmented in software`, evidence: ev };
+            out = {
+              severity: 'info',
+              message: `${feature} is ${shown} on ${d.name}; ${accepted.map((x) => x.l.name).join(', ')} ${accepted.length === 1 ? 'lacks' : 'lack'} it (a NIC capability, reported as info by policy): GENEVE through ${accepted.length === 1 ? 'it' : 'them'} is segmented in software`,
+              fix: `no ethtool setting adds a missing capability: to offload it, move ${accepted.map((x) => x.l.name).join(', ')} to NICs with ${feature}; otherwise nothing to do (accepted by --nic-without-geneve-tso info)`,
+              evidence: ev,
+            };
           else out = { severity: 'pass', message: `${feature} ${shown}`, evidence: ev };
           break;
         // DOMAIN.md §3.5: a segmentation feature that is off but not [fixed] — switched off, or
@@ -318,9 +332,15 @@ function segmentationCheck(ctx: Ctx, id: 'O1' | 'O2', feature: string, what: str
           break;
         }
         case 'off-fixed':
-          if (cls === 'virtual') out = { severity: 'n-a', message: `${feature} ${shown} on a virtual NIC (${driverOf(v) ?? d.role}): the hypervisor decides; nothing to change in the guest`, evidence: ev };
+          if (cls === 'virtual')
+            out = { severity: 'n-a', message: `${feature} ${shown} on a virtual NIC (${driverOf(v) ?? d.role}): the hypervisor decides; nothing to change in the guest`, fix: `nothing to change on this host: ask the operator of the hypervisor for a vNIC that offers ${feature}`, evidence: ev };
           else if (cls === 'software')
-            out = { severity: 'warn', message: `${feature} ${shown} on ${d.role} device ${d.name}: it cannot pass GENEVE segmentation down, so it is done in software here`, evidence: ev };
+            out = {
+              severity: 'warn',
+              message: `${feature} ${shown} on ${d.role} device ${d.name}: it cannot pass GENEVE segmentation down, so it is done in software here`,
+              fix: `this kernel's ${d.role} driver cannot pass ${feature} down ([fixed]): send the tunnel over a device that can (the NIC itself, or a VLAN/bond over it), or run a kernel whose ${d.role} driver offers it`,
+              evidence: ev,
+            };
           else
             out = {
               severity: policyFixed,
@@ -328,7 +348,10 @@ function segmentationCheck(ctx: Ctx, id: 'O1' | 'O2', feature: string, what: str
                 id === 'O1'
                   ? `NIC lacks GENEVE TSO (${feature} ${shown}): a capability, not a setting — the kernel segments GENEVE in software (more CPU on the sender)`
                   : `NIC lacks checksum+segmentation for UDP tunnels with outer checksum (${feature} ${shown}) while the geneve ports use csum=true: TX checksum and TSO happen in software`,
-              fix: id === 'O2' ? 'on the remote chassis set external_ids:ovn-encap-csum=false (ovn-controller copies it onto this host\'s geneve ports as options:csum), or use a NIC with tx-udp_tnl-csum-segmentation' : undefined,
+              fix:
+                id === 'O2'
+                  ? 'on the remote chassis set external_ids:ovn-encap-csum=false (ovn-controller copies it onto this host\'s geneve ports as options:csum), or use a NIC with tx-udp_tnl-csum-segmentation'
+                  : `no ethtool setting adds a missing capability: put the tunnel uplink on a NIC with ${feature}, or accept the CPU cost (--nic-without-geneve-tso info reports it as info)`,
               evidence: ev,
             };
           break;
@@ -358,7 +381,7 @@ function simpleFeatureCheck(
   const v = ctx.h.devices.get(d.name);
   const st = featureOf(ctx, d, feature);
   if ('reason' in st) {
-    add(ctx, { id, severity: 'n-a', subject: subjectOf(d, v), message: `${feature} unknown: ${st.reason}`, evidence: featureEvidence(ctx, d.name, feature) }, d.name, id);
+    add(ctx, { id, severity: 'n-a', subject: subjectOf(d, v), message: `${feature} unknown: ${st.reason}`, evidence: featureEvidence(ctx, d.name, feature), fix: noFeaturesFix(d, feature) }, d.name, id);
     return;
   }
   const cls = deviceClass(d, driverOf(v));
@@ -368,7 +391,7 @@ function simpleFeatureCheck(
   if (good) severity = 'pass';
   else if (st.f.fixed === true) severity = rules.onFixedOff(cls);
   else severity = rules.adminOff;
-  const fix = severity === 'pass' || severity === 'n-a' ? undefined : st.f.fixed === true ? rules.fixedFix : rules.fix;
+  const fix = severity === 'pass' ? undefined : st.f.fixed === true ? rules.fixedFix : rules.fix;
   add(ctx, { id, severity, subject: subjectOf(d, v), message: rules.message(shown, st.status), evidence: featureEvidence(ctx, d.name, feature), fix: fix?.replace(/DEV/g, d.name) }, d.name, id);
 }
 
@@ -384,6 +407,7 @@ function o3(ctx: Ctx, d: ChainDevice): void {
           ? `rx-udp_tunnel-port-offload ${shown}: not offered by this driver — only needed by NICs without protocol-agnostic RX offloads`
           : `rx-udp_tunnel-port-offload ${shown}: switched off, so no UDP tunnel port is programmed into the NIC`,
     fix: 'ethtool -K DEV rx-udp_tunnel-port-offload on',
+    fixedFix: 'nothing to switch on: DEV has no UDP tunnel port table to program ([fixed]); NICs with protocol-agnostic RX offloads do not need one',
   });
 }
 
@@ -391,7 +415,7 @@ function o6(ctx: Ctx, d: ChainDevice): void {
   const v = ctx.h.devices.get(d.name);
   const feats = v?.features;
   if (!feats) {
-    add(ctx, { id: 'O6', severity: 'n-a', subject: subjectOf(d, v), message: `checksum offloads unknown: ${noFeatures(ctx, d)}`, evidence: [ctx.ev.missing(OFFLOAD_IDS.features(d.name), 'ethtool -k')] }, d.name, 'O6');
+    add(ctx, { id: 'O6', severity: 'n-a', subject: subjectOf(d, v), message: `checksum offloads unknown: ${noFeatures(ctx, d)}`, evidence: [ctx.ev.missing(OFFLOAD_IDS.features(d.name), 'ethtool -k')], fix: noFeaturesFix(d, 'checksum') }, d.name, 'O6');
     return;
   }
   const cls = deviceClass(d, driverOf(v));
@@ -414,7 +438,7 @@ function o6(ctx: Ctx, d: ChainDevice): void {
     if (rank[s] < rank[severity]) severity = s;
   };
   if (!txKnown && rx === undefined) {
-    add(ctx, { id: 'O6', severity: 'n-a', subject: subjectOf(d, v), message: 'checksum features not in the output', evidence: featureEvidence(ctx, d.name, 'rx-checksumming') }, d.name, 'O6');
+    add(ctx, { id: 'O6', severity: 'n-a', subject: subjectOf(d, v), message: 'checksum features not in the output', evidence: featureEvidence(ctx, d.name, 'rx-checksumming'), fix: noFeaturesFix(d, 'checksum') }, d.name, 'O6');
     return;
   }
   if (txKnown && !txOk) {
@@ -425,6 +449,7 @@ function o6(ctx: Ctx, d: ChainDevice): void {
     } else if (cls === 'physical') {
       raise('info');
       problems.push(`no TX checksum offload (${[gen, v4, v6].filter(Boolean).map((f) => `${f!.name} ${featureText(f!)}`).join(', ')})`);
+      fixes.push(`no ethtool setting adds TX checksum offload to ${d.name} ([fixed]): a NIC capability`);
     } else if (cls === 'virtual') naOnly.push(`TX checksum offload not offered by the virtual NIC (${[gen, v4, v6].filter(Boolean).map((f) => `${f!.name} ${featureText(f!)}`).join(', ')})`);
     // An upper device's fixed checksum bits say nothing: its lower devices checksum.
   }
@@ -437,15 +462,16 @@ function o6(ctx: Ctx, d: ChainDevice): void {
     } else if (cls === 'physical') {
       raise('info');
       problems.push(`rx-checksumming ${featureText(rx)}: not offered`);
+      fixes.push(`no ethtool setting adds RX checksum offload to ${d.name} ([fixed]): a NIC capability`);
     } else naOnly.push(`rx-checksumming ${featureText(rx)} on a ${cls} device`);
   }
   const evidence = [...(rx ? featureEvidence(ctx, d.name, 'rx-checksumming') : []), ...(gen ? featureEvidence(ctx, d.name, 'tx-checksum-ip-generic') : []), ...(!gen && v4 ? featureEvidence(ctx, d.name, 'tx-checksum-ipv4') : [])];
   if (!problems.length && naOnly.length) {
-    add(ctx, { id: 'O6', severity: 'n-a', subject: subjectOf(d, v), message: naOnly.join('; '), evidence }, d.name, 'O6');
+    add(ctx, { id: 'O6', severity: 'n-a', subject: subjectOf(d, v), message: naOnly.join('; '), evidence, fix: `nothing to change on ${d.name}: ${cls === 'virtual' ? 'the hypervisor decides what a virtual NIC offers' : 'the devices below it do the checksumming (see O6 on them)'}` }, d.name, 'O6');
     return;
   }
   const message = problems.length ? problems.join('; ') : `checksum offloads on (${[rx, txOk && gen?.active ? gen : undefined, !gen?.active && v4 ? v4 : undefined, !gen?.active && v6 ? v6 : undefined].filter(Boolean).map((f) => `${f!.name} ${featureText(f!)}`).join(', ')})`;
-  add(ctx, { id: 'O6', severity, subject: subjectOf(d, v), message, evidence, fix: fixes.length ? fixes.join('; ') : undefined }, d.name, 'O6');
+  add(ctx, { id: 'O6', severity, subject: subjectOf(d, v), message, evidence, fix: severity !== 'pass' && fixes.length ? fixes.join('; ') : undefined }, d.name, 'O6');
 }
 
 function o7(ctx: Ctx, d: ChainDevice): void {
@@ -488,30 +514,40 @@ function o4(ctx: Ctx, d: ChainDevice, geneveSocketPorts: readonly number[]): voi
   const id = OFFLOAD_IDS.tunnels(d.name);
   const rule = drv ? DRIVER_RULES[drv] : undefined;
   const put = (severity: FindingSeverity, message: string, evidence: Evidence[], fix?: string) => add(ctx, { id: 'O4', severity, subject, message, evidence, fix }, d.name, 'O4');
-  if (cls !== 'physical') return put('n-a', `UDP tunnel port table: not applicable to a ${cls} device`, [ctx.ev.missing(id, 'ethtool --show-tunnels')]);
+  if (cls !== 'physical') return put('n-a', `UDP tunnel port table: not applicable to a ${cls} device`, [ctx.ev.missing(id, 'ethtool --show-tunnels')], cls === 'virtual' ? 'nothing to change: a virtual NIC has no tunnel port table this host programs' : `nothing to change on ${d.name}: the NICs below it hold the tunnel port table (see O4 on them)`);
   const t = v?.tunnels;
-  if (!t) return put('n-a', `UDP tunnel port table unknown: ethtool --show-tunnels was not collected${ctx.h.ethtoolVersion && !(ctx.h.ethtoolVersion.major > 5 || (ctx.h.ethtoolVersion.major === 5 && ctx.h.ethtoolVersion.minor >= 10)) ? ` (ethtool ${ctx.h.ethtoolVersion.text} < 5.10)` : ''}`, [ctx.ev.missing(id, 'ethtool --show-tunnels')]);
-  if (t.notReported) return put('n-a', 'the driver reports no UDP tunnel port table ("device does not report tunnel offload info")', [{ file: ctx.h.commands.get(id)?.errFile ?? ctx.h.commands.get(id)?.file ?? `hosts/${ctx.h.host}/${id}.err`, excerpt: excerptOf(t.error ?? 'netlink error: device does not report tunnel offload info') }]);
-  if (!t.info) return put('n-a', `UDP tunnel port table unknown: ${t.error ?? t.status ?? 'no output'}`, [ctx.ev.missing(id, 'ethtool --show-tunnels')]);
+  const oldEthtool = ctx.h.ethtoolVersion && !(ctx.h.ethtoolVersion.major > 5 || (ctx.h.ethtoolVersion.major === 5 && ctx.h.ethtoolVersion.minor >= 10));
+  if (!t) return put('n-a', `UDP tunnel port table unknown: ethtool --show-tunnels was not collected${oldEthtool ? ` (ethtool ${ctx.h.ethtoolVersion!.text} < 5.10)` : ''}`, [ctx.ev.missing(id, 'ethtool --show-tunnels')], oldEthtool ? `install ethtool ≥ 5.10 on the host (--show-tunnels is new in 5.10), then: ethtool --show-tunnels ${d.name}` : readByHand(`ethtool --show-tunnels ${d.name}`));
+  if (t.notReported)
+    return put('n-a', 'the driver reports no UDP tunnel port table ("device does not report tunnel offload info")', [{ file: ctx.h.commands.get(id)?.errFile ?? ctx.h.commands.get(id)?.file ?? `hosts/${ctx.h.host}/${id}.err`, excerpt: excerptOf(t.error ?? 'netlink error: device does not report tunnel offload info') }], `nothing to change: ${drv ?? 'this driver'} keeps no UDP tunnel port table; O1 and O3 say what it offloads`);
+  if (!t.info) return put('n-a', `UDP tunnel port table unknown: ${t.error ?? t.status ?? 'no output'}`, [ctx.ev.missing(id, 'ethtool --show-tunnels')], readByHand(`ethtool --show-tunnels ${d.name}`));
   const entries = tunnelPorts(t.info);
   const wanted = geneveSocketPorts.length ? geneveSocketPorts : [6081];
   const hit = entries.find((e) => e.type === 'geneve' && wanted.includes(e.port));
   if (hit) return put('pass', `port ${hit.port}, geneve is programmed in the NIC's UDP tunnel port table`, [ctx.ev.line(id, hit.line)]);
   const evidence = [ctx.ev.line(id, t.info.devices[0]?.line, 'Tunnel information')];
-  if (rule?.tunnelTable === 'vxlan-only') return put('n-a', `${rule.label}: no GENEVE entry by design (${rule.why.split(';')[0]})`, evidence);
-  if (!geneveSocketPorts.length) return put('n-a', 'no kernel GENEVE socket on this host (no geneve device in ip -d link: userspace/DPDK datapath, or OVS not running): nothing for the NIC to learn', evidence);
+  if (rule?.tunnelTable === 'vxlan-only') return put('n-a', `${rule.label}: no GENEVE entry by design (${rule.why.split(';')[0]})`, evidence, `nothing to change: ${rule.label} never lists 6081 here; O1 and O3 say whether GENEVE is offloaded`);
+  if (!geneveSocketPorts.length)
+    return put('n-a', 'no kernel GENEVE socket on this host (no geneve device in ip -d link: userspace/DPDK datapath, or OVS not running): nothing for the NIC to learn', evidence, 'nothing to program while OVS has no kernel GENEVE port: check "ovs-appctl dpif/show" (a system@ovs-system datapath with genev_sys_6081) if the kernel datapath is expected');
   const o3f = featureOf(ctx, d, 'rx-udp_tunnel-port-offload');
   const o3on = !('reason' in o3f) && o3f.f.active;
-  if (!('reason' in o3f) && !o3f.f.active) return put('info', `GENEVE port ${wanted.join('/')} not listed: rx-udp_tunnel-port-offload is off (see O3), so no port is programmed`, evidence);
+  if (!('reason' in o3f) && !o3f.f.active) return put('info', `GENEVE port ${wanted.join('/')} not listed: rx-udp_tunnel-port-offload is off (see O3), so no port is programmed`, evidence, o3f.f.fixed === true ? `nothing to switch on: ${d.name} has no UDP tunnel port offload (O3)` : `ethtool -K ${d.name} rx-udp_tunnel-port-offload on   # see O3`);
   if (rule?.tunnelTable === 'lists-geneve') {
     const link = ctx.h.links?.find((l) => l.ifname === d.name);
-    if (rule.openOnly && link && !link.adminUp) return put('n-a', `${rule.label} programs tunnel ports only while the device is up, and ${d.name} is down`, evidence);
+    if (rule.openOnly && link && !link.adminUp) return put('n-a', `${rule.label} programs tunnel ports only while the device is up, and ${d.name} is down`, evidence, `ip link set ${d.name} up   # if it should carry the tunnel; the driver programs the ports then`);
     if (o3on) return put('warn', `${rule.label} should list "port ${wanted[0]}, geneve" (a kernel GENEVE socket exists and rx-udp_tunnel-port-offload is on), but the table has no such entry: GENEVE RX parsing offload is not in use`, evidence, `ethtool -K ${d.name} rx-udp_tunnel-port-offload off; ethtool -K ${d.name} rx-udp_tunnel-port-offload on   # re-programs the ports; check dmesg for ${drv} tunnel port errors`);
   }
-  return put('info', `GENEVE port ${wanted.join('/')} not listed${entries.length ? ` (entries: ${entries.map((e) => `${e.port}/${e.type}`).join(', ')})` : ''}; whether ${drv ?? 'this driver'} should list it is not in ovnscope's driver table`, evidence);
+  return put(
+    'info',
+    `GENEVE port ${wanted.join('/')} not listed${entries.length ? ` (entries: ${entries.map((e) => `${e.port}/${e.type}`).join(', ')})` : ''}; whether ${drv ?? 'this driver'} should list it is not in ovnscope's driver table`,
+    evidence,
+    `compare "ethtool --show-tunnels ${d.name}" with a host where ${drv ?? 'this driver'} offloads GENEVE; if it should list the port: ethtool -K ${d.name} rx-udp_tunnel-port-offload off; ethtool -K ${d.name} rx-udp_tunnel-port-offload on   # re-programs the ports`,
+  );
 }
 
 // ---- host-level --------------------------------------------------------------------------------
+
+const NO_GENEVE_FIX = 'is ovn-controller running on this chassis? It creates a geneve port per remote chassis when external_ids:ovn-encap-type is geneve ("ovs-vsctl get Open_vSwitch . external_ids")';
 
 /**
  * Why the OVS Interface listing says nothing about the geneve ports: collected but unreadable
@@ -534,7 +570,7 @@ function o5(ctx: Ctx, leaves: readonly ChainDevice[]): void {
     return;
   }
   if (!geneve.length) {
-    add(ctx, { id: 'O5', severity: 'n-a', subject: 'geneve ports', message: 'no geneve port in OVS', evidence: ev('(no geneve Interface row)') });
+    add(ctx, { id: 'O5', severity: 'n-a', subject: 'geneve ports', message: 'no geneve port in OVS', evidence: ev('(no geneve Interface row)'), fix: NO_GENEVE_FIX });
     return;
   }
   const odd = geneve.filter((i) => i.dstPort !== undefined && i.dstPort !== 6081);
@@ -568,11 +604,18 @@ function o9(ctx: Ctx, d: ChainDevice): void {
     : [{ file: ctx.h.files.get(SHARED_IDS.link)?.file ?? `hosts/${ctx.h.host}/${SHARED_IDS.link}.out`, line: link?.line, excerpt: excerptOf(JSON.stringify({ ifname: d.name, mode, xmit_hash_policy: policy })) }];
   const subject = `bond ${d.name}`;
   if (!mode) {
-    add(ctx, { id: 'O9', severity: 'n-a', subject, message: 'bond mode unknown (/proc/net/bonding and ip -d link give none)', evidence });
+    add(ctx, { id: 'O9', severity: 'n-a', subject, message: 'bond mode unknown (/proc/net/bonding and ip -d link give none)', evidence, fix: readByHand(`cat /proc/net/bonding/${d.name}`) });
     return;
   }
   if (!HASHING_MODES.has(mode)) {
-    add(ctx, { id: 'O9', severity: mode === 'active-backup' ? 'info' : 'n-a', subject, message: mode === 'active-backup' ? 'active-backup: one slave carries all tunnel traffic at a time (no hashing, no load sharing)' : `mode ${mode} does not hash flows onto slaves`, evidence });
+    add(ctx, {
+      id: 'O9',
+      severity: mode === 'active-backup' ? 'info' : 'n-a',
+      subject,
+      message: mode === 'active-backup' ? 'active-backup: one slave carries all tunnel traffic at a time (no hashing, no load sharing)' : `mode ${mode} does not hash flows onto slaves`,
+      evidence,
+      fix: `fine for failover; to share the load, make ${d.name} mode 802.3ad with xmit_hash_policy layer3+4 (LACP on the switch ports; the mode changes only while the bond is down)`,
+    });
     return;
   }
   const l4 = policy === 'layer3+4' || policy === 'encap3+4';
@@ -666,13 +709,21 @@ function h1(ctx: Ctx, intended: boolean | undefined): void {
   const evidence = [s.evidence(ctx.ev)];
   const subject = 'other_config:hw-offload';
   if (s.value === undefined && !ctx.h.otherConfig && !ctx.h.openVswitch) {
-    add(ctx, { id: 'H1', severity: intended ? 'fail' : 'n-a', subject, message: 'OVS configuration not collected (ovs-vsctl failed or OVS is not running)', evidence });
+    add(ctx, { id: 'H1', severity: intended ? 'fail' : 'n-a', subject, message: 'OVS configuration not collected (ovs-vsctl failed or OVS is not running)', evidence, fix: `check that ovsdb-server and ovs-vswitchd run ("systemctl status openvswitch-switch"), then ${readByHand('ovs-vsctl get Open_vSwitch . other_config')}` });
     return;
   }
   const shown = s.raw === undefined ? 'unset (= false)' : `"${s.raw}"`;
   if (intended === undefined) {
     if (s.value) add(ctx, { id: 'H1', severity: 'pass', subject, message: `hw-offload=${shown}: OVS offloads datapath flows to TC flower; H2–H10 check that it works`, evidence });
-    else add(ctx, { id: 'H1', severity: 'info', subject, message: `hw-offload ${shown}: OVS flow offload is off (only stateless NIC offloads apply); H2–H10 skipped`, evidence });
+    else
+      add(ctx, {
+        id: 'H1',
+        severity: 'info',
+        subject,
+        message: `hw-offload ${shown}: OVS flow offload is off (only stateless NIC offloads apply); H2–H10 skipped`,
+        evidence,
+        fix: 'nothing to do unless flow offload is wanted: then ovs-vsctl set Open_vSwitch . other_config:hw-offload=true && systemctl restart openvswitch-switch, and audit with --expect-hw-offload',
+      });
     return;
   }
   if (intended && !s.value)
@@ -702,7 +753,7 @@ function hostFlowChecks(ctx: Ctx, leaves: readonly ChainDevice[], nb: OffloadSna
   // H4
   const dl = h.devlink;
   if (!leaves.some((d) => deviceClass(d, driverOf(h.devices.get(d.name))) === 'physical'))
-    add(ctx, { id: 'H4', severity: 'n-a', subject: 'e-switch mode', message: 'no physical NIC on the tunnel egress chain: no e-switch to check', evidence: [dl?.devices ? ctx.ev.line(OFFLOAD_IDS.devlink, undefined) : ctx.ev.missing(OFFLOAD_IDS.devlink, 'devlink -j dev eswitch show')] });
+    add(ctx, { id: 'H4', severity: 'n-a', subject: 'e-switch mode', message: 'no physical NIC on the tunnel egress chain: no e-switch to check', evidence: [dl?.devices ? ctx.ev.line(OFFLOAD_IDS.devlink, undefined) : ctx.ev.missing(OFFLOAD_IDS.devlink, 'devlink -j dev eswitch show')], fix: 'nothing to check here: flow offload needs a physical NIC (with an e-switch) on the tunnel path' });
   for (const d of leaves) {
     const v = h.devices.get(d.name);
     if (deviceClass(d, driverOf(v)) !== 'physical') continue;
@@ -710,16 +761,23 @@ function hostFlowChecks(ctx: Ctx, leaves: readonly ChainDevice[], nb: OffloadSna
     const pci = pciAddressOf(v?.driver);
     const devId = OFFLOAD_IDS.devlink;
     if (!dl) {
-      add(ctx, { id: 'H4', severity: 'n-a', subject, message: 'devlink e-switch mode not collected', evidence: [ctx.ev.missing(devId, 'devlink -j dev eswitch show')] });
+      add(ctx, { id: 'H4', severity: 'n-a', subject, message: 'devlink e-switch mode not collected', evidence: [ctx.ev.missing(devId, 'devlink -j dev eswitch show')], fix: readByHand('devlink -j dev eswitch show') });
       continue;
     }
     if (!dl.devices) {
-      add(ctx, { id: 'H4', severity: 'n-a', subject, message: `devlink gave no answer (${dl.error ?? 'no output'})`, evidence: [ctx.ev.missing(devId, 'devlink -j dev eswitch show')] });
+      add(ctx, { id: 'H4', severity: 'n-a', subject, message: `devlink gave no answer (${dl.error ?? 'no output'})`, evidence: [ctx.ev.missing(devId, 'devlink -j dev eswitch show')], fix: `run "devlink dev eswitch show${pci ? ` pci/${pci}` : ''}" on the host (the devlink tool is in iproute2; the e-switch mode needs an SR-IOV capable driver)` });
       continue;
     }
     const e = pci ? dl.devices.find((x) => x.dev === `pci/${pci}`) : undefined;
     if (!e?.mode) {
-      add(ctx, { id: 'H4', severity: 'n-a', subject, message: pci ? `no e-switch mode for pci/${pci} (no SR-IOV e-switch on this device)` : 'no PCI address in ethtool -i: cannot match a devlink device', evidence: [ctx.ev.line(devId, undefined, '{"dev":{}}')] });
+      add(ctx, {
+        id: 'H4',
+        severity: 'n-a',
+        subject,
+        message: pci ? `no e-switch mode for pci/${pci} (no SR-IOV e-switch on this device)` : 'no PCI address in ethtool -i: cannot match a devlink device',
+        evidence: [ctx.ev.line(devId, undefined, '{"dev":{}}')],
+        fix: pci ? `nothing to switch: pci/${pci} has no e-switch; VF/representor offload needs a NIC with one (mlx5, ice in switchdev mode)` : `match ${d.name} to its devlink device by hand ("devlink dev show", "ethtool -i ${d.name}" bus-info), then "devlink dev eswitch show pci/…"`,
+      });
       continue;
     }
     const evidence = [ctx.ev.line(devId, e.line, `${e.dev} mode ${e.mode}`)];
@@ -736,17 +794,31 @@ function hostFlowChecks(ctx: Ctx, leaves: readonly ChainDevice[], nb: OffloadSna
   }
 
   // H5
-  if (!flows) add(ctx, { id: 'H5', severity: 'n-a', subject: 'offloaded datapath flows', message: 'ovs-appctl dpctl/dump-flows -m type=offloaded was not collected', evidence: flowsEvidence() });
+  if (!flows) add(ctx, { id: 'H5', severity: 'n-a', subject: 'offloaded datapath flows', message: 'ovs-appctl dpctl/dump-flows -m type=offloaded was not collected', evidence: flowsEvidence(), fix: readByHand('ovs-appctl dpctl/dump-flows -m type=offloaded') });
   else if (flows.flows === 0)
     add(ctx, { id: 'H5', severity: 'fail', subject: 'offloaded datapath flows', message: 'no datapath flow is offloaded although hw-offload=true: everything runs in software', evidence: flowsEvidence(), fix: 'look for "failed to offload flow" in the ovs-vswitchd log and for driver TC errors in dmesg; check H3, H4 and H7' });
   else {
     const dps = Object.entries(flows.byDp).map(([k, n]) => `${n} dp:${k}`).join(', ');
     const msg = `${plural(flows.flows, 'offloaded flow')} (${dps}${flows.partial ? `, ${flows.partial} partial` : ''}), ${flows.tunnel} with a tunnel match or tunnel set, ${flows.geneve} with a GENEVE option; the offloaded share needs type=non-offloaded, which is not collected`;
-    add(ctx, { id: 'H5', severity: flows.tunnel > 0 ? 'pass' : 'warn', subject: 'offloaded datapath flows', message: flows.tunnel > 0 ? msg : `${msg}: no tunnel flow is offloaded, so GENEVE traffic stays in software`, evidence: flowsEvidence() });
+    add(ctx, {
+      id: 'H5',
+      severity: flows.tunnel > 0 ? 'pass' : 'warn',
+      subject: 'offloaded datapath flows',
+      message: flows.tunnel > 0 ? msg : `${msg}: no tunnel flow is offloaded, so GENEVE traffic stays in software`,
+      evidence: flowsEvidence(),
+      fix: flows.tunnel > 0 ? undefined : 'look for "failed to offload flow" on tunnel flows in the ovs-vswitchd log; check H3 (hw-tc-offload on the uplink), H7 (filters in_hw) and H9 (GENEVE options the NIC cannot match)',
+    });
   }
 
   // H6
-  add(ctx, { id: 'H6', severity: 'n-a', subject: 'offload errors in logs', message: 'the ovs-vswitchd log ("failed to offload flow") and dmesg are not collected (no allow-listed command reads them)', evidence: [{ file: `hosts/${h.host}`, excerpt: 'not collected' }] });
+  add(ctx, {
+    id: 'H6',
+    severity: 'n-a',
+    subject: 'offload errors in logs',
+    message: 'the ovs-vswitchd log ("failed to offload flow") and dmesg are not collected (no allow-listed command reads them)',
+    evidence: [{ file: `hosts/${h.host}`, excerpt: 'not collected' }],
+    fix: 'on the host: grep "failed to offload flow" /var/log/openvswitch/ovs-vswitchd.log; dmesg | grep -iE "mlx5|ice|bnxt|tc"',
+  });
 
   // H7
   for (const d of leaves) {
@@ -755,20 +827,21 @@ function hostFlowChecks(ctx: Ctx, leaves: readonly ChainDevice[], nb: OffloadSna
     const subject = subjectOf(d, v);
     const tc = v?.tc;
     if (!tc) {
-      add(ctx, { id: 'H7', severity: 'n-a', subject, message: 'tc -s filter show … ingress not collected', evidence: [ctx.ev.missing(id, 'tc -s filter show dev DEV ingress')] }, d.name, 'H7');
+      add(ctx, { id: 'H7', severity: 'n-a', subject, message: 'tc -s filter show … ingress not collected', evidence: [ctx.ev.missing(id, 'tc -s filter show dev DEV ingress')], fix: readByHand(`tc -s filter show dev ${d.name} ingress`) }, d.name, 'H7');
       continue;
     }
     const evidence = tc.records.slice(0, 4).map((r) => ctx.ev.line(id, r.line, r.raw));
     if (!tc.filters) {
-      add(ctx, { id: 'H7', severity: 'info', subject, message: 'no TC filter on the ingress: OVS has offloaded no flow through this device', evidence: [ctx.ev.line(id, undefined, '(no filter)')] }, d.name, 'H7');
+      add(ctx, { id: 'H7', severity: 'info', subject, message: 'no TC filter on the ingress: OVS has offloaded no flow through this device', evidence: [ctx.ev.line(id, undefined, '(no filter)')], fix: `nothing to do while no traffic enters through ${d.name}; if traffic does, see H5 and look for "failed to offload flow" in the ovs-vswitchd log` }, d.name, 'H7');
       continue;
     }
     const counts = `${tc.filters} filters: ${tc.inHw} in_hw, ${tc.notInHw} not_in_hw${tc.skipHw ? `, ${tc.skipHw} skip_hw` : ''}${tc.skipSw ? `, ${tc.skipSw} skip_sw` : ''}`;
     if (tc.inHw > 0 && tc.notInHw === 0) add(ctx, { id: 'H7', severity: 'pass', subject, message: `${counts}: the filters are in hardware`, evidence }, d.name, 'H7');
     else if (tc.inHw === 0 && tc.notInHw > 0)
       add(ctx, { id: 'H7', severity: 'fail', subject, message: `${counts}: nothing is in hardware`, evidence: tc.records.filter((r) => r.notInHw && !r.skipHw).slice(0, 4).map((r) => ctx.ev.line(id, r.line, r.raw)), fix: `dmesg | grep -i ${driverOf(v) ?? 'tc'}; ovs-appctl vlog/set netdev_offload_tc:dbg   # find why the driver refuses the rules` }, d.name, 'H7');
-    else if (tc.notInHw > 0) add(ctx, { id: 'H7', severity: 'warn', subject, message: `${counts}: some filters stayed in software`, evidence: tc.records.filter((r) => r.notInHw && !r.skipHw).slice(0, 4).map((r) => ctx.ev.line(id, r.line, r.raw)) }, d.name, 'H7');
-    else add(ctx, { id: 'H7', severity: 'info', subject, message: `${counts}: only skip_hw filters (software by request)`, evidence }, d.name, 'H7');
+    else if (tc.notInHw > 0)
+      add(ctx, { id: 'H7', severity: 'warn', subject, message: `${counts}: some filters stayed in software`, evidence: tc.records.filter((r) => r.notInHw && !r.skipHw).slice(0, 4).map((r) => ctx.ev.line(id, r.line, r.raw)), fix: `dmesg | grep -i ${driverOf(v) ?? 'tc'}; ovs-appctl vlog/set netdev_offload_tc:dbg   # find which matches or actions the driver refuses` }, d.name, 'H7');
+    else add(ctx, { id: 'H7', severity: 'info', subject, message: `${counts}: only skip_hw filters (software by request)`, evidence, fix: 'the filters are software by request: other_config:tc-policy=none lets them go to hardware (H8)' }, d.name, 'H7');
   }
 
   // H8
@@ -779,7 +852,7 @@ function hostFlowChecks(ctx: Ctx, leaves: readonly ChainDevice[], nb: OffloadSna
   else if (policy === 'skip_hw') add(ctx, { id: 'H8', severity: 'warn', subject: 'other_config:tc-policy', message: 'tc-policy=skip_hw: TC rules stay in software, flow offload is effectively off', evidence: pev, fix: 'ovs-vsctl set Open_vSwitch . other_config:tc-policy=none && systemctl restart openvswitch-switch' });
   else if (policy === 'skip_sw')
     add(ctx, { id: 'H8', severity: stuck ? 'fail' : 'warn', subject: 'other_config:tc-policy', message: `tc-policy=skip_sw: a flow the NIC cannot take is not installed at all${stuck ? ' — and some are not in hardware (H5/H7): their packets are dropped' : ''}`, evidence: pev, fix: 'ovs-vsctl set Open_vSwitch . other_config:tc-policy=none && systemctl restart openvswitch-switch' });
-  else add(ctx, { id: 'H8', severity: 'warn', subject: 'other_config:tc-policy', message: `unknown tc-policy "${policy}" (expected none, skip_sw or skip_hw)`, evidence: pev });
+  else add(ctx, { id: 'H8', severity: 'warn', subject: 'other_config:tc-policy', message: `unknown tc-policy "${policy}" (expected none, skip_sw or skip_hw)`, evidence: pev, fix: 'ovs-vsctl set Open_vSwitch . other_config:tc-policy=none && systemctl restart openvswitch-switch' });
 
   // H9
   const tlv = h.tlvMap;
@@ -787,13 +860,13 @@ function hostFlowChecks(ctx: Ctx, leaves: readonly ChainDevice[], nb: OffloadSna
   const drivers = new Set(leaves.map((d) => driverOf(h.devices.get(d.name))).filter((x): x is string => !!x));
   const oneClass = [...drivers].filter((x) => DRIVER_RULES[x]?.oneGeneveOptionClass);
   const noMatch = [...drivers].filter((x) => DRIVER_RULES[x]?.noGeneveOptionMatch);
-  if (!tlv) add(ctx, { id: 'H9', severity: 'n-a', subject: 'GENEVE option classes (br-int TLV map)', message: 'ovs-ofctl dump-tlv-map br-int not collected', evidence: [ctx.ev.missing(tid, 'ovs-ofctl dump-tlv-map br-int')] });
+  if (!tlv) add(ctx, { id: 'H9', severity: 'n-a', subject: 'GENEVE option classes (br-int TLV map)', message: 'ovs-ofctl dump-tlv-map br-int not collected', evidence: [ctx.ev.missing(tid, 'ovs-ofctl dump-tlv-map br-int')], fix: readByHand('ovs-ofctl dump-tlv-map br-int') });
   else {
     const ovn = tlv.mappings.filter((m) => m.class === OVN_GENEVE_OPTION.class && m.type === OVN_GENEVE_OPTION.type);
     const other = tlv.mappings.filter((m) => !(m.class === OVN_GENEVE_OPTION.class && m.type === OVN_GENEVE_OPTION.type));
     const ev = tlv.mappings.map((m) => ctx.ev.line(tid, m.line));
     const classes = new Set(tlv.mappings.map((m) => `${m.class}/${m.type}`));
-    if (!tlv.mappings.length) add(ctx, { id: 'H9', severity: 'info', subject: 'GENEVE option classes (br-int TLV map)', message: 'no TLV mapping on br-int (OVN has not installed its option yet)', evidence: [ctx.ev.line(tid, undefined)] });
+    if (!tlv.mappings.length) add(ctx, { id: 'H9', severity: 'info', subject: 'GENEVE option classes (br-int TLV map)', message: 'no TLV mapping on br-int (OVN has not installed its option yet)', evidence: [ctx.ev.line(tid, undefined)], fix: 'ovn-controller installs the mapping when it connects: check "ovn-appctl -t ovn-controller connection-status" (doctor D17)' });
     else if (other.length && classes.size > 1 && oneClass.length)
       add(ctx, {
         id: 'H9',
@@ -803,23 +876,46 @@ function hostFlowChecks(ctx: Ctx, leaves: readonly ChainDevice[], nb: OffloadSna
         evidence: ev,
         fix: 'remove the extra TLV mapping (ovs-ofctl del-tlv-map br-int …) or move the other GENEVE user to another NIC',
       });
-    else if (other.length) add(ctx, { id: 'H9', severity: 'info', subject: 'GENEVE option classes (br-int TLV map)', message: `GENEVE options besides OVN's: ${other.map((m) => `0x${m.class.toString(16)}/0x${m.type.toString(16)}`).join(', ')} (no uplink driver here is known to allow only one class)`, evidence: ev });
+    else if (other.length)
+      add(ctx, {
+        id: 'H9',
+        severity: 'info',
+        subject: 'GENEVE option classes (br-int TLV map)',
+        message: `GENEVE options besides OVN's: ${other.map((m) => `0x${m.class.toString(16)}/0x${m.type.toString(16)}`).join(', ')} (no uplink driver here is known to allow only one class)`,
+        evidence: ev,
+        fix: 'nothing to change on these NICs; on an mlx5 uplink (one class/type per device) remove the extra mapping (ovs-ofctl del-tlv-map br-int …) or move the other GENEVE user to another NIC',
+      });
     else if (ovn.length && noMatch.length)
-      add(ctx, { id: 'H9', severity: 'info', subject: 'GENEVE option classes (br-int TLV map)', message: `OVN's option 0x102/0x80 only, but ${noMatch.map((x) => DRIVER_RULES[x]!.label).join(', ')} has no GENEVE option match in its TC input sets: OVN flows matching tun_metadata0 are expected to stay in software`, evidence: ev });
+      add(ctx, {
+        id: 'H9',
+        severity: 'info',
+        subject: 'GENEVE option classes (br-int TLV map)',
+        message: `OVN's option 0x102/0x80 only, but ${noMatch.map((x) => DRIVER_RULES[x]!.label).join(', ')} has no GENEVE option match in its TC input sets: OVN flows matching tun_metadata0 are expected to stay in software`,
+        evidence: ev,
+        fix: 'no setting changes this: offloading OVN\'s tunnel flows needs a NIC whose TC offload matches GENEVE options (mlx5: one class/type per device)',
+      });
     else add(ctx, { id: 'H9', severity: 'pass', subject: 'GENEVE option classes (br-int TLV map)', message: "one mapping: OVN's class 0x102 type 0x80 (4 bytes)", evidence: ev });
   }
 
   // H10
-  if (!nb) add(ctx, { id: 'H10', severity: 'n-a', subject: 'gateway_mtu', message: 'the NB was not collected (no ovn.via in the inventory)', evidence: [{ file: 'central/ovn-nbctl.list.Logical_Router_Port.out', excerpt: 'not collected' }] });
+  if (!nb) add(ctx, { id: 'H10', severity: 'n-a', subject: 'gateway_mtu', message: 'the NB was not collected (no ovn.via in the inventory)', evidence: [{ file: 'central/ovn-nbctl.list.Logical_Router_Port.out', excerpt: 'not collected' }], fix: 'collect with an "ovn: { via: HOST }" inventory section (or --ovn-via)' });
   else {
     const chassis = h.openVswitch?.systemId;
     const grs = nb.routers.filter((r) => r.options.chassis && (!chassis || r.options.chassis === chassis));
-    if (!grs.length) add(ctx, { id: 'H10', severity: 'n-a', subject: 'gateway_mtu', message: `no gateway router is bound to ${chassis ? `chassis ${chassis}` : 'this host'}`, evidence: [{ file: nb.file ?? 'central', excerpt: 'Logical_Router options:chassis' }] });
+    if (!grs.length) add(ctx, { id: 'H10', severity: 'n-a', subject: 'gateway_mtu', message: `no gateway router is bound to ${chassis ? `chassis ${chassis}` : 'this host'}`, evidence: [{ file: nb.file ?? 'central', excerpt: 'Logical_Router options:chassis' }], fix: 'nothing to check on this host: gateway_mtu matters on the chassis of a gateway router' });
     for (const r of grs) {
       const lrps = nb.routerPorts.filter((p) => r.ports.includes(p.uuid));
       const withMtu = lrps.filter((p) => p.gatewayMtu !== undefined);
       const evidence = [{ file: nb.file ?? 'central', excerpt: excerptOf(withMtu.length ? withMtu.map((p) => `${p.name} options:gateway_mtu=${p.gatewayMtu}`).join('; ') : `${r.name}: ${lrps.map((p) => p.name).join(', ')} (no gateway_mtu)`) }];
-      if (withMtu.length) add(ctx, { id: 'H10', severity: 'info', subject: `gateway router ${r.name}`, message: `gateway_mtu set on ${withMtu.map((p) => p.name).join(', ')}: check_pkt_larger flows are not fully offloaded (noted)`, evidence });
+      if (withMtu.length)
+        add(ctx, {
+          id: 'H10',
+          severity: 'info',
+          subject: `gateway router ${r.name}`,
+          message: `gateway_mtu set on ${withMtu.map((p) => p.name).join(', ')}: check_pkt_larger flows are not fully offloaded (noted)`,
+          evidence,
+          fix: `keep it if north-south PMTUD matters more than offloading those flows; otherwise: ovn-nbctl remove Logical_Router_Port ${withMtu[0]!.name} options gateway_mtu (and keep the overlay MTU within every external path)`,
+        });
       else
         add(ctx, {
           id: 'H10',
@@ -827,6 +923,7 @@ function hostFlowChecks(ctx: Ctx, leaves: readonly ChainDevice[], nb: OffloadSna
           subject: `gateway router ${r.name}`,
           message: 'no gateway_mtu on the gateway router with hw-offload=true (OVN-Kubernetes disables it under hardware offload): large north-south packets get no ICMP "fragmentation needed" — a PMTUD gap',
           evidence,
+          fix: `keep the overlay MTU within every external path, or: ovn-nbctl set Logical_Router_Port ${lrps[0]?.name ?? 'LRP'} options:gateway_mtu=OVERLAY_MTU (OVN-Kubernetes removes it again while hw-offload is on)`,
         });
     }
   }
@@ -882,7 +979,8 @@ function fleetDrift(members: readonly FleetMember[], findings: Finding[]): void 
     }
     if (!drift) findings.push({ id: 'O8', severity: 'pass', subject, message: `${list.length} ${driver} devices on ${hosts.size} hosts: same firmware, driver version and offload features`, evidence: evidence.slice(0, 3) });
   }
-  if (!compared && members.length) findings.push({ id: 'O8', severity: 'n-a', subject: 'fleet', message: 'no driver is on two or more of the audited hosts: nothing to compare', evidence: members.slice(0, 2).map((m) => m.evidence) });
+  if (!compared && members.length)
+    findings.push({ id: 'O8', severity: 'n-a', subject: 'fleet', message: 'no driver is on two or more of the audited hosts: nothing to compare', evidence: members.slice(0, 2).map((m) => m.evidence), fix: 'to compare NICs across hosts, collect the hosts with the same NICs into one snapshot and audit them together (without --host)' });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -906,7 +1004,16 @@ export function checkOffload(snapshot: OffloadSnapshot, options: OffloadCheckOpt
     let segmentation: Segmentation = 'unknown';
     if (!h.chain.devices.length) {
       const gap = interfacesGap(h);
-      add(ctx, { id: 'O1', severity: 'n-a', subject: 'tunnel egress chain', message: `no tunnel egress device found: ${h.chain.notes.join('; ') || 'no geneve port and no route'}`, evidence: [gap ? gap.evidence : ctx.ev.line(SHARED_IDS.interface, undefined, '(no tunnel_egress_iface)')] });
+      add(ctx, {
+        id: 'O1',
+        severity: 'n-a',
+        subject: 'tunnel egress chain',
+        message: `no tunnel egress device found: ${h.chain.notes.join('; ') || 'no geneve port and no route'}`,
+        evidence: [gap ? gap.evidence : ctx.ev.line(SHARED_IDS.interface, undefined, '(no tunnel_egress_iface)')],
+        fix: h.unreadable.has(SHARED_IDS.interface)
+          ? 'collect again (or get an intact copy of the snapshot)'
+          : 'find the egress device by hand: "ovs-vsctl --columns=name,options,status find Interface type=geneve" (status:tunnel_egress_iface) or "ip route get REMOTE_IP" for a remote TEP; collect again with this ovnscope to record the kernel routes and links',
+      });
       // O5 needs no chain, only the geneve ports: a listing collected but unreadable is said here too
       // (one not collected at all is C2's and O1's to report).
       if (h.unreadable.has(SHARED_IDS.interface)) o5(ctx, []);
@@ -930,6 +1037,7 @@ export function checkOffload(snapshot: OffloadSnapshot, options: OffloadCheckOpt
               subject: subjectOf(d, h.devices.get(d.name)),
               message: gap ? `outer checksum setting unknown: ${gap.why}` : h.interfaces.some((i) => i.type === 'geneve') ? 'the geneve ports do not set options:csum=true: outer UDP checksum off, csum segmentation not needed' : 'no geneve port: outer checksum setting unknown',
               evidence: [gap ? gap.evidence : ctx.ev.line(SHARED_IDS.interface, undefined, '(no geneve port with csum=true)')],
+              fix: gap ? (h.unreadable.has(SHARED_IDS.interface) ? 'collect again (or get an intact copy of the snapshot)' : readByHand('ovs-vsctl --columns=name,options find Interface type=geneve')) : h.interfaces.some((i) => i.type === 'geneve') ? 'nothing to do: csum segmentation matters only with options:csum=true (set through external_ids:ovn-encap-csum on the chassis)' : NO_GENEVE_FIX,
             },
             d.name,
             'O2',

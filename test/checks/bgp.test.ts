@@ -50,6 +50,9 @@ function source(hosts: Record<string, HostFiles>): SnapshotSource {
 async function audit(hosts: Record<string, HostFiles>, options: { expectedUplinks?: number; overlayMtu?: number; tunnel?: TunnelSide } = {}): Promise<BgpReport & { diagnostics: string[] }> {
   const bgp = await loadBgp(source(hosts));
   const report = checkBgp({ bgp, snapshot: options.tunnel }, { expectedUplinks: options.expectedUplinks ?? 2, overlayMtu: options.overlayMtu });
+  // DESIGN.md: every Finding carries a fix hint — checked on every scenario of this file.
+  expect(report.findings.filter((f) => f.severity !== 'pass' && !f.fix?.trim()).map((f) => `${f.id} ${f.severity} ${f.host} ${f.subject}: ${f.message}`), 'findings without a fix').toEqual([]);
+  expect(report.findings.filter((f) => f.severity === 'pass' && f.fix).map((f) => `${f.id} ${f.subject}`), 'a pass has nothing to fix').toEqual([]);
   return { ...report, diagnostics: bgp.diagnostics.map((d) => `${d.severity} ${d.file}:${d.line} ${d.message}`) };
 }
 

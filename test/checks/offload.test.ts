@@ -24,7 +24,19 @@ async function audit(hosts: Record<string, HostOutputs>, options: OffloadCheckOp
   const opened = await openSnapshot(dir);
   if (!opened.ok) throw new Error(opened.error.message);
   const snap = await loadOffload(opened.value);
-  return { ...checkOffload(snap, options), diagnostics: [...snap.diagnostics] };
+  const report = checkOffload(snap, options);
+  expectFixOnEveryNonPass(report.findings);
+  return { ...report, diagnostics: [...snap.diagnostics] };
+}
+
+/**
+ * DESIGN.md: every Finding carries a fix hint. Whatever a scenario produces, a finding that is not
+ * a pass says what to do (the command or setting, or how to get the data an n/a lacks); checked on
+ * every scenario of this file.
+ */
+function expectFixOnEveryNonPass(findings: readonly Finding[]): void {
+  expect(findings.filter((f) => f.severity !== 'pass' && !f.fix?.trim()).map((f) => `${f.id} ${f.severity} ${f.host} ${f.subject}: ${f.message}`), 'findings without a fix').toEqual([]);
+  expect(findings.filter((f) => f.severity === 'pass' && f.fix).map((f) => `${f.id} ${f.subject}`), 'a pass has nothing to fix').toEqual([]);
 }
 
 const E = 'ethtool/public/';
@@ -209,7 +221,9 @@ describe('NIC capabilities: virtio guests, a NIC without GENEVE TSO', () => {
     });
     const r = await audit({ hv1: hostOf() });
     expect(find(r, 'O1', 'hv1', /^enp2s0/)).toMatchObject({ severity: 'warn', message: expect.stringMatching(/NIC lacks GENEVE TSO.*a capability, not a setting/) });
-    expect(find(r, 'O1', 'hv1', /^enp2s0/).fix).toBeUndefined();
+    // A missing capability has no ethtool switch: the fix says so and names the alternatives, never "ethtool -K … on".
+    expect(find(r, 'O1', 'hv1', /^enp2s0/).fix).toMatch(/^no ethtool setting adds a missing capability: put the tunnel uplink on a NIC with tx-udp_tnl-segmentation/);
+    expect(find(r, 'O1', 'hv1', /^enp2s0/).fix).not.toMatch(/ethtool -K/);
     expect(find(r, 'O2', 'hv1', /^enp2s0/)).toMatchObject({ severity: 'n-a', message: expect.stringMatching(/do not set options:csum=true/) });
     expect(find(r, 'O3', 'hv1', /^enp2s0/)).toMatchObject({ severity: 'info', message: expect.stringMatching(/protocol-agnostic/) });
     expect(find(r, 'O4', 'hv1', /^enp2s0/)).toMatchObject({ severity: 'n-a', message: expect.stringMatching(/not collected/) });
@@ -396,6 +410,7 @@ describe('hosts the audit cannot see', () => {
     const opened = await openSnapshot(dir);
     if (!opened.ok) throw new Error(opened.error.message);
     const r = checkOffload(await loadOffload(opened.value));
+    expectFixOnEveryNonPass(r.findings);
     expectUnreadable(r, /^not checked: the OVS Interface listing was collected but cannot be read — hosts\/hv1\/ovs-vsctl\.list\.Interface\.out: damaged: .*missing/);
   });
 

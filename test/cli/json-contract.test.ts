@@ -39,6 +39,14 @@ function checkContract(json: unknown, contract: JsonContract, mustHave: readonly
   }
 }
 
+/** What the offload and bgp contracts promise beyond the field list: every finding that is not a pass carries a fix. */
+function expectFixUnlessPass(json: unknown, contract: JsonContract): void {
+  expect(contract.shapes.find((s) => s.at === 'findings[]')?.note).toMatch(/every finding that is not a pass has one/);
+  const findings = objectsAt(json, 'findings[]');
+  expect(findings.length).toBeGreaterThan(0);
+  expect(findings.filter((f) => f.severity !== 'pass' && !(typeof f.fix === 'string' && f.fix.trim())).map((f) => `${String(f.id)} ${String(f.host)} ${String(f.subject)}`), 'findings without a fix').toEqual([]);
+}
+
 async function json(...args: string[]): Promise<unknown> {
   const r = await runCli([...args, '--json']);
   expect(r.stderr.includes('"error"') ? r.stderr : '', args.join(' ')).toBe('');
@@ -47,8 +55,18 @@ async function json(...args: string[]): Promise<unknown> {
 
 describe('JSON contracts of the man pages match what the commands print', () => {
   it('doctor', async () => checkContract(await json('doctor', '-s', 'fixtures/lb-nat-3chassis'), DOCTOR_JSON, ['', 'audits[]', 'findings[]', 'findings[].evidence[]', 'counts', 'byHost[]']));
-  it('offload', async () => checkContract(await json('offload', '-s', 'fixtures/lb-nat-3chassis'), OFFLOAD_JSON, ['', 'hosts[]', 'findings[]', 'counts']));
-  it('bgp', async () => checkContract(await json('bgp', '-s', 'fixtures/lb-nat-3chassis'), BGP_JSON, ['', 'hosts[]', 'hosts[].frr', 'matrix', 'matrix.teps[]', 'matrix.rows[]', 'matrix.rows[].cells[]', 'findings[]', 'counts']));
+  it('offload', async () => {
+    const out = await json('offload', '-s', 'fixtures/lb-nat-3chassis');
+    checkContract(out, OFFLOAD_JSON, ['', 'hosts[]', 'findings[]', 'counts']);
+    expectFixUnlessPass(out, OFFLOAD_JSON);
+  });
+  it('bgp', async () => {
+    const out = await json('bgp', '-s', 'fixtures/lb-nat-3chassis');
+    checkContract(out, BGP_JSON, ['', 'hosts[]', 'hosts[].frr', 'matrix', 'matrix.teps[]', 'matrix.rows[]', 'matrix.rows[].cells[]', 'findings[]', 'counts']);
+    expectFixUnlessPass(out, BGP_JSON);
+    // A snapshot with FRR data and failed OVS outputs: the n/a findings of B12–B14 say how to get the data.
+    expectFixUnlessPass(await json('bgp', '-s', 'test/fixtures/frr/snapshots/healthy'), BGP_JSON);
+  });
   it('flows', async () => checkContract(await json('flows', '-s', 'fixtures/lb-nat-3chassis', '-H', 'hv1'), FLOWS_JSON, ['', 'flows[]', 'flows[].ovn']));
   it('snapshot show', async () => checkContract(await json('snapshot', 'show', '-s', 'fixtures/lb-nat-3chassis'), SNAPSHOT_SHOW_JSON, ['', 'hosts[]', 'hosts[].bridges[]', 'chassis[]', 'diagnostics']));
 

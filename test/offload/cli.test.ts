@@ -78,4 +78,10 @@ describe('ovnscope offload (CLI)', () => {
     expect(out.findings.find((f) => f.id === 'O1')).toMatchObject({ severity: 'n-a', message: expect.stringMatching(/geneve ports unknown: the OVS Interface listing cannot be read \(hosts\/hv1\/ovs-vsctl\.list\.Interface\.out: damaged/) });
     expect(JSON.stringify(out)).not.toMatch(/no geneve port/);
   });
+
+  it('prints the fix of every finding it lists, as doctor does (bundled fixture: hw-offload unset)', async () => {
+    const r = await ovnscope('offload', '--snapshot', 'fixtures/lb-nat-3chassis', '--host', 'hv1');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^INFO H1 +hv1 other_config:hw-offload: hw-offload unset \(= false\).*\n {7}hosts\/hv1\/ovs-vsctl\.list\.Open_vSwitch\.out .*\n {7}fix: nothing to do unless flow offload is wanted: then ovs-vsctl set Open_vSwitch \. other_config:hw-offload=true/m);
+  });
 });
