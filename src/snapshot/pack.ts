@@ -60,10 +60,10 @@ Packed ${info.packedAt} by ovnscope ${info.toolVersion} from a snapshot collecte
 ${info.pathScope ? pathNote(info.pathScope) : ''}${info.redacted ? redactedNote(info) : ''}
 Replay it with any ovnscope command, passing this file as --snapshot, for example:
 
-    npx ovnscope snapshot show THIS-FILE.tar.gz
+    npx ovnscope snapshot show --snapshot THIS-FILE.tar.gz
     npx ovnscope flows --snapshot THIS-FILE.tar.gz --host ${info.hosts[0] ?? 'HOST'} --table 0
 
-or unpack it first: npx ovnscope fixture unpack THIS-FILE.tar.gz -o DIR
+or unpack it first: npx ovnscope fixture unpack --snapshot THIS-FILE.tar.gz --out DIR
 `;
 }
 

@@ -85,4 +85,51 @@ describe('ovnscope fixture pack --redact / fixture unmap', () => {
     }
     expect(readFileSync(join(root, 'man/ovnscope-fixture-pack.1'), 'utf8')).toContain('REDACTION');
   });
+
+  // Every other command takes its snapshot as --snapshot/-s; pack and unpack do too, and keep the
+  // positional of their first form, as snapshot show does: the same result either way, a usage
+  // error (exit 2, nothing written) when the two name different ones or when neither is given.
+  it('fixture pack takes --snapshot/-s and --out; DIR still works; both must agree', async () => {
+    const viaFlag = await ovnscope(['fixture', 'pack', '--snapshot', join(root, 'fixtures/l3-acl'), '--out', join(work, 'flag.tar.gz'), '--json']);
+    expect(viaFlag.code, viaFlag.stderr).toBe(0);
+    const viaShort = await ovnscope(['fixture', 'pack', '-s', join(root, 'fixtures/l3-acl'), '-o', join(work, 'short.tar.gz'), '--json']);
+    const viaArg = await ovnscope(['fixture', 'pack', join(root, 'fixtures/l3-acl'), '-o', join(work, 'arg.tar.gz'), '--json']);
+    const same = await ovnscope(['fixture', 'pack', join(root, 'fixtures/l3-acl'), '-s', join(root, 'fixtures/l3-acl'), '-o', join(work, 'same.tar.gz'), '--json']);
+    const filesOf = (r: { stdout: string }) => (JSON.parse(r.stdout) as { files: Record<string, string> }).files;
+    // The same snapshot packed whichever way it is named: the same files with the same digests.
+    for (const r of [viaShort, viaArg, same]) {
+      expect(r.code, r.stderr).toBe(0);
+      expect(filesOf(r)).toEqual(filesOf(viaFlag));
+    }
+    const differ = await ovnscope(['fixture', 'pack', join(root, 'fixtures/l3-acl'), '-s', join(root, 'fixtures/lb-nat-3chassis'), '-o', join(work, 'differ.tar.gz')]);
+    expect(differ.code).toBe(2);
+    expect(differ.stderr.replace(/\s*›\s*/g, ' ').replace(/\s+/g, ' ')).toMatch(/fixture pack: --snapshot \S*fixtures\/lb-nat-3chassis and DIR \S*fixtures\/l3-acl name different snapshots/);
+    expect(existsSync(join(work, 'differ.tar.gz'))).toBe(false);
+    const none = await ovnscope(['fixture', 'pack', '-o', join(work, 'none.tar.gz')]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--snapshot/);
+    expect(existsSync(join(work, 'none.tar.gz'))).toBe(false);
+  });
+
+  it('fixture unpack takes --snapshot/-s (the packed file) and --out; FILE still works; both must agree', async () => {
+    const packed = join(work, 'to-unpack.tar.gz');
+    expect((await ovnscope(['fixture', 'pack', '-s', join(root, 'fixtures/l3-acl'), '-o', packed])).code).toBe(0);
+    const viaFlag = await ovnscope(['fixture', 'unpack', '--snapshot', packed, '--out', join(work, 'u-flag'), '--json']);
+    expect(viaFlag.code, viaFlag.stderr).toBe(0);
+    const viaShort = await ovnscope(['fixture', 'unpack', '-s', packed, '-o', join(work, 'u-short'), '--json']);
+    const viaArg = await ovnscope(['fixture', 'unpack', packed, '-o', join(work, 'u-arg'), '--json']);
+    const same = await ovnscope(['fixture', 'unpack', packed, '-s', packed, '-o', join(work, 'u-same'), '--json']);
+    for (const [r, dir] of [[viaShort, 'u-short'], [viaArg, 'u-arg'], [same, 'u-same']] as const) {
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual({ ...JSON.parse(viaFlag.stdout), out: join(work, dir) });
+      expect(readFileSync(join(work, dir, 'manifest.json'), 'utf8')).toBe(readFileSync(join(work, 'u-flag', 'manifest.json'), 'utf8'));
+    }
+    const differ = await ovnscope(['fixture', 'unpack', packed, '-s', join(work, 'flag.tar.gz'), '-o', join(work, 'u-differ')]);
+    expect(differ.code).toBe(2);
+    expect(differ.stderr.replace(/\s*›\s*/g, ' ').replace(/\s+/g, ' ')).toMatch(/fixture unpack: --snapshot \S*flag\.tar\.gz and FILE \S*to-unpack\.tar\.gz name different fixtures/);
+    expect(existsSync(join(work, 'u-differ'))).toBe(false);
+    const none = await ovnscope(['fixture', 'unpack', '-o', join(work, 'u-none')]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--snapshot/);
+  });
 });

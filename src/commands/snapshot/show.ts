@@ -1,20 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { SNAPSHOT_SHOW_JSON, jsonContractSection } from '../../cli/json-contract.js';
-import { fail, ok, type Result } from '../../model/result.js';
+import { snapshotArgument } from '../../cli/snapshot-argument.js';
 import { renderSnapshotSummary } from '../../render/snapshot.js';
 import { showSnapshot } from '../../services/snapshot-show.js';
-
-/**
- * The snapshot to show: --snapshot like every other command, or the positional DIR this command
- * took first (kept so existing scripts go on working). Both naming different snapshots is a usage
- * error rather than a silent choice of one.
- */
-export function snapshotArgument(flag: string | undefined, positional: string | undefined): Result<string> {
-  if (flag !== undefined && positional !== undefined && flag !== positional) return fail(`snapshot show: --snapshot ${flag} and DIR ${positional} name different snapshots; give one of them`);
-  const dir = flag ?? positional;
-  return dir === undefined ? fail('snapshot show: which snapshot? Give --snapshot DIR (or DIR)') : ok(dir);
-}
 
 export default class SnapshotShow extends BaseCommand {
   static override summary = 'Summarise a snapshot: hosts, bridges, flows per table, chassis, encaps, bindings, what failed.';
@@ -29,7 +18,7 @@ export default class SnapshotShow extends BaseCommand {
 
   async run() {
     const { args, flags } = await this.parse(SnapshotShow);
-    const chosen = snapshotArgument(flags.snapshot, args.dir);
+    const chosen = snapshotArgument(flags.snapshot, args.dir, { command: 'snapshot show', positional: 'DIR' });
     if (!chosen.ok) this.failWith(chosen.error);
     const result = await showSnapshot(chosen.value);
     if (!result.ok) this.failWith(result.error);
