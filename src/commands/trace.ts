@@ -46,7 +46,7 @@ With --flows-file each non-blank line (not starting with #) is one flow, traced 
     },
     {
       title: 'Output formats',
-      body: `For --from/--to the text output is the path: the endpoints as resolved, the packet as built, the chassis on the path, then source → each bridge@chassis (the logical datapaths crossed, each named decision: ✓/✗ ACLs, ⇄ load balancer and NAT, → routes) → each tunnel (VNI and datapath, TEPs, tun_metadata0 and the logical ports it carries) → where the packet ended, a drop with its evidence, and the verdict. --detailed adds the full trace tree of every host (every table with the flow that matched, the logical flow behind its cookie, every field change as "field: old -> new", recirculations), --summary the tables and decisions without field writes; --minimal prints only the verdict line (the stable form for regression tests). A verdict line that ends "see warnings" (stale flows, damaged input) has those warnings printed with it: in the path and tree views as "warning:" lines, with --minimal and --flows-file on stderr ("warning: …"; a batch prints each distinct warning once, when it first appears), so stdout keeps one line per verdict. All are prunes of the same trace tree. --flow traces print the tree by default (--detailed), with the path when tunnels are followed. --format dot writes the path as a Graphviz digraph (one cluster per chassis, tunnels as labelled edges).`,
+      body: `For --from/--to the text output is the path: the endpoints as resolved, the packet as built, the chassis on the packet's path (source, destination, and a gateway chassis only where the packet went through the gateway: not for an east-west packet through a distributed router), then source → each bridge@chassis (the logical datapaths crossed, each named decision: ✓/✗ ACLs, ⇄ load balancer and NAT, → routes) → each tunnel (VNI and datapath, TEPs, tun_metadata0 and the logical ports it carries) → where the packet ended, a drop with its evidence, and the verdict. --detailed adds the full trace tree of every host (every table with the flow that matched, the logical flow behind its cookie, every field change as "field: old -> new", recirculations), --summary the tables and decisions without field writes; --minimal prints only the verdict line (the stable form for regression tests). A verdict line that ends "see warnings" (stale flows, damaged input) has those warnings printed with it: in the path and tree views as "warning:" lines, with --minimal and --flows-file on stderr ("warning: …"; a batch prints each distinct warning once, when it first appears), so stdout keeps one line per verdict. All are prunes of the same trace tree. --flow traces print the tree by default (--detailed), with the path when tunnels are followed. --format dot writes the path as a Graphviz digraph (one cluster per chassis, tunnels as labelled edges).`,
     },
     {
       title: 'JSON contract',
@@ -114,7 +114,10 @@ With --flows-file each non-blank line (not starting with #) is one flow, traced 
     "packet": { "entry", "flow", "family", "protocol", "dlSrc", "dlDst", "nwSrc", "nwDst",
                 "sport", "dport", "ttl", "nextHop", "dlDstWhy", "notes" },
     "path": { "chassis": [ { "chassis", "roles", "host", "why" } ], "datapaths", "routers",
-              "missing", "notes" },
+              "missing", "notes" },  (chassis: those the packet crossed, with roles "source",
+             "destination" (the endpoints' chassis, also when the packet stopped before) and
+             "gateway" (only where it went through a gateway port: sent to its chassisredirect port,
+             or routed out through it there); datapaths: the logical path)
     "reachedDestination": true | false,
     "arpAnswer": "reply" | "neighbour-advertisement" | "owner" | "none",  (--arp: how the request was
              answered — an ARP reply back out of the sender's port, ovn-controller's nd_na/nd_na_router,

@@ -19,6 +19,7 @@ import { buildOvnIndex, type OvnIndex } from '../snapshot/ovn-index.js';
 import { canonicalIp, createResolver, describeEndpoint, lbPlacement, splitHostPort, type ChassisPath, type Endpoint, type Resolver } from '../snapshot/resolve.js';
 import { dataErrorIndex, type DataErrorIndex } from './trace-data-errors.js';
 import { flowDumpNotRead } from './flow-dump.js';
+import { tracedChassisPath } from './trace-path-chassis.js';
 import { staleFlowIndex, staleFlowsReport, type StaleFlowsReport } from './trace-stale-flows.js';
 
 export interface TraceRequest {
@@ -501,7 +502,8 @@ function traceGuest(req: TraceRequest, snapshot: Snapshot, ctx: CrossContext, re
   if (!r.ok) return r;
   // A DHCP request is answered on the sender's own chassis and switch: its path is the port's.
   const { chassis, datapaths, routers, missing, notes } = resolver.chassisPath(from, protocol.kind === 'dhcp' ? from : to);
-  const pathRest = { chassis, datapaths, routers, missing, notes };
+  // The chassis the packet crossed: the static path lists every gateway chassis it could meet.
+  const pathRest = tracedChassisPath({ chassis, datapaths, routers, missing, notes }, r.value.hops, snapshot.sb, (c) => resolver.hostOfChassis(c));
   const base = crossReport(p.flow, r.value, req.detail);
   const arp = protocol.kind === 'arp' ? arpAnswerOf(r.value, resolver, from, p.nwDst) : undefined;
   const unanswered = arp === 'none' ? unansweredVip(r.value, resolver, from, to, p) : undefined;

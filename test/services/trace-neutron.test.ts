@@ -167,3 +167,31 @@ describe('floating IP to floating IP across chassis: followed over the provider 
     expect(verdictExitCode(r)).toBe(0);
   });
 });
+
+describe('the Path names the chassis the packet crossed, the gateway chassis only when it goes through the gateway', () => {
+  const roles = (r: Awaited<ReturnType<typeof run>>) => (r.path?.chassis ?? []).map((c) => [c.chassis, c.roles.join('+')]);
+  const crossed = (r: Awaited<ReturnType<typeof run>>) => [...new Set(r.hops.map((h) => h.chassis ?? h.host))];
+
+  it('vm1 (hv1, net-a) → vm3 (hv2, net-b) east-west through the distributed router: hv1 and hv2, not the gateway chassis hv3', async () => {
+    const r = await run(VM1, VM3);
+    expect(r.verdict).toBe('delivered');
+    // The router is distributed: routed on hv1, tunnelled straight to hv2 (ovn-architecture(7)).
+    expect(crossed(r)).toEqual(['hv1', 'hv2']);
+    expect(roles(r)).toEqual([['hv1', 'source'], ['hv2', 'destination']]);
+    expect(r.path?.routers).toEqual([expect.stringMatching(/^neutron-cccccccc/)]);
+    const header = renderPathHeader(r, new Chalk({ level: 0 })).find((l) => l.startsWith('Path'));
+    expect(header).toMatch(/; chassis hv1 \(source\), hv2 \(destination\)$/);
+  });
+
+  it('vm2 (hv2) → outside goes through the cr-lrp claimed on hv3 (SNAT there): hv3 is on the path as the gateway', async () => {
+    const r = await run(VM2, '8.8.8.8');
+    expect(crossed(r)).toEqual(['hv2', 'hv3']);
+    expect(roles(r)).toEqual([['hv2', 'source'], ['hv3', 'gateway']]);
+  });
+
+  it('vm3 (hv2) → outside with its distributed floating IP leaves hv2 itself: no gateway chassis', async () => {
+    const r = await run(VM3, '8.8.8.8');
+    expect(crossed(r)).toEqual(['hv2']);
+    expect(roles(r)).toEqual([['hv2', 'source']]);
+  });
+});

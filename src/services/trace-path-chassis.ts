@@ -1,0 +1,112 @@
+/**
+ * The chassis a traced packet crossed, for the Path line of `trace --from/--to` (and its JSON
+ * `path`). `chassisPath` (src/snapshot/resolve.ts) says which chassis a packet between two
+ * endpoints *can* touch — every gateway chassis of every router on the logical path, which is what
+ * collection and path-scoped packs need — but a trace knows which it *did*: an east-west packet
+ * through a distributed router never meets the gateway chassis, and one sent to a chassisredirect
+ * port that no chassis claims meets a chassis `chassisPath` cannot name.
+ */
+import type { SouthboundState } from '../model/snapshot.js';
+import type { TraceHop } from '../model/trace.js';
+import type { ChassisPath, PathChassis } from '../snapshot/resolve.js';
+
+type TracePath = Omit<ChassisPath, 'from' | 'to'>;
+
+/** A router's way out: a distributed gateway port's chassisredirect port, or a gateway router's l3gateway port. */
+interface GatewayPort {
+  readonly port: string;
+  readonly type: 'chassisredirect' | 'l3gateway';
+  readonly router: string;
+  /** The switch behind the distributed gateway port (its peer's), where the packet is once through the gateway. */
+  readonly outside?: string;
+  /** SB chassis name of its Port_Binding.chassis (undefined: claimed by none). */
+  readonly chassis?: string;
+}
+
+function gatewayPorts(sb: SouthboundState | undefined): GatewayPort[] {
+  if (!sb) return [];
+  const dpName = new Map(sb.datapaths.map((d) => [d.uuid, d] as const));
+  const byName = new Map(sb.portBindings.map((p) => [p.logicalPort, p] as const));
+  const chassisName = new Map(sb.chassis.map((c) => [c.uuid, c.name] as const));
+  const out: GatewayPort[] = [];
+  for (const pb of sb.portBindings) {
+    if (pb.type !== 'chassisredirect' && pb.type !== 'l3gateway') continue;
+    const dp = pb.datapath ? dpName.get(pb.datapath) : undefined;
+    // The switch side of a gateway router's link is an l3gateway binding too: the router side says it.
+    if (!dp?.name || (pb.type === 'l3gateway' && dp.kind !== 'router')) continue;
+    const dist = pb.type === 'chassisredirect' ? byName.get(pb.options['distributed-port'] ?? '') : undefined;
+    const peer = dist?.peer ? byName.get(dist.peer) : undefined;
+    const outside = peer?.datapath ? dpName.get(peer.datapath)?.name : undefined;
+    const chassis = pb.chassis ? chassisName.get(pb.chassis) : undefined;
+    out.push({ port: pb.logicalPort, type: pb.type, router: dp.name, ...(outside ? { outside } : {}), ...(chassis ? { chassis } : {}) });
+  }
+  return out;
+}
+
+/**
+ * The gateway port the packet went through on `chassis`, judged from its hops there: sent to the
+ * chassisredirect port over a tunnel (tun_metadata0's outport), or, on the chassis that claims
+ * it, run through the router and on into the switch behind its gateway port (a VM on the gateway
+ * chassis going out, a packet from outside coming in); a gateway router's pipeline runs only on
+ * its chassis.
+ */
+function gatewayCrossed(chassis: string, hops: readonly TraceHop[], chassisOf: (h: TraceHop) => string, gateways: readonly GatewayPort[]): GatewayPort | undefined {
+  for (const g of gateways) {
+    for (const h of hops) {
+      const sentHere = h.outputs.some((o) => o.tunnel?.outport === g.port && (o.next?.status === 'not-collected' ? o.next.chassis === chassis : o.tunnel?.chassis === chassis));
+      if (sentHere) return g;
+      if (chassisOf(h) !== chassis) continue;
+      if (h.entry?.kind === 'tunnel' && h.entry.tunnel?.outport === g.port) return g;
+      const dps = h.datapaths ?? [];
+      // Only where the chassisredirect port is resident: elsewhere router → outside switch is a
+      // distributed floating IP, which does not go through the gateway.
+      if (g.type === 'l3gateway' ? dps.includes(g.router) : g.chassis === chassis && dps.includes(g.router) && g.outside !== undefined && dps.includes(g.outside)) return g;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `path` (from `chassisPath`) cut to what the trace did: the endpoints' chassis keep their roles
+ * (source, destination: where the packet starts and is headed), the gateway role stays only where
+ * the packet went through the gateway, and a chassis where it went through a gateway that `path`
+ * lacks is added (a chassisredirect port no chassis claims still has the packet sent to one of its
+ * gateway chassis). A tunnel to a chassis not in the snapshot counts as crossing it. Flooded
+ * copies (a broadcast, an unknown destination) reach chassis that are on no path: not listed.
+ */
+export function tracedChassisPath(path: TracePath, hops: readonly TraceHop[], sb: SouthboundState | undefined, hostOfChassis: (chassis: string) => string | undefined): TracePath {
+  const gateways = gatewayPorts(sb);
+  const chassisOf = (h: TraceHop) => h.chassis ?? h.host;
+  const crossed: string[] = [];
+  const cross = (c: string | undefined) => {
+    if (c !== undefined && !crossed.includes(c)) crossed.push(c);
+  };
+  for (const h of hops) {
+    cross(chassisOf(h));
+    for (const o of h.outputs) if (o.next?.status === 'not-collected') cross(o.next.chassis ?? o.tunnel?.chassis);
+  }
+  const through = new Map(crossed.map((c) => [c, gatewayCrossed(c, hops, chassisOf, gateways)] as const));
+  const chassis: PathChassis[] = [];
+  for (const c of path.chassis) {
+    const gw = through.get(c.chassis);
+    const roles = c.roles.filter((r) => r !== 'gateway' || gw !== undefined);
+    if (gw && !roles.includes('gateway')) roles.push('gateway');
+    if (!roles.length) continue;
+    // The gateway reasons of a chassis that lost the role no longer apply.
+    const why = c.roles.includes('gateway') && !roles.includes('gateway') ? c.why.filter((w) => !/ is active there$/.test(w)) : c.why;
+    chassis.push({ ...c, roles, why: gw && !c.roles.includes('gateway') ? [...why, gatewayWhy(gw)] : why });
+  }
+  for (const c of crossed) {
+    const gw = through.get(c);
+    if (!gw || chassis.some((x) => x.chassis === c)) continue;
+    const row = sb?.chassis.find((x) => x.name === c);
+    const host = hostOfChassis(c);
+    const encapIps = (sb?.encaps ?? []).filter((e) => e.chassisName === c).map((e) => e.ip);
+    chassis.push({ chassis: c, ...(row?.hostname ? { hostname: row.hostname } : {}), encapIps, roles: ['gateway'], ...(host ? { host } : {}), why: [gatewayWhy(gw)] });
+  }
+  return { ...path, chassis, missing: chassis.filter((c) => !c.host).map((c) => c.chassis) };
+}
+
+function gatewayWhy(g: GatewayPort): string {
+  return g.chassis ? `the packet goes through ${g.port} (${g.type}) there` : `the packet is sent there for ${g.port} (${g.type}), which no chassis claims`;
+}
