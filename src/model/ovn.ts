@@ -261,6 +261,15 @@ export interface NbPortGroup {
   readonly raw: OvsdbRow;
 }
 
+/** NB `Gateway_Chassis`: a chassis that may host a distributed gateway port, by priority (the highest alive claims it). */
+export interface NbGatewayChassis {
+  readonly uuid: string;
+  readonly name: string;
+  readonly chassisName: string;
+  readonly priority: number | undefined;
+  readonly raw: OvsdbRow;
+}
+
 export interface NbAddressSet {
   readonly uuid: string;
   readonly name: string;

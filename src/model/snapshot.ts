@@ -8,6 +8,7 @@ import type { Manifest } from './manifest.js';
 import type {
   NbAcl,
   NbAddressSet,
+  NbGatewayChassis,
   NbLoadBalancer,
   NbLoadBalancerGroup,
   NbLogicalRouter,
@@ -140,6 +141,8 @@ export interface NorthboundState {
   readonly loadBalancerGroups?: readonly NbLoadBalancerGroup[];
   readonly nats: readonly NbNat[];
   readonly staticRoutes: readonly NbStaticRoute[];
+  /** Absent when not collected (older snapshots, an NB without the listing). */
+  readonly gatewayChassis?: readonly NbGatewayChassis[];
 }
 
 export interface Snapshot {

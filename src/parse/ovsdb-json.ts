@@ -44,6 +44,7 @@ import type {
 import type {
   NbAcl,
   NbAddressSet,
+  NbGatewayChassis,
   NbLoadBalancer,
   NbLoadBalancerGroup,
   NbLogicalRouter,
@@ -1172,6 +1173,14 @@ export const toNbPortGroups: RowConverter<NbPortGroup> = converter('Port_Group',
   ports: r.refSet('ports'),
   acls: r.refSet('acls'),
   externalIds: r.map('external_ids'),
+  raw: r.row,
+}));
+
+export const toNbGatewayChassis: RowConverter<NbGatewayChassis> = converter('Gateway_Chassis', (r) => ({
+  uuid: r.uuid,
+  name: r.text('name'),
+  chassisName: r.text('chassis_name'),
+  priority: r.int('priority'),
   raw: r.row,
 }));
 

@@ -37,6 +37,7 @@ import { ConntrackTable, describeNatRewrite, describeOrigin } from './conntrack.
 import { formatFlowState } from './format.js';
 import { flowFromState } from './guest.js';
 import { bucketId, type CompiledGroup } from './groups.js';
+import { memberLiveness } from './bundle.js';
 import { bucketOfBackend, formatLbBackend, natBackend, parseLbBackend, portlessBackendHint, severalBackendsError } from './lb-backend.js';
 import { ETH_TYPE_IP, ETH_TYPE_IPV6, SP, VLAN_CFI } from './state.js';
 import { traceHost, type SimOutput, type SimTraceResult, type TraceOptions } from './trace.js';
@@ -435,9 +436,52 @@ function logicalInport(ctx: CrossContext, flow: string): string | undefined {
   return ctx.index.portByKeys.get(`${Number(BigInt(md))}/${Number(BigInt(r14))}`)?.logicalPort;
 }
 
+/**
+ * A packet for a chassisredirect port that no chassis claims (SB Port_Binding.chassis empty) meets
+ * no flow that takes it anywhere: the chassis the tunnel or bundle sent it to does not have the
+ * port resident and drops it (table 40's default), and a chassis with no way to it at all drops it
+ * in its own tables. The words for that: which port, whose gateway, and the candidates (NB
+ * Gateway_Chassis by priority, else the SB chassis marked enable-chassis-as-gw) with what the
+ * snapshot says of each (registered in the SB, the BFD state of this chassis' tunnel to it).
+ */
+function unclaimedGateway(d: TraceDrop, hop: TraceHop, ctx: CrossContext, ports: readonly BridgePort[]): string | undefined {
+  const index = ctx.index;
+  if (!index || (d.reason !== 'EXPLICIT_DROP' && d.reason !== 'NO_MATCH')) return undefined;
+  const md = flowField(hop.finalFlow, 'metadata');
+  const r15 = flowField(hop.finalFlow, 'reg15');
+  const byKeys = md && r15 ? index.portByKeys.get(`${Number(BigInt(md))}/${Number(BigInt(r15))}`) : undefined;
+  const pb = byKeys?.type === 'chassisredirect' ? byKeys : hop.entry?.kind === 'tunnel' && hop.entry.tunnel?.outport ? index.portByName.get(hop.entry.tunnel.outport) : undefined;
+  if (!pb || pb.type !== 'chassisredirect' || pb.chassis) return undefined;
+  const lrpName = pb.options['distributed-port'];
+  const router = pb.datapath ? index.datapathByUuid.get(pb.datapath)?.name : undefined;
+  const sb = ctx.snapshot.sb;
+  const nb = ctx.snapshot.nb;
+  const lrp = lrpName ? nb?.routerPorts.find((p) => p.name === lrpName) : undefined;
+  const gcs = lrp && nb?.gatewayChassis ? nb.gatewayChassis.filter((g) => lrp.gatewayChassis.includes(g.uuid)) : [];
+  const candidates = gcs.length
+    ? [...gcs].sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0)).map((g) => ({ chassis: g.chassisName, priority: g.priority }))
+    : (sb?.chassis ?? []).filter((c) => /enable-chassis-as-gw/.test(`${c.otherConfig['ovn-cms-options'] ?? ''} ${c.externalIds['ovn-cms-options'] ?? ''}`)).map((c) => ({ chassis: c.name, priority: undefined as number | undefined }));
+  const from = hop.chassis ?? hop.host;
+  const state = (c: string): string => {
+    const registered = (sb?.chassis ?? []).some((x) => x.name === c);
+    if (!registered) return 'not registered in the SB (no Chassis row: its ovn-controller never connected, or it was deleted)';
+    if (c === from) return `this chassis, which does not claim it`;
+    const tunnel = ports.find((p) => p.role.kind === 'tunnel' && p.role.remoteChassis === c);
+    if (!tunnel) return `no tunnel from ${from} to it`;
+    return `tunnel ${tunnel.name} from ${from}: ${memberLiveness(tunnel.ofport, tunnel).why}`;
+  };
+  const source = gcs.length ? `Gateway_Chassis of ${lrpName}` : candidates.length ? 'chassis with ovn-cms-options enable-chassis-as-gw (no Gateway_Chassis of the port in the snapshot: an HA_Chassis_Group is not collected)' : undefined;
+  const list = candidates.map((c) => `${c.chassis}${c.priority !== undefined ? ` priority ${c.priority}` : ''} (${state(c.chassis)})`).join(', ');
+  const what = `${pb.logicalPort}, the chassisredirect port of gateway port ${lrpName ?? '?'}${router ? ` of router ${router}` : ''}, is claimed by no chassis (its SB Port_Binding has no chassis): no gateway chassis is active for it`;
+  const who = source ? `; candidates, by priority (${source}): ${list}` : '; the snapshot names no gateway chassis for it (neither Gateway_Chassis nor a chassis marked enable-chassis-as-gw)';
+  return `dropped: ${what}${who} — ovn-controller on the gateway chassis that should be active (the highest priority whose BFD sessions are up) claims it; until one does, nothing takes the packet out (${d.explanation.replace(/^dropped: /, '')})`;
+}
+
 /** Better words and evidence for drops whose logical flow alone says little. */
-function enrichDrop(d: TraceDrop, hop: TraceHop, ctx: CrossContext): Partial<TraceDrop> {
+function enrichDrop(d: TraceDrop, hop: TraceHop, ctx: CrossContext, ports: readonly BridgePort[] = []): Partial<TraceDrop> {
   const lf = d.logicalFlow;
+  const unclaimed = unclaimedGateway(d, hop, ctx, ports);
+  if (unclaimed) return { explanation: unclaimed };
   if (d.reason === 'PORT_SECURITY' && !d.nb && ctx.index) {
     const port = logicalInport(ctx, hop.finalFlow);
     const lsp = port ? ctx.index.lspByName?.get(port) : undefined;
@@ -741,7 +785,7 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
         // A table miss has no flow that decided: citing one (the table's first) would read as if it had.
         const flow = d.reason === 'NO_MATCH' ? undefined : flowEvidence(host, hop.bridge, d.table, d.line, d.cookie, d.priority);
         const miss = d.reason === 'NO_MATCH' ? tableMissEvidence(compiled, hop.bridge, d.table) : {};
-        hop.drop = { ...d, host: p.host, bridge: hop.bridge, ...(flow ? { flow } : {}), ...miss, ...enrichDrop(d, hop, ctx) };
+        hop.drop = { ...d, host: p.host, bridge: hop.bridge, ...(flow ? { flow } : {}), ...miss, ...enrichDrop(d, hop, ctx, compiled.bridges.get(hop.bridge)?.state.ports) };
         // An action the simulator skipped: the trace stops there, and says how to replay that hop live.
         const replay = d.reason === 'UNSUPPORTED' ? { incomplete: { reason: `${p.host}: ${d.explanation}`, hint: `replay the hop by hand: ovs-appctl ofproto/trace ${p.bridge} '${p.flow}' on ${p.host}` } } : {};
         stops.push({ hop: idx, verdict: d.reason === 'LOOP' || d.reason === 'UNSUPPORTED' ? 'error' : 'dropped', drop: hop.drop, ...replay });
