@@ -38,6 +38,7 @@ import { formatFlowState } from './format.js';
 import { flowFromState } from './guest.js';
 import { bucketId, type CompiledGroup } from './groups.js';
 import { memberLiveness } from './bundle.js';
+import { aclSetMemo, aclSetNote, type AclSetMemo } from './acl-sets.js';
 import { bucketOfBackend, formatLbBackend, natBackend, parseLbBackend, portlessBackendHint, severalBackendsError } from './lb-backend.js';
 import { ETH_TYPE_IP, ETH_TYPE_IPV6, SP, VLAN_CFI } from './state.js';
 import { traceHost, type SimOutput, type SimTraceResult, type TraceOptions } from './trace.js';
@@ -57,6 +58,8 @@ export interface CrossContext {
   readonly unloaded?: ReadonlySet<string>;
   /** The host compiled once (cached in this context); undefined when not in the snapshot or not loaded. */
   compiled(host: string): CompiledHost | undefined;
+  /** The NB address sets and the ACL matches read for them, made once per context (ACL steps name the member matched). */
+  aclSets?(): AclSetMemo;
 }
 
 export interface CrossContextOptions {
@@ -68,9 +71,11 @@ export interface CrossContextOptions {
 export function createCrossContext(snapshot: Pick<Snapshot, 'hosts' | 'sb' | 'nb'>, resolver: Resolver, index?: OvnIndex, options: CrossContextOptions = {}): CrossContext {
   const cache = options.compiled ?? new Map<string, CompiledHost>();
   const unloaded = options.unloaded;
+  let aclSets: AclSetMemo | undefined;
   return {
     snapshot,
     resolver,
+    aclSets: () => (aclSets ??= aclSetMemo(snapshot.nb?.addressSets)),
     ...(index ? { index } : {}),
     ...(unloaded ? { unloaded } : {}),
     compiled(name: string) {
@@ -416,6 +421,25 @@ function flowByKey(b: BridgeState, table: number, priority: number | undefined, 
   return entry;
 }
 
+/**
+ * The hop summary with each ACL step that tests the packet against an NB address set saying which
+ * member held its address: the address as the ACL saw it, the hop's input for an ingress ACL
+ * (before the router's NAT), its final flow for an egress one (after it).
+ */
+function withSetMembers<T extends { steps: HopStep[] }>(summary: T, ctx: CrossContext, input: string, hop: TraceHop): T {
+  const memo = ctx.aclSets?.();
+  if (!memo?.sets.size || !summary.steps.some((s) => s.kind === 'acl')) return summary;
+  let steps: HopStep[] | undefined;
+  for (const [i, s] of summary.steps.entries()) {
+    if (s.kind !== 'acl') continue;
+    const match = String(s.nb?.row?.['match'] ?? s.logicalFlow?.match ?? '');
+    const egress = s.logicalFlow?.pipeline === 'egress' || s.stage?.startsWith('ls_out') === true;
+    const note = aclSetNote(match, memo, (side, family) => flowField(egress ? hop.finalFlow : input, family === 6 ? `ipv6_${side}` : `nw_${side}`));
+    if (note) (steps ??= summary.steps.slice())[i] = { ...s, text: `${s.text}${note}` };
+  }
+  return steps ? { ...summary, steps } : summary;
+}
+
 /** `regN` / `metadata` / `nw_dst` of a Final-flow text. */
 function flowField(flow: string, name: string): string | undefined {
   return new RegExp(`(?:^|,)${name}=([^,]+)`).exec(flow)?.[1];
@@ -663,7 +687,7 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
         ...(host.chassis ? { chassis: host.chassis } : {}),
         entry,
         ...(i === 0 ? { input: r.value.flow, ctNext: sim.ctStates, ...(sim.ctStates.length ? { ctBridges: [...new Set(sim.passes.filter((x) => x.recircId !== 0).map((x) => x.bridge))] } : {}), ...(ctNat.length ? { ctNat } : {}) } : {}),
-        ...(named ? named.hopDetails(h.bridge) : hopDetails(ann.tree, h.bridge)),
+        ...withSetMembers(named ? named.hopDetails(h.bridge) : hopDetails(ann.tree, h.bridge), ctx, r.value.flow, h),
       };
       hops.push(hop);
     }

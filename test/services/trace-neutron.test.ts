@@ -195,3 +195,30 @@ describe('the Path names the chassis the packet crossed, the gateway chassis onl
     expect(roles(r)).toEqual([['hv2', 'source']]);
   });
 });
+
+describe('ACL steps name the address-set member the packet matched', () => {
+  const VM4 = '10000005-0000-4000-8000-000000000005';
+  // as_ip4_<sg default> holds 10.0.0.11-13 and 10.0.1.11 (the topology); SG "db" lets it in on 5432.
+  const AS = 'as_ip4_11111111_2222_4333_8444_555555555555';
+  const aclTexts = (r: Awaited<ReturnType<typeof run>>) => r.hops.flatMap((h) => (h.steps ?? []).filter((s) => s.kind === 'acl').map((s) => s.text));
+
+  it('vm1 (10.0.0.11) → vm4 tcp/5432: the "db" ACL on ip4.src == $as_ip4_… says 10.0.0.11 ∈ it', async () => {
+    const r = await run(VM1, VM4, { protocol: { kind: 'tcp', port: 5432 } });
+    expect(r.verdict).toBe('delivered');
+    const db = aclTexts(r).filter((t) => t.includes(`ip4.src == $${AS}`));
+    expect(db).toHaveLength(1);
+    expect(db[0]).toMatch(new RegExp(`tcp\\.dst == 5432 \\(10\\.0\\.0\\.11 ∈ ${AS}\\)$`));
+  });
+
+  it('vm3 (10.0.1.11, another subnet, routed) → vm4: the source as the ACL saw it, 10.0.1.11', async () => {
+    const r = await run(VM3, VM4, { protocol: { kind: 'tcp', port: 5432 } });
+    expect(aclTexts(r).find((t) => t.includes(`$${AS}`))).toMatch(new RegExp(`\\(10\\.0\\.1\\.11 ∈ ${AS}\\)$`));
+  });
+
+  it('a port group’s own set ($pg_…_ip4, made by northd, in no NB Address_Set) gets no note', async () => {
+    const r = await run(VM1, VM2);
+    const pg = aclTexts(r).filter((t) => /ip4\.src == \$pg_\w+_ip4/.test(t));
+    expect(pg.length).toBeGreaterThan(0);
+    for (const t of pg) expect(t).not.toMatch(/[∈∉]/);
+  });
+});

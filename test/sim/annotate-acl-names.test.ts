@@ -38,12 +38,14 @@ function neutronShaped(): Snapshot {
   };
 }
 
+// web-vm-1 is 10.1.1.11, a member of the fixture's NB Address_Set as_web (10.1.1.11-13): an ACL on
+// $as_web ends with that member.
 const aclSteps = (r: TraceReport) => r.hops.flatMap((h) => h.steps ?? []).filter((s) => s.kind === 'acl').map((s) => s.text);
 
 describe('ACL names on a Neutron deployment', () => {
   it('an allowing ACL names its security group and rule', () => {
     const r = run(neutronShaped(), { from: 'web-vm-1', to: 'db2', protocol: { kind: 'tcp', port: 5432 } });
-    expect(aclSteps(r)).toContain('ACL "web-to-db" to-lport 1001 allow-related (security group sg-db rule rule-web-to-db, port group pg_db): outport == @pg_db && ip4 && ip4.src == $as_web && tcp.dst == 5432');
+    expect(aclSteps(r)).toContain('ACL "web-to-db" to-lport 1001 allow-related (security group sg-db rule rule-web-to-db, port group pg_db): outport == @pg_db && ip4 && ip4.src == $as_web && tcp.dst == 5432 (10.1.1.11 ∈ as_web)');
     const acl = r.hops.flatMap((h) => h.steps ?? []).find((s) => s.kind === 'acl' && s.text.includes('web-to-db'));
     expect(acl?.nb?.row).toMatchObject({ portGroup: 'pg_db', securityGroup: 'sg-db', securityGroupRule: 'rule-web-to-db' });
   });
@@ -57,6 +59,6 @@ describe('ACL names on a Neutron deployment', () => {
 
   it('a port group without Neutron\'s marks reads as before', () => {
     const r = run(l3, { from: 'web-vm-1', to: 'db2', protocol: { kind: 'tcp', port: 5432 } });
-    expect(aclSteps(r)).toContain('ACL "web-to-db" to-lport 1001 allow-related (port group pg_db): outport == @pg_db && ip4 && ip4.src == $as_web && tcp.dst == 5432');
+    expect(aclSteps(r)).toContain('ACL "web-to-db" to-lport 1001 allow-related (port group pg_db): outport == @pg_db && ip4 && ip4.src == $as_web && tcp.dst == 5432 (10.1.1.11 ∈ as_web)');
   });
 });
