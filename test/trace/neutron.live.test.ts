@@ -46,13 +46,14 @@ interface Hop {
   entry?: { kind: string; port?: string };
   outputs: Output[];
   ctNat?: { rewrite: string; text: string }[];
-  steps: { kind: string; nb?: { row?: Record<string, unknown> } }[];
+  steps: { kind: string; text: string; nb?: { row?: Record<string, unknown> } }[];
   finalFlow: string;
 }
 interface Report {
   verdict: string;
   reachedDestination?: boolean;
   hops: Hop[];
+  path?: { chassis: { chassis: string; roles: string[] }[] };
   delivered: { logicalPort?: string; host?: string; kind: string }[];
   drop?: { reason: string; explanation: string; nb?: { row?: Record<string, unknown> } };
   from?: { host?: string; localportHosts?: string[] };
@@ -118,6 +119,9 @@ describe.skipIf(!live)('trace on a Neutron-shaped OVN deployment vs live ofproto
     expect(l3.json.delivered).toEqual([expect.objectContaining({ logicalPort: U.vm3, host: 'hv2' })]);
     expect(hostsOf(l3.json)).toEqual(['hv1 br-int', 'hv2 br-int']);
     expect(l3.json.hops[1]!.finalFlow).toMatch(/(^|,)nw_ttl=63(,|$)/);
+    // The Path names the chassis the hops (checked against ofproto/trace below) crossed: not the
+    // gateway chassis hv3, which an east-west packet through the distributed router never meets.
+    expect(l3.json.path?.chassis.map((c) => [c.chassis, c.roles.join('+')])).toEqual([['hv1', 'source'], ['hv2', 'destination']]);
     decided(await compared('l3', { from: U.vm1, to: U.vm3, protocol: { kind: 'icmp' } }));
   }, 120_000);
 
@@ -140,6 +144,9 @@ describe.skipIf(!live)('trace on a Neutron-shaped OVN deployment vs live ofproto
       expect.objectContaining({ direction: 'from-lport', securityGroup: U.sgDefault, securityGroupRule: '5e5e5e5e-0000-4000-8000-000000000101', portGroup: pgName(U.sgDefault) }),
       expect.objectContaining({ direction: 'to-lport', securityGroup: U.sgDb, securityGroupRule: '5e5e5e5e-0000-4000-8000-000000000010', portGroup: pgName(U.sgDb), match: expect.stringContaining(`ip4.src == $as_ip4_${U.sgDefault.replace(/-/g, '_')}`) }),
     ]);
+    // vm1 is 10.0.0.11, a member of as_ip4_<default> (the topology): the step names it.
+    const asStep = allow.json.hops.flatMap((h) => h.steps).find((s) => s.kind === 'acl' && s.text.includes('$as_ip4_'));
+    expect(asStep?.text).toMatch(new RegExp(`\\(10\\.0\\.0\\.11 ∈ as_ip4_${U.sgDefault.replace(/-/g, '_')}\\)$`));
     decided(await compared('sg-allow', { from: U.vm1, to: U.vm4, protocol: { kind: 'tcp', port: 5432 }, reply: true }));
   }, 120_000);
 
