@@ -107,7 +107,7 @@ export function parseMac(s: string): bigint | undefined {
   return BigInt(hi * 0x1000000 + lo);
 }
 
-export function formatMac(v: bigint): string {
+export function formatMac(v: bigint | number): string {
   const h = v.toString(16).padStart(12, '0');
   return `${h.slice(0, 2)}:${h.slice(2, 4)}:${h.slice(4, 6)}:${h.slice(6, 8)}:${h.slice(8, 10)}:${h.slice(10, 12)}`;
 }
@@ -139,7 +139,7 @@ export function parseIpv4(s: string): bigint | undefined {
   return BigInt(v * 256 + part);
 }
 
-export function formatIpv4(v: bigint): string {
+export function formatIpv4(v: bigint | number): string {
   const n = Number(v);
   return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }

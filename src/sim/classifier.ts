@@ -880,7 +880,6 @@ export class FlowTable {
   }
 
   private lookup__(s: PacketState, allowConj: boolean): LookupResult {
-    const v = s.v;
     const maxPri = this.arrays.stMaxPri;
     let hard: CompiledFlow | undefined;
     let hardPri = -1;
@@ -949,10 +948,10 @@ export class FlowTable {
           }
         }
         if (found !== undefined) {
-          const saved = v[SP.conj_id];
-          v[SP.conj_id] = BigInt(found);
+          const saved = s.word(SP.conj_id, 0);
+          s.setWord(SP.conj_id, 0, found);
           const r = this.lookup__(s, false);
-          v[SP.conj_id] = saved;
+          s.setWord(SP.conj_id, 0, saved);
           if (r.flow) return { flow: r.flow, conjId: found, overlaps: r.overlaps };
         }
       }

@@ -56,6 +56,34 @@ export function spaceIndex(name: string): number {
   return s.index;
 }
 
+/** tun_metadataN space index → N (or -1). */
+export const TUN_MD_INDEX: readonly number[] = (() => {
+  const out = new Array<number>(N_SPACES).fill(-1);
+  for (let i = 0; i < 64; i++) out[spaceIndex(`tun_metadata${i}`)] = i;
+  return out;
+})();
+
+/** 32-bit words of each space (the classifier keys on words: number-keyed Maps are fast). */
+export const N_WORDS: readonly number[] = SPACES.map((sp) => Math.ceil(sp.width / 32));
+
+/**
+ * Where the words of each space start in `PacketState.w`, -1 for tun_metadataN. Those 64 spaces
+ * are 31 words each (1984 of the 2099 words): as words they would make every clone copy 8 KB,
+ * so they stay bigints, in an array a state allocates on its first write of one.
+ */
+const WORD_OFF: readonly number[] = (() => {
+  let n = 0;
+  return N_WORDS.map((w, i) => {
+    if (TUN_MD_INDEX[i] >= 0) return -1;
+    const o = n;
+    n += w;
+    return o;
+  });
+})();
+
+/** Length of `PacketState.w`. */
+const N_STATE_WORDS = WORD_OFF.reduce((n, o, i) => (o >= 0 ? n + N_WORDS[i] : n), 0);
+
 /** Where a field lives: space index, bit offset, and the bits it owns (unshifted). */
 export interface FieldAccess {
   readonly space: number;
@@ -66,6 +94,15 @@ export interface FieldAccess {
   /** `mask << shift` and its complement, precomputed: writes of whole fields allocate less. */
   readonly smask: bigint;
   readonly nsmask: bigint;
+  /**
+   * For a field inside one 32-bit word of the packet's words (registers, ports, addresses,
+   * eth_type, ct_state, ...): that word's index in `PacketState.w`, else -1. Such fields are
+   * read and written with integer operations, no bigint.
+   */
+  readonly wi: number;
+  /** Bit position of the field in word `wi`, and its mask (`mask` as a number). */
+  readonly wsh: number;
+  readonly wmask: number;
 }
 
 function buildAccess(): FieldAccess[] {
@@ -74,7 +111,11 @@ function buildAccess(): FieldAccess[] {
     // nw_tos (OVS MFF_IP_DSCP) is the DSCP part of the TOS byte: reads and writes bits 2..7.
     if (f.name === 'nw_tos') mask = 0xfcn;
     const shift = BigInt(f.storage.offset);
-    return { space: spaceIndex(f.storage.space), offset: f.storage.offset, shift, mask, smask: mask << shift, nsmask: ~(mask << shift) };
+    const space = spaceIndex(f.storage.space);
+    const off = f.storage.offset;
+    const inWord = WORD_OFF[space] >= 0 && Math.floor(off / 32) === Math.floor((off + f.storage.width - 1) / 32);
+    const wi = inWord ? WORD_OFF[space] + Math.floor(off / 32) : -1;
+    return { space, offset: off, shift, mask, smask: mask << shift, nsmask: ~(mask << shift), wi, wsh: off % 32, wmask: inWord ? Number(mask) : 0 };
   });
 }
 
@@ -148,13 +189,6 @@ export const SP = {
   igmp_group_ip4: spaceIndex('igmp_group_ip4'),
 } as const;
 
-/** tun_metadataN space index → N (or -1). */
-export const TUN_MD_INDEX: readonly number[] = (() => {
-  const out = new Array<number>(N_SPACES).fill(-1);
-  for (let i = 0; i < 64; i++) out[spaceIndex(`tun_metadata${i}`)] = i;
-  return out;
-})();
-
 /** OVS `struct flow` conntrack fields, cleared by `ct` and `ct_clear`. */
 const CT_SPACES: readonly number[] = [
   SP.ct_state,
@@ -199,38 +233,113 @@ function subMask(nBits: number): bigint {
   return (1n << BigInt(nBits)) - 1n;
 }
 
-/**
- * The packet (OVS `struct flow`) as the interpreter sees it. Mutable; `clone()` makes an
- * independent copy for clone/bucket/patch-port restores and recirculation.
- */
-/** 32-bit words of each space (the classifier keys on words: number-keyed Maps are fast). */
-export const N_WORDS: readonly number[] = SPACES.map((sp) => Math.ceil(sp.width / 32));
+/** The low `nBits` (1..32) bits set. */
+function subMaskWord(nBits: number): number {
+  return 0xffffffff >>> (32 - nBits);
+}
+
+/** The low 32 bits of a bigint as a number (no allocation for the usual 0 <= v < 2^32). */
+function low32(v: bigint): number {
+  // Number() first: two bigint comparisons cost more than the conversion (microbenchmark: 22 ns
+  // against 35). It is exact below 2^32, and no larger or negative value rounds into range.
+  const n = Number(v);
+  return n >= 0 && n <= 0xffffffff ? n : Number(BigInt.asUintN(32, v));
+}
 
 /** `BigInt(32 * i)`: the shift of word i, made once. */
 const WORD_SHIFT: readonly bigint[] = Array.from({ length: Math.max(...N_WORDS) }, (_, i) => BigInt(32 * i));
 
 /**
- * The 32-bit words of multi-word spaces, made per word on demand (a lookup reads a few words of
- * `regs`, not all sixteen). One cache per space for the whole process, keyed by the space's value
- * (bigints compare by value): the states a trace clones share their values, so a per-state cache
- * made a Uint32Array per clone and space (~18 KB a packet on an OVN node) to hold the same words.
- * Valid while `CACHED_VALUE[space] === v[space]`, for the words whose bit is set in `CACHED_VALID`.
+ * The 32-bit words of the tun_metadataN values, made per word on demand. One cache per space for
+ * the whole process, keyed by the space's value (bigints compare by value): the states a trace
+ * clones share their values. Valid while `CACHED_VALUE[space]` is the value, for the words whose
+ * bit is set in `CACHED_VALID`.
  */
 const CACHED_VALUE: (bigint | undefined)[] = new Array<bigint | undefined>(N_SPACES).fill(undefined);
 const CACHED_WORDS: readonly Uint32Array[] = N_WORDS.map((n) => new Uint32Array(n));
 const CACHED_VALID = new Uint32Array(N_SPACES);
 
-export class PacketState {
-  readonly v: bigint[];
+/** Indexes in `PacketState.w` of the words of some spaces. */
+function wordsOf(spaces: readonly number[]): number[] {
+  return spaces.flatMap((sp) => (WORD_OFF[sp] < 0 ? [] : Array.from({ length: N_WORDS[sp] }, (_, k) => WORD_OFF[sp] + k)));
+}
 
-  constructor(values?: readonly bigint[]) {
-    this.v = values ? values.slice() : new Array<bigint>(N_SPACES).fill(0n);
+/**
+ * Where bits [ofs, ofs+nBits) of a field are when they lie inside one word of `PacketState.w`
+ * (OVN writes single bits and bytes of registers, often through NXM_NX_XXREG0[..]): the word's
+ * index * 32 + the bit position in it, else -1.
+ */
+function subWordPos(r: FieldRef): number {
+  const a = ACCESS[r.field.id];
+  const o = WORD_OFF[a.space];
+  if (o < 0 || r.ofs + r.nBits > r.field.width) return -1;
+  const pos = a.offset + r.ofs;
+  const lo = pos >>> 5;
+  if ((pos + r.nBits - 1) >>> 5 !== lo) return -1;
+  return (o + lo) * 32 + (pos & 31);
+}
+
+/** The mask of a subfield subWordPos places: its nBits, and the field's own bits (nw_tos). */
+function subWordMask(r: FieldRef): number {
+  const a = ACCESS[r.field.id];
+  const m = subMaskWord(r.nBits);
+  return a.wi >= 0 ? m & (a.wmask >>> r.ofs) : m;
+}
+
+const CT_WORDS: readonly number[] = wordsOf(CT_SPACES);
+const TUNNEL_WORDS: readonly number[] = wordsOf(TUNNEL_SPACES);
+const REG_WORDS: readonly number[] = wordsOf(REG_SPACES);
+const IN_PORT_WORD = WORD_OFF[SP.in_port];
+const TUN_MD_PRESENT_WORD = WORD_OFF[SP.tun_md_present];
+if (N_WORDS[SP.in_port] !== 1 || N_WORDS[SP.tun_md_present] !== 2) throw new Error('unexpected width of in_port or tun_md_present');
+
+/**
+ * All words 0, built by push so that V8 keeps it (and its copies) PACKED_SMI_ELEMENTS: `new
+ * Array(n).fill(0)` is HOLEY, whose reads check for holes.
+ */
+const ZERO_WORDS: number[] = [];
+for (let i = 0; i < N_STATE_WORDS; i++) ZERO_WORDS.push(0);
+
+/**
+ * The packet (OVS `struct flow`) as the interpreter sees it. Mutable; `clone()` makes an
+ * independent copy for clone/bucket/patch-port restores and recirculation.
+ *
+ * Stored as the 32-bit words of every space (`w`, least significant word of a space first), not
+ * as one bigint per space: the classifier reads words, and most writes (registers, ports,
+ * addresses, ct_state) are of fields inside one word, so neither needs a bigint. The words are
+ * int32 (`x | 0`) so that `w` keeps small-integer elements, which V8 copies and compares fastest.
+ */
+export class PacketState {
+  /** The words of every space but tun_metadataN (see WORD_OFF), as int32. */
+  readonly w: number[];
+  /** tun_metadataN by N, allocated on the first write of one (most packets have none). */
+  private md: bigint[] | undefined;
+
+  /** A zero packet, the packet of `values` (one bigint per space), or a copy of a state. */
+  constructor(from?: readonly bigint[] | PacketState) {
+    if (from instanceof PacketState) {
+      this.w = from.w.slice();
+      this.md = from.md?.slice();
+      return;
+    }
+    this.w = ZERO_WORDS.slice();
+    this.md = undefined;
+    if (from) for (let i = 0; i < N_SPACES; i++) if (from[i] !== 0n) this.setSpace(i, from[i]);
   }
 
   /** Word `idx` (0 = least significant 32 bits) of a space, as an unsigned number. */
   word(space: number, idx: number): number {
-    const x = this.v[space];
-    if (N_WORDS[space] === 1) return Number(x);
+    const o = WORD_OFF[space];
+    return o >= 0 ? this.w[o + idx] >>> 0 : this.mdWord(space, idx);
+  }
+
+  /** Sets word `idx` of a space (not of tun_metadataN). */
+  setWord(space: number, idx: number, value: number): void {
+    this.w[WORD_OFF[space] + idx] = value | 0;
+  }
+
+  private mdWord(space: number, idx: number): number {
+    const x = this.md === undefined ? 0n : this.md[TUN_MD_INDEX[space]];
     if (CACHED_VALUE[space] !== x) {
       CACHED_VALUE[space] = x;
       CACHED_VALID[space] = 0;
@@ -245,27 +354,30 @@ export class PacketState {
   }
 
   clone(): PacketState {
-    return new PacketState(this.v);
+    return new PacketState(this);
   }
 
   /** Copies every space of `other` into this state (in place). */
   assign(other: PacketState): void {
-    const a = this.v;
-    const b = other.v;
+    const a = this.w;
+    const b = other.w;
     for (let i = 0; i < a.length; i++) a[i] = b[i];
+    this.md = other.md?.slice();
   }
 
   equals(other: PacketState): boolean {
-    const a = this.v;
-    const b = other.v;
+    const a = this.w;
+    const b = other.w;
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    for (let n = 0; n < 64; n++) if ((this.md?.[n] ?? 0n) !== (other.md?.[n] ?? 0n)) return false;
     return true;
   }
 
   /** Value of a field. */
   get(f: FieldDef): bigint {
     const a = ACCESS[f.id];
-    const x = this.v[a.space];
+    if (a.wi >= 0) return BigInt(((this.w[a.wi] >>> a.wsh) & a.wmask) >>> 0);
+    const x = this.space(a.space);
     return a.offset === 0 ? x & a.mask : (x >> a.shift) & a.mask;
   }
 
@@ -277,6 +389,10 @@ export class PacketState {
   /** `field = (field & ~mask) | (value & mask)`, mask in field coordinates. */
   setMasked(f: FieldDef, value: bigint, mask: bigint): void {
     const a = ACCESS[f.id];
+    if (a.wi >= 0) {
+      this.setInWord(a, low32(value), mask === a.mask ? a.wmask : low32(mask & a.mask));
+      return;
+    }
     let m: bigint;
     let nm: bigint;
     if (mask === a.mask) {
@@ -286,76 +402,133 @@ export class PacketState {
       m = (mask & a.mask) << a.shift;
       nm = ~m;
     }
-    const cur = this.v[a.space];
-    this.v[a.space] = (cur & nm) | ((a.offset === 0 ? value : value << a.shift) & m);
+    const cur = this.space(a.space);
+    this.setSpace(a.space, (cur & nm) | ((a.offset === 0 ? value : value << a.shift) & m));
     const md = TUN_MD_INDEX[a.space];
-    if (md >= 0) this.v[SP.tun_md_present] |= 1n << BigInt(md);
+    if (md >= 0) this.w[TUN_MD_PRESENT_WORD + (md >> 5)] |= 1 << (md & 31);
+  }
+
+  /** setMasked of a field inside one word: `value` and `mask` in field coordinates, 32 bits. */
+  private setInWord(a: FieldAccess, value: number, mask: number): void {
+    const m = (mask & a.wmask) << a.wsh;
+    this.w[a.wi] = (this.w[a.wi] & ~m) | ((value << a.wsh) & m);
   }
 
   /** Value of bits [ofs, ofs+nBits) of a field. */
   getSub(r: FieldRef): bigint {
+    const pos = subWordPos(r);
+    if (pos >= 0) return BigInt(((this.w[pos >>> 5] >>> (pos & 31)) & subWordMask(r)) >>> 0);
     return (this.get(r.field) >> BigInt(r.ofs)) & subMask(r.nBits);
   }
 
   /** Writes bits [ofs, ofs+nBits) of a field. */
   setSub(r: FieldRef, value: bigint): void {
+    const pos = subWordPos(r);
+    if (pos >= 0) {
+      this.setSubWord(pos, subWordMask(r), low32(value));
+      return;
+    }
     const m = subMask(r.nBits);
     this.setMasked(r.field, (value & m) << BigInt(r.ofs), m << BigInt(r.ofs));
   }
 
-  space(i: number): bigint {
-    return this.v[i];
+  /** Bits `m` (unshifted) of word `pos >>> 5` at bit `pos & 31` become those of `value`. */
+  private setSubWord(pos: number, m: number, value: number): void {
+    const i = pos >>> 5;
+    const sh = pos & 31;
+    this.w[i] = (this.w[i] & ~(m << sh)) | ((value & m) << sh);
   }
 
+  /** `dst = src` of two subfields of equal width (the `move` action). */
+  moveSub(src: FieldRef, dst: FieldRef): void {
+    const a = subWordPos(src);
+    const b = subWordPos(dst);
+    if (a >= 0 && b >= 0 && src.nBits === dst.nBits) {
+      this.setSubWord(b, subWordMask(dst), (this.w[a >>> 5] >>> (a & 31)) & subWordMask(src));
+      return;
+    }
+    this.setSub(dst, this.getSub(src));
+  }
+
+  /** The value of a whole space. */
+  space(i: number): bigint {
+    const o = WORD_OFF[i];
+    if (o < 0) return this.md === undefined ? 0n : this.md[TUN_MD_INDEX[i]];
+    const w = this.w;
+    const n = N_WORDS[i];
+    if (n === 1) return BigInt(w[o] >>> 0);
+    let x = BigInt(w[o + n - 1] >>> 0);
+    for (let k = n - 2; k >= 0; k--) x = (x << 32n) | BigInt(w[o + k] >>> 0);
+    return x;
+  }
+
+  /** True when every bit of a space is 0 (without making its bigint). */
+  isZero(i: number): boolean {
+    const o = WORD_OFF[i];
+    if (o < 0) return this.space(i) === 0n;
+    for (let k = 0; k < N_WORDS[i]; k++) if (this.w[o + k] !== 0) return false;
+    return true;
+  }
+
+  /** Sets a whole space (its value truncated to the space's words). */
   setSpace(i: number, value: bigint): void {
-    this.v[i] = value;
+    const o = WORD_OFF[i];
+    if (o < 0) {
+      (this.md ??= new Array<bigint>(64).fill(0n))[TUN_MD_INDEX[i]] = BigInt.asUintN(32 * N_WORDS[i], value);
+      return;
+    }
+    const w = this.w;
+    w[o] = low32(value) | 0;
+    for (let k = 1; k < N_WORDS[i]; k++) w[o + k] = low32(value >> WORD_SHIFT[k]) | 0;
   }
 
   get dlType(): bigint {
-    return this.v[SP.dl_type];
+    return this.space(SP.dl_type);
   }
 
   get nwProto(): bigint {
-    return this.v[SP.nw_proto];
+    return this.space(SP.nw_proto);
   }
 
   isIp(): boolean {
-    const t = this.v[SP.dl_type];
-    return t === ETH_TYPE_IP || t === ETH_TYPE_IPV6;
+    const t = this.word(SP.dl_type, 0);
+    return t === 0x0800 || t === 0x86dd;
   }
 
   get inPort(): number {
-    return Number(this.v[SP.in_port]);
+    return this.w[IN_PORT_WORD] >>> 0;
   }
 
   set inPort(p: number) {
-    this.v[SP.in_port] = BigInt(p);
+    this.w[IN_PORT_WORD] = p | 0;
   }
 
   /** OVS `flow_clear_conntrack`. */
   clearConntrack(): void {
-    for (const i of CT_SPACES) this.v[i] = 0n;
+    for (const i of CT_WORDS) this.w[i] = 0;
   }
 
   /** Zeroes the tunnel metadata (OVS does this when a packet crosses a patch port). */
   clearTunnel(): void {
-    for (const i of TUNNEL_SPACES) this.v[i] = 0n;
-    this.v[SP.tun_md_present] = 0n;
+    for (const i of TUNNEL_WORDS) this.w[i] = 0;
+    this.md = undefined;
+    this.w[TUN_MD_PRESENT_WORD] = 0;
+    this.w[TUN_MD_PRESENT_WORD + 1] = 0;
   }
 
   clearRegs(): void {
-    for (const i of REG_SPACES) this.v[i] = 0n;
+    for (const i of REG_WORDS) this.w[i] = 0;
   }
 
   /** True when tun_metadataN is present. */
   tunMetadataPresent(n: number): boolean {
-    return ((this.v[SP.tun_md_present] >> BigInt(n)) & 1n) === 1n;
+    return ((this.w[TUN_MD_PRESENT_WORD + (n >> 5)] >>> (n & 31)) & 1) === 1;
   }
 
   /** Deletes tun_metadataN (OVS `delete_field`). */
   deleteTunMetadata(n: number): void {
-    this.v[SP.tun_md_present] &= ~(1n << BigInt(n));
-    this.v[spaceIndex(`tun_metadata${n}`)] = 0n;
+    this.w[TUN_MD_PRESENT_WORD + (n >> 5)] &= ~(1 << (n & 31));
+    if (this.md !== undefined) this.md[n] = 0n;
   }
 }
 

@@ -133,7 +133,6 @@ export class ReferenceTable {
   }
 
   private lookup__(s: PacketState, allowConj: boolean): LookupResult {
-    const v = s.v;
     let hard: CompiledFlow | undefined;
     let hardPri = -1;
     let overlaps: CompiledFlow[] | undefined;
@@ -200,10 +199,10 @@ export class ReferenceTable {
           }
         }
         if (found !== undefined) {
-          const saved = v[SP.conj_id];
-          v[SP.conj_id] = BigInt(found);
+          const saved = s.word(SP.conj_id, 0);
+          s.setWord(SP.conj_id, 0, found);
           const r = this.lookup__(s, false);
-          v[SP.conj_id] = saved;
+          s.setWord(SP.conj_id, 0, saved);
           if (r.flow) return { flow: r.flow, conjId: found, overlaps: r.overlaps };
         }
       }
