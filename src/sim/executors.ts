@@ -31,13 +31,17 @@ function portNumber(x: Xlate, p: PortRef): number | undefined {
   return bp.ofport;
 }
 
+/** The fields setFieldValue writes through the VLAN TCI rather than as plain bits. */
+const VLAN_SPECIAL: ReadonlySet<string> = new Set(['dl_vlan', 'vlan_vid', 'dl_vlan_pcp', 'vlan_pcp']);
+
 /** Sets a field as OVS `mf_set_flow_value_masked()` does, with the VLAN special cases. */
 function setFieldValue(x: Xlate, f: FieldDef, value: bigint, mask: bigint | undefined): void {
   const s = x.s;
-  const old = s.get(f);
-  const tci = s.space(SP.vlan_tci);
+  // The old value only feeds the `set` node of a detailed tree (x.changed ignores it otherwise).
+  const old = x.rep.detailed ? s.get(f) : 0n;
   switch (f.name) {
     case 'dl_vlan': {
+      const tci = s.space(SP.vlan_tci);
       // flow_set_dl_vlan(): 0xffff (OFP10_VLAN_NONE) removes the tag.
       if (value === 0xffffn) s.setSpace(SP.vlan_tci, 0n);
       else s.setSpace(SP.vlan_tci, (tci & ~0xfffn) | (value & 0xfffn) | VLAN_CFI);
@@ -45,13 +49,16 @@ function setFieldValue(x: Xlate, f: FieldDef, value: bigint, mask: bigint | unde
     }
     case 'vlan_vid': {
       // flow_set_vlan_vid(): bit 12 (OFPVID_PRESENT) becomes CFI.
+      const tci = s.space(SP.vlan_tci);
       s.setSpace(SP.vlan_tci, (tci & ~0x1fffn) | (value & 0xfffn) | (value & 0x1000n ? VLAN_CFI : 0n));
       break;
     }
     case 'dl_vlan_pcp':
-    case 'vlan_pcp':
+    case 'vlan_pcp': {
+      const tci = s.space(SP.vlan_tci);
       s.setSpace(SP.vlan_tci, (tci & ~0xe000n) | ((value & 7n) << 13n) | VLAN_CFI);
       break;
+    }
     default:
       if (mask === undefined) s.set(f, value);
       else s.setMasked(f, value, mask);
@@ -86,7 +93,7 @@ function ifIp(x: Xlate, fn: () => void): void {
 }
 
 function setSpaceReport(x: Xlate, f: FieldDef, value: bigint): void {
-  const old = x.s.get(f);
+  const old = x.rep.detailed ? x.s.get(f) : 0n;
   x.s.set(f, value);
   x.changed(f, old);
 }
@@ -215,7 +222,16 @@ const executors = {
   load: (x, a) => {
     const r = a.dst;
     if (r.ofs === 0 && r.nBits === r.field.width) return execSetField(x, r.field, a.value, undefined);
-    return execSetField(x, r.field, a.value << bigOf(r.ofs), subMask(r));
+    if (VLAN_SPECIAL.has(r.field.name)) return execSetField(x, r.field, a.value << bigOf(r.ofs), subMask(r));
+    // A subfield of a plain field (OVN: bits of registers): setSub writes it as a word.
+    const f = r.field;
+    if (!prereqsOk(x.s, f)) {
+      x.warn(`unmet prerequisites for ${f.mfName}, set_field ignored`, { field: f.name });
+      return;
+    }
+    const old = x.rep.detailed ? x.s.get(f) : 0n;
+    x.s.setSub(r, a.value);
+    x.changed(f, old);
   },
   set_field: (x, a) => {
     let value = a.value;
@@ -227,9 +243,8 @@ const executors = {
     return execSetField(x, a.field, value, a.mask);
   },
   move: (x, a) => {
-    const v = x.s.getSub(a.src);
-    const old = x.s.get(a.dst.field);
-    x.s.setSub(a.dst, v);
+    const old = x.rep.detailed ? x.s.get(a.dst.field) : 0n;
+    x.s.moveSub(a.src, a.dst);
     // The value now, formatted when read (the packet will have moved on by then). Detailed
     // nodes only exist in a detailed tree: elsewhere not even their thunks are made.
     if (x.rep.detailed) {

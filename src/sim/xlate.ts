@@ -11,7 +11,7 @@
  */
 import { PREREQS, fieldByName, type FieldDef } from '../model/fields.js';
 import type { Action, FieldRef, GroupBucket, NatSpec } from '../model/flow.js';
-import { bigOf, formatIpv4, formatIpv6, formatMac, onesMask } from '../model/masked.js';
+import { formatIpv4, formatIpv6, formatMac, onesMask } from '../model/masked.js';
 import type { BridgePort } from '../model/snapshot.js';
 import type { Detail, DropReason, OutputKind, TraceNode } from '../model/trace.js';
 import { formatAction, formatMatch } from '../parse/ofctl-flows.js';
@@ -554,16 +554,17 @@ export class Xlate {
     const t = this.bridge.tables[table];
     if (!t) return NO_TABLE;
     const s = this.s;
-    const savedIn = s.space(SP.in_port);
-    s.setSpace(SP.in_port, bigOf(inPort));
+    // in_port as a number (one word of the state): no bigint per lookup.
+    const savedIn = s.inPort;
+    s.inPort = inPort;
     let savedTp: [bigint, bigint] | undefined;
-    if (this.bridge.fragNormal && (s.space(SP.ip_frag) & 1n) && s.isIp()) {
+    if (this.bridge.fragNormal && s.word(SP.ip_frag, 0) & 1 && s.isIp()) {
       savedTp = [s.space(SP.tp_src), s.space(SP.tp_dst)];
       s.setSpace(SP.tp_src, 0n);
       s.setSpace(SP.tp_dst, 0n);
     }
     const r = t.lookup(s);
-    s.setSpace(SP.in_port, savedIn);
+    s.inPort = savedIn;
     if (savedTp) {
       s.setSpace(SP.tp_src, savedTp[0]);
       s.setSpace(SP.tp_dst, savedTp[1]);
