@@ -271,6 +271,11 @@ export interface LoggedTable {
   readonly table: number;
   /** Order of completion: the table node's position in the tree's post-order. */
   post: number;
+  /**
+   * `flow.annotation` when the table was logged: read while the flow is in the CPU's cache (it just
+   * matched), the annotation does not have to fetch the flow again, ~90 scattered flows a packet.
+   */
+  readonly annotation: unknown;
 }
 
 /** A NAT simulated on resuming a recirculation (the `ct` summary node, kept in the tree). */
@@ -298,7 +303,7 @@ export class SummaryLog {
     let e: LoggedTable | undefined;
     if (bridge !== undefined && flow !== undefined) {
       // Stamped now as a leaf; stamped again when its actions end (closeTable), if they run.
-      e = { kind: 'table', bridge, flow, table, post: this.#post++ };
+      e = { kind: 'table', bridge, flow, table, post: this.#post++, annotation: flow.annotation };
       this.events.push(e);
     }
     this.#open.push(e);
