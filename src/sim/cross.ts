@@ -359,12 +359,28 @@ function ipLength(state: SimOutput['state'], size: number): { len: number; famil
   return { len: size - l2, family: t === ETH_TYPE_IP ? 4 : 6 };
 }
 
+/**
+ * The evidence of drops by bridge and dump line, made once: a batch drops thousands of packets at
+ * a few flows, and formatting the flow was most of the cost of a drop's evidence.
+ */
+const evidenceByLine = new WeakMap<BridgeState, Map<number, string>>();
+
 function flowEvidence(host: HostState, bridge: string, table: number, line: number | undefined, cookie: string | undefined, priority: number | undefined): string | undefined {
   const b = host.bridges.find((x) => x.name === bridge);
   if (!b) return undefined;
-  const entry = (line !== undefined ? flowAtLine(b.flows, line) : undefined) ?? flowByKey(b, table, priority, cookie);
+  const known = line !== undefined ? evidenceByLine.get(b)?.get(line) : undefined;
+  if (known !== undefined) return known;
+  const atLine = line !== undefined ? flowAtLine(b.flows, line) : undefined;
+  const entry = atLine ?? flowByKey(b, table, priority, cookie);
   if (!entry) return undefined;
-  return `${b.flowsFile ?? `${host.name}/${bridge}`}:${entry.line}: ${formatFlow(entry)}`;
+  const text = `${b.flowsFile ?? `${host.name}/${bridge}`}:${entry.line}: ${formatFlow(entry)}`;
+  // Only the flow found at its line is that line's (the fallback depends on table, priority, cookie).
+  if (atLine) {
+    let byLine = evidenceByLine.get(b);
+    if (!byLine) evidenceByLine.set(b, (byLine = new Map()));
+    byLine.set(line!, text);
+  }
+  return text;
 }
 
 /**
