@@ -294,4 +294,28 @@ describe('the lazy tree on real OVN tables', () => {
       for (const o of r.outputs) expect(JSON.stringify(o)).toBe(JSON.stringify({ ...o }));
     }
   });
+
+  it('copyWith keeps every property as it was (getters, hidden and non-enumerable ones, order) but the changed ones', () => {
+    const slot = Symbol('slot');
+    let reads = 0;
+    const o: Record<string | symbol, unknown> = { a: 1 };
+    Object.defineProperty(o, 'lazy', { get: () => (reads++, 'text'), enumerable: true, configurable: true });
+    Object.defineProperty(o, 'hidden', { value: 'h', enumerable: false, writable: false });
+    Object.defineProperty(o, slot, { value: 's', writable: true });
+    o['b'] = 2;
+    Object.defineProperty(o, '__proto__', { value: 'own', enumerable: true, writable: true, configurable: true });
+    const c = copyWith(o, { b: 3, lazy: 'now', c: 4 } as Record<string, unknown>);
+    expect(reads).toBe(0);
+    expect(Reflect.ownKeys(c)).toEqual(['a', 'lazy', 'hidden', 'b', '__proto__', 'c', slot]);
+    expect(Object.getOwnPropertyDescriptor(c, 'lazy')).toEqual({ value: 'now', enumerable: true, writable: true, configurable: true });
+    expect(Object.getOwnPropertyDescriptor(c, 'hidden')).toEqual({ value: 'h', enumerable: false, writable: false, configurable: false });
+    expect(Object.getOwnPropertyDescriptor(c, slot)).toEqual({ value: 's', enumerable: false, writable: true, configurable: false });
+    expect(Object.getPrototypeOf(c)).toBe(Object.prototype);
+    expect(JSON.stringify(c)).toBe('{"a":1,"lazy":"now","b":3,"__proto__":"own","c":4}');
+    // A getter not changed stays a getter, read only when the copy's property is.
+    const d = copyWith(o, { a: 0 });
+    expect(reads).toBe(0);
+    expect(d['lazy']).toBe('text');
+    expect(reads).toBe(1);
+  });
 });
