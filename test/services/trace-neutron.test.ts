@@ -8,9 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/model/snapshot.js';
 import { renderPathHeader } from '../../src/render/trace-path.js';
 import { trace, verdictExitCode, type TraceRequest } from '../../src/services/trace.js';
-import { loadOpenedSnapshot } from '../../src/snapshot/load.js';
-import { openSnapshot } from '../../src/snapshot/reader.js';
 import { createResolver, describeEndpoint } from '../../src/snapshot/resolve.js';
+import { loadWithoutTables } from '../harness/trace-report.js';
 
 const SNAP = resolve(import.meta.dirname, '../fixtures/neutron/neutron-1gw.tar.gz');
 const VM1 = '10000001-0000-4000-8000-000000000001';
@@ -41,11 +40,7 @@ async function usage(from: string, to: string, extra: Partial<TraceRequest> = {}
 
 let snapshot: Snapshot;
 beforeAll(async () => {
-  const src = await openSnapshot(SNAP);
-  if (!src.ok) throw new Error(src.error.message);
-  const l = await loadOpenedSnapshot(src.value, SNAP, { tablesOf: [] });
-  if (!l.ok) throw new Error(l.error.message);
-  snapshot = l.value;
+  snapshot = await loadWithoutTables(SNAP);
 });
 
 describe('floating IPs from outside: centralized unless logical_port and external_mac are both set', () => {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { FIELDS, type FieldDef } from '../../src/model/fields.js';
 import type { FieldRef } from '../../src/model/flow.js';
 import { ACCESS, N_SPACES, N_WORDS, PacketState, SP, TUN_MD_INDEX } from '../../src/sim/state.js';
+import { rng } from './cases.js';
 
 /** The model: one bigint per space, as OVS's struct flow stores a field's bits. */
 class Model {
@@ -30,18 +31,6 @@ class Model {
     const m = (1n << BigInt(r.nBits)) - 1n;
     this.setMasked(r.field, (value & m) << BigInt(r.ofs), m << BigInt(r.ofs));
   }
-}
-
-/** mulberry32: a fixed sequence, so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomBits(r: () => number, bits: number): bigint {
@@ -79,7 +68,7 @@ function expectSame(s: PacketState, m: Model, what: string): void {
 
 describe('PacketState: 32-bit words behave as one value per storage space', () => {
   it('get/set/setMasked/getSub/setSub/moveSub of every field agree with the bigint model', () => {
-    const r = rng(20240519);
+    const r = rng('state-words');
     const s = new PacketState();
     const m = new Model();
     const pick = () => FIELDS[Math.floor(r() * FIELDS.length)];
