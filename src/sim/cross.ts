@@ -60,6 +60,11 @@ export interface CrossContext {
   compiled(host: string): CompiledHost | undefined;
   /** The NB address sets and the ACL matches read for them, made once per context (ACL steps name the member matched). */
   aclSets?(): AclSetMemo;
+  /**
+   * The evidence of drops by bridge and dump line, made once per context: a batch drops thousands
+   * of packets at a few flows, and formatting the flow was most of the cost of a drop's evidence.
+   */
+  readonly evidenceByLine?: WeakMap<BridgeState, Map<number, string>>;
 }
 
 export interface CrossContextOptions {
@@ -76,6 +81,7 @@ export function createCrossContext(snapshot: Pick<Snapshot, 'hosts' | 'sb' | 'nb
     snapshot,
     resolver,
     aclSets: () => (aclSets ??= aclSetMemo(snapshot.nb?.addressSets)),
+    evidenceByLine: new WeakMap(),
     ...(index ? { index } : {}),
     ...(unloaded ? { unloaded } : {}),
     compiled(name: string) {
@@ -359,23 +365,18 @@ function ipLength(state: SimOutput['state'], size: number): { len: number; famil
   return { len: size - l2, family: t === ETH_TYPE_IP ? 4 : 6 };
 }
 
-/**
- * The evidence of drops by bridge and dump line, made once: a batch drops thousands of packets at
- * a few flows, and formatting the flow was most of the cost of a drop's evidence.
- */
-const evidenceByLine = new WeakMap<BridgeState, Map<number, string>>();
 
-function flowEvidence(host: HostState, bridge: string, table: number, line: number | undefined, cookie: string | undefined, priority: number | undefined): string | undefined {
+function flowEvidence(host: HostState, bridge: string, table: number, line: number | undefined, cookie: string | undefined, priority: number | undefined, evidenceByLine?: CrossContext['evidenceByLine']): string | undefined {
   const b = host.bridges.find((x) => x.name === bridge);
   if (!b) return undefined;
-  const known = line !== undefined ? evidenceByLine.get(b)?.get(line) : undefined;
+  const known = line !== undefined ? evidenceByLine?.get(b)?.get(line) : undefined;
   if (known !== undefined) return known;
   const atLine = line !== undefined ? flowAtLine(b.flows, line) : undefined;
   const entry = atLine ?? flowByKey(b, table, priority, cookie);
   if (!entry) return undefined;
   const text = `${b.flowsFile ?? `${host.name}/${bridge}`}:${entry.line}: ${formatFlow(entry)}`;
   // Only the flow found at its line is that line's (the fallback depends on table, priority, cookie).
-  if (atLine) {
+  if (atLine && evidenceByLine) {
     let byLine = evidenceByLine.get(b);
     if (!byLine) evidenceByLine.set(b, (byLine = new Map()));
     byLine.set(line!, text);
@@ -823,7 +824,7 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
       if (hop.drop) {
         const d = hop.drop;
         // A table miss has no flow that decided: citing one (the table's first) would read as if it had.
-        const flow = d.reason === 'NO_MATCH' ? undefined : flowEvidence(host, hop.bridge, d.table, d.line, d.cookie, d.priority);
+        const flow = d.reason === 'NO_MATCH' ? undefined : flowEvidence(host, hop.bridge, d.table, d.line, d.cookie, d.priority, ctx.evidenceByLine);
         const miss = d.reason === 'NO_MATCH' ? tableMissEvidence(compiled, hop.bridge, d.table) : {};
         hop.drop = { ...d, host: p.host, bridge: hop.bridge, ...(flow ? { flow } : {}), ...miss, ...enrichDrop(d, hop, ctx, compiled.bridges.get(hop.bridge)?.state.ports) };
         // An action the simulator skipped: the trace stops there, and says how to replay that hop live.
@@ -831,7 +832,7 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
         stops.push({ hop: idx, verdict: d.reason === 'LOOP' || d.reason === 'UNSUPPORTED' ? 'error' : 'dropped', drop: hop.drop, ...replay });
       } else if (hop.controller && !hop.outputs.length) {
         const punt = sim.controllers.find((c) => c.bridge === hop.bridge);
-        const flow = punt ? flowEvidence(host, hop.bridge, punt.table, undefined, punt.cookie, punt.priority) : undefined;
+        const flow = punt ? flowEvidence(host, hop.bridge, punt.table, undefined, punt.cookie, punt.priority, ctx.evidenceByLine) : undefined;
         const md = flow ? /[ ,]metadata=(0x[0-9a-f]+)/.exec(flow)?.[1] : undefined;
         const step = ctx.index && punt ? nameStep(ctx.index, punt.cookie, md !== undefined ? Number(md) : undefined) : undefined;
         const c = punt ? classifyPunt(punt.reason, step) : undefined;
