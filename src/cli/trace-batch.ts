@@ -58,8 +58,8 @@ export function batchJobs(given: number | undefined, flows: number): number {
 }
 
 export interface BatchRunOptions {
-  /** Threads, this one included (1: no workers). */
-  readonly jobs: number;
+  /** Threads, this one included (1: no workers); undefined: `batchJobs`' default for the file. */
+  readonly jobs: number | undefined;
   readonly format: BatchFormat;
   readonly style: ChalkInstance;
   /** Called for every line, in file order. */
@@ -170,7 +170,9 @@ function workerUrl(): URL {
 /** Runs the batch `req` (a --flows-file request) and prints every line through `options.print`, in file order. */
 export async function runTraceBatch(req: TraceRequest, options: BatchRunOptions): Promise<{ result: Result<TraceServiceResult>; stats: BatchRunStats }> {
   const printed = (b: BatchLine) => printBatchLine(b, options.format, options.style);
-  if (options.jobs <= 1) {
+  const flows = await countBatchFlows(req.flowsFile!);
+  const jobs = batchJobs(options.jobs, flows);
+  if (jobs <= 1) {
     let n = 0;
     const result = await trace(req, (b) => {
       n++;
@@ -178,12 +180,12 @@ export async function runTraceBatch(req: TraceRequest, options: BatchRunOptions)
     });
     return { result, stats: { linesByThread: [n], failedWorkers: [] } };
   }
-  const total = Math.ceil((await countBatchFlows(req.flowsFile!)) / BATCH_CHUNK);
+  const total = Math.ceil(flows / BATCH_CHUNK);
   const order = new ChunkOrder(total, options.print);
   const claims = new Int32Array(new SharedArrayBuffer(4));
   const { batchShare: _, ...request } = req;
   const workers: RunningWorker[] = [];
-  for (let i = 1; i < options.jobs; i++) {
+  for (let i = 1; i < jobs; i++) {
     const { port1, port2 } = new MessageChannel();
     const input: BatchWorkerInput = { request, format: options.format, claims: claims.buffer as SharedArrayBuffer, chunk: BATCH_CHUNK, port: port2, ...(options.workerExitAfterLines !== undefined ? { exitAfterLines: options.workerExitAfterLines } : {}) };
     const worker = new Worker(workerUrl(), { workerData: input, transferList: [port2], ...(options.workerResourceLimits ? { resourceLimits: options.workerResourceLimits } : {}) });

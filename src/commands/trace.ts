@@ -1,13 +1,13 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
 import { createLineWriter } from '../cli/line-writer.js';
-import { batchJobs, runTraceBatch, type PrintedLine } from '../cli/trace-batch.js';
+import { runTraceBatch, type PrintedLine } from '../cli/trace-batch.js';
 import type { ManSection } from '../cli/man-section.js';
 import { ExitCode } from '../model/result.js';
 import type { Detail } from '../model/trace.js';
 import { renderTrace, renderVerdictWarnings, traceReportJson } from '../render/trace.js';
 import { renderTraceDot } from '../render/trace-dot.js';
-import { countBatchFlows, trace, verdictExitCode, type TraceRequest } from '../services/trace.js';
+import { trace, verdictExitCode, type TraceRequest } from '../services/trace.js';
 import type { Protocol } from '../sim/guest.js';
 
 export default class Trace extends BaseCommand {
@@ -240,8 +240,7 @@ With --flows-file and --json the command prints one JSON object per traced line,
         batchExit = Math.max(batchExit, line.exit);
         if (line.failed) lineError = true;
       };
-      const jobs = batchJobs(flags.jobs, await countBatchFlows(request.flowsFile));
-      const batch = await runTraceBatch(request, { jobs, format: { json, colorLevel: this.style.level }, style: this.style, print, warn: (m) => this.warn(m) }).finally(() => stdoutLines.flush());
+      const batch = await runTraceBatch(request, { jobs: flags.jobs, format: { json, colorLevel: this.style.level }, style: this.style, print, warn: (m) => this.warn(m) }).finally(() => stdoutLines.flush());
       if (!batch.result.ok) this.failWith(batch.result.error);
       process.exitCode = lineError ? ExitCode.usage : batchExit;
       return undefined;
