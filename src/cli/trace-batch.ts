@@ -7,7 +7,6 @@
  * output is the same, byte for byte, as on one thread. A worker that dies leaves its chunks
  * undelivered: they are traced again here, and the user is told.
  */
-import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import type { ChalkInstance } from 'chalk';
 import type { Result } from '../model/result.js';
@@ -16,12 +15,6 @@ import { countBatchFlows, trace, verdictExitCode, type BatchLine, type TraceRequ
 
 /** Flows a thread claims at a time: ~30 ms of work on a 455k-flow node, a few KB of text on a small one. */
 export const BATCH_CHUNK = 64;
-
-/** Below this many flows a batch stays on one thread: each worker loads the snapshot again. */
-export const PARALLEL_BATCH_MIN_FLOWS = 1000;
-
-/** Threads when --jobs is not given: each holds its own copy of the loaded snapshot. */
-const MAX_DEFAULT_JOBS = 4;
 
 export interface BatchFormat {
   readonly json: boolean;
@@ -51,14 +44,12 @@ export function printBatchLine(b: BatchLine, format: BatchFormat, style: ChalkIn
   return { warnings: [], error: b.error, exit, failed: true };
 }
 
-/** --jobs as given, or the default for a batch of `flows` lines on this machine. */
-export function batchJobs(given: number | undefined, flows: number): number {
-  if (given !== undefined) return Math.max(1, given);
-  return flows >= PARALLEL_BATCH_MIN_FLOWS ? Math.max(1, Math.min(availableParallelism(), MAX_DEFAULT_JOBS)) : 1;
-}
-
 export interface BatchRunOptions {
-  /** Threads, this one included (1: no workers); undefined: `batchJobs`' default for the file. */
+  /**
+   * Threads, this one included; 1 (the default) runs no workers. Not more than the file has chunks.
+   * Opt-in: each worker loads the snapshot again (~1 s of CPU and ~300 MB on a 455k-flow node),
+   * which a 2-vCPU machine does not win back on 10,000 flows (measured: bench/RESULTS.md).
+   */
   readonly jobs: number | undefined;
   readonly format: BatchFormat;
   readonly style: ChalkInstance;
@@ -171,7 +162,7 @@ function workerUrl(): URL {
 export async function runTraceBatch(req: TraceRequest, options: BatchRunOptions): Promise<{ result: Result<TraceServiceResult>; stats: BatchRunStats }> {
   const printed = (b: BatchLine) => printBatchLine(b, options.format, options.style);
   const flows = await countBatchFlows(req.flowsFile!);
-  const jobs = batchJobs(options.jobs, flows);
+  const jobs = Math.min(Math.max(1, options.jobs ?? 1), Math.ceil(flows / BATCH_CHUNK));
   if (jobs <= 1) {
     let n = 0;
     const result = await trace(req, (b) => {

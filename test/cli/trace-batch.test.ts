@@ -1,11 +1,11 @@
 // A --flows-file batch on several threads prints what one thread prints, byte for byte, and loses
 // no line when a worker dies. The workers run the built dist/ (npm test builds it first).
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
-import { BATCH_CHUNK, batchJobs, PARALLEL_BATCH_MIN_FLOWS, runTraceBatch, type BatchRunOptions, type PrintedLine } from '../../src/cli/trace-batch.js';
+import { BATCH_CHUNK, runTraceBatch, type BatchRunOptions, type PrintedLine } from '../../src/cli/trace-batch.js';
 import type { TraceRequest } from '../../src/services/trace.js';
 import { runCli } from '../harness/cli.js';
 import { deadHv1 } from '../harness/fixture-outputs.js';
@@ -37,7 +37,7 @@ function batchFile(n: number): { file: string; flows: number; bad: number } {
 
 const request = (snapshot: string, flowsFile: string): TraceRequest => ({ snapshot, host: 'hv1', bridge: 'br-int', flowsFile, ctNext: [], detail: 'minimal', followTunnels: true });
 
-async function printedBy(req: TraceRequest, options: Partial<BatchRunOptions> & { jobs: number }) {
+async function printedBy(req: TraceRequest, options: Partial<BatchRunOptions> & Pick<BatchRunOptions, 'jobs'>) {
   const lines: PrintedLine[] = [];
   const warnings: string[] = [];
   const run = await runTraceBatch(req, { format: { json: true, colorLevel: 0 }, style: new Chalk({ level: 0 }), print: (l) => lines.push(l), warn: (m) => warnings.push(m), ...options });
@@ -95,10 +95,10 @@ describe('trace --flows-file --jobs', () => {
     expect(starved.warnings).toEqual([expect.stringMatching(/memory/i)]);
   });
 
-  it('runs on one thread below 1,000 flows unless --jobs says otherwise, else on one per CPU (at most 4)', () => {
-    expect(batchJobs(undefined, PARALLEL_BATCH_MIN_FLOWS - 1)).toBe(1);
-    expect(batchJobs(undefined, PARALLEL_BATCH_MIN_FLOWS)).toBe(Math.min(availableParallelism(), 4));
-    expect(batchJobs(3, 10)).toBe(3);
-    expect(batchJobs(1, 100_000)).toBe(1);
+  it('runs on one thread unless --jobs says otherwise, and never on more threads than the file has chunks', async () => {
+    const req = request('fixtures/l3-acl', file);
+    expect((await printedBy(req, { jobs: undefined })).stats.linesByThread).toEqual([flows]);
+    const small = batchFile(BATCH_CHUNK + 1);
+    expect((await printedBy(request('fixtures/l3-acl', small.file), { jobs: 4 })).stats.linesByThread).toHaveLength(2);
   });
 });
