@@ -161,8 +161,10 @@ function workerUrl(): URL {
 /** Runs the batch `req` (a --flows-file request) and prints every line through `options.print`, in file order. */
 export async function runTraceBatch(req: TraceRequest, options: BatchRunOptions): Promise<{ result: Result<TraceServiceResult>; stats: BatchRunStats }> {
   const printed = (b: BatchLine) => printBatchLine(b, options.format, options.style);
-  const flows = await countBatchFlows(req.flowsFile!);
-  const jobs = Math.min(Math.max(1, options.jobs ?? 1), Math.ceil(flows / BATCH_CHUNK));
+  const asked = Math.max(1, options.jobs ?? 1);
+  // The file is counted (read a second time) only when threads are asked for: to cap them at its chunks.
+  const flows = asked > 1 ? await countBatchFlows(req.flowsFile!) : 0;
+  const jobs = Math.min(asked, Math.ceil(flows / BATCH_CHUNK));
   if (jobs <= 1) {
     let n = 0;
     const result = await trace(req, (b) => {
