@@ -69,6 +69,8 @@ export const SB_TABLES = [
   'Logical_DP_Group',
   'Chassis_Private',
   'SB_Global',
+  'HA_Chassis_Group',
+  'HA_Chassis',
 ] as const;
 export const NB_TABLES = [
   'Logical_Switch',

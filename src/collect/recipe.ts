@@ -88,14 +88,18 @@ export function bridgesOf(outputs: PhaseOutputs): string[] {
   return listBr === undefined ? ['br-int'] : safeNames(listBr, 'bridge').names;
 }
 
+/** SB listings a snapshot stays usable without (see centralCommands). */
+const SB_OPTIONAL: readonly string[] = ['Logical_DP_Group', 'Chassis_Private', 'SB_Global', 'HA_Chassis_Group', 'HA_Chassis'];
+
 /** Once, through the `ovn.via` host: the SB (what runs) and the NB (what people named). */
 export function centralCommands(nb?: string, sb?: string): RecipeCommand[] {
   const db = (remote?: string) => (remote ? [`--db=${remote}`] : []);
   const list = (tool: string, remote: string | undefined, table: string) => [tool, ...db(remote), '--format=json', 'list', table];
   return [
     // Logical_DP_Group is only used by some northd versions; Chassis_Private (OVN ≥ 20.09) and
-    // SB_Global only tell whether each chassis applied the latest NB change: optional.
-    ...SB_TABLES.map((t) => cmd(`ovn-sbctl.list.${t}`, list('ovn-sbctl', sb, t), !['Logical_DP_Group', 'Chassis_Private', 'SB_Global'].includes(t), 2 * DEFAULT_TIMEOUT_MS)),
+    // SB_Global only tell whether each chassis applied the latest NB change; HA_Chassis_Group and
+    // HA_Chassis only name the candidate chassis of a gateway port nobody claims: optional.
+    ...SB_TABLES.map((t) => cmd(`ovn-sbctl.list.${t}`, list('ovn-sbctl', sb, t), !SB_OPTIONAL.includes(t), 2 * DEFAULT_TIMEOUT_MS)),
     // Load_Balancer_Group (OVN-Kubernetes attaches nearly every load balancer through it) is
     // missing from older NB schemas: optional, like the other tables not every NB has.
     ...NB_TABLES.map((t) => cmd(`ovn-nbctl.list.${t}`, list('ovn-nbctl', nb, t), !['Logical_Router_Policy', 'DHCP_Options', 'Gateway_Chassis', 'Load_Balancer_Group'].includes(t))),

@@ -44,6 +44,33 @@ export interface SbGlobal {
   readonly raw: OvsdbRow;
 }
 
+/**
+ * SB `HA_Chassis_Group`: the chassis that may host a port (a distributed gateway port's
+ * chassisredirect binding, an external port), by priority. northd writes one per NB
+ * HA_Chassis_Group a CMS configured (Neutron, OVN-Kubernetes), and one named after the router
+ * port for a port configured through NB Gateway_Chassis.
+ */
+export interface SbHaChassisGroup {
+  readonly uuid: string;
+  readonly name: string;
+  /** HA_Chassis rows (uuids). */
+  readonly haChassis: readonly string[];
+  readonly externalIds: StringMap;
+  readonly raw: OvsdbRow;
+}
+
+/** SB `HA_Chassis`: one member of an HA_Chassis_Group. */
+export interface SbHaChassis {
+  readonly uuid: string;
+  /** The Chassis row (uuid); undefined while no chassis of that name is registered in the SB. */
+  readonly chassis: string | undefined;
+  /** `external_ids:chassis-name`: the NB member's chassis name, which northd copies here (kept when the chassis is not registered). */
+  readonly chassisName: string | undefined;
+  readonly priority: number | undefined;
+  readonly externalIds: StringMap;
+  readonly raw: OvsdbRow;
+}
+
 export interface SbEncap {
   readonly uuid: string;
   /** `geneve`, `vxlan`, `stt`. */

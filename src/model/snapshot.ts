@@ -21,6 +21,8 @@ import type {
   SbChassis,
   SbChassisPrivate,
   SbGlobal,
+  SbHaChassis,
+  SbHaChassisGroup,
   SbDatapathBinding,
   SbEncap,
   SbLoadBalancer,
@@ -123,6 +125,12 @@ export interface SouthboundState {
   /** Absent when not collected (older snapshots, or an SB without the table: OVN before 20.09). */
   readonly chassisPrivate?: readonly SbChassisPrivate[];
   readonly global?: SbGlobal;
+  /**
+   * Absent when not collected (older snapshots): a chassisredirect binding's `haChassisGroup` then
+   * names a group whose members are unknown.
+   */
+  readonly haChassisGroups?: readonly SbHaChassisGroup[];
+  readonly haChassis?: readonly SbHaChassis[];
 }
 
 export interface NorthboundState {

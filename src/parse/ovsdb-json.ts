@@ -57,6 +57,8 @@ import type {
   SbChassis,
   SbChassisPrivate,
   SbGlobal,
+  SbHaChassis,
+  SbHaChassisGroup,
   SbDatapathBinding,
   SbEncap,
   SbLoadBalancer,
@@ -943,6 +945,19 @@ export const toSbChassisPrivate: RowConverter<SbChassisPrivate> = converter('Cha
 }));
 
 export const toSbGlobal: RowConverter<SbGlobal> = converter('SB_Global', (r) => ({ uuid: r.uuid, nbCfg: r.int('nb_cfg'), raw: r.row }));
+
+export const toSbHaChassisGroups: RowConverter<SbHaChassisGroup> = converter('HA_Chassis_Group', (r) => ({
+  uuid: r.uuid,
+  name: r.text('name'),
+  haChassis: r.refSet('ha_chassis'),
+  externalIds: r.map('external_ids'),
+  raw: r.row,
+}));
+
+export const toSbHaChassis: RowConverter<SbHaChassis> = converter('HA_Chassis', (r) => {
+  const externalIds = r.map('external_ids');
+  return { uuid: r.uuid, chassis: r.ref('chassis'), chassisName: nonEmpty(externalIds['chassis-name']), priority: r.int('priority'), externalIds, raw: r.row };
+});
 
 export const toSbEncaps: RowConverter<SbEncap> = converter('Encap', (r) => {
   const options = r.map('options');

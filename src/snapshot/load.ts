@@ -30,6 +30,8 @@ import {
   toSbChassis,
   toSbChassisPrivate,
   toSbGlobal,
+  toSbHaChassis,
+  toSbHaChassisGroups,
   toSbDatapathBindings,
   toSbEncaps,
   toSbLoadBalancers,
@@ -265,6 +267,8 @@ async function loadCentral(source: SnapshotSource, diagnostics: Diagnostic[]): P
     // Optional listings: absent (not empty) when not collected, so a check can tell the two apart.
     ...(centralOk(central, 'ovn-sbctl.list.Chassis_Private') ? { chassisPrivate: rows(await sbOut('Chassis_Private'), host, toSbChassisPrivate, diagnostics) } : {}),
     ...(centralOk(central, 'ovn-sbctl.list.SB_Global') ? { global: rows(await sbOut('SB_Global'), host, toSbGlobal, diagnostics)[0] } : {}),
+    ...(centralOk(central, 'ovn-sbctl.list.HA_Chassis_Group') ? { haChassisGroups: rows(await sbOut('HA_Chassis_Group'), host, toSbHaChassisGroups, diagnostics) } : {}),
+    ...(centralOk(central, 'ovn-sbctl.list.HA_Chassis') ? { haChassis: rows(await sbOut('HA_Chassis'), host, toSbHaChassis, diagnostics) } : {}),
   };
   const nb: NorthboundState = {
     switches: rows(await nbOut('Logical_Switch'), host, toNbLogicalSwitches, diagnostics),

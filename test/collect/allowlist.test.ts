@@ -66,6 +66,18 @@ describe('read-only allow-list', () => {
     expect(checkAllowed(['ovn-nbctl', 'add', 'Logical_Switch', 'sw0', 'load_balancer_group', 'd0ca5d29-88fc-4996-9c1a-c7668a1ef716']).allowed).toBe(false);
   });
 
+  it('lists SB HA_Chassis_Group and HA_Chassis read-only, optional (a snapshot without them stays usable)', () => {
+    const ha = centralCommands(undefined, 'unix:/run/sb.sock').filter((c) => /HA_Chassis/.test(c.id));
+    expect(ha.map((c) => [c.id, c.argv.join(' '), c.required])).toEqual([
+      ['ovn-sbctl.list.HA_Chassis_Group', 'ovn-sbctl --db=unix:/run/sb.sock --format=json list HA_Chassis_Group', false],
+      ['ovn-sbctl.list.HA_Chassis', 'ovn-sbctl --db=unix:/run/sb.sock --format=json list HA_Chassis', false],
+    ]);
+    for (const c of ha) expect(checkAllowed(c.argv), c.argv.join(' ')).toMatchObject({ allowed: true });
+    // The commands that change a group are not shapes of the allow-list.
+    expect(checkAllowed(['ovn-nbctl', 'ha-chassis-group-add-chassis', 'g', 'hv3', '20']).allowed).toBe(false);
+    expect(checkAllowed(['ovn-sbctl', '--format=json', 'destroy', 'HA_Chassis_Group', 'g']).allowed).toBe(false);
+  });
+
   it('puts a host\'s ovn_controller.wrapper before ovn-appctl only, and allows it only in a read-only wrapper shape', () => {
     const host = { name: 'hv1', transport: 'ssh' as const, wrapper: ['sudo', '-n'], ovnController: { wrapper: ['podman', 'exec', 'ovn_controller'] } };
     const cmds = hostCommands(host);

@@ -27,6 +27,8 @@ import {
   toSbChassis,
   toSbDatapathBindings,
   toSbEncaps,
+  toSbHaChassis,
+  toSbHaChassisGroups,
   toSbLoadBalancers,
   toSbLogicalDpGroups,
   toSbLogicalFlows,
@@ -73,7 +75,7 @@ const cellOf = (json: unknown): OvsdbValue | undefined => {
 
 const ALL_CONVERTERS: RowConverter<unknown>[] = [
   toOpenVswitch, toOvsBridges, toOvsPorts, toOvsInterfaces,
-  toSbChassis, toSbEncaps, toSbPortBindings, toSbDatapathBindings, toSbLogicalFlows, toSbLogicalDpGroups, toSbMulticastGroups, toSbMacBindings, toSbLoadBalancers,
+  toSbChassis, toSbEncaps, toSbPortBindings, toSbDatapathBindings, toSbLogicalFlows, toSbLogicalDpGroups, toSbMulticastGroups, toSbMacBindings, toSbLoadBalancers, toSbHaChassisGroups, toSbHaChassis,
   toNbLogicalSwitches, toNbLogicalSwitchPorts, toNbLogicalRouters, toNbLogicalRouterPorts, toNbAcls, toNbPortGroups, toNbAddressSets, toNbLoadBalancers, toNbLoadBalancerGroups, toNbNats, toNbStaticRoutes,
 ] as RowConverter<unknown>[];
 

@@ -5,6 +5,7 @@ import {
   parseOvsdbRows,
   toNbAcls,
   toNbAddressSets,
+  toNbGatewayChassis,
   toNbLoadBalancers,
   toNbLoadBalancerGroups,
   toNbLogicalRouterPorts,
@@ -17,6 +18,8 @@ import {
   toSbChassis,
   toSbDatapathBindings,
   toSbEncaps,
+  toSbHaChassis,
+  toSbHaChassisGroups,
   toSbLoadBalancers,
   toSbLogicalDpGroups,
   toSbLogicalFlows,
@@ -50,6 +53,8 @@ const dpGroups = rows('sb/Logical_DP_Group.json', toSbLogicalDpGroups);
 const mcGroups = rows('sb/Multicast_Group.json', toSbMulticastGroups);
 const macBindings = rows('sb/MAC_Binding.json', toSbMacBindings);
 const sbLbs = rows('sb/Load_Balancer.json', toSbLoadBalancers);
+const haGroups = rows('sb/HA_Chassis_Group.json', toSbHaChassisGroups);
+const haChassis = rows('sb/HA_Chassis.json', toSbHaChassis);
 const switches = rows('nb/Logical_Switch.json', toNbLogicalSwitches);
 const lsps = rows('nb/Logical_Switch_Port.json', toNbLogicalSwitchPorts);
 const routers = rows('nb/Logical_Router.json', toNbLogicalRouters);
@@ -122,6 +127,27 @@ describe('SB Port_Binding', () => {
     expect(cr.options).toEqual({ 'distributed-port': 'lr0-public' });
     // the second gateway (hv2+hv3) is unclaimed: BFD cannot come up on dummy tunnels
     expect(one(pbs, (p) => p.logicalPort === 'cr-lr1-public')).toMatchObject({ chassis: undefined, up: false });
+  });
+
+  it('reads HA_Chassis_Group and HA_Chassis: the group a chassisredirect binding names, its members by chassis row and priority', () => {
+    // northd's groups for the two gateway ports configured through NB Gateway_Chassis: named after the port.
+    expect(haGroups.map((g) => [g.name, g.haChassis.length]).sort()).toEqual([['lr0-public', 1], ['lr1-public', 2]]);
+    const lr1 = one(haGroups, (g) => g.name === 'lr1-public');
+    expect(one(pbs, (p) => p.logicalPort === 'cr-lr1-public').haChassisGroup).toBe(lr1.uuid);
+    const members = haChassis.filter((h) => lr1.haChassis.includes(h.uuid));
+    // Each member references the SB Chassis row, and keeps the NB chassis name in external_ids:chassis-name.
+    const byUuid = new Map(chassis.map((c) => [c.uuid, c.name]));
+    expect(members.map((m) => [byUuid.get(m.chassis!), m.chassisName, m.priority]).sort()).toEqual([['hv2', 'hv2', 20], ['hv3', 'hv3', 10]]);
+    // The NB Gateway_Chassis priorities are what northd copied.
+    const gcs = rows('nb/Gateway_Chassis.json', toNbGatewayChassis).filter((g) => g.name.startsWith('lr1-public-'));
+    expect(gcs.map((g) => [g.chassisName, g.priority]).sort()).toEqual([['hv2', 20], ['hv3', 10]]);
+  });
+
+  it('reads an HA_Chassis whose chassis is not registered: no chassis reference, the name only in external_ids', () => {
+    const text = '{"data":[[["uuid","5f1c7a52-0d0e-4a43-9d43-2a7c3f0c9e11"],["set",[]],["map",[["chassis-name","gw-absent"]]],30]],"headings":["_uuid","chassis","external_ids","priority"]}';
+    const r = parseOvsdbRows(text, toSbHaChassis);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.value).toEqual([expect.objectContaining({ chassis: undefined, chassisName: 'gw-absent', priority: 30 })]);
   });
 
   it('reads patch, localnet and router-side ports', () => {

@@ -136,3 +136,46 @@ describe('NB Load_Balancer_Group: optional, absent (not empty) when not collecte
     }
   });
 });
+
+describe('SB HA_Chassis_Group and HA_Chassis: optional, absent (not empty) when not collected', () => {
+  const argv = (t: string) => ['ovn-sbctl', '--format=json', 'list', t];
+  // Verbatim `ovn-sbctl --format=json list HA_Chassis_Group / HA_Chassis` of the sandbox in test/fixtures/ovsdb/README.md.
+  const real = (t: string) => readFileSync(join(import.meta.dirname, `../fixtures/ovsdb/sb/${t}.json`), 'utf8');
+  const haDiagnostics = (s: Awaited<ReturnType<typeof load>>) => s.diagnostics.filter((d) => /HA_Chassis/.test(`${d.file ?? ''} ${d.message}`));
+
+  it('collected: groups with their members, members with chassis reference, name and priority', async () => {
+    const dir = copyFixture('l3-acl');
+    addCentralOutput(dir, 'ovn-sbctl.list.HA_Chassis_Group', { argv: argv('HA_Chassis_Group'), out: real('HA_Chassis_Group') });
+    addCentralOutput(dir, 'ovn-sbctl.list.HA_Chassis', { argv: argv('HA_Chassis'), out: real('HA_Chassis') });
+    const s = await load(dir);
+    expect(s.sb!.haChassisGroups!.map((g) => [g.name, g.haChassis.length])).toEqual([['lr0-public', 1], ['lr1-public', 2]]);
+    expect(s.sb!.haChassis!.map((h) => [h.chassisName, h.priority, h.chassis])).toEqual([
+      ['hv2', 20, '2eac490e-f246-4ecb-a615-1e636127f39f'],
+      ['hv1', 20, '1cebfe53-7501-4bab-8fe5-523dc8ad83e9'],
+      ['hv3', 10, 'cc343873-d5c3-4501-b8e7-27e9087c99be'],
+    ]);
+    expect(haDiagnostics(s)).toEqual([]);
+  });
+
+  it('not in the manifest (the bundled fixtures predate it) or failed: absent, with no diagnostic', async () => {
+    const bundled = copyFixture('l3-acl');
+    const failed = copyFixture('l3-acl');
+    for (const t of ['HA_Chassis_Group', 'HA_Chassis']) addCentralOutput(failed, `ovn-sbctl.list.${t}`, { argv: argv(t), status: 'failed', err: 'ovn-sbctl: unix:/run/ovn/ovnsb_db.sock: database connection failed (Connection refused)\n', error: 'exit 1' });
+    for (const dir of [bundled, failed]) {
+      const s = await load(dir);
+      expect(s.sb!.portBindings.length, dir).toBeGreaterThan(0);
+      expect(s.sb!.haChassisGroups, dir).toBeUndefined();
+      expect(s.sb!.haChassis, dir).toBeUndefined();
+      expect(haDiagnostics(s), dir).toEqual([]);
+    }
+  });
+
+  it('garbage: a diagnostic naming the file, the rest of the snapshot loaded', async () => {
+    const dir = copyFixture('l3-acl');
+    addCentralOutput(dir, 'ovn-sbctl.list.HA_Chassis', { argv: argv('HA_Chassis'), out: real('HA_Chassis').slice(0, 150) });
+    const s = await load(dir);
+    expect(s.sb!.haChassis).toBeDefined();
+    expect(haDiagnostics(s).map((d) => d.file)).toContain('central/ovn-sbctl.list.HA_Chassis.out');
+    expect(s.sb!.portBindings.length).toBeGreaterThan(0);
+  });
+});
