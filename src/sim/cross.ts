@@ -21,7 +21,7 @@
  * chosen (`--lb-dst`, else the group's first bucket) and the hop is re-run with the `dp_hash`
  * value that selects it — the hop's `input` is then exactly what ofproto/trace needs to agree.
  */
-import { cookieOf } from '../model/ovn.js';
+import { cookieOf, type SbPortBinding } from '../model/ovn.js';
 import type { FlowEntry, GroupBucket } from '../model/flow.js';
 import { flowKeyOf } from '../model/flow-list.js';
 import { fail, ok, type Result, type UserError } from '../model/result.js';
@@ -477,13 +477,56 @@ function logicalInport(ctx: CrossContext, flow: string): string | undefined {
   return ctx.index.portByKeys.get(`${Number(BigInt(md))}/${Number(BigInt(r14))}`)?.logicalPort;
 }
 
+/** A chassis that may host a gateway port, with its priority (undefined: none configured). */
+interface GatewayCandidate {
+  readonly chassis: string;
+  readonly priority: number | undefined;
+}
+
+/** OVN's order of gateway chassis (`ha_chassis_get_ordered()`): highest priority first, equal priorities by name. */
+function byPriority(a: GatewayCandidate, b: GatewayCandidate): number {
+  return (b.priority ?? 0) - (a.priority ?? 0) || (a.chassis < b.chassis ? -1 : a.chassis > b.chassis ? 1 : 0);
+}
+
+/**
+ * The chassis that may claim chassisredirect binding `pb` of router port `lrp`, and where the
+ * snapshot says so: the NB Gateway_Chassis of the router port; else the members of the SB
+ * HA_Chassis_Group the binding names (what Neutron and OVN-Kubernetes configure instead, and
+ * what northd writes for Gateway_Chassis too), each named by the SB Chassis row it references or,
+ * for a chassis not registered, by the name northd copied into external_ids:chassis-name; else the
+ * chassis marked enable-chassis-as-gw. `why` says why an earlier source gave nothing.
+ */
+function gatewayCandidates(pb: SbPortBinding, lrpName: string | undefined, snapshot: Pick<Snapshot, 'sb' | 'nb'>): { source: string | undefined; candidates: GatewayCandidate[]; why: string } {
+  const { sb, nb } = snapshot;
+  const lrp = lrpName ? nb?.routerPorts.find((p) => p.name === lrpName) : undefined;
+  const gcs = lrp && nb?.gatewayChassis ? nb.gatewayChassis.filter((g) => lrp.gatewayChassis.includes(g.uuid)) : [];
+  if (gcs.length) return { source: `Gateway_Chassis of ${lrpName}`, candidates: gcs.map((g) => ({ chassis: g.chassisName, priority: g.priority })).sort(byPriority), why: '' };
+  const noGc = lrp?.gatewayChassis.length && !nb?.gatewayChassis ? 'Gateway_Chassis not in the snapshot' : 'no Gateway_Chassis';
+  let noGroup = 'no HA_Chassis_Group';
+  if (pb.haChassisGroup !== undefined) {
+    const group = sb?.haChassisGroups?.find((g) => g.uuid === pb.haChassisGroup);
+    if (!group || !sb?.haChassis) noGroup = 'HA_Chassis_Group not in the snapshot';
+    else {
+      const chassisName = new Map(sb.chassis.map((c) => [c.uuid, c.name] as const));
+      const members = sb.haChassis.filter((h) => group.haChassis.includes(h.uuid));
+      const candidates = members.map((h) => ({ chassis: (h.chassis !== undefined ? chassisName.get(h.chassis) : undefined) ?? h.chassisName ?? `HA_Chassis ${h.uuid}`, priority: h.priority }));
+      if (candidates.length) return { source: `HA_Chassis_Group ${group.name} of ${lrpName ?? pb.logicalPort}`, candidates: candidates.sort(byPriority), why: '' };
+      noGroup = `HA_Chassis_Group ${group.name} without members`;
+    }
+  }
+  const why = `for ${lrpName ?? pb.logicalPort}: ${noGc}, ${noGroup}`;
+  const gwChassis = (sb?.chassis ?? []).filter((c) => /enable-chassis-as-gw/.test(`${c.otherConfig['ovn-cms-options'] ?? ''} ${c.externalIds['ovn-cms-options'] ?? ''}`));
+  if (gwChassis.length) return { source: `chassis with ovn-cms-options enable-chassis-as-gw (${why})`, candidates: gwChassis.map((c) => ({ chassis: c.name, priority: undefined })), why };
+  return { source: undefined, candidates: [], why };
+}
+
 /**
  * A packet for a chassisredirect port that no chassis claims (SB Port_Binding.chassis empty) meets
  * no flow that takes it anywhere: the chassis the tunnel or bundle sent it to does not have the
  * port resident and drops it (table 40's default), and a chassis with no way to it at all drops it
- * in its own tables. The words for that: which port, whose gateway, and the candidates (NB
- * Gateway_Chassis by priority, else the SB chassis marked enable-chassis-as-gw) with what the
- * snapshot says of each (registered in the SB, the BFD state of this chassis' tunnel to it).
+ * in its own tables. The words for that: which port, whose gateway, and the candidates
+ * (`gatewayCandidates`) by priority with what the snapshot says of each (registered in the SB, the
+ * BFD state of this chassis' tunnel to it).
  */
 function unclaimedGateway(d: TraceDrop, hop: TraceHop, ctx: CrossContext, ports: readonly BridgePort[]): string | undefined {
   const index = ctx.index;
@@ -496,12 +539,7 @@ function unclaimedGateway(d: TraceDrop, hop: TraceHop, ctx: CrossContext, ports:
   const lrpName = pb.options['distributed-port'];
   const router = pb.datapath ? index.datapathByUuid.get(pb.datapath)?.name : undefined;
   const sb = ctx.snapshot.sb;
-  const nb = ctx.snapshot.nb;
-  const lrp = lrpName ? nb?.routerPorts.find((p) => p.name === lrpName) : undefined;
-  const gcs = lrp && nb?.gatewayChassis ? nb.gatewayChassis.filter((g) => lrp.gatewayChassis.includes(g.uuid)) : [];
-  const candidates = gcs.length
-    ? [...gcs].sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0)).map((g) => ({ chassis: g.chassisName, priority: g.priority }))
-    : (sb?.chassis ?? []).filter((c) => /enable-chassis-as-gw/.test(`${c.otherConfig['ovn-cms-options'] ?? ''} ${c.externalIds['ovn-cms-options'] ?? ''}`)).map((c) => ({ chassis: c.name, priority: undefined as number | undefined }));
+  const { source, candidates, why } = gatewayCandidates(pb, lrpName, ctx.snapshot);
   const from = hop.chassis ?? hop.host;
   const state = (c: string): string => {
     const registered = (sb?.chassis ?? []).some((x) => x.name === c);
@@ -511,10 +549,9 @@ function unclaimedGateway(d: TraceDrop, hop: TraceHop, ctx: CrossContext, ports:
     if (!tunnel) return `no tunnel from ${from} to it`;
     return `tunnel ${tunnel.name} from ${from}: ${memberLiveness(tunnel.ofport, tunnel).why}`;
   };
-  const source = gcs.length ? `Gateway_Chassis of ${lrpName}` : candidates.length ? 'chassis with ovn-cms-options enable-chassis-as-gw (no Gateway_Chassis of the port in the snapshot: an HA_Chassis_Group is not collected)' : undefined;
   const list = candidates.map((c) => `${c.chassis}${c.priority !== undefined ? ` priority ${c.priority}` : ''} (${state(c.chassis)})`).join(', ');
   const what = `${pb.logicalPort}, the chassisredirect port of gateway port ${lrpName ?? '?'}${router ? ` of router ${router}` : ''}, is claimed by no chassis (its SB Port_Binding has no chassis): no gateway chassis is active for it`;
-  const who = source ? `; candidates, by priority (${source}): ${list}` : '; the snapshot names no gateway chassis for it (neither Gateway_Chassis nor a chassis marked enable-chassis-as-gw)';
+  const who = source ? `; candidates, by priority (${source}): ${list}` : `; the snapshot names no gateway chassis for it (${why}, no chassis marked enable-chassis-as-gw)`;
   return `dropped: ${what}${who} — ovn-controller on the gateway chassis that should be active (the highest priority whose BFD sessions are up) claims it; until one does, nothing takes the packet out (${d.explanation.replace(/^dropped: /, '')})`;
 }
 
