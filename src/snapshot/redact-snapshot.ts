@@ -3,7 +3,7 @@
  *
  *  1. learn: every address the snapshot holds (text, JSON, OpenFlow values, userdata) and the
  *     names that identify the site (manifest host names, OVS `hostname`/`system-id`, SB Chassis
- *     `name`/`hostname`, Encap/Gateway_Chassis chassis names, `ovn.via`, FQDNs in OVSDB remotes,
+ *     `name`/`hostname`, Encap/Gateway_Chassis/HA_Chassis chassis names, `ovn.via`, FQDNs in OVSDB remotes,
  *     FRR `hostname` fields), plus the tunnel ports of each host;
  *  2. name: `host-N` (N = position in the source manifest, so `--hosts` subsets keep the same
  *     numbers), `chassis-N` for a chassis name that is not a host name, `domain-N.example` for
@@ -257,9 +257,10 @@ function learnOvsdb(job: FileJob, text: string, facts: Facts): void {
       if (chassis && ip) facts.encaps.push({ chassis, ip });
     }
   } else if (table === 'Gateway_Chassis' || table === 'HA_Chassis') {
+    // NB rows name the chassis in chassis_name; SB HA_Chassis in external_ids:chassis-name, the
+    // only place the name of a member that never registered (no Chassis row) is found.
     for (const row of rowsOf(text)) {
-      const chassis = str(row.cells.get('chassis_name'));
-      if (chassis) facts.chassisRefs.add(chassis);
+      for (const chassis of [str(row.cells.get('chassis_name')), mapOf(row.cells.get('external_ids')).get('chassis-name')]) if (chassis) facts.chassisRefs.add(chassis);
     }
   }
 }

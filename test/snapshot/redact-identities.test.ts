@@ -15,6 +15,7 @@ import { pack } from '../../src/services/fixture.js';
 import type { MappingFile } from '../../src/snapshot/redact.js';
 import { unmapText } from '../../src/snapshot/redact-unmap.js';
 import { copyFixture } from '../harness/fixture-copy.js';
+import { addCentralOutput } from '../harness/fixture-outputs.js';
 
 const FP_CHANGED_NEW = 'SHA256:qUYi3Ztn3fTK+7XKoaM6woK8CLVPNSkvKVoHaioVU2A';
 const FP_CHANGED_OLD = 'SHA256:8rAVFRMxlgKabgpV0KxxofNgNCmxKY4Qw1mwWORxaCA';
@@ -114,5 +115,30 @@ describe('fixture pack --redact: who collected, and how they connected', () => {
     // And back: fixture unmap restores them.
     const back = unmapText(mapping, `${users.get('alice.smith')} ${fps.get(FP_UNKNOWN)} ${fps.get(FP_MD5)}`);
     expect(back.text).toBe(`alice.smith ${FP_UNKNOWN} ${FP_MD5}`);
+  });
+});
+
+describe('fixture pack --redact: chassis names only an HA_Chassis row holds', () => {
+  it('maps the external_ids:chassis-name of an HA_Chassis whose chassis never registered, like the registered ones', async () => {
+    // What northd writes for an HA_Chassis_Group member no SB Chassis row has (chassis empty, the
+    // NB name in external_ids:chassis-name), next to members that are registered (hv1, hv2).
+    const src = copyFixture('l3-acl');
+    const chassisRows = JSON.parse(readFileSync(join(src, 'central/ovn-sbctl.list.Chassis.out'), 'utf8')) as { data: unknown[][]; headings: string[] };
+    const col = (n: string) => chassisRows.headings.indexOf(n);
+    const registered = chassisRows.data.map((r) => ({ uuid: (r[col('_uuid')] as [string, string])[1], name: r[col('name')] as string }));
+    const members = [
+      [['uuid', 'a1000000-0000-4000-8000-000000000001'], ['set', []], ['map', [['chassis-name', 'gw-rack7-secret']]], 30],
+      ...registered.map((c, i) => [['uuid', `a1000000-0000-4000-8000-00000000001${i}`], ['uuid', c.uuid], ['map', [['chassis-name', c.name]]], 20 - i]),
+    ];
+    const out = `${JSON.stringify({ data: members, headings: ['_uuid', 'chassis', 'external_ids', 'priority'] })}\n`;
+    addCentralOutput(src, 'ovn-sbctl.list.HA_Chassis', { argv: ['ovn-sbctl', '--format=json', 'list', 'HA_Chassis'], out });
+    const work = await mkdtemp(join(tmpdir(), 'ovnscope-redact-ha-'));
+    writeFileSync(join(work, 'site.key'), 'k'.repeat(32));
+    const { text, mapping } = await packAndRead(src, work, 'ha');
+    expect(text).toContain('=== ovnscope-fixture/snapshot/central/ovn-sbctl.list.HA_Chassis.out');
+    expect(text).not.toContain('gw-rack7-secret');
+    const chassis = new Map((mapping.entries.chassis ?? []).map((e) => [e.original, e.mapped]));
+    expect(chassis.get('gw-rack7-secret')).toMatch(/^chassis-\d+$/);
+    expect(text).toContain(`["chassis-name","${chassis.get('gw-rack7-secret')}"]`);
   });
 });
