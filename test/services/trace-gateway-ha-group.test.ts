@@ -8,16 +8,19 @@
 // fixture's own group and chassis uuids, and, where the case needs it, the NB Gateway_Chassis
 // listing as failed (an NB whose gateway ports are configured only through a group has no
 // Gateway_Chassis to name).
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseOvsdbRows, toSbHaChassis, toSbHaChassisGroups } from '../../src/parse/ovsdb-json.js';
 import { trace } from '../../src/services/trace.js';
 import { unpackFixture } from '../../src/snapshot/pack.js';
 import { addCentralOutput } from '../harness/fixture-outputs.js';
 import { loadWithoutTables } from '../harness/trace-report.js';
 
 const SNAP = resolve(import.meta.dirname, '../fixtures/neutron/neutron-ha-unclaimed.tar.gz');
+const HA_GROUP_SNAP = resolve(import.meta.dirname, '../fixtures/neutron/neutron-ha-group.tar.gz');
 const VM1 = '10000001-0000-4000-8000-000000000001';
 const CR = 'cr-lrp-30000003-0000-4000-8000-000000000003';
 const LRP = 'lrp-30000003-0000-4000-8000-000000000003';
@@ -45,9 +48,9 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-async function unpacked(): Promise<string> {
+async function unpacked(fixture = SNAP): Promise<string> {
   const dir = join(work, `s${fresh++}`);
-  const r = await unpackFixture(SNAP, dir);
+  const r = await unpackFixture(fixture, dir);
   if (!r.ok) throw new Error(r.error.message);
   return dir;
 }
@@ -122,5 +125,41 @@ describe('an unclaimed chassisredirect port configured through an HA_Chassis_Gro
     withoutGatewayChassis(empty);
     addGroup(empty, []);
     expect(await dropOf(empty)).toContain(`(for ${LRP}: Gateway_Chassis not in the snapshot, HA_Chassis_Group ${GROUP} without members)): hv3 `);
+  });
+});
+
+// test/fixtures/neutron/neutron-ha-group.tar.gz: collected by test/trace/neutron-ha-group.live.test.ts
+// (see the README there): the gateway port configured only through the NB HA_Chassis_Group
+// neutron-ha-cccccccc… (gw-absent priority 30, a chassis that never registered; hv3 priority 20,
+// its ovn-controller killed before the group was set), so no chassis claims the cr-lrp and hv1
+// has no flow to it: the packet ends in hv1's own router pipeline.
+describe('the collected HA_Chassis_Group of a sandbox where no member can claim the port', () => {
+  it('the listings are what northd wrote: a registered member by Chassis row, the other by name only', async () => {
+    const dir = await unpacked(HA_GROUP_SNAP);
+    const groups = parseOvsdbRows(readFileSync(join(dir, 'central/ovn-sbctl.list.HA_Chassis_Group.out'), 'utf8'), toSbHaChassisGroups);
+    const members = parseOvsdbRows(readFileSync(join(dir, 'central/ovn-sbctl.list.HA_Chassis.out'), 'utf8'), toSbHaChassis);
+    expect([...groups.diagnostics, ...members.diagnostics]).toEqual([]);
+    expect(groups.value.map((g) => [g.name, g.haChassis.length])).toEqual([[`neutron-ha-cccccccc-0000-4000-8000-00000000000c`, 2]]);
+    const s = await loadWithoutTables(dir);
+    const hv3 = s.sb!.chassis.find((c) => c.name === 'hv3')!.uuid;
+    expect(members.value.map((m) => [m.chassisName, m.chassis, m.priority]).sort()).toEqual([
+      ['gw-absent', undefined, 30],
+      ['hv3', hv3, 20],
+    ]);
+    expect(s.sb!.portBindings.find((p) => p.logicalPort === CR)).toMatchObject({ chassis: undefined, haChassisGroup: groups.value[0]!.uuid, gatewayChassis: [] });
+  });
+
+  it('the drop on hv1, which has no way to the port, names the members by priority with their state', async () => {
+    const r = await trace({ snapshot: HA_GROUP_SNAP, bridge: 'br-int', ctNext: [], detail: 'summary', followTunnels: true, from: VM1, to: '8.8.8.8' });
+    if (!r.ok) throw new Error(r.error.message);
+    const single = r.value.single!;
+    expect(single.verdict).toBe('dropped');
+    // Table 40's default drop on hv1: the router pipeline ran inside the patch clone, so the hop's
+    // final flow (after the clone) does not show the port; the route out of the gateway port does.
+    expect(single.drop).toMatchObject({ host: 'hv1', table: 40, reason: 'EXPLICIT_DROP' });
+    expect(single.hops.map((h) => h.host)).toEqual(['hv1']);
+    const e = single.drop!.explanation;
+    expect(e).toContain(`${CR}, the chassisredirect port of gateway port ${LRP} of router neutron-cccccccc-0000-4000-8000-00000000000c, is claimed by no chassis`);
+    expect(e).toMatch(/candidates, by priority \(HA_Chassis_Group neutron-ha-cccccccc-0000-4000-8000-00000000000c of lrp-30000003-0000-4000-8000-000000000003\): gw-absent priority 30 \(not registered in the SB [^)]*\)\), hv3 priority 20 \(tunnel ovn-hv3-0 from hv1: BFD forwarding false/);
   });
 });

@@ -93,7 +93,11 @@ const sgAcls = (pg: string, ingress: Array<{ n: number; match: string }>): AclSp
   ...ingress.map((r) => ({ direction: 'to-lport' as const, priority: 1002, match: `outport == @${pg} && ip4 && ${r.match}`, action: 'allow-related' as const, externalIds: rid(r.n) })),
 ];
 
-export function neutron(opts: { ha?: boolean } = {}): Topology {
+/**
+ * `ha`: hv3 priority 2 and hv2 priority 1 as Gateway_Chassis. `noGatewayChassis`: none, for a test
+ * that configures the port itself (an HA_Chassis_Group, as Neutron and OVN-Kubernetes do).
+ */
+export function neutron(opts: { ha?: boolean; noGatewayChassis?: boolean } = {}): Topology {
   const net = (n: string, name: string, mtu: string) => ({ 'neutron:network_name': name, 'neutron:mtu': mtu, 'neutron:revision_number': '2', 'neutron:availability_zone_hints': '' });
   return {
     name: 'neutron',
@@ -146,7 +150,7 @@ export function neutron(opts: { ha?: boolean } = {}): Topology {
           { name: `lrp-${U.riB}`, mac: 'fa:16:3e:ff:01:01', networks: ['10.0.1.1/24'], externalIds: { 'neutron:network_name': LS(U.netB), 'neutron:router_name': U.router } },
           {
             name: `lrp-${U.gw}`, mac: 'fa:16:3e:ff:04:0a', networks: ['172.24.4.10/24'],
-            gatewayChassis: opts.ha ? [{ chassis: 'hv3', priority: 2 }, { chassis: 'hv2', priority: 1 }] : [{ chassis: 'hv3', priority: 2 }],
+            gatewayChassis: opts.noGatewayChassis ? [] : opts.ha ? [{ chassis: 'hv3', priority: 2 }, { chassis: 'hv2', priority: 1 }] : [{ chassis: 'hv3', priority: 2 }],
             externalIds: { 'neutron:network_name': LS(U.netP), 'neutron:router_name': U.router, 'neutron:is_ext_gw': 'True' },
           },
         ],
