@@ -71,7 +71,7 @@ export const N_WORDS: readonly number[] = SPACES.map((sp) => Math.ceil(sp.width 
  * are 31 words each (1984 of the 2099 words): as words they would make every clone copy 8 KB,
  * so they stay bigints, in an array a state allocates on its first write of one.
  */
-const WORD_OFF: readonly number[] = (() => {
+export const WORD_OFF: readonly number[] = (() => {
   let n = 0;
   return N_WORDS.map((w, i) => {
     if (TUN_MD_INDEX[i] >= 0) return -1;
