@@ -9,7 +9,7 @@
  * resubmit limits, outputs (patch ports continue in the peer bridge), groups and buckets, clone
  * semantics, freezing, and the events the result is built from.
  */
-import { PREREQS, fieldByName, type FieldDef } from '../model/fields.js';
+import { PREREQS, fieldByName, type FieldDef, type Prereq } from '../model/fields.js';
 import type { Action, FieldRef, GroupBucket, NatSpec } from '../model/flow.js';
 import { formatIpv4, formatIpv6, formatMac, onesMask } from '../model/masked.js';
 import type { BridgePort } from '../model/snapshot.js';
@@ -22,7 +22,7 @@ import { bestLiveBucket, bucketAlive, bucketId, hashFieldsBasis, type CompiledGr
 import type { OvnControllerOp } from './ovn.js';
 import { connectionNat, CS_DST_NAT, CS_SRC_NAT, describeNatRewrite, describeOrigin, natFlag, type ConntrackTable, type CtMatch, type CtNatRewrite, type CtOrigin } from './conntrack.js';
 import { ACTION, makeNode, Reporter, SET, SimNode, SummaryLog, TABLE, type Lazy, type NodeFormat } from './report.js';
-import { ETH_TYPE_IP, OFPP, SP, type PacketState } from './state.js';
+import { ACCESS, ETH_TYPE_IP, OFPP, SP, type PacketState } from './state.js';
 
 // ---------------------------------------------------------------------------------------------
 // Options and events
@@ -1121,18 +1121,39 @@ export function executeActionSetOrder(set: readonly Action[]): Action[] {
 
 /** OVS `mf_are_prereqs_ok()` on the packet. */
 export function prereqsOk(s: PacketState, f: FieldDef): boolean {
-  const alts = PREREQS[f.prereq];
-  const ok = alts.some((conj) =>
-    conj.every((c) => {
-      const cf = fieldByName(c.field)!;
-      const m = c.mask ?? onesMask(cf.width);
-      return (s.get(cf) & m) === c.value;
-    }),
-  );
+  const alts = PREREQ_WORDS[f.prereq];
+  let ok = false;
+  for (let i = 0; i < alts.length && !ok; i++) {
+    const conj = alts[i];
+    ok = true;
+    for (let j = 0; j < conj.length && ok; j += 3) ok = (s.w[conj[j]] & conj[j + 1]) === conj[j + 2];
+  }
   if (!ok) return false;
-  if ((f.prereq === 'tcp' || f.prereq === 'udp' || f.prereq === 'sctp') && (s.space(SP.ip_frag) & 2n)) return false;
+  if ((f.prereq === 'tcp' || f.prereq === 'udp' || f.prereq === 'sctp') && s.word(SP.ip_frag, 0) & 2) return false;
   return true;
 }
+
+/**
+ * PREREQS as integer tests on the packet's words: per alternative, [word, mask, value, ...] with
+ * mask and value shifted into the word and as int32 like `PacketState.w`. Every field a
+ * prerequisite names lies inside one word (checked here); set_field and load check prerequisites
+ * on every write, and the bigint form allocated per check.
+ */
+const PREREQ_WORDS: Readonly<Record<Prereq, readonly (readonly number[])[]>> = (() => {
+  const out = {} as Record<Prereq, number[][]>;
+  for (const [name, alts] of Object.entries(PREREQS) as [Prereq, (typeof PREREQS)[Prereq]][]) {
+    out[name] = alts.map((conj) =>
+      conj.flatMap((c) => {
+        const cf = fieldByName(c.field)!;
+        const a = ACCESS[cf.id];
+        if (a.wi < 0) throw new Error(`prerequisite field ${c.field} is not inside one word of the packet state`);
+        const m = Number(c.mask ?? onesMask(cf.width)) & a.wmask;
+        return [a.wi, (m << a.wsh) | 0, ((Number(c.value) & m) << a.wsh) | 0];
+      }),
+    );
+  }
+  return out;
+})();
 
 function tupleSwap(s: PacketState): void {
   const sw = (a: number, b: number) => {
