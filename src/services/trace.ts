@@ -5,7 +5,7 @@ import { formatDiagnostic } from '../model/diagnostic.js';
 import { fail, ok, type Result } from '../model/result.js';
 import type { BridgePort, BridgeState, Snapshot } from '../model/snapshot.js';
 import type { Detail, HopEntry, TraceDrop, TraceResult } from '../model/trace.js';
-import { pruneTree } from '../model/trace.js';
+import { pruneTree, type TraceNode } from '../model/trace.js';
 import { annotateTrace, nameStep } from '../sim/annotate.js';
 import { bucketBackend, createCrossContext, lbDstNotABackend, traceAcross, type CrossContext, type CrossOptions, type CrossResult, type LbChoice } from '../sim/cross.js';
 import { buildGuestPacket, DEFAULT_TTL, DHCP_SERVER_ADDRESS, flowFromState, type GuestPacket, type Protocol } from '../sim/guest.js';
@@ -203,15 +203,47 @@ function report(input: string, r: SimTraceResult, detail: Detail, index: OvnInde
     const backends = backendsOf(groups.find((g) => g.groupId === incomplete!.groupId));
     if (backends.length) incomplete = { ...incomplete, hint: `${incomplete.hint}; or choose a load-balancer backend with --lb-dst (group ${incomplete.groupId}: ${backends.join(', ')})` };
   }
-  return {
+  const out = {
     input,
     verdict: named.verdict,
     hops: named.hops,
     warnings: named.warnings,
     ...(incomplete ? { incomplete } : {}),
     size: r.size,
-    tree: pruneTree(named.tree, detail),
   };
+  return withPrunedTree(out, named.tree, detail);
+}
+
+interface TreeSlot {
+  tree: TraceNode[];
+  /** Undefined once pruned. */
+  detail: Detail | undefined;
+}
+
+const TREE_SLOT = Symbol('tree before pruning');
+const PRUNED_TREE: PropertyDescriptor = {
+  get(this: { [TREE_SLOT]: TreeSlot }): TraceNode[] {
+    const slot = this[TREE_SLOT];
+    if (slot.detail !== undefined) {
+      slot.tree = pruneTree(slot.tree, slot.detail);
+      slot.detail = undefined;
+    }
+    return slot.tree;
+  },
+  enumerable: true,
+  configurable: true,
+};
+
+/**
+ * Adds `tree` to a report: the tree pruned to `detail`, pruned on first read. Pruning formats the
+ * text and data of every node it keeps, and a --flows-file batch in text prints only the verdict
+ * line. One shared getter, the tree in a hidden slot (as `flowTextProperty` in sim/trace.ts).
+ */
+function withPrunedTree<T extends object>(o: T, tree: TraceNode[], detail: Detail): T & { readonly tree: TraceNode[] } {
+  const slot: TreeSlot = { tree, detail };
+  Object.defineProperty(o, TREE_SLOT, { value: slot });
+  Object.defineProperty(o, 'tree', PRUNED_TREE);
+  return o as T & { readonly tree: TraceNode[] };
 }
 
 /**
@@ -456,18 +488,19 @@ function shq(s: string): string {
 }
 
 function crossReport(input: string, r: CrossResult, detail: Detail): TraceReport {
-  return {
+  const out = {
     input,
     verdict: r.verdict,
     hops: r.hops,
     warnings: r.warnings,
     ...(r.incomplete ? { incomplete: r.incomplete } : {}),
     size: r.size,
-    tree: pruneTree(r.tree, detail),
+  };
+  return Object.assign(withPrunedTree(out, r.tree, detail), {
     ...(r.drop ? { drop: r.drop } : {}),
     delivered: r.delivered,
     ...(r.lbChoices.length ? { lbChoices: r.lbChoices } : {}),
-  };
+  });
 }
 
 /** Default protocol: TCP to the VIP's port for a load balancer, else ICMP echo. */
