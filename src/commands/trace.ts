@@ -122,6 +122,7 @@ With --flows-file each non-blank line (not starting with #) is one flow, traced 
     "arpAnswer": "reply" | "neighbour-advertisement" | "owner" | "none",  (--arp: how the request was
              answered — an ARP reply back out of the sender's port, ovn-controller's nd_na/nd_na_router,
              delivered to the port that has the address — or "none": flooded copies at most)
+    "arpAnsweredBy": ["web3"],  (with "owner": the ports that got the request and have the address)
     "dhcpAnswer": { "answered": true | false, "action": "put_dhcp_opts" | "put_dhcpv6_opts",
                     "offer": "10.0.0.12", "options": { "router": "10.0.0.1", "lease_time": "43200", ... },
                     "stage", "datapath", "why" },  (--dhcp: whether ovn-controller answers the request,

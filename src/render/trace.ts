@@ -77,7 +77,7 @@ function routerAnswered(r: TraceReport): string {
   // --to endpoint is that port when it has the address asked for).
   if (r.arpAnswer === 'owner') {
     const target = r.packet?.nwDst;
-    const owners = [...new Set((r.delivered ?? []).flatMap((d) => (d.logicalPort !== undefined && d.logicalPort === r.to?.logicalPort && (target === undefined || r.to.ips.some((ip) => canonicalIp(ip) === canonicalIp(target))) ? [d.logicalPort] : [])))];
+    const owners = r.arpAnsweredBy ?? [];
     const others = r.delivered?.some((d) => d.logicalPort !== undefined && !owners.includes(d.logicalPort)) ? '; the other ports got the flooded request' : '';
     return `answered by ${owners.join(', ') || 'the port that has the address'} (${target ? `has ${target}` : 'has the address'}${others}): `;
   }

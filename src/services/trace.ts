@@ -106,6 +106,8 @@ export interface TraceReport {
    * copies at most: nobody answers).
    */
   readonly arpAnswer?: ArpAnswer;
+  /** `arpAnswer` `owner`: the ports that got a copy of the request and have the address asked for (they answer it themselves). */
+  readonly arpAnsweredBy?: readonly string[];
   /** `--dhcp`: whether ovn-controller answers the DISCOVER (Solicit), with what, or why not. */
   readonly dhcpAnswer?: DhcpAnswer;
   /**
@@ -539,14 +541,14 @@ function traceGuest(req: TraceRequest, snapshot: Snapshot, ctx: CrossContext, re
   const pathRest = tracedChassisPath({ chassis, datapaths, routers, missing, notes }, r.value.hops, snapshot.sb, (c) => resolver.hostOfChassis(c));
   const base = crossReport(p.flow, r.value, req.detail);
   const arp = protocol.kind === 'arp' ? arpAnswerOf(r.value, resolver, from, p.nwDst) : undefined;
-  const unanswered = arp === 'none' ? unansweredVip(r.value, resolver, from, to, p) : undefined;
+  const unanswered = arp?.answer === 'none' ? unansweredVip(r.value, resolver, from, to, p) : undefined;
   const dhcp = protocol.kind === 'dhcp' ? dhcpAnswerOf(r.value, ctx.index, snapshot, from, p) : undefined;
-  const arrived = dhcp ? dhcp.answered : reached(r.value, resolver, from, to, arp);
+  const arrived = dhcp ? dhcp.answered : reached(r.value, resolver, from, to, arp?.answer);
   const localport = arrived ? undefined : localportStop(from, to, p.entry.host);
   const warnings = [...p.notes, ...(unanswered ? [unanswered] : []), ...(localport ? [localport] : []), ...base.warnings];
   return ok({
     cross: r.value,
-    report: { ...base, warnings, from, to, packet: p, path: pathRest, reachedDestination: arrived, ...(arp ? { arpAnswer: arp } : {}), ...(dhcp ? { dhcpAnswer: dhcp } : {}) },
+    report: { ...base, warnings, from, to, packet: p, path: pathRest, reachedDestination: arrived, ...(arp ? { arpAnswer: arp.answer, ...(arp.by.length ? { arpAnsweredBy: arp.by } : {}) } : {}), ...(dhcp ? { dhcpAnswer: dhcp } : {}) },
   });
 }
 
@@ -651,13 +653,13 @@ function dhcpUnanswered(r: CrossResult, snapshot: Snapshot, from: Endpoint, p: G
  * to a port that has the address is answered by that guest. Flooded copies to ports without the
  * address are the request, not an answer.
  */
-function arpAnswerOf(r: CrossResult, resolver: Resolver, from: Endpoint, target: string): ArpAnswer {
+function arpAnswerOf(r: CrossResult, resolver: Resolver, from: Endpoint, target: string): { answer: ArpAnswer; by: string[] } {
   const packetOf = (d: CrossResult['delivered'][number]) => (r.hops[d.hop]?.outputs.find((o) => o.port === d.port) as Partial<SimOutput> | undefined)?.packet ?? '';
-  if (r.delivered.some((d) => d.logicalPort !== undefined && d.logicalPort === from.logicalPort && /(^|,)arp_op=2(,|$)/.test(packetOf(d)))) return 'reply';
-  if (r.runs.some((run) => run.result.controllers.some((c) => c.reason === 'ND_NA' || c.reason === 'ND_NA_ROUTER'))) return 'neighbour-advertisement';
+  if (r.delivered.some((d) => d.logicalPort !== undefined && d.logicalPort === from.logicalPort && /(^|,)arp_op=2(,|$)/.test(packetOf(d)))) return { answer: 'reply', by: [] };
+  if (r.runs.some((run) => run.result.controllers.some((c) => c.reason === 'ND_NA' || c.reason === 'ND_NA_ROUTER'))) return { answer: 'neighbour-advertisement', by: [] };
   const owner = (lp: string) => resolver.port(lp)?.ips.some((ip) => canonicalIp(ip) === target) === true;
-  if (r.delivered.some((d) => d.logicalPort !== undefined && d.logicalPort !== from.logicalPort && owner(d.logicalPort))) return 'owner';
-  return 'none';
+  const owners = [...new Set(r.delivered.flatMap((d) => (d.logicalPort !== undefined && d.logicalPort !== from.logicalPort && owner(d.logicalPort) ? [d.logicalPort] : [])))];
+  return owners.length ? { answer: 'owner', by: owners } : { answer: 'none', by: [] };
 }
 
 /**

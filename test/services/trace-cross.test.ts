@@ -123,6 +123,14 @@ describe('trace --arp to a load-balancer VIP on the sender\'s subnet', () => {
     expect(verdictLine(r, plain)).toMatch(/^answered by web3 \(has 10\.1\.1\.201; the other ports got the flooded request\): delivered to (web2|web3) .*, (web2|web3) /);
   });
 
+  it('an ARP answered by ports that have the address: the verdict line names those the service found (arpAnsweredBy), not its own guess', () => {
+    const v: Snapshot = { ...l3, sb: { ...l3.sb!, portBindings: l3.sb!.portBindings.map((pb) => (pb.logicalPort === 'web3' ? { ...pb, mac: pb.mac.map((m) => `${m} 10.1.1.201`) } : pb)) } };
+    const r = run(v, { from: 'web1', to: '10.1.1.201', protocol: { kind: 'arp' } });
+    expect(r.arpAnsweredBy).toEqual(['web3']);
+    // Two owners (a duplicate address): the line names both, whichever one --to resolved to.
+    expect(verdictLine({ ...r, arpAnsweredBy: ['web2', 'web3'] }, plain)).toMatch(/^answered by web2, web3 \(has 10\.1\.1\.201\): delivered to /);
+  });
+
   it('an ARP for a port\'s address is answered by the ARP responder, back to the sender (reply), and is reached', () => {
     const r = run(switchOnlyLb(), { from: 'web1', to: 'web3', protocol: { kind: 'arp' } });
     expect(r).toMatchObject({ arpAnswer: 'reply', reachedDestination: true });
