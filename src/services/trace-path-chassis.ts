@@ -6,9 +6,9 @@
  * through a distributed router never meets the gateway chassis, and one sent to a chassisredirect
  * port that no chassis claims meets a chassis `chassisPath` cannot name.
  */
-import type { SouthboundState } from '../model/snapshot.js';
 import type { TraceHop } from '../model/trace.js';
-import type { ChassisPath, PathChassis } from '../snapshot/resolve.js';
+import type { OvnIndex } from '../snapshot/ovn-index.js';
+import { pathChassis, type ChassisPath, type PathChassis, type Resolver } from '../snapshot/resolve.js';
 
 type TracePath = Omit<ChassisPath, 'from' | 'to'>;
 
@@ -23,21 +23,20 @@ interface GatewayPort {
   readonly chassis?: string;
 }
 
-function gatewayPorts(sb: SouthboundState | undefined): GatewayPort[] {
-  if (!sb) return [];
-  const dpName = new Map(sb.datapaths.map((d) => [d.uuid, d] as const));
-  const byName = new Map(sb.portBindings.map((p) => [p.logicalPort, p] as const));
-  const chassisName = new Map(sb.chassis.map((c) => [c.uuid, c.name] as const));
+/** The gateway ports of the snapshot, read from the trace context's OVN index (built once per snapshot). */
+function gatewayPorts(index: OvnIndex | undefined): GatewayPort[] {
+  if (!index) return [];
+  const { datapathByUuid, portByName, chassisByUuid } = index;
   const out: GatewayPort[] = [];
-  for (const pb of sb.portBindings) {
+  for (const pb of portByName.values()) {
     if (pb.type !== 'chassisredirect' && pb.type !== 'l3gateway') continue;
-    const dp = pb.datapath ? dpName.get(pb.datapath) : undefined;
+    const dp = pb.datapath ? datapathByUuid.get(pb.datapath) : undefined;
     // The switch side of a gateway router's link is an l3gateway binding too: the router side says it.
     if (!dp?.name || (pb.type === 'l3gateway' && dp.kind !== 'router')) continue;
-    const dist = pb.type === 'chassisredirect' ? byName.get(pb.options['distributed-port'] ?? '') : undefined;
-    const peer = dist?.peer ? byName.get(dist.peer) : undefined;
-    const outside = peer?.datapath ? dpName.get(peer.datapath)?.name : undefined;
-    const chassis = pb.chassis ? chassisName.get(pb.chassis) : undefined;
+    const dist = pb.type === 'chassisredirect' ? portByName.get(pb.options['distributed-port'] ?? '') : undefined;
+    const peer = dist?.peer ? portByName.get(dist.peer) : undefined;
+    const outside = peer?.datapath ? datapathByUuid.get(peer.datapath)?.name : undefined;
+    const chassis = pb.chassis ? chassisByUuid.get(pb.chassis)?.name : undefined;
     out.push({ port: pb.logicalPort, type: pb.type, router: dp.name, ...(outside ? { outside } : {}), ...(chassis ? { chassis } : {}) });
   }
   return out;
@@ -74,8 +73,8 @@ function gatewayCrossed(chassis: string, hops: readonly TraceHop[], chassisOf: (
  * gateway chassis). A tunnel to a chassis not in the snapshot counts as crossing it. Flooded
  * copies (a broadcast, an unknown destination) reach chassis that are on no path: not listed.
  */
-export function tracedChassisPath(path: TracePath, hops: readonly TraceHop[], sb: SouthboundState | undefined, hostOfChassis: (chassis: string) => string | undefined): TracePath {
-  const gateways = gatewayPorts(sb);
+export function tracedChassisPath(path: TracePath, hops: readonly TraceHop[], index: OvnIndex | undefined, resolver: Pick<Resolver, 'chassisRow'>): TracePath {
+  const gateways = gatewayPorts(index);
   const chassisOf = (h: TraceHop) => h.chassis ?? h.host;
   const crossed: string[] = [];
   const cross = (c: string | undefined) => {
@@ -99,10 +98,7 @@ export function tracedChassisPath(path: TracePath, hops: readonly TraceHop[], sb
   for (const c of crossed) {
     const gw = through.get(c);
     if (!gw || chassis.some((x) => x.chassis === c)) continue;
-    const row = sb?.chassis.find((x) => x.name === c);
-    const host = hostOfChassis(c);
-    const encapIps = (sb?.encaps ?? []).filter((e) => e.chassisName === c).map((e) => e.ip);
-    chassis.push({ chassis: c, ...(row?.hostname ? { hostname: row.hostname } : {}), encapIps, roles: ['gateway'], ...(host ? { host } : {}), why: [gatewayWhy(gw)] });
+    chassis.push(pathChassis(resolver.chassisRow(c), ['gateway'], [gatewayWhy(gw)]));
   }
   return { ...path, chassis, missing: chassis.filter((c) => !c.host).map((c) => c.chassis) };
 }

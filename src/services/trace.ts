@@ -538,7 +538,7 @@ function traceGuest(req: TraceRequest, snapshot: Snapshot, ctx: CrossContext, re
   // A DHCP request is answered on the sender's own chassis and switch: its path is the port's.
   const { chassis, datapaths, routers, missing, notes } = resolver.chassisPath(from, protocol.kind === 'dhcp' ? from : to);
   // The chassis the packet crossed: the static path lists every gateway chassis it could meet.
-  const pathRest = tracedChassisPath({ chassis, datapaths, routers, missing, notes }, r.value.hops, snapshot.sb, (c) => resolver.hostOfChassis(c));
+  const pathRest = tracedChassisPath({ chassis, datapaths, routers, missing, notes }, r.value.hops, ctx.index, resolver);
   const base = crossReport(p.flow, r.value, req.detail);
   const arp = protocol.kind === 'arp' ? arpAnswerOf(r.value, resolver, from, p.nwDst) : undefined;
   const unanswered = arp?.answer === 'none' ? unansweredVip(r.value, resolver, from, to, p) : undefined;

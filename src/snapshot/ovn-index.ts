@@ -1,5 +1,5 @@
 import { cookieOf, lflowDatapaths } from '../model/ovn.js';
-import type { SbDatapathBinding, SbLoadBalancer, SbLogicalFlow, SbMacBinding, SbMulticastGroup, SbPortBinding } from '../model/ovn.js';
+import type { SbChassis, SbDatapathBinding, SbLoadBalancer, SbLogicalFlow, SbMacBinding, SbMulticastGroup, SbPortBinding } from '../model/ovn.js';
 import type { NbAcl, NbLoadBalancer, NbLogicalRouterPort, NbLogicalSwitchPort, NbNat, NbStaticRoute } from '../model/ovn.js';
 import type { Snapshot } from '../model/snapshot.js';
 
@@ -23,6 +23,8 @@ export interface OvnIndex {
   /** `${datapathKey}/${portKey}` → port binding (reg14/reg15 values). */
   readonly portByKeys: ReadonlyMap<string, SbPortBinding>;
   readonly portByName: ReadonlyMap<string, SbPortBinding>;
+  /** SB Chassis row UUID (Port_Binding.chassis) → the chassis. */
+  readonly chassisByUuid: ReadonlyMap<string, SbChassis>;
   /** NB row behind a logical flow's `stage-hint` (first 8 hex digits of the NB row UUID). */
   readonly nbByHint: ReadonlyMap<string, NbObject>;
   /** NB logical switch ports by name (port security, addresses). */
@@ -72,6 +74,7 @@ export function buildOvnIndex(snapshot: Snapshot): OvnIndex {
     const dp = pb.datapath ? datapathByUuid.get(pb.datapath) : undefined;
     if (dp?.tunnelKey !== undefined && pb.tunnelKey !== undefined) portByKeys.set(`${dp.tunnelKey}/${pb.tunnelKey}`, pb);
   }
+  const chassisByUuid = new Map((sb?.chassis ?? []).map((c) => [c.uuid, c] as const));
   for (const g of sb?.multicastGroups ?? []) add(g.uuid, { kind: 'multicast-group', group: g });
   for (const lb of sb?.loadBalancers ?? []) add(lb.uuid, { kind: 'load-balancer', lb });
   for (const mb of sb?.macBindings ?? []) add(mb.uuid, { kind: 'mac-binding', binding: mb });
@@ -109,7 +112,7 @@ export function buildOvnIndex(snapshot: Snapshot): OvnIndex {
   const lspByName = new Map((nb?.switchPorts ?? []).map((p) => [p.name, p] as const));
   const datapathByName = new Map<string, SbDatapathBinding>();
   for (const d of sb?.datapaths ?? []) datapathByName.set(datapathName(d), d);
-  return { byCookie, datapathByUuid, datapathByKey, portByKeys, portByName, nbByHint, lspByName, datapathByName };
+  return { byCookie, datapathByUuid, datapathByKey, portByKeys, portByName, chassisByUuid, nbByHint, lspByName, datapathByName };
 }
 
 /** A datapath's human name (NB switch/router name as northd copies it into external_ids:name). */

@@ -184,15 +184,25 @@ export interface PacketMatch {
 
 export type PathRole = 'source' | 'destination' | 'gateway';
 
-export interface PathChassis {
+/** A chassis as a path names it: its SB hostname and encap IPs, the snapshot host that is it. */
+export interface PathChassisRow {
   readonly chassis: string;
   readonly hostname?: string;
   readonly encapIps: readonly string[];
-  /** In order source, destination, gateway. */
-  readonly roles: readonly PathRole[];
   /** Snapshot host that is this chassis (undefined: not collected). */
   readonly host?: string;
+}
+
+export interface PathChassis extends PathChassisRow {
+  /** In order source, destination, gateway. */
+  readonly roles: readonly PathRole[];
   readonly why: readonly string[];
+}
+
+/** A path's chassis: its row with roles and why (fields in the order --json has always printed them). */
+export function pathChassis(row: PathChassisRow, roles: readonly PathRole[], why: readonly string[]): PathChassis {
+  const { host, ...named } = row;
+  return { ...named, roles, ...(host ? { host } : {}), why };
 }
 
 export interface ChassisPath {
@@ -244,6 +254,8 @@ export interface Resolver {
   port(name: string): Endpoint | undefined;
   /** Snapshot host of a chassis name (system-id, hostname or encap IP), if collected. */
   hostOfChassis(chassis: string): string | undefined;
+  /** A chassis (by name) as a path lists it, whether or not the SB knows it. */
+  chassisRow(chassis: string): PathChassisRow;
   /** Subnets (CIDRs) of the switch an endpoint is on: its router ports' networks, other_config:subnet. */
   subnets(e: Endpoint): readonly string[];
   /**
@@ -413,6 +425,11 @@ export function createResolver(view: SnapshotView): Resolver {
       view.hosts.find((h) => h.openVswitch?.hostname && names.includes(h.openVswitch.hostname))?.name ??
       view.hosts.find((h) => (h.encapIp && ips.has(h.encapIp)) || (h.openVswitch?.ovnEncapIps ?? []).some((ip) => ips.has(ip)))?.name
     );
+  };
+  const chassisRow = (chassis: string): PathChassisRow => {
+    const row = (sb?.chassis ?? []).find((c) => c.name === chassis);
+    const host = hostOfChassis(chassis);
+    return { chassis, ...(row?.hostname ? { hostname: row.hostname } : {}), encapIps: encapsOf(chassis), ...(host ? { host } : {}) };
   };
   const chassisName = (uuid: string | undefined) => (uuid ? chassisByUuid.get(uuid)?.name ?? uuid : undefined);
 
@@ -1067,11 +1084,7 @@ export function createResolver(view: SnapshotView): Resolver {
     }
     if (to.kind === 'router' && to.gatewayPort) add(to.chassis, 'gateway', `${to.gatewayPort} is active there`);
     const order: PathRole[] = ['source', 'destination', 'gateway'];
-    const chassis: PathChassis[] = [...roles].map(([c, r]) => {
-      const row = (sb?.chassis ?? []).find((x) => x.name === c);
-      const host = hostOfChassis(c);
-      return { chassis: c, ...(row?.hostname ? { hostname: row.hostname } : {}), encapIps: encapsOf(c), roles: order.filter((x) => r.roles.has(x)), ...(host ? { host } : {}), why: r.why };
-    });
+    const chassis: PathChassis[] = [...roles].map(([c, r]) => pathChassis(chassisRow(c), order.filter((x) => r.roles.has(x)), r.why));
     const pathNames = pathDps.map((d) => dpRef(d)!.name);
     return {
       from,
@@ -1178,6 +1191,7 @@ export function createResolver(view: SnapshotView): Resolver {
     datapathPath: (a, b) => datapathPath(a, b),
     port,
     hostOfChassis,
+    chassisRow,
     subnets: (e) => (e.datapath ? subnetsOf(e.datapath.uuid) : []),
     providerMacOwner,
     onHost,
