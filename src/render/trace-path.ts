@@ -219,10 +219,15 @@ export function renderPathHeader(r: TraceReport, style: ChalkInstance): string[]
     out.push(style.dim(`       enters ${h.host} ${h.bridge} at ${h.entry?.port ?? '?'}${described ? `: ${r.input}` : r.size ? `, ${r.size} B` : ''}`));
   }
   if (r.path) {
-    const chassis = r.path.chassis.map((c) => `${c.chassis} (${c.roles.join('+')}${c.host ? '' : ', not collected'})`).join(', ');
+    // Chassis only flooded copies reached (a broadcast, an unknown destination) are named apart:
+    // the packet's own path is the chassis before them.
+    const own = r.path.chassis.filter((c) => !c.roles.includes('flooded'));
+    const flooded = r.path.chassis.filter((c) => c.roles.includes('flooded'));
+    const chassis = own.map((c) => `${c.chassis} (${c.roles.join('+')}${c.host ? '' : ', not collected'})`).join(', ');
+    const copies = flooded.length ? `; flooded copies to ${flooded.map((c) => `${c.chassis}${c.host ? '' : ' (not collected)'}`).join(', ')}` : '';
     // No logical path known (an outside address with no gateway router in reach): say so, with why.
     const dps = r.path.datapaths.join(' → ') || `no logical path${r.path.notes.length ? ` (${r.path.notes.join('; ')})` : ''}`;
-    out.push(`${style.bold('Path  ')} ${dps}; chassis ${chassis || 'none'}`);
+    out.push(`${style.bold('Path  ')} ${dps}; chassis ${chassis || 'none'}${copies}`);
   }
   return out;
 }

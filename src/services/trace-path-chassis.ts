@@ -8,9 +8,17 @@
  */
 import type { TraceHop } from '../model/trace.js';
 import type { OvnIndex } from '../snapshot/ovn-index.js';
-import { pathChassis, type ChassisPath, type PathChassis, type Resolver } from '../snapshot/resolve.js';
+import { pathChassis, type ChassisPath, type PathChassis, type PathRole, type Resolver } from '../snapshot/resolve.js';
 
-type TracePath = Omit<ChassisPath, 'from' | 'to'>;
+/**
+ * A traced path's roles: a static path's, and `flooded` — a chassis the packet reached only as
+ * copies OVN sent to a multicast group (a broadcast flooded with _MC_flood, an unknown destination
+ * MAC with _MC_unknown), on no unicast path of the packet.
+ */
+export type TracedRole = PathRole | 'flooded';
+
+/** The Path of a traced packet (`TraceReport.path`). */
+export type TracePath = Omit<ChassisPath, 'from' | 'to' | 'chassis'> & { readonly chassis: readonly PathChassis<TracedRole>[] };
 
 /** A router's way out: a distributed gateway port's chassisredirect port, or a gateway router's l3gateway port. */
 interface GatewayPort {
@@ -66,26 +74,58 @@ function gatewayCrossed(chassis: string, hops: readonly TraceHop[], chassisOf: (
 }
 
 /**
+ * The multicast group a GENEVE copy was sent to, or undefined for a unicast one: OVN gives
+ * multicast groups the logical port keys 32768–65535 (ovn-sb(5), Multicast_Group tunnel_key), and
+ * the egress key is the low 16 bits of tun_metadata0. Named as the trace decoded it when it could.
+ */
+function multicastGroupOf(t: { readonly metadata0?: string; readonly outport?: string; readonly datapath?: string } | undefined): string | undefined {
+  if (t?.metadata0 === undefined) return undefined;
+  let key: number;
+  try {
+    key = Number(BigInt(t.metadata0) & 0xffffn);
+  } catch {
+    return undefined;
+  }
+  if (key < 0x8000) return undefined;
+  return `${t.outport ?? `multicast group ${key}`}${t.datapath ? ` of ${t.datapath}` : ''}`;
+}
+
+/**
  * `path` (from `chassisPath`) cut to what the trace did: the endpoints' chassis keep their roles
  * (source, destination: where the packet starts and is headed), the gateway role stays only where
  * the packet went through the gateway, and a chassis where it went through a gateway that `path`
  * lacks is added (a chassisredirect port no chassis claims still has the packet sent to one of its
- * gateway chassis). A tunnel to a chassis not in the snapshot counts as crossing it. Flooded
- * copies (a broadcast, an unknown destination) reach chassis that are on no path: not listed.
+ * gateway chassis). A tunnel to a chassis not in the snapshot counts as crossing it. A chassis that
+ * only copies for a multicast group reached (a broadcast, an unknown destination: flooded to every
+ * chassis with a port of the switch) is added last as `flooded`, judged from the tunnels the trace
+ * took, so a reader of the Path sees every chassis the packet reached and which of them only as a
+ * flooded copy.
  */
-export function tracedChassisPath(path: TracePath, hops: readonly TraceHop[], index: OvnIndex | undefined, resolver: Pick<Resolver, 'chassisRow'>): TracePath {
+export function tracedChassisPath(path: Omit<ChassisPath, 'from' | 'to'>, hops: readonly TraceHop[], index: OvnIndex | undefined, resolver: Pick<Resolver, 'chassisRow'>): TracePath {
   const gateways = gatewayPorts(index);
   const chassisOf = (h: TraceHop) => h.chassis ?? h.host;
   const crossed: string[] = [];
   const cross = (c: string | undefined) => {
     if (c !== undefined && !crossed.includes(c)) crossed.push(c);
   };
+  /** Chassis a multicast copy went to (followed, or to a chassis not in the snapshot) → why. */
+  const flooded = new Map<string, string[]>();
   for (const h of hops) {
     cross(chassisOf(h));
-    for (const o of h.outputs) if (o.next?.status === 'not-collected') cross(o.next.chassis ?? o.tunnel?.chassis);
+    for (const o of h.outputs) {
+      if (o.next?.status === 'not-collected') cross(o.next.chassis ?? o.tunnel?.chassis);
+      const group = o.kind === 'tunnel' ? multicastGroupOf(o.tunnel) : undefined;
+      if (!group) continue;
+      const followed = o.next?.status === 'followed' ? hops[o.next.hop] : undefined;
+      const to = followed ? chassisOf(followed) : o.next?.status === 'not-collected' ? (o.next.chassis ?? o.tunnel?.chassis) : undefined;
+      if (to === undefined) continue;
+      const why = `a copy for ${group} is sent there from ${chassisOf(h)} over a tunnel`;
+      const whys = flooded.get(to) ?? [];
+      if (!whys.includes(why)) flooded.set(to, [...whys, why]);
+    }
   }
   const through = new Map(crossed.map((c) => [c, gatewayCrossed(c, hops, chassisOf, gateways)] as const));
-  const chassis: PathChassis[] = [];
+  const chassis: PathChassis<TracedRole>[] = [];
   for (const c of path.chassis) {
     const gw = through.get(c.chassis);
     const roles = c.roles.filter((r) => r !== 'gateway' || gw !== undefined);
@@ -100,6 +140,8 @@ export function tracedChassisPath(path: TracePath, hops: readonly TraceHop[], in
     if (!gw || chassis.some((x) => x.chassis === c)) continue;
     chassis.push(pathChassis(resolver.chassisRow(c), ['gateway'], [gatewayWhy(gw)]));
   }
+  // Flooded last: a chassis with a role on the packet's own path keeps just that role.
+  for (const [c, why] of flooded) if (!chassis.some((x) => x.chassis === c)) chassis.push(pathChassis(resolver.chassisRow(c), ['flooded'], why));
   return { ...path, chassis, missing: chassis.filter((c) => !c.host).map((c) => c.chassis) };
 }
 

@@ -16,10 +16,10 @@ import { dhcpv4OptionsOf, dhcpv6OptionsOf, loadMtu, type MtuSnapshot } from '../
 import { loadHostIdentities, loadOpenedSnapshot } from '../snapshot/load.js';
 import { openSnapshot, type SnapshotSource } from '../snapshot/reader.js';
 import { buildOvnIndex, type OvnIndex } from '../snapshot/ovn-index.js';
-import { canonicalIp, createResolver, describeEndpoint, lbPlacement, splitHostPort, type ChassisPath, type Endpoint, type Resolver } from '../snapshot/resolve.js';
+import { canonicalIp, createResolver, describeEndpoint, lbPlacement, splitHostPort, type Endpoint, type Resolver } from '../snapshot/resolve.js';
 import { dataErrorIndex, type DataErrorIndex } from './trace-data-errors.js';
 import { flowDumpNotRead } from './flow-dump.js';
-import { tracedChassisPath } from './trace-path-chassis.js';
+import { tracedChassisPath, type TracePath } from './trace-path-chassis.js';
 import { staleFlowIndex, staleFlowsReport, type StaleFlowsReport } from './trace-stale-flows.js';
 
 export interface TraceRequest {
@@ -91,7 +91,7 @@ export interface TraceReport {
   readonly from?: Endpoint;
   readonly to?: Endpoint;
   readonly packet?: GuestPacket;
-  readonly path?: Omit<ChassisPath, 'from' | 'to'>;
+  readonly path?: TracePath;
   /** `--reply`: the reply's own trace. */
   readonly reply?: TraceReport;
   /** Why the reply was not traced. */

@@ -193,14 +193,15 @@ export interface PathChassisRow {
   readonly host?: string;
 }
 
-export interface PathChassis extends PathChassisRow {
-  /** In order source, destination, gateway. */
-  readonly roles: readonly PathRole[];
+/** `R`: the roles a path can give (a traced path adds one, src/services/trace-path-chassis.ts). */
+export interface PathChassis<R extends string = PathRole> extends PathChassisRow {
+  /** In order source, destination, gateway (a traced path: then flooded). */
+  readonly roles: readonly R[];
   readonly why: readonly string[];
 }
 
 /** A path's chassis: its row with roles and why (fields in the order --json has always printed them). */
-export function pathChassis(row: PathChassisRow, roles: readonly PathRole[], why: readonly string[]): PathChassis {
+export function pathChassis<R extends string>(row: PathChassisRow, roles: readonly R[], why: readonly string[]): PathChassis<R> {
   const { host, ...named } = row;
   return { ...named, roles, ...(host ? { host } : {}), why };
 }

@@ -482,7 +482,9 @@ describe('rendering', () => {
     const r = run(l3, { from: 'web1', to: '10.1.1.99' });
     const text = renderTrace({ host: 'hv1', bridge: 'br-int', mode: 'endpoints', single: r }, plain, { minimal: false, tree: false });
     expect(text).toContain('To     10.1.1.99 (unassigned address on web, 10.1.1.0/24)');
-    expect(text).toMatch(/^Path {3}web; chassis hv1 \(source\)$/m);
+    // Sent to the broadcast MAC (no port has the address), it is flooded to web's other chassis,
+    // hv2 (web3): named apart from the packet's own path.
+    expect(text).toMatch(/^Path {3}web; chassis hv1 \(source\); flooded copies to hv2$/m);
     expect(r.reachedDestination).toBe(false);
     // l3-acl has no gateway router: an outside address has no logical path, and the line says why instead of "?".
     const out = renderTrace({ host: 'hv1', bridge: 'br-int', mode: 'endpoints', single: run(l3, { from: 'web1', to: '10.9.9.9' }) }, plain, { minimal: false, tree: false });

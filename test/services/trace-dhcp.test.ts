@@ -39,8 +39,10 @@ describe('trace --dhcp: the request', () => {
     const r = run({ from: 'web1', protocol: { kind: 'dhcp' } });
     expect(r.packet).toMatchObject({ family: 4, dlSrc: '0a:00:01:01:00:11', dlDst: 'ff:ff:ff:ff:ff:ff', nwSrc: '0.0.0.0', nwDst: '255.255.255.255', sport: 68, dport: 67, nextHop: { kind: 'direct' } });
     expect(r.input).toBe('in_port=tapweb1,udp,dl_src=0a:00:01:01:00:11,dl_dst=ff:ff:ff:ff:ff:ff,nw_src=0.0.0.0,nw_dst=255.255.255.255,nw_ttl=64,udp_src=68,udp_dst=67');
-    // Answered (or not) on the port's own chassis and switch: no gateway on the path.
-    expect(r.path).toMatchObject({ datapaths: ['web'], chassis: [{ chassis: 'hv1' }] });
+    // Answered (or not) on the port's own chassis and switch: no gateway on the path. web1 has no
+    // DHCP options, so the request is an ordinary broadcast: flooded to web's other chassis, hv2 (web3).
+    expect(r.path).toMatchObject({ datapaths: ['web'] });
+    expect(r.path?.chassis.map((c) => [c.chassis, c.roles.join('+')])).toEqual([['hv1', 'source+destination'], ['hv2', 'flooded']]);
     const header = renderPathHeader(r, plain).join('\n');
     expect(header).toContain('To     255.255.255.255 (the DHCP server: OVN\'s native DHCP, ovn-controller on hv1)');
     expect(header).toMatch(/Packet DHCPDISCOVER, udp 68 → 67, 0\.0\.0\.0 → 255\.255\.255\.255, 0a:00:01:01:00:11 → ff:ff:ff:ff:ff:ff \(broadcast on the port's switch\)/);

@@ -125,6 +125,16 @@ describe.skipIf(!live)('trace on a Neutron-shaped OVN deployment vs live ofproto
     decided(await compared('l3', { from: U.vm1, to: U.vm3, protocol: { kind: 'icmp' } }));
   }, 120_000);
 
+  it('an ARP request nobody answers is flooded: the Path names hv2, where the copy went, as flooded copies', async () => {
+    // 10.0.0.99 is in net-a's subnet, no port has it: ls_in_l2_lkup floods the request (_MC_flood)
+    // to every chassis with a port of net-a — hv2, where vm2 is; hv3 has none.
+    const arp = await traced(['--from', U.vm1, '--to', '10.0.0.99', '--arp']);
+    expect(arp.json.hops.map((h) => h.host)).toContain('hv2');
+    expect(arp.json.path?.chassis.map((c) => [c.chassis, c.roles.join('+')])).toEqual([['hv1', 'source'], ['hv2', 'flooded']]);
+    const text = await runCli(['trace', '-s', snap, '--from', U.vm1, '--to', '10.0.0.99', '--arp']);
+    expect(text.stdout).toMatch(/^Path .*; chassis hv1 \(source\); flooded copies to hv2$/m);
+  }, 120_000);
+
   it('security groups: neutron_pg_drop drops what no rule allows, a remote-group rule (address set) allows; the step names the group', async () => {
     // vm4's only SG ("db") allows tcp/5432 from SG default's address set: ssh is not allowed.
     const drop = await traced(['--from', U.vm1, '--to', U.vm4, '--tcp', '22']);
