@@ -532,7 +532,10 @@ function routedToGateway(hop: TraceHop, snapshot: Pick<Snapshot, 'sb'>, index: O
   const routed = [...(hop.steps ?? [])].reverse().find((s) => s.kind === 'route' && s.logicalFlow);
   const outport = routed ? /\boutport = "([^"]+)"/.exec(routed.logicalFlow!.actions)?.[1] : undefined;
   if (!outport || routed?.datapath === undefined || hop.datapaths?.[hop.datapaths.length - 1] !== routed.datapath) return undefined;
-  const cr = (snapshot.sb?.portBindings ?? []).find((p) => p.type === 'chassisredirect' && p.options['distributed-port'] === outport);
+  // northd names it cr-<port>; the scan is for a snapshot where it does not (every drop of a batch comes here).
+  const isCr = (p: SbPortBinding | undefined): p is SbPortBinding => p?.type === 'chassisredirect' && p.options['distributed-port'] === outport;
+  const named = index.portByName.get(`cr-${outport}`);
+  const cr = isCr(named) ? named : (snapshot.sb?.portBindings ?? []).find(isCr);
   return cr?.datapath && index.datapathByUuid.get(cr.datapath)?.name === routed.datapath ? cr : undefined;
 }
 
