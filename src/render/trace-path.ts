@@ -125,26 +125,27 @@ export function renderPath(r: TraceReport, style: ChalkInstance): string[] {
       lines.push(`${inner}${style.red(`✗ ${h.drop.reason}: ${h.drop.explanation}`)}`);
       for (const ev of dropEvidence(h.drop, style)) lines.push(`${inner}    ${ev}`);
     } else if (h.controller && !h.outputs.length) lines.push(`${inner}${style.yellow(`⚑ punted to ovn-controller: ${h.controllerReason ?? ''}`)}`);
+    // This hop's own outputs first, then the hops its followed tunnels and provider networks lead
+    // to: those print at this hop's level, and an output listed after them would read as theirs
+    // (a flooded ARP's local copy under the remote chassis).
+    const onward: (typeof h.outputs)[number][] = [];
     for (const o of h.outputs) {
       if (o.kind === 'patch' && o.next === undefined) continue;
-      if (o.kind === 'tunnel' && o.next?.status === 'followed') {
-        lines.push(`${inner}out ${o.port}`);
-        lines.push(`${pad}│`);
-        lines.push(`${pad}├─▶ ${style.cyan(tunnelLine(o, h.host, o.next.host))}`);
-        lines.push(`${pad}│`);
-        renderHop(o.next.hop, pad);
-        continue;
-      }
-      if (o.next?.status === 'followed' && o.next.network) {
-        lines.push(`${inner}out ${o.port}`);
-        lines.push(`${pad}│`);
-        lines.push(`${pad}├─▶ ${style.cyan(`provider network ${o.next.network} ${h.host} → ${o.next.host}  to ${o.next.toward ?? '?'}${o.next.why ? `: ${o.next.why}` : ''}`)}`);
-        lines.push(`${pad}│`);
-        renderHop(o.next.hop, pad);
+      if (o.next?.status === 'followed' && (o.kind === 'tunnel' || o.next.network)) {
+        onward.push(o);
         continue;
       }
       const l = outputLine(h, o, style);
       if (l) lines.push(`${inner}${l}`);
+    }
+    for (const o of onward) {
+      if (o.next?.status !== 'followed') continue;
+      lines.push(`${inner}out ${o.port}`);
+      lines.push(`${pad}│`);
+      const via = o.kind === 'tunnel' ? tunnelLine(o, h.host, o.next.host) : `provider network ${o.next.network} ${h.host} → ${o.next.host}  to ${o.next.toward ?? '?'}${o.next.why ? `: ${o.next.why}` : ''}`;
+      lines.push(`${pad}├─▶ ${style.cyan(via)}`);
+      lines.push(`${pad}│`);
+      renderHop(o.next.hop, pad);
     }
     for (const c of children(i)) {
       lines.push(`${pad}│`);

@@ -9,7 +9,7 @@ import { Chalk } from 'chalk';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/model/snapshot.js';
 import type { TraceHop, TraceOutput } from '../../src/model/trace.js';
-import { renderPathHeader } from '../../src/render/trace-path.js';
+import { renderPath, renderPathHeader } from '../../src/render/trace-path.js';
 import { tracedChassisPath } from '../../src/services/trace-path-chassis.js';
 import type { TraceReport } from '../../src/services/trace.js';
 import { loadSnapshot } from '../../src/snapshot/load.js';
@@ -40,6 +40,22 @@ beforeAll(async () => {
 });
 
 describe('the Path names the chassis flooded copies reached, apart from the packet’s own path', () => {
+  it('the hop diagram lists a hop’s own deliveries before the chassis its tunnels lead to', () => {
+    // vm1's flooded ARP is delivered on hv1 (vmaap, the metadata port) and sent to hv2. A local
+    // delivery printed after hv2's block, at the same indent, read as one of hv2's.
+    const r = endpointReport(all, { from: VM1, to: UNASSIGNED, protocol: { kind: 'arp' } });
+    const lines = renderPath(r, plain);
+    const tunnel = lines.findIndex((l) => l.startsWith('├─▶ tunnel hv1 → hv2'));
+    const hv2 = lines.findIndex((l) => l.startsWith('├─▶ br-int@hv2'));
+    const onHv1 = lines.flatMap((l, i) => (/delivered to .* on hv1$/.test(l) ? [i] : []));
+    const onHv2 = lines.flatMap((l, i) => (/delivered to .* on hv2$/.test(l) ? [i] : []));
+    expect(tunnel).toBeGreaterThan(0);
+    expect(onHv1.length).toBeGreaterThanOrEqual(2);
+    expect(onHv1.every((i) => i < tunnel)).toBe(true);
+    expect(onHv2.length).toBeGreaterThan(0);
+    expect(onHv2.every((i) => i > hv2)).toBe(true);
+  });
+
   it('an ARP request nobody answers, from vm1 on hv1: flooded to hv2 (vm2’s chassis), listed as a flooded copy', () => {
     const r = endpointReport(all, { from: VM1, to: UNASSIGNED, protocol: { kind: 'arp' } });
     // The trace itself: a copy for net-a's flood group went over the tunnel to hv2.
