@@ -235,6 +235,11 @@ function endSignalsWithExitStatus(): void {
     if (collecting === 0) process.exit(typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok);
   };
   for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(name, exit);
+  // When the event loop runs dry, Node's teardown after the 'exit' event closes the signal handles
+  // and so puts back the default action: a signal in those few milliseconds killed the process
+  // (143 instead of 3, with the snapshot already in place). process.exit() from the 'exit' event
+  // skips that teardown; the loop is empty by then, so nothing is left to flush.
+  process.on('exit', () => process.exit());
 }
 
 /** Reads a line from the terminal without echo (the progress display is paused meanwhile). */
