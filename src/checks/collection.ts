@@ -126,6 +126,7 @@ export function checkCollection(input: CollectionInput): Finding[] {
           .map(([r, ids]) => `${ids.length > 3 ? `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more` : ids.join(', ')}: ${r}`)
           .join('; ')}`,
         evidence: optionalMissing.slice(0, 2).map(cmdEvidence),
+        fix: 'nothing to change if the host does not run those tools (an optional output only feeds the checks that use it, which are n/a); else see the .err files and collect again',
       });
     }
   }
@@ -140,6 +141,7 @@ export function checkCollection(input: CollectionInput): Finding[] {
       subject: 'collection',
       message: `the manifest lists what is missing: ${other.slice(0, 5).join('; ')}${other.length > 5 ? '; …' : ''}`,
       evidence: other.slice(0, 3).map((x) => ({ file: 'manifest.json', excerpt: excerptOf(`missing: ${x}`) })),
+      fix: 'add what the list names to the inventory (a chassis on the path needs its host) and collect again',
     });
 
   // C4
@@ -213,7 +215,7 @@ export function checkCollection(input: CollectionInput): Finding[] {
         ? { fix: 'the output is empty or cut short — a collection problem (a timeout, a killed command, a full disk), not a parser bug: collect again (a timeout: raise --timeout; see the .err file)' }
         : errors.length
           ? { fix: 'please report it with the file (ovnscope fixture pack --redact) — a parser should read every line OVS/OVN/FRR prints' }
-          : {}),
+          : { fix: 'nothing to change: every line was read, the diagnostic notes something unusual in it' }),
     });
   }
   if (!byFile.size) out.push({ id: 'C6', severity: 'pass', subject: 'parsers', message: 'every output parsed without diagnostics', evidence: [] });
@@ -227,6 +229,7 @@ export function checkCollection(input: CollectionInput): Finding[] {
       subject: `path ${scope.from} → ${scope.to}`,
       message: `path-scoped ${scope.by === 'pack' ? 'fixture' : 'collection'}: only the ${plural(scope.hosts.length, 'host')} on the path between ${scope.from} and ${scope.to} (${scope.hosts.join(', ') || 'none'})${scope.of !== undefined ? ` of ${scope.of}` : ''}; findings about the rest of the fleet are out of reach`,
       evidence: [{ file: 'manifest.json', excerpt: excerptOf(`options.${scope.by === 'pack' ? 'pathScope' : 'scope'}: from=${scope.from} to=${scope.to}`) }],
+      fix: `nothing to change for this path; for the whole fleet, ${scope.by === 'pack' ? 'pack the snapshot without --only-path' : 'collect without --from/--to'}`,
     });
 
   if (m.complete && !m.interrupted && !out.some((f) => f.severity === 'fail' || f.severity === 'warn'))

@@ -315,7 +315,7 @@ export function checkControllers(input: ControllerInput): Finding[] {
         break;
       case 'not-running':
         if (h.chassis === undefined) {
-          add({ id: 'D17', severity: 'n-a', host: h.name, subject, message: `${HEALTH_CHECKS.D17}: not checked on ${h.name}, not an OVN chassis (no external_ids:system-id) and no ovn-controller answered`, evidence: [evidenceOf(st.evidence)] });
+          add({ id: 'D17', severity: 'n-a', host: h.name, subject, message: `${HEALTH_CHECKS.D17}: not checked on ${h.name}, not an OVN chassis (no external_ids:system-id) and no ovn-controller answered`, evidence: [evidenceOf(st.evidence)], fix: `nothing to change if ${h.name} is not meant to be an OVN chassis; if it is: on ${h.name}, ovs-vsctl get Open_vSwitch . external_ids (system-id, ovn-remote and ovn-encap-ip must be set) and systemctl status ovn-controller` });
           break;
         }
         const pidfile = missingPidfile(st);
@@ -390,7 +390,7 @@ export function checkControllers(input: ControllerInput): Finding[] {
   const target = sb.global.nbCfg;
   const globalEv = rowEvidence(snap.manifest, undefined, IDS.sbGlobal, sb.global.raw, ['nb_cfg']);
   if (target === undefined || target <= 0) {
-    add({ id: 'D18', severity: 'n-a', subject: 'Chassis_Private.nb_cfg', message: `${HEALTH_CHECKS.D18}: not checked, SB_Global.nb_cfg is ${target ?? 'unset'} — nothing has used "ovn-nbctl --wait" (or a CMS liveness check) yet, so there is no generation to compare`, evidence: [globalEv] });
+    add({ id: 'D18', severity: 'n-a', subject: 'Chassis_Private.nb_cfg', message: `${HEALTH_CHECKS.D18}: not checked, SB_Global.nb_cfg is ${target ?? 'unset'} — nothing has used "ovn-nbctl --wait" (or a CMS liveness check) yet, so there is no generation to compare`, evidence: [globalEv], fix: 'nothing to change; to compare now: ovn-nbctl --wait=hv --timeout=60 sync (it raises nb_cfg and returns once every chassis has applied it), then collect again' });
     return findings;
   }
   const fleet = input.fleet ?? snap.hosts.map((h) => ({ name: h.name, chassis: h.chassis, encapIps: [] }));
@@ -402,7 +402,7 @@ export function checkControllers(input: ControllerInput): Finding[] {
     const evidence = [privateEvidence(lag.row), globalEv];
     if (lag.inFlight) {
       const at = isoOf(lag.row.nbCfgTimestamp);
-      add({ id: 'D18', severity: 'info', ...(host !== undefined ? { host } : {}), subject, message: `chassis ${lag.row.name} has applied nb_cfg ${lag.row.nbCfg} while the SB is at ${lag.global.nbCfg}, but it applied that one at ${at}, during the collection: it was applying changes while Chassis_Private and SB_Global were listed (at different instants), so the lag is a change in flight, not a stuck chassis`, evidence });
+      add({ id: 'D18', severity: 'info', ...(host !== undefined ? { host } : {}), subject, message: `chassis ${lag.row.name} has applied nb_cfg ${lag.row.nbCfg} while the SB is at ${lag.global.nbCfg}, but it applied that one at ${at}, during the collection: it was applying changes while Chassis_Private and SB_Global were listed (at different instants), so the lag is a change in flight, not a stuck chassis`, evidence, fix: `nothing to change; to be sure: ovn-sbctl --columns=name,nb_cfg list Chassis_Private ${lag.row.name} a few seconds later shows SB_Global's nb_cfg (ovn-sbctl get SB_Global . nb_cfg)` });
       continue;
     }
     const loaded = host !== undefined ? snap.hosts.find((h) => h.name === host) : undefined;

@@ -146,6 +146,7 @@ function emptyTargets(h: HostState, b: BridgeState, integration: boolean, out: F
         subject: `${b.name} table ${t}`,
         message: `table ${t} has no flows and ${plural(tail.length, 'physical flow')} lead there: no logical datapath is local to this chassis (nothing bound here), so ovn-controller installed no logical flows — normal for an idle chassis`,
         evidence: tail.slice(0, 2).map((f) => flowEvidence(b, f, hostFile)),
+        fix: 'nothing to change: ovn-controller installs the logical flows once a port of a datapath is bound here',
       });
       continue;
     }
@@ -383,6 +384,7 @@ function overlaps(h: HostState, b: BridgeState, integration: boolean, index: Ovn
       subject: `bridge ${b.name}`,
       message: `${plural(never.length, 'flow')} can never match (${[...new Set(never.map((n) => n.why))].slice(0, 3).join('; ')}): dead entries, often left behind by a port that was removed`,
       evidence: never.slice(0, 3).map((n) => flowEvidence(b, n.flow, hostFile)),
+      fix: integration ? `on ${h.name}: ovn-appctl -t ovn-controller recompute (ovn-controller removes flows it no longer wants; what stays was added by hand: ovs-ofctl del-flows ${b.name} with its cookie)` : `on ${h.name}: ovs-ofctl --strict del-flows ${b.name} with each flow's match and priority, in whatever added them`,
     });
   else out.push({ id: 'F3', severity: 'pass', host: h.name, subject: `bridge ${b.name}`, message: `${plural(b.flows.length, 'flow')} checked: each can match some packet`, evidence: [] });
 
@@ -442,6 +444,7 @@ function overlaps(h: HostState, b: BridgeState, integration: boolean, index: Ovn
       subject: `${b.name} ${where(internal)}`,
       message: `${plural(internal.length, 'pair')} of equal-priority flows from different ovn-northd logical flows overlap on paper with different actions (northd usually keeps them apart with register or ct bits set in earlier stages; if a trace shows an equal-priority warning, this is where)`,
       evidence: ev(internal.slice(0, 1)),
+      fix: 'nothing to change unless a trace through this table shows an equal-priority warning; then compare the two logical flows (ovn-sbctl lflow-list, by the cookies of the evidence)',
     });
   if (scan.exhausted) {
     const flows = scan.unchecked.reduce((a, u) => a + u.flows, 0);
@@ -456,6 +459,7 @@ function overlaps(h: HostState, b: BridgeState, integration: boolean, index: Ovn
         .map((u) => `table ${u.table} priority ${u.priority} (${u.flows})`)
         .join(', ')}`,
       evidence: [],
+      fix: 'raise --max-flow-comparisons to check the rest (the bound keeps doctor quick on large tables)',
     });
   }
   if (!conflicts.size && !foreign.length && !internal.length && !scan.exhausted)
@@ -488,7 +492,7 @@ function missingGroups(h: HostState, b: BridgeState, groupsCollected: boolean, o
     return;
   }
   if (!groupsCollected) {
-    out.push({ id: 'F4', severity: 'n-a', host: h.name, subject: `bridge ${b.name}`, message: `flows use ${plural(refs.size, 'group')} but the group dump was not collected`, evidence: [] });
+    out.push({ id: 'F4', severity: 'n-a', host: h.name, subject: `bridge ${b.name}`, message: `flows use ${plural(refs.size, 'group')} but the group dump was not collected`, evidence: [], fix: `on ${h.name}: ovs-ofctl -O OpenFlow15 dump-groups ${b.name}; or collect again with this ovnscope` });
     return;
   }
   for (const [id, flows] of refs)
@@ -512,7 +516,7 @@ const OFPP_MAX = 0xff00;
 function missingPorts(h: HostState, b: BridgeState, out: Finding[]): void {
   const hostFile = `hosts/${h.name}/ovs-ofctl.dump-flows.${b.name}.out`;
   if (!b.ports.length) {
-    out.push({ id: 'F5', severity: 'n-a', host: h.name, subject: `bridge ${b.name}`, message: 'the ports of the bridge were not collected (ovs-ofctl show, ovs-vsctl list Interface)', evidence: [] });
+    out.push({ id: 'F5', severity: 'n-a', host: h.name, subject: `bridge ${b.name}`, message: 'the ports of the bridge were not collected (ovs-ofctl show, ovs-vsctl list Interface)', evidence: [], fix: `on ${h.name}: ovs-ofctl show ${b.name}; or collect again with this ovnscope` });
     return;
   }
   const have = new Set(b.ports.map((p) => p.ofport));
@@ -577,6 +581,7 @@ export function checkFlowTables(snapshot: Snapshot, options: FlowTableOptions = 
           subject: `bridge ${b.name}`,
           message: `flow-table checks not run: dump-flows of ${b.name} was ${cmd ? `${cmd.status}${cmd.error ? ` (${cmd.error})` : ''}` : 'not collected'}`,
           evidence: cmd?.file ? [{ file: cmd.file, excerpt: `${cmd.status}` }] : [],
+          fix: `collect again (a timeout: raise --timeout; see the .err file), or on ${h.name}: ovs-ofctl dump-flows ${b.name}`,
         });
         continue;
       }

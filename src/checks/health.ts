@@ -124,6 +124,7 @@ export const HEALTH_CHECKS: Readonly<Record<string, string>> = {
 };
 
 const TUNNEL_TYPES = new Set(['geneve', 'vxlan', 'stt']);
+const BFD_FIX = 'check underlay reachability of the remote TEP (ping -I <local TEP> <remote TEP>) and the remote ovs-vswitchd';
 const EXAMPLES = 5;
 
 const list = (xs: readonly string[], max = EXAMPLES) => (xs.length > max ? `${xs.slice(0, max).join(', ')} and ${xs.length - max} more` : xs.join(', '));
@@ -351,6 +352,7 @@ function portChecks(ctx: Ctx, sbPorts: readonly SbPortBinding[]): void {
       'unbound VIF ports',
       `${plural(idle.length, 'VIF port')} ${idle.length === 1 ? 'is' : 'are'} bound nowhere and plugged on no host of this snapshot (a stopped VM, a pod not yet started, or a leftover port): ${list(idle.map((p) => p.logicalPort))}`,
       idle.slice(0, 3).map((pb) => pbEvidence(ctx, pb)),
+      'nothing to change while those VMs/pods are meant to be stopped; a port left behind by a deleted VM/pod is removed where it was made (OpenStack, Kubernetes), or with ovn-nbctl lsp-del PORT',
     );
   if (bound && !ctx.findings.some((f) => f.id === 'D2')) add(ctx, 'D2', 'pass', undefined, 'port bindings', `${plural(bound, 'VIF port')} checked: each is bound to a chassis`, []);
 
@@ -500,7 +502,9 @@ function chassisChecks(ctx: Ctx, chassis: readonly SbChassis[], encaps: readonly
       'chassis outside the snapshot',
       `${plural(outside.length, 'SB chassis', 'SB chassis')} of ${chassis.length} ${outside.length === 1 ? 'has' : 'have'} no host in this snapshot, so ${outside.length === 1 ? 'its' : 'their'} OVS side was not checked: ${list(outside.map((c) => c.name))}`,
       outside.slice(0, 3).map((c) => chassisEvidence(ctx, c)),
-      outside.length === chassis.length ? 'the snapshot hosts are not OVN chassis, or their system-id differs from the inventory name' : undefined,
+      outside.length === chassis.length
+        ? 'the snapshot hosts are not OVN chassis, or their system-id differs from the inventory name'
+        : 'nothing to change if those hosts were left out on purpose; to check their OVS side, add them to the inventory and collect again',
     );
 }
 
@@ -667,7 +671,7 @@ function hostChecks(ctx: Ctx, encaps: readonly SbEncap[], chassis: readonly SbCh
           `tunnel ${iface.name}`,
           `BFD ${st.state ?? 'state unknown'}${st.forwarding ? `, forwarding=${st.forwarding}` : ''}${st.diagnostic ? ` (${st.diagnostic})` : ''} towards ${iface.remoteIp ?? '?'}: ${down ? 'the peer is unreachable over the underlay, or its ovs-vswitchd is down — gateway HA fails over away from it' : 'the session is not forwarding yet'}`,
           [ifaceEvidence(ctx, h.name, iface, [{ column: 'options', keys: ['remote_ip'] }, 'bfd', 'bfd_status'])],
-          'check underlay reachability of the remote TEP (ping -I <local TEP> <remote TEP>) and the remote ovs-vswitchd',
+          BFD_FIX,
         );
       }
       if (!bad) add(ctx, 'D11', 'pass', h.name, 'tunnel BFD', `BFD up and forwarding on ${plural(withBfd.length, 'tunnel')}`, []);
@@ -724,7 +728,9 @@ function outsideBindings(ctx: Ctx, sbPorts: readonly SbPortBinding[]): void {
     'ports bound outside the snapshot',
     `${plural(n, 'port')} ${n === 1 ? 'is' : 'are'} bound to ${plural(byChassis.size, 'chassis', 'chassis')} whose host is not in this snapshot (${list([...byChassis].map(([c, l]) => `${c}: ${l.length}`))}); their OVS side was not checked${dangling.length ? `; ${dangling.length} of those chassis have no Chassis row at all (stale bindings)` : ''}`,
     [...byChassis.values()].flatMap((l) => l.slice(0, 1)).slice(0, 3).map((pb) => pbEvidence(ctx, pb)),
-    dangling.length ? 'stale bindings to a deleted chassis: northd/ovn-controller should have cleared them; ovn-sbctl lsp-unbind PORT or re-create the port' : undefined,
+    dangling.length
+      ? 'stale bindings to a deleted chassis: northd/ovn-controller should have cleared them; ovn-sbctl lsp-unbind PORT or re-create the port'
+      : 'nothing to change if those hosts were left out on purpose; to check their OVS side, add them to the inventory and collect again',
   );
 }
 
@@ -808,7 +814,7 @@ export function checkHealth(input: HealthInput): Finding[] {
       for (const { iface } of tunnels) {
         const st = iface.bfdStatus;
         if (st.state === 'up' && st.forwarding === 'true') continue;
-        add(ctx, 'D11', st.state === 'down' ? 'fail' : 'warn', h.name, `tunnel ${iface.name}`, `BFD ${st.state ?? 'state unknown'}${st.diagnostic ? ` (${st.diagnostic})` : ''} towards ${iface.remoteIp ?? '?'}`, [ifaceEvidence(ctx, h.name, iface, [{ column: 'options', keys: ['remote_ip'] }, 'bfd', 'bfd_status'])]);
+        add(ctx, 'D11', st.state === 'down' ? 'fail' : 'warn', h.name, `tunnel ${iface.name}`, `BFD ${st.state ?? 'state unknown'}${st.diagnostic ? ` (${st.diagnostic})` : ''} towards ${iface.remoteIp ?? '?'}`, [ifaceEvidence(ctx, h.name, iface, [{ column: 'options', keys: ['remote_ip'] }, 'bfd', 'bfd_status'])], BFD_FIX);
       }
     }
     return ctx.findings;

@@ -39,13 +39,18 @@ const COUNTS: JsonShape['fields'] = ['fail', 'warn', 'info', 'pass', 'n-a'];
 const FINDING_NOTE = 'severity is one of fail, warn, info, pass, n-a; host is absent for a cluster-wide finding; evidence points at the raw file (snapshot-relative) and line the finding was read from; fix says what to do.';
 /** offload and bgp promise more: a fix on every finding that is not a pass (test/checks/{offload,bgp}.test.ts hold them to it). */
 const AUDIT_FINDING_NOTE = FINDING_NOTE.replace('fix says what to do.', 'fix says what to do — the command or setting to change, or for an n-a how to get the data it lacks; every finding that is not a pass has one.');
+/**
+ * doctor's own checks (D, F, C and an audit's "not run") promise the same (test/doctor/fix-hints.test.ts
+ * and the check tests hold them to it); the MTU audit's findings it includes do not yet.
+ */
+const DOCTOR_FINDING_NOTE = FINDING_NOTE.replace('fix says what to do.', 'fix says what to do — the command or setting to change, for an n-a how to get the data it lacks, for an info "nothing to change" and why; every finding that is not a pass has one, except some of the MTU audit\'s (MTU-*), which carry one only where something is to be changed.');
 
 export const DOCTOR_JSON: JsonContract = {
   intro: '--json prints one object:',
   shapes: [
     { at: '', fields: ['snapshot', 'created', 'complete', 'hosts', 'scope?', 'threshold', 'audits', 'findings', 'counts', 'byHost', 'hidden', 'failed', 'incomplete', 'diagnostics'], note: 'hosts: the hosts checked; scope: the path scope the snapshot was collected with (collect --from/--to), when it was; threshold: the --severity below which findings are hidden (hidden counts them); failed: some finding failed (exit 1); incomplete: what the snapshot lacks (missing outputs of the selected hosts, files damaged after collection (C8), outputs empty or cut short (C6)); empty when complete, else exit 3 unless a check failed; diagnostics: parser diagnostics of the snapshot.' },
     { at: 'audits[]', fields: ['name', 'title', 'checks', 'ran', 'why?', 'counts'], note: 'one per audit doctor includes (see AUDITS INCLUDED); why says why one did not run.' },
-    { at: 'findings[]', fields: FINDING, note: FINDING_NOTE },
+    { at: 'findings[]', fields: FINDING, note: DOCTOR_FINDING_NOTE },
     { at: 'findings[].evidence[]', fields: EVIDENCE },
     { at: 'counts', fields: COUNTS, note: 'findings per severity (audits[].counts and byHost[].counts alike).' },
     { at: 'byHost[]', fields: ['host?', 'worst', 'counts'], note: 'per host, its worst severity; the entry without host holds the cluster-wide findings.' },

@@ -89,9 +89,9 @@ export const DOCTOR_AUDITS: readonly { readonly name: AuditName; readonly title:
 const titleOf = (n: AuditName) => DOCTOR_AUDITS.find((a) => a.name === n)!;
 
 /** An audit that did not run: one n/a finding that says why (id = the audit's name, upper case). */
-function notRun(name: AuditName, why: string, fix?: string): { run: AuditRun; findings: Finding[] } {
+function notRun(name: AuditName, why: string, fix: string): { run: AuditRun; findings: Finding[] } {
   const t = titleOf(name);
-  const finding: Finding = { id: name.toUpperCase(), severity: 'n-a', subject: `${t.title} audit`, message: `not run: ${why}`, evidence: [{ file: 'manifest.json', excerpt: excerptOfWhy(why) }], ...(fix ? { fix } : {}) };
+  const finding: Finding = { id: name.toUpperCase(), severity: 'n-a', subject: `${t.title} audit`, message: `not run: ${why}`, evidence: [{ file: 'manifest.json', excerpt: excerptOfWhy(why) }], fix };
   return { run: { ...t, ran: false, why, counts: countBySeverity([finding]) }, findings: [finding] };
 }
 
@@ -113,12 +113,12 @@ async function mtuAudit(source: SnapshotSource, hosts: readonly string[] | undef
   const withLinks = selected.filter((h) => h.commands.some((c) => c.id === KERNEL_IDS.link && c.status === 'ok'));
   if (!withLinks.length) return notRun('mtu', `no "ip -j -d link" output on ${hosts?.length ? 'the selected hosts' : 'any host'} (a snapshot taken without the kernel recipe): the egress devices' MTUs are unknown`, 'collect again with ovnscope collect (the kernel recipe runs on every host)');
   const r = await auditMtu({ snapshot: source.dir, all: true, ...(hosts ? { hosts } : {}) });
-  if (!r.ok) return notRun('mtu', r.error.message);
+  if (!r.ok) return notRun('mtu', r.error.message, 'ovnscope mtu --all --snapshot DIR gives the details; a damaged or unreadable output (C8, C6): collect again');
   diagnostics.push(...r.value.diagnostics);
   if (r.value.cluster && !r.value.cluster.pairs.length) {
     // No tunnel to measure: say why (no SB/OVS data → no chassis pairs) instead of a clean run with nothing in it.
     const why = r.value.findings.find((f) => f.severity === 'n-a' && f.subject === 'chassis pairs');
-    return notRun('mtu', why?.message ?? 'no chassis pairs to check', why?.fix);
+    return notRun('mtu', why?.message ?? 'no chassis pairs to check', why?.fix ?? 'nothing to change: without two chassis that tunnel to each other, no packet is encapsulated');
   }
   const missing = selected.length - withLinks.length;
   return { run: ran('mtu', r.value.findings, missing ? `kernel link data on ${withLinks.length} of ${selected.length} hosts` : undefined), findings: [...r.value.findings] };

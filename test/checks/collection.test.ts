@@ -1,9 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkCollection, recordedScope } from '../../src/checks/collection.js';
+import { checkCollection as checkCollectionUnchecked, recordedScope } from '../../src/checks/collection.js';
 import type { Finding } from '../../src/model/finding.js';
 import type { Manifest, ManifestCommand, ManifestHost } from '../../src/model/manifest.js';
+import { expectFixOnEveryNonPass } from '../harness/findings.js';
+
+/** Every scenario of this file: a finding that is not a pass has a fix, a pass has none. */
+function checkCollection(input: Parameters<typeof checkCollectionUnchecked>[0]): Finding[] {
+  const fs = checkCollectionUnchecked(input);
+  expectFixOnEveryNonPass(fs);
+  return fs;
+}
 
 const root = resolve(import.meta.dirname, '../..');
 const fixtureManifest = (name: string) => JSON.parse(readFileSync(resolve(root, 'fixtures', name, 'manifest.json'), 'utf8')) as Manifest;

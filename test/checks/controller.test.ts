@@ -7,6 +7,7 @@ import { checkControllers, staleFlowCauses } from '../../src/checks/controller.j
 import type { Finding } from '../../src/model/finding.js';
 import { loadSnapshot } from '../../src/snapshot/load.js';
 import { copyFixture } from '../harness/fixture-copy.js';
+import { expectFixOnEveryNonPass } from '../harness/findings.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addCentralOutput, addControllerAnswers, addNbCfg, DEAD_PIDFILE, HEALTHY, KILLED } from '../harness/fixture-outputs.js';
@@ -19,7 +20,13 @@ const CREATED = Date.parse('2026-11-21T08:44:59.091Z');
 async function findings(dir: string): Promise<Finding[]> {
   const r = await loadSnapshot(dir);
   if (!r.ok) throw new Error(r.error.message);
-  return checkControllers({ snapshot: r.value });
+  return checked(checkControllers({ snapshot: r.value }));
+}
+
+/** Every scenario of this file: a finding that is not a pass has a fix, a pass has none. */
+function checked(fs: Finding[]): Finding[] {
+  expectFixOnEveryNonPass(fs);
+  return fs;
 }
 
 const pick = (fs: readonly Finding[], id: string, host?: string) => fs.filter((f) => f.id === id && f.host === host);
@@ -240,7 +247,7 @@ describe('D18: every chassis applied the SB nb_cfg', () => {
     ]);
     const r = await loadSnapshot(dir);
     if (!r.ok) throw new Error(r.error.message);
-    const d18 = checkControllers({ snapshot: r.value }).filter((f) => f.id === 'D18');
+    const d18 = checked(checkControllers({ snapshot: r.value })).filter((f) => f.id === 'D18');
     expect(d18.map((f) => [f.severity, f.host ?? ''])).toEqual([
       ['info', 'hv1'],
       ['info', 'hv2'],
@@ -261,7 +268,7 @@ describe('D18: every chassis applied the SB nb_cfg', () => {
     ]);
     const r = await loadSnapshot(dir);
     if (!r.ok) throw new Error(r.error.message);
-    const d18 = checkControllers({ snapshot: r.value }).filter((f) => f.id === 'D18');
+    const d18 = checked(checkControllers({ snapshot: r.value })).filter((f) => f.id === 'D18');
     expect(d18.map((f) => [f.severity, f.host])).toEqual([
       ['warn', 'hv1'],
       ['warn', 'hv2'],

@@ -11,6 +11,7 @@ import { parseFlowLine } from '../../src/parse/ofctl-flows.js';
 import { compileMatch } from '../../src/sim/classifier.js';
 import { loadSnapshot } from '../../src/snapshot/load.js';
 import { healthy, withHost, writeSynthetic, type SynthSpec } from '../doctor/synthetic.js';
+import { expectFixOnEveryNonPass } from '../harness/findings.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'ovnscope-flowtable-'));
@@ -28,7 +29,13 @@ async function run(spec: SynthSpec, options: { maxComparisons?: number } = {}): 
   const r = await loadSnapshot(dir);
   if (!r.ok) throw new Error(r.error.message);
   expect(r.value.diagnostics).toEqual([]);
-  return { findings: checkFlowTables(r.value, options), dir };
+  return { findings: checked(checkFlowTables(r.value, options)), dir };
+}
+
+/** Every scenario of this file: a finding that is not a pass has a fix, a pass has none. */
+function checked(fs: Finding[]): Finding[] {
+  expectFixOnEveryNonPass(fs);
+  return fs;
 }
 const flows = (text: string, groups?: string) => withHost(healthy(), 'hv1', (h) => ({ ...h, flows: text, ...(groups !== undefined ? { groups } : {}) }));
 const of = (fs: Finding[], id: string, host = 'hv1') => fs.filter((f) => f.id === id && f.host === host);
@@ -46,7 +53,7 @@ describe('F1: tables flows continue into', () => {
     for (const fx of ['fixtures/l3-acl', 'fixtures/lb-nat-3chassis']) {
       const r = await loadSnapshot(join(root, fx));
       if (!r.ok) throw new Error(r.error.message);
-      const fs = checkFlowTables(r.value);
+      const fs = checked(checkFlowTables(r.value));
       expect(fs.filter((f) => f.severity === 'fail' || f.severity === 'warn')).toEqual([]);
       expect(fs.filter((f) => f.id === 'F1').every((f) => f.severity === 'pass')).toBe(true);
       expect(fs.find((f) => f.id === 'F1' && f.host === 'hv1')!.message).toMatch(/lookup tables 66, 67, .*empty: lookups that find nothing, by design/);
@@ -92,7 +99,7 @@ describe('F1: tables flows continue into', () => {
     (await import('node:fs')).writeFileSync(manifestPath, JSON.stringify(m));
     const r = await loadSnapshot(dir);
     if (!r.ok) throw new Error(r.error.message);
-    expect(of(checkFlowTables(r.value), 'F1').map((f) => [f.severity, f.message])).toEqual([['n-a', 'flow-table checks not run: dump-flows of br-int was timeout (timed out after 60s)']]);
+    expect(of(checked(checkFlowTables(r.value)), 'F1').map((f) => [f.severity, f.message])).toEqual([['n-a', 'flow-table checks not run: dump-flows of br-int was timeout (timed out after 60s)']]);
   });
 });
 

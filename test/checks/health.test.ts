@@ -8,6 +8,7 @@ import { checkHealth, quoteRow, type HostIdentity } from '../../src/checks/healt
 import type { Finding } from '../../src/model/finding.js';
 import { loadSnapshot } from '../../src/snapshot/load.js';
 import { healthy, withHost, writeSynthetic, type SynthSpec } from '../doctor/synthetic.js';
+import { expectFixOnEveryNonPass } from '../harness/findings.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'ovnscope-health-'));
@@ -18,7 +19,13 @@ async function health(spec: SynthSpec | string, fleet?: HostIdentity[]): Promise
   const r = await loadSnapshot(dir);
   if (!r.ok) throw new Error(r.error.message);
   expect(r.value.diagnostics).toEqual([]);
-  return checkHealth({ snapshot: r.value, ...(fleet ? { fleet } : {}) });
+  return checked(checkHealth({ snapshot: r.value, ...(fleet ? { fleet } : {}) }));
+}
+
+/** Every scenario of this file: a finding that is not a pass has a fix, a pass has none. */
+function checked(fs: Finding[]): Finding[] {
+  expectFixOnEveryNonPass(fs);
+  return fs;
 }
 
 const of = (fs: Finding[], id: string) => fs.filter((f) => f.id === id);
@@ -257,7 +264,7 @@ describe('checks whose input is missing or damaged are n/a, not findings about t
   it("D10: hv1's Interface listing missing → n/a saying so, not 'ovn-controller on hv1 is not running'", async () => {
     const r = await loadSnapshot(l3Without('hosts/hv1/ovs-vsctl.list.Interface.out', 'hosts/hv1/ovs-ofctl.dump-flows.br-int.out'), { cache: { enabled: false } });
     if (!r.ok) throw new Error(r.error.message);
-    const fs = checkHealth({ snapshot: r.value });
+    const fs = checked(checkHealth({ snapshot: r.value }));
     expect(bad(fs)).toEqual([]);
     for (const id of ['D4', 'D9', 'D10', 'D12']) {
       const hv1 = of(fs, id).filter((f) => f.host === 'hv1');
@@ -273,7 +280,7 @@ describe('checks whose input is missing or damaged are n/a, not findings about t
     writeFileSync(join(dir, 'central/ovn-sbctl.list.Chassis.out'), readFileSync(join(dir, 'central/ovn-sbctl.list.Chassis.out'), 'utf8').slice(0, 40));
     const r = await loadSnapshot(dir, { cache: { enabled: false } });
     if (!r.ok) throw new Error(r.error.message);
-    const fs = checkHealth({ snapshot: r.value });
+    const fs = checked(checkHealth({ snapshot: r.value }));
     expect(bad(fs), JSON.stringify(fs.filter((f) => f.severity === 'fail' || f.severity === 'warn'))).toEqual([]);
     for (const id of ['D6', 'D7', 'D15']) expect(of(fs, id).length, id).toBeGreaterThan(0);
     for (const id of ['D6', 'D7', 'D15']) expect(of(fs, id).every((f) => f.severity === 'n-a' && f.message.includes('central/ovn-sbctl.list.Chassis.out is damaged')), id).toBe(true);
