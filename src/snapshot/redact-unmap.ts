@@ -14,12 +14,23 @@ import { fail, ok, type Result } from '../model/result.js';
 import { MAPPING_FORMAT, MAPPING_FORMAT_VERSION, MAPPING_KINDS, type ForwardTranslator, type MappingEntry, type MappingFile, type MappingKind } from './redact.js';
 import { rewriteText, type AddressMapper } from './redact-text.js';
 
+const WRITTEN_BY = 'the .mapping.json written by `ovnscope fixture pack --redact`';
+
 export async function loadMappingFile(path: string): Promise<Result<MappingFile>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    return fail(`${path}: cannot read the mapping file (${(e as Error).message})`);
+  }
+  if (!text.trim()) return fail(`${path}: empty, not a mapping file; give ${WRITTEN_BY}`);
   let v: unknown;
   try {
-    v = JSON.parse(await readFile(path, 'utf8'));
+    v = JSON.parse(text);
   } catch (e) {
-    return fail(`${path}: not a readable mapping file (${(e as Error).message})`);
+    // JSON.parse quotes the text it choked on: from a binary file, that would be raw bytes on the terminal.
+    const why = (e as Error).message.replace(/[^\x20-\x7e]/g, '?');
+    return fail(`${path}: not JSON, so not a mapping file (${why.length > 120 ? `${why.slice(0, 119)}…` : why}); give ${WRITTEN_BY}`);
   }
   return validateMapping(v, path);
 }
@@ -27,9 +38,11 @@ export async function loadMappingFile(path: string): Promise<Result<MappingFile>
 export function validateMapping(v: unknown, path = 'mapping'): Result<MappingFile> {
   if (typeof v !== 'object' || v === null) return fail(`${path}: not a JSON object`);
   const m = v as Partial<MappingFile>;
-  if (m.format !== MAPPING_FORMAT) return fail(`${path}: format is ${JSON.stringify(m.format)}, not ${MAPPING_FORMAT}; is this the .mapping.json written by \`ovnscope fixture pack --redact\`?`);
-  if (typeof m.formatVersion !== 'number' || m.formatVersion > MAPPING_FORMAT_VERSION)
-    return fail(`${path}: mapping format version ${String(m.formatVersion)} is newer than this ovnscope understands (${MAPPING_FORMAT_VERSION}); upgrade ovnscope`);
+  if (m.format !== MAPPING_FORMAT) return fail(`${path}: format is ${JSON.stringify(m.format)}, not ${MAPPING_FORMAT}; is this ${WRITTEN_BY}?`);
+  if (typeof m.formatVersion !== 'number' || !Number.isInteger(m.formatVersion)) return fail(`${path}: formatVersion is ${JSON.stringify(m.formatVersion)}, not a version number; is this ${WRITTEN_BY}, unedited?`);
+  if (m.formatVersion > MAPPING_FORMAT_VERSION) return fail(`${path}: mapping format version ${m.formatVersion} is newer than this ovnscope understands (${MAPPING_FORMAT_VERSION}); upgrade ovnscope`);
+  // Version 1 is the first ovnscope wrote: anything below is not a mapping it made.
+  if (m.formatVersion !== MAPPING_FORMAT_VERSION) return fail(`${path}: mapping format version ${m.formatVersion} was never written by ovnscope (this one reads version ${MAPPING_FORMAT_VERSION}); is this ${WRITTEN_BY}, unedited?`);
   if (typeof m.entries !== 'object' || m.entries === null) return fail(`${path}: "entries" is missing`);
   for (const [k, list] of Object.entries(m.entries)) {
     if (!MAPPING_KINDS.includes(k as MappingKind)) return fail(`${path}: unknown entry kind ${JSON.stringify(k)}`);
