@@ -40,8 +40,9 @@ import { bucketId, type CompiledGroup } from './groups.js';
 import { memberLiveness } from './bundle.js';
 import { aclSetMemo, aclSetNote, type AclSetMemo } from './acl-sets.js';
 import { bucketOfBackend, formatLbBackend, natBackend, parseLbBackend, portlessBackendHint, severalBackendsError } from './lb-backend.js';
-import { ETH_TYPE_IP, ETH_TYPE_IPV6, SP, VLAN_CFI } from './state.js';
-import { traceHost, type SimOutput, type SimTraceResult, type TraceOptions } from './trace.js';
+import { ETH_TYPE_IP, ETH_TYPE_IPV6, SP, VLAN_CFI, type PacketState } from './state.js';
+import { field } from '../model/fields.js';
+import { traceHost, type SimDrop, type SimOutput, type SimTraceResult, type TraceOptions } from './trace.js';
 import { plural } from '../model/plural.js';
 
 /** GENEVE overhead on top of the inner IP packet (OVN's option included): IPv4 / IPv6 underlay. */
@@ -457,6 +458,35 @@ function withSetMembers<T extends { steps: HopStep[] }>(summary: T, ctx: CrossCo
   return steps ? { ...summary, steps } : summary;
 }
 
+const METADATA = field('metadata');
+const REG14 = field('reg14');
+const REG15 = field('reg15');
+
+/**
+ * The packet where a hop's drop happened: the state the interpreter recorded there (`SimDrop`),
+ * else the hop's final flow. Registers are read from the state; the flow text (to quote
+ * addresses) is made on first use — a batch explains thousands of drops, most never quoting it.
+ */
+class DropPacket {
+  #text: string | undefined;
+  constructor(
+    private readonly state: PacketState | undefined,
+    private readonly hop: TraceHop,
+  ) {}
+
+  /** The packet in `Final flow:` syntax. */
+  flow(): string {
+    return (this.#text ??= this.state ? formatFlowState(this.state) : this.hop.finalFlow);
+  }
+
+  /** metadata (the logical datapath's key), reg14 (logical inport), reg15 (outport). */
+  key(name: 'metadata' | 'reg14' | 'reg15'): number | undefined {
+    if (this.state) return Number(this.state.get(name === 'metadata' ? METADATA : name === 'reg14' ? REG14 : REG15));
+    const v = flowField(this.hop.finalFlow, name);
+    return v === undefined ? undefined : Number(BigInt(v));
+  }
+}
+
 /** `regN` / `metadata` / `nw_dst` of a Final-flow text. */
 function flowField(flow: string, name: string): string | undefined {
   return new RegExp(`(?:^|,)${name}=([^,]+)`).exec(flow)?.[1];
@@ -469,12 +499,12 @@ function regIp(flow: string, reg: string): string | undefined {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
-/** Logical inport of a hop's packet (reg14 + metadata). */
-function logicalInport(ctx: CrossContext, flow: string): string | undefined {
-  const md = flowField(flow, 'metadata');
-  const r14 = flowField(flow, 'reg14');
-  if (!md || !r14 || !ctx.index) return undefined;
-  return ctx.index.portByKeys.get(`${Number(BigInt(md))}/${Number(BigInt(r14))}`)?.logicalPort;
+/** Logical inport (reg14) or outport (reg15) of a dropped packet, on its datapath (metadata). */
+function logicalPortOf(ctx: CrossContext, packet: DropPacket, reg: 'reg14' | 'reg15'): string | undefined {
+  const md = packet.key('metadata');
+  const port = packet.key(reg);
+  if (md === undefined || !port || !ctx.index) return undefined;
+  return ctx.index.portByKeys.get(`${md}/${port}`)?.logicalPort;
 }
 
 /** A chassis that may host a gateway port, with its priority (undefined: none configured). */
@@ -547,12 +577,12 @@ function routedToGateway(hop: TraceHop, snapshot: Pick<Snapshot, 'sb'>, index: O
  * (`gatewayCandidates`) by priority with what the snapshot says of each (registered in the SB, the
  * BFD state of this chassis' tunnel to it).
  */
-function unclaimedGateway(d: TraceDrop, hop: TraceHop, ctx: CrossContext, ports: readonly BridgePort[]): string | undefined {
+function unclaimedGateway(d: TraceDrop, hop: TraceHop, ctx: CrossContext, ports: readonly BridgePort[], packet: DropPacket): string | undefined {
   const index = ctx.index;
   if (!index || (d.reason !== 'EXPLICIT_DROP' && d.reason !== 'NO_MATCH')) return undefined;
-  const md = flowField(hop.finalFlow, 'metadata');
-  const r15 = flowField(hop.finalFlow, 'reg15');
-  const byKeys = md && r15 ? index.portByKeys.get(`${Number(BigInt(md))}/${Number(BigInt(r15))}`) : undefined;
+  const md = packet.key('metadata');
+  const r15 = packet.key('reg15');
+  const byKeys = md !== undefined && r15 ? index.portByKeys.get(`${md}/${r15}`) : undefined;
   const pb = byKeys?.type === 'chassisredirect' ? byKeys : hop.entry?.kind === 'tunnel' && hop.entry.tunnel?.outport ? index.portByName.get(hop.entry.tunnel.outport) : routedToGateway(hop, ctx.snapshot, index);
   if (!pb || pb.type !== 'chassisredirect' || pb.chassis) return undefined;
   const lrpName = pb.options['distributed-port'];
@@ -574,18 +604,26 @@ function unclaimedGateway(d: TraceDrop, hop: TraceHop, ctx: CrossContext, ports:
   return `dropped: ${what}${who} — ovn-controller on the gateway chassis that should be active (the highest priority whose BFD sessions are up) claims it; until one does, nothing takes the packet out (${d.explanation.replace(/^dropped: /, '')})`;
 }
 
-/** Better words and evidence for drops whose logical flow alone says little. */
-function enrichDrop(d: TraceDrop, hop: TraceHop, ctx: CrossContext, ports: readonly BridgePort[] = []): Partial<TraceDrop> {
+/**
+ * Better words and evidence for drops whose logical flow alone says little, read from the packet
+ * as it was where it was dropped (`atDrop`; without it, the hop's final flow).
+ */
+function enrichDrop(d: TraceDrop, hop: TraceHop, ctx: CrossContext, ports: readonly BridgePort[] = [], atDrop?: PacketState): Partial<TraceDrop> {
   const lf = d.logicalFlow;
-  const unclaimed = unclaimedGateway(d, hop, ctx, ports);
+  const packet = new DropPacket(atDrop, hop);
+  const unclaimed = unclaimedGateway(d, hop, ctx, ports, packet);
   if (unclaimed) return { explanation: unclaimed };
   if (d.reason === 'PORT_SECURITY' && !d.nb && ctx.index) {
-    const port = logicalInport(ctx, hop.finalFlow);
+    // Ingress port security checks what the inport sends, egress what the outport may receive.
+    const egress = lf ? lf.pipeline === 'egress' || lf.stage?.startsWith('ls_out_') === true : false;
+    const port = logicalPortOf(ctx, packet, egress ? 'reg15' : 'reg14');
     const lsp = port ? ctx.index.lspByName?.get(port) : undefined;
     if (lsp) {
-      const src = [flowField(hop.finalFlow, 'dl_src'), flowField(hop.finalFlow, 'nw_src') ?? flowField(hop.finalFlow, 'ipv6_src') ?? flowField(hop.finalFlow, 'arp_spa')].filter(Boolean).join(' ');
+      const flow = packet.flow();
+      const side = egress ? 'dst' : 'src';
+      const address = [flowField(flow, `dl_${side}`), flowField(flow, `nw_${side}`) ?? flowField(flow, `ipv6_${side}`) ?? flowField(flow, egress ? 'arp_tpa' : 'arp_spa')].filter(Boolean).join(' ');
       return {
-        explanation: `dropped: port security of ${lsp.name} allows ${lsp.portSecurity.length ? lsp.portSecurity.map((x) => `"${x}"`).join(', ') : '(nothing configured)'}; the packet comes from ${src} (${lf?.stage ?? 'port security'}, table ${d.table}${lf?.datapath ? ` on ${lf.datapath}` : ''})`,
+        explanation: `dropped: port security of ${lsp.name} allows ${lsp.portSecurity.length ? lsp.portSecurity.map((x) => `"${x}"`).join(', ') : '(nothing configured)'}; the packet ${egress ? 'goes to' : 'comes from'} ${address} (${lf?.stage ?? 'port security'}, table ${d.table}${lf?.datapath ? ` on ${lf.datapath}` : ''})`,
         nb: { kind: 'switch-port', uuid: lsp.uuid, text: `switch port ${lsp.name} port_security ${JSON.stringify(lsp.portSecurity)}`, row: { name: lsp.name, addresses: lsp.addresses, portSecurity: lsp.portSecurity } },
       };
     }
@@ -677,6 +715,8 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
   const needHosts = new Set<string>();
   const seen = new Map<string, number>();
   const stops: { hop: number; drop: TraceDrop; verdict: Verdict; incomplete?: CrossResult['incomplete'] }[] = [];
+  /** The packet at each hop's drop (by hop index), as the interpreter recorded it. */
+  const dropStates = new Map<number, PacketState>();
   const queue: Pending[] = [start];
   let size = o.size;
   const tables = ctNext.length || o.conntrack === false ? undefined : (o.conntrack ?? new Map<string, ConntrackTable>());
@@ -748,6 +788,8 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
         const fromHop = from ? indexes[ann.hops.findIndex((x) => x.bridge === from.bridge.name)] : undefined;
         entry = { kind: 'patch', port: peer?.name ?? '?', ...(peer ? { ofport: peer.ofport } : {}), ...(fromHop !== undefined ? { fromHop } : {}), fromHost: p.host, ...(from ? { fromPort: from.port.name } : {}) };
       }
+      const atDrop = (sim.hops[i]?.drop as SimDrop | undefined)?.state;
+      if (atDrop) dropStates.set(idx, atDrop);
       const outputs: MutableOutput[] = h.outputs.map((out) => {
         const m: MutableOutput = { ...out };
         Object.defineProperty(m, 'state', { value: (out as SimOutput).state, enumerable: false, writable: true });
@@ -882,7 +924,7 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
         // A table miss has no flow that decided: citing one (the table's first) would read as if it had.
         const flow = d.reason === 'NO_MATCH' ? undefined : flowEvidence(host, hop.bridge, d.table, d.line, d.cookie, d.priority, ctx.evidenceByLine);
         const miss = d.reason === 'NO_MATCH' ? tableMissEvidence(compiled, hop.bridge, d.table) : {};
-        hop.drop = { ...d, host: p.host, bridge: hop.bridge, ...(flow ? { flow } : {}), ...miss, ...enrichDrop(d, hop, ctx, compiled.bridges.get(hop.bridge)?.state.ports) };
+        hop.drop = { ...d, host: p.host, bridge: hop.bridge, ...(flow ? { flow } : {}), ...miss, ...enrichDrop(d, hop, ctx, compiled.bridges.get(hop.bridge)?.state.ports, dropStates.get(idx)) };
         // An action the simulator skipped: the trace stops there, and says how to replay that hop live.
         const replay = d.reason === 'UNSUPPORTED' ? { incomplete: { reason: `${p.host}: ${d.explanation}`, hint: `replay the hop by hand: ovs-appctl ofproto/trace ${p.bridge} '${p.flow}' on ${p.host}` } } : {};
         stops.push({ hop: idx, verdict: d.reason === 'LOOP' || d.reason === 'UNSUPPORTED' ? 'error' : 'dropped', drop: hop.drop, ...replay });

@@ -116,7 +116,7 @@ function recordUnsupported(x: Xlate, what: string): void {
   const w = x.where();
   const file = x.bridge.state.flowsFile;
   const at = w.line !== undefined ? ` (table ${w.table}, ${file ? `${file}:${w.line}` : `line ${w.line}`})` : ` (table ${w.table})`;
-  x.drops.push({ pass: x.pass, bridge: x.bridge.name, reason: 'UNSUPPORTED', explanation: `${what}${at}: the trace cannot say where the packet goes from here`, where: w });
+  x.drops.push({ pass: x.pass, bridge: x.bridge.name, reason: 'UNSUPPORTED', explanation: `${what}${at}: the trace cannot say where the packet goes from here`, where: w, packet: x.s.clone() });
 }
 
 function memberText(m: MemberLiveness): string {
@@ -172,6 +172,7 @@ function execBundle(x: Xlate, a: ActionFor<'bundle'>, env: ExecutorEnv): Flow {
       reason: 'NO_LIVE_MEMBER',
       explanation: `${what}: ${c.members.map(memberText).join(', ')} — OVS outputs the packet nowhere`,
       where: x.where(),
+      packet: x.s.clone(),
     });
     return;
   }
@@ -326,7 +327,7 @@ const executors = {
     for (const id of a.cntIds ?? []) x.controller(`invalid_ttl (controller ${id})`, undefined, false);
     const v = s.space(SP.dl_type) === ETH_TYPE_IP ? 4 : 6;
     x.warn(`IPv${v} decrement TTL exception`, { ttl: Number(ttl) });
-    x.drops.push({ pass: x.pass, bridge: x.bridge.name, reason: 'TTL_EXPIRED', explanation: `TTL ${ttl} cannot be decremented (dec_ttl)`, where: x.where() });
+    x.drops.push({ pass: x.pass, bridge: x.bridge.name, reason: 'TTL_EXPIRED', explanation: `TTL ${ttl} cannot be decremented (dec_ttl)`, where: x.where(), packet: x.s.clone() });
     return 'return';
   },
   mod_dl_src: (x, a) => setSpaceReport(x, F.dl_src, a.mac),

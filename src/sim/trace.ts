@@ -72,6 +72,18 @@ export interface SimController {
   readonly state?: PacketState;
 }
 
+/** A hop's drop with the packet as it was where it was dropped. */
+export interface SimDrop extends TraceDrop {
+  /**
+   * The packet at the drop, as state (not enumerable: JSON and equality ignore it, and a spread
+   * of the drop does not carry it). Where the drop happened inside a clone — OVN runs the
+   * pipeline of the datapath behind a patch port in one, so a router's and the next switch's
+   * drops are — the hop's `finalFlow` is the state restored after the clone (the first
+   * datapath's metadata, ports, addresses), not this.
+   */
+  readonly state?: PacketState;
+}
+
 export interface SimPass {
   readonly index: number;
   /** recirc_id of the pass (0 for the first). */
@@ -311,8 +323,8 @@ function decisiveDrop(drops: readonly DropEvent[]): DropEvent | undefined {
   return best;
 }
 
-function toTraceDrop(d: DropEvent): TraceDrop {
-  return {
+function toTraceDrop(d: DropEvent): SimDrop {
+  const out: SimDrop = {
     table: d.where.table,
     ...(d.where.priority !== undefined ? { priority: d.where.priority } : {}),
     ...(d.where.cookie !== undefined ? { cookie: cookieText(d.where.cookie) } : {}),
@@ -320,6 +332,7 @@ function toTraceDrop(d: DropEvent): TraceDrop {
     explanation: d.explanation,
     ...(d.where.line !== undefined ? { line: d.where.line } : {}),
   };
+  return Object.defineProperty(out, 'state', { value: d.packet, enumerable: false });
 }
 
 function buildResult(x: Xlate, input: string, entry: string, tree: TraceNode[], size: number): SimTraceResult {

@@ -125,6 +125,12 @@ export interface DropEvent {
   readonly reason: DropReason;
   readonly explanation: string;
   readonly where: RuleRef;
+  /**
+   * The packet where it was dropped (a copy). Not the pass's final flow: a drop inside a clone
+   * (OVN's patch ports run the peer datapath's pipeline in one) has the clone's state, which the
+   * final flow no longer shows.
+   */
+  readonly packet: PacketState;
 }
 
 export interface RuleRef {
@@ -516,6 +522,7 @@ export class Xlate {
         reason: miss ? 'NO_MATCH' : 'EXPLICIT_DROP',
         explanation: miss ? `no flow matched in table ${w.table}` : `flow in table ${w.table} has no actions (drop)`,
         where: w,
+        packet: this.s.clone(),
       });
       return;
     }

@@ -341,6 +341,14 @@ describe('typed drops with their evidence', () => {
     expect(r.drop!.explanation).toMatch(/port security of web1 allows "0a:00:01:01:00:11 10\.1\.1\.11"; the packet comes from 0a:00:01:01:00:11 10\.1\.1\.99/);
   });
 
+  it('PORT_SECURITY at egress names the outport and what the packet is sent to, not the sender', () => {
+    // To web2's MAC with an address web2's port security does not hold: ls_l2_lkup sends it to web2,
+    // and web2's egress port security (ls_out_apply_port_sec) drops it. web1's own is not involved.
+    const r = run(l3, { from: 'web1', to: '10.1.1.99', protocol: { kind: 'tcp', port: 80 }, dstMac: '0a:00:01:01:00:12' });
+    expect(r.drop).toMatchObject({ reason: 'PORT_SECURITY', logicalFlow: { stage: 'ls_out_apply_port_sec', pipeline: 'egress' }, nb: { kind: 'switch-port', row: { name: 'web2', portSecurity: ['0a:00:01:01:00:12 10.1.1.12'] } } });
+    expect(r.drop!.explanation).toMatch(/^dropped: port security of web2 allows "0a:00:01:01:00:12 10\.1\.1\.12"; the packet goes to 0a:00:01:01:00:12 10\.1\.1\.99 \(ls_out_apply_port_sec, table \d+ on web\)$/);
+  });
+
   it('NO_ROUTE lists what the router has', () => {
     const r = run(l3, { from: 'web1', to: '10.9.9.9', protocol: { kind: 'icmp' } });
     expect(r.drop).toMatchObject({ reason: 'NO_ROUTE', logicalFlow: { stage: 'lr_in_ip_routing', datapath: 'lr0' } });
