@@ -27,7 +27,7 @@ import { flowKeyOf } from '../model/flow-list.js';
 import { fail, ok, type Result, type UserError } from '../model/result.js';
 import type { BridgePort, BridgeState, HostState, Snapshot } from '../model/snapshot.js';
 import type { Detail, HopCtNat, HopEntry, HopStep, OutputNext, TraceDrop, TraceHop, TraceNode, TraceOutput, TraceResult, TunnelFields, Verdict } from '../model/trace.js';
-import { formatMac } from '../model/masked.js';
+import { formatIpv4, formatIpv6, formatMac } from '../model/masked.js';
 import { formatFlow } from '../parse/ofctl-flows.js';
 import { datapathName, type OvnIndex } from '../snapshot/ovn-index.js';
 import { splitHostPort, type Resolver } from '../snapshot/resolve.js';
@@ -442,9 +442,10 @@ function flowByKey(b: BridgeState, table: number, priority: number | undefined, 
 /**
  * The hop summary with each ACL step that tests the packet against an NB address set saying which
  * member held its address: the address as the ACL saw it, the hop's input for an ingress ACL
- * (before the router's NAT), its final flow for an egress one (after it).
+ * (before the router's NAT); for an egress one the packet on that ACL's datapath where it ended
+ * there (`packetOn`: dropped, or output), else the hop's final flow.
  */
-function withSetMembers<T extends { steps: HopStep[] }>(summary: T, ctx: CrossContext, input: string, hop: TraceHop): T {
+function withSetMembers<T extends { steps: HopStep[] }>(summary: T, ctx: CrossContext, input: string, hop: TraceHop, packetOn: (datapath: string | undefined) => PacketState | undefined): T {
   const memo = ctx.aclSets?.();
   if (!memo?.sets.size || !summary.steps.some((s) => s.kind === 'acl')) return summary;
   let steps: HopStep[] | undefined;
@@ -452,10 +453,37 @@ function withSetMembers<T extends { steps: HopStep[] }>(summary: T, ctx: CrossCo
     if (s.kind !== 'acl') continue;
     const match = String(s.nb?.row?.['match'] ?? s.logicalFlow?.match ?? '');
     const egress = s.logicalFlow?.pipeline === 'egress' || s.stage?.startsWith('ls_out') === true;
-    const note = aclSetNote(match, memo, (side, family) => flowField(egress ? hop.finalFlow : input, family === 6 ? `ipv6_${side}` : `nw_${side}`));
+    const seen = egress ? packetOn(s.datapath ?? s.logicalFlow?.datapath) : undefined;
+    const note = aclSetNote(match, memo, (side, family) => (seen ? stateAddress(seen, side, family) : flowField(egress ? hop.finalFlow : input, family === 6 ? `ipv6_${side}` : `nw_${side}`)));
     if (note) (steps ??= summary.steps.slice())[i] = { ...s, text: `${s.text}${note}` };
   }
   return steps ? { ...summary, steps } : summary;
+}
+
+/**
+ * The packet of a hop where it ended on a logical datapath: at its drop, else at an output whose
+ * pipeline ran on that datapath — not the hop's final flow, which after a patch port's clone is
+ * the first datapath's state again.
+ */
+function packetOnDatapath(ctx: CrossContext, drop: PacketState | undefined, outputs: readonly TraceOutput[]): (datapath: string | undefined) => PacketState | undefined {
+  return (datapath) => {
+    const index = ctx.index;
+    if (datapath === undefined || !index) return undefined;
+    const on = (st: PacketState | undefined): st is PacketState => st !== undefined && datapathName(index.datapathByKey.get(Number(st.get(METADATA)))) === datapath;
+    if (on(drop)) return drop;
+    for (const o of outputs) {
+      const st = (o as SimOutput).state;
+      if (on(st)) return st;
+    }
+    return undefined;
+  };
+}
+
+/** The IPv4/IPv6 source or destination of a packet state, as a Final-flow text would show it (none for another family). */
+function stateAddress(s: PacketState, side: 'src' | 'dst', family: 4 | 6): string | undefined {
+  const type = s.space(SP.dl_type);
+  if (family === 4) return type === ETH_TYPE_IP ? formatIpv4(s.space(side === 'src' ? SP.nw_src : SP.nw_dst)) : undefined;
+  return type === ETH_TYPE_IPV6 ? formatIpv6(s.space(side === 'src' ? SP.ipv6_src : SP.ipv6_dst)) : undefined;
 }
 
 const METADATA = field('metadata');
@@ -629,7 +657,10 @@ function enrichDrop(d: TraceDrop, hop: TraceHop, ctx: CrossContext, ports: reado
     }
   }
   if (d.reason === 'NO_ROUTE' && lf?.datapath) {
-    const dst = flowField(hop.finalFlow, 'nw_dst') ?? flowField(hop.finalFlow, 'ipv6_dst') ?? '?';
+    // The destination the router looked up: after its own DNAT (a stateless NAT rewrites it in the
+    // same pass, inside the patch port's clone, which the final flow no longer shows).
+    const flow = packet.flow();
+    const dst = flowField(flow, 'nw_dst') ?? flowField(flow, 'ipv6_dst') ?? '?';
     const router = ctx.snapshot.nb?.routers.find((r) => r.name === lf.datapath);
     const routes = router ? (ctx.snapshot.nb?.staticRoutes ?? []).filter((x) => router.staticRoutes.includes(x.uuid)) : [];
     const nets = router ? (ctx.snapshot.nb?.routerPorts ?? []).filter((x) => router.ports.includes(x.uuid)).flatMap((x) => x.networks) : [];
@@ -802,7 +833,7 @@ export function traceAcross(ctx: CrossContext, start: CrossStart, o: CrossOption
         ...(host.chassis ? { chassis: host.chassis } : {}),
         entry,
         ...(i === 0 ? { input: r.value.flow, ctNext: sim.ctStates, ...(sim.ctStates.length ? { ctBridges: [...new Set(sim.passes.filter((x) => x.recircId !== 0).map((x) => x.bridge))] } : {}), ...(ctNat.length ? { ctNat } : {}) } : {}),
-        ...withSetMembers(named ? named.hopDetails(h.bridge) : hopDetails(ann.tree, h.bridge), ctx, r.value.flow, h),
+        ...withSetMembers(named ? named.hopDetails(h.bridge) : hopDetails(ann.tree, h.bridge), ctx, r.value.flow, h, packetOnDatapath(ctx, atDrop, h.outputs)),
       };
       hops.push(hop);
     }
