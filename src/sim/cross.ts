@@ -579,25 +579,6 @@ function gatewayCandidates(pb: SbPortBinding, lrpName: string | undefined, snaps
 }
 
 /**
- * The chassisredirect binding of the distributed gateway port a hop's last routing decision sent
- * the packet out of, when the packet never left that router's datapath in this hop. On a chassis
- * with no way to an unclaimed port (ovn-controller installs no flow for a chassisredirect port
- * without a chassis, unless a bundle over several gateway chassis' tunnels stands for it) the
- * packet ends in the router pipeline run inside the patch clone, and the hop's final flow is the
- * state restored after that clone: it does not show the port.
- */
-function routedToGateway(hop: TraceHop, snapshot: Pick<Snapshot, 'sb'>, index: OvnIndex): SbPortBinding | undefined {
-  const routed = [...(hop.steps ?? [])].reverse().find((s) => s.kind === 'route' && s.logicalFlow);
-  const outport = routed ? /\boutport = "([^"]+)"/.exec(routed.logicalFlow!.actions)?.[1] : undefined;
-  if (!outport || routed?.datapath === undefined || hop.datapaths?.[hop.datapaths.length - 1] !== routed.datapath) return undefined;
-  // northd names it cr-<port>; the scan is for a snapshot where it does not (every drop of a batch comes here).
-  const isCr = (p: SbPortBinding | undefined): p is SbPortBinding => p?.type === 'chassisredirect' && p.options['distributed-port'] === outport;
-  const named = index.portByName.get(`cr-${outport}`);
-  const cr = isCr(named) ? named : (snapshot.sb?.portBindings ?? []).find(isCr);
-  return cr?.datapath && index.datapathByUuid.get(cr.datapath)?.name === routed.datapath ? cr : undefined;
-}
-
-/**
  * A packet for a chassisredirect port that no chassis claims (SB Port_Binding.chassis empty) meets
  * no flow that takes it anywhere: the chassis the tunnel or bundle sent it to does not have the
  * port resident and drops it (table 40's default), and a chassis with no way to it at all drops it
@@ -611,7 +592,7 @@ function unclaimedGateway(d: TraceDrop, hop: TraceHop, ctx: CrossContext, ports:
   const md = packet.key('metadata');
   const r15 = packet.key('reg15');
   const byKeys = md !== undefined && r15 ? index.portByKeys.get(`${md}/${r15}`) : undefined;
-  const pb = byKeys?.type === 'chassisredirect' ? byKeys : hop.entry?.kind === 'tunnel' && hop.entry.tunnel?.outport ? index.portByName.get(hop.entry.tunnel.outport) : routedToGateway(hop, ctx.snapshot, index);
+  const pb = byKeys?.type === 'chassisredirect' ? byKeys : hop.entry?.kind === 'tunnel' && hop.entry.tunnel?.outport ? index.portByName.get(hop.entry.tunnel.outport) : undefined;
   if (!pb || pb.type !== 'chassisredirect' || pb.chassis) return undefined;
   const lrpName = pb.options['distributed-port'];
   const router = pb.datapath ? index.datapathByUuid.get(pb.datapath)?.name : undefined;
