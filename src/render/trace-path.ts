@@ -221,7 +221,7 @@ export function renderPathHeader(r: TraceReport, style: ChalkInstance): string[]
   }
   if (r.path) {
     // Chassis only flooded copies reached (a broadcast, an unknown destination) are named apart:
-    // the packet's own path is the chassis before them.
+    // the packet's own path is the chassis before them (transit ones included: the packet ran there).
     const own = r.path.chassis.filter((c) => !c.roles.includes('flooded'));
     const flooded = r.path.chassis.filter((c) => c.roles.includes('flooded'));
     const chassis = own.map((c) => `${c.chassis} (${c.roles.join('+')}${c.host ? '' : ', not collected'})`).join(', ');

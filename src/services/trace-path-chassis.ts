@@ -11,11 +11,14 @@ import type { OvnIndex } from '../snapshot/ovn-index.js';
 import { pathChassis, type ChassisPath, type PathChassis, type PathRole, type Resolver } from '../snapshot/resolve.js';
 
 /**
- * A traced path's roles: a static path's, and `flooded` — a chassis the packet reached only as
- * copies OVN sent to a multicast group (a broadcast flooded with _MC_flood, an unknown destination
- * MAC with _MC_unknown), on no unicast path of the packet.
+ * A traced path's roles: a static path's; `transit` — a chassis a unicast tunnel (or the provider
+ * network) took the packet to that is none of its endpoints' nor a gateway it went through (a
+ * --dst-mac of a port on another chassis than --to's, a packet delivered to another port than
+ * --to); and `flooded` — a chassis the packet reached only as copies OVN sent to a multicast group
+ * (a broadcast flooded with _MC_flood, an unknown destination MAC with _MC_unknown), on no unicast
+ * path of the packet.
  */
-export type TracedRole = PathRole | 'flooded';
+export type TracedRole = PathRole | 'transit' | 'flooded';
 
 /** The Path of a traced packet (`TraceReport.path`). */
 export type TracePath = Omit<ChassisPath, 'from' | 'to' | 'chassis'> & { readonly chassis: readonly PathChassis<TracedRole>[] };
@@ -91,11 +94,52 @@ function multicastGroupOf(t: { readonly metadata0?: string; readonly outport?: s
 }
 
 /**
+ * Why the packet ran on the chassis of `hops[i]`, from how the hop was entered: a unicast tunnel
+ * (the logical outport it carried), the provider network (the MAC it was sent toward), or the
+ * start. Undefined for a hop entered through a patch port (its chassis is its parent hop's) and for
+ * a copy sent to a multicast group (`flooded`'s, not the packet's own way).
+ */
+function ranThereWhy(hops: readonly TraceHop[], i: number, chassisOf: (h: TraceHop) => string): string | undefined {
+  const h = hops[i]!;
+  const e = h.entry;
+  const from = e?.fromHop !== undefined && hops[e.fromHop] ? chassisOf(hops[e.fromHop]!) : e?.fromHost;
+  switch (e?.kind) {
+    case 'tunnel':
+      return multicastGroupOf(e.tunnel) ? undefined : `tunnel ${e.port} from ${from ?? '?'} carried it there${carriedTo(e.tunnel)}`;
+    case 'uplink': {
+      const out = e.fromHop !== undefined ? hops[e.fromHop]?.outputs.find((o) => o.next?.status === 'followed' && o.next.hop === i) : undefined;
+      const n = out?.next?.status === 'followed' ? out.next : undefined;
+      return `${n?.network ? `provider network ${n.network}` : 'the provider network'} carried it there from ${from ?? '?'} (in at ${e.port})${n?.toward ? `, toward ${n.toward}${n.why ? ` (${n.why})` : ''}` : ''}`;
+    }
+    case 'start':
+      return `the packet enters there at ${e.port}`;
+    default:
+      return undefined;
+  }
+}
+
+/** `, to logical port P of D` for a tunnel's decoded egress port (its key when the SB had no name). */
+function carriedTo(t: { readonly metadata0?: string; readonly outport?: string; readonly datapath?: string } | undefined): string {
+  let port = t?.outport;
+  if (port === undefined && t?.metadata0 !== undefined) {
+    try {
+      port = `key ${Number(BigInt(t.metadata0) & 0xffffn)}`;
+    } catch {
+      port = undefined;
+    }
+  }
+  return port === undefined ? '' : `, to logical port ${port}${t?.datapath ? ` of ${t.datapath}` : ''}`;
+}
+
+/**
  * `path` (from `chassisPath`) cut to what the trace did: the endpoints' chassis keep their roles
  * (source, destination: where the packet starts and is headed), the gateway role stays only where
  * the packet went through the gateway, and a chassis where it went through a gateway that `path`
  * lacks is added (a chassisredirect port no chassis claims still has the packet sent to one of its
- * gateway chassis). A tunnel to a chassis not in the snapshot counts as crossing it. A chassis that
+ * gateway chassis). A tunnel to a chassis not in the snapshot counts as crossing it. Any other
+ * chassis a hop ran on — a unicast tunnel or the provider network took the packet there — is
+ * added next as `transit`, with how it got there: the packet's own path, every chassis of it named
+ * (a --dst-mac of a port on a third chassis, a delivery to another port than --to). A chassis that
  * only copies for a multicast group reached (a broadcast, an unknown destination: flooded to every
  * chassis with a port of the switch) is added last as `flooded`, judged from the tunnels the trace
  * took, so a reader of the Path sees every chassis the packet reached and which of them only as a
@@ -110,11 +154,20 @@ export function tracedChassisPath(path: Omit<ChassisPath, 'from' | 'to'>, hops: 
   };
   /** Chassis a multicast copy went to (followed, or to a chassis not in the snapshot) → why. */
   const flooded = new Map<string, string[]>();
-  for (const h of hops) {
+  /** Chassis the packet itself ran on (or was sent to, not in the snapshot) → how it got there. */
+  const ran = new Map<string, string[]>();
+  const ranOn = (c: string | undefined, why: string | undefined) => {
+    if (c === undefined || why === undefined) return;
+    const whys = ran.get(c) ?? [];
+    if (!whys.includes(why)) ran.set(c, [...whys, why]);
+  };
+  for (const [i, h] of hops.entries()) {
     cross(chassisOf(h));
+    ranOn(chassisOf(h), ranThereWhy(hops, i, chassisOf));
     for (const o of h.outputs) {
       if (o.next?.status === 'not-collected') cross(o.next.chassis ?? o.tunnel?.chassis);
       const group = o.kind === 'tunnel' ? multicastGroupOf(o.tunnel) : undefined;
+      if (o.kind === 'tunnel' && !group && o.next?.status === 'not-collected') ranOn(o.next.chassis ?? o.tunnel?.chassis, `tunnel ${o.port} from ${chassisOf(h)} sent it there${carriedTo(o.tunnel)}`);
       if (!group) continue;
       const followed = o.next?.status === 'followed' ? hops[o.next.hop] : undefined;
       const to = followed ? chassisOf(followed) : o.next?.status === 'not-collected' ? (o.next.chassis ?? o.tunnel?.chassis) : undefined;
@@ -140,6 +193,8 @@ export function tracedChassisPath(path: Omit<ChassisPath, 'from' | 'to'>, hops: 
     if (!gw || chassis.some((x) => x.chassis === c)) continue;
     chassis.push(pathChassis(resolver.chassisRow(c), ['gateway'], [gatewayWhy(gw)]));
   }
+  // Then every other chassis the packet ran on, in the order the trace met them.
+  for (const [c, why] of ran) if (!chassis.some((x) => x.chassis === c)) chassis.push(pathChassis(resolver.chassisRow(c), ['transit'], why));
   // Flooded last: a chassis with a role on the packet's own path keeps just that role.
   for (const [c, why] of flooded) if (!chassis.some((x) => x.chassis === c)) chassis.push(pathChassis(resolver.chassisRow(c), ['flooded'], why));
   return { ...path, chassis, missing: chassis.filter((c) => !c.host).map((c) => c.chassis) };

@@ -195,7 +195,7 @@ export interface PathChassisRow {
 
 /** `R`: the roles a path can give (a traced path adds one, src/services/trace-path-chassis.ts). */
 export interface PathChassis<R extends string = PathRole> extends PathChassisRow {
-  /** In order source, destination, gateway (a traced path: then flooded). */
+  /** In order source, destination, gateway (a traced path: or alone, transit or flooded). */
   readonly roles: readonly R[];
   readonly why: readonly string[];
 }

@@ -1,0 +1,137 @@
+// The Path of `trace --from/--to` names every chassis a hop of the trace ran on: one a unicast
+// tunnel took the packet to that is none of the endpoints' chassis nor a gateway it went through
+// is listed as `transit`, after the packet's own path and before the chassis only flooded copies
+// reached. Expectations come from the Neutron topology (test/fixtures/neutron/README.md): net-a has
+// vm1 on hv1 and vm2 (fa:16:3e:00:00:12) on hv2, net-b has vm4 on hv1; and from OVN's GENEVE
+// encoding (tun_metadata0's low 16 bits are the egress port key, ovn-sb(5)).
+import { resolve } from 'node:path';
+import { Chalk } from 'chalk';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Snapshot } from '../../src/model/snapshot.js';
+import type { TraceHop, TraceOutput } from '../../src/model/trace.js';
+import { renderPathHeader } from '../../src/render/trace-path.js';
+import { tracedChassisPath } from '../../src/services/trace-path-chassis.js';
+import type { TraceReport } from '../../src/services/trace.js';
+import { loadSnapshot } from '../../src/snapshot/load.js';
+import type { PathChassisRow } from '../../src/snapshot/resolve.js';
+import { endpointReport } from '../harness/trace-report.js';
+
+const SNAP = resolve(import.meta.dirname, '../fixtures/neutron/neutron-1gw.tar.gz');
+const VM1 = '10000001-0000-4000-8000-000000000001';
+const VM2 = '10000002-0000-4000-8000-000000000002';
+const VM2_MAC = 'fa:16:3e:00:00:12';
+const VM3 = '10000004-0000-4000-8000-000000000004';
+const VM4 = '10000005-0000-4000-8000-000000000005';
+const NET_A = 'neutron-aaaaaaaa-0000-4000-8000-00000000000a';
+const FIP_DIST = '172.24.4.101'; // vm3's distributed floating IP
+
+const plain = new Chalk({ level: 0 });
+const roles = (r: TraceReport) => (r.path?.chassis ?? []).map((c) => [c.chassis, c.roles.join('+')]);
+const pathLine = (r: TraceReport) => renderPathHeader(r, plain).find((l) => l.startsWith('Path'));
+
+async function load(hosts?: string[]): Promise<Snapshot> {
+  const r = await loadSnapshot(SNAP, hosts ? { hosts } : {});
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+let all: Snapshot;
+beforeAll(async () => {
+  all = await load();
+});
+
+describe('the Path names a chassis the packet ran on with no other role as transit', () => {
+  it('vm1 → vm4 (both on hv1) sent to vm2’s MAC: the tunnel takes it to hv2, which the Path names as transit', () => {
+    // --dst-mac is vm2's: net-a's L2 lookup sends the packet to vm2 over the tunnel to hv2, where
+    // vm2's egress port security drops it (10.0.1.12 is not vm2's address). The router is never
+    // reached: hv1 is --from's and --to's chassis, hv2 neither — it ran the packet all the same.
+    const r = endpointReport(all, { from: VM1, to: VM4, protocol: { kind: 'icmp' }, dstMac: VM2_MAC });
+    const onHv2 = r.hops.find((h) => h.host === 'hv2');
+    expect(onHv2?.entry).toMatchObject({ kind: 'tunnel', port: 'ovn-hv1-0', fromHost: 'hv1', tunnel: { outport: VM2, datapath: NET_A } });
+    expect(r.verdict).toBe('dropped');
+    expect(r.drop?.host).toBe('hv2');
+    expect(roles(r)).toEqual([['hv1', 'source+destination'], ['hv2', 'transit']]);
+    expect(r.path!.chassis[1]).toMatchObject({ host: 'hv2', encapIps: ['192.168.0.2'] });
+    expect(r.path!.chassis[1]!.why).toEqual([`tunnel ovn-hv1-0 from hv1 carried it there, to logical port ${VM2} of ${NET_A}`]);
+    expect(r.path?.missing).toEqual([]);
+    expect(pathLine(r)).toMatch(/; chassis hv1 \(source\+destination\), hv2 \(transit\)$/);
+  });
+
+  it('hv2 not in the snapshot: the tunnel sent there still names it as transit, not collected (and in missing)', async () => {
+    const partial = await load(['hv1', 'hv3']);
+    const r = endpointReport(partial, { from: VM1, to: VM4, protocol: { kind: 'icmp' }, dstMac: VM2_MAC });
+    expect(r.hops[0]!.outputs).toContainEqual(expect.objectContaining({ kind: 'tunnel', port: 'ovn-hv2-0', next: expect.objectContaining({ status: 'not-collected', chassis: 'hv2' }) }));
+    expect(roles(r)).toEqual([['hv1', 'source+destination'], ['hv2', 'transit']]);
+    expect(r.path!.chassis[1]!.host).toBeUndefined();
+    expect(r.path!.chassis[1]!.why).toEqual([`tunnel ovn-hv2-0 from hv1 sent it there, to logical port ${VM2} of ${NET_A}`]);
+    expect(r.path?.missing).toEqual(['hv2']);
+    expect(pathLine(r)).toMatch(/; chassis hv1 \(source\+destination\), hv2 \(transit, not collected\)$/);
+  });
+
+  it('an east-west trace across chassis gains no transit: each chassis it ran on is an endpoint’s', () => {
+    const l2 = endpointReport(all, { from: VM1, to: VM2, protocol: { kind: 'icmp' } });
+    expect(l2.hops.map((h) => h.host)).toEqual(['hv1', 'hv2']);
+    expect(roles(l2)).toEqual([['hv1', 'source'], ['hv2', 'destination']]);
+    const l3 = endpointReport(all, { from: VM1, to: VM3, protocol: { kind: 'icmp' } });
+    expect(l3.hops.map((h) => h.host)).toEqual(['hv1', 'hv2']);
+    expect(roles(l3)).toEqual([['hv1', 'source'], ['hv2', 'destination']]);
+    expect(pathLine(l3)).not.toContain('transit');
+  });
+
+  it('through the centralized gateway to a distributed FIP: three chassis, each with its own role, none transit', () => {
+    const r = endpointReport(all, { from: VM1, to: FIP_DIST, protocol: { kind: 'icmp' } });
+    expect(new Set(r.hops.map((h) => h.host))).toEqual(new Set(['hv1', 'hv2', 'hv3']));
+    expect(roles(r)).toEqual([['hv1', 'source'], ['hv2', 'destination'], ['hv3', 'gateway']]);
+  });
+
+  it('a flooded ARP request gains no transit: the chassis its copy reached stays flooded', () => {
+    const r = endpointReport(all, { from: VM1, to: '10.0.0.99', protocol: { kind: 'arp' } });
+    expect(r.hops.some((h) => h.host === 'hv2')).toBe(true);
+    expect(roles(r)).toEqual([['hv1', 'source'], ['hv2', 'flooded']]);
+    expect(pathLine(r)).toMatch(/; chassis hv1 \(source\); flooded copies to hv2$/);
+  });
+});
+
+describe('tracedChassisPath: transit judged from how each hop was entered', () => {
+  const tunnel = (chassis: string, metadata0: string, next: TraceOutput['next'], outport?: string): TraceOutput => ({
+    port: `ovn-${chassis}-0`,
+    ofport: 1,
+    kind: 'tunnel',
+    tunnel: { remoteIp: `192.0.2.${chassis.slice(2)}`, chassis, tunId: '0x1', metadata0, datapath: 'ls1', ...(outport ? { outport } : {}) },
+    next,
+  });
+  const hop = (host: string, outputs: TraceOutput[] = [], entry?: TraceHop['entry']): TraceHop => ({ host, chassis: host, bridge: 'br-int', outputs, controller: false, finalFlow: '', ...(entry ? { entry } : {}) });
+  const tunnelIn = (from: string, fromHop: number, metadata0: string, outport?: string): TraceHop['entry'] => ({ kind: 'tunnel', port: `ovn-${from}-0`, fromHop, fromHost: from, tunnel: { tunId: '0x1', metadata0, datapath: 'ls1', ...(outport ? { outport } : {}) } });
+  const row = (chassis: string): PathChassisRow => ({ chassis, encapIps: [], host: chassis });
+  const source = { chassis: 'hv1', encapIps: [], roles: ['source' as const], host: 'hv1', why: ['vm1 is bound there'] };
+
+  it('after the path’s own chassis and before flooded ones; a chassis reached both ways is transit only; the provider network counts', () => {
+    const hops = [
+      hop('hv1', [
+        // 0x48000: egress key 0x8000, a multicast group: a flooded copy to hv2 and hv3.
+        tunnel('hv2', '0x48000', { status: 'followed', hop: 1, host: 'hv2' }, '_MC_flood'),
+        tunnel('hv3', '0x48000', { status: 'followed', hop: 2, host: 'hv3' }, '_MC_flood'),
+        // Egress key 5, no SB name decoded: unicast to a logical port, to hv3 as well.
+        tunnel('hv3', '0x40005', { status: 'followed', hop: 3, host: 'hv3' }),
+        { port: 'br-ex-up', ofport: 2, kind: 'physical', next: { status: 'followed', hop: 4, host: 'hv4', network: 'physnet1', toward: '0a:00:00:00:00:04', why: 'the external_mac of vm4' } },
+      ]),
+      hop('hv2', [], tunnelIn('hv1', 0, '0x48000', '_MC_flood')),
+      hop('hv3', [], tunnelIn('hv1', 0, '0x48000', '_MC_flood')),
+      hop('hv3', [], tunnelIn('hv1', 0, '0x40005')),
+      hop('hv4', [], { kind: 'uplink', port: 'br-ex-up', fromHop: 0, fromHost: 'hv1' }),
+    ];
+    const path = tracedChassisPath({ chassis: [source], datapaths: ['ls1'], routers: [], missing: [], notes: [] }, hops, undefined, { chassisRow: row });
+    expect(path.chassis.map((c) => [c.chassis, c.roles.join('+')])).toEqual([['hv1', 'source'], ['hv3', 'transit'], ['hv4', 'transit'], ['hv2', 'flooded']]);
+    expect(path.chassis.find((c) => c.chassis === 'hv3')?.why).toEqual(['tunnel ovn-hv1-0 from hv1 carried it there, to logical port key 5 of ls1']);
+    expect(path.chassis.find((c) => c.chassis === 'hv4')?.why).toEqual(['provider network physnet1 carried it there from hv1 (in at br-ex-up), toward 0a:00:00:00:00:04 (the external_mac of vm4)']);
+    const report: TraceReport = { input: '', verdict: 'delivered', hops, warnings: [], size: 0, tree: [], path };
+    expect(pathLine(report)).toBe('Path   ls1; chassis hv1 (source), hv3 (transit), hv4 (transit); flooded copies to hv2');
+  });
+
+  it('a chassis with a role on the path keeps it alone; a tunnel not followed names no chassis', () => {
+    const hops = [hop('hv1', [tunnel('hv2', '0x40002', { status: 'followed', hop: 1, host: 'hv2' }, 'vm2'), tunnel('hv5', '0x40003', { status: 'not-followed', reason: 'not following tunnels' }, 'vm5')]), hop('hv2', [], tunnelIn('hv1', 0, '0x40002', 'vm2'))];
+    const destination = { chassis: 'hv2', encapIps: [], roles: ['destination' as const], host: 'hv2', why: ['vm2 is bound there'] };
+    const path = tracedChassisPath({ chassis: [source, destination], datapaths: ['ls1'], routers: [], missing: [], notes: [] }, hops, undefined, { chassisRow: row });
+    expect(path.chassis).toEqual([source, destination]);
+  });
+});
