@@ -116,14 +116,15 @@ With --flows-file each non-blank line (not starting with #) is one flow, traced 
     "path": { "chassis": [ { "chassis", "roles", "host", "why" } ], "datapaths", "routers",
               "missing", "notes" },  (chassis: those the packet crossed, with roles "source",
              "destination" (the endpoints' chassis, also when the packet stopped before) and
-             "gateway" (only where it went through a gateway port: sent to its chassisredirect port,
-             or routed out through it there), then every other chassis a hop of the trace ran on,
-             with role "transit" (a unicast tunnel or the provider network took the packet there:
-             a --dst-mac of a port on another chassis, a delivery to a port that is not --to; "why"
-             says how it got there), then the chassis only flooded copies reached, with
-             role "flooded" (a broadcast or an unknown destination: a copy for a multicast group
-             such as _MC_flood or _MC_unknown sent over a tunnel; the text Path line lists them
-             after "; flooded copies to"); missing: those of them not in the snapshot;
+             "gateway" (only where it went through a gateway port: sent to its chassisredirect port
+             where that is active or claimed by no chassis, or routed out through it there), then
+             every other chassis a hop of the trace ran on, with role "transit" (a unicast tunnel
+             or the provider network took the packet there: a --dst-mac of a port on another
+             chassis, a delivery to a port that is not --to, an L3-HA bundle's member that is not
+             the active gateway chassis; "why" says how it got there), then the chassis only
+             flooded copies reached, with role "flooded" (a broadcast or an unknown destination: a
+             copy for a multicast group such as _MC_flood or _MC_unknown sent over a tunnel; the
+             text Path line lists them after "; flooded copies to"); missing: those of them not in the snapshot;
              datapaths: the logical path)
     "reachedDestination": true | false,
     "arpAnswer": "reply" | "neighbour-advertisement" | "owner" | "none",  (--arp: how the request was

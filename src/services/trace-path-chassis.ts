@@ -55,18 +55,21 @@ function gatewayPorts(index: OvnIndex | undefined): GatewayPort[] {
 
 /**
  * The gateway port the packet went through on `chassis`, judged from its hops there: sent to the
- * chassisredirect port over a tunnel (tun_metadata0's outport), or, on the chassis that claims
- * it, run through the router and on into the switch behind its gateway port (a VM on the gateway
- * chassis going out, a packet from outside coming in); a gateway router's pipeline runs only on
- * its chassis.
+ * chassisredirect port over a tunnel (tun_metadata0's outport) where it is resident or that no
+ * chassis claims, or, on the chassis that claims it, run through the router and on into the
+ * switch behind its gateway port (a VM on the gateway chassis going out, a packet from outside
+ * coming in); a gateway router's pipeline runs only on its chassis. A packet sent for a port that
+ * another chassis claims (an HA bundle whose BFD-chosen member is not the active gateway) does not
+ * go through the gateway there: that chassis only ran it (`transit`).
  */
 function gatewayCrossed(chassis: string, hops: readonly TraceHop[], chassisOf: (h: TraceHop) => string, gateways: readonly GatewayPort[]): GatewayPort | undefined {
   for (const g of gateways) {
+    const residentHere = g.chassis === undefined || g.chassis === chassis;
     for (const h of hops) {
       const sentHere = h.outputs.some((o) => o.tunnel?.outport === g.port && (o.next?.status === 'not-collected' ? o.next.chassis === chassis : o.tunnel?.chassis === chassis));
-      if (sentHere) return g;
+      if (sentHere && residentHere) return g;
       if (chassisOf(h) !== chassis) continue;
-      if (h.entry?.kind === 'tunnel' && h.entry.tunnel?.outport === g.port) return g;
+      if (h.entry?.kind === 'tunnel' && h.entry.tunnel?.outport === g.port && residentHere) return g;
       const dps = h.datapaths ?? [];
       // Only where the chassisredirect port is resident: elsewhere router → outside switch is a
       // distributed floating IP, which does not go through the gateway.
@@ -99,13 +102,13 @@ function multicastGroupOf(t: { readonly metadata0?: string; readonly outport?: s
  * start. Undefined for a hop entered through a patch port (its chassis is its parent hop's) and for
  * a copy sent to a multicast group (`flooded`'s, not the packet's own way).
  */
-function ranThereWhy(hops: readonly TraceHop[], i: number, chassisOf: (h: TraceHop) => string): string | undefined {
+function ranThereWhy(hops: readonly TraceHop[], i: number, chassisOf: (h: TraceHop) => string, gateways: readonly GatewayPort[]): string | undefined {
   const h = hops[i]!;
   const e = h.entry;
   const from = e?.fromHop !== undefined && hops[e.fromHop] ? chassisOf(hops[e.fromHop]!) : e?.fromHost;
   switch (e?.kind) {
     case 'tunnel':
-      return multicastGroupOf(e.tunnel) ? undefined : `tunnel ${e.port} from ${from ?? '?'} carried it there${carriedTo(e.tunnel)}`;
+      return multicastGroupOf(e.tunnel) ? undefined : `tunnel ${e.port} from ${from ?? '?'} carried it there${carriedTo(e.tunnel, chassisOf(h), gateways)}`;
     case 'uplink': {
       const out = e.fromHop !== undefined ? hops[e.fromHop]?.outputs.find((o) => o.next?.status === 'followed' && o.next.hop === i) : undefined;
       const n = out?.next?.status === 'followed' ? out.next : undefined;
@@ -118,8 +121,12 @@ function ranThereWhy(hops: readonly TraceHop[], i: number, chassisOf: (h: TraceH
   }
 }
 
-/** `, to logical port P of D` for a tunnel's decoded egress port (its key when the SB had no name). */
-function carriedTo(t: { readonly metadata0?: string; readonly outport?: string; readonly datapath?: string } | undefined): string {
+/**
+ * `, to logical port P of D` for a tunnel's decoded egress port (its key when the SB had no name),
+ * and for a gateway port another chassis claims than `to`, where the sender's bundle should have
+ * sent it: `which is active on C`.
+ */
+function carriedTo(t: { readonly metadata0?: string; readonly outport?: string; readonly datapath?: string } | undefined, to: string | undefined, gateways: readonly GatewayPort[]): string {
   let port = t?.outport;
   if (port === undefined && t?.metadata0 !== undefined) {
     try {
@@ -128,7 +135,8 @@ function carriedTo(t: { readonly metadata0?: string; readonly outport?: string; 
       port = undefined;
     }
   }
-  return port === undefined ? '' : `, to logical port ${port}${t?.datapath ? ` of ${t.datapath}` : ''}`;
+  const active = gateways.find((g) => g.port === port && g.chassis !== undefined && g.chassis !== to)?.chassis;
+  return port === undefined ? '' : `, to logical port ${port}${t?.datapath ? ` of ${t.datapath}` : ''}${active ? `, which is active on ${active}` : ''}`;
 }
 
 /**
@@ -163,11 +171,12 @@ export function tracedChassisPath(path: Omit<ChassisPath, 'from' | 'to'>, hops: 
   };
   for (const [i, h] of hops.entries()) {
     cross(chassisOf(h));
-    ranOn(chassisOf(h), ranThereWhy(hops, i, chassisOf));
+    ranOn(chassisOf(h), ranThereWhy(hops, i, chassisOf, gateways));
     for (const o of h.outputs) {
       if (o.next?.status === 'not-collected') cross(o.next.chassis ?? o.tunnel?.chassis);
       const group = o.kind === 'tunnel' ? multicastGroupOf(o.tunnel) : undefined;
-      if (o.kind === 'tunnel' && !group && o.next?.status === 'not-collected') ranOn(o.next.chassis ?? o.tunnel?.chassis, `tunnel ${o.port} from ${chassisOf(h)} sent it there${carriedTo(o.tunnel)}`);
+      const notCollected = o.next?.status === 'not-collected' ? (o.next.chassis ?? o.tunnel?.chassis) : undefined;
+      if (o.kind === 'tunnel' && !group && notCollected !== undefined) ranOn(notCollected, `tunnel ${o.port} from ${chassisOf(h)} sent it there${carriedTo(o.tunnel, notCollected, gateways)}`);
       if (!group) continue;
       const followed = o.next?.status === 'followed' ? hops[o.next.hop] : undefined;
       const to = followed ? chassisOf(followed) : o.next?.status === 'not-collected' ? (o.next.chassis ?? o.tunnel?.chassis) : undefined;

@@ -4,19 +4,25 @@
 // reached. Expectations come from the Neutron topology (test/fixtures/neutron/README.md): net-a has
 // vm1 on hv1 and vm2 (fa:16:3e:00:00:12) on hv2, net-b has vm4 on hv1; and from OVN's GENEVE
 // encoding (tun_metadata0's low 16 bits are the egress port key, ovn-sb(5)).
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Chalk } from 'chalk';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/model/snapshot.js';
 import type { TraceHop, TraceOutput } from '../../src/model/trace.js';
 import { renderPathHeader } from '../../src/render/trace-path.js';
 import { tracedChassisPath } from '../../src/services/trace-path-chassis.js';
 import type { TraceReport } from '../../src/services/trace.js';
 import { loadSnapshot } from '../../src/snapshot/load.js';
+import { unpackFixture } from '../../src/snapshot/pack.js';
 import type { PathChassisRow } from '../../src/snapshot/resolve.js';
+import { rewriteCollectedOutput } from '../harness/fixture-outputs.js';
 import { endpointReport } from '../harness/trace-report.js';
 
 const SNAP = resolve(import.meta.dirname, '../fixtures/neutron/neutron-1gw.tar.gz');
+const HA_SNAP = resolve(import.meta.dirname, '../fixtures/neutron/neutron-ha-unclaimed.tar.gz');
 const VM1 = '10000001-0000-4000-8000-000000000001';
 const VM2 = '10000002-0000-4000-8000-000000000002';
 const VM2_MAC = 'fa:16:3e:00:00:12';
@@ -24,6 +30,8 @@ const VM3 = '10000004-0000-4000-8000-000000000004';
 const VM4 = '10000005-0000-4000-8000-000000000005';
 const NET_A = 'neutron-aaaaaaaa-0000-4000-8000-00000000000a';
 const FIP_DIST = '172.24.4.101'; // vm3's distributed floating IP
+const ROUTER = 'neutron-cccccccc-0000-4000-8000-00000000000c';
+const CR = 'cr-lrp-30000003-0000-4000-8000-000000000003';
 
 const plain = new Chalk({ level: 0 });
 const roles = (r: TraceReport) => (r.path?.chassis ?? []).map((c) => [c.chassis, c.roles.join('+')]);
@@ -89,6 +97,54 @@ describe('the Path names a chassis the packet ran on with no other role as trans
     expect(r.hops.some((h) => h.host === 'hv2')).toBe(true);
     expect(roles(r)).toEqual([['hv1', 'source'], ['hv2', 'flooded']]);
     expect(pathLine(r)).toMatch(/; chassis hv1 \(source\); flooded copies to hv2$/);
+  });
+});
+
+describe('an L3-HA bundle that picks a member other than the active gateway chassis', () => {
+  let work: string | undefined;
+  afterAll(async () => {
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  /** An OVSDB --format=json list with `edit` applied to the row whose `key` column is `value`. */
+  const editRow = (dir: string, file: string, key: string, value: string, edit: (row: unknown[], col: (name: string) => number) => void) => {
+    const list = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { headings: string[]; data: unknown[][] };
+    const col = (name: string) => list.headings.indexOf(name);
+    const row = list.data.find((r) => r[col(key)] === value);
+    if (!row) throw new Error(`${file}: no row with ${key} ${value}`);
+    edit(row, col);
+    rewriteCollectedOutput(dir, file, `${JSON.stringify(list)}\n`);
+  };
+
+  it('hv3 claims the gateway port, hv1’s BFD to hv3 is down: hv1 sends to hv2, which the Path names as transit, not gateway', async () => {
+    // neutron-ha-unclaimed (Gateway_Chassis hv3 priority 2, hv2 priority 1; hv1 reaches the port
+    // through bundle(active_backup) over its tunnels to hv3 and hv2), made the split OVN can be in:
+    // hv3 claims cr-lrp (its SB Port_Binding's chassis) while hv1's BFD session to hv3 is not
+    // forwarding, so hv1's bundle takes the next live member, hv2, where the port is not resident
+    // and the packet goes no further (table 40). The packet never goes through the gateway on hv2.
+    work = await mkdtemp(join(tmpdir(), 'ovnscope-transit-'));
+    const dir = join(work, 'snap');
+    const u = await unpackFixture(HA_SNAP, dir);
+    if (!u.ok) throw new Error(u.error.message);
+    const chassisList = JSON.parse(readFileSync(join(dir, 'central/ovn-sbctl.list.Chassis.out'), 'utf8')) as { headings: string[]; data: unknown[][] };
+    const hv3 = chassisList.data.find((r) => r[chassisList.headings.indexOf('name')] === 'hv3')![chassisList.headings.indexOf('_uuid')];
+    editRow(dir, 'central/ovn-sbctl.list.Port_Binding.out', 'logical_port', CR, (r, col) => (r[col('chassis')] = hv3));
+    editRow(dir, 'hosts/hv1/ovs-vsctl.list.Interface.out', 'name', 'ovn-hv3-0', (r, col) => {
+      const [, pairs] = r[col('bfd_status')] as [string, [string, string][]];
+      r[col('bfd_status')] = ['map', pairs.map(([k, v]) => [k, k === 'forwarding' ? 'false' : v])];
+    });
+    const loaded = await loadSnapshot(dir);
+    if (!loaded.ok) throw new Error(loaded.error.message);
+    const r = endpointReport(loaded.value, { from: VM1, to: '8.8.8.8', protocol: { kind: 'icmp' } });
+    expect(r.warnings.filter((w) => /damaged/.test(w))).toEqual([]);
+    // The trace: sent for cr-lrp to hv2, dropped there.
+    expect(r.hops.find((h) => h.host === 'hv2')?.entry).toMatchObject({ kind: 'tunnel', port: 'ovn-hv1-0', fromHost: 'hv1', tunnel: { outport: CR } });
+    expect(r.hops.some((h) => h.host === 'hv3')).toBe(false);
+    expect(r.drop?.host).toBe('hv2');
+    // hv3, the active gateway, was never reached; hv2 ran the packet but is not where it is active.
+    expect(roles(r)).toEqual([['hv1', 'source'], ['hv2', 'transit']]);
+    expect(r.path!.chassis[1]!.why).toEqual([`tunnel ovn-hv1-0 from hv1 carried it there, to logical port ${CR} of ${ROUTER}, which is active on hv3`]);
+    expect(pathLine(r)).toMatch(/; chassis hv1 \(source\), hv2 \(transit\)$/);
   });
 });
 
