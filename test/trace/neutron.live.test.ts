@@ -135,6 +135,18 @@ describe.skipIf(!live)('trace on a Neutron-shaped OVN deployment vs live ofproto
     expect(text.stdout).toMatch(/^Path .*; chassis hv1 \(source\); flooded copies to hv2$/m);
   }, 120_000);
 
+  it('sent to vm2’s MAC, vm1 → vm4 (both on hv1) runs on hv2: the Path names hv2 as transit', async () => {
+    // --dst-mac is vm2's (hv2): net-a's L2 lookup sends the packet over the tunnel to hv2, where
+    // vm2's egress port security drops it (10.0.1.x is not vm2's). hv2 is neither endpoint's
+    // chassis; every hop, hv2's included, is replayed with live ofproto/trace below.
+    const r = await traced(['--from', U.vm1, '--to', U.vm4, '--icmp', '--dst-mac', 'fa:16:3e:00:00:12']);
+    expect(hostsOf(r.json)).toEqual(['hv1 br-int', 'hv2 br-int']);
+    expect(r.json.path?.chassis.map((c) => [c.chassis, c.roles.join('+')])).toEqual([['hv1', 'source+destination'], ['hv2', 'transit']]);
+    const text = await runCli(['trace', '-s', snap, '--from', U.vm1, '--to', U.vm4, '--icmp', '--dst-mac', 'fa:16:3e:00:00:12']);
+    expect(text.stdout).toMatch(/^Path .*; chassis hv1 \(source\+destination\), hv2 \(transit\)$/m);
+    await compared('transit', { from: U.vm1, to: U.vm4, protocol: { kind: 'icmp' }, dstMac: 'fa:16:3e:00:00:12' });
+  }, 120_000);
+
   it('security groups: neutron_pg_drop drops what no rule allows, a remote-group rule (address set) allows; the step names the group', async () => {
     // vm4's only SG ("db") allows tcp/5432 from SG default's address set: ssh is not allowed.
     const drop = await traced(['--from', U.vm1, '--to', U.vm4, '--tcp', '22']);
