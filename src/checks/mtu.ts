@@ -180,6 +180,33 @@ function centralEvidence(c: MtuCentral | undefined, id: string, excerpt: string)
 const isV6 = (ip: string) => ip.includes(':');
 
 // ---------------------------------------------------------------------------------------------
+// Fix hints of the findings that change nothing: an n/a names the read-only command that shows
+// the missing data (or what to collect), an info says "nothing to change" and why (DESIGN.md:
+// every finding that is not a pass says what to do).
+
+/** Read-only commands to run on a host by hand, or the collection that runs them. */
+const runByHand = (host: string, commands: readonly string[], recipe = 'kernel') => `run ${commands.map((c) => `"${c}"`).join(' and ')} on ${host}, or collect again with this ovnscope (its ${recipe} recipe runs ${commands.length > 1 ? 'them' : 'it'})`;
+
+/** How to learn the network MTU the audit lacks (no DHCP_Options mtu, no neutron:mtu, no --mtu). */
+function networkMtuSource(c: MtuCentral | undefined): string {
+  return c
+    ? "give --mtu with the platform's network MTU (OVN-Kubernetes --mtu, Kube-OVN, CNO; Neutron: openstack network show NET -c mtu): the NB has no DHCP_Options options:mtu or neutron:mtu for this network"
+    : 'collect with an "ovn: { via: HOST }" inventory section (the NB\'s DHCP_Options options:mtu / neutron:mtu say what the VMs are told), or give --mtu with the platform\'s network MTU';
+}
+
+/** Info of a device, route or path whose MTU is known while the network MTU is not. */
+const untilNetworkKnown = (c: MtuCentral | undefined, why: string) => `nothing to change until the network MTU is known (${why}): ${networkMtuSource(c)}`;
+
+/** Where a network's MTU is set, by platform: what tells the VMs their MTU. */
+function setNetworkMtu(n: Pick<NetworkMtu, 'network' | 'source'>, value: number): string {
+  if (n.source.includes('neutron') || n.network.startsWith('neutron-')) return `openstack network set --mtu ${value} ${n.network.replace(/^neutron-/, '')} (Neutron rewrites DHCP_Options mtu and neutron:mtu; the VMs take it at their next DHCP renewal)`;
+  if (n.source.startsWith('OVN-Kubernetes')) return `set the cluster MTU to ${value} (ovnkube --mtu; OpenShift: the CNO MTU migration)`;
+  if (n.source.startsWith('--mtu')) return `set the platform's network MTU to ${value} (OVN-Kubernetes --mtu, Kube-OVN, CNO) and give --mtu ${value} here`;
+  const cidr = /^DHCP_Options (\S+)/.exec(n.source)?.[1];
+  return `ovn-nbctl set DHCP_Options ${cidr ? `$(ovn-nbctl --bare --columns=_uuid find DHCP_Options cidr="${cidr}")` : 'UUID'} options:mtu=${value} (what the VMs of ${n.network} are told; their interfaces' mtu_request to match)`;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Logical network MTU (H1 source)
 
 /** Which logical switch a port is on. */
@@ -453,8 +480,8 @@ function finding(ctx: RowCtx, f: Finding): void {
   ctx.findings.push(f);
 }
 
-/** H0: the VM/pod side of a logical port on its host. */
-export function vifRow(h: MtuHostState | undefined, logicalPort: string, side: HopSide, net: NetworkMtu): { row: HopRow; finding: Finding } {
+/** H0: the VM/pod side of a logical port on its host (`central`: the NB/SB, when collected — the fix of an unknown network MTU says where to get it). */
+export function vifRow(h: MtuHostState | undefined, logicalPort: string, side: HopSide, net: NetworkMtu, central?: MtuCentral): { row: HopRow; finding: Finding } {
   const iface = h?.interfaces.find((i) => i.ifaceId === logicalPort);
   const link = iface ? h?.links?.find((l) => l.ifname === iface.name) : undefined;
   const mtu = link?.mtu ?? iface?.mtuRequest ?? iface?.mtu;
@@ -500,7 +527,20 @@ export function vifRow(h: MtuHostState | undefined, logicalPort: string, side: H
     note,
     evidence,
   };
-  return { row, finding: { id: 'MTU-H0', severity, host: h?.host, subject: `${subject} (${logicalPort})`, message: note, evidence: [evidence], fix: severity === 'fail' || severity === 'warn' ? `set the interface MTU to the network MTU${mnet !== undefined ? ` (${mnet})` : ''}: ovs-vsctl set Interface ${subject} mtu_request=${mnet ?? 'M_net'}, or fix the CNI/os-vif setting` : undefined } };
+  const findIface = `ovs-vsctl --columns=name,mtu,mtu_request find Interface external_ids:iface-id=${logicalPort}`;
+  const fix =
+    severity === 'fail' || severity === 'warn'
+      ? `set the interface MTU to the network MTU${mnet !== undefined ? ` (${mnet})` : ''}: ovs-vsctl set Interface ${subject} mtu_request=${mnet ?? 'M_net'}, or fix the CNI/os-vif setting`
+      : !h
+        ? `collect the hypervisor ${logicalPort} is bound on too (add it to the inventory); by hand there: ${findIface}; ip -j -d link show`
+        : mtu === undefined
+          ? iface
+            ? `${runByHand(h.host, [`ip -j -d link show ${iface.name}`])}; a DPDK or vhost-user port has no kernel device: ovs-vsctl get Interface ${iface.name} mtu`
+            : `run "${findIface}" on ${h.host}: no OVS Interface carries ${logicalPort} there (bound elsewhere, or the Interface listing is missing)`
+          : severity === 'info'
+            ? untilNetworkKnown(central, `${what} mtu ${mtu} must equal it`)
+            : undefined;
+  return { row, finding: { id: 'MTU-H0', severity, host: h?.host, subject: `${subject} (${logicalPort})`, message: note, evidence: [evidence], fix } };
 }
 
 /** H1 row for a logical network on the path. */
@@ -523,6 +563,14 @@ function networkRow(ctx: RowCtx, net: NetworkMtu, underlay: number | undefined):
   }
   if (net.candidates.length > 1 && new Set(net.candidates.map((c) => c.value)).size > 1) note += `; sources disagree: ${net.candidates.map((c) => `${c.value} (${c.source})`).join(', ')}`;
   return { hop: 'H1', side: 'network', subject: `${net.network} (logical switch)`, role: 'network', depth: 0, mtu: net.value, required: underlay !== undefined ? underlay - ctx.overhead.total : undefined, rule: underlay !== undefined ? `≤ U − O = ${underlay - ctx.overhead.total}` : undefined, maxInner: net.value, severity, note, evidence: net.evidence };
+}
+
+/** The fix of an H1 finding that changes nothing: the network MTU unknown (n/a), or the underlay (info). */
+function networkGapFix(c: MtuCentral | undefined, net: NetworkMtu, severity: FindingSeverity, O: number): string | undefined {
+  if (severity === 'n-a') return networkMtuSource(c);
+  if (severity === 'info')
+    return `nothing to change until the underlay is known (M_net ${net.value} + O ${O} = ${net.value! + O} must fit every egress toward the other TEPs): on the hosts whose egress MTU is unknown, by hand: ip -j -d link show; ip -j route show table all (ip -j -6 route show table all on an IPv6 underlay) — or collect again with this ovnscope (its kernel recipe runs them)`;
+  return undefined;
 }
 
 function brIntRow(h: MtuHostState, side: HopSide): HopRow | undefined {
@@ -556,13 +604,36 @@ function tunnelRows(ctx: RowCtx, h: MtuHostState, e: TepEgress, side: HopSide): 
       : 'df_default=false: oversized encapsulated packets are fragmented silently (outer IP fragments, reassembled by the remote TEP: slow, and invisible to PMTUD)';
     const evidence = ifaceEvidence(h, p, `type=geneve options:remote_ip=${p.remoteIp} df_default=${p.dfDefault ?? '(unset)'} csum=${p.csum ?? '(unset)'} mtu=${p.mtu ?? '[]'}`);
     rows.push({ hop: 'H3', side, host: h.host, subject: p.name, role: 'tunnel-port', depth: 0, mtu: p.mtu, severity, note, evidence });
-    finding(ctx, { id: 'MTU-H3', severity, host: h.host, subject: `geneve port ${p.name} → ${e.remoteTep}`, message: note, evidence: [evidence], fix: df ? undefined : `ovs-vsctl remove Interface ${p.name} options df_default   # DF on (the default) makes PMTU problems visible` });
+    finding(ctx, { id: 'MTU-H3', severity, host: h.host, subject: `geneve port ${p.name} → ${e.remoteTep}`, message: note, evidence: [evidence], fix: df ? 'nothing to change: DF on the outer header (OVS\'s default) means an encapsulated packet too big for the egress is dropped and shows up in PMTU discovery, instead of being fragmented silently; what fits is the egress MTU (H4)' : `ovs-vsctl remove Interface ${p.name} options df_default   # DF on (the default) makes PMTU problems visible` });
   } else
     rows.push({ hop: 'H3', side, host: h.host, subject: `(no geneve port to ${e.remoteTep})`, role: 'tunnel-port', depth: 0, severity: 'n-a', note: `no OVS geneve port with options:remote_ip=${e.remoteTep} on ${h.host}`, evidence: { file: hostFile(h, SHARED_IDS.interface), excerpt: `no geneve Interface with remote_ip ${e.remoteTep}` } });
   const sys = h.links?.find((l) => l.kind === 'geneve' || /^genev_sys_/.test(l.ifname));
   if (sys)
     rows.push({ hop: 'H3', side, host: h.host, subject: sys.ifname, role: 'tunnel-device', depth: 0, mtu: sys.mtu, severity: 'info', note: `kernel GENEVE device: OVS creates it with MTU 65000 (lib/dpif-netlink-rtnl.c); it never limits the inner packet`, evidence: linkEvidence(h, sys) });
   return rows;
+}
+
+/**
+ * The fix of a device with problems: the first problem's (the MTU itself comes first), behind
+ * "bring it up" when the device is also down — that fix alone would leave the MTU wrong.
+ */
+function deviceFix(problems: readonly { readonly text: string; readonly fix?: string }[]): string | undefined {
+  const up = problems.find((p) => p.text === 'administratively down')?.fix;
+  const other = problems.find((p) => p.fix && p.fix !== up)?.fix;
+  return up && other ? `${up.replace(/\s+#.*$/, '')}; ${other}` : (other ?? up);
+}
+
+/** What to do when no egress leg toward a remote TEP is known: why there is none decides it. */
+function egressUnknownFix(h: MtuHostState, e: TepEgress): string {
+  const v6 = e.family === 'inet6';
+  const routeId = v6 ? MTU_IDS.route6 : KERNEL_IDS.route;
+  const get = `ip route get ${e.remoteTep}${e.localTep ? ` from ${e.localTep}` : ''}`;
+  const damaged = h.unreadable.get(routeId);
+  if (damaged) return `collect again (or get an intact copy of the snapshot): the route listing was collected but cannot be read — ${damaged}`;
+  if (!(v6 ? h.routes6 : h.routes)) return runByHand(h.host, [v6 ? 'ip -j -6 route show table all' : 'ip -j route show table all', 'ip -j -d link show']);
+  if (!e.route) return `run "${get}" on ${h.host} (and "ip rule show": policy routing is not collected); if the kernel has no route either, GENEVE to ${e.remoteTep} cannot leave — add the underlay route toward it, or see why the BGP session that should announce it does not (ovnscope bgp)`;
+  if (e.route.type !== 'unicast') return `GENEVE to ${e.remoteTep} hits a ${e.route.type} route (${e.route.dst}): remove it where it is configured (ip route del ${e.route.type} ${e.route.dst}) so the underlay route takes over; check with "${get}"`;
+  return e.route.nhid !== undefined ? runByHand(h.host, [`ip -j nexthop show id ${e.route.nhid}`]) + ': the route\'s next-hop group is not in the collected ip -j nexthop' : `run "${get}" on ${h.host}: the route names no next-hop device`;
 }
 
 /** H4 / H5 / H6 rows of one direction (host → remote TEP); returns the rows and the per-leg limits. */
@@ -575,7 +646,7 @@ function egressRows(ctx: RowCtx, h: MtuHostState, e: TepEgress, side: HopSide): 
   if (!e.legs.length) {
     const evidence = { file: hostFile(h, e.family === 'inet6' ? MTU_IDS.route6 : KERNEL_IDS.route), excerpt: e.notes[0] ?? 'no route' };
     rows.push({ hop: 'H4', side, host: h.host, subject: `route to ${e.remoteTep}`, role: 'route', depth: 0, severity: 'n-a', note: e.notes.join('; '), evidence });
-    finding(ctx, { id: 'MTU-H4', severity: 'n-a', host: h.host, subject: subjectBase, message: `egress toward ${e.remoteTep} unknown: ${e.notes.join('; ')}`, evidence: [evidence] });
+    finding(ctx, { id: 'MTU-H4', severity: 'n-a', host: h.host, subject: subjectBase, message: `egress toward ${e.remoteTep} unknown: ${e.notes.join('; ')}`, evidence: [evidence], fix: egressUnknownFix(h, e) });
     return rows;
   }
   const routeEv = e.route ? routeEvidence(h, e.route) : { file: hostFile(h, SHARED_IDS.interface), excerpt: `status:tunnel_egress_iface=${e.ovsEgress}` };
@@ -620,7 +691,7 @@ function egressRows(ctx: RowCtx, h: MtuHostState, e: TepEgress, side: HopSide): 
           });
         if ((d.relation === 'bridge-port' || d.relation === 'ovs-port') && d.mtu < upper.mtu) problems.push({ severity: 'fail', text: `port mtu ${d.mtu} < bridge ${upper.name} mtu ${upper.mtu}: the bridge accepts packets its port cannot send`, fix: `ip link set ${d.name} mtu ${upper.mtu}` });
       }
-      if (d.link && !d.link.adminUp) problems.push({ severity: 'warn', text: 'administratively down' });
+      if (d.link && !d.link.adminUp) problems.push({ severity: 'warn', text: 'administratively down', fix: `ip link set ${d.name} up   # if it is meant to carry the tunnel traffic; and persist it` });
       const worst = problems.reduce<FindingSeverity | undefined>((a, p) => (a === 'fail' ? a : p.severity === 'fail' ? 'fail' : a ?? p.severity), undefined);
       const severity: FindingSeverity = worst ?? (d.mtu === undefined ? 'n-a' : need === undefined ? 'info' : 'pass');
       const note = (problems.length ? problems.map((p) => p.text).join('; ') : d.mtu === undefined ? `no MTU known (${d.role})` : need === undefined ? `mtu ${d.mtu} → inner packets up to ${d.mtu - O} B` : `mtu ${d.mtu} ≥ ${need}`) + (sb && !problems.length ? ` (backup slave of ${sb.bond}: carries traffic after a failover)` : '');
@@ -628,7 +699,7 @@ function egressRows(ctx: RowCtx, h: MtuHostState, e: TepEgress, side: HopSide): 
       const role = sb && d.relation === 'bond-slave' ? 'bond-slave (backup)' : roleText(d);
       rows.push({ hop: 'H4', side, host: h.host, subject: d.name, role, leg: leg.label, depth: d.depth + 1, mtu: d.mtu, required: need, rule, maxInner: d.mtu !== undefined && !sb ? d.mtu - O : undefined, severity, note, evidence });
       if (problems.length || severity === 'pass' || severity === 'info')
-        finding(ctx, { id: 'MTU-H4', severity, host: h.host, subject: `${d.name} (${role}, leg ${leg.label} toward ${e.remoteTep})`, message: note, evidence: [evidence, routeEv], fix: problems.find((p) => p.fix)?.fix });
+        finding(ctx, { id: 'MTU-H4', severity, host: h.host, subject: `${d.name} (${role}, leg ${leg.label} toward ${e.remoteTep})`, message: note, evidence: [evidence, routeEv], fix: deviceFix(problems) ?? (severity === 'info' ? untilNetworkKnown(ctx.snap.central, `mtu ${d.mtu} carries inner packets up to ${d.mtu! - O} B`) : undefined) });
     }
     if (leg.routeMtu !== undefined) {
       // A configured `mtu` on the route (ip route … mtu N): the host's own setting, not news from the underlay.
@@ -651,7 +722,7 @@ function egressRows(ctx: RowCtx, h: MtuHostState, e: TepEgress, side: HopSide): 
           subject: `route ${dst} mtu (toward ${e.remoteTep})`,
           message: note,
           evidence: [ev],
-          fix: severity === 'fail' ? `ip route replace ${dst}${nexthops} mtu ${need}   # or without the mtu metric, where the route is configured (NetworkManager, netplan, FRR) so it persists; or lower the network MTU to ${leg.routeMtu - O}` : undefined,
+          fix: severity === 'fail' ? `ip route replace ${dst}${nexthops} mtu ${need}   # or without the mtu metric, where the route is configured (NetworkManager, netplan, FRR) so it persists; or lower the network MTU to ${leg.routeMtu - O}` : severity === 'info' ? untilNetworkKnown(ctx.snap.central, `the route caps encapsulated packets at ${leg.routeMtu}: inner packets up to ${leg.routeMtu - O} B`) : undefined,
         });
       }
     }
@@ -661,7 +732,7 @@ function egressRows(ctx: RowCtx, h: MtuHostState, e: TepEgress, side: HopSide): 
       const expires = e.routeGet.expires !== undefined ? `, expires in ${e.routeGet.expires} s` : '';
       const note = `the kernel learned a PMTU exception of ${leg.pmtu} toward ${e.remoteTep} (ip route get: cache${expires}; from an ICMP "fragmentation needed" sent by an underlay hop): the real path is smaller than the devices say`;
       rows.push({ hop: 'H6', side, host: h.host, subject: `PMTU ${e.localTep ?? ''} → ${e.remoteTep}`.replace('  ', ' '), role: 'pmtu', leg: leg.label, depth: 1, mtu: leg.pmtu, required: need, rule, maxInner: leg.pmtu - O, severity, note, evidence: ev });
-      finding(ctx, { id: 'MTU-H6', severity, host: h.host, subject: `PMTU toward ${e.remoteTep} (leg ${leg.label})`, message: note, evidence: [ev], fix: severity === 'fail' ? `find the underlay hop with the smaller MTU (tracepath -n ${e.remoteTep}) and raise it to ${need}, or lower the network MTU to ${leg.pmtu - O}` : undefined });
+      finding(ctx, { id: 'MTU-H6', severity, host: h.host, subject: `PMTU toward ${e.remoteTep} (leg ${leg.label})`, message: note, evidence: [ev], fix: severity === 'fail' ? `find the underlay hop with the smaller MTU (tracepath -n ${e.remoteTep}) and raise it to ${need}, or lower the network MTU to ${leg.pmtu - O}` : severity === 'info' ? untilNetworkKnown(ctx.snap.central, `the path carries inner packets up to ${leg.pmtu - O} B; tracepath -n ${e.remoteTep} shows which underlay hop is smaller`) : undefined });
     }
     // H5: the switch port behind this leg.
     const vlanTags = leg.devices.filter((d) => d.role === 'vlan').length;
@@ -679,7 +750,7 @@ function egressRows(ctx: RowCtx, h: MtuHostState, e: TepEgress, side: HopSide): 
         subject: `underlay switch port behind ${leg.dev ?? '?'} (leg ${leg.label} toward ${e.remoteTep})`,
         message: need === undefined ? `${what} → inner packets up to ${ipEquivalent - O} B; network MTU unknown` : ipEquivalent < need ? `${what} < ${need} (M_net ${ctx.mnet} + O ${O}): encapsulated full-size packets do not fit the switch` : `${what} ≥ ${need}`,
         evidence: [evidence],
-        fix: severity === 'fail' ? `raise the switch ports' MTU to ${l2 ? need! + 14 + 4 * vlanTags : need} (${l2 ? 'frame size' : 'IP MTU'}), or lower the network MTU to ${ipEquivalent - O}` : undefined,
+        fix: severity === 'fail' ? `raise the switch ports' MTU to ${l2 ? need! + 14 + 4 * vlanTags : need} (${l2 ? 'frame size' : 'IP MTU'}), or lower the network MTU to ${ipEquivalent - O}` : severity === 'info' ? untilNetworkKnown(ctx.snap.central, `the switch ports carry inner packets up to ${ipEquivalent - O} B`) : undefined,
       });
       rows.push({
         hop: 'H5',
@@ -811,7 +882,16 @@ export function checkGateways(snap: MtuSnapshot, mnetOf: (router: NbLogicalRoute
         const sev: FindingSeverity = dp?.checkPktLen === true ? 'pass' : dp?.checkPktLen === false ? 'warn' : 'n-a';
         const n = dp?.checkPktLen === true ? 'the datapath has check_pkt_len: gateway_mtu is enforced' : dp?.checkPktLen === false ? 'the datapath lacks check_pkt_len: gateway_mtu has no effect (no ICMP frag-needed), large packets are dropped or black-holed' : 'dpif/show-dp-features not collected on the gateway host';
         rows.push({ hop: 'H7', side, host: gwHost?.host, subject: 'check_pkt_len', role: 'check_pkt_len', depth: 1, severity: sev, note: n, evidence: dpEv });
-        findings.push({ id: 'MTU-H7', severity: sev, host: gwHost?.host, subject: `check_pkt_len for ${p.name}`, message: n, evidence: [dpEv] });
+        const features = `ovs-appctl dpif/show-dp-features ${gwHost?.openVswitch?.ovnBridge ?? 'br-int'}`;
+        const dpFix =
+          sev === 'warn'
+            ? `give ${gwHost?.host ?? 'the gateway chassis'} a datapath with the check_pkt_len action (the kernel openvswitch module has it since commit 4d5ec89fc8d1; the userspace datapath since OVS 2.12) and restart ovs-vswitchd so it probes again; check: ${features} | grep "Check pkt length"`
+            : sev === 'n-a'
+              ? gwHost
+                ? runByHand(gwHost.host, [`${features} | grep "Check pkt length"`], 'OVS') + ' — "Yes" means gateway_mtu is enforced; no such line: an OVS older than check_pkt_len'
+                : `collect the gateway chassis ${chassis ?? '(unknown: no Gateway_Chassis bound)'} too (add its host to the inventory); by hand there: ${features} | grep "Check pkt length"`
+              : undefined;
+        findings.push({ id: 'MTU-H7', severity: sev, host: gwHost?.host, subject: `check_pkt_len for ${p.name}`, message: n, evidence: [dpEv], fix: dpFix });
       }
     }
   }
@@ -1018,7 +1098,7 @@ export function checkPath(snap: MtuSnapshot, path: PathSpec, options: MtuCheckOp
 
   // H0 source
   if (path.from.logicalPort) {
-    const src = vifRow(srcHost, path.from.logicalPort, 'source', networks[0]!);
+    const src = vifRow(srcHost, path.from.logicalPort, 'source', networks[0]!, c);
     ctx.rows.push(src.row);
     ctx.findings.push(src.finding);
   }
@@ -1110,7 +1190,7 @@ export function checkPath(snap: MtuSnapshot, path: PathSpec, options: MtuCheckOp
 
   // H0 destination
   if (path.to.logicalPort && (path.to.kind === undefined || path.to.kind === 'vif' || path.to.kind === 'nat')) {
-    const dst = vifRow(dstHost, path.to.logicalPort, 'destination', networks[networks.length - 1]!);
+    const dst = vifRow(dstHost, path.to.logicalPort, 'destination', networks[networks.length - 1]!, c);
     ctx.rows.push(dst.row);
     ctx.findings.push(dst.finding);
   }
@@ -1119,9 +1199,11 @@ export function checkPath(snap: MtuSnapshot, path: PathSpec, options: MtuCheckOp
   const underlay = forwardLimits.length ? Math.min(...forwardLimits, ...reverseLimits) : undefined;
   const netRows = networks.map((n) => networkRow(ctx, n, underlay));
   ctx.rows.splice(path.from.logicalPort ? 1 : 0, 0, ...netRows);
-  for (const r of netRows) ctx.findings.push({ id: 'MTU-H1', severity: r.severity, subject: r.subject, message: r.note, evidence: [r.evidence], fix: r.severity === 'fail' && underlay !== undefined ? `lower the network MTU to ${underlay - overhead.total} (DHCP_Options options:mtu / neutron network mtu / --mtu), or raise the underlay to ${r.mtu! + overhead.total}` : undefined });
+  for (const [i, r] of netRows.entries())
+    ctx.findings.push({ id: 'MTU-H1', severity: r.severity, subject: r.subject, message: r.note, evidence: [r.evidence], fix: r.severity === 'fail' && underlay !== undefined ? `lower the network MTU to ${underlay - overhead.total} (DHCP_Options options:mtu / neutron network mtu / --mtu), or raise the underlay to ${r.mtu! + overhead.total}` : networkGapFix(c, networks[i]!, r.severity, overhead.total) });
   if (networks.length > 1 && known.length > 1 && new Set(known.map((n) => n.value)).size > 1) {
-    const f: Finding = { id: 'MTU-H8', severity: 'warn', subject: 'networks on the path', message: `the two ends have different network MTUs (${known.map((n) => `${n.network} ${n.value}`).join(', ')}): the router between them passes packets up to the larger; the smaller side drops them`, evidence: known.map((n) => n.evidence) };
+    const larger = known.filter((n) => n.value! > mnet!);
+    const f: Finding = { id: 'MTU-H8', severity: 'warn', subject: 'networks on the path', message: `the two ends have different network MTUs (${known.map((n) => `${n.network} ${n.value}`).join(', ')}): the router between them passes packets up to the larger; the smaller side drops them`, evidence: known.map((n) => n.evidence), fix: `give both ends the smaller MTU, ${mnet}: ${larger.map((n) => setNetworkMtu(n, mnet!)).join('; ')}` };
     ctx.findings.push(f);
   }
 
@@ -1278,22 +1360,36 @@ export function checkCluster(snap: MtuSnapshot, options: MtuCheckOptions = {}): 
     const message = bad.length
       ? `M_net ${n.value} + O ${O} = ${n.value! + O} does not fit ${bad.length} of ${pairs.length} chassis pairs: ${bad.slice(0, 6).map((p) => `${p.host} → ${p.toChassis} (${p.underlay})`).join(', ')}${bad.length > 6 ? ', …' : ''}`
       : row.note;
-    findings.push({ id: 'MTU-H1', severity: bad.length ? 'fail' : row.severity, subject: `network ${n.network}`, message, evidence: [n.evidence], fix: bad.length && maxNetworkMtu !== undefined ? `lower the network MTU to ${maxNetworkMtu} or raise the underlay of ${[...new Set(bad.map((p) => p.host))].join(', ')} to ${n.value! + O}` : undefined });
+    findings.push({ id: 'MTU-H1', severity: bad.length ? 'fail' : row.severity, subject: `network ${n.network}`, message, evidence: [n.evidence], fix: bad.length && maxNetworkMtu !== undefined ? `lower the network MTU to ${maxNetworkMtu} or raise the underlay of ${[...new Set(bad.map((p) => p.host))].join(', ')} to ${n.value! + O}` : bad.length ? undefined : networkGapFix(c, n, row.severity, O) });
   }
 
   // H8 consistency.
-  if (new Set(known.map((n) => n.value)).size > 1)
-    findings.push({ id: 'MTU-H8', severity: 'warn', subject: 'network MTUs', message: `networks differ: ${[...new Set(known.map((n) => n.value))].map((v) => `${v} (${known.filter((n) => n.value === v).map((n) => n.network).slice(0, 5).join(', ')})`).join('; ')}`, evidence: known.slice(0, 6).map((n) => n.evidence) });
-  for (const n of networks) if (n.candidates.length > 1 && new Set(n.candidates.map((x) => x.value)).size > 1) findings.push({ id: 'MTU-H8', severity: 'warn', subject: `network ${n.network}`, message: `its MTU sources disagree: ${n.candidates.map((x) => `${x.value} (${x.source})`).join(', ')}`, evidence: n.candidates.map((x) => x.evidence) });
+  if (new Set(known.map((n) => n.value)).size > 1) {
+    const one = Math.min(...known.map((n) => n.value!), maxNetworkMtu ?? Infinity);
+    const change = known.filter((n) => n.value !== one);
+    findings.push({
+      id: 'MTU-H8',
+      severity: 'warn',
+      subject: 'network MTUs',
+      message: `networks differ: ${[...new Set(known.map((n) => n.value))].map((v) => `${v} (${known.filter((n) => n.value === v).map((n) => n.network).slice(0, 5).join(', ')})`).join('; ')}`,
+      evidence: known.slice(0, 6).map((n) => n.evidence),
+      fix: `nothing to change where the difference is meant (a provider network at the physical MTU, a jumbo network whose H1 passes); otherwise give them one MTU, ${one}${maxNetworkMtu !== undefined ? ` (≤ ${maxNetworkMtu}, the smallest underlay − O)` : ''}: ${change.slice(0, 3).map((n) => setNetworkMtu(n, one)).join('; ')}${change.length > 3 ? `; … (${change.length - 3} more)` : ''}`,
+    });
+  }
+  for (const n of networks)
+    if (n.candidates.length > 1 && new Set(n.candidates.map((x) => x.value)).size > 1) {
+      const smallest = Math.min(...n.candidates.map((x) => x.value));
+      findings.push({ id: 'MTU-H8', severity: 'warn', subject: `network ${n.network}`, message: `its MTU sources disagree: ${n.candidates.map((x) => `${x.value} (${x.source})`).join(', ')}`, evidence: n.candidates.map((x) => x.evidence), fix: `make them agree (the audit uses ${n.value}, from ${n.source}): ${[...new Set(n.candidates.filter((x) => x.value !== smallest && !x.source.startsWith('--mtu')).map((x) => setNetworkMtu({ network: n.network, source: x.source }, smallest)))].join('; ') || `give --mtu ${smallest}`}` });
+    }
   if (new Set(families.values()).size > 1)
-    findings.push({ id: 'MTU-H8', severity: 'warn', subject: 'encapsulation family', message: `chassis encapsulate over different IP families (${[...families].map(([ch, f]) => `${ch} ${f === 'inet6' ? 'IPv6' : 'IPv4'}`).join(', ')}): use O = 78 everywhere`, evidence: [centralEvidence(c, 'ovn-sbctl.list.Encap', [...chassisTeps].map(([ch, ips]) => `${ch}: ${ips.join(',')}`).join('; '))] });
+    findings.push({ id: 'MTU-H8', severity: 'warn', subject: 'encapsulation family', message: `chassis encapsulate over different IP families (${[...families].map(([ch, f]) => `${ch} ${f === 'inet6' ? 'IPv6' : 'IPv4'}`).join(', ')}): use O = 78 everywhere`, evidence: [centralEvidence(c, 'ovn-sbctl.list.Encap', [...chassisTeps].map(([ch, ips]) => `${ch}: ${ips.join(',')}`).join('; '))], fix: `nothing to change if both families are meant (dual stack): size every network for O = ${O}${maxNetworkMtu !== undefined ? `, at most ${maxNetworkMtu}` : ''} (this audit already does); otherwise give every chassis a TEP of one family: ovs-vsctl set Open_vSwitch . external_ids:ovn-encap-ip=IP on the others` });
   const byHost = new Map<string, number>();
   for (const p of pairs) if (p.underlay !== undefined) byHost.set(p.host, Math.min(byHost.get(p.host) ?? Infinity, p.underlay));
   const hostLimits = [...byHost.values()];
   if (hostLimits.length > 1 && new Set(hostLimits).size > 1) {
     const top = Math.max(...hostLimits);
     const small = [...byHost].filter(([, u]) => u < top);
-    findings.push({ id: 'MTU-H8', severity: 'warn', subject: 'underlay MTU per host', message: `hosts with a smaller underlay than the rest (${top}): ${small.map(([h, u]) => `${h} ${u}`).join(', ')} — the cluster MTU must be based on them`, evidence: small.slice(0, 6).flatMap(([h, u]) => pairs.filter((p) => p.host === h && p.underlay === u && p.evidence).slice(0, 1).map((p) => p.evidence!)) });
+    findings.push({ id: 'MTU-H8', severity: 'warn', subject: 'underlay MTU per host', message: `hosts with a smaller underlay than the rest (${top}): ${small.map(([h, u]) => `${h} ${u}`).join(', ')} — the cluster MTU must be based on them`, evidence: small.slice(0, 6).flatMap(([h, u]) => pairs.filter((p) => p.host === h && p.underlay === u && p.evidence).slice(0, 1).map((p) => p.evidence!)), fix: `raise the egress of ${small.map(([h]) => h).join(', ')} to ${top} (ip link set DEV mtu ${top} on each device of their MTU-H4 rows, and persist it), or keep every network MTU at most ${Math.min(...small.map(([, u]) => u)) - O}` });
   } else if (hostLimits.length > 1) findings.push({ id: 'MTU-H8', severity: 'pass', subject: 'underlay MTU per host', message: `every host has the same smallest egress MTU (${hostLimits[0]})`, evidence: [] });
 
   // H0 for every bound VIF.
@@ -1306,7 +1402,7 @@ export function checkCluster(snap: MtuSnapshot, options: MtuCheckOptions = {}): 
       const lsp = c.switchPorts.find((p) => p.name === pb.logicalPort);
       const ls = switchOfPort(c, pb.logicalPort);
       const net = networkMtuOf(c, ls, options, lsp);
-      const v = vifRow(h, pb.logicalPort, 'source', net);
+      const v = vifRow(h, pb.logicalPort, 'source', net, c);
       rows.push(v.row);
       findings.push(v.finding);
     }

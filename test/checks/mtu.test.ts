@@ -1,11 +1,26 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkCluster, checkPath, egressToward, geneveOverhead, overheadText, pktLenChecksOf, type ClusterMtuReport, type PathMtuReport } from '../../src/checks/mtu.js';
+import { checkCluster as clusterAudit, checkPath as pathAudit, egressToward, geneveOverhead, overheadText, pktLenChecksOf, type ClusterMtuReport, type PathMtuReport } from '../../src/checks/mtu.js';
 import type { Finding } from '../../src/model/finding.js';
+import { expectFixOnEveryNonPass } from '../harness/findings.js';
 import { lookupRoute, parseDhcpOptions, parseDpFeatures } from '../../src/snapshot/load-mtu.js';
 import { parseIpRoutes } from '../../src/parse/iproute.js';
 import { central, editLinks, interfaces, mtuFixture, mtuSnapshot, openVswitch, routes, type CentralSpec } from '../mtu/builder.js';
 import { ipLink } from '../offload/snapshot-builder.js';
+
+// Every report of every scenario below holds to the rule of offload, bgp and doctor: a finding that
+// is not a pass says what to do (a command or setting; for an n/a how to get the data, for an info
+// "nothing to change" and why), a pass has no fix.
+const checkCluster: typeof clusterAudit = (...args) => {
+  const r = clusterAudit(...args);
+  expectFixOnEveryNonPass(r.findings);
+  return r;
+};
+const checkPath: typeof pathAudit = (...args) => {
+  const r = pathAudit(...args);
+  expectFixOnEveryNonPass(r.findings);
+  return r;
+};
 
 const find = (r: { findings: readonly Finding[] }, id: string, subject: RegExp, host?: string): Finding => {
   const f = r.findings.find((x) => x.id === id && subject.test(x.subject) && (host === undefined || x.host === host));
@@ -443,7 +458,7 @@ describe('gateway and consistency', () => {
     expect(find(ok, 'MTU-H7', /check_pkt_len/).severity).toBe('pass');
     expect(ok.rows.find((x) => x.role === 'localnet')).toMatchObject({ mtu: 9000, subject: 'ext-localnet (localnet physnet1 → br-ex)' });
     expect(find(await run('1443'), 'MTU-H7', /gateway port lr-ext/)).toMatchObject({ severity: 'warn', message: expect.stringMatching(/gateway_mtu 1443 > M_net 1442/) });
-    expect(find(await run('1442', 'No'), 'MTU-H7', /check_pkt_len/)).toMatchObject({ severity: 'warn', message: expect.stringMatching(/no effect/) });
+    expect(find(await run('1442', 'No'), 'MTU-H7', /check_pkt_len/)).toMatchObject({ severity: 'warn', message: expect.stringMatching(/no effect/), fix: expect.stringMatching(/^give gw1 a datapath with the check_pkt_len action .*ovs-appctl dpif\/show-dp-features br-int/) });
   });
 
   it('north-south replies: gateway_mtu caps them too when the logical flows check packets coming in (OVN ≥ 21.09)', async () => {
@@ -502,8 +517,11 @@ describe('gateway and consistency', () => {
         }),
       ),
     );
-    expect(find(r, 'MTU-H8', /network MTUs/)).toMatchObject({ severity: 'warn', message: expect.stringMatching(/1400 \(a\); 8900 \(b\)/) });
-    expect(find(r, 'MTU-H8', /underlay MTU per host/)).toMatchObject({ severity: 'warn', message: expect.stringMatching(/hv2 1500/), evidence: [{ file: 'hosts/hv2/ip.link.out' }] });
+    // One MTU for both is the smaller, 1400 (it also fits the smallest underlay, 1500 − 58): b is the one to change, through Neutron (neutron:mtu).
+    expect(find(r, 'MTU-H8', /network MTUs/)).toMatchObject({ severity: 'warn', message: expect.stringMatching(/1400 \(a\); 8900 \(b\)/), fix: expect.stringMatching(/one MTU, 1400 \(≤ 1442, the smallest underlay − O\): openstack network set --mtu 1400 b \(/) });
+    expect(find(r, 'MTU-H8', /network MTUs/).fix).not.toMatch(/--mtu 1400 a\b/);
+    // hv2's 1500 is the odd one out: raise it to hv1's 9000, or keep the networks within 1500 − 58.
+    expect(find(r, 'MTU-H8', /underlay MTU per host/)).toMatchObject({ severity: 'warn', message: expect.stringMatching(/hv2 1500/), evidence: [{ file: 'hosts/hv2/ip.link.out' }], fix: 'raise the egress of hv2 to 9000 (ip link set DEV mtu 9000 on each device of their MTU-H4 rows, and persist it), or keep every network MTU at most 1442' });
     expect(find(r, 'MTU-H1', /network b/)).toMatchObject({ severity: 'fail', message: expect.stringMatching(/hv2 → hv1 \(1500\)/) });
     expect(find(r, 'MTU-H1', /network a/).severity).toBe('pass');
     expect(r.smallestUnderlay).toMatchObject({ value: 1500, pair: { host: 'hv2' } });

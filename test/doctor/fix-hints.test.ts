@@ -1,6 +1,6 @@
 // DESIGN.md: every Finding carries a fix hint — the rule the offload and BGP audits follow, here
-// for everything doctor reports (D1-D18, F1-F5, C1-C8, the MTU audit and the n/a of an audit
-// that did not run). Every scenario runs the whole doctor at --severity n-a: the bundled
+// for everything doctor reports (D1-D18, F1-F5, C1-C8, the MTU audit's MTU-H0…H8 and the n/a of
+// an audit that did not run). Every scenario runs the whole doctor at --severity n-a: the bundled
 // fixtures, and copies and synthetic deployments made so that each n/a path is taken at least once.
 
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -84,6 +84,18 @@ describe('doctor: every finding that is not a pass has a fix, no pass has one', 
       addNbCfg(dir, 0, []);
       return dir;
     },
+    // The MTU audit runs (kernel links on hv1): MTU-H3 info (df_default), MTU-H4 n/a toward hv2 (no
+    // route to it) and info on eth0 toward hv3 (routed, but the network MTU is unknown: no NB).
+    'the MTU audit with kernel links on hv1': () =>
+      synthetic(
+        withHost(healthy(), 'hv1', (h) => ({
+          ...h,
+          extra: {
+            'ip.link': JSON.stringify([{ ifindex: 1, ifname: 'lo', flags: ['LOOPBACK', 'UP'], mtu: 65536, operstate: 'UNKNOWN', link_type: 'loopback' }, { ifindex: 2, ifname: 'eth0', flags: ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'], mtu: 1500, operstate: 'UP', link_type: 'ether' }]) + '\n',
+            'ip.route': JSON.stringify([{ dst: '192.168.0.3', dev: 'eth0', protocol: 'kernel', scope: 'link', flags: [] }]) + '\n',
+          },
+        })),
+      ),
     // D17 n/a: a host that is no OVN chassis (no system-id) and no ovn-controller answered.
     'a host without system-id': () => {
       const dir = synthetic(withHost(healthy(), 'hv2', (h) => ({ ...h, systemId: null })));
@@ -108,6 +120,6 @@ describe('doctor: every finding that is not a pass has a fix, no pass has one', 
     }
     const na = [...seen].filter((k) => k.startsWith('n-a ')).map((k) => k.slice(4));
     for (const id of ['D1', 'D2', 'D3', 'D4', 'D5', 'D6', 'D7', 'D8', 'D9', 'D10', 'D11', 'D12', 'D13', 'D14', 'D15', 'D16', 'D17', 'D18', 'F1', 'F4', 'F5', 'OFFLOAD', 'BGP', 'MTU']) expect(na, id).toContain(id);
-    for (const k of ['info D2', 'info D13', 'info D14', 'info F2', 'info C3', 'info C6', 'warn C6']) expect([...seen], k).toContain(k);
+    for (const k of ['info D2', 'info D13', 'info D14', 'info F2', 'info C3', 'info C6', 'warn C6', 'info MTU-H3', 'n-a MTU-H4', 'info MTU-H4']) expect([...seen], k).toContain(k);
   });
 });
