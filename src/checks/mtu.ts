@@ -623,6 +623,16 @@ function deviceFix(problems: readonly { readonly text: string; readonly fix?: st
   return up && other ? `${up.replace(/\s+#.*$/, '')}; ${other}` : (other ?? up);
 }
 
+/** ECMP legs that differ: raise what limits the smallest leg — a device, the switch port behind it, or the underlay hop a PMTU exception points at. */
+function ecmpFix(e: TepEgress, lim: ReturnType<typeof egressLimits>, options: MtuCheckOptions, O: number): string {
+  const leg = lim.minLeg!;
+  const keep = `; or keep the network MTU at most ${lim.min! - O} (what every leg carries)`;
+  if (legLimit(leg, options).limitedBy?.startsWith('switch port')) return `raise the underlay switch ports behind ${leg.dev ?? `leg ${leg.label}`} to match the other legs (IP MTU ${lim.max})${keep}`;
+  if (leg.limitedBy?.kind === 'pmtu') return `an underlay hop on leg ${leg.label} is smaller (PMTU ${leg.pmtu}): tracepath -n ${e.remoteTep} over that leg finds it; raise it to ${lim.max}${keep}`;
+  if (leg.limitedBy?.kind === 'route-mtu') return `ip route show ${e.route?.dst ?? e.remoteTep}: its mtu metric (${leg.routeMtu}) caps leg ${leg.label}; raise or drop it where the route is configured${keep}`;
+  return `give every leg the same MTU: ip link set ${leg.limitedBy?.name ?? leg.dev} mtu ${lim.max}   # and persist it${keep}`;
+}
+
 /** What to do when no egress leg toward a remote TEP is known: why there is none decides it. */
 function egressUnknownFix(h: MtuHostState, e: TepEgress): string {
   const v6 = e.family === 'inet6';
@@ -775,7 +785,7 @@ function egressRows(ctx: RowCtx, h: MtuHostState, e: TepEgress, side: HopSide): 
   const lim = egressLimits(e, ctx.options);
   if (e.legs.length > 1 && lim.min !== undefined && lim.max !== undefined && lim.min !== lim.max) {
     const note = `ECMP legs toward ${e.remoteTep} differ: ${e.legs.map((l) => `${l.label} ${legLimit(l, ctx.options).ipMtu ?? '?'}`).join(', ')} — inner packets of ${lim.min - O + 1}–${lim.max - O} B cross only when the flow is hashed onto the larger leg (per-flow, intermittent)`;
-    finding(ctx, { id: 'MTU-H4', severity: need !== undefined && lim.min < need ? 'fail' : 'warn', host: h.host, subject: `ECMP legs ${h.host} → ${e.remoteTep}`, message: note, evidence: [routeEv], fix: `give every leg the same MTU (ip link set ${lim.minLeg?.limitedBy?.name ?? lim.minLeg?.dev} mtu ${lim.max})` });
+    finding(ctx, { id: 'MTU-H4', severity: need !== undefined && lim.min < need ? 'fail' : 'warn', host: h.host, subject: `ECMP legs ${h.host} → ${e.remoteTep}`, message: note, evidence: [routeEv], fix: ecmpFix(e, lim, ctx.options, O) });
   }
   return rows;
 }

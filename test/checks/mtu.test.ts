@@ -268,6 +268,19 @@ describe('egress toward a remote TEP', () => {
     expect(find(bad, 'MTU-H4', /^eth0 /).severity).toBe('pass');
   });
 
+  it('ECMP legs that differ: the fix raises what limits the smaller leg — a device by ip link, a PMTU exception at the underlay hop', async () => {
+    const spec = { from: { text: 'a', chassis: 'hv1', host: 'hv1' }, to: { text: 'b', chassis: 'hv2' } };
+    // eth1 (1500) limits leg 2, eth0 (9000) leg 1.
+    const byDevice = checkPath(await mtuSnapshot({ hv1: ecmpHv1() }), spec, { networkMtu: 1400 });
+    expect(find(byDevice, 'MTU-H4', /ECMP legs/).fix).toMatch(/^give every leg the same MTU: ip link set eth1 mtu 9000 /);
+    // A PMTU exception of 1400 learned through eth0 (ip route get answered on that leg, with `expires`) makes leg 1 the smaller: no device to set, an underlay hop to find.
+    const routeGet = '[{"dst":"192.168.0.2","from":"192.168.0.1","gateway":"10.0.1.0","dev":"eth0","flags":[],"uid":0,"cache":[],"expires":599,"metrics":[{"mtu":1400}]}]\n';
+    const byPmtu = checkPath(await mtuSnapshot({ hv1: { ...ecmpHv1(), 'ip.route-get.192.168.0.2': routeGet } }), spec, { networkMtu: 1300 });
+    const f = find(byPmtu, 'MTU-H4', /ECMP legs/);
+    expect(f.message).toMatch(/1\/2 via 10.0.1.0 dev eth0 1400, 2\/2 via 10.0.2.0 dev eth1 1500/);
+    expect(f.fix).toBe('an underlay hop on leg 1/2 via 10.0.1.0 dev eth0 is smaller (PMTU 1400): tracepath -n 192.168.0.2 over that leg finds it; raise it to 1500; or keep the network MTU at most 1342 (what every leg carries)');
+  });
+
   it('--switch-mtu caps every leg, in path mode and in --all alike (H5 findings, H1 against the switch)', async () => {
     const snap = await mtuSnapshot({ hv1: ecmpHv1() }, central({ switches: [{ name: 'net', ports: ['p'] }], switchPorts: [{ name: 'p' }], chassis: [{ name: 'hv1', encaps: [{ ip: '192.168.0.1' }] }, { name: 'hv2', encaps: [{ ip: '192.168.0.2' }] }] }));
     // Legs 9000 and 1500 behind switch ports of 1400 (IP MTU): every flow gets 1400 − 58 = 1342, whichever leg it is hashed onto.
