@@ -40,10 +40,12 @@ const FINDING_NOTE = 'severity is one of fail, warn, info, pass, n-a; host is ab
 /** offload and bgp promise more: a fix on every finding that is not a pass (test/checks/{offload,bgp}.test.ts hold them to it). */
 const AUDIT_FINDING_NOTE = FINDING_NOTE.replace('fix says what to do.', 'fix says what to do — the command or setting to change, or for an n-a how to get the data it lacks; every finding that is not a pass has one.');
 /**
- * doctor's own checks (D, F, C and an audit's "not run") promise the same (test/doctor/fix-hints.test.ts
- * and the check tests hold them to it); the MTU audit's findings it includes do not yet.
+ * doctor (its own checks D, F, C, an audit's "not run", and the audits it includes) and the MTU
+ * audit promise the same, with info findings too (test/doctor/fix-hints.test.ts,
+ * test/checks/mtu-fix-hints.test.ts and the check tests hold them to it).
  */
-const DOCTOR_FINDING_NOTE = FINDING_NOTE.replace('fix says what to do.', 'fix says what to do — the command or setting to change, for an n-a how to get the data it lacks, for an info "nothing to change" and why; every finding that is not a pass has one, except some of the MTU audit\'s (MTU-*), which carry one only where something is to be changed.');
+const FIX_ON_EVERY_NON_PASS_NOTE = FINDING_NOTE.replace('fix says what to do.', 'fix says what to do — the command or setting to change, for an n-a how to get the data it lacks, for an info "nothing to change" and why; every finding that is not a pass has one.');
+const DOCTOR_FINDING_NOTE = FIX_ON_EVERY_NON_PASS_NOTE;
 
 export const DOCTOR_JSON: JsonContract = {
   intro: '--json prints one object:',
@@ -54,6 +56,20 @@ export const DOCTOR_JSON: JsonContract = {
     { at: 'findings[].evidence[]', fields: EVIDENCE },
     { at: 'counts', fields: COUNTS, note: 'findings per severity (audits[].counts and byHost[].counts alike).' },
     { at: 'byHost[]', fields: ['host?', 'worst', 'counts'], note: 'per host, its worst severity; the entry without host holds the cluster-wide findings.' },
+  ],
+};
+
+export const MTU_JSON: JsonContract = {
+  intro: '--json prints one object:',
+  shapes: [
+    {
+      at: '',
+      fields: ['snapshot', 'mode', 'resolved?', 'path?', 'cluster?', 'findings', 'counts', 'diagnostics'],
+      note: 'mode: path (--from/--to: resolved and path) or all (--all: cluster). path.rows is the hop table: { "hop": "H0".."H8", "side": "source" | "destination" | "network" | "gateway", "direction": "reverse" (rows about the replies only), "host", "subject", "role", "leg", "depth", "mtu", "required", "rule", "maxInner", "severity", "note", "evidence": { "file", "line", "excerpt" } }; path.overhead { "family", "total", "parts": [ { "name", "bytes" } ] }; path.largestInner, largestInnerBestLeg, largestInnerReverse (and reverseLimitedBy when the gateway, not the tunnels, sets it), bottleneck (a row), breaks (sentences), networks, segments (per tunnel: the legs with their devices). cluster.pairs: { "host", "toChassis", "remoteTep", "legs": [ { "label", "ipMtu", "limitedBy" } ], "underlay", "maxInner" }.',
+    },
+    { at: 'findings[]', fields: FINDING, note: FIX_ON_EVERY_NON_PASS_NOTE },
+    { at: 'findings[].evidence[]', fields: EVIDENCE },
+    { at: 'counts', fields: COUNTS },
   ],
 };
 

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
+import { MTU_JSON, jsonContractSection } from '../cli/json-contract.js';
 import type { ManSection } from '../cli/man-section.js';
 import { anyFailed } from '../model/finding.js';
 import { ExitCode } from '../model/result.js';
@@ -47,10 +48,7 @@ H7 north-south gateway: gateway_mtu on the router ports of the path set and ≤ 
 
 H8 consistency (--all): one network MTU, one encapsulation family, no host with a smaller underlay than the rest.`,
     },
-    {
-      title: 'JSON contract',
-      body: `--json prints { "snapshot", "mode": "path" | "all", "resolved", "path" | "cluster", "findings", "counts", "diagnostics" }. path.rows is the hop table: { "hop": "H0".."H8", "side": "source" | "destination" | "network" | "gateway", "direction": "reverse" (rows about the replies only), "host", "subject", "role", "leg", "depth", "mtu", "required", "rule", "maxInner", "severity", "note", "evidence": { "file", "line", "excerpt" } }; path.overhead { "family", "total", "parts": [ { "name", "bytes" } ] }; path.largestInner, largestInnerBestLeg, largestInnerReverse (and reverseLimitedBy when the gateway, not the tunnels, sets it), bottleneck (a row), breaks (sentences), networks, segments (per tunnel: the legs with their devices). cluster.pairs: { "host", "toChassis", "remoteTep", "legs": [ { "label", "ipMtu", "limitedBy" } ], "underlay", "maxInner" }. Fields may be added in later versions; existing ones keep their meaning.`,
-    },
+    jsonContractSection(MTU_JSON),
   ];
   static override enableJsonFlag = true;
   static override flags = {

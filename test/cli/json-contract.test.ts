@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BGP_JSON, COLLECT_JSON, DOCTOR_JSON, FIXTURE_PACK_JSON, FIXTURE_UNMAP_JSON, FIXTURE_UNPACK_JSON, fieldName, FLOWS_JSON, OFFLOAD_JSON, SNAPSHOT_SHOW_JSON, type JsonContract } from '../../src/cli/json-contract.js';
+import { BGP_JSON, COLLECT_JSON, DOCTOR_JSON, FIXTURE_PACK_JSON, FIXTURE_UNMAP_JSON, FIXTURE_UNPACK_JSON, fieldName, FLOWS_JSON, MTU_JSON, OFFLOAD_JSON, SNAPSHOT_SHOW_JSON, type JsonContract } from '../../src/cli/json-contract.js';
 import { renderManPages } from '../../scripts/man.js';
 import { repoRoot, runCli } from '../harness/cli.js';
 
@@ -39,7 +39,7 @@ function checkContract(json: unknown, contract: JsonContract, mustHave: readonly
   }
 }
 
-/** What the offload and bgp contracts promise beyond the field list: every finding that is not a pass carries a fix. */
+/** What the offload, bgp, mtu and doctor contracts promise beyond the field list: every finding that is not a pass carries a fix. */
 function expectFixUnlessPass(json: unknown, contract: JsonContract): void {
   expect(contract.shapes.find((s) => s.at === 'findings[]')?.note).toMatch(/every finding that is not a pass has one/);
   const findings = objectsAt(json, 'findings[]');
@@ -54,7 +54,11 @@ async function json(...args: string[]): Promise<unknown> {
 }
 
 describe('JSON contracts of the man pages match what the commands print', () => {
-  it('doctor', async () => checkContract(await json('doctor', '-s', 'fixtures/lb-nat-3chassis'), DOCTOR_JSON, ['', 'audits[]', 'findings[]', 'findings[].evidence[]', 'counts', 'byHost[]']));
+  it('doctor', async () => {
+    const out = await json('doctor', '-s', 'fixtures/lb-nat-3chassis', '--severity', 'n-a');
+    checkContract(out, DOCTOR_JSON, ['', 'audits[]', 'findings[]', 'findings[].evidence[]', 'counts', 'byHost[]']);
+    expectFixUnlessPass(out, DOCTOR_JSON);
+  });
   it('offload', async () => {
     const out = await json('offload', '-s', 'fixtures/lb-nat-3chassis');
     checkContract(out, OFFLOAD_JSON, ['', 'hosts[]', 'findings[]', 'counts']);
@@ -67,6 +71,18 @@ describe('JSON contracts of the man pages match what the commands print', () => 
     // A snapshot with FRR data and failed OVS outputs: the n/a findings of B12–B14 say how to get the data.
     expectFixUnlessPass(await json('bgp', '-s', 'test/fixtures/frr/snapshots/healthy'), BGP_JSON);
   });
+  it('mtu', async () => {
+    // Path mode on a fixture without kernel views (n/a and info findings), and --all.
+    const path = await json('mtu', '-s', 'fixtures/l3-acl', '--from', 'web1', '--to', 'db1');
+    checkContract(path, MTU_JSON, ['', 'findings[]', 'counts']);
+    expect(Object.keys(path as object)).toEqual(expect.arrayContaining(['resolved', 'path']));
+    expectFixUnlessPass(path, MTU_JSON);
+    const all = await json('mtu', '-s', 'fixtures/lb-nat-3chassis', '--all');
+    checkContract(all, MTU_JSON, ['', 'findings[]', 'counts']);
+    expect(Object.keys(all as object)).toContain('cluster');
+    expectFixUnlessPass(all, MTU_JSON);
+  });
+  it('doctor promises a fix on every finding that is not a pass, the MTU audit\'s included', () => expect(DOCTOR_JSON.shapes.find((s) => s.at === 'findings[]')?.note).not.toMatch(/except/));
   it('flows', async () => checkContract(await json('flows', '-s', 'fixtures/lb-nat-3chassis', '-H', 'hv1'), FLOWS_JSON, ['', 'flows[]', 'flows[].ovn']));
   it('snapshot show', async () => checkContract(await json('snapshot', 'show', '-s', 'fixtures/lb-nat-3chassis'), SNAPSHOT_SHOW_JSON, ['', 'hosts[]', 'hosts[].bridges[]', 'chassis[]', 'diagnostics']));
 

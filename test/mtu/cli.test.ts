@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MtuAuditResult } from '../../src/services/mtu.js';
 import { central, interfaces, mtuFixture, openVswitch, routes, snapshotDir } from './builder.js';
 import { runCli } from '../harness/cli.js';
+import { expectFixOnEveryNonPass } from '../harness/findings.js';
 import { copyFixture } from '../harness/fixture-copy.js';
 import { addHostOutput } from '../harness/fixture-outputs.js';
 
@@ -71,6 +72,7 @@ describe('ovnscope mtu (CLI)', () => {
     const eth1 = j.cluster!.rows.find((x) => x.subject === 'eth1')!;
     expect(eth1).toMatchObject({ hop: 'H4', role: 'nic', mtu: 1500, required: 1501, maxInner: 1442, severity: 'fail', evidence: { file: 'hosts/compute1/ip.link.out', line: 6 } });
     expect(j.counts.fail).toBeGreaterThan(0);
+    expectFixOnEveryNonPass(j.findings);
   });
 
   it('path mode on the bundled l3-acl fixture (no kernel views): resolves the ends, says the underlay is unknown', async () => {
@@ -80,6 +82,7 @@ describe('ovnscope mtu (CLI)', () => {
     expect(j.resolved).toMatchObject({ datapaths: ['web', 'lr0', 'db'], chassis: [{ chassis: 'hv1', roles: ['source'] }, { chassis: 'hv2', roles: ['destination'] }] });
     expect(j.path!.largestInner).toBeUndefined();
     expect(j.path!.notes[0]).toMatch(/largest packet is unknown/);
+    expectFixOnEveryNonPass(j.findings);
     expect(j.path!.rows.map((x) => `${x.hop} ${x.side} ${x.subject}`)).toEqual([
       'H0 source tapweb1',
       'H1 network web (logical switch)',
@@ -106,6 +109,7 @@ describe('ovnscope mtu (CLI)', () => {
     expect(j.path!.largestInner).toBeUndefined();
     expect(j.path!.notes[0]).toMatch(/largest packet is unknown: the egress MTU of at least one tunnel on the path was collected but cannot be read — damaged: hosts\/hv1\/ip\.link\.out:1: empty output/);
     expect(j.path!.notes.join('\n')).not.toMatch(/was not collected/);
+    expectFixOnEveryNonPass(j.findings);
     const t = await ovnscope('mtu', '--snapshot', dir, '--from', 'web1', '--to', 'db1');
     expect(t.stdout).toContain('Largest inner packet: unknown (an egress MTU on the path is unknown; see the notes)');
     expect(t.stdout).toContain('damaged: hosts/hv1/ip.link.out');
@@ -115,6 +119,7 @@ describe('ovnscope mtu (CLI)', () => {
     expect(hv1.map((f) => `${f.severity} ${f.id}`)).toEqual(['n-a MTU-H3', 'n-a MTU-H4']);
     expect(hv1[1]!.message).toMatch(/^not checked on hv1: collected but cannot be read — damaged: hosts\/hv1\/ip\.link\.out:1: empty output/);
     expect(hv1[1]!.evidence[0]!.file).toBe('hosts/hv1/ip.link.out');
+    expectFixOnEveryNonPass(all.findings);
   });
 
   it('usage errors exit 2 and say what to give', async () => {

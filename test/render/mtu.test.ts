@@ -3,6 +3,7 @@ import { checkPath } from '../../src/checks/mtu.js';
 import { countBySeverity } from '../../src/model/finding.js';
 import { renderMtu } from '../../src/render/mtu.js';
 import { makeStyle } from '../../src/render/style.js';
+import { expectFixOnEveryNonPass } from '../harness/findings.js';
 import { central, interfaces, mtuSnapshot, openVswitch, routes } from '../mtu/builder.js';
 
 const plain = makeStyle({ isTTY: false }, {});
@@ -28,6 +29,9 @@ describe('mtu path text', () => {
     // eth0 1500 − 58: the path is measured, only not judged.
     expect(text).toContain('Verdict: N/A — network MTU unknown (no DHCP_Options mtu or neutron:mtu; give --mtu): the path carries 1442 B, but nothing says what the VMs send');
     expect(text).toContain('N/A  MTU-H1 net (logical switch): network MTU unknown: no DHCP_Options mtu, no neutron:mtu (give --mtu)');
+    // The n/a says how to get what it lacks (the NB was collected: it has no MTU, so --mtu).
+    expectFixOnEveryNonPass(path.findings);
+    expect(text).toContain("fix: give --mtu with the platform's network MTU");
     expect(text).not.toContain('nothing to report');
     expect(text).not.toMatch(/unknown: unknown/);
   });
