@@ -84,16 +84,23 @@ function gatewayCrossed(chassis: string, hops: readonly TraceHop[], chassisOf: (
  * multicast groups the logical port keys 32768–65535 (ovn-sb(5), Multicast_Group tunnel_key), and
  * the egress key is the low 16 bits of tun_metadata0. Named as the trace decoded it when it could.
  */
-function multicastGroupOf(t: { readonly metadata0?: string; readonly outport?: string; readonly datapath?: string } | undefined): string | undefined {
+function multicastGroupOf(t: TunnelKeys | undefined): string | undefined {
+  const key = egressKey(t);
+  if (key === undefined || key < 0x8000) return undefined;
+  return `${t?.outport ?? `multicast group ${key}`}${t?.datapath ? ` of ${t.datapath}` : ''}`;
+}
+
+/** What a hop's tunnel entry or output decoded of tun_metadata0. */
+type TunnelKeys = { readonly metadata0?: string; readonly outport?: string; readonly datapath?: string };
+
+/** The logical egress port key a GENEVE copy carries: the low 16 bits of tun_metadata0 (undefined: none, or unreadable). */
+function egressKey(t: TunnelKeys | undefined): number | undefined {
   if (t?.metadata0 === undefined) return undefined;
-  let key: number;
   try {
-    key = Number(BigInt(t.metadata0) & 0xffffn);
+    return Number(BigInt(t.metadata0) & 0xffffn);
   } catch {
     return undefined;
   }
-  if (key < 0x8000) return undefined;
-  return `${t.outport ?? `multicast group ${key}`}${t.datapath ? ` of ${t.datapath}` : ''}`;
 }
 
 /**
@@ -126,15 +133,9 @@ function ranThereWhy(hops: readonly TraceHop[], i: number, chassisOf: (h: TraceH
  * and for a gateway port another chassis claims than `to`, where the sender's bundle should have
  * sent it: `which is active on C`.
  */
-function carriedTo(t: { readonly metadata0?: string; readonly outport?: string; readonly datapath?: string } | undefined, to: string | undefined, gateways: readonly GatewayPort[]): string {
-  let port = t?.outport;
-  if (port === undefined && t?.metadata0 !== undefined) {
-    try {
-      port = `key ${Number(BigInt(t.metadata0) & 0xffffn)}`;
-    } catch {
-      port = undefined;
-    }
-  }
+function carriedTo(t: TunnelKeys | undefined, to: string | undefined, gateways: readonly GatewayPort[]): string {
+  const key = egressKey(t);
+  const port = t?.outport ?? (key !== undefined ? `key ${key}` : undefined);
   const active = gateways.find((g) => g.port === port && g.chassis !== undefined && g.chassis !== to)?.chassis;
   return port === undefined ? '' : `, to logical port ${port}${t?.datapath ? ` of ${t.datapath}` : ''}${active ? `, which is active on ${active}` : ''}`;
 }

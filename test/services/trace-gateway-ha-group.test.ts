@@ -11,19 +11,15 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseOvsdbRows, toSbHaChassis, toSbHaChassisGroups } from '../../src/parse/ovsdb-json.js';
 import { trace } from '../../src/services/trace.js';
 import { unpackFixture } from '../../src/snapshot/pack.js';
 import { addCentralOutput } from '../harness/fixture-outputs.js';
 import { loadWithoutTables } from '../harness/trace-report.js';
+import { CR, LRP, NEUTRON_HA_GROUP, NEUTRON_HA_UNCLAIMED, VM1 } from '../harness/neutron-fixture.js';
 
-const SNAP = resolve(import.meta.dirname, '../fixtures/neutron/neutron-ha-unclaimed.tar.gz');
-const HA_GROUP_SNAP = resolve(import.meta.dirname, '../fixtures/neutron/neutron-ha-group.tar.gz');
-const VM1 = '10000001-0000-4000-8000-000000000001';
-const CR = 'cr-lrp-30000003-0000-4000-8000-000000000003';
-const LRP = 'lrp-30000003-0000-4000-8000-000000000003';
 const GROUP = 'neutron-ha-cccccccc';
 
 interface Member {
@@ -48,7 +44,7 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-async function unpacked(fixture = SNAP): Promise<string> {
+async function unpacked(fixture = NEUTRON_HA_UNCLAIMED): Promise<string> {
   const dir = join(work, `s${fresh++}`);
   const r = await unpackFixture(fixture, dir);
   if (!r.ok) throw new Error(r.error.message);
@@ -135,7 +131,7 @@ describe('an unclaimed chassisredirect port configured through an HA_Chassis_Gro
 // has no flow to it: the packet ends in hv1's own router pipeline.
 describe('the collected HA_Chassis_Group of a sandbox where no member can claim the port', () => {
   it('the listings are what northd wrote: a registered member by Chassis row, the other by name only', async () => {
-    const dir = await unpacked(HA_GROUP_SNAP);
+    const dir = await unpacked(NEUTRON_HA_GROUP);
     const groups = parseOvsdbRows(readFileSync(join(dir, 'central/ovn-sbctl.list.HA_Chassis_Group.out'), 'utf8'), toSbHaChassisGroups);
     const members = parseOvsdbRows(readFileSync(join(dir, 'central/ovn-sbctl.list.HA_Chassis.out'), 'utf8'), toSbHaChassis);
     expect([...groups.diagnostics, ...members.diagnostics]).toEqual([]);
@@ -150,7 +146,7 @@ describe('the collected HA_Chassis_Group of a sandbox where no member can claim 
   });
 
   it('the drop on hv1, which has no way to the port, names the members by priority with their state', async () => {
-    const r = await trace({ snapshot: HA_GROUP_SNAP, bridge: 'br-int', ctNext: [], detail: 'summary', followTunnels: true, from: VM1, to: '8.8.8.8' });
+    const r = await trace({ snapshot: NEUTRON_HA_GROUP, bridge: 'br-int', ctNext: [], detail: 'summary', followTunnels: true, from: VM1, to: '8.8.8.8' });
     if (!r.ok) throw new Error(r.error.message);
     const single = r.value.single!;
     expect(single.verdict).toBe('dropped');

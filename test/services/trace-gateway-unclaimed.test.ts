@@ -3,27 +3,24 @@
 // priority 1 on the router's gateway port, collected before either claimed cr-lrp-…: its SB
 // Port_Binding has no chassis, the BFD sessions say forwarding). hv1's bundle(active_backup) picks
 // hv3's tunnel, and hv3, where the port is not resident, drops the packet in table 40.
-import { resolve } from 'node:path';
 import { Chalk } from 'chalk';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/model/snapshot.js';
 import { renderPathHeader } from '../../src/render/trace-path.js';
 import { trace, type TraceRequest } from '../../src/services/trace.js';
 import { loadWithoutTables } from '../harness/trace-report.js';
+import { CR, NEUTRON_HA_UNCLAIMED, VM1 } from '../harness/neutron-fixture.js';
 
-const SNAP = resolve(import.meta.dirname, '../fixtures/neutron/neutron-ha-unclaimed.tar.gz');
-const VM1 = '10000001-0000-4000-8000-000000000001';
-const CR = 'cr-lrp-30000003-0000-4000-8000-000000000003';
 
 async function run(from: string, to: string, extra: Partial<TraceRequest> = {}) {
-  const r = await trace({ snapshot: SNAP, bridge: 'br-int', ctNext: [], detail: 'summary', followTunnels: true, from, to, ...extra });
+  const r = await trace({ snapshot: NEUTRON_HA_UNCLAIMED, bridge: 'br-int', ctNext: [], detail: 'summary', followTunnels: true, from, to, ...extra });
   if (!r.ok) throw new Error(r.error.message);
   return r.value.single!;
 }
 
 let snapshot: Snapshot;
 beforeAll(async () => {
-  snapshot = await loadWithoutTables(SNAP);
+  snapshot = await loadWithoutTables(NEUTRON_HA_UNCLAIMED);
 });
 
 describe('a VM → outside packet for a chassisredirect port no chassis claims', () => {

@@ -2,7 +2,6 @@
 // test/trace/neutron-topology.ts): centralized vs distributed floating IPs, the metadata localport,
 // allowed address pairs, and floating IP to floating IP over the provider network. Expected values
 // come from the topology and OVN's rules (ovn-nb(5) NAT, localport), not from earlier output.
-import { resolve } from 'node:path';
 import { Chalk } from 'chalk';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/model/snapshot.js';
@@ -10,19 +9,13 @@ import { renderPathHeader } from '../../src/render/trace-path.js';
 import { trace, verdictExitCode, type TraceRequest } from '../../src/services/trace.js';
 import { createResolver, describeEndpoint } from '../../src/snapshot/resolve.js';
 import { loadWithoutTables } from '../harness/trace-report.js';
+import { META_A, META_B, NEUTRON_1GW, VM1, VM2, VM3, VMAAP } from '../harness/neutron-fixture.js';
 
-const SNAP = resolve(import.meta.dirname, '../fixtures/neutron/neutron-1gw.tar.gz');
-const VM1 = '10000001-0000-4000-8000-000000000001';
-const VM2 = '10000002-0000-4000-8000-000000000002';
-const VMAAP = '10000003-0000-4000-8000-000000000003';
-const VM3 = '10000004-0000-4000-8000-000000000004';
-const META_A = '20000001-0000-4000-8000-000000000001';
-const META_B = '20000002-0000-4000-8000-000000000002';
 const GW_MAC = 'fa:16:3e:ff:04:0a';
 const FIP3_MAC = 'fa:16:3e:aa:01:01';
 
 function req(from: string, to: string, extra: Partial<TraceRequest> = {}): TraceRequest {
-  return { snapshot: SNAP, bridge: 'br-int', ctNext: [], detail: 'summary', followTunnels: true, from, to, ...extra };
+  return { snapshot: NEUTRON_1GW, bridge: 'br-int', ctNext: [], detail: 'summary', followTunnels: true, from, to, ...extra };
 }
 
 async function run(from: string, to: string, extra: Partial<TraceRequest> = {}) {
@@ -40,7 +33,7 @@ async function usage(from: string, to: string, extra: Partial<TraceRequest> = {}
 
 let snapshot: Snapshot;
 beforeAll(async () => {
-  snapshot = await loadWithoutTables(SNAP);
+  snapshot = await loadWithoutTables(NEUTRON_1GW);
 });
 
 describe('floating IPs from outside: centralized unless logical_port and external_mac are both set', () => {

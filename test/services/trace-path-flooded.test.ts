@@ -4,7 +4,6 @@
 // Neutron topology (test/fixtures/neutron/README.md): net-a has VIF ports on hv1 (vm1, vmaap) and
 // hv2 (vm2), net-b on hv1 (vm4) and hv2 (vm3); and from OVN's encoding of a GENEVE copy
 // (tun_metadata0's low 16 bits are the egress key, 32768–65535 for a multicast group, ovn-sb(5)).
-import { resolve } from 'node:path';
 import { Chalk } from 'chalk';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/model/snapshot.js';
@@ -15,12 +14,8 @@ import type { TraceReport } from '../../src/services/trace.js';
 import { loadSnapshot } from '../../src/snapshot/load.js';
 import type { PathChassisRow } from '../../src/snapshot/resolve.js';
 import { endpointReport } from '../harness/trace-report.js';
+import { NET_A, NEUTRON_1GW, VM1, VM2, VM4 } from '../harness/neutron-fixture.js';
 
-const SNAP = resolve(import.meta.dirname, '../fixtures/neutron/neutron-1gw.tar.gz');
-const VM1 = '10000001-0000-4000-8000-000000000001';
-const VM2 = '10000002-0000-4000-8000-000000000002';
-const VM4 = '10000005-0000-4000-8000-000000000005';
-const NET_A = 'neutron-aaaaaaaa-0000-4000-8000-00000000000a';
 /** In net-a's subnet 10.0.0.0/24, no port has it: nothing answers, OVN floods the request. */
 const UNASSIGNED = '10.0.0.99';
 
@@ -29,7 +24,7 @@ const roles = (r: TraceReport) => (r.path?.chassis ?? []).map((c) => [c.chassis,
 const pathLine = (r: TraceReport) => renderPathHeader(r, plain).find((l) => l.startsWith('Path'));
 
 async function load(hosts?: string[]): Promise<Snapshot> {
-  const r = await loadSnapshot(SNAP, hosts ? { hosts } : {});
+  const r = await loadSnapshot(NEUTRON_1GW, hosts ? { hosts } : {});
   if (!r.ok) throw new Error(r.error.message);
   return r.value;
 }

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Chalk } from 'chalk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/model/snapshot.js';
@@ -20,25 +20,17 @@ import { unpackFixture } from '../../src/snapshot/pack.js';
 import type { PathChassisRow } from '../../src/snapshot/resolve.js';
 import { rewriteCollectedOutput } from '../harness/fixture-outputs.js';
 import { endpointReport } from '../harness/trace-report.js';
+import { CR, NET_A, NEUTRON_1GW, NEUTRON_HA_UNCLAIMED, ROUTER, VM1, VM2, VM3, VM4 } from '../harness/neutron-fixture.js';
 
-const SNAP = resolve(import.meta.dirname, '../fixtures/neutron/neutron-1gw.tar.gz');
-const HA_SNAP = resolve(import.meta.dirname, '../fixtures/neutron/neutron-ha-unclaimed.tar.gz');
-const VM1 = '10000001-0000-4000-8000-000000000001';
-const VM2 = '10000002-0000-4000-8000-000000000002';
 const VM2_MAC = 'fa:16:3e:00:00:12';
-const VM3 = '10000004-0000-4000-8000-000000000004';
-const VM4 = '10000005-0000-4000-8000-000000000005';
-const NET_A = 'neutron-aaaaaaaa-0000-4000-8000-00000000000a';
 const FIP_DIST = '172.24.4.101'; // vm3's distributed floating IP
-const ROUTER = 'neutron-cccccccc-0000-4000-8000-00000000000c';
-const CR = 'cr-lrp-30000003-0000-4000-8000-000000000003';
 
 const plain = new Chalk({ level: 0 });
 const roles = (r: TraceReport) => (r.path?.chassis ?? []).map((c) => [c.chassis, c.roles.join('+')]);
 const pathLine = (r: TraceReport) => renderPathHeader(r, plain).find((l) => l.startsWith('Path'));
 
 async function load(hosts?: string[]): Promise<Snapshot> {
-  const r = await loadSnapshot(SNAP, hosts ? { hosts } : {});
+  const r = await loadSnapshot(NEUTRON_1GW, hosts ? { hosts } : {});
   if (!r.ok) throw new Error(r.error.message);
   return r.value;
 }
@@ -124,7 +116,7 @@ describe('an L3-HA bundle that picks a member other than the active gateway chas
     // and the packet goes no further (table 40). The packet never goes through the gateway on hv2.
     work = await mkdtemp(join(tmpdir(), 'ovnscope-transit-'));
     const dir = join(work, 'snap');
-    const u = await unpackFixture(HA_SNAP, dir);
+    const u = await unpackFixture(NEUTRON_HA_UNCLAIMED, dir);
     if (!u.ok) throw new Error(u.error.message);
     const chassisList = JSON.parse(readFileSync(join(dir, 'central/ovn-sbctl.list.Chassis.out'), 'utf8')) as { headings: string[]; data: unknown[][] };
     const hv3 = chassisList.data.find((r) => r[chassisList.headings.indexOf('name')] === 'hv3')![chassisList.headings.indexOf('_uuid')];
