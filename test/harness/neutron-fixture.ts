@@ -2,6 +2,11 @@
 // the unit tests that trace through them: one place, taken from the topology they were collected
 // from (test/trace/neutron-topology.ts).
 import { resolve } from 'node:path';
+import { Chalk } from 'chalk';
+import type { Snapshot } from '../../src/model/snapshot.js';
+import { renderPathHeader } from '../../src/render/trace-path.js';
+import type { TraceReport } from '../../src/services/trace.js';
+import { loadSnapshot } from '../../src/snapshot/load.js';
 import { LS, U } from '../trace/neutron-topology.js';
 
 const DIR = resolve(import.meta.dirname, '../fixtures/neutron');
@@ -24,3 +29,18 @@ export const ROUTER = LS(U.router);
 /** The router's gateway port and its chassisredirect port. */
 export const LRP = `lrp-${U.gw}`;
 export const CR = `cr-${LRP}`;
+
+const plain = new Chalk({ level: 0 });
+
+/** A Neutron fixture loaded with its tables (only `hosts` when given). */
+export async function loadNeutron(path: string = NEUTRON_1GW, hosts?: string[]): Promise<Snapshot> {
+  const r = await loadSnapshot(path, hosts ? { hosts } : {});
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+/** A report's Path chassis as [chassis, roles joined by +]. */
+export const pathRoles = (r: TraceReport): string[][] => (r.path?.chassis ?? []).map((c) => [c.chassis, c.roles.join('+')]);
+
+/** The `Path` line of a report's text header. */
+export const pathLine = (r: TraceReport): string | undefined => renderPathHeader(r, plain).find((l) => l.startsWith('Path'));

@@ -8,26 +8,19 @@ import { Chalk } from 'chalk';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/model/snapshot.js';
 import type { TraceHop, TraceOutput } from '../../src/model/trace.js';
-import { renderPath, renderPathHeader } from '../../src/render/trace-path.js';
+import { renderPath } from '../../src/render/trace-path.js';
 import { tracedChassisPath } from '../../src/services/trace-path-chassis.js';
 import type { TraceReport } from '../../src/services/trace.js';
-import { loadSnapshot } from '../../src/snapshot/load.js';
 import type { PathChassisRow } from '../../src/snapshot/resolve.js';
 import { endpointReport } from '../harness/trace-report.js';
-import { NET_A, NEUTRON_1GW, VM1, VM2, VM4 } from '../harness/neutron-fixture.js';
+import { NET_A, NEUTRON_1GW, VM1, VM2, VM4, loadNeutron, pathLine, pathRoles } from '../harness/neutron-fixture.js';
 
 /** In net-a's subnet 10.0.0.0/24, no port has it: nothing answers, OVN floods the request. */
 const UNASSIGNED = '10.0.0.99';
 
 const plain = new Chalk({ level: 0 });
-const roles = (r: TraceReport) => (r.path?.chassis ?? []).map((c) => [c.chassis, c.roles.join('+')]);
-const pathLine = (r: TraceReport) => renderPathHeader(r, plain).find((l) => l.startsWith('Path'));
-
-async function load(hosts?: string[]): Promise<Snapshot> {
-  const r = await loadSnapshot(NEUTRON_1GW, hosts ? { hosts } : {});
-  if (!r.ok) throw new Error(r.error.message);
-  return r.value;
-}
+const roles = pathRoles;
+const load = (hosts?: string[]): Promise<Snapshot> => loadNeutron(NEUTRON_1GW, hosts);
 
 let all: Snapshot;
 beforeAll(async () => {

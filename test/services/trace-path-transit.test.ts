@@ -8,11 +8,9 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Chalk } from 'chalk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/model/snapshot.js';
 import type { TraceHop, TraceOutput } from '../../src/model/trace.js';
-import { renderPathHeader } from '../../src/render/trace-path.js';
 import { tracedChassisPath } from '../../src/services/trace-path-chassis.js';
 import type { TraceReport } from '../../src/services/trace.js';
 import { loadSnapshot } from '../../src/snapshot/load.js';
@@ -20,20 +18,13 @@ import { unpackFixture } from '../../src/snapshot/pack.js';
 import type { PathChassisRow } from '../../src/snapshot/resolve.js';
 import { rewriteCollectedOutput } from '../harness/fixture-outputs.js';
 import { endpointReport } from '../harness/trace-report.js';
-import { CR, NET_A, NEUTRON_1GW, NEUTRON_HA_UNCLAIMED, ROUTER, VM1, VM2, VM3, VM4 } from '../harness/neutron-fixture.js';
+import { CR, NET_A, NEUTRON_1GW, NEUTRON_HA_UNCLAIMED, ROUTER, VM1, VM2, VM3, VM4, loadNeutron, pathLine, pathRoles } from '../harness/neutron-fixture.js';
 
 const VM2_MAC = 'fa:16:3e:00:00:12';
 const FIP_DIST = '172.24.4.101'; // vm3's distributed floating IP
 
-const plain = new Chalk({ level: 0 });
-const roles = (r: TraceReport) => (r.path?.chassis ?? []).map((c) => [c.chassis, c.roles.join('+')]);
-const pathLine = (r: TraceReport) => renderPathHeader(r, plain).find((l) => l.startsWith('Path'));
-
-async function load(hosts?: string[]): Promise<Snapshot> {
-  const r = await loadSnapshot(NEUTRON_1GW, hosts ? { hosts } : {});
-  if (!r.ok) throw new Error(r.error.message);
-  return r.value;
-}
+const roles = pathRoles;
+const load = (hosts?: string[]): Promise<Snapshot> => loadNeutron(NEUTRON_1GW, hosts);
 
 let all: Snapshot;
 beforeAll(async () => {
