@@ -27,6 +27,7 @@ import { auditMtu, type MtuAuditResult } from '../../src/services/mtu.js';
 import { trace } from '../../src/services/trace.js';
 import { loadMtu, type MtuSnapshot } from '../../src/snapshot/load-mtu.js';
 import { openSnapshot } from '../../src/snapshot/reader.js';
+import { expectFixOnEveryNonPass } from '../harness/findings.js';
 import type { Sandbox } from '../harness/sandbox.js';
 import { getTopology } from '../harness/topologies.js';
 import { liveSuiteGuard, useSandboxes } from '../harness/vitest.js';
@@ -79,6 +80,8 @@ describe.skipIf(!live || missing.length > 0)('MTU on a real kernel underlay (nam
   const audit = async (options: Omit<Parameters<typeof auditMtu>[0], 'snapshot'>, dir?: string): Promise<MtuAuditResult> => {
     const r = await auditMtu({ snapshot: dir ?? (await snapshot()), ...options });
     if (!r.ok) throw new Error(r.error.message);
+    // Every audit of a real underlay holds to the rule of the unit scenarios (mtu-fix-hints.test.ts).
+    expectFixOnEveryNonPass(r.value.findings);
     return r.value;
   };
   const mtuView = async (dir: string): Promise<MtuSnapshot> => {
