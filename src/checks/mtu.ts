@@ -376,11 +376,18 @@ export function egressToward(h: MtuHostState, remoteTep: string, memo = new Map<
       if (!raw.length) notes.push(`the route to ${remoteTep} (${route.dst}) has no next-hop device${route.nhid !== undefined ? ` (nhid ${route.nhid} not in ip nexthop)` : ''}`);
     }
     notes.push(`${family === 'inet6' ? 'IPv6' : 'IPv4'} lookup in the main table only (ip rule is not collected: policy routing is not modelled)`);
-  } else if (ovsEgress) {
-    raw = [{ dev: ovsEgress }];
-    source = 'ovs-status';
-    notes.push(`${family === 'inet6' ? 'ip -j -6 route' : 'ip -j route'} not collected on ${h.host}: the single device OVS reported (status:tunnel_egress_iface=${ovsEgress}) stands for the route; other ECMP legs are unknown`);
-  } else notes.push(`${family === 'inet6' ? 'IPv6 routes (ip -j -6 route)' : 'kernel routes (ip -j route)'} not collected on ${h.host} and no OVS status:tunnel_egress_iface toward ${remoteTep}: the egress devices are unknown`);
+  } else {
+    // No table: never collected, or collected but damaged (cut, not JSON) — the second is a bad
+    // file to name, not a gap in the collection to fill.
+    const damaged = h.unreadable.get(family === 'inet6' ? MTU_IDS.route6 : KERNEL_IDS.route);
+    const what = family === 'inet6' ? 'IPv6 routes (ip -j -6 route)' : 'kernel routes (ip -j route)';
+    const missing = damaged ? `${what} collected on ${h.host} but cannot be read — damaged: ${damaged}` : `${what} not collected on ${h.host}`;
+    if (ovsEgress) {
+      raw = [{ dev: ovsEgress }];
+      source = 'ovs-status';
+      notes.push(`${missing}: the single device OVS reported (status:tunnel_egress_iface=${ovsEgress}) stands for the route; other ECMP legs are unknown${damaged ? ', and the route checks (route mtu metric, ECMP legs) are n/a' : ''}`);
+    } else notes.push(`${missing}, and no OVS status:tunnel_egress_iface toward ${remoteTep}: the egress devices are unknown${damaged ? ' and the route checks toward it are n/a' : ''}`);
+  }
   if (ovsEgress && source === 'kernel-route' && raw.length && !raw.some((l) => l.dev === ovsEgress))
     notes.push(`OVS reports tunnel_egress_iface=${ovsEgress} toward ${remoteTep}, but the kernel route uses ${raw.map((l) => l.dev).join(', ')} (routes changed after OVS resolved it, or policy routing)`);
   if (routeGet?.dev && raw.length && !raw.some((l) => l.dev === routeGet.dev)) notes.push(`ip route get ${remoteTep} answered dev ${routeGet.dev}, which is not a leg of the main-table route (policy routing?)`);

@@ -122,6 +122,24 @@ describe('ovnscope mtu (CLI)', () => {
     expectFixOnEveryNonPass(all.findings);
   });
 
+  it('path mode: a route listing collected but not valid JSON makes H4 n/a as damaged (the file and why, route checks n/a), not "not collected"', async () => {
+    const dir = copyFixture('l3-acl');
+    // Cut mid-object, as a full disk or a killed ip would leave it; the manifest agrees with the file, so only the parse sees the damage.
+    addHostOutput(dir, 'hv1', 'ip.route', { argv: ['ip', '-j', 'route', 'show', 'table', 'all'], out: '[{"dst":"192.168.0.0/24","dev"\n' });
+    const r = await ovnscope('mtu', '--snapshot', dir, '--from', 'web1', '--to', 'db1', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as MtuAuditResult;
+    const h4 = j.findings.filter((f) => f.id === 'MTU-H4' && f.host === 'hv1');
+    expect(h4.map((f) => `${f.severity} ${f.subject}`)).toEqual(['n-a hv1 → 192.168.0.2']);
+    expect(h4[0]!.message).toMatch(/^egress toward 192\.168\.0\.2 unknown: kernel routes \(ip -j route\) collected on hv1 but cannot be read — damaged: hosts\/hv1\/ip\.route\.out:\d+: .*the route checks toward it are n\/a/);
+    expect(h4[0]!.message).not.toMatch(/not collected on hv1/);
+    expect(h4[0]!.evidence[0]!.file).toBe('hosts/hv1/ip.route.out');
+    expect(h4[0]!.fix).toMatch(/^collect again \(or get an intact copy of the snapshot\)/);
+    // hv2 collected no routes at all: its H4 still says so.
+    expect(j.findings.find((f) => f.id === 'MTU-H4' && f.host === 'hv2')!.message).toMatch(/kernel routes \(ip -j route\) not collected on hv2/);
+    expectFixOnEveryNonPass(j.findings);
+  });
+
   it('usage errors exit 2 and say what to give', async () => {
     const none = await ovnscope('mtu', '--snapshot', ok1442);
     expect(none.code).toBe(2);
