@@ -201,9 +201,18 @@ const untilNetworkKnown = (c: MtuCentral | undefined, why: string) => `nothing t
 function setNetworkMtu(n: Pick<NetworkMtu, 'network' | 'source'>, value: number): string {
   if (n.source.includes('neutron') || n.network.startsWith('neutron-')) return `openstack network set --mtu ${value} ${n.network.replace(/^neutron-/, '')} (Neutron rewrites DHCP_Options mtu and neutron:mtu; the VMs take it at their next DHCP renewal)`;
   if (n.source.startsWith('OVN-Kubernetes')) return `set the cluster MTU to ${value} (ovnkube --mtu; OpenShift: the CNO MTU migration)`;
-  if (n.source.startsWith('--mtu')) return `set the platform's network MTU to ${value} (OVN-Kubernetes --mtu, Kube-OVN, CNO) and give --mtu ${value} here`;
+  if (n.source.startsWith('--mtu')) return `set the platform's network MTU to ${value} (OVN-Kubernetes: the cluster MTU, ovnkube --mtu; OpenShift: the CNO MTU migration; Kube-OVN: its MTU setting), then give --mtu ${value} here to check it`;
   const cidr = /^DHCP_Options (\S+)/.exec(n.source)?.[1];
   return `ovn-nbctl set DHCP_Options ${cidr ? `$(ovn-nbctl --bare --columns=_uuid find DHCP_Options cidr="${cidr}")` : 'UUID'} options:mtu=${value} (what the VMs of ${n.network} are told; their interfaces' mtu_request to match)`;
+}
+
+/**
+ * H1 fail: the network MTU does not fit the underlay. Lowering it is done where the platform sets
+ * it (setNetworkMtu); --mtu only tells this audit what MTU to assume, so it is offered to check
+ * another value, never as the way to lower it.
+ */
+function networkTooLargeFix(n: NetworkMtu, fits: number, need: number, hosts?: readonly string[]): string {
+  return `lower the network MTU to ${fits}: ${setNetworkMtu(n, fits)}; or raise the underlay${hosts?.length ? ` of ${hosts.join(', ')}` : ''} to ${need} where the MTU-H4/H5/H6 findings show it smaller (a device: ip link set DEV mtu ${need}, and persist it). --mtu only sets what this audit assumes: give --mtu N to check another value`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1217,7 +1226,7 @@ export function checkPath(snap: MtuSnapshot, path: PathSpec, options: MtuCheckOp
   const netRows = networks.map((n) => networkRow(ctx, n, underlay));
   ctx.rows.splice(path.from.logicalPort ? 1 : 0, 0, ...netRows);
   for (const [i, r] of netRows.entries())
-    ctx.findings.push({ id: 'MTU-H1', severity: r.severity, subject: r.subject, message: r.note, evidence: [r.evidence], fix: r.severity === 'fail' && underlay !== undefined ? `lower the network MTU to ${underlay - overhead.total} (DHCP_Options options:mtu / neutron network mtu / --mtu), or raise the underlay to ${r.mtu! + overhead.total}` : networkGapFix(c, networks[i]!, r.severity, overhead.total) });
+    ctx.findings.push({ id: 'MTU-H1', severity: r.severity, subject: r.subject, message: r.note, evidence: [r.evidence], fix: r.severity === 'fail' && underlay !== undefined ? networkTooLargeFix(networks[i]!, underlay - overhead.total, r.mtu! + overhead.total) : networkGapFix(c, networks[i]!, r.severity, overhead.total) });
   if (networks.length > 1 && known.length > 1 && new Set(known.map((n) => n.value)).size > 1) {
     const larger = known.filter((n) => n.value! > mnet!);
     const f: Finding = { id: 'MTU-H8', severity: 'warn', subject: 'networks on the path', message: `the two ends have different network MTUs (${known.map((n) => `${n.network} ${n.value}`).join(', ')}): the router between them passes packets up to the larger; the smaller side drops them`, evidence: known.map((n) => n.evidence), fix: `give both ends the smaller MTU, ${mnet}: ${larger.map((n) => setNetworkMtu(n, mnet!)).join('; ')}` };
@@ -1377,7 +1386,7 @@ export function checkCluster(snap: MtuSnapshot, options: MtuCheckOptions = {}): 
     const message = bad.length
       ? `M_net ${n.value} + O ${O} = ${n.value! + O} does not fit ${bad.length} of ${pairs.length} chassis pairs: ${bad.slice(0, 6).map((p) => `${p.host} → ${p.toChassis} (${p.underlay})`).join(', ')}${bad.length > 6 ? ', …' : ''}`
       : row.note;
-    findings.push({ id: 'MTU-H1', severity: bad.length ? 'fail' : row.severity, subject: `network ${n.network}`, message, evidence: [n.evidence], fix: bad.length && maxNetworkMtu !== undefined ? `lower the network MTU to ${maxNetworkMtu} or raise the underlay of ${[...new Set(bad.map((p) => p.host))].join(', ')} to ${n.value! + O}` : bad.length ? undefined : networkGapFix(c, n, row.severity, O) });
+    findings.push({ id: 'MTU-H1', severity: bad.length ? 'fail' : row.severity, subject: `network ${n.network}`, message, evidence: [n.evidence], fix: bad.length && maxNetworkMtu !== undefined ? networkTooLargeFix(n, maxNetworkMtu, n.value! + O, [...new Set(bad.map((p) => p.host))]) : bad.length ? undefined : networkGapFix(c, n, row.severity, O) });
   }
 
   // H8 consistency.

@@ -138,6 +138,35 @@ describe('public capture: OpenStack OVN compute (tap 1442, br-int 1442, genev_sy
   });
 });
 
+// H1 fail: how to lower the network MTU for real. --mtu is only what this audit assumes, so the fix
+// may name it to check another value, never as the way to lower the network MTU.
+describe('H1 fail fix: lower the network MTU where the platform sets it, or raise the underlay', () => {
+  // 1443 + O 58 = 1501 > eth1 1500: what fits is 1500 − 58 = 1442, the underlay needs 1501.
+  const PLAIN_DHCP: CentralSpec = { ...NEUTRON(1443), switches: [{ name: 'net1', ports: ['vm-port', 'meta-port'] }] };
+  const NO_MTU: CentralSpec = { ...PLAIN_DHCP, dhcp: [{ name: 'net1-v4', cidr: '10.0.0.0/24', options: { router: '10.0.0.1' } }] };
+  const PATH = { from: { text: 'vm-port', logicalPort: 'vm-port', chassis: 'compute1', host: 'compute1' }, to: { text: '10.0.0.99', chassis: 'compute2', kind: 'vif' as const } };
+  /** The fix with every legitimate --mtu taken out: the platform's own flags, and --mtu offered to check another value. */
+  const withoutAllowedMtuFlags = (fix: string) => fix.replace(/openstack network set --mtu|ovnkube --mtu|give --mtu (N|\d+)( here)? to check|--mtu only sets what this audit assumes/g, '');
+  const cases: [string, CentralSpec, { networkMtu?: number }, RegExp][] = [
+    ['Neutron (neutron:mtu and DHCP mtu)', NEUTRON(1443), {}, /^lower the network MTU to 1442: openstack network set --mtu 1442 net1 /],
+    ['plain OVN (DHCP_Options mtu)', PLAIN_DHCP, {}, /^lower the network MTU to 1442: ovn-nbctl set DHCP_Options \$\(ovn-nbctl --bare --columns=_uuid find DHCP_Options cidr="10\.0\.0\.0\/24"\) options:mtu=1442 /],
+    ['platform MTU given with --mtu (OVN-Kubernetes, Kube-OVN)', NO_MTU, { networkMtu: 1443 }, /^lower the network MTU to 1442: set the platform's network MTU to 1442 \(OVN-Kubernetes: the cluster MTU, ovnkube --mtu; OpenShift: the CNO MTU migration; Kube-OVN: its MTU setting\), then give --mtu 1442 here to check it/],
+  ];
+  for (const [name, spec, options, lower] of cases)
+    it(`${name}: --all and path mode`, async () => {
+      const snap = await mtuSnapshot({ compute1: computeHost() }, central(spec));
+      const all = find(checkCluster(snap, options), 'MTU-H1', /net1/);
+      const path = find(checkPath(snap, PATH, options), 'MTU-H1', /net1/);
+      for (const [f, underlay] of [[all, /; or raise the underlay of compute1 to 1501 where the MTU-H4\/H5\/H6 findings show it smaller \(a device: ip link set DEV mtu 1501, and persist it\)/], [path, /; or raise the underlay to 1501 where/]] as const) {
+        expect(f.severity).toBe('fail');
+        expect(f.fix).toMatch(lower);
+        expect(f.fix).toMatch(underlay);
+        expect(f.fix).toMatch(/--mtu only sets what this audit assumes: give --mtu N to check another value$/);
+        expect(withoutAllowedMtuFlags(f.fix!)).not.toContain('--mtu');
+      }
+    });
+});
+
 // ---------------------------------------------------------------------------------------------
 // Bonds: insights-core's active-backup bond0 over two virtio NICs (a real RHEL VM capture).
 
