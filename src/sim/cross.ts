@@ -441,19 +441,24 @@ function flowByKey(b: BridgeState, table: number, priority: number | undefined, 
 
 /**
  * The hop summary with each ACL step that tests the packet against an NB address set saying which
- * member held its address: the address as the ACL saw it, the hop's input for an ingress ACL
- * (before the router's NAT); for an egress one the packet on that ACL's datapath where it ended
- * there (`packetOn`: dropped, or output), else the hop's final flow.
+ * member held its address, as the ACL saw it: the packet on that ACL's datapath where it ended
+ * there (`packetOn`: dropped, or output). A from-lport ACL on the hop's first datapath reads the
+ * hop's input (nothing before it rewrote the packet), and so does one whose datapath's packet is
+ * unknown; a from-lport ACL on a later datapath (a switch behind a router, in the patch port's
+ * clone) sees the router's NAT, which the input does not have. An egress ACL without its packet
+ * reads the hop's final flow. (Exported for its tests.)
  */
-function withSetMembers<T extends { steps: HopStep[] }>(summary: T, ctx: CrossContext, input: string, hop: TraceHop, packetOn: (datapath: string | undefined) => PacketState | undefined): T {
+export function withSetMembers<T extends { datapaths: readonly string[]; steps: HopStep[] }>(summary: T, ctx: Pick<CrossContext, 'aclSets'>, input: string, hop: Pick<TraceHop, 'finalFlow'>, packetOn: (datapath: string | undefined) => PacketState | undefined): T {
   const memo = ctx.aclSets?.();
   if (!memo?.sets.size || !summary.steps.some((s) => s.kind === 'acl')) return summary;
+  const first = summary.datapaths[0];
   let steps: HopStep[] | undefined;
   for (const [i, s] of summary.steps.entries()) {
     if (s.kind !== 'acl') continue;
     const match = String(s.nb?.row?.['match'] ?? s.logicalFlow?.match ?? '');
     const egress = s.logicalFlow?.pipeline === 'egress' || s.stage?.startsWith('ls_out') === true;
-    const seen = egress ? packetOn(s.datapath ?? s.logicalFlow?.datapath) : undefined;
+    const datapath = s.datapath ?? s.logicalFlow?.datapath;
+    const seen = egress || (datapath !== undefined && datapath !== first) ? packetOn(datapath) : undefined;
     const note = aclSetNote(match, memo, (side, family) => (seen ? stateAddress(seen, side, family) : flowField(egress ? hop.finalFlow : input, family === 6 ? `ipv6_${side}` : `nw_${side}`)));
     if (note) (steps ??= summary.steps.slice())[i] = { ...s, text: `${s.text}${note}` };
   }
