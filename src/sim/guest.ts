@@ -96,8 +96,20 @@ function solicited(ip: string): { ip: string; mac: string } {
   return { ip: formatIpv6(0xff0200000000000000000001ff000000n | low), mac: formatMac(0x3333ff000000n | low) };
 }
 
-/** The L3/L4 part of a flow: `tcp,...,nw_src=..,nw_dst=..,nw_ttl=..,tcp_src=..,tcp_dst=..`. */
-function l3l4(p: { family: 4 | 6; protocol: Protocol; dlSrc: string; dlDst: string; nwSrc: string; nwDst: string; ttl: number; sport?: number; arpTarget?: string }): string {
+/**
+ * Where an ARP request (IPv6: neighbour solicitation) for `target` goes: broadcast (the
+ * solicited-node group), or, to `unicastMac` (--dst-mac), the unicast request a guest sends to
+ * refresh a cache entry it has (RFC 1122 2.3.2.1; IPv6 neighbour unreachability detection, to the
+ * target's own address, RFC 4861 7.3.1). OVN's responders answer both: ls_in_arp_rsp matches the
+ * target address whatever the MAC, the ND responder `ip6.dst == {target, solicited-node}`.
+ */
+function arpDestination(fam: 4 | 6, target: string, unicastMac: string | undefined): { mac: string; ip?: string } {
+  if (unicastMac) return { mac: unicastMac, ...(fam === 6 ? { ip: target } : {}) };
+  return fam === 6 ? solicited(target) : { mac: 'ff:ff:ff:ff:ff:ff' };
+}
+
+/** The L3/L4 part of a flow: `tcp,...,nw_src=..,nw_dst=..,nw_ttl=..,tcp_src=..,tcp_dst=..`; an ARP request to `unicastMac` when given (`arpDestination`). */
+function l3l4(p: { family: 4 | 6; protocol: Protocol; dlSrc: string; dlDst: string; nwSrc: string; nwDst: string; ttl: number; sport?: number; arpTarget?: string; unicastMac?: string }): string {
   const v6 = p.family === 6;
   const src = v6 ? `ipv6_src=${p.nwSrc}` : `nw_src=${p.nwSrc}`;
   const dst = v6 ? `ipv6_dst=${p.nwDst}` : `nw_dst=${p.nwDst}`;
@@ -113,11 +125,9 @@ function l3l4(p: { family: 4 | 6; protocol: Protocol; dlSrc: string; dlDst: stri
       return v6 ? `icmp6,${eth},${src},${dst},nw_ttl=${p.ttl},icmpv6_type=${p.protocol.reply ? 129 : 128},icmpv6_code=0` : `icmp,${eth},${src},${dst},nw_ttl=${p.ttl},icmp_type=${p.protocol.reply ? 0 : 8},icmp_code=0`;
     case 'arp': {
       const target = p.arpTarget ?? p.nwDst;
-      if (v6) {
-        const s = solicited(target);
-        return `icmp6,dl_src=${p.dlSrc},dl_dst=${s.mac},${src},ipv6_dst=${s.ip},nw_ttl=255,icmpv6_type=135,icmpv6_code=0,nd_target=${target},nd_sll=${p.dlSrc}`;
-      }
-      return `arp,dl_src=${p.dlSrc},dl_dst=ff:ff:ff:ff:ff:ff,arp_op=1,arp_spa=${p.nwSrc},arp_tpa=${target},arp_sha=${p.dlSrc}`;
+      const to = arpDestination(p.family, target, p.unicastMac);
+      if (v6) return `icmp6,dl_src=${p.dlSrc},dl_dst=${to.mac},${src},ipv6_dst=${to.ip},nw_ttl=255,icmpv6_type=135,icmpv6_code=0,nd_target=${target},nd_sll=${p.dlSrc}`;
+      return `arp,dl_src=${p.dlSrc},dl_dst=${to.mac},arp_op=1,arp_spa=${p.nwSrc},arp_tpa=${target},arp_sha=${p.dlSrc}`;
     }
     case 'dhcp': {
       const { sport, dport } = dhcpPorts(p.family);
@@ -334,7 +344,7 @@ export function buildGuestPacket(view: SnapshotView, resolver: Resolver, from: E
     dlDstWhy = 'given with --dst-mac';
   }
   const sport = o.protocol.kind === 'tcp' || o.protocol.kind === 'udp' || o.protocol.kind === 'sctp' ? (o.sport ?? DEFAULT_SPORT) : undefined;
-  const body = l3l4({ family: fam, protocol: o.protocol, dlSrc, dlDst, nwSrc, nwDst, ttl, ...(sport !== undefined ? { sport } : {}), ...(arpTarget ? { arpTarget } : {}) });
+  const body = l3l4({ family: fam, protocol: o.protocol, dlSrc, dlDst, nwSrc, nwDst, ttl, ...(sport !== undefined ? { sport } : {}), ...(arpTarget ? { arpTarget } : {}), ...(o.dstMac ? { unicastMac: dlDst } : {}) });
   const flow = `in_port=${quoteName(entry.port)},${body}`;
   return ok({
     entry,
@@ -342,7 +352,7 @@ export function buildGuestPacket(view: SnapshotView, resolver: Resolver, from: E
     family: fam,
     protocol: o.protocol,
     dlSrc,
-    dlDst: o.protocol.kind === 'arp' ? (fam === 6 ? solicited(arpTarget ?? nwDst).mac : 'ff:ff:ff:ff:ff:ff') : dlDst,
+    dlDst: o.protocol.kind === 'arp' ? arpDestination(fam, arpTarget ?? nwDst, o.dstMac ? dlDst : undefined).mac : dlDst,
     nwSrc,
     nwDst: o.protocol.kind === 'arp' ? (arpTarget ?? nwDst) : nwDst,
     ...(sport !== undefined ? { sport } : {}),

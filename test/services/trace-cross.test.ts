@@ -68,6 +68,16 @@ describe('trace --from/--to: the packet a guest sends', () => {
     expect(arp.reachedDestination).toBe(true);
   });
 
+  it('--arp --dst-mac sends a unicast ARP request (a guest refreshing its cache entry) to that MAC; the responder answers it as a broadcast one', () => {
+    // OVN's ARP responder (ls_in_arp_rsp `arp.tpa == 10.1.1.1 && arp.op == 1`) does not look at
+    // eth.dst, so the unicast request to lr0-web's MAC is answered like the broadcast one above.
+    const arp = run(l3, { from: 'web1', to: 'db1', protocol: { kind: 'arp' }, dstMac: '0A:00:01:FF:01:01' });
+    expect(arp.input).toBe('in_port=tapweb1,arp,dl_src=0a:00:01:01:00:11,dl_dst=0a:00:01:ff:01:01,arp_op=1,arp_spa=10.1.1.11,arp_tpa=10.1.1.1,arp_sha=0a:00:01:01:00:11');
+    expect(arp.packet).toMatchObject({ dlDst: '0a:00:01:ff:01:01' });
+    expect(arp).toMatchObject({ verdict: 'delivered', arpAnswer: 'reply', reachedDestination: true });
+    expect(arp.delivered).toEqual([expect.objectContaining({ logicalPort: 'web1', host: 'hv1' })]);
+  });
+
   it('the Packet line of an ARP request has no TTL and is not "via gateway": it asks for the gateway', () => {
     const packetLine = (r: TraceReport) => renderPathHeader(r, plain).find((l) => l.startsWith('Packet'))!;
     const off = packetLine(run(l3, { from: 'web1', to: 'db1', protocol: { kind: 'arp' } }));
@@ -204,6 +214,9 @@ describe('trace --from/--to: which IP family the packet has', () => {
     }
     // --arp toward an IPv6 address is a neighbour solicitation, not an ARP request.
     expect(run(s, { from: 'web1', to: 'fd01::13', protocol: { kind: 'arp' } }).input).toMatch(/,icmp6,.*,icmpv6_type=135,icmpv6_code=0,nd_target=fd01::13,/);
+    // With --dst-mac, the unicast solicitation of neighbour unreachability detection (RFC 4861
+    // 7.3.1): to the target's own address and MAC, not the solicited-node group.
+    expect(run(s, { from: 'web1', to: 'fd01::13', protocol: { kind: 'arp' }, dstMac: '0a:00:01:01:00:13' }).input).toMatch(/,icmp6,dl_src=0a:00:01:01:00:11,dl_dst=0a:00:01:01:00:13,ipv6_src=fd01::11,ipv6_dst=fd01::13,nw_ttl=255,icmpv6_type=135,icmpv6_code=0,nd_target=fd01::13,/);
     // An IPv4 address keeps IPv4; names alone keep the port's first IPv4 (today's default).
     expect(run(s, { from: 'web1', to: '10.1.1.13' }).packet).toMatchObject({ family: 4, nwSrc: '10.1.1.11', nwDst: '10.1.1.13' });
     expect(run(s, { from: 'web1', to: 'web3' }).packet).toMatchObject({ family: 4, nwSrc: '10.1.1.11', nwDst: '10.1.1.13' });
