@@ -345,6 +345,18 @@ export interface NbNat {
   readonly raw: OvsdbRow;
 }
 
+/** An NB Logical_Router_Policy: `action` allow, drop, reroute (to `nexthop`/`nexthops`) or jump. */
+export interface NbRouterPolicy {
+  readonly uuid: string;
+  readonly priority: number | undefined;
+  readonly match: string;
+  readonly action: string;
+  readonly nexthops: readonly string[];
+  readonly options: StringMap;
+  readonly externalIds: StringMap;
+  readonly raw: OvsdbRow;
+}
+
 export interface NbStaticRoute {
   readonly uuid: string;
   readonly ipPrefix: string;

@@ -17,6 +17,7 @@ import type {
   NbLogicalSwitchPort,
   NbNat,
   NbPortGroup,
+  NbRouterPolicy,
   NbStaticRoute,
   SbChassis,
   SbChassisPrivate,
@@ -149,6 +150,8 @@ export interface NorthboundState {
   readonly loadBalancerGroups?: readonly NbLoadBalancerGroup[];
   readonly nats: readonly NbNat[];
   readonly staticRoutes: readonly NbStaticRoute[];
+  /** Absent when not collected (older snapshots; the listing is optional): a router's `policies` then names rows that are unknown. */
+  readonly routerPolicies?: readonly NbRouterPolicy[];
   /** Absent when not collected (older snapshots, an NB without the listing). */
   readonly gatewayChassis?: readonly NbGatewayChassis[];
 }

@@ -53,6 +53,7 @@ import type {
   NbLogicalSwitchPort,
   NbNat,
   NbPortGroup,
+  NbRouterPolicy,
   NbStaticRoute,
   SbChassis,
   SbChassisPrivate,
@@ -1239,6 +1240,13 @@ export const toNbNats: RowConverter<NbNat> = converter('NAT', (r) => ({
   externalIds: r.map('external_ids'),
   raw: r.row,
 }));
+
+export const toNbRouterPolicies: RowConverter<NbRouterPolicy> = converter('Logical_Router_Policy', (r) => {
+  // nexthop is the deprecated single next hop; nexthops replaced it (OVN 21.03).
+  const one = r.str('nexthop');
+  const many = r.strSet('nexthops');
+  return { uuid: r.uuid, priority: r.int('priority'), match: r.text('match'), action: r.text('action'), nexthops: many.length ? many : one ? [one] : [], options: r.map('options'), externalIds: r.map('external_ids'), raw: r.row };
+});
 
 export const toNbStaticRoutes: RowConverter<NbStaticRoute> = converter('Logical_Router_Static_Route', (r) => ({
   uuid: r.uuid,

@@ -61,6 +61,16 @@ export function describeNb(o: NbObject): NbDescription {
         text: `static route ${o.route.ipPrefix} via ${o.route.nexthop}${o.route.outputPort ? ` port ${o.route.outputPort}` : ''}`,
         row: { ipPrefix: o.route.ipPrefix, nexthop: o.route.nexthop, ...(o.route.outputPort ? { outputPort: o.route.outputPort } : {}), policy: o.route.policy ?? 'dst-ip' },
       };
+    case 'router-policy': {
+      const p = o.policy;
+      const to = p.nexthops.length ? ` ${p.nexthops.join(', ')}` : '';
+      return {
+        kind: o.kind,
+        uuid: p.uuid,
+        text: `router policy priority ${p.priority ?? '?'} \`${p.match}\` ${p.action}${to}${o.router ? ` on router ${o.router}` : ''}`,
+        row: { priority: p.priority, match: p.match, action: p.action, ...(p.nexthops.length ? { nexthops: p.nexthops } : {}), ...(o.router ? { router: o.router } : {}) },
+      };
+    }
     case 'switch-port':
       return { kind: o.kind, uuid: o.port.uuid, text: `switch port ${o.port.name}`, row: { name: o.port.name, addresses: o.port.addresses, portSecurity: o.port.portSecurity } };
     case 'router-port':
@@ -195,6 +205,10 @@ export function classifyDrop(step: StepName | undefined, fallback: DropReason): 
   if (ACL_STAGES.has(lf.stage)) return { reason: 'ACL_DROP', because: step?.nb?.kind === 'acl' ? step.nb.text : `an ACL stage flow \`${lf.match}\`` };
   if (PORT_SECURITY_STAGES.has(lf.stage)) return { reason: 'PORT_SECURITY', because: `port security \`${lf.match}\`` };
   if (lf.stage === 'lr_in_ip_input' && /ip\.ttl|ip4\.ttl|ip6\.hop_limit/.test(lf.match)) return { reason: 'TTL_EXPIRED', because: `TTL expired \`${lf.match}\`` };
+  // A Logical_Router_Policy with action drop: the router does not forward it, as NO_ROUTE says,
+  // but by a rule someone wrote, not for want of a route (lr_in_policy's own default is next).
+  if (lf.stage === 'lr_in_policy' && /(^|;\s*)drop;/.test(lf.actions))
+    return { reason: 'NO_ROUTE', because: step?.nb?.kind === 'router-policy' ? `${step.nb.text} drops it` : `a router policy drops it \`${lf.match}\` (no NB Logical_Router_Policy row in the snapshot names it)` };
   if (ROUTE_STAGES.has(lf.stage)) return { reason: 'NO_ROUTE', because: `no route \`${lf.match}\`` };
   return { reason: fallback, because: `\`${lf.match}\`` };
 }

@@ -642,7 +642,8 @@ function enrichDrop(d: TraceDrop, hop: TraceHop, ctx: CrossContext, ports: reado
       };
     }
   }
-  if (d.reason === 'NO_ROUTE' && lf?.datapath) {
+  // A router policy's drop (lr_in_policy) is explained by the policy (classifyDrop), not by the routes.
+  if (d.reason === 'NO_ROUTE' && lf?.datapath && lf.stage !== 'lr_in_policy') {
     // The destination the router looked up: after its own DNAT (a stateless NAT rewrites it in the
     // same pass, inside the patch port's clone, which the final flow no longer shows).
     const flow = packet.flow();

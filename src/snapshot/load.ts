@@ -22,6 +22,7 @@ import {
   toNbLogicalSwitchPorts,
   toNbNats,
   toNbPortGroups,
+  toNbRouterPolicies,
   toNbStaticRoutes,
   toOpenVswitch,
   toOvsBridges,
@@ -283,6 +284,7 @@ async function loadCentral(source: SnapshotSource, diagnostics: Diagnostic[]): P
     ...(centralOk(central, 'ovn-nbctl.list.Load_Balancer_Group') ? { loadBalancerGroups: rows(await nbOut('Load_Balancer_Group'), host, toNbLoadBalancerGroups, diagnostics) } : {}),
     nats: rows(await nbOut('NAT'), host, toNbNats, diagnostics),
     staticRoutes: rows(await nbOut('Logical_Router_Static_Route'), host, toNbStaticRoutes, diagnostics),
+    ...(centralOk(central, 'ovn-nbctl.list.Logical_Router_Policy') ? { routerPolicies: rows(await nbOut('Logical_Router_Policy'), host, toNbRouterPolicies, diagnostics) } : {}),
     ...(centralOk(central, 'ovn-nbctl.list.Gateway_Chassis') ? { gatewayChassis: rows(await nbOut('Gateway_Chassis'), host, toNbGatewayChassis, diagnostics) } : {}),
   };
   return { sb, nb };

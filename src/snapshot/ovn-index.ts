@@ -1,6 +1,6 @@
 import { cookieOf, lflowDatapaths } from '../model/ovn.js';
 import type { SbChassis, SbDatapathBinding, SbLoadBalancer, SbLogicalFlow, SbMacBinding, SbMulticastGroup, SbPortBinding } from '../model/ovn.js';
-import type { NbAcl, NbLoadBalancer, NbLogicalRouterPort, NbLogicalSwitchPort, NbNat, NbStaticRoute } from '../model/ovn.js';
+import type { NbAcl, NbLoadBalancer, NbLogicalRouterPort, NbLogicalSwitchPort, NbNat, NbRouterPolicy, NbStaticRoute } from '../model/ovn.js';
 import type { Snapshot } from '../model/snapshot.js';
 
 /** What an OpenFlow cookie installed by ovn-controller points at (first 32 bits of an SB row UUID). */
@@ -45,6 +45,8 @@ export type NbObject =
   | { readonly kind: 'nat'; readonly nat: NbNat; readonly sharing?: readonly NbNat[] }
   | { readonly kind: 'load-balancer'; readonly lb: NbLoadBalancer }
   | { readonly kind: 'static-route'; readonly route: NbStaticRoute }
+  /** `router`: the router whose `policies` hold it. */
+  | { readonly kind: 'router-policy'; readonly policy: NbRouterPolicy; readonly router?: string }
   | { readonly kind: 'switch-port'; readonly port: NbLogicalSwitchPort }
   | { readonly kind: 'router-port'; readonly port: NbLogicalRouterPort };
 
@@ -106,6 +108,9 @@ export function buildOvnIndex(snapshot: Snapshot): OvnIndex {
     for (const nat of nb.nats) nbByHint.set(hint(nat.uuid), { kind: 'nat', nat, ...(sharing.has(nat.uuid) ? { sharing: sharing.get(nat.uuid)! } : {}) });
     for (const lb of nb.loadBalancers) nbByHint.set(hint(lb.uuid), { kind: 'load-balancer', lb });
     for (const route of nb.staticRoutes) nbByHint.set(hint(route.uuid), { kind: 'static-route', route });
+    const routerOfPolicy = new Map<string, string>();
+    for (const r of nb.routers) for (const u of r.policies) routerOfPolicy.set(u, r.name);
+    for (const policy of nb.routerPolicies ?? []) nbByHint.set(hint(policy.uuid), { kind: 'router-policy', policy, ...(routerOfPolicy.has(policy.uuid) ? { router: routerOfPolicy.get(policy.uuid)! } : {}) });
     for (const port of nb.switchPorts) nbByHint.set(hint(port.uuid), { kind: 'switch-port', port });
     for (const port of nb.routerPorts) nbByHint.set(hint(port.uuid), { kind: 'router-port', port });
   }
