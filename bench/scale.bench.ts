@@ -12,7 +12,7 @@
  *      Python rejects statistics, so both parse the `--no-stats` form; ovnscope also on the dump
  *      as collected (with statistics), against the goal ≤ 1.5 s.
  *   2. trace latency in-process on the loaded snapshot (1,000 varied packets; the simulator plus
- *      the OVN annotation), median and p99, vs live `ovs-appctl ofproto/trace` on the sandbox —
+ *      the OVN annotation), median and p99 (each the median over 3 processes), vs live `ovs-appctl ofproto/trace` on the sandbox —
  *      and the differential suite's comparison of the same 1,000 traces with those live outputs.
  *   3. one-shot `ovnscope trace` (a new process, as a user runs it): wall time and peak RSS, first
  *      run (no .cache/) and cached.
@@ -162,7 +162,15 @@ interface ChildTrace {
 
 async function benchTraceLatency(env: ScaleEnv, packetsFile: string, packets: readonly string[]): Promise<{ figures: BenchFigure[]; liveMedianMs?: number }> {
   log('trace: in-process latency over 1,000 packets (one child process: load, compile once, trace each)');
-  const ours = childJson<ChildTrace>(await run(process.execPath, [join(root, 'bench/scale/trace-child.mjs'), dist, env.snapshot, 'hv1', packetsFile], { timeoutMs: 1_800_000 }));
+  // Several child processes: one run's p99 is its 10 slowest packets, which a GC or the shared
+  // machine's scheduler decides as much as the code (stop 20: 5.45 ms in one run, 3.3-4.4 ms in
+  // five others of the same build). Each figure is the median over the runs, each run listed.
+  const runs: ChildTrace[] = [];
+  for (let i = 0; i < Math.max(1, num('OVNSCOPE_BENCH_LATENCY_RUNS', 3)); i++)
+    runs.push(childJson<ChildTrace>(await run(process.execPath, [join(root, 'bench/scale/trace-child.mjs'), dist, env.snapshot, 'hv1', packetsFile], { timeoutMs: 1_800_000 })));
+  const ours = runs[0]!;
+  const overRuns = (f: (r: ChildTrace) => number) => median(runs.map(f));
+  const listed = (f: (r: ChildTrace) => number) => runs.map((r) => f(r).toFixed(2)).join(', ');
   const nLive = Math.min(packets.length, num('OVNSCOPE_BENCH_LIVE_TRACES', 1000));
   log(`trace: live ovs-appctl ofproto/trace on the sandbox, ${nLive} packets one by one`);
   const live: number[] = [];
@@ -181,8 +189,8 @@ async function benchTraceLatency(env: ScaleEnv, packetsFile: string, packets: re
   const agreement = await differential(env, packets.slice(0, nLive), oracle);
   const liveMed = median(live);
   const liveP99 = percentile(live, 99);
-  const med = median(ours.latMs);
-  const p99 = percentile(ours.latMs, 99);
+  const med = overRuns((r) => median(r.latMs));
+  const p99 = overRuns((r) => percentile(r.latMs, 99));
   const verdicts = Object.entries(ours.verdicts).map(([k, v]) => `${v} ${k}`).join(', ');
   return {
     liveMedianMs: liveMed,
@@ -194,7 +202,7 @@ async function benchTraceLatency(env: ScaleEnv, packetsFile: string, packets: re
         anchor: { name: 'live ofproto/trace', value: liveMed },
         goal: '≤ 1 ms',
         met: med <= 1,
-        note: `simulator + OVN annotation per packet on the loaded snapshot (simulator alone: median ${median(ours.simMs).toFixed(2)} ms); CPU time per trace median ${median(ours.cpuMs).toFixed(2)} ms; verdicts: ${verdicts}; ${ours.errors} unparsable; live: ${nLive} packets, ${liveErrors} failed; load ${(ours.loadMs / 1000).toFixed(1)} s, compile ${(ours.compileMs / 1000).toFixed(1)} s (not in the latency)`,
+        note: `median over ${runs.length} processes (${listed((r) => median(r.latMs))} ms); simulator + OVN annotation per packet on the loaded snapshot (simulator alone: median ${overRuns((r) => median(r.simMs)).toFixed(2)} ms); CPU time per trace median ${overRuns((r) => median(r.cpuMs)).toFixed(2)} ms; verdicts: ${verdicts}; ${ours.errors} unparsable; live: ${nLive} packets, ${liveErrors} failed; load ${(ours.loadMs / 1000).toFixed(1)} s, compile ${(ours.compileMs / 1000).toFixed(1)} s (not in the latency)`,
       },
       {
         metric: `differential: ovnscope vs live ofproto/trace at scale (${agreement.total} packets)`,
@@ -211,7 +219,7 @@ async function benchTraceLatency(env: ScaleEnv, packetsFile: string, packets: re
         anchor: { name: 'live ofproto/trace p99', value: liveP99 },
         goal: '≤ 5 ms',
         met: p99 <= 5,
-        note: `simulator alone p99 ${percentile(ours.simMs, 99).toFixed(2)} ms; CPU time per trace p99 ${percentile(ours.cpuMs, 99).toFixed(2)} ms (wall minus CPU = time the shared machine's scheduler took); heap ${ours.heapMb.toFixed(0)} MB`,
+        note: `median over ${runs.length} processes (${listed((r) => percentile(r.latMs, 99))} ms); simulator alone p99 ${overRuns((r) => percentile(r.simMs, 99)).toFixed(2)} ms; CPU time per trace p99 ${overRuns((r) => percentile(r.cpuMs, 99)).toFixed(2)} ms (wall minus CPU = time the shared machine's scheduler took); heap ${ours.heapMb.toFixed(0)} MB`,
       },
     ],
   };
