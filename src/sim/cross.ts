@@ -559,7 +559,7 @@ function byPriority(a: GatewayCandidate, b: GatewayCandidate): number {
  * for a chassis not registered, by the name northd copied into external_ids:chassis-name; else the
  * chassis marked enable-chassis-as-gw. `why` says why an earlier source gave nothing.
  */
-function gatewayCandidates(pb: SbPortBinding, lrpName: string | undefined, snapshot: Pick<Snapshot, 'sb' | 'nb'>): { source: string | undefined; candidates: GatewayCandidate[]; why: string } {
+function gatewayCandidates(pb: SbPortBinding, lrpName: string | undefined, snapshot: Pick<Snapshot, 'sb' | 'nb'>, index: Pick<OvnIndex, 'chassisByUuid'>): { source: string | undefined; candidates: GatewayCandidate[]; why: string } {
   const { sb, nb } = snapshot;
   const lrp = lrpName ? nb?.routerPorts.find((p) => p.name === lrpName) : undefined;
   const gcs = lrp && nb?.gatewayChassis ? nb.gatewayChassis.filter((g) => lrp.gatewayChassis.includes(g.uuid)) : [];
@@ -570,9 +570,8 @@ function gatewayCandidates(pb: SbPortBinding, lrpName: string | undefined, snaps
     const group = sb?.haChassisGroups?.find((g) => g.uuid === pb.haChassisGroup);
     if (!group || !sb?.haChassis) noGroup = 'HA_Chassis_Group not in the snapshot';
     else {
-      const chassisName = new Map(sb.chassis.map((c) => [c.uuid, c.name] as const));
       const members = sb.haChassis.filter((h) => group.haChassis.includes(h.uuid));
-      const candidates = members.map((h) => ({ chassis: (h.chassis !== undefined ? chassisName.get(h.chassis) : undefined) ?? h.chassisName ?? `HA_Chassis ${h.uuid}`, priority: h.priority }));
+      const candidates = members.map((h) => ({ chassis: (h.chassis !== undefined ? index.chassisByUuid.get(h.chassis)?.name : undefined) ?? h.chassisName ?? `HA_Chassis ${h.uuid}`, priority: h.priority }));
       if (candidates.length) return { source: `HA_Chassis_Group ${group.name} of ${lrpName ?? pb.logicalPort}`, candidates: candidates.sort(byPriority), why: '' };
       noGroup = `HA_Chassis_Group ${group.name} without members`;
     }
@@ -602,7 +601,7 @@ function unclaimedGateway(d: TraceDrop, hop: TraceHop, ctx: CrossContext, ports:
   const lrpName = pb.options['distributed-port'];
   const router = pb.datapath ? index.datapathByUuid.get(pb.datapath)?.name : undefined;
   const sb = ctx.snapshot.sb;
-  const { source, candidates, why } = gatewayCandidates(pb, lrpName, ctx.snapshot);
+  const { source, candidates, why } = gatewayCandidates(pb, lrpName, ctx.snapshot, index);
   const from = hop.chassis ?? hop.host;
   const state = (c: string): string => {
     const registered = (sb?.chassis ?? []).some((x) => x.name === c);
